@@ -1,0 +1,70 @@
+# Helpers every module uses: one library per module, unit tests beside the code,
+# benchmarks and fuzz targets. Our code builds with -Wall -Wextra -Werror.
+
+set(FG_WARNINGS -Wall -Wextra -Werror -Wno-error=deprecated-declarations)
+set(FG_SANITIZE_FLAGS)
+if(FLEETGATE_SANITIZE)
+  set(FG_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+endif()
+
+function(fg_apply_flags target)
+  target_compile_options(${target} PRIVATE ${FG_WARNINGS} ${FG_SANITIZE_FLAGS})
+  target_link_options(${target} PRIVATE ${FG_SANITIZE_FLAGS})
+  target_compile_definitions(${target} PUBLIC BOOST_ASIO_NO_DEPRECATED)
+  if(FLEETGATE_FUZZ)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+  endif()
+endfunction()
+
+# fg_library(NAME SOURCES a.cc b.cc DEPS fg_core Boost::json)
+# Defines library fg_NAME.
+function(fg_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(fg_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(fg_${name} PUBLIC ${CMAKE_BINARY_DIR}/include ${CMAKE_BINARY_DIR}/generated)
+  target_link_libraries(fg_${name} PUBLIC ${ARG_DEPS})
+  fg_apply_flags(fg_${name})
+endfunction()
+
+# fg_test(NAME SOURCES a_test.cc DEPS fg_vehicle)
+# One GoogleTest binary per call; each test case becomes a ctest entry.
+function(fg_test name)
+  if(FLEETGATE_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
+  target_compile_definitions(${name} PRIVATE FLEETGATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                                             FLEETGATE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  fg_apply_flags(${name})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()
+
+# fg_bench(NAME SOURCES a_bench.cc DEPS fg_vehicle): a Google Benchmark binary run by ./dev bench.
+function(fg_bench name)
+  if(FLEETGATE_FUZZ OR FLEETGATE_SANITIZE)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark Threads::Threads)
+  fg_apply_flags(${name})
+  set_property(GLOBAL APPEND PROPERTY FG_BENCHMARKS ${name})
+endfunction()
+
+# fg_fuzz(NAME SOURCES a_fuzz.cc DEPS fg_vehicle): a libFuzzer target, built only with FLEETGATE_FUZZ.
+function(fg_fuzz name)
+  if(NOT FLEETGATE_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  fg_apply_flags(${name})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+endfunction()

@@ -1,0 +1,41 @@
+// Shared plumbing of the fleetgate CLI: the global --config option, loading a validated config
+// and reporting failures as one line on stderr with a non-zero exit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "fleetgate/core/config.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/residency/policy.h"
+
+namespace fleetgate::app {
+
+struct Cli {
+  std::string config_path;  // --config, else $FLEETGATE_CONFIG, else config/fleetgate.toml
+};
+
+struct LoadedConfig {
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const residency::Policy> policy;
+};
+
+// Loads the config and builds the residency policy; both must accept it.
+Result<LoadedConfig> load(const std::string& path);
+
+// Prints "fleetgate: MESSAGE" on stderr and ends the command with exit code `code`.
+[[noreturn]] void fail(const std::string& message, int code = 1);
+[[noreturn]] inline void fail(const Status& s, int code = 1) { fail(s.message(), code); }
+
+// Unwraps a Result or fails the command with its error.
+template <typename T>
+T must(Result<T> r) {
+  if (!r.is_ok()) fail(r.status());
+  return std::move(r).value();
+}
+
+// Subcommand registration, one per file in src/app/.
+void add_config_commands(CLI::App& app, Cli& cli);
+
+}  // namespace fleetgate::app

@@ -1,0 +1,28 @@
+// `fleetgate config check FILE`: validate a config without starting anything.
+#include <iostream>
+
+#include "fleetgate/app/cli.h"
+
+namespace fleetgate::app {
+
+void add_config_commands(CLI::App& app, Cli& cli) {
+  auto* config = app.add_subcommand("config", "Inspect and validate configuration");
+  config->require_subcommand(1);
+  auto* check = config->add_subcommand("check", "Validate a config file (structure, references, residency of provider chains)");
+  auto file = std::make_shared<std::string>();
+  check->add_option("file", *file, "Config file (default: the global --config)");
+  check->callback([&cli, file] {
+    const std::string path = file->empty() ? cli.config_path : *file;
+    LoadedConfig loaded = must(load(path));
+    const auto& c = *loaded.config;
+    std::cout << path << ": ok: " << c.regions.size() << " regions, " << c.markets.size() << " markets, "
+              << c.providers.size() << " providers\n";
+    for (const auto& r : c.regions) {
+      std::cout << "  " << r.id << " (" << r.name << "): chain";
+      for (const auto* p : loaded.policy->permitted_chain(r.id)) std::cout << " " << p->id << "@" << p->location;
+      std::cout << "; data " << r.data_dir.string() << "\n";
+    }
+  });
+}
+
+}  // namespace fleetgate::app

@@ -1,0 +1,25 @@
+// fleetgate: one binary, subcommands per feature (DESIGN.md).
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "fleetgate/app/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace fleetgate::app;
+  CLI::App app{"fleetgate: AI for connected-vehicle fleets across jurisdictions"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "fleetgate 0.1.0");
+  Cli cli;
+  const char* env = std::getenv("FLEETGATE_CONFIG");
+  cli.config_path = env != nullptr ? env : "config/fleetgate.toml";
+  app.add_option("-c,--config", cli.config_path, "Config file (env FLEETGATE_CONFIG)");
+
+  add_config_commands(app, cli);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}

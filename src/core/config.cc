@@ -1,0 +1,293 @@
+#include "fleetgate/core/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml.hpp>
+
+namespace fleetgate::config {
+namespace {
+
+using TomlValue = toml::value;
+
+// Thrown only inside this file; load_config turns it into a Status.
+struct ConfigError {
+  std::string message;
+};
+
+SourceRef ref_of(const TomlValue& v, std::string key) {
+  const auto loc = v.location();
+  return SourceRef{loc.file_name(), static_cast<uint32_t>(loc.line()), std::move(key)};
+}
+
+[[noreturn]] void fail(const SourceRef& where, const std::string& reason) {
+  throw ConfigError{where.describe() + ": " + reason};
+}
+
+void reject_unknown_keys(const TomlValue& table, const std::string& key,
+                         std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : table.as_table()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      fail(ref_of(v, key.empty() ? k : key + "." + k), "unknown key");
+    }
+  }
+}
+
+const TomlValue* optional_field(const TomlValue& table, const std::string& k) {
+  const auto& t = table.as_table();
+  auto it = t.find(k);
+  return it == t.end() ? nullptr : &it->second;
+}
+
+const TomlValue& required_field(const TomlValue& table, const std::string& table_key,
+                                const std::string& k) {
+  const TomlValue* v = optional_field(table, k);
+  if (v == nullptr) fail(ref_of(table, table_key), "missing required key '" + k + "'");
+  return *v;
+}
+
+std::string as_string(const TomlValue& v, const std::string& key) {
+  if (!v.is_string()) fail(ref_of(v, key), "expected a string");
+  return v.as_string().str;
+}
+
+std::string as_nonempty_string(const TomlValue& v, const std::string& key) {
+  std::string s = as_string(v, key);
+  if (s.empty()) fail(ref_of(v, key), "must not be empty");
+  return s;
+}
+
+int64_t as_int_in(const TomlValue& v, const std::string& key, int64_t lo, int64_t hi) {
+  if (!v.is_integer()) fail(ref_of(v, key), "expected an integer");
+  int64_t i = v.as_integer();
+  if (i < lo || i > hi) {
+    fail(ref_of(v, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return i;
+}
+
+const toml::array& as_array(const TomlValue& v, const std::string& key) {
+  if (!v.is_array()) fail(ref_of(v, key), "expected an array");
+  return v.as_array();
+}
+
+const TomlValue& as_table(const TomlValue& v, const std::string& key) {
+  if (!v.is_table()) fail(ref_of(v, key), "expected a table");
+  return v;
+}
+
+bool is_region_id(std::string_view s) {
+  return !s.empty() && s.size() <= 16 &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         }) &&
+         s != kVehicleLocation;
+}
+
+bool is_market_code(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+  std::filesystem::path path(p);
+  return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+ServerOptions parse_server(const TomlValue& t, const std::filesystem::path& base) {
+  ServerOptions s;
+  reject_unknown_keys(t, "server", {"listen", "port", "threads", "max_body_bytes", "data_dir"});
+  if (auto* v = optional_field(t, "listen")) s.listen_address = as_nonempty_string(*v, "server.listen");
+  if (auto* v = optional_field(t, "port")) s.port = static_cast<uint16_t>(as_int_in(*v, "server.port", 0, 65535));
+  if (auto* v = optional_field(t, "threads")) s.threads = static_cast<int>(as_int_in(*v, "server.threads", 1, 256));
+  if (auto* v = optional_field(t, "max_body_bytes")) {
+    s.max_body_bytes = static_cast<size_t>(as_int_in(*v, "server.max_body_bytes", 1024, int64_t{1} << 30));
+  }
+  s.data_dir = resolve(base, "data");
+  if (auto* v = optional_field(t, "data_dir")) s.data_dir = resolve(base, as_nonempty_string(*v, "server.data_dir"));
+  return s;
+}
+
+Provider parse_provider(const TomlValue& t, const std::string& key) {
+  as_table(t, key);
+  reject_unknown_keys(t, key, {"id", "kind", "base_url", "api_key_env", "location", "models",
+                               "connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms",
+                               "max_retries"});
+  Provider p;
+  p.where = ref_of(t, key);
+  p.id = as_nonempty_string(required_field(t, key, "id"), key + ".id");
+  const TomlValue& kind = required_field(t, key, "kind");
+  std::string k = as_string(kind, key + ".kind");
+  if (k == "openai-compatible") {
+    p.kind = ProviderKind::kOpenAICompatible;
+  } else if (k == "onboard") {
+    p.kind = ProviderKind::kOnboard;
+  } else {
+    fail(ref_of(kind, key + ".kind"), "unknown provider kind '" + k + "' (expected openai-compatible or onboard)");
+  }
+  p.location = as_nonempty_string(required_field(t, key, "location"), key + ".location");
+  if (p.kind == ProviderKind::kOpenAICompatible) {
+    const TomlValue& url = required_field(t, key, "base_url");
+    p.base_url = as_nonempty_string(url, key + ".base_url");
+    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0) {
+      fail(ref_of(url, key + ".base_url"), "must start with http:// or https://");
+    }
+    if (auto* v = optional_field(t, "api_key_env")) p.api_key_env = as_string(*v, key + ".api_key_env");
+  } else if (p.location != kVehicleLocation) {
+    fail(ref_of(required_field(t, key, "location"), key + ".location"),
+         "an onboard provider runs in the vehicle: location must be \"vehicle\"");
+  }
+  const auto& models = as_array(required_field(t, key, "models"), key + ".models");
+  if (models.empty()) fail(ref_of(t, key + ".models"), "a provider needs at least one model");
+  for (size_t i = 0; i < models.size(); ++i) {
+    p.models.push_back(as_nonempty_string(models[i], key + ".models[" + std::to_string(i) + "]"));
+  }
+  if (auto* v = optional_field(t, "connect_timeout_ms")) p.timeouts.connect_ms = static_cast<uint32_t>(as_int_in(*v, key + ".connect_timeout_ms", 1, 600000));
+  if (auto* v = optional_field(t, "first_byte_timeout_ms")) p.timeouts.first_byte_ms = static_cast<uint32_t>(as_int_in(*v, key + ".first_byte_timeout_ms", 1, 600000));
+  if (auto* v = optional_field(t, "total_timeout_ms")) p.timeouts.total_ms = static_cast<uint32_t>(as_int_in(*v, key + ".total_timeout_ms", 1, 3600000));
+  if (auto* v = optional_field(t, "max_retries")) p.max_retries = static_cast<uint32_t>(as_int_in(*v, key + ".max_retries", 0, 10));
+  return p;
+}
+
+Region parse_region(const TomlValue& t, const std::string& key, const std::filesystem::path& data_root) {
+  as_table(t, key);
+  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain"});
+  Region r;
+  r.where = ref_of(t, key);
+  const TomlValue& id = required_field(t, key, "id");
+  r.id = as_string(id, key + ".id");
+  if (!is_region_id(r.id)) {
+    fail(ref_of(id, key + ".id"), "region id '" + r.id + "' must be 1-16 of [a-z0-9-] and not \"vehicle\"");
+  }
+  r.name = r.id;
+  if (auto* v = optional_field(t, "name")) r.name = as_nonempty_string(*v, key + ".name");
+  r.data_dir = data_root / r.id;
+  if (auto* v = optional_field(t, "data_dir")) r.data_dir = resolve(data_root, as_nonempty_string(*v, key + ".data_dir"));
+  const TomlValue& chain = required_field(t, key, "chain");
+  const auto& entries = as_array(chain, key + ".chain");
+  if (entries.empty()) fail(ref_of(chain, key + ".chain"), "region '" + r.id + "' has no provider");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::string k = key + ".chain[" + std::to_string(i) + "]";
+    r.chain.push_back({as_nonempty_string(entries[i], k), ref_of(entries[i], k)});
+  }
+  return r;
+}
+
+Config parse_document(const TomlValue& root, const std::filesystem::path& source) {
+  Config c;
+  c.source = source;
+  const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
+  reject_unknown_keys(root, "", {"server", "regions", "markets", "providers"});
+
+  if (auto* s = optional_field(root, "server")) c.server = parse_server(as_table(*s, "server"), base);
+  else c.server.data_dir = resolve(base, "data");
+
+  const TomlValue& regions = required_field(root, "", "regions");
+  const auto& region_list = as_array(regions, "regions");
+  if (region_list.empty()) fail(ref_of(regions, "regions"), "at least one region is required");
+  for (size_t i = 0; i < region_list.size(); ++i) {
+    std::string key = "regions[" + std::to_string(i) + "]";
+    Region r = parse_region(region_list[i], key, c.server.data_dir);
+    if (c.region(r.id) != nullptr) fail(ref_of(region_list[i], key + ".id"), "duplicate region id '" + r.id + "'");
+    c.regions.push_back(std::move(r));
+  }
+
+  const TomlValue& providers = required_field(root, "", "providers");
+  const auto& provider_list = as_array(providers, "providers");
+  for (size_t i = 0; i < provider_list.size(); ++i) {
+    std::string key = "providers[" + std::to_string(i) + "]";
+    Provider p = parse_provider(provider_list[i], key);
+    if (c.provider(p.id) != nullptr) fail(ref_of(provider_list[i], key + ".id"), "duplicate provider id '" + p.id + "'");
+    if (p.location != kVehicleLocation && c.region(p.location) == nullptr) {
+      fail(ref_of(provider_list[i], key + ".location"), "unknown region '" + p.location + "'");
+    }
+    c.providers.push_back(std::move(p));
+  }
+
+  const TomlValue& markets = as_table(required_field(root, "", "markets"), "markets");
+  for (const auto& [code, region] : markets.as_table()) {
+    std::string key = "markets." + code;
+    if (!is_market_code(code)) fail(ref_of(region, key), "market '" + code + "' is not an ISO 3166 alpha-2 code (two capital letters)");
+    std::string region_id = as_string(region, key);
+    if (c.region(region_id) == nullptr) fail(ref_of(region, key), "unknown region '" + region_id + "'");
+    c.markets.emplace(code, region_id);
+  }
+  if (c.markets.empty()) fail(ref_of(markets, "markets"), "at least one market is required");
+
+  for (const Region& r : c.regions) {
+    for (const ChainEntry& e : r.chain) {
+      if (c.provider(e.provider_id) == nullptr) fail(e.where, "unknown provider '" + e.provider_id + "'");
+    }
+    std::set<std::string> seen;
+    for (const ChainEntry& e : r.chain) {
+      if (!seen.insert(e.provider_id).second) fail(e.where, "provider '" + e.provider_id + "' listed twice in the chain");
+    }
+  }
+  return c;
+}
+
+// toml11 reports over several lines ("[error] toml::parser_fn: reason" then an underline);
+// keep the reason so CLI errors stay on one line.
+std::string first_line_reason(const std::string& what) {
+  std::string line = what.substr(0, what.find('\n'));
+  if (line.rfind("[error] ", 0) == 0) line.erase(0, 8);
+  if (line.rfind("toml::", 0) == 0) {
+    auto colon = line.find(": ");
+    if (colon != std::string::npos) line.erase(0, colon + 2);
+  }
+  return line;
+}
+
+Result<Config> parse_stream(std::istream& in, const std::filesystem::path& source) {
+  try {
+    TomlValue root = toml::parse(in, source.string());
+    return parse_document(root, source);
+  } catch (const ConfigError& e) {
+    return invalid_argument(e.message);
+  } catch (const toml::syntax_error& e) {
+    const auto loc = e.location();
+    return invalid_argument(loc.file_name() + ":" + std::to_string(loc.line()) + ": syntax error: " + first_line_reason(e.what()));
+  } catch (const std::exception& e) {
+    return invalid_argument(source.string() + ": " + first_line_reason(e.what()));
+  }
+}
+
+}  // namespace
+
+std::string SourceRef::describe() const {
+  std::string s = file + ":" + std::to_string(line);
+  if (!key.empty()) s += ": " + key;
+  return s;
+}
+
+const Region* Config::region(std::string_view id) const {
+  for (const auto& r : regions) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+const Provider* Config::provider(std::string_view id) const {
+  for (const auto& p : providers) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const Region* Config::region_for_market(std::string_view market) const {
+  auto it = markets.find(std::string(market));
+  return it == markets.end() ? nullptr : region(it->second);
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return not_found(file.string() + ": cannot open config file");
+  return parse_stream(in, file);
+}
+
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& source_name) {
+  std::istringstream in{std::string(text)};
+  return parse_stream(in, source_name);
+}
+
+}  // namespace fleetgate::config

@@ -1,0 +1,114 @@
+#include "fleetgate/core/config.h"
+
+#include <gtest/gtest.h>
+
+namespace fleetgate::config {
+namespace {
+
+const char* kValid = R"(
+[server]
+port = 9000
+[[regions]]
+id = "cn"
+chain = ["deepseek", "onboard"]
+[[regions]]
+id = "eu"
+data_dir = "/srv/eu"
+chain = ["grok-eu"]
+[markets]
+CN = "cn"
+DE = "eu"
+[[providers]]
+id = "deepseek"
+kind = "openai-compatible"
+base_url = "https://api.deepseek.com"
+api_key_env = "DEEPSEEK_API_KEY"
+location = "cn"
+models = ["deepseek-chat"]
+[[providers]]
+id = "grok-eu"
+kind = "openai-compatible"
+base_url = "https://api.x.ai"
+location = "eu"
+models = ["grok-4"]
+[[providers]]
+id = "onboard"
+kind = "onboard"
+location = "vehicle"
+models = ["fleetgate-onboard"]
+)";
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+TEST(Config, ParsesValidDocument) {
+  auto c = parse_config(kValid, "/etc/fleetgate/test.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->server.port, 9000);
+  ASSERT_EQ(c->regions.size(), 2u);
+  EXPECT_EQ(c->regions[0].data_dir, "/etc/fleetgate/data/cn");
+  EXPECT_EQ(c->regions[1].data_dir, "/srv/eu");
+  EXPECT_EQ(c->region_for_market("DE")->id, "eu");
+  EXPECT_EQ(c->region_for_market("US"), nullptr);
+  EXPECT_EQ(c->provider("onboard")->kind, ProviderKind::kOnboard);
+  EXPECT_EQ(c->regions[0].chain[1].provider_id, "onboard");
+  EXPECT_EQ(c->regions[0].chain[1].where.line, 6u);
+}
+
+TEST(Config, DefaultConfigInRepoLoads) {
+  auto c = load_config(std::string(FLEETGATE_SOURCE_DIR) + "/config/fleetgate.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->regions.size(), 3u);
+  EXPECT_EQ(c->region_for_market("CN")->id, "cn");
+  EXPECT_EQ(c->region_for_market("DE")->id, "eu");
+}
+
+struct BadCase {
+  std::string from, to, expect;
+  friend std::ostream& operator<<(std::ostream& os, const BadCase& c) { return os << c.expect; }
+};
+
+class BadConfig : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfig, NamesFileLineAndKey) {
+  const auto& p = GetParam();
+  auto c = parse_config(replace(kValid, p.from, p.to), "bad.toml");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(c.status().message().find(p.expect), std::string::npos) << c.status().message();
+  EXPECT_EQ(c.status().message().rfind("bad.toml:", 0), 0u) << c.status().message();
+  EXPECT_EQ(c.status().message().find('\n'), std::string::npos) << "errors fit on one line";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadConfig,
+    ::testing::Values(
+        BadCase{"DE = \"eu\"", "DE = \"mars\"", "bad.toml:13: markets.DE: unknown region 'mars'"},
+        BadCase{"DE = \"eu\"", "Germany = \"eu\"", "not an ISO 3166"},
+        BadCase{"id = \"eu\"", "id = \"cn\"", "bad.toml:7: regions[1].id: duplicate region id 'cn'"},
+        BadCase{"id = \"grok-eu\"", "id = \"deepseek\"", "duplicate provider id 'deepseek'"},
+        BadCase{"chain = [\"grok-eu\"]", "chain = []", "region 'eu' has no provider"},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"nope\"]", "regions[1].chain[0]: unknown provider 'nope'"},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\", \"grok-eu\"]", "listed twice"},
+        BadCase{"location = \"eu\"", "location = \"moon\"", "unknown region 'moon'"},
+        BadCase{"kind = \"onboard\"", "kind = \"magic\"", "unknown provider kind 'magic'"},
+        BadCase{"port = 9000", "port = 99999", "server.port: must be between 0 and 65535"},
+        BadCase{"port = 9000", "prot = 9000", "server.prot: unknown key"},
+        BadCase{"port = 9000", "port = \"x\"", "server.port: expected an integer"},
+        BadCase{"models = [\"grok-4\"]", "models = []", "at least one model"},
+        BadCase{"base_url = \"https://api.x.ai\"", "base_url = \"ftp://x\"", "must start with http"},
+        BadCase{"location = \"vehicle\"", "location = \"cn\"", "location must be \"vehicle\""},
+        BadCase{"[markets]", "[markets\n", "syntax error"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) { return "case" + std::to_string(info.index); });
+
+TEST(Config, MissingFileIsNotFound) {
+  auto c = load_config("/nonexistent/fleetgate.toml");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace fleetgate::config
