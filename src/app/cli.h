@@ -37,5 +37,8 @@ T must(Result<T> r) {
 
 // Subcommand registration, one per file in src/app/.
 void add_config_commands(CLI::App& app, Cli& cli);
+void add_vin_commands(CLI::App& app, Cli& cli);
+void add_fleet_commands(CLI::App& app, Cli& cli);
+void add_audit_commands(CLI::App& app, Cli& cli);
 
 }  // namespace fleetgate::app

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", cli.config_path, "Config file (env FLEETGATE_CONFIG)");
 
   add_config_commands(app, cli);
+  add_vin_commands(app, cli);
+  add_fleet_commands(app, cli);
+  add_audit_commands(app, cli);
 
   try {
     app.parse(argc, argv);

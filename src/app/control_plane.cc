@@ -1,0 +1,19 @@
+#include "fleetgate/app/control_plane.h"
+
+#include "fleetgate/store/data_dir.h"
+
+namespace fleetgate::app {
+
+Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock) {
+  ControlPlane cp;
+  auto store = store::open_control_store(*loaded.config);
+  if (!store.is_ok()) return store.status();
+  cp.store = std::move(store).value();
+  auto audit = audit::AuditLog::open(*cp.store, std::move(clock));
+  if (!audit.is_ok()) return audit.status();
+  cp.audit = std::move(audit).value();
+  cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, loaded.policy);
+  return cp;
+}
+
+}  // namespace fleetgate::app

@@ -1,0 +1,26 @@
+// Opens the control plane of a loaded config: the control-plane store (store/data_dir.h
+// layout), the audit chain in it and the fleet registry over both. The CLI and `serve` share
+// this so both see the same data in the same layout.
+#pragma once
+
+#include <memory>
+
+#include "fleetgate/app/cli.h"
+#include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/store/kv_store.h"
+#include "fleetgate/vehicle/registry.h"
+
+namespace fleetgate::app {
+
+// Members are declared so that they are destroyed users first, store last.
+struct ControlPlane {
+  std::unique_ptr<store::KvStore> store;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<vehicle::FleetRegistry> registry;
+};
+
+// kUnavailable when another process holds the data dir; kDataLoss when the store is damaged.
+Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock = audit::system_clock_ms);
+
+}  // namespace fleetgate::app

@@ -1,0 +1,512 @@
+#include "fleetgate/assistant/intent_parser.h"
+
+#include <initializer_list>
+#include <utility>
+#include <vector>
+
+#include "fleetgate/assistant/utf8.h"
+
+namespace fleetgate::assistant {
+
+namespace json = boost::json;
+
+namespace {
+
+// Keywords per language. English and German ones match whole words ("on" is not found in
+// "song"); a trailing '*' lets a word continue ("window*" finds "windows"). Chinese ones match
+// anywhere.
+struct Words {
+  std::vector<std::string_view> en, zh, de;
+  const std::vector<std::string_view>& in(Language lang) const {
+    return lang == Language::kZh ? zh : lang == Language::kDe ? de : en;
+  }
+};
+
+// ---- Lexicon -------------------------------------------------------------------------------
+
+const Words kOpen{{"open*", "pop"}, {"打开", "开启", "开"}, {"öffne*", "auf", "aufmach*"}};
+const Words kClose{{"close*", "shut"}, {"关闭", "关上", "关掉", "关"}, {"schließ*", "schliess*", "zu", "zumach*"}};
+const Words kVent{{"vent*", "crack*", "a bit", "a little"},
+                  {"通风", "透气", "开一点", "开条缝", "开个缝", "留条缝", "留缝"},
+                  {"lüft*", "spalt*", "kipp*", "ein bisschen", "etwas"}};
+const Words kOn{{"on", "start*", "enable*"}, {"打开", "开启", "启动", "开"},
+                {"an", "ein", "einschalt*", "anschalt*", "anmach*", "start*", "aktivier*"}};
+const Words kOff{{"off", "stop*", "disable*"}, {"关闭", "关掉", "关上", "关", "停"},
+                 {"aus", "ausschalt*", "ausmach*", "stopp*", "deaktivier*"}};
+
+const Words kRearLeft{{"rear left", "back left", "left rear"}, {"左后"}, {"hinten links", "links hinten"}};
+const Words kRearRight{{"rear right", "back right", "right rear"}, {"右后"}, {"hinten rechts", "rechts hinten"}};
+const Words kPassenger{{"passenger*"}, {"副驾"}, {"beifahrer*"}};
+const Words kDriver{{"driver*"}, {"主驾", "驾驶"}, {"fahrer*"}};
+const Words kAll{{"all", "every*"}, {"所有", "全部"}, {"alle*"}};
+
+const Words kNavigate{{"navigate to", "take me to", "directions to", "drive to", "go to", "route to"},
+                      {"导航到", "导航去", "导航至", "带我去", "我要去", "开车去", "去往"},
+                      {"navigiere zum", "navigiere zur", "navigiere zu", "navigiere nach", "navigation zum",
+                       "navigation zur", "navigation nach", "fahre zum", "fahre zur", "fahre nach", "fahr zum",
+                       "fahr zur", "fahr nach", "bring mich zum", "bring mich zur", "bring mich zu",
+                       "bring mich nach", "route zum", "route zur", "route nach"}};
+const Words kPolite{{"please"}, {"吧", "谢谢"}, {"bitte"}};
+
+const Words kTemperature{{"temperature*", "temp"}, {"温度"}, {"temperatur*"}};
+const Words kDegrees{{"degree*", "celsius", "°"}, {"摄氏度", "度", "°"}, {"grad", "°"}};
+const Words kSeat{{"seat*"}, {"座椅", "座位"}, {"sitz*"}};
+const Words kHeat{{"heat*", "warm*"}, {"加热"}, {"heiz*", "sitzheizung*", "wärm*"}};
+const Words kClimate{{"air con*", "ac", "a/c", "aircon", "climate*", "heater", "heating", "hvac"},
+                     {"空调", "暖风"},
+                     {"klima*", "heizung", "lüftung"}};
+const Words kFrunk{{"frunk", "front trunk"}, {"前备箱", "前舱"},
+                   {"frunk", "vorderer kofferraum", "vorderen kofferraum", "fronthaube"}};
+const Words kTrunk{{"trunk", "boot", "tailgate"}, {"后备箱", "尾门"}, {"kofferraum*", "heckklappe*"}};
+const Words kChargePort{{"charge port", "charging port", "charge flap", "charging flap", "charge door", "charging door",
+                         "charger door"},
+                        {"充电口", "充电盖"},
+                        {"ladeklappe*", "ladeanschluss", "ladebuchse", "ladeport", "ladedeckel"}};
+const Words kSunroof{{"sunroof*", "moonroof*", "sun roof"}, {"天窗"}, {"schiebedach*", "sonnendach*", "panoramadach*"}};
+const Words kWindows{{"window*"}, {"车窗", "窗户", "窗"}, {"fenster*", "seitenscheibe*"}};
+const Words kWipers{{"wiper*"}, {"雨刷", "雨刮"}, {"scheibenwischer*", "wischer*"}};
+const Words kAuto{{"auto*"}, {"自动"}, {"auto*"}};
+const Words kFast{{"fast*", "high*", "max*", "full*"}, {"快", "高速", "最大"}, {"schnell*", "stark*", "hoch", "maximal*"}};
+const Words kSlow{{"slow*", "low*", "gentle", "intermittent"}, {"慢", "低速"}, {"langsam*", "leicht*", "niedrig*"}};
+const Words kLights{{"light*", "headlight*", "headlamp*", "lamps"}, {"车灯", "大灯", "灯光", "灯"},
+                    {"licht*", "scheinwerfer*", "lichthupe"}};
+const Words kFlash{{"flash*", "blink*"}, {"闪"}, {"lichthupe", "blink*", "aufblend*"}};
+const Words kUnlock{{"unlock*"}, {"解锁", "开锁"}, {"entriegel*", "aufschließ*", "aufschliess*", "aufsperr*"}};
+const Words kLock{{"lock*"}, {"锁车", "上锁", "锁门", "锁上", "锁好", "落锁", "车锁"},
+                  {"verriegel*", "abschließ*", "abschliess*", "zusperr*", "absperr*"}};
+const Words kMedia{{"music", "song*", "track*", "play*", "pause*", "resume", "skip*", "volume", "radio", "next", "previous"},
+                   {"音乐", "歌", "播放", "暂停", "下一首", "上一首", "下一曲", "上一曲", "音量", "切歌"},
+                   {"musik*", "lied*", "titel*", "song*", "spiel*", "abspiel*", "pause*", "pausier*", "lautstärke*",
+                    "nächst*", "vorherig*", "überspring*"}};
+const Words kPrevious{{"previous*", "last song", "last track", "go back"}, {"上一首", "上一曲"}, {"vorherig*", "zurück"}};
+const Words kNext{{"next*", "skip*"}, {"下一首", "下一曲", "切歌"}, {"nächst*", "überspring*", "weiter"}};
+const Words kPause{{"pause*", "stop"}, {"暂停", "停止"}, {"pause*", "pausier*", "stopp*", "anhalten"}};
+const Words kPlay{{"play*", "resume", "music"}, {"播放", "继续", "音乐"}, {"spiel*", "abspiel*", "musik*", "fortsetzen"}};
+const Words kVolume{{"volume"}, {"音量", "声音"}, {"lautstärke*"}};
+
+const Words kCapabilities{{"what can you do", "what do you do", "help"},
+                          {"你能做什么", "你会什么", "能做什么", "你可以做什么", "帮助"},
+                          {"was kannst du", "hilfe"}};
+const Words kGreeting{{"hello", "hi", "hey", "good morning", "good afternoon", "good evening"},
+                      {"你好", "您好", "嗨", "早上好", "晚上好"},
+                      {"hallo", "guten morgen", "guten tag", "guten abend", "servus", "moin", "grüß gott"}};
+
+// ---- Matching ------------------------------------------------------------------------------
+
+struct Utterance {
+  std::string_view original;
+  std::string_view folded;
+  Language lang;
+};
+
+struct Hit {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+bool is_word_byte(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9');
+}
+
+std::optional<Hit> find_keyword(std::string_view text, std::string_view keyword, Language lang) {
+  bool prefix = keyword.size() > 1 && keyword.back() == '*';
+  if (prefix) keyword.remove_suffix(1);
+  for (size_t pos = text.find(keyword); pos != std::string_view::npos; pos = text.find(keyword, pos + 1)) {
+    size_t end = pos + keyword.size();
+    if (lang == Language::kZh) return Hit{pos, end};
+    if (pos > 0 && is_word_byte(text[pos - 1])) continue;
+    if (prefix) {
+      while (end < text.size() && is_word_byte(text[end])) ++end;
+    } else if (end < text.size() && is_word_byte(text[end])) {
+      continue;
+    }
+    return Hit{pos, end};
+  }
+  return std::nullopt;
+}
+
+// The earliest keyword of `words` in the utterance.
+std::optional<Hit> find_any(const Utterance& u, const Words& words) {
+  std::optional<Hit> best;
+  for (std::string_view keyword : words.in(u.lang)) {
+    auto hit = find_keyword(u.folded, keyword, u.lang);
+    if (hit && (!best || hit->begin < best->begin)) best = hit;
+  }
+  return best;
+}
+
+bool mentions(const Utterance& u, const Words& words) { return find_any(u, words).has_value(); }
+
+// The value of the first option whose words the utterance mentions.
+template <typename T>
+std::optional<T> pick(const Utterance& u, std::initializer_list<std::pair<const Words*, T>> options) {
+  for (const auto& [words, value] : options) {
+    if (mentions(u, *words)) return value;
+  }
+  return std::nullopt;
+}
+
+// ---- Numbers -------------------------------------------------------------------------------
+
+struct NumberWord {
+  std::string_view word;
+  int value;
+};
+
+constexpr NumberWord kEnglishUnits[] = {
+    {"zero", 0},     {"one", 1},       {"two", 2},       {"three", 3},     {"four", 4},
+    {"five", 5},     {"six", 6},       {"seven", 7},     {"eight", 8},     {"nine", 9},
+    {"ten", 10},     {"eleven", 11},   {"twelve", 12},   {"thirteen", 13}, {"fourteen", 14},
+    {"fifteen", 15}, {"sixteen", 16},  {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19}};
+constexpr NumberWord kEnglishTens[] = {{"twenty", 20}, {"thirty", 30}, {"forty", 40}, {"fifty", 50},
+                                       {"sixty", 60},  {"seventy", 70}, {"eighty", 80}, {"ninety", 90}};
+constexpr NumberWord kGermanUnits[] = {
+    {"null", 0},      {"eins", 1},      {"zwei", 2},       {"zwo", 2},       {"drei", 3},
+    {"vier", 4},      {"fünf", 5},      {"sechs", 6},      {"sieben", 7},    {"acht", 8},
+    {"neun", 9},      {"zehn", 10},     {"elf", 11},       {"zwölf", 12},    {"dreizehn", 13},
+    {"vierzehn", 14}, {"fünfzehn", 15}, {"sechzehn", 16},  {"siebzehn", 17}, {"achtzehn", 18},
+    {"neunzehn", 19}};
+// In "einundzwanzig" the unit is "ein", not "eins".
+constexpr NumberWord kGermanCompoundUnits[] = {{"ein", 1},  {"zwei", 2},  {"drei", 3}, {"vier", 4}, {"fünf", 5},
+                                               {"sechs", 6}, {"sieben", 7}, {"acht", 8}, {"neun", 9}};
+constexpr NumberWord kGermanTens[] = {{"zwanzig", 20}, {"dreißig", 30}, {"dreissig", 30}, {"vierzig", 40},
+                                      {"fünfzig", 50}, {"sechzig", 60}, {"siebzig", 70},  {"achtzig", 80},
+                                      {"neunzig", 90}};
+
+template <size_t N>
+std::optional<int> lookup(const NumberWord (&table)[N], std::string_view word) {
+  for (const NumberWord& w : table) {
+    if (w.word == word) return w.value;
+  }
+  return std::nullopt;
+}
+
+size_t word_end(std::string_view text, size_t pos) {
+  while (pos < text.size() && is_word_byte(text[pos])) ++pos;
+  return pos;
+}
+
+std::optional<NumberMatch> english_number(std::string_view text, size_t pos) {
+  size_t end = word_end(text, pos);
+  std::string_view word = text.substr(pos, end - pos);
+  if (auto v = lookup(kEnglishUnits, word)) return NumberMatch{double(*v), pos, end};
+  auto tens = lookup(kEnglishTens, word);
+  if (!tens) return std::nullopt;
+  if (end < text.size() && (text[end] == '-' || text[end] == ' ')) {
+    size_t unit_end = word_end(text, end + 1);
+    auto unit = lookup(kEnglishUnits, text.substr(end + 1, unit_end - end - 1));
+    if (unit && *unit >= 1 && *unit <= 9) return NumberMatch{double(*tens + *unit), pos, unit_end};
+  }
+  return NumberMatch{double(*tens), pos, end};
+}
+
+std::optional<NumberMatch> german_number(std::string_view text, size_t pos) {
+  size_t end = word_end(text, pos);
+  std::string_view word = text.substr(pos, end - pos);
+  if (auto v = lookup(kGermanUnits, word)) return NumberMatch{double(*v), pos, end};
+  if (auto v = lookup(kGermanTens, word)) return NumberMatch{double(*v), pos, end};
+  size_t und = word.find("und");
+  if (und == std::string_view::npos) return std::nullopt;
+  auto unit = lookup(kGermanCompoundUnits, word.substr(0, und));
+  auto tens = lookup(kGermanTens, word.substr(und + 3));
+  if (!unit || !tens) return std::nullopt;
+  return NumberMatch{double(*tens + *unit), pos, end};
+}
+
+std::optional<int> chinese_digit(char32_t cp) {
+  switch (cp) {
+    case U'零': case U'〇': return 0;
+    case U'一': return 1;
+    case U'二': case U'两': return 2;
+    case U'三': return 3;
+    case U'四': return 4;
+    case U'五': return 5;
+    case U'六': return 6;
+    case U'七': return 7;
+    case U'八': return 8;
+    case U'九': return 9;
+    default: return std::nullopt;
+  }
+}
+
+// d, 十, 十d, d十, d十d, optionally followed by 点d.
+std::optional<NumberMatch> chinese_number(std::string_view text, size_t pos) {
+  size_t at = pos;
+  auto next = [&] { return utf8_at(text, at); };
+  std::optional<int> tens_digit, unit;
+  bool ten = false;
+  if (auto d = chinese_digit(next().value)) {
+    unit = d;
+    at += next().length;
+  }
+  if (next().value == U'十') {
+    ten = true;
+    tens_digit = unit.value_or(1);
+    unit.reset();
+    at += next().length;
+    if (auto d = chinese_digit(next().value)) {
+      unit = d;
+      at += next().length;
+    }
+  }
+  if (!ten && !unit) return std::nullopt;
+  // "一点" / "一下" / "一些" mean "a little", not the number one.
+  char32_t after = next().value;
+  if (!ten && unit == 1 && (after == U'点' || after == U'下' || after == U'些')) return std::nullopt;
+  double value = (ten ? *tens_digit * 10 : 0) + unit.value_or(0);
+  if (after == U'点') {
+    size_t decimal_at = at + next().length;
+    if (auto d = chinese_digit(utf8_at(text, decimal_at).value)) {
+      value += *d / 10.0;
+      at = decimal_at + utf8_at(text, decimal_at).length;
+    }
+  }
+  return NumberMatch{value, pos, at};
+}
+
+std::optional<NumberMatch> digits_number(std::string_view text, size_t pos) {
+  auto is_digit = [&](size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  size_t end = pos;
+  double value = 0;
+  while (is_digit(end) && end - pos < 9) value = value * 10 + (text[end++] - '0');
+  if (end < text.size() && (text[end] == '.' || text[end] == ',') && is_digit(end + 1)) {
+    double scale = 0.1;
+    for (++end; is_digit(end) && scale > 1e-6; ++end, scale /= 10) value += (text[end] - '0') * scale;
+  }
+  return NumberMatch{value, pos, end};
+}
+
+// ---- Extractors ------------------------------------------------------------------------------
+
+Intent tool_call(const Utterance& u, std::string_view tool, json::object arguments) {
+  Intent intent;
+  intent.kind = IntentKind::kToolCall;
+  intent.lang = u.lang;
+  intent.tool = std::string(tool);
+  intent.arguments = std::move(arguments);
+  return intent;
+}
+
+Intent needs_value(const Utterance& u, std::string_view tool, std::string_view missing) {
+  Intent intent;
+  intent.kind = IntentKind::kNeedsValue;
+  intent.lang = u.lang;
+  intent.tool = std::string(tool);
+  intent.missing = std::string(missing);
+  return intent;
+}
+
+json::value number_value(double v) {
+  if (v == static_cast<double>(static_cast<int64_t>(v))) return static_cast<int64_t>(v);
+  return v;
+}
+
+bool unit_follows(const Utterance& u, const NumberMatch& n, const Words& units) {
+  size_t pos = n.end;
+  while (pos < u.folded.size() && u.folded[pos] == ' ') ++pos;
+  for (std::string_view unit : units.in(u.lang)) {
+    std::string_view stem = unit.back() == '*' ? unit.substr(0, unit.size() - 1) : unit;
+    if (u.folded.substr(pos, stem.size()) == stem) return true;
+  }
+  return false;
+}
+
+// Trims spaces, punctuation and a trailing "please" from a destination.
+std::string_view trim_destination(const Utterance& u, std::string_view text) {
+  constexpr std::string_view kAsciiTrim = " \t\r\n,.!?;:";
+  constexpr std::string_view kWideTrim[] = {"。", "！", "？", "，", "；"};
+  bool changed = true;
+  while (changed && !text.empty()) {
+    changed = false;
+    size_t first = text.find_first_not_of(kAsciiTrim);
+    size_t last = text.find_last_not_of(kAsciiTrim);
+    std::string_view trimmed = first == std::string_view::npos ? std::string_view() : text.substr(first, last - first + 1);
+    changed = trimmed.size() != text.size();
+    text = trimmed;
+    for (std::string_view wide : kWideTrim) {
+      if (text.ends_with(wide)) {
+        text.remove_suffix(wide.size());
+        changed = true;
+      }
+    }
+    std::string folded = fold_case(text);
+    for (std::string_view polite : kPolite.in(u.lang)) {
+      bool at_word_end = u.lang == Language::kZh || folded.size() == polite.size() ||
+                         (folded.size() > polite.size() && !is_word_byte(folded[folded.size() - polite.size() - 1]));
+      if (folded.ends_with(polite) && at_word_end) {
+        text.remove_suffix(polite.size());
+        changed = true;
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+std::optional<Intent> destination(const Utterance& u) {
+  auto hit = find_any(u, kNavigate);
+  if (!hit) return std::nullopt;
+  std::string_view place = trim_destination(u, u.original.substr(hit->end));
+  if (place.empty()) return needs_value(u, "set_destination", "destination");
+  return tool_call(u, "set_destination", {{"destination", place}});
+}
+
+std::optional<Intent> temperature(const Utterance& u) {
+  auto n = find_number(u.folded, u.lang);
+  bool asked = mentions(u, kTemperature) || (n && unit_follows(u, *n, kDegrees));
+  if (!asked) return std::nullopt;
+  if (!n) return needs_value(u, "set_temperature", "celsius");
+  json::object args{{"celsius", number_value(n->value)}};
+  if (auto zone = pick<std::string_view>(u, {{&kPassenger, "passenger"}, {&kDriver, "driver"}})) args["zone"] = *zone;
+  return tool_call(u, "set_temperature", std::move(args));
+}
+
+std::optional<Intent> seat_heating(const Utterance& u) {
+  if (!mentions(u, kSeat) || !mentions(u, kHeat)) return std::nullopt;
+  std::optional<double> level;
+  if (mentions(u, kOff)) {
+    level = 0;
+  } else if (auto n = find_number(u.folded, u.lang)) {
+    level = n->value;
+  }
+  if (!level) return needs_value(u, "seat_heating", "level");
+  std::string_view seat = pick<std::string_view>(u, {{&kRearLeft, "rear_left"},
+                                                     {&kRearRight, "rear_right"},
+                                                     {&kPassenger, "passenger"}})
+                              .value_or("driver");
+  return tool_call(u, "seat_heating", {{"seat", seat}, {"level", number_value(*level)}});
+}
+
+std::optional<Intent> climate(const Utterance& u) {
+  if (!mentions(u, kClimate)) return std::nullopt;
+  auto on = pick<bool>(u, {{&kOff, false}, {&kOn, true}});
+  if (!on) return std::nullopt;
+  return tool_call(u, "set_climate_on", {{"on", *on}});
+}
+
+// Tools whose only argument is an `action` chosen from the utterance's verbs.
+std::optional<Intent> action_tool(const Utterance& u, std::string_view tool, const Words& object,
+                                  std::initializer_list<std::pair<const Words*, std::string_view>> actions) {
+  if (!mentions(u, object)) return std::nullopt;
+  auto action = pick<std::string_view>(u, actions);
+  if (!action) return std::nullopt;
+  return tool_call(u, tool, {{"action", *action}});
+}
+
+std::optional<Intent> frunk(const Utterance& u) {
+  return action_tool(u, "frunk", kFrunk, {{&kClose, "close"}, {&kOpen, "open"}});
+}
+
+std::optional<Intent> trunk(const Utterance& u) {
+  return action_tool(u, "trunk", kTrunk, {{&kClose, "close"}, {&kOpen, "open"}});
+}
+
+std::optional<Intent> charge_port(const Utterance& u) {
+  return action_tool(u, "charge_port", kChargePort, {{&kClose, "close"}, {&kOpen, "open"}});
+}
+
+std::optional<Intent> sunroof(const Utterance& u) {
+  return action_tool(u, "sunroof", kSunroof, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
+}
+
+std::optional<Intent> windows(const Utterance& u) {
+  auto intent = action_tool(u, "windows", kWindows, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
+  if (!intent) return std::nullopt;
+  intent->arguments["window"] = pick<std::string_view>(u, {{&kRearLeft, "rear_left"},
+                                                           {&kRearRight, "rear_right"},
+                                                           {&kPassenger, "passenger"},
+                                                           {&kDriver, "driver"}})
+                                    .value_or("all");
+  return intent;
+}
+
+std::optional<Intent> wipers(const Utterance& u) {
+  if (!mentions(u, kWipers)) return std::nullopt;
+  auto mode = pick<std::string_view>(
+      u, {{&kOff, "off"}, {&kAuto, "auto"}, {&kFast, "high"}, {&kSlow, "low"}, {&kOn, "auto"}});
+  if (!mode) return std::nullopt;
+  return tool_call(u, "wipers", {{"mode", *mode}});
+}
+
+std::optional<Intent> lights(const Utterance& u) {
+  return action_tool(u, "lights", kLights, {{&kFlash, "flash"}, {&kOff, "off"}, {&kOn, "on"}});
+}
+
+std::optional<Intent> lock(const Utterance& u) {
+  auto locked = pick<bool>(u, {{&kUnlock, false}, {&kLock, true}});
+  if (!locked) return std::nullopt;
+  return tool_call(u, "lock", {{"locked", *locked}});
+}
+
+std::optional<Intent> media(const Utterance& u) {
+  if (!mentions(u, kMedia)) return std::nullopt;
+  json::object args;
+  if (auto volume_word = find_any(u, kVolume)) {
+    auto n = find_number(u.folded, u.lang, volume_word->end);
+    if (!n) return needs_value(u, "media", "volume");
+    args["volume"] = number_value(n->value);
+  }
+  if (auto action = pick<std::string_view>(
+          u, {{&kPrevious, "previous"}, {&kNext, "next"}, {&kPause, "pause"}, {&kPlay, "play"}})) {
+    args["action"] = *action;
+  }
+  if (args.empty()) return std::nullopt;
+  return tool_call(u, "media", std::move(args));
+}
+
+using Extractor = std::optional<Intent> (*)(const Utterance&);
+
+// Order matters where words overlap: a destination may contain any word, "seat heating" is not
+// the climate's heating, the front trunk is not the trunk, the sunroof is not a window.
+constexpr Extractor kExtractors[] = {destination, temperature, seat_heating, climate, frunk, trunk, charge_port,
+                                     sunroof,     windows,     wipers,       lights,  lock,  media};
+
+}  // namespace
+
+std::optional<NumberMatch> find_number(std::string_view folded, Language lang, size_t from) {
+  for (size_t pos = from; pos < folded.size();) {
+    CodePoint cp = utf8_at(folded, pos);
+    if (cp.value >= '0' && cp.value <= '9') return digits_number(folded, pos);
+    std::optional<NumberMatch> word;
+    bool word_start = pos == 0 || !is_word_byte(folded[pos - 1]);
+    if (lang == Language::kZh) {
+      word = chinese_number(folded, pos);
+    } else if (word_start && is_word_byte(folded[pos])) {
+      word = lang == Language::kDe ? german_number(folded, pos) : english_number(folded, pos);
+    }
+    if (word) return word;
+    pos += cp.length;
+  }
+  return std::nullopt;
+}
+
+Intent parse_intent(std::string_view utterance) {
+  std::string folded = fold_case(utterance);
+  Language detected = detect_language(utterance);
+  std::vector<Language> order{detected};
+  for (Language lang : kAllLanguages) {
+    if (lang != detected) order.push_back(lang);
+  }
+  for (Language lang : order) {
+    Utterance u{utterance, folded, lang};
+    for (Extractor extract : kExtractors) {
+      if (auto intent = extract(u)) return *intent;
+    }
+  }
+  for (auto [words, kind] : {std::pair{&kCapabilities, IntentKind::kCapabilities}, std::pair{&kGreeting, IntentKind::kGreeting}}) {
+    for (Language lang : order) {
+      if (mentions(Utterance{utterance, folded, lang}, *words)) {
+        Intent intent;
+        intent.kind = kind;
+        intent.lang = lang;
+        return intent;
+      }
+    }
+  }
+  Intent unknown;
+  unknown.lang = detected;
+  return unknown;
+}
+
+}  // namespace fleetgate::assistant

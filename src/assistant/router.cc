@@ -1,0 +1,213 @@
+#include "fleetgate/assistant/router.h"
+
+#include <algorithm>
+
+#include <boost/json/serialize.hpp>
+
+namespace fleetgate::assistant {
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using residency::DataClass;
+
+json::object request_for(const config::Provider& p, const json::object& request) {
+  json::object out = request;
+  if (p.models.empty()) return out;
+  const json::value* model = request.if_contains("model");
+  const bool listed = model && model->is_string() &&
+                      std::find(p.models.begin(), p.models.end(), model->get_string().subview()) != p.models.end();
+  if (!listed) out["model"] = p.models.front();
+  return out;
+}
+
+Result<std::unique_ptr<Router>> Router::create(std::shared_ptr<const residency::Policy> policy,
+                                               std::vector<std::shared_ptr<Provider>> providers,
+                                               RouterOptions options) {
+  std::unique_ptr<Router> router(new Router(policy, std::move(options)));
+  for (auto& p : providers) {
+    const std::string& id = p->config().id;
+    const config::Provider* configured = policy->config().provider(id);
+    if (configured == nullptr) return invalid_argument("provider '" + id + "' is not in the config");
+    if (configured->location != p->config().location) {
+      return invalid_argument("provider '" + id + "' reports location '" + p->config().location +
+                              "' but is configured in '" + configured->location + "'");
+    }
+    if (!router->providers_.emplace(id, std::move(p)).second) {
+      return invalid_argument("provider '" + id + "' is registered twice");
+    }
+  }
+  return router;
+}
+
+Router::Router(std::shared_ptr<const residency::Policy> policy, RouterOptions options)
+    : policy_(std::move(policy)), options_(std::move(options)) {
+  if (!options_.sleep) {
+    options_.sleep = [](milliseconds d, const CancelToken& cancel) { return !cancel.wait_for(d); };
+  }
+  rng_.seed(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}());
+  for (const config::Provider& p : policy_->config().providers) {
+    breakers_.emplace(p.id, std::make_unique<CircuitBreaker>(options_.breaker, options_.now));
+  }
+}
+
+milliseconds Router::backoff(uint32_t retry) {
+  const auto base = options_.retry.base_backoff.count();
+  const auto cap = options_.retry.max_backoff.count();
+  const auto full = std::min<int64_t>(cap, base << std::min<uint32_t>(retry, 20));
+  if (full <= 0) return milliseconds(0);
+  std::lock_guard lock(rng_mu_);
+  return milliseconds(full / 2 + std::uniform_int_distribution<int64_t>(0, full - full / 2)(rng_));
+}
+
+namespace {
+
+json::object error_body(std::string_view message, std::string_view type, std::string_view code) {
+  return {{"error", {{"message", message}, {"type", type}, {"code", code}, {"param", nullptr}}}};
+}
+
+std::string describe(const Attempt& a) {
+  std::string s = a.provider_id + ": " + std::string(to_string(a.outcome));
+  if (!a.detail.empty()) s += " (" + a.detail + ")";
+  return s;
+}
+
+// The 503 answer when no permitted provider produced one, naming every provider tried and why.
+RouteResult all_failed(std::string_view region, RouteResult r) {
+  std::string message = "no assistant provider permitted for region '" + std::string(region) + "' could answer";
+  json::array attempts;
+  std::string sep = ": ";
+  for (const Attempt& a : r.attempts) {
+    message += sep + describe(a);
+    sep = "; ";
+    attempts.push_back({{"provider", a.provider_id}, {"outcome", to_string(a.outcome)},
+                        {"http_status", a.http_status}, {"detail", a.detail}});
+  }
+  json::object body = error_body(message, "upstream_unavailable", "all_providers_failed");
+  body["error"].get_object()["attempts"] = std::move(attempts);
+  if (r.attempts.empty()) r.outcome = Outcome::kDenied;  // the region permits no provider at all
+  r.http_status = 503;
+  r.body = json::serialize(body);
+  return r;
+}
+
+RouteResult cancelled(RouteResult r) {
+  r.outcome = Outcome::kCancelled;
+  r.http_status = 499;
+  r.body = json::serialize(error_body("the request was cancelled", "cancelled", "client_closed_request"));
+  return r;
+}
+
+void record(CircuitBreaker& breaker, Outcome o) {
+  if (o == Outcome::kOk || o == Outcome::kRejected) {
+    breaker.record_success();
+  } else if (is_provider_failure(o)) {
+    breaker.record_failure();
+  } else {
+    breaker.record_abandoned();
+  }
+}
+
+}  // namespace
+
+RouteResult Router::route(std::string_view region, const json::object& request, const CancelToken& cancel,
+                          const CallFn& call, StreamSink* sink) {
+  RouteResult result;
+  auto skip = [&](const std::string& id, Outcome why, std::string detail) {
+    result.attempts.push_back({id, why, 0, milliseconds(0), milliseconds(0), std::move(detail)});
+    result.outcome = why;
+  };
+  for (const config::Provider* configured : policy_->permitted_chain(region)) {
+    const std::string& id = configured->id;
+    residency::Decision decision = policy_->decide(DataClass::kPersonalConversation, region, configured->location);
+    auto impl = providers_.find(id);
+    if (decision.allowed && impl != providers_.end()) {
+      decision = policy_->decide(DataClass::kPersonalConversation, region, impl->second->config().location);
+    }
+    if (!decision.allowed) {
+      skip(id, Outcome::kDenied, decision.reason);
+      continue;
+    }
+    if (impl == providers_.end()) {
+      skip(id, Outcome::kUnconfigured, "no implementation registered");
+      continue;
+    }
+    Provider& provider = *impl->second;
+    if (Status ready = provider.ready(); !ready.is_ok()) {
+      skip(id, Outcome::kUnconfigured, ready.message());
+      continue;
+    }
+    CircuitBreaker& breaker = *breakers_.at(id);
+    const json::object sent = request_for(*configured, request);
+    milliseconds wait(0);
+    for (uint32_t n = 0; n <= configured->max_retries; ++n) {
+      if (wait.count() > 0 && !options_.sleep(wait, cancel)) return cancelled(std::move(result));
+      if (cancel.cancelled()) return cancelled(std::move(result));
+      if (!breaker.allow()) {
+        skip(id, Outcome::kCircuitOpen, "circuit breaker open");
+        break;
+      }
+      size_t relayed = 0;
+      const auto start = std::chrono::steady_clock::now();
+      ProviderReply reply = call(provider, sent, relayed);
+      const auto latency = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+      record(breaker, reply.outcome);
+      result.attempts.push_back({id, reply.outcome, reply.http_status, latency, wait, reply.detail});
+      result.outcome = reply.outcome;
+      result.events = relayed;
+      if (reply.outcome == Outcome::kOk || reply.outcome == Outcome::kRejected) {
+        result.provider_id = id;
+        result.http_status = reply.http_status;
+        result.body = std::move(reply.body);
+        return result;
+      }
+      if (reply.outcome == Outcome::kCancelled || cancel.cancelled()) return cancelled(std::move(result));
+      if (relayed > 0 && sink != nullptr) {
+        // The vehicle already has part of this answer: no retry, no failover.
+        result.outcome = Outcome::kStreamBroken;
+        result.provider_id = id;
+        result.http_status = 200;
+        sink->send_error_and_close(json::serialize(
+            error_body("provider '" + id + "' broke off the answer: " + reply.detail, "upstream_error",
+                       "stream_interrupted")));
+        return result;
+      }
+      if (!is_retryable(reply.outcome)) break;
+      wait = backoff(n);
+      if (reply.retry_after) {
+        if (*reply.retry_after > options_.retry.max_retry_after) break;
+        wait = std::max(wait, *reply.retry_after);
+      }
+    }
+  }
+  return all_failed(region, std::move(result));
+}
+
+RouteResult Router::complete(std::string_view home_region, const json::object& request, const CancelToken& cancel) {
+  return route(home_region, request, cancel,
+               [&](Provider& p, const json::object& req, size_t&) { return p.complete(req, cancel); }, nullptr);
+}
+
+RouteResult Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
+                           const CancelToken& cancel) {
+  return route(
+      home_region, request, cancel,
+      [&](Provider& p, const json::object& req, size_t& relayed) {
+        return p.stream(
+            req,
+            [&](std::string_view data) {
+              if (!sink.send_event(data)) return false;
+              ++relayed;
+              return true;
+            },
+            cancel);
+      },
+      &sink);
+}
+
+std::vector<std::pair<std::string, BreakerState>> Router::breaker_states() const {
+  std::vector<std::pair<std::string, BreakerState>> out;
+  for (const auto& [id, breaker] : breakers_) out.emplace_back(id, breaker->state());
+  return out;
+}
+
+}  // namespace fleetgate::assistant

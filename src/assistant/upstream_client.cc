@@ -1,0 +1,554 @@
+#include "fleetgate/assistant/upstream_client.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace fleetgate::assistant {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+namespace { using SteadyClock = std::chrono::steady_clock; }
+
+std::string_view to_string(ClientFailure f) {
+  switch (f) {
+    case ClientFailure::kNone: return "none";
+    case ClientFailure::kConnect: return "connect";
+    case ClientFailure::kTimeout: return "timeout";
+    case ClientFailure::kCancelled: return "cancelled";
+    case ClientFailure::kProtocol: return "protocol";
+    case ClientFailure::kStreamBroken: return "stream_broken";
+  }
+  return "unknown";
+}
+
+namespace {
+
+struct Url {
+  bool tls = false;
+  std::string host;       // without brackets for IPv6 literals
+  std::string port;
+  std::string authority;  // host[:port] as written, for the Host header
+  std::string prefix;     // path of the base URL without a trailing '/'
+  std::string origin() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+};
+
+Result<Url> parse_url(std::string_view base) {
+  Url u;
+  std::string_view rest;
+  if (base.starts_with("https://")) {
+    u.tls = true;
+    rest = base.substr(8);
+  } else if (base.starts_with("http://")) {
+    rest = base.substr(7);
+  } else {
+    return invalid_argument("base URL '" + std::string(base) + "' must start with http:// or https://");
+  }
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return invalid_argument("base URL '" + std::string(base) + "': unclosed '['");
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return invalid_argument("base URL '" + std::string(base) + "': junk after ']'");
+      port = after.substr(1);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return invalid_argument("base URL '" + std::string(base) + "' has no host");
+  if (!port.empty()) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+      return invalid_argument("base URL '" + std::string(base) + "' has a bad port");
+    }
+  }
+  u.host = std::string(host);
+  u.port = port.empty() ? (u.tls ? "443" : "80") : std::string(port);
+  u.authority = std::string(authority);
+  u.prefix = std::string(path);
+  return u;
+}
+
+// Retry-After as a delay in seconds (what OpenAI-compatible APIs send); HTTP dates are ignored.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
+  unsigned seconds = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return std::chrono::milliseconds(std::min(seconds, 86400u) * 1000LL);
+}
+
+struct Connection {
+  std::string origin;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  void close() { tcp().close(); }
+  // An idle keep-alive connection is usable when the peer has neither closed it nor sent bytes.
+  bool looks_alive() {
+    char byte;
+    ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+};
+
+ClientReply failure(ClientFailure kind, std::string error) {
+  ClientReply r;
+  r.failure = kind;
+  r.error = std::move(error);
+  return r;
+}
+
+bool is_http_parse_error(const beast::error_code& ec) {
+  return ec.category() == beast::error_code(http::error::bad_version).category();
+}
+
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
+
+}  // namespace
+
+struct UpstreamClient::Impl {
+  explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
+  ~Impl() {
+    work.reset();
+    io.stop();
+    if (thread.joinable()) thread.join();
+  }
+
+  std::unique_ptr<Connection> take_idle(const std::string& origin) {
+    std::lock_guard lock(pool_mu);
+    auto& list = idle[origin];
+    while (!list.empty()) {
+      std::unique_ptr<Connection> c = std::move(list.back());
+      list.pop_back();
+      if (c->looks_alive()) return c;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<Connection> c) {
+    c->tcp().expires_never();
+    std::lock_guard lock(pool_mu);
+    auto& list = idle[c->origin];
+    if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
+  }
+
+  ClientOptions options;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  std::thread thread;
+  mutable std::mutex pool_mu;
+  std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+};
+
+namespace {
+
+// One request in flight. Members marked I/O are touched only on the client's I/O thread; the rest
+// is shared with the calling thread under `mu`.
+struct Call {
+  Call(UpstreamClient::Impl& client, const ClientRequest& req, Url u, bool stream)
+      : impl(client),
+        url(std::move(u)),
+        method(req.method),
+        body(req.body),
+        bearer(req.bearer_token),
+        extra_headers(req.extra_headers),
+        timeouts(req.timeouts),
+        streaming(stream),
+        deadline(SteadyClock::now() + std::chrono::milliseconds(req.timeouts.total_ms)),
+        resolver(client.io),
+        resume(client.io),
+        sse(client.options.max_event_bytes) {}
+
+  // Posted to the I/O thread by the cancel token or by a handler that returned false.
+  void request_stop(const std::shared_ptr<Call>& self) {
+    asio::post(impl.io, [self] {
+      self->stop = true;
+      self->resolver.cancel();
+      self->resume.cancel();
+      if (self->conn) self->conn->close();
+    });
+  }
+
+  void finish(ClientReply r) {
+    {
+      std::lock_guard lock(mu);
+      reply = std::move(r);
+      finished = true;
+    }
+    cv.notify_all();
+  }
+
+  UpstreamClient::Impl& impl;
+  const Url url;
+  const Method method;
+  const std::string body;
+  const std::string bearer;
+  const std::vector<std::pair<std::string, std::string>> extra_headers;
+  const config::Timeouts timeouts;
+  const bool streaming;
+  const SteadyClock::time_point deadline;  // total timeout
+
+  // I/O thread only.
+  tcp::resolver resolver;
+  asio::steady_timer resume;  // the reader waits here while the handler catches up
+  std::unique_ptr<Connection> conn;
+  bool stop = false;
+  SseParser sse;
+  size_t pushed_events = 0;
+
+  // Shared with the calling thread.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<SseEvent> events;
+  bool paused = false;
+  bool finished = false;
+  ClientReply reply;
+};
+
+using asio::awaitable;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+SteadyClock::time_point earlier(SteadyClock::time_point a, SteadyClock::time_point b) { return std::min(a, b); }
+
+std::string ms_text(uint32_t ms) { return std::to_string(ms) + " ms"; }
+
+// Opens c.conn (TCP, then TLS for https). Returns a failure, or nullopt when connected.
+awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
+  Call& c = *self;
+  const auto limit = earlier(SteadyClock::now() + std::chrono::milliseconds(c.timeouts.connect_ms), c.deadline);
+  const std::string where = c.url.host + ":" + c.url.port;
+  auto describe = [&](const beast::error_code& ec) -> ClientReply {
+    if (c.stop) return failure(ClientFailure::kCancelled, "cancelled while connecting to " + where);
+    if (ec == beast::error::timeout || SteadyClock::now() >= limit) {
+      return failure(ClientFailure::kTimeout, "connecting to " + where + " took longer than " + ms_text(c.timeouts.connect_ms));
+    }
+    return failure(ClientFailure::kConnect, "cannot connect to " + where + ": " + ec.message());
+  };
+
+  beast::error_code ec;
+  asio::steady_timer guard(c.impl.io, limit);
+  guard.async_wait([self](const beast::error_code& e) {
+    if (!e) self->resolver.cancel();
+  });
+  auto endpoints = co_await c.resolver.async_resolve(c.url.host, c.url.port, redirect_error(use_awaitable, ec));
+  guard.cancel();
+  if (ec || c.stop) co_return describe(ec);
+
+  auto conn = std::make_unique<Connection>();
+  conn->origin = c.url.origin();
+  if (c.url.tls) {
+    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.impl.io, c.impl.tls_context);
+    if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), c.url.host.c_str())) {
+      co_return failure(ClientFailure::kConnect, "cannot set TLS server name '" + c.url.host + "'");
+    }
+    conn->tls->set_verify_callback(asio::ssl::host_name_verification(c.url.host));
+  } else {
+    conn->plain = std::make_unique<beast::tcp_stream>(c.impl.io);
+  }
+  c.conn = std::move(conn);
+  c.conn->tcp().expires_at(limit);
+  co_await c.conn->tcp().async_connect(endpoints, redirect_error(use_awaitable, ec));
+  if (!ec) c.conn->tcp().socket().set_option(tcp::no_delay(true), ec);  // small requests go out at once
+  if (!ec && !c.stop && c.conn->tls) {
+    co_await c.conn->tls->async_handshake(asio::ssl::stream_base::client, redirect_error(use_awaitable, ec));
+  }
+  if (ec || c.stop) {
+    ClientReply r = describe(ec);
+    c.conn.reset();
+    co_return r;
+  }
+  co_return std::nullopt;
+}
+
+http::request<http::string_body> build_request(const Call& c, std::string_view path) {
+  http::request<http::string_body> req{c.method == Method::kPost ? http::verb::post : http::verb::get,
+                                       c.url.prefix + std::string(path), 11};
+  req.set(http::field::host, c.url.authority);
+  req.set(http::field::user_agent, c.impl.options.user_agent);
+  req.set(http::field::accept, c.streaming ? "text/event-stream" : "application/json");
+  if (!c.bearer.empty()) req.set(http::field::authorization, "Bearer " + c.bearer);
+  for (const auto& [name, value] : c.extra_headers) req.set(name, value);
+  if (c.method == Method::kPost) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = c.body;
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+  return req;
+}
+
+// Hands parsed events to the calling thread; pauses reading while too many wait there.
+// Returns a failure when the pause ended by cancellation or by the total deadline.
+awaitable<std::optional<ClientReply>> hand_over(Call& c, std::deque<SseEvent>& batch) {
+  if (batch.empty()) co_return std::nullopt;
+  bool pause = false;
+  {
+    std::lock_guard lock(c.mu);
+    c.pushed_events += batch.size();
+    for (auto& ev : batch) c.events.push_back(std::move(ev));
+    pause = c.paused = c.events.size() >= c.impl.options.max_pending_events;
+  }
+  batch.clear();
+  c.cv.notify_all();
+  if (!pause) co_return std::nullopt;
+  beast::error_code ec;
+  c.resume.expires_at(c.deadline);
+  co_await c.resume.async_wait(redirect_error(use_awaitable, ec));
+  if (c.stop) co_return failure(ClientFailure::kCancelled, "cancelled during the stream");
+  if (!ec) co_return failure(ClientFailure::kTimeout, "stream took longer than " + ms_text(c.timeouts.total_ms));
+  co_return std::nullopt;
+}
+
+// Sends the request over c.conn and reads the response. `stale` is set when a reused connection
+// turned out to be closed by the server before any response byte: the caller retries afresh.
+template <class Stream>
+awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, bool reused, bool& stale) {
+  beast::error_code ec;
+  auto& tcp = c.conn->tcp();
+  auto header_failure = [&](const char* phase) -> ClientReply {
+    if (c.stop) return failure(ClientFailure::kCancelled, std::string("cancelled while ") + phase);
+    if (ec == beast::error::timeout) {
+      return failure(ClientFailure::kTimeout, "no response header within " +
+                                                  ms_text(std::min(c.timeouts.first_byte_ms, c.timeouts.total_ms)));
+    }
+    stale = reused && is_stale_connection_error(ec);
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
+      return failure(ClientFailure::kConnect, std::string("connection closed by upstream while ") + phase);
+    }
+    return failure(is_http_parse_error(ec) ? ClientFailure::kProtocol : ClientFailure::kConnect,
+                   std::string(phase) + ": " + ec.message());
+  };
+
+  auto request = build_request(c, path);
+  tcp.expires_at(earlier(SteadyClock::now() + std::chrono::milliseconds(c.timeouts.first_byte_ms), c.deadline));
+  co_await http::async_write(stream, request, redirect_error(use_awaitable, ec));
+  if (ec || c.stop) co_return header_failure("sending the request");
+
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  co_await http::async_read_header(stream, c.conn->buffer, parser, redirect_error(use_awaitable, ec));
+  if (ec || c.stop) co_return header_failure("waiting for the response header");
+
+  ClientReply r;
+  r.reused_connection = reused;
+  r.status = static_cast<int>(parser.get().result_int());
+  if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
+    r.retry_after = parse_retry_after(it->value());
+  }
+  const bool sse = c.streaming && r.status >= 200 && r.status < 300;
+  bool done = false;
+  std::deque<SseEvent> batch;
+  auto collect = [&](const SseEvent& ev) {
+    if (ev.data == "[DONE]") {
+      done = true;
+      return false;
+    }
+    batch.push_back(ev);
+    return true;
+  };
+
+  tcp.expires_at(c.deadline);
+  char buf[8192];
+  while (!parser.is_done()) {
+    parser.get().body().data = buf;
+    parser.get().body().size = sizeof buf;
+    co_await http::async_read_some(stream, c.conn->buffer, parser, redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    const size_t n = sizeof buf - parser.get().body().size;
+    if (ec || c.stop) {
+      if (c.stop) co_return failure(ClientFailure::kCancelled, "cancelled while reading the response");
+      if (ec == beast::error::timeout) {
+        co_return failure(ClientFailure::kTimeout, "response took longer than " + ms_text(c.timeouts.total_ms));
+      }
+      co_return failure(c.pushed_events > 0 ? ClientFailure::kStreamBroken : ClientFailure::kConnect,
+                        "upstream connection broke during the response: " + ec.message());
+    }
+    if (sse) {
+      Status st = c.sse.feed(std::string_view(buf, n), collect);
+      if (!st.is_ok()) co_return failure(ClientFailure::kProtocol, st.message());
+      std::optional<ClientReply> f = co_await hand_over(c, batch);
+      if (f) co_return std::move(*f);
+    } else {
+      if (r.body.size() + n > c.impl.options.max_response_bytes) {
+        co_return failure(ClientFailure::kProtocol, "response body exceeds " +
+                                                        std::to_string(c.impl.options.max_response_bytes) + " bytes");
+      }
+      r.body.append(buf, n);
+    }
+  }
+  r.saw_done = done;
+  if (parser.keep_alive()) {
+    c.impl.give_back(std::move(c.conn));
+  } else {
+    c.conn.reset();
+  }
+  co_return r;
+}
+
+awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
+  Call& c = *self;
+  for (int attempt = 0;; ++attempt) {
+    c.conn = c.impl.take_idle(c.url.origin());
+    const bool reused = c.conn != nullptr;
+    if (!reused) {
+      std::optional<ClientReply> f = co_await connect(self);
+      if (f) co_return std::move(*f);
+    }
+    bool stale = false;
+    // (GCC 12 miscompiles co_await inside ?:, hence the if.)
+    ClientReply r;
+    if (c.conn->tls) {
+      r = co_await exchange(c, *c.conn->tls, path, reused, stale);
+    } else {
+      r = co_await exchange(c, *c.conn->plain, path, reused, stale);
+    }
+    c.conn.reset();  // still set only when the exchange failed: never pool a broken connection
+    if (stale && attempt == 0 && !c.stop) continue;
+    co_return r;
+  }
+}
+
+awaitable<void> run(std::shared_ptr<Call> c, std::string path) {
+  ClientReply r = co_await perform(c, std::move(path));
+  c->finish(std::move(r));
+}
+
+// Starts `c` on the I/O thread; it reports through Call::finish, also when it throws.
+void start(const std::shared_ptr<Call>& c, const std::string& path) {
+  asio::co_spawn(c->impl.io, run(c, path), [c](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      c->finish(failure(ClientFailure::kProtocol, std::string("upstream call failed: ") + ex.what()));
+    }
+  });
+}
+
+}  // namespace
+
+Result<std::shared_ptr<UpstreamClient>> UpstreamClient::create(ClientOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  beast::error_code ec;
+  impl->tls_context.set_default_verify_paths(ec);
+  if (ec) return internal_error("cannot load the system CA store: " + ec.message());
+  if (!impl->options.extra_ca_file.empty()) {
+    impl->tls_context.load_verify_file(impl->options.extra_ca_file, ec);
+    if (ec) return invalid_argument("cannot load CA file '" + impl->options.extra_ca_file + "': " + ec.message());
+  }
+  impl->tls_context.set_verify_mode(asio::ssl::verify_peer, ec);
+  if (ec) return internal_error("cannot enable TLS peer verification: " + ec.message());
+  Impl* raw = impl.get();
+  raw->thread = std::thread([raw] { raw->io.run(); });
+  return std::shared_ptr<UpstreamClient>(new UpstreamClient(std::move(impl)));
+}
+
+UpstreamClient::UpstreamClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UpstreamClient::~UpstreamClient() = default;
+
+namespace {
+
+Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const ClientRequest& req, bool streaming) {
+  auto url = parse_url(req.base_url);
+  if (!url) return url.status();
+  return std::make_shared<Call>(impl, req, std::move(url).value(), streaming);
+}
+
+}  // namespace
+
+ClientReply UpstreamClient::call(const ClientRequest& request, const CancelToken& cancel) {
+  auto made = make_call(*impl_, request, false);
+  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
+  std::shared_ptr<Call> c = std::move(made).value();
+  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
+  start(c, request.path);
+  std::unique_lock lock(c->mu);
+  c->cv.wait(lock, [&] { return c->finished; });
+  return std::move(c->reply);
+}
+
+ClientReply UpstreamClient::call_stream(const ClientRequest& request, const SseHandler& on_event,
+                                        const CancelToken& cancel) {
+  auto made = make_call(*impl_, request, true);
+  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
+  std::shared_ptr<Call> c = std::move(made).value();
+  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
+  start(c, request.path);
+
+  size_t delivered = 0;
+  bool stopped = false;
+  std::unique_lock lock(c->mu);
+  for (;;) {
+    c->cv.wait(lock, [&] { return !c->events.empty() || c->finished; });
+    if (c->events.empty()) break;
+    std::deque<SseEvent> batch;
+    batch.swap(c->events);
+    const bool resume = std::exchange(c->paused, false);
+    lock.unlock();
+    if (resume) asio::post(impl_->io, [c] { c->resume.cancel(); });
+    for (const SseEvent& ev : batch) {
+      if (stopped) break;
+      ++delivered;
+      if (!on_event(ev)) {
+        stopped = true;
+        c->request_stop(c);
+      }
+    }
+    lock.lock();
+  }
+  ClientReply r = std::move(c->reply);
+  r.events = delivered;
+  if (stopped && r.ok()) {
+    r.failure = ClientFailure::kCancelled;
+    r.error = "stopped by the event handler";
+  }
+  return r;
+}
+
+size_t UpstreamClient::idle_connections() const {
+  std::lock_guard lock(impl_->pool_mu);
+  size_t n = 0;
+  for (const auto& [origin, list] : impl_->idle) n += list.size();
+  return n;
+}
+
+}  // namespace fleetgate::assistant

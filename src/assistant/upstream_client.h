@@ -1,0 +1,106 @@
+// UpstreamClient: HTTP/1.1 client for OpenAI-compatible APIs. https base URLs use TLS (OpenSSL,
+// SNI, peer verified against the system CA store and the host name); http base URLs use plain
+// TCP (loopback mocks). Keeps a bounded pool of idle keep-alive connections per origin.
+//
+// Threading model: the client owns one io_context driven by one internal I/O thread; every call
+// runs as a coroutine there. call() and call_stream() are synchronous:
+// they block only the calling thread (a gateway worker) until the reply is complete, and
+// call_stream() invokes the event handler on that calling thread, never on an I/O thread. The
+// I/O side parses at most `max_pending_events` events ahead of the handler, then stops reading
+// until the handler catches up, so a slow consumer never makes the client buffer a whole stream.
+// Calls may run concurrently from any number of threads, but never from inside an event handler
+// or from the client's own I/O threads. Destroying the client requires no call in flight.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fleetgate/assistant/cancel_token.h"
+#include "fleetgate/assistant/sse_parser.h"
+#include "fleetgate/core/config.h"
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::assistant {
+
+struct ClientOptions {
+  size_t max_idle_per_origin = 8;         // idle keep-alive connections kept per scheme://host:port
+  size_t max_response_bytes = 8u << 20;   // larger non-streaming (or error) bodies fail as kProtocol
+  size_t max_event_bytes = 1u << 20;      // larger single SSE events fail as kProtocol
+  size_t max_pending_events = 64;         // events parsed ahead of the handler before reading pauses
+  std::string extra_ca_file;              // PEM CAs trusted besides the system store (private CAs)
+  std::string user_agent = "fleetgate";
+};
+
+enum class Method { kGet, kPost };
+
+struct ClientRequest {
+  Method method = Method::kPost;
+  std::string base_url;      // "http[s]://host[:port][/prefix]", as in config::Provider::base_url
+  std::string path;          // appended to the base URL's path, e.g. "/v1/chat/completions"
+  std::string body;          // JSON text sent as application/json (POST)
+  std::string bearer_token;  // sent as "Authorization: Bearer <token>" when non-empty
+  std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. request ids, test controls
+  config::Timeouts timeouts; // connect (incl. DNS and TLS), first byte (request sent -> response
+                             // header), total (whole call, including time spent in the handler)
+};
+
+// Why a call produced no complete HTTP response.
+enum class ClientFailure {
+  kNone,
+  kConnect,       // resolve/connect/TLS failed, or the connection dropped before the response completed
+  kTimeout,       // a deadline of ClientRequest::timeouts passed
+  kCancelled,     // the cancel token fired or the event handler returned false
+  kProtocol,      // malformed HTTP or SSE, bad URL, or a body/event over the configured limits
+  kStreamBroken,  // the connection failed after stream events were delivered
+};
+std::string_view to_string(ClientFailure f);
+
+struct ClientReply {
+  ClientFailure failure = ClientFailure::kNone;
+  std::string error;        // reason when failure != kNone
+  int status = 0;           // HTTP status once a response header arrived, else 0
+  std::string body;         // the raw body; for call_stream() only when status is not 2xx
+  std::optional<std::chrono::milliseconds> retry_after;  // Retry-After (delay in seconds) header
+  size_t events = 0;        // call_stream(): events handed to the handler
+  bool saw_done = false;    // call_stream(): the stream ended with "data: [DONE]"
+  bool reused_connection = false;  // served over a pooled keep-alive connection
+  bool ok() const { return failure == ClientFailure::kNone; }
+};
+
+// Receives each SSE event except the final "[DONE]"; return false to stop (reply: kCancelled).
+using SseHandler = std::function<bool(const SseEvent&)>;
+
+class UpstreamClient {
+ public:
+  // Fails when the TLS context cannot be set up (e.g. unreadable extra_ca_file).
+  static Result<std::shared_ptr<UpstreamClient>> create(ClientOptions options = {});
+  ~UpstreamClient();
+  UpstreamClient(const UpstreamClient&) = delete;
+  UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+  // Sends `request` and waits for the whole response. A non-2xx status is not a failure: it
+  // comes back with its body. A stale pooled connection is retried once on a fresh one.
+  ClientReply call(const ClientRequest& request, const CancelToken& cancel);
+
+  // Sends `request` and, when the status is 2xx, delivers the SSE body event by event to
+  // `on_event` on the calling thread; a non-2xx response comes back with its body instead.
+  ClientReply call_stream(const ClientRequest& request, const SseHandler& on_event, const CancelToken& cancel);
+
+  // Idle keep-alive connections currently pooled, over all origins.
+  size_t idle_connections() const;
+
+  struct Impl;
+
+ private:
+  explicit UpstreamClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleetgate::assistant

@@ -1,0 +1,40 @@
+// The catalogue of vehicle functions the assistant may call: each tool has an OpenAI function
+// definition (name, description, JSON-schema parameters in the json_schema.h subset) and a short
+// localized label for answers. The catalogue is fixed data, built once.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "fleetgate/assistant/language.h"
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::assistant {
+
+struct VehicleTool {
+  std::string name;                // e.g. "trunk"
+  std::string description;         // for the model
+  boost::json::object parameters;  // JSON schema of the arguments object
+  Localized label;                 // "trunk" / "后备箱" / "Kofferraum"
+};
+
+// All tools, in a stable order: set_temperature, set_climate_on, seat_heating, windows, sunroof,
+// trunk, frunk, charge_port, set_destination, media, lights, wipers, lock.
+const std::vector<VehicleTool>& vehicle_tools();
+
+// The tool called `name`, or nullptr when the catalogue has none (e.g. a hallucinated name).
+const VehicleTool* find_vehicle_tool(std::string_view name);
+
+// The catalogue as an OpenAI `tools` array: [{type: "function", function: {name, description,
+// parameters}}], ready to inject into or advertise with a request.
+boost::json::array vehicle_tools_json();
+
+// Parses `arguments_json` (a tool call's arguments text) and validates it against the tool's
+// schema. Errors are kInvalidArgument: "arguments: invalid JSON (...)", "arguments: must be an
+// object" or the schema checker's "PATH: reason".
+Result<boost::json::object> parse_tool_arguments(const VehicleTool& tool, std::string_view arguments_json);
+
+}  // namespace fleetgate::assistant

@@ -1,0 +1,90 @@
+#include "fleetgate/assistant/vehicle_tools.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace fleetgate::assistant {
+namespace {
+
+namespace json = boost::json;
+
+// One valid and one invalid call per tool, with the checker's message for the invalid one.
+struct Sample {
+  std::string tool;
+  std::string valid;
+  std::string invalid;
+  std::string error;
+};
+
+const Sample kSamples[] = {
+    {"set_temperature", R"({"celsius":21.5,"zone":"passenger"})", R"({"celsius":35})", "celsius: must be at most 28"},
+    {"set_climate_on", R"({"on":true})", R"({"on":"yes"})", "on: must be a boolean"},
+    {"seat_heating", R"({"seat":"rear_left","level":3})", R"({"seat":"driver","level":4})", "level: must be at most 3"},
+    {"windows", R"({"action":"vent"})", R"({"window":"roof","action":"open"})",
+     "window: must be one of driver, passenger, rear_left, rear_right, all"},
+    {"sunroof", R"({"action":"close"})", R"({})", "action: is required"},
+    {"trunk", R"({"action":"open"})", R"({"action":"vent"})", "action: must be one of open, close"},
+    {"frunk", R"({"action":"open"})", R"({"action":"close"})", "action: must be one of open"},
+    {"charge_port", R"({"action":"close"})", R"({"action":"open","force":true})", "force: is not a known property"},
+    {"set_destination", R"({"destination":"上海虹桥站"})", R"({"destination":""})", "destination: must not be empty"},
+    {"media", R"({"volume":0})", R"({})", "must set at least 1 of action, volume"},
+    {"lights", R"({"action":"flash"})", R"({"action":"dim"})", "action: must be one of on, off, flash"},
+    {"wipers", R"({"mode":"auto"})", R"({"mode":3})", "mode: must be a string"},
+    {"lock", R"({"locked":false})", R"([])", "arguments: must be an object"},
+};
+
+TEST(VehicleTools, EveryToolAcceptsValidAndRejectsInvalidArguments) {
+  std::set<std::string> covered;
+  for (const Sample& s : kSamples) {
+    const VehicleTool* tool = find_vehicle_tool(s.tool);
+    ASSERT_NE(tool, nullptr) << s.tool;
+    auto ok = parse_tool_arguments(*tool, s.valid);
+    EXPECT_TRUE(ok.is_ok()) << s.tool << ": " << ok.status().to_string();
+    auto bad = parse_tool_arguments(*tool, s.invalid);
+    ASSERT_FALSE(bad.is_ok()) << s.tool << " accepted " << s.invalid;
+    EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(bad.status().message(), s.error) << s.tool;
+    covered.insert(s.tool);
+  }
+  EXPECT_EQ(covered.size(), vehicle_tools().size()) << "every catalogue tool has a sample";
+}
+
+TEST(VehicleTools, ArgumentsMustBeJsonObjects) {
+  const VehicleTool* trunk = find_vehicle_tool("trunk");
+  ASSERT_NE(trunk, nullptr);
+  auto r = parse_tool_arguments(*trunk, "{\"action\":");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().message().rfind("arguments: invalid JSON", 0), 0u) << r.status().message();
+  EXPECT_FALSE(parse_tool_arguments(*trunk, "").is_ok());
+}
+
+TEST(VehicleTools, UnknownNamesAreNotFound) {
+  EXPECT_EQ(find_vehicle_tool("self_destruct"), nullptr);
+  EXPECT_EQ(find_vehicle_tool(""), nullptr);
+  EXPECT_EQ(find_vehicle_tool("Trunk"), nullptr);
+}
+
+TEST(VehicleTools, ToolsArrayIsWhatChatRequestsCarry) {
+  json::array tools = vehicle_tools_json();
+  ASSERT_EQ(tools.size(), vehicle_tools().size());
+  std::set<std::string> names;
+  for (const json::value& t : tools) {
+    EXPECT_EQ(t.at("type"), "function");
+    const json::object& fn = t.at("function").as_object();
+    names.insert(std::string(fn.at("name").as_string()));
+    EXPECT_FALSE(fn.at("description").as_string().empty());
+    EXPECT_EQ(fn.at("parameters").at("type"), "object");
+    EXPECT_EQ(fn.at("parameters").at("additionalProperties"), false);
+  }
+  EXPECT_EQ(names.size(), tools.size()) << "names are unique";
+}
+
+TEST(VehicleTools, EveryToolHasALabelInEveryLanguage) {
+  for (const VehicleTool& tool : vehicle_tools()) {
+    for (Language lang : kAllLanguages) EXPECT_FALSE(tool.label.in(lang).empty()) << tool.name;
+  }
+}
+
+}  // namespace
+}  // namespace fleetgate::assistant

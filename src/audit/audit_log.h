@@ -1,0 +1,106 @@
+// The audit chain: an append-only log where every entry carries the SHA-256 of the previous
+// entry's canonical serialization, so editing, deleting, reordering or splicing entries breaks
+// the chain and verify() names the first bad sequence number. A head record (count and last
+// hash), written in the same atomic batch as each entry, makes deleting the last entries or
+// appending behind the log's back detectable too. What verify() can NOT detect: someone with
+// write access to the store who rewrites a suffix of the chain and the head consistently (the
+// hash is unkeyed); compare the reported head hash with a copy kept elsewhere to catch that.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/store/kv_store.h"
+
+namespace fleetgate::audit {
+
+// Milliseconds since the Unix epoch, UTC. Injectable so tests control time.
+using Clock = std::function<int64_t()>;
+int64_t system_clock_ms();
+
+// prev_hash of the first entry: 64 zeros.
+extern const std::string kGenesisHash;
+
+// What happened; the log adds sequence, time and hashes.
+struct Event {
+  std::string actor;    // who, e.g. "cli:alice", "operator:bob"; required
+  std::string action;   // what, e.g. "vehicle.register"; required
+  std::string subject;  // on what, e.g. a VIN or transfer id
+  std::string region;   // the region concerned, "" when none
+  boost::json::object details;
+};
+
+struct Entry {
+  uint64_t seq = 0;  // 1-based, consecutive
+  int64_t time_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string region;
+  boost::json::object details;
+  std::string prev_hash;  // lowercase hex SHA-256 of the previous entry's canonical form
+  std::string hash;       // lowercase hex SHA-256 of canonical(*this)
+};
+
+// Compact JSON with keys in the fixed order seq, time_ms, actor, action, subject, region,
+// details, prev_hash (the hash itself excluded). This byte string is what gets hashed.
+std::string canonical(const Entry& e);
+// The entry with its hash, for API responses and `audit tail --json`.
+boost::json::object to_json(const Entry& e);
+
+struct VerifyReport {
+  uint64_t entries = 0;             // entries found intact, walking from seq 1
+  std::string head_hash;            // hash of the last intact entry (kGenesisHash when none)
+  std::optional<uint64_t> bad_seq;  // the first bad sequence number, when one can be named
+  std::string problem;              // empty when the whole chain is intact
+  bool intact() const { return problem.empty(); }
+};
+
+class AuditLog {
+ public:
+  // Opens the chain kept in `store` under keys starting with "audit/". A chain whose head does
+  // not match its last entry still opens (so it can be verified and read) but refuses appends
+  // with kDataLoss. REQUIRES: `store` outlives the log; one AuditLog per store.
+  static Result<std::unique_ptr<AuditLog>> open(store::KvStore& store, Clock clock = system_clock_ms);
+
+  // Appends one entry durably (synced write). kInvalidArgument for a missing actor or action
+  // or text that is not UTF-8; kDataLoss when the stored chain is damaged.
+  Result<Entry> append(Event event);
+  // Appends `events` in order and applies `also` in the same atomic durable write, so a change
+  // and its audit entries are stored together or not at all. `also` may not touch "audit/" keys.
+  Result<std::vector<Entry>> append_with(std::vector<Event> events, const store::WriteBatch& also);
+
+  // Walks the whole chain on a consistent snapshot and reports the first problem. Errors only
+  // when the store cannot be read; tampering is reported in the VerifyReport.
+  Result<VerifyReport> verify() const;
+
+  // Up to `limit` entries starting at `from_seq`, in order (paging: from_seq = last.seq + 1).
+  Result<std::vector<Entry>> read(uint64_t from_seq, size_t limit) const;
+  // The last `n` entries, oldest first.
+  Result<std::vector<Entry>> tail(size_t n) const;
+
+  uint64_t size() const;          // entries appended, per the head record
+  std::string head_hash() const;  // hash of the last entry, kGenesisHash when empty
+  int64_t now_ms() const { return clock_(); }
+  store::KvStore& store() const { return store_; }
+
+ private:
+  AuditLog(store::KvStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+
+  store::KvStore& store_;
+  Clock clock_;
+  mutable std::mutex mu_;  // serializes appends; guards the fields below
+  uint64_t last_seq_ = 0;
+  std::string last_hash_ = kGenesisHash;
+  std::string damage_;  // why appends are refused, empty when the chain's tail is consistent
+};
+
+}  // namespace fleetgate::audit

@@ -1,0 +1,397 @@
+#include "fleetgate/http/connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <future>
+#include <optional>
+
+#include "fleetgate/http/blocking.h"
+#include "fleetgate/http/error.h"
+#include "fleetgate/http/server.h"
+#include "fleetgate/http/stream_writer.h"
+#include "fleetgate/http/websocket.h"
+
+namespace fleetgate::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+Connection::Connection(beast::tcp_stream s) : stream(std::move(s)) {
+  beast::error_code ec;
+  const tcp::endpoint peer = stream.socket().remote_endpoint(ec);
+  remote = ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
+  // Each SSE event must leave at once rather than wait for Nagle's algorithm.
+  stream.socket().set_option(tcp::no_delay(true), ec);
+}
+
+namespace {
+
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+constexpr std::string_view kServerName = "fleetgate";
+
+using Parser = beast_http::request_parser<beast_http::string_body>;
+
+// Bookkeeping for one request: its access log line and metrics.
+struct Exchange {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::string method = "-";
+  std::string route = "unmatched";
+  unsigned status = 0;
+  size_t bytes = 0;
+};
+
+// Counts a request in http_requests_in_flight from its head until its response (or the upgrade).
+class InFlight {
+ public:
+  explicit InFlight(Gauge& g) : gauge_(&g) { gauge_->inc(); }
+  ~InFlight() { release(); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  void release() {
+    if (gauge_ != nullptr) gauge_->dec();
+    gauge_ = nullptr;
+  }
+
+ private:
+  Gauge* gauge_;
+};
+
+std::string method_label(Verb v) {
+  return v == Verb::unknown ? "OTHER" : std::string(beast_http::to_string(v));
+}
+
+void finish(const ServerCore& core, const Connection& c, const Exchange& x) {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - x.start).count();
+  core.requests->with({x.method, x.route, std::to_string(x.status)}).inc();
+  core.latency->with({x.method, x.route}).observe(seconds);
+  spdlog::log(core.options.access_log_level, "http {} {} {} {} {}B {:.3f}ms", c.remote, x.method, x.route,
+              x.status, x.bytes, seconds * 1e3);
+}
+
+template <typename Message>
+void apply_headers(Message& m, const Fields& headers, bool keep_alive) {
+  for (const auto& f : headers) m.insert(f.name_string(), f.value());
+  m.set(beast_http::field::server, kServerName);
+  m.keep_alive(keep_alive);
+}
+
+// Writes `r`; keep-alive is also dropped when the server began stopping during the request.
+net::awaitable<bool> write_response(const ServerCore& core, Connection& c, Exchange& x, Response r,
+                                    bool keep_alive) {
+  keep_alive = keep_alive && !c.closing;
+  beast_http::response<beast_http::string_body> m{r.status, 11};
+  apply_headers(m, r.headers, keep_alive);
+  if (m.find(beast_http::field::content_type) == m.end()) m.set(beast_http::field::content_type, r.content_type);
+  m.body() = std::move(r.body);
+  m.prepare_payload();
+  x.status = static_cast<unsigned>(r.status);
+  c.stream.expires_after(core.options.write_timeout);
+  auto [ec, n] = co_await beast_http::async_write(c.stream, m, kTuple);
+  x.bytes = n;
+  co_return !ec;
+}
+
+// Writes `r`, logs and counts the exchange; true when the connection may serve another request.
+net::awaitable<bool> reply(const ServerCore& core, Connection& c, Exchange& x, Response r, bool keep_alive) {
+  const bool written = co_await write_response(core, c, x, std::move(r), keep_alive);
+  finish(core, c, x);
+  co_return written && keep_alive && !c.closing;
+}
+
+Response internal_error(std::string_view what) {
+  spdlog::error("http handler failed: {}", what);
+  return error_response(StatusCode::internal_server_error, "internal error", "internal");
+}
+
+// The answer to a request that could not be read, or nullopt to close quietly (peer gone, timeout).
+std::optional<Response> unreadable_response(beast::error_code ec) {
+  if (ec == beast_http::error::body_limit) {
+    return error_response(StatusCode::payload_too_large, "request body too large", "request_too_large");
+  }
+  if (ec == beast_http::error::header_limit) {
+    return error_response(StatusCode::request_header_fields_too_large, "request header too large",
+                          "header_too_large");
+  }
+  if (ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message) return std::nullopt;
+  if (ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category()) {
+    return error_response(StatusCode::bad_request, "malformed HTTP request: " + ec.message(), "malformed_request");
+  }
+  return std::nullopt;
+}
+
+// On a worker: the 401/403 response when the caller may not use the route, else nullopt (and
+// the request carries the caller).
+std::optional<Response> check_access(const ServerCore& core, const Route& route, Request& req) {
+  Result<std::optional<Principal>> who = authorize(route.options, core.authenticator, req);
+  if (!who.is_ok()) {
+    Response r = error_response(who.status());
+    if (r.status == StatusCode::unauthorized) r.headers.set(beast_http::field::www_authenticate, "Bearer");
+    return r;
+  }
+  if (*who) req.set_principal(std::move(**who));
+  return std::nullopt;
+}
+
+// Runs `fn` (returning a Response or optional<Response>) on the worker pool; an exception
+// becomes a 500.
+template <typename F>
+net::awaitable<std::optional<Response>> on_worker(const ServerCore& core, F fn) {
+  co_return co_await run_blocking(core.workers, [fn = std::move(fn)]() mutable -> std::optional<Response> {
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      return internal_error(e.what());
+    }
+  });
+}
+
+// Writes a StreamWriter's head and chunks to the connection, blocking the calling worker until
+// each write completed on the connection's strand.
+class ConnectionSink : public StreamSink {
+ public:
+  ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive)
+      : c_(std::move(c)), timeout_(timeout), keep_alive_(keep_alive) {}
+
+  Status begin(StatusCode status, const Fields& headers) override {
+    status_ = status;
+    return on_strand([&]() -> net::awaitable<beast::error_code> {
+      beast_http::response<beast_http::empty_body> m{status, 11};
+      apply_headers(m, headers, keep_alive_);
+      m.chunked(true);
+      beast_http::response_serializer<beast_http::empty_body> serializer{m};
+      c_->stream.expires_after(timeout_);
+      auto [ec, n] = co_await beast_http::async_write_header(c_->stream, serializer, kTuple);
+      bytes_ += n;
+      co_return ec;
+    });
+  }
+
+  Status chunk(std::string_view data) override {
+    return on_strand([&]() -> net::awaitable<beast::error_code> {
+      c_->stream.expires_after(timeout_);
+      auto [ec, n] = co_await net::async_write(c_->stream, beast_http::make_chunk(net::buffer(data)), kTuple);
+      bytes_ += n;
+      co_return ec;
+    });
+  }
+
+  // Read on the strand after the handler returned.
+  StatusCode status() const { return status_; }
+  size_t bytes() const { return bytes_; }
+  bool failed() const { return failed_; }
+
+ private:
+  // `make` is invoked here and its coroutine runs on the strand; it may capture by reference
+  // because this call blocks until the coroutine finished.
+  template <typename F>
+  Status on_strand(F make) {
+    auto done = std::make_shared<std::promise<beast::error_code>>();
+    std::future<beast::error_code> result = done->get_future();
+    net::co_spawn(c_->stream.get_executor(), make(), [done](std::exception_ptr e, beast::error_code ec) {
+      done->set_value(e ? net::error::make_error_code(net::error::fault) : ec);
+    });
+    const beast::error_code ec = result.get();
+    if (!ec) return Status::ok();
+    failed_ = true;
+    return unavailable("client connection lost: " + ec.message());
+  }
+
+  std::shared_ptr<Connection> c_;
+  std::chrono::milliseconds timeout_;
+  bool keep_alive_;
+  StatusCode status_ = StatusCode::ok;
+  size_t bytes_ = 0;
+  bool failed_ = false;
+};
+
+// Cancels `writer` when the peer closes (or the socket is closed under it) while the stream
+// handler runs. Data arriving instead (a pipelined request) ends the watch without cancelling.
+// The reactor can report readability for bytes already consumed (a stale edge), so the peek must
+// not block: nothing to read means watch again.
+void watch_disconnect(const std::shared_ptr<Connection>& c, std::shared_ptr<StreamWriter> writer,
+                      std::shared_ptr<bool> handler_done) {
+  c->stream.socket().async_wait(tcp::socket::wait_read, [c, writer, handler_done](beast::error_code ec) {
+    if (*handler_done) return;
+    if (!ec) {
+      char byte;
+      const ssize_t n = ::recv(c->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        watch_disconnect(c, writer, handler_done);
+        return;
+      }
+    }
+    writer->cancel();
+  });
+}
+
+net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange& x, const Route& route,
+                                 const Handler& handler, Request& req, bool keep_alive) {
+  std::optional<Response> r = co_await on_worker(core, [&]() -> Response {
+    if (std::optional<Response> denied = check_access(core, route, req)) return std::move(*denied);
+    return handler(req);
+  });
+  co_return co_await reply(core, c, x, std::move(*r), keep_alive);
+}
+
+net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<Connection>& c, Exchange& x,
+                                  const Route& route, const StreamHandler& handler, Request& req, bool keep_alive) {
+  auto sink = std::make_shared<ConnectionSink>(c, core.options.write_timeout, keep_alive);
+  auto writer = std::make_shared<StreamWriter>(sink);
+  auto handler_done = std::make_shared<bool>(false);
+  watch_disconnect(c, writer, handler_done);
+  std::optional<Response> early = co_await on_worker(core, [&]() -> std::optional<Response> {
+    if (std::optional<Response> denied = check_access(core, route, req)) return denied;
+    handler(req, *writer);
+    return std::nullopt;
+  });
+  *handler_done = true;
+  beast::error_code ignored;
+  c->stream.socket().cancel(ignored);
+
+  if (writer->started()) {
+    x.status = static_cast<unsigned>(sink->status());
+    bool intact = !sink->failed() && !early;  // a handler that threw mid-stream leaves it cut short
+    if (intact) {
+      c->stream.expires_after(core.options.write_timeout);
+      auto [ec, n] = co_await net::async_write(c->stream, beast_http::make_chunk_last(), kTuple);
+      intact = !ec;
+    }
+    x.bytes = sink->bytes();
+    finish(core, *c, x);
+    co_return intact && keep_alive && !c->closing;
+  }
+  std::optional<Response> answer = early ? std::move(early) : writer->take_reply();
+  if (!answer) answer = internal_error("stream handler for " + route.pattern + " produced no response");
+  co_return co_await reply(core, *c, x, std::move(*answer), keep_alive);
+}
+
+net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exchange& x, InFlight& in_flight,
+                                     const Route& route, const WebSocketHandler& handler, Request& req,
+                                     bool keep_alive) {
+  std::optional<Response> denied = co_await on_worker(core, [&] { return check_access(core, route, req); });
+  if (denied) co_return co_await reply(core, c, x, std::move(*denied), keep_alive);
+  if (!websocket::is_upgrade(req.message())) {
+    Response r = error_response(StatusCode::upgrade_required, "this route needs a WebSocket upgrade",
+                                "upgrade_required");
+    r.headers.set(beast_http::field::upgrade, "websocket");
+    co_return co_await reply(core, c, x, std::move(r), keep_alive);
+  }
+  c.stream.expires_never();  // the WebSocket stream keeps its own timeouts
+  WebSocketSession::Stream ws(c.stream);
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast_http::field::server, kServerName); }));
+  auto [ec] = co_await ws.async_accept(req.message(), kTuple);
+  x.status = ec ? static_cast<unsigned>(StatusCode::bad_request) : static_cast<unsigned>(StatusCode::switching_protocols);
+  finish(core, c, x);
+  in_flight.release();
+  if (ec) co_return false;
+  WebSocketSession session(ws, core.workers);
+  try {
+    co_await handler(req, session);
+  } catch (const std::exception& e) {
+    spdlog::debug("websocket {} {} ended: {}", c.remote, route.pattern, e.what());
+  }
+  co_return false;
+}
+
+// Serves one request; true when the connection may serve another.
+net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr<Connection>& c) {
+  Parser parser;
+  parser.header_limit(static_cast<uint32_t>(core.options.max_header_bytes));
+  c->stream.expires_after(core.options.header_timeout);
+  auto [ec, n] = co_await beast_http::async_read_header(c->stream, c->buffer, parser, kTuple);
+  Exchange x;
+  if (ec) {
+    std::optional<Response> r = unreadable_response(ec);
+    if (r) {
+      InFlight counted(*core.in_flight);
+      co_await reply(core, *c, x, std::move(*r), false);
+    }
+    co_return false;
+  }
+  c->busy = true;
+  InFlight in_flight(*core.in_flight);
+  x.method = method_label(parser.get().method());
+  Router::Match match = core.router.find(parser.get().method(), path_of(parser.get().target()));
+  const Route* route = match.route;
+  if (route != nullptr) x.route = route->pattern;
+
+  const size_t limit = route != nullptr && route->options.max_body_bytes ? *route->options.max_body_bytes
+                                                                         : core.options.max_body_bytes;
+  if (parser.content_length() && *parser.content_length() > limit) {
+    co_await reply(core, *c, x, *unreadable_response(beast_http::error::body_limit), false);
+    co_return false;
+  }
+  parser.body_limit(limit);
+  if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
+    beast_http::response<beast_http::empty_body> go_on{StatusCode::continue_, 11};
+    c->stream.expires_after(core.options.write_timeout);
+    auto [wec, wn] = co_await beast_http::async_write(c->stream, go_on, kTuple);
+    if (wec) co_return false;
+  }
+  c->stream.expires_after(core.options.body_timeout);
+  std::tie(ec, n) = co_await beast_http::async_read(c->stream, c->buffer, parser, kTuple);
+  if (ec) {
+    if (std::optional<Response> r = unreadable_response(ec)) co_await reply(core, *c, x, std::move(*r), false);
+    co_return false;
+  }
+
+  Request req(parser.release(), c->remote);
+  const bool keep_alive = req.message().keep_alive() && !c->closing;
+  switch (match.outcome) {
+    case Router::Outcome::kNotFound:
+      co_return co_await reply(core, *c, x, error_response(StatusCode::not_found, "no such route", "not_found"),
+                               keep_alive);
+    case Router::Outcome::kMethodNotAllowed: {
+      Response r = error_response(StatusCode::method_not_allowed,
+                                  "method " + std::string(req.method_string()) + " not allowed here",
+                                  "method_not_allowed");
+      r.headers.set(beast_http::field::allow, allow_header(match.allowed));
+      co_return co_await reply(core, *c, x, std::move(r), keep_alive);
+    }
+    case Router::Outcome::kBadPath:
+      co_return co_await reply(core, *c, x,
+                               error_response(StatusCode::bad_request, "malformed %-escape in path", "invalid_argument"),
+                               keep_alive);
+    case Router::Outcome::kFound:
+      break;
+  }
+  req.set_params(std::move(match.params));
+  if (const auto* h = std::get_if<Handler>(&route->handler)) {
+    co_return co_await serve_plain(core, *c, x, *route, *h, req, keep_alive);
+  }
+  if (const auto* h = std::get_if<StreamHandler>(&route->handler)) {
+    co_return co_await serve_stream(core, c, x, *route, *h, req, keep_alive);
+  }
+  co_return co_await serve_websocket(core, *c, x, in_flight, *route, std::get<WebSocketHandler>(route->handler), req,
+                                     keep_alive);
+}
+
+}  // namespace
+
+net::awaitable<void> serve_connection(const ServerCore& core, std::shared_ptr<Connection> c) {
+  while (!c->closing) {
+    const bool again = co_await serve_request(core, c);
+    c->busy = false;
+    if (!again) break;
+  }
+  beast::error_code ignored;
+  c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace fleetgate::http

@@ -1,0 +1,46 @@
+// Internal to Server: one accepted TCP connection and the coroutine that serves HTTP/1.1 requests
+// on it (keep-alive, limits, timeouts, routing, auth, handler dispatch, SSE and WebSocket).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "fleetgate/http/auth.h"
+#include "fleetgate/http/metrics.h"
+#include "fleetgate/http/router.h"
+
+namespace fleetgate::http {
+
+struct ServerOptions;
+
+struct Connection {
+  explicit Connection(boost::beast::tcp_stream s);
+
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;
+  std::string remote;  // "ip:port"
+  // Touched only on the connection's strand.
+  bool busy = false;     // a request is being handled, or a WebSocket owns the socket
+  bool closing = false;  // the server is stopping: close after the current response
+};
+
+// What every connection shares; owned by the server, outlives all connections.
+struct ServerCore {
+  const ServerOptions& options;
+  const Router& router;
+  const Authenticator& authenticator;
+  boost::asio::any_io_executor workers;
+  CounterFamily* requests;
+  HistogramFamily* latency;
+  Gauge* in_flight;
+};
+
+// Serves requests until the peer closes, an error, a timeout, or Connection::closing.
+boost::asio::awaitable<void> serve_connection(const ServerCore& core, std::shared_ptr<Connection> c);
+
+}  // namespace fleetgate::http

@@ -1,0 +1,90 @@
+// Request and Response as handlers see them. A Request is the parsed HTTP/1.1 message plus what
+// routing and authentication learned about it (path parameters, the caller); a Response is what a
+// synchronous handler returns. Both are plain values, safe to move across threads.
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleetgate::http {
+
+namespace beast_http = boost::beast::http;
+using Verb = beast_http::verb;
+using StatusCode = beast_http::status;
+using Fields = beast_http::fields;
+
+// Who made a request, as established by an Authenticator.
+struct Principal {
+  std::string subject;             // e.g. a VIN, an operator's user id
+  std::vector<std::string> roles;  // e.g. "vehicle", "operator", "auditor"
+  bool has_role(std::string_view role) const;
+};
+
+class Request {
+ public:
+  using Message = beast_http::request<beast_http::string_body>;
+
+  Request() = default;
+  // Splits the target into path and query; path parameters are filled in by the router.
+  explicit Request(Message message, std::string remote_address = {});
+
+  Verb method() const { return message_.method(); }
+  std::string_view method_string() const { return message_.method_string(); }
+  std::string_view target() const { return message_.target(); }
+  // The target up to '?', still percent-encoded.
+  const std::string& path() const { return path_; }
+  // The raw query string after '?', empty when absent.
+  const std::string& query() const { return query_; }
+  // The percent-decoded value of the first `name` query parameter, nullopt when absent.
+  std::optional<std::string> query_param(std::string_view name) const;
+  // A header value, empty when absent (case-insensitive name).
+  std::string_view header(std::string_view name) const;
+  const Fields& headers() const { return message_.base(); }
+  const std::string& body() const { return message_.body(); }
+  // The percent-decoded value of a "{name}" path parameter, empty when the route has none.
+  std::string_view param(std::string_view name) const;
+  const std::map<std::string, std::string, std::less<>>& params() const { return params_; }
+  // "ip:port" of the peer.
+  const std::string& remote_address() const { return remote_address_; }
+  // The authenticated caller; nullopt on public routes.
+  const std::optional<Principal>& principal() const { return principal_; }
+  const Message& message() const { return message_; }
+
+  void set_params(std::map<std::string, std::string, std::less<>> params) { params_ = std::move(params); }
+  void set_principal(Principal principal) { principal_ = std::move(principal); }
+
+ private:
+  Message message_;
+  std::string path_;
+  std::string query_;
+  std::map<std::string, std::string, std::less<>> params_;
+  std::string remote_address_;
+  std::optional<Principal> principal_;
+};
+
+struct Response {
+  StatusCode status = StatusCode::ok;
+  Fields headers;  // Content-Type is set from content_type unless already present
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+
+  static Response text(StatusCode status, std::string body);
+  static Response json(StatusCode status, const boost::json::value& body);
+};
+
+// The path part of a request target: everything before '?'.
+std::string_view path_of(std::string_view target);
+
+// Decodes %XX escapes ('+' stays '+'); nullopt when an escape is malformed.
+std::optional<std::string> percent_decode(std::string_view text);
+
+}  // namespace fleetgate::http

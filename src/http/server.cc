@@ -1,0 +1,298 @@
+#include "fleetgate/http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fleetgate/http/connection.h"
+#include "fleetgate/http/error.h"
+
+namespace fleetgate::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+ServerOptions ServerOptions::from_config(const config::ServerOptions& server) {
+  ServerOptions o;
+  o.listen_address = server.listen_address;
+  o.port = server.port;
+  o.io_threads = server.threads;
+  o.max_body_bytes = server.max_body_bytes;
+  return o;
+}
+
+struct Server::Impl {
+  enum class State { kNew, kRunning, kStopped };
+
+  Impl(ServerOptions o, std::shared_ptr<MetricsRegistry> m, std::shared_ptr<const Authenticator> a)
+      : options(std::move(o)),
+        registry(m ? std::move(m) : std::make_shared<MetricsRegistry>()),
+        authenticator(a ? std::move(a) : std::make_shared<DenyAllAuthenticator>()),
+        readiness([] { return Status::ok(); }),
+        ioc(std::max(1, options.io_threads)),
+        acceptor(net::make_strand(ioc)) {}
+
+  Status register_metrics();
+  void add_builtin_routes();
+  net::awaitable<void> accept_loop();
+  void admit(tcp::socket socket);
+  // Runs fn(connection) on each live connection's strand.
+  void for_each_connection(const std::function<void(Connection&)>& fn);
+  // Waits until no connection is left, or until `deadline` when given; true when none is left.
+  bool wait_for_connections(std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  ServerOptions options;
+  std::shared_ptr<MetricsRegistry> registry;
+  std::shared_ptr<const Authenticator> authenticator;
+  std::function<Status()> readiness;
+  Router router;
+  Status setup_error;
+  CounterFamily* requests = nullptr;
+  HistogramFamily* latency = nullptr;
+  Gauge* in_flight = nullptr;
+
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<net::thread_pool> workers;
+  std::optional<ServerCore> core;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> io_threads;
+  uint16_t bound_port = 0;
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable drained;
+  State state = State::kNew;
+  bool stopping = false;
+  std::set<std::shared_ptr<Connection>> connections;
+};
+
+Status Server::Impl::register_metrics() {
+  Result<CounterFamily*> r = registry->counter("http_requests_total", "HTTP requests served, by route pattern.",
+                                               {"method", "route", "status"});
+  if (!r.is_ok()) return r.status();
+  requests = *r;
+  Result<HistogramFamily*> h = registry->histogram("http_request_duration_seconds",
+                                                   "Time from request head to the end of the response.",
+                                                   {"method", "route"}, default_latency_buckets());
+  if (!h.is_ok()) return h.status();
+  latency = *h;
+  Result<GaugeFamily*> g = registry->gauge("http_requests_in_flight", "Requests being served.");
+  if (!g.is_ok()) return g.status();
+  in_flight = &(*g)->with({});
+  return Status::ok();
+}
+
+void Server::Impl::add_builtin_routes() {
+  auto ok_json = [](std::string_view status) {
+    boost::json::object body;
+    body["status"] = status;
+    return Response::json(StatusCode::ok, body);
+  };
+  const std::vector<Route> builtins = {
+      {Verb::get, "/healthz", RouteOptions::public_access(), Handler([ok_json](const Request&) { return ok_json("ok"); })},
+      {Verb::get, "/readyz", RouteOptions::public_access(), Handler([this, ok_json](const Request&) {
+         const Status s = readiness();
+         if (s.is_ok()) return ok_json("ready");
+         return error_response(StatusCode::service_unavailable, s.message(), "not_ready");
+       })},
+      {Verb::get, "/metrics", options.metrics_access, Handler([this](const Request&) {
+         Response r = Response::text(StatusCode::ok, registry->render());
+         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+         return r;
+       })},
+  };
+  for (const Route& route : builtins) {
+    Status s = router.add(route);
+    if (!s.is_ok() && setup_error.is_ok()) setup_error = s;
+  }
+}
+
+net::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+    if (!acceptor.is_open()) co_return;
+    if (ec) {
+      // Typically out of file descriptors: back off instead of spinning.
+      spdlog::warn("http accept failed: {}", ec.message());
+      net::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+      continue;
+    }
+    admit(std::move(socket));
+  }
+}
+
+void Server::Impl::admit(tcp::socket socket) {
+  auto c = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
+  {
+    std::lock_guard lock(mu);
+    if (stopping) return;  // the socket closes with `c`
+    connections.insert(c);
+  }
+  net::co_spawn(c->stream.get_executor(), serve_connection(*core, c), [this, c](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("http connection {} failed: {}", c->remote, ex.what());
+      }
+    }
+    c->stream.close();
+    std::lock_guard lock(mu);
+    connections.erase(c);
+    drained.notify_all();
+  });
+}
+
+void Server::Impl::for_each_connection(const std::function<void(Connection&)>& fn) {
+  std::lock_guard lock(mu);
+  for (const auto& c : connections) net::post(c->stream.get_executor(), [c, fn] { fn(*c); });
+}
+
+bool Server::Impl::wait_for_connections(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::unique_lock lock(mu);
+  auto none_left = [this] { return connections.empty(); };
+  if (!deadline) {
+    drained.wait(lock, none_left);
+    return true;
+  }
+  return drained.wait_until(lock, *deadline, none_left);
+}
+
+Server::Server(ServerOptions options, std::shared_ptr<MetricsRegistry> metrics,
+               std::shared_ptr<const Authenticator> authenticator)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(metrics), std::move(authenticator))) {
+  impl_->setup_error = impl_->register_metrics();
+  impl_->add_builtin_routes();
+}
+
+Server::~Server() { stop(); }
+
+namespace {
+Status not_before_start(bool started) {
+  return started ? failed_precondition("routes must be registered before the server starts") : Status::ok();
+}
+}  // namespace
+
+Status Server::route(Verb method, std::string_view pattern, RouteOptions access, Handler handler) {
+  if (Status s = not_before_start(impl_->state != Impl::State::kNew); !s.is_ok()) return s;
+  return impl_->router.add({method, std::string(pattern), std::move(access), std::move(handler)});
+}
+
+Status Server::stream_route(Verb method, std::string_view pattern, RouteOptions access, StreamHandler handler) {
+  if (Status s = not_before_start(impl_->state != Impl::State::kNew); !s.is_ok()) return s;
+  return impl_->router.add({method, std::string(pattern), std::move(access), std::move(handler)});
+}
+
+Status Server::websocket_route(std::string_view pattern, RouteOptions access, WebSocketHandler handler) {
+  if (Status s = not_before_start(impl_->state != Impl::State::kNew); !s.is_ok()) return s;
+  return impl_->router.add({Verb::get, std::string(pattern), std::move(access), std::move(handler)});
+}
+
+void Server::set_readiness_check(std::function<Status()> check) { impl_->readiness = std::move(check); }
+
+Status Server::start() {
+  Impl& d = *impl_;
+  {
+    std::lock_guard lock(d.mu);
+    if (d.state != Impl::State::kNew) return failed_precondition("server already started");
+  }
+  if (!d.setup_error.is_ok()) return d.setup_error;
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(d.options.listen_address, ec);
+  if (ec) return invalid_argument("bad listen address: " + d.options.listen_address);
+  const tcp::endpoint endpoint(address, d.options.port);
+  const std::string where = d.options.listen_address + ":" + std::to_string(d.options.port);
+  d.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) d.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) d.acceptor.bind(endpoint, ec);
+  if (!ec) d.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    d.acceptor.close(ignored);
+    return unavailable("cannot listen on " + where + ": " + ec.message());
+  }
+  d.bound_port = d.acceptor.local_endpoint().port();
+
+  d.workers = std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(1, d.options.worker_threads)));
+  d.core.emplace(ServerCore{d.options, d.router, *d.authenticator, d.workers->get_executor(), d.requests, d.latency,
+                            d.in_flight});
+  d.work.emplace(d.ioc.get_executor());
+  net::co_spawn(d.acceptor.get_executor(), d.accept_loop(), [](std::exception_ptr e) {
+    if (e) spdlog::error("http accept loop ended by an exception");
+  });
+  for (int i = 0; i < std::max(1, d.options.io_threads); ++i) d.io_threads.emplace_back([&d] { d.ioc.run(); });
+  {
+    std::lock_guard lock(d.mu);
+    d.state = Impl::State::kRunning;
+  }
+  spdlog::info("http listening on {}:{}", d.options.listen_address, d.bound_port);
+  return Status::ok();
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+void Server::stop() {
+  Impl& d = *impl_;
+  {
+    std::lock_guard lock(d.mu);
+    if (d.state != Impl::State::kRunning) return;
+    d.stopping = true;
+  }
+  net::post(d.acceptor.get_executor(), [&d] {
+    beast::error_code ignored;
+    d.acceptor.close(ignored);
+  });
+  d.for_each_connection([](Connection& c) {
+    c.closing = true;
+    if (!c.busy) c.stream.close();
+  });
+  if (!d.wait_for_connections(std::chrono::steady_clock::now() + d.options.shutdown_grace)) {
+    spdlog::warn("http shutdown deadline passed: closing connections still in flight");
+    d.for_each_connection([](Connection& c) { c.stream.close(); });
+    d.wait_for_connections(std::nullopt);
+  }
+  d.work.reset();
+  d.ioc.stop();
+  for (std::thread& t : d.io_threads) t.join();
+  d.io_threads.clear();
+  d.workers->join();
+  std::lock_guard lock(d.mu);
+  d.state = Impl::State::kStopped;
+  spdlog::info("http server stopped");
+}
+
+Status Server::run() {
+  if (Status s = start(); !s.is_ok()) return s;
+  net::io_context signals_context;
+  net::signal_set signals(signals_context, SIGINT, SIGTERM);
+  signals.async_wait([](const beast::error_code& ec, int signal) {
+    if (!ec) spdlog::info("http received signal {}: shutting down", signal);
+  });
+  signals_context.run();
+  stop();
+  return Status::ok();
+}
+
+MetricsRegistry& Server::metrics() { return *impl_->registry; }
+
+}  // namespace fleetgate::http

@@ -1,0 +1,92 @@
+// The HTTP/1.1 server every feature registers its routes on. It knows nothing about features.
+//
+// Threading: `io_threads` run all socket I/O (one coroutine per connection, on a strand);
+// Handler and StreamHandler calls, and Authenticator calls, run on a separate pool of
+// `worker_threads` so blocking work (RocksDB, upstream HTTP) never stalls I/O. A request waits in
+// the pool's queue when every worker is busy. WebSocketHandlers are coroutines on the I/O strand
+// and use WebSocketSession::run_blocking for blocking work.
+//
+// Built-in routes: GET /healthz (public, 200 while the process is up), GET /readyz (public, 200
+// when the readiness check returns OK, else 503), GET /metrics (ServerOptions::metrics_access;
+// Prometheus text). Requests counted as http_requests_total{method,route,status},
+// http_request_duration_seconds{method,route} and http_requests_in_flight; `route` is the
+// matched pattern, or "unmatched".
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "fleetgate/core/config.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/http/auth.h"
+#include "fleetgate/http/handler.h"
+#include "fleetgate/http/message.h"
+#include "fleetgate/http/metrics.h"
+
+namespace fleetgate::http {
+
+struct ServerOptions {
+  std::string listen_address = "127.0.0.1";  // an IPv4 or IPv6 literal
+  uint16_t port = 8080;                      // 0 picks an ephemeral port, see Server::port()
+  int io_threads = 2;
+  int worker_threads = 4;                    // run handlers and authenticators, which may block
+  size_t max_body_bytes = 1 << 20;           // larger bodies get 413 (RouteOptions may override)
+  size_t max_header_bytes = 16 << 10;        // larger request heads get 431
+  // The whole request head must arrive within this, counted from the end of the previous
+  // response on a kept-alive connection (so idle connections close too): slowloris-safe.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};   // the whole body must arrive within this
+  std::chrono::milliseconds write_timeout{30'000};  // each response write (or stream chunk)
+  // stop() lets in-flight requests finish for this long, then closes every connection.
+  std::chrono::milliseconds shutdown_grace{10'000};
+  spdlog::level::level_enum access_log_level = spdlog::level::info;  // one line per request
+  RouteOptions metrics_access = RouteOptions::public_access();       // who may GET /metrics
+
+  // Address, port, I/O threads and body limit from the [server] config section.
+  static ServerOptions from_config(const config::ServerOptions& server);
+};
+
+class Server {
+ public:
+  // A null registry gets a private one; a null authenticator denies every non-public route.
+  explicit Server(ServerOptions options, std::shared_ptr<MetricsRegistry> metrics = nullptr,
+                  std::shared_ptr<const Authenticator> authenticator = nullptr);
+  ~Server();  // stop()s if running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Route registration, REQUIRED before start() (failed_precondition after). Errors as
+  // Router::add: invalid_argument for a bad pattern, already_exists for a clash.
+  Status route(Verb method, std::string_view pattern, RouteOptions access, Handler handler);
+  Status stream_route(Verb method, std::string_view pattern, RouteOptions access, StreamHandler handler);
+  // A GET route that upgrades to WebSocket; a plain GET to it gets 426.
+  Status websocket_route(std::string_view pattern, RouteOptions access, WebSocketHandler handler);
+  // Decides /readyz; called on a worker thread. Default: always ready. REQUIRES: before start().
+  void set_readiness_check(std::function<Status()> check);
+
+  // Binds, listens and starts the threads. invalid_argument for a bad address, unavailable when
+  // the port cannot be bound, failed_precondition when already started (or stopped).
+  Status start();
+  // The bound port (the ephemeral one when ServerOptions::port was 0); 0 before start().
+  uint16_t port() const;
+  // Graceful stop: no new connections, idle ones closed, in-flight requests finish up to
+  // shutdown_grace, then every connection is closed (streams see cancellation). Blocks until the
+  // threads are joined; handlers still running past the deadline are waited for. Idempotent.
+  void stop();
+  // start(), then block until SIGINT or SIGTERM, then stop().
+  Status run();
+
+  MetricsRegistry& metrics();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleetgate::http

@@ -1,0 +1,543 @@
+#include "fleetgate/http/server.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <future>
+#include <thread>
+
+#include "fleetgate/http/error.h"
+#include "fleetgate/http/stream_writer.h"
+#include "fleetgate/http/test_client.h"
+#include "fleetgate/http/websocket.h"
+
+namespace fleetgate::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ClientResponse;
+using testing::TestClient;
+namespace net = boost::asio;
+
+// Bound on every wait for another thread: reaching it means the behaviour under test is broken.
+constexpr auto kGuard = 10s;
+
+template <typename Future>
+bool ready(Future& f) {
+  return f.wait_for(kGuard) == std::future_status::ready;
+}
+
+std::string error_code_of(const ClientResponse& r) {
+  return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { spdlog::set_level(spdlog::level::warn); }
+
+  ServerTest() {
+    options_.port = 0;
+    options_.io_threads = 2;
+    options_.worker_threads = 2;
+    options_.max_body_bytes = 1024;
+    options_.shutdown_grace = 5s;
+    auto tokens = std::make_shared<StaticTokenAuthenticator>();
+    tokens->add_token("op", Principal{"alice", {"operator"}});
+    authenticator_ = tokens;
+  }
+
+  // Builds the server with the common routes plus `extra`, and starts it.
+  void start(const std::function<void(Server&)>& extra = {}) {
+    server_ = std::make_unique<Server>(options_, registry_, authenticator_);
+    Server& s = *server_;
+    ASSERT_TRUE(s.route(Verb::get, "/v1/vehicles/{vin}", RouteOptions::public_access(), [](const Request& r) {
+                   return Response::text(StatusCode::ok,
+                                         std::string(r.param("vin")) + "|" + r.query_param("q").value_or("-"));
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::get, "/whoami", RouteOptions::for_roles({"operator"}), [](const Request& r) {
+                   return Response::text(StatusCode::ok, r.principal()->subject);
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::get, "/nobody", RouteOptions{}, [](const Request&) {
+                   return Response::text(StatusCode::ok, "reached");
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::post, "/echo", RouteOptions::public_access(), [](const Request& r) {
+                   return Response::text(StatusCode::ok, r.body());
+                 }).is_ok());
+    RouteOptions big = RouteOptions::public_access();
+    big.max_body_bytes = 4096;
+    ASSERT_TRUE(s.route(Verb::post, "/big", big, [](const Request& r) {
+                   return Response::text(StatusCode::ok, std::to_string(r.body().size()));
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::get, "/peer", RouteOptions::public_access(), [](const Request& r) {
+                   return Response::text(StatusCode::ok, r.remote_address());
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::get, "/throw", RouteOptions::public_access(), [](const Request&) -> Response {
+                   throw std::runtime_error("boom");
+                 }).is_ok());
+    ASSERT_TRUE(s.route(Verb::get, "/missing", RouteOptions::public_access(), [](const Request&) {
+                   return error_response(not_found("no vehicle LSV0000"));
+                 }).is_ok());
+    if (extra) extra(s);
+    ASSERT_TRUE(s.start().is_ok());
+    ASSERT_NE(s.port(), 0);
+  }
+
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  TestClient client() { return TestClient("127.0.0.1", server_->port()); }
+
+  ServerOptions options_;
+  std::shared_ptr<MetricsRegistry> registry_ = std::make_shared<MetricsRegistry>();
+  std::shared_ptr<const Authenticator> authenticator_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, RoutesWithParamsAndQuery) {
+  start();
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/v1/vehicles/LSVAB4182E2184467?q=a%20b");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->body, "LSVAB4182E2184467|a b");
+  EXPECT_EQ(r->header("Server"), "fleetgate");
+}
+
+TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  start();
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/nope");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 404u);
+  EXPECT_EQ(r->header("Content-Type"), "application/json");
+  EXPECT_EQ(error_code_of(*r), "not_found");
+  r = c.request(Verb::delete_, "/echo");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 405u);
+  EXPECT_EQ(r->header("Allow"), "POST");
+  EXPECT_TRUE(r->keep_alive);
+  r = c.get("/v1/vehicles/bad%zz");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 400u);
+}
+
+TEST_F(ServerTest, HandlerErrorsAreOpenAiShapedJson) {
+  start();
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/missing");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 404u);
+  boost::json::value v = boost::json::parse(r->body);
+  EXPECT_EQ(v.at("error").at("message").as_string(), "no vehicle LSV0000");
+  EXPECT_EQ(v.at("error").at("type").as_string(), "not_found_error");
+  r = c.get("/throw");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 500u);
+  EXPECT_EQ(error_code_of(*r), "internal");
+  EXPECT_EQ(r->body.find("boom"), std::string::npos);  // internals stay in the log
+}
+
+TEST_F(ServerTest, AccessIsDeclaredPerRoute) {
+  start();
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/whoami");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  EXPECT_EQ(r->header("WWW-Authenticate"), "Bearer");
+  r = c.get("/whoami", {{"Authorization", "Bearer wrong"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  r = c.get("/whoami", {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->body, "alice");
+  r = c.get("/nobody", {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 403u);
+  EXPECT_EQ(error_code_of(*r), "permission_denied");
+}
+
+TEST_F(ServerTest, OversizedBodyGets413AndClose) {
+  start();
+  TestClient c = client();
+  Result<ClientResponse> r = c.post("/echo", std::string(1025, 'x'));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 413u);
+  EXPECT_EQ(error_code_of(*r), "request_too_large");
+  EXPECT_FALSE(r->keep_alive);
+  r = c.post("/echo", std::string(1024, 'x'));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  r = c.post("/big", std::string(3000, 'x'));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->body, "3000");
+}
+
+TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
+  start();
+  std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) request += "200\r\n" + std::string(512, 'y') + "\r\n";
+  request += "0\r\n\r\n";
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), request);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 413")) << *out;
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
+  start();
+  for (const std::string& bad : {std::string("BLAH\r\n\r\n"), std::string("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
+                                std::string("GET / HTTP/9.9\r\n\r\n"), std::string("\x01\x02\x03\r\n\r\n", 7)}) {
+    Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), bad);
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    EXPECT_TRUE(out->starts_with("HTTP/1.1 400")) << *out;
+    EXPECT_NE(out->find("\"code\":\"malformed_request\""), std::string::npos) << *out;
+  }
+  Result<ClientResponse> still = client().get("/healthz");
+  ASSERT_TRUE(still.is_ok());
+  EXPECT_EQ(still->status, 200u);
+}
+
+TEST_F(ServerTest, OversizedHeaderGets431) {
+  start();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n";
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), request);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 431")) << *out;
+}
+
+TEST_F(ServerTest, SlowHeadersAreCutOff) {
+  options_.header_timeout = 200ms;
+  start();
+  // A head that never completes and a connection that never speaks are both closed by the server.
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "");
+  out = testing::exchange_raw("127.0.0.1", server_->port(), "");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  start();
+  TestClient c = client();
+  std::string first_peer;
+  for (int i = 0; i < 5; ++i) {
+    Result<ClientResponse> r = c.get("/peer");
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    EXPECT_TRUE(r->keep_alive);
+    if (i == 0) first_peer = r->body;
+    EXPECT_EQ(r->body, first_peer);
+  }
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  const std::string one = "GET /v1/vehicles/A HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string two = "GET /v1/vehicles/B HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), one + two);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  const size_t a = out->find("A|-");
+  const size_t b = out->find("B|-");
+  ASSERT_NE(a, std::string::npos) << *out;
+  ASSERT_NE(b, std::string::npos) << *out;
+  EXPECT_LT(a, b);
+}
+
+TEST_F(ServerTest, ConcurrentClients) {
+  start();
+  constexpr int kClients = 8;
+  constexpr int kRequests = 25;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      TestClient c = client();
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string vin = "V" + std::to_string(t) + "-" + std::to_string(i);
+        Result<ClientResponse> r = c.get("/v1/vehicles/" + vin);
+        if (r.is_ok() && r->status == 200 && r->body == vin + "|-") ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  server_->stop();  // each request is counted after its response is written: wait for all of them
+  EXPECT_NE(registry_->render().find(
+                "http_requests_total{method=\"GET\",route=\"/v1/vehicles/{vin}\",status=\"200\"} 200\n"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, HealthReadinessAndMetrics) {
+  std::atomic<bool> is_ready{false};
+  start([&](Server& s) {
+    s.set_readiness_check([&] { return is_ready ? Status::ok() : unavailable("store still opening"); });
+  });
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/healthz");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  r = c.get("/readyz");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 503u);
+  EXPECT_EQ(error_code_of(*r), "not_ready");
+  is_ready = true;
+  r = c.get("/readyz");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  ASSERT_TRUE(c.get("/healthz").is_ok());
+
+  r = c.get("/metrics");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& text = r->body;
+  for (const char* line : {
+           "# TYPE http_requests_total counter\n",
+           "http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2\n",
+           "http_requests_total{method=\"GET\",route=\"/readyz\",status=\"503\"} 1\n",
+           "# TYPE http_request_duration_seconds histogram\n",
+           "http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2\n",
+           "http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2\n",
+           "# TYPE http_requests_in_flight gauge\n",
+           "http_requests_in_flight 1\n",  // the /metrics request itself
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n---\n" << text;
+  }
+  EXPECT_NE(text.find("http_request_duration_seconds_sum{method=\"GET\",route=\"/healthz\"} "), std::string::npos);
+  // Unmatched paths share one label value so clients cannot blow up the series count.
+  ASSERT_TRUE(c.get("/random/path/1").is_ok());
+  r = c.get("/metrics");  // same connection: the 404 was counted before this request was read
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_NE(r->body.find("route=\"unmatched\",status=\"404\"} 1\n"), std::string::npos) << r->body;
+}
+
+TEST_F(ServerTest, SseEventsArriveOneByOne) {
+  std::promise<void> client_saw_first;
+  std::shared_future<void> saw_first = client_saw_first.get_future().share();
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::post, "/v1/chat", RouteOptions::public_access(),
+                               [saw_first](const Request&, StreamWriter& w) {
+                                 if (!w.start().is_ok() || !w.send_event("one").is_ok()) return;
+                                 // Event two is written only after the client has read event one.
+                                 if (saw_first.wait_for(kGuard) != std::future_status::ready) return;
+                                 (void)w.send_event("two\nlines", "delta");
+                               })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::post, "/v1/chat", "{}");
+  ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
+  testing::SseStream& events = **stream;
+  EXPECT_EQ(events.status(), 200u);
+  EXPECT_EQ(events.headers()[beast_http::field::content_type], "text/event-stream");
+  EXPECT_EQ(events.headers()[beast_http::field::transfer_encoding], "chunked");
+  Result<std::optional<testing::SseEvent>> e = events.next();
+  ASSERT_TRUE(e.is_ok()) << e.status().to_string();
+  ASSERT_TRUE(e->has_value());
+  EXPECT_EQ((*e)->data, "one");
+  client_saw_first.set_value();
+  e = events.next();
+  ASSERT_TRUE(e.is_ok() && e->has_value()) << e.status().to_string();
+  EXPECT_EQ((*e)->event, "delta");
+  EXPECT_EQ((*e)->data, "two\nlines");
+  e = events.next();
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_FALSE(e->has_value());
+}
+
+TEST_F(ServerTest, StreamHandlerSeesClientDisconnect) {
+  std::promise<void> saw_cancel;
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/wait", RouteOptions::public_access(),
+                               [&saw_cancel](const Request&, StreamWriter& w) {
+                                 auto cancelled = std::make_shared<std::promise<void>>();
+                                 w.on_cancel([cancelled] { cancelled->set_value(); });
+                                 if (!w.start().is_ok() || !w.send_event("hello").is_ok()) return;
+                                 // Stands in for an upstream request that must be abandoned.
+                                 std::future<void> f = cancelled->get_future();
+                                 if (f.wait_for(kGuard) == std::future_status::ready) saw_cancel.set_value();
+                               })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::get, "/v1/wait");
+  ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
+  Result<std::optional<testing::SseEvent>> e = (*stream)->next();
+  ASSERT_TRUE(e.is_ok() && e->has_value());
+  (*stream)->close();
+  std::future<void> f = saw_cancel.get_future();
+  EXPECT_TRUE(ready(f));
+}
+
+TEST_F(ServerTest, StreamHandlerMayReplyOrFail) {
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/refuse", RouteOptions::public_access(),
+                               [](const Request&, StreamWriter& w) {
+                                 (void)w.reply(error_response(invalid_argument("model is required")));
+                               })
+                    .is_ok());
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/silent", RouteOptions::public_access(),
+                               [](const Request&, StreamWriter&) {})
+                    .is_ok());
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/locked", RouteOptions::for_roles({"vehicle"}),
+                               [](const Request&, StreamWriter& w) { (void)w.start(); })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/v1/refuse");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(error_code_of(*r), "invalid_argument");
+  r = c.get("/v1/silent");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 500u);
+  r = c.get("/v1/locked", {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 403u);
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightRequest) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  start([&](Server& s) {
+    ASSERT_TRUE(s.route(Verb::get, "/slow", RouteOptions::public_access(), [&entered, released](const Request&) {
+                   entered.set_value();
+                   if (released.wait_for(kGuard) != std::future_status::ready) {
+                     return Response::text(StatusCode::ok, "never released");
+                   }
+                   return Response::text(StatusCode::ok, "done");
+                 }).is_ok());
+  });
+  const uint16_t port = server_->port();
+  Result<ClientResponse> slow = unavailable("not run");
+  std::thread caller([&] { slow = TestClient("127.0.0.1", port).get("/slow"); });
+  std::future<void> in_handler = entered.get_future();
+  ASSERT_TRUE(ready(in_handler));
+
+  std::thread stopper([&] { server_->stop(); });
+  // Wait until the server refuses new work, then let the in-flight request finish.
+  bool refused = false;
+  for (int i = 0; i < 500 && !refused; ++i) {
+    refused = !TestClient("127.0.0.1", port).get("/healthz").is_ok();
+    if (!refused) std::this_thread::sleep_for(20ms);
+  }
+  release.set_value();
+  caller.join();
+  stopper.join();
+  EXPECT_TRUE(refused);
+  ASSERT_TRUE(slow.is_ok()) << slow.status().to_string();
+  EXPECT_EQ(slow->status, 200u);
+  EXPECT_EQ(slow->body, "done");
+  EXPECT_FALSE(slow->keep_alive);
+  EXPECT_FALSE(TestClient("127.0.0.1", port).get("/healthz").is_ok());
+}
+
+TEST_F(ServerTest, StopClosesIdleKeepAliveConnections) {
+  options_.shutdown_grace = std::chrono::hours(1);  // stop() would hang if it waited on idle peers
+  start();
+  TestClient c = client();
+  ASSERT_TRUE(c.get("/healthz").is_ok());
+  server_->stop();
+  EXPECT_FALSE(c.get("/healthz").is_ok());
+}
+
+TEST_F(ServerTest, StopDeadlineCancelsEndlessStreams) {
+  options_.shutdown_grace = 100ms;
+  std::promise<void> saw_cancel;
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/forever", RouteOptions::public_access(),
+                               [&saw_cancel](const Request&, StreamWriter& w) {
+                                 auto cancelled = std::make_shared<std::promise<void>>();
+                                 w.on_cancel([cancelled] { cancelled->set_value(); });
+                                 if (!w.start().is_ok() || !w.send_event("tick").is_ok()) return;
+                                 std::future<void> f = cancelled->get_future();
+                                 if (f.wait_for(kGuard) == std::future_status::ready) saw_cancel.set_value();
+                               })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::get, "/v1/forever");
+  ASSERT_TRUE(stream.is_ok());
+  ASSERT_TRUE((*stream)->next().is_ok());
+  server_->stop();
+  std::future<void> f = saw_cancel.get_future();
+  EXPECT_EQ(f.wait_for(0s), std::future_status::ready);
+}
+
+net::awaitable<void> shout_back(const Request&, WebSocketSession& session) {
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    co_await session.stream().async_read(buffer, net::use_awaitable);
+    std::string text = boost::beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
+    // Stands in for a blocking store write: runs on the worker pool, not the I/O thread.
+    auto to_upper = [text] {
+      std::string out = text;
+      for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      return out;
+    };
+    std::string upper = co_await session.run_blocking(std::move(to_upper));
+    session.stream().text(true);
+    co_await session.stream().async_write(net::buffer(upper), net::use_awaitable);
+  }
+}
+
+TEST_F(ServerTest, WebSocketRouteTakesOverTheConnection) {
+  start([&](Server& s) {
+    ASSERT_TRUE(s.websocket_route("/v1/ingest", RouteOptions::public_access(), shout_back).is_ok());
+    ASSERT_TRUE(s.websocket_route("/v1/locked", RouteOptions::for_roles({"vehicle"}), shout_back).is_ok());
+  });
+  Result<std::unique_ptr<testing::TestWebSocket>> ws =
+      testing::TestWebSocket::connect("127.0.0.1", server_->port(), "/v1/ingest");
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  for (const char* msg : {"hello", "second frame"}) {
+    ASSERT_TRUE((*ws)->send(msg).is_ok());
+    Result<std::string> echo = (*ws)->receive();
+    ASSERT_TRUE(echo.is_ok()) << echo.status().to_string();
+    std::string expected = msg;
+    for (char& ch : expected) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(*echo, expected);
+  }
+  EXPECT_TRUE((*ws)->close().is_ok());
+  EXPECT_NE(registry_->render().find("route=\"/v1/ingest\",status=\"101\"} 1\n"), std::string::npos);
+
+  Result<ClientResponse> plain = client().get("/v1/ingest");
+  ASSERT_TRUE(plain.is_ok());
+  EXPECT_EQ(plain->status, 426u);
+  Result<std::unique_ptr<testing::TestWebSocket>> denied =
+      testing::TestWebSocket::connect("127.0.0.1", server_->port(), "/v1/locked");
+  ASSERT_FALSE(denied.is_ok());
+  EXPECT_NE(denied.status().message().find("HTTP 401"), std::string::npos) << denied.status().message();
+}
+
+TEST_F(ServerTest, RegistrationIsClosedOnceStarted) {
+  start();
+  EXPECT_EQ(server_->route(Verb::get, "/late", RouteOptions::public_access(), [](const Request&) { return Response{}; })
+                .code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(server_->start().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(ServerTest, StartReportsBadAddressAndBusyPort) {
+  start();
+  ServerOptions same = options_;
+  same.port = server_->port();
+  Server clash(same);
+  EXPECT_EQ(clash.start().code(), Code::kUnavailable);
+  ServerOptions bad = options_;
+  bad.listen_address = "not-an-ip";
+  Server wrong(bad);
+  EXPECT_EQ(wrong.start().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace fleetgate::http

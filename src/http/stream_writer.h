@@ -1,0 +1,75 @@
+// StreamWriter: what a StreamHandler writes a streamed response through. start() sends the status
+// line and headers (chunked transfer encoding), each write()/send_event() is one chunk written and
+// flushed before the call returns. cancelled() turns true, and on_cancel callbacks run, when the
+// client goes away (or the server force-closes the connection at its shutdown deadline), so an
+// upstream request can be abandoned. Calls block the worker thread running the handler.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/http/message.h"
+
+namespace fleetgate::http {
+
+// Where a StreamWriter's bytes go: a server connection, or a test double in feature tests.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Sends the status line and headers of a chunked response; blocks until written.
+  virtual Status begin(StatusCode status, const Fields& headers) = 0;
+  // Sends one chunk; blocks until written.
+  virtual Status chunk(std::string_view data) = 0;
+};
+
+class StreamWriter {
+ public:
+  explicit StreamWriter(std::shared_ptr<StreamSink> sink);
+
+  // Starts the streamed response. `headers` may set Content-Type (default text/event-stream) and
+  // Cache-Control (default no-cache). failed_precondition if already started or replied;
+  // unavailable when the client is gone.
+  Status start(StatusCode status = StatusCode::ok, Fields headers = {});
+  // Writes `data` as one chunk. failed_precondition before start(); unavailable once cancelled.
+  // Empty data is a no-op (an empty chunk would end the stream).
+  Status write(std::string_view data);
+  // Writes one SSE event: "event: NAME\n" when `event` is set, "data: LINE\n" per line of `data`,
+  // then a blank line.
+  Status send_event(std::string_view data, std::string_view event = {});
+  // Answers with an ordinary response instead of a stream (e.g. an error found before the first
+  // byte). failed_precondition after start() or a previous reply().
+  Status reply(Response response);
+
+  bool started() const;
+  // The response given to reply(), taken by the server after the handler returns.
+  std::optional<Response> take_reply();
+
+  bool cancelled() const;
+  // Runs `callback` once on cancellation, at once if already cancelled. It runs on a server thread:
+  // keep it short and thread-safe.
+  void on_cancel(std::function<void()> callback);
+  // Marks the stream cancelled and runs the callbacks (idempotent). The server calls it on client
+  // disconnect; a failed write calls it too.
+  void cancel();
+
+  // The SSE wire form of one event, as send_event() writes it.
+  static std::string format_event(std::string_view data, std::string_view event = {});
+
+ private:
+  enum class State { kIdle, kStreaming, kReplied };
+
+  std::shared_ptr<StreamSink> sink_;
+  mutable std::mutex mu_;
+  State state_ = State::kIdle;
+  std::optional<Response> reply_;
+  bool cancelled_ = false;
+  std::vector<std::function<void()>> callbacks_;
+};
+
+}  // namespace fleetgate::http

@@ -1,0 +1,44 @@
+// Encryption of single fields at rest: AES-256-GCM with a random 96-bit nonce under the region's
+// active data key. Envelope, version 1:  u8 version (1) | u32 key id (big-endian) | 12-byte nonce |
+// ciphertext | 16-byte tag. The associated data binds the envelope header, the region, the record's
+// pseudonym and the field id, so a blob moved to another record, field or region fails to open.
+// Random nonces stay safe for up to 2^32 seals per key (NIST SP 800-38D): rotate before that.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/privacy/keyring.h"
+
+namespace fleetgate::privacy {
+
+inline constexpr uint8_t kEnvelopeVersion = 1;
+inline constexpr size_t kEnvelopeOverhead = 1 + 4 + 12 + 16;
+
+// What a sealed field belongs to.
+struct FieldBinding {
+  std::string_view pseudonym;  // the record's region pseudonym
+  uint32_t field_id = 0;       // the field's catalogue number
+};
+
+class FieldCipher {
+ public:
+  explicit FieldCipher(std::shared_ptr<const RegionKeys> keys) : keys_(std::move(keys)) {}
+
+  // Seals `plaintext` with the active key. kInternal only when OpenSSL fails.
+  Result<std::string> seal(std::string_view plaintext, const FieldBinding& binding) const;
+
+  // Opens an envelope made by seal() for the same region and binding. Every failure (truncated,
+  // unknown version, key id not in the ring, tampered bytes, other binding) is kDataLoss.
+  Result<std::string> open(std::string_view envelope, const FieldBinding& binding) const;
+
+ private:
+  std::string associated_data(uint32_t key_id, const FieldBinding& binding) const;
+
+  std::shared_ptr<const RegionKeys> keys_;
+};
+
+}  // namespace fleetgate::privacy

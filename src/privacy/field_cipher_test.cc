@@ -1,0 +1,79 @@
+#include "fleetgate/privacy/field_cipher.h"
+
+#include <gtest/gtest.h>
+
+#include "fleetgate/privacy/test_keys.h"
+
+namespace fleetgate::privacy {
+namespace {
+
+const FieldBinding kBinding{"p_4ac4abbbcf36a12f2aa991cc45ae3d52", 3};
+
+void expect_data_loss(const Result<std::string>& r, std::string_view fragment) {
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kDataLoss);
+  EXPECT_NE(r.status().message().find(fragment), std::string::npos) << r.status().message();
+}
+
+TEST(FieldCipher, RoundTripsWithTheDocumentedEnvelope) {
+  FieldCipher cipher(fixed_keys("eu", 9, 2));
+  for (std::string plain : {std::string(), std::string("52.520008,13.404954"), std::string(1000, '\x01')}) {
+    auto sealed = cipher.seal(plain, kBinding);
+    ASSERT_TRUE(sealed.is_ok());
+    ASSERT_EQ(sealed->size(), kEnvelopeOverhead + plain.size());
+    EXPECT_EQ((*sealed)[0], kEnvelopeVersion);
+    EXPECT_EQ(sealed->substr(1, 4), std::string("\0\0\0\2", 4)) << "active key id, big-endian";
+    if (!plain.empty()) {
+      EXPECT_EQ(sealed->find(plain), std::string::npos);
+    }
+    auto opened = cipher.open(*sealed, kBinding);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    EXPECT_EQ(*opened, plain);
+  }
+}
+
+TEST(FieldCipher, UsesAFreshNonceEachTime) {
+  FieldCipher cipher(fixed_keys("eu", 9));
+  auto a = cipher.seal("same", kBinding);
+  auto b = cipher.seal("same", kBinding);
+  EXPECT_NE(a->substr(5, 12), b->substr(5, 12));
+  EXPECT_NE(*a, *b);
+}
+
+TEST(FieldCipher, AnyFlippedBitIsDataLoss) {
+  FieldCipher cipher(fixed_keys("eu", 9));
+  auto sealed = cipher.seal("31.2304,121.4737", kBinding);
+  ASSERT_TRUE(sealed.is_ok());
+  for (size_t bit = 0; bit < sealed->size() * 8; ++bit) {
+    std::string bad = *sealed;
+    bad[bit / 8] = static_cast<char>(bad[bit / 8] ^ (1 << (bit % 8)));
+    auto r = cipher.open(bad, kBinding);
+    ASSERT_FALSE(r.is_ok()) << "bit " << bit;
+    EXPECT_EQ(r.status().code(), Code::kDataLoss) << "bit " << bit;
+  }
+}
+
+TEST(FieldCipher, ABlobMovedToAnotherRecordFieldOrRegionDoesNotOpen) {
+  auto eu = fixed_keys("eu", 9);
+  auto sealed = FieldCipher(eu).seal("48.8566,2.3522", kBinding);
+  ASSERT_TRUE(sealed.is_ok());
+  expect_data_loss(FieldCipher(eu).open(*sealed, {"p_4ac4abbbcf36a12f2aa991cc45ae3d53", 3}), "failed authentication");
+  expect_data_loss(FieldCipher(eu).open(*sealed, {kBinding.pseudonym, 4}), "failed authentication");
+  // Same key bytes, other region id: the region is bound too.
+  expect_data_loss(FieldCipher(fixed_keys("us", 9)).open(*sealed, kBinding), "failed authentication");
+}
+
+TEST(FieldCipher, WrongKeyIdTruncationAndVersionAreDataLoss) {
+  auto newer = fixed_keys("eu", 9, 2);
+  auto sealed = FieldCipher(newer).seal("x", kBinding);
+  ASSERT_TRUE(sealed.is_ok());
+  expect_data_loss(FieldCipher(fixed_keys("eu", 9, 1)).open(*sealed, kBinding), "key id 2, which is not in the keyring");
+  expect_data_loss(FieldCipher(newer).open(sealed->substr(0, kEnvelopeOverhead - 1), kBinding), "truncated");
+  expect_data_loss(FieldCipher(newer).open("", kBinding), "truncated");
+  std::string v2 = *sealed;
+  v2[0] = 2;
+  expect_data_loss(FieldCipher(newer).open(v2, kBinding), "unknown envelope version 2");
+}
+
+}  // namespace
+}  // namespace fleetgate::privacy

@@ -1,0 +1,57 @@
+#include "fleetgate/store/data_dir.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace fleetgate::store {
+
+std::filesystem::path control_store_dir(const config::Config& cfg) { return cfg.server.data_dir / "control"; }
+
+std::filesystem::path region_store_dir(const config::Region& region) { return region.data_dir / "store"; }
+
+namespace {
+
+// True when one path is the other or lies inside it (lexically, after normalisation).
+bool nested(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const auto na = a.lexically_normal();
+  const auto nb = b.lexically_normal();
+  auto [ia, ib] = std::mismatch(na.begin(), na.end(), nb.begin(), nb.end());
+  return ia == na.end() || ib == nb.end();
+}
+
+// Every store needs a directory of its own: RocksDB refuses to share one, and a database
+// nested in another's directory would be swept up by backups and deletes of the outer one.
+Status check_layout(const config::Config& cfg) {
+  std::vector<std::pair<std::string, std::filesystem::path>> dirs{{"the control plane", control_store_dir(cfg)}};
+  for (const auto& region : cfg.regions) dirs.emplace_back("region '" + region.id + "'", region_store_dir(region));
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    for (size_t j = i + 1; j < dirs.size(); ++j) {
+      if (nested(dirs[i].second, dirs[j].second)) {
+        return failed_precondition("store dir " + dirs[j].second.string() + " of " + dirs[j].first + " overlaps " +
+                                   dirs[i].second.string() + " of " + dirs[i].first);
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options) {
+  if (Status s = check_layout(cfg); !s.is_ok()) return s;
+  return open_embedded(control_store_dir(cfg), options);
+}
+
+Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const config::Config& cfg,
+                                                                           const EmbeddedOptions& options) {
+  if (Status s = check_layout(cfg); !s.is_ok()) return s;
+  std::map<std::string, std::unique_ptr<KvStore>> stores;
+  for (const auto& region : cfg.regions) {
+    auto opened = open_embedded(region_store_dir(region), options);
+    if (!opened.is_ok()) return opened.status();
+    stores.emplace(region.id, std::move(opened).value());
+  }
+  return stores;
+}
+
+}  // namespace fleetgate::store

@@ -1,0 +1,31 @@
+// The on-disk layout of an embedded deployment, derived from the config:
+//   <server.data_dir>/control/   control plane: fleet registry and audit chain (one RocksDB)
+//   <region.data_dir>/store/     one RocksDB per region for data homed there (telemetry, datasets)
+// Region data dirs default to <server.data_dir>/<region id>. Every directory is created on
+// first open and locked by the process that opens it.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "fleetgate/core/config.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/kv_store.h"
+
+namespace fleetgate::store {
+
+std::filesystem::path control_store_dir(const config::Config& cfg);
+std::filesystem::path region_store_dir(const config::Region& region);
+
+// Opens the control-plane store. kFailedPrecondition when any two store dirs of the layout
+// overlap; otherwise the errors of open_embedded.
+Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options = {});
+
+// Opens one store per configured region, keyed by region id; same checks, fails on the first error.
+Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const config::Config& cfg,
+                                                                           const EmbeddedOptions& options = {});
+
+}  // namespace fleetgate::store

@@ -1,0 +1,140 @@
+#include "fleetgate/store/embedded_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <system_error>
+
+namespace fleetgate::store {
+namespace {
+
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Maps a RocksDB status onto our codes; `dir` names the database in every message.
+Status from_rocksdb(const rocksdb::Status& s, const std::filesystem::path& dir) {
+  if (s.ok()) return Status::ok();
+  const std::string where = "data dir " + dir.string();
+  const std::string detail = s.ToString();
+  if (s.IsCorruption()) return data_loss(where + " is corrupted: " + detail);
+  // RocksDB guards a database with an fcntl lock on DIR/LOCK, held for as long as it is open.
+  if (s.IsIOError() && detail.find("/LOCK") != std::string::npos) {
+    return unavailable(where + " is in use by another fleetgate process (" + detail + ")");
+  }
+  if (s.IsNotFound()) return not_found(where + ": " + detail);
+  if (s.IsInvalidArgument()) return invalid_argument(where + ": " + detail);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsIncomplete()) {
+    return unavailable(where + ": " + detail);
+  }
+  return internal_error(where + ": " + detail);
+}
+
+// The smallest key greater than every key starting with `prefix`; empty when none exists.
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+class RocksIterator final : public KvIterator {
+ public:
+  RocksIterator(rocksdb::DB* db, const rocksdb::Snapshot* snap, std::string_view prefix, std::string_view start,
+                std::filesystem::path dir)
+      : upper_(prefix_end(prefix)), upper_slice_(upper_), dir_(std::move(dir)) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(ro));
+    it_->Seek(slice(start > prefix ? start : prefix));
+  }
+  bool valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return view(it_->key()); }
+  std::string_view value() const override { return view(it_->value()); }
+  void next() override { it_->Next(); }
+  Status status() const override { return from_rocksdb(it_->status(), dir_); }
+
+ private:
+  std::string upper_;
+  rocksdb::Slice upper_slice_;  // must outlive it_: ReadOptions keeps a pointer to it
+  std::filesystem::path dir_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+Result<std::string> read_key(rocksdb::DB* db, const rocksdb::Snapshot* snap, std::string_view key,
+                             const std::filesystem::path& dir) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::string value;
+  rocksdb::Status s = db->Get(ro, slice(key), &value);
+  if (s.IsNotFound()) return not_found("no value for key '" + std::string(key) + "'");
+  if (!s.ok()) return from_rocksdb(s, dir);
+  return value;
+}
+
+class RocksSnapshot final : public KvReader {
+ public:
+  RocksSnapshot(rocksdb::DB* db, const std::filesystem::path& dir) : db_(db), snap_(db->GetSnapshot()), dir_(dir) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snap_); }
+  RocksSnapshot(const RocksSnapshot&) = delete;
+  RocksSnapshot& operator=(const RocksSnapshot&) = delete;
+
+  Result<std::string> get(std::string_view key) const override { return read_key(db_, snap_, key, dir_); }
+  std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
+    return std::make_unique<RocksIterator>(db_, snap_, prefix, start, dir_);
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+  std::filesystem::path dir_;
+};
+
+class EmbeddedStore final : public KvStore {
+ public:
+  EmbeddedStore(std::unique_ptr<rocksdb::DB> db, std::filesystem::path dir) : db_(std::move(db)), dir_(std::move(dir)) {}
+
+  Result<std::string> get(std::string_view key) const override { return read_key(db_.get(), nullptr, key, dir_); }
+  std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
+    return std::make_unique<RocksIterator>(db_.get(), nullptr, prefix, start, dir_);
+  }
+  std::unique_ptr<KvReader> snapshot() const override { return std::make_unique<RocksSnapshot>(db_.get(), dir_); }
+
+  Status write(const WriteBatch& batch, WriteOptions options) override {
+    if (batch.empty()) return Status::ok();
+    rocksdb::WriteBatch wb;
+    for (const auto& e : batch.entries()) {
+      rocksdb::Status s = e.op == WriteBatch::Op::kPut ? wb.Put(slice(e.key), slice(e.value)) : wb.Delete(slice(e.key));
+      if (!s.ok()) return from_rocksdb(s, dir_);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync;
+    return from_rocksdb(db_->Write(wo, &wb), dir_);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> open_embedded(const std::filesystem::path& dir, const EmbeddedOptions& options) {
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return unavailable("cannot create data dir " + dir.string() + ": " + ec.message());
+  }
+  rocksdb::Options ro;
+  ro.create_if_missing = options.create_if_missing;
+  ro.paranoid_checks = options.paranoid_checks;
+  ro.max_open_files = 256;
+  ro.keep_log_file_num = 4;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(ro, dir.string(), &raw);
+  if (!s.ok()) return from_rocksdb(s, dir);
+  return std::unique_ptr<KvStore>(std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw), dir));
+}
+
+}  // namespace fleetgate::store

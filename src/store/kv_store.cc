@@ -1,0 +1,23 @@
+#include "fleetgate/store/kv_store.h"
+
+namespace fleetgate::store {
+
+WriteBatch& WriteBatch::put(std::string_view key, std::string_view value) {
+  entries_.push_back({Op::kPut, std::string(key), std::string(value)});
+  return *this;
+}
+
+WriteBatch& WriteBatch::remove(std::string_view key) {
+  entries_.push_back({Op::kRemove, std::string(key), {}});
+  return *this;
+}
+
+Status KvStore::put(std::string_view key, std::string_view value, WriteOptions options) {
+  return write(WriteBatch().put(key, value), options);
+}
+
+Status KvStore::remove(std::string_view key, WriteOptions options) {
+  return write(WriteBatch().remove(key), options);
+}
+
+}  // namespace fleetgate::store

@@ -1,0 +1,79 @@
+// Key-value storage interfaces. Keys and values are byte strings ordered bytewise. A KvReader
+// reads (point lookups and prefix scans); a KvStore also writes, always through an atomic
+// WriteBatch, durably by default. Backends: embedded RocksDB (embedded_store.h); a cluster
+// backend implements the same interfaces and must pass the same tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::store {
+
+// Walks the entries of one scan in ascending key order. Not thread-safe.
+// REQUIRES: the store the iterator came from outlives it.
+class KvIterator {
+ public:
+  virtual ~KvIterator() = default;
+  // True while positioned on an entry; false at the end of the range or after an error.
+  virtual bool valid() const = 0;
+  // REQUIRES: valid(). The views stay good until the next call to next().
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual void next() = 0;
+  // Non-OK when iteration stopped on an error rather than at the end (kDataLoss for corruption).
+  virtual Status status() const = 0;
+};
+
+class KvReader {
+ public:
+  virtual ~KvReader() = default;
+  // The value stored under `key`; kNotFound when absent, kDataLoss on corruption.
+  virtual Result<std::string> get(std::string_view key) const = 0;
+  // Entries whose key starts with `prefix`, from the first key >= max(prefix, start).
+  virtual std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start = {}) const = 0;
+};
+
+// An ordered list of puts and removes applied all together or not at all.
+class WriteBatch {
+ public:
+  enum class Op { kPut, kRemove };
+  struct Entry {
+    Op op;
+    std::string key;
+    std::string value;  // empty for kRemove
+  };
+
+  WriteBatch& put(std::string_view key, std::string_view value);
+  WriteBatch& remove(std::string_view key);
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+struct WriteOptions {
+  // Default true: the write is on stable storage (WAL fsynced) before the call returns, so an
+  // OK is a durable acknowledgement. False trades crash durability of the last writes for speed.
+  bool sync = true;
+};
+
+// Thread-safe: concurrent reads and writes are allowed; each write() is atomic.
+class KvStore : public KvReader {
+ public:
+  // Applies every entry of `batch` atomically; an empty batch is a no-op.
+  virtual Status write(const WriteBatch& batch, WriteOptions options = {}) = 0;
+  // A consistent read-only view of the store as of now; later writes are invisible to it.
+  // REQUIRES: the store outlives the snapshot.
+  virtual std::unique_ptr<KvReader> snapshot() const = 0;
+
+  Status put(std::string_view key, std::string_view value, WriteOptions options = {});
+  Status remove(std::string_view key, WriteOptions options = {});
+};
+
+}  // namespace fleetgate::store

@@ -1,0 +1,163 @@
+#include "fleetgate/telemetry/json_format.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <limits>
+
+namespace fleetgate::telemetry {
+namespace json = boost::json;
+namespace {
+
+constexpr double kTwoPow63 = 9223372036854775808.0;
+
+Status bad(std::string_view where, std::string_view what) { return invalid_argument(std::string(where) + ": " + std::string(what)); }
+
+std::optional<double> as_double(const json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return std::nullopt;
+}
+
+// A JSON number as the Value the field expects, when that conversion is exact.
+Value number_value(const json::value& v, ValueType expected) {
+  if (expected == ValueType::kDouble) return *as_double(v);
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) {
+    if (v.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return static_cast<int64_t>(v.get_uint64());
+    return static_cast<double>(v.get_uint64());
+  }
+  double d = v.get_double();
+  if (expected == ValueType::kInt && std::trunc(d) == d && d >= -kTwoPow63 && d < kTwoPow63) return static_cast<int64_t>(d);
+  return d;
+}
+
+Result<Location> location_value(const json::object& o, const std::string& at) {
+  Location loc;
+  bool has_lat = false, has_lon = false;
+  for (const auto& [key, v] : o) {
+    auto n = as_double(v);
+    if (!n) return bad(at + "." + std::string(key), "must be a number");
+    if (key == "lat") {
+      loc.lat = *n;
+      has_lat = true;
+    } else if (key == "lon") {
+      loc.lon = *n;
+      has_lon = true;
+    } else if (key == "heading") {
+      loc.heading = *n;
+    } else {
+      return bad(at, "unknown key '" + std::string(key) + "' (expected lat, lon, heading)");
+    }
+  }
+  if (!has_lat || !has_lon) return bad(at, "a location needs lat and lon");
+  return loc;
+}
+
+Result<Datum> datum_value(const json::value& item, size_t index) {
+  const std::string at = "data[" + std::to_string(index) + "]";
+  const json::object* o = item.if_object();
+  if (o == nullptr) return bad(at, "must be an object");
+  const json::value* field = nullptr;
+  const json::value* value = nullptr;
+  for (const auto& [key, v] : *o) {
+    if (key == "field") {
+      field = &v;
+    } else if (key == "value") {
+      value = &v;
+    } else {
+      return bad(at, "unknown key '" + std::string(key) + "' (expected field, value)");
+    }
+  }
+  if (field == nullptr || !field->is_string()) return bad(at + ".field", "missing or not a string");
+  const FieldSpec* s = find_field(std::string_view(field->get_string()));
+  if (s == nullptr) return bad(at + ".field", "unknown field '" + std::string(field->get_string().subview(0, 64)) + "'");
+  if (value == nullptr) return bad(at + ".value", "missing");
+  switch (value->kind()) {
+    case json::kind::string: return Datum{s->field, std::string(value->get_string())};
+    case json::kind::bool_: return Datum{s->field, value->get_bool()};
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return Datum{s->field, number_value(*value, s->type)};
+    case json::kind::object: {
+      auto loc = location_value(value->get_object(), at + ".value");
+      if (!loc) return loc.status();
+      return Datum{s->field, *loc};
+    }
+    case json::kind::null:
+    case json::kind::array: break;
+  }
+  return bad(at + ".value", "must be a string, number, bool or location object");
+}
+
+}  // namespace
+
+Result<Record> decode_json(std::string_view text) {
+  std::error_code ec;
+  json::value root = json::parse(text, ec);
+  if (ec) return invalid_argument("malformed JSON frame: " + ec.message());
+  const json::object* o = root.if_object();
+  if (o == nullptr) return invalid_argument("a JSON frame must be an object");
+  Record r;
+  bool has_vin = false, has_created = false, has_seq = false, has_data = false;
+  for (const auto& [key, v] : *o) {
+    if (key == "vin") {
+      if (!v.is_string()) return bad("vin", "must be a string");
+      r.vin = std::string(v.get_string());
+      has_vin = true;
+    } else if (key == "created_at") {
+      if (!v.is_int64()) return bad("created_at", "must be an integer of milliseconds since the Unix epoch");
+      r.created_at_ms = v.get_int64();
+      has_created = true;
+    } else if (key == "seq") {
+      if (v.is_int64() && v.get_int64() >= 0) {
+        r.seq = static_cast<uint64_t>(v.get_int64());
+      } else if (v.is_uint64()) {
+        r.seq = v.get_uint64();
+      } else {
+        return bad("seq", "must be a non-negative integer");
+      }
+      has_seq = true;
+    } else if (key == "data") {
+      const json::array* items = v.if_array();
+      if (items == nullptr) return bad("data", "must be an array");
+      r.data.reserve(items->size());
+      for (size_t i = 0; i < items->size(); ++i) {
+        auto d = datum_value((*items)[i], i);
+        if (!d) return d.status();
+        r.data.push_back(std::move(d).value());
+      }
+      has_data = true;
+    } else {
+      return invalid_argument("unknown key '" + std::string(key.substr(0, 64)) + "' (expected vin, created_at, seq, data)");
+    }
+  }
+  if (!has_vin || !has_created || !has_seq || !has_data) {
+    return invalid_argument("a JSON frame needs vin, created_at, seq and data");
+  }
+  return r;
+}
+
+std::string encode_json(const Record& record) {
+  json::array data;
+  data.reserve(record.data.size());
+  for (const Datum& d : record.data) {
+    json::value value = std::visit(
+        [](const auto& v) -> json::value {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, Location>) {
+            json::object loc{{"lat", v.lat}, {"lon", v.lon}};
+            if (v.heading) loc["heading"] = *v.heading;
+            return loc;
+          } else {
+            return json::value(v);
+          }
+        },
+        d.value);
+    data.push_back(json::object{{"field", spec(d.field).name}, {"value", std::move(value)}});
+  }
+  json::object root{{"vin", record.vin}, {"created_at", record.created_at_ms}, {"seq", record.seq}, {"data", std::move(data)}};
+  return json::serialize(root);
+}
+
+}  // namespace fleetgate::telemetry

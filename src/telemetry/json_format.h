@@ -1,0 +1,23 @@
+// The JSON encoding of a telemetry frame, the same payload as wire.Payload:
+//   {"vin": "WVWZZZ1JZXW000001", "created_at": 1700000000000, "seq": 42,
+//    "data": [{"field": "speed", "value": 42.5},
+//             {"field": "location", "value": {"lat": 52.52, "lon": 13.40, "heading": 90}}]}
+// Fields are named as in the catalogue. Numbers convert to the field's type when that loses
+// nothing (7 for a double field, 7.0 for an int field); other mismatches are left to Validator.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/telemetry/record.h"
+
+namespace fleetgate::telemetry {
+
+// kInvalidArgument naming the offending key, e.g. "data[2].field: unknown field 'sped'".
+Result<Record> decode_json(std::string_view text);
+
+// The JSON of `record` (its vin, created_at, seq and data; not the pseudonym).
+std::string encode_json(const Record& record);
+
+}  // namespace fleetgate::telemetry

@@ -1,0 +1,37 @@
+#include "fleetgate/telemetry/proto_format.h"
+
+#include <climits>
+
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
+#include "fleetgate/telemetry/wire_datum.h"
+
+namespace fleetgate::telemetry {
+
+Result<Record> decode_protobuf(std::string_view bytes) {
+  wire::Payload payload;
+  if (bytes.size() > INT_MAX || !payload.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return invalid_argument("malformed protobuf frame (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  Record r;
+  r.vin = payload.vin();
+  r.created_at_ms = payload.created_at();
+  r.seq = payload.seq();
+  r.data.reserve(static_cast<size_t>(payload.data_size()));
+  for (int i = 0; i < payload.data_size(); ++i) {
+    auto d = from_wire(payload.data(i), static_cast<size_t>(i));
+    if (!d) return d.status();
+    r.data.push_back(std::move(d).value());
+  }
+  return r;
+}
+
+std::string encode_protobuf(const Record& record) {
+  wire::Payload payload;
+  payload.set_vin(record.vin);
+  payload.set_created_at(record.created_at_ms);
+  payload.set_seq(record.seq);
+  for (const Datum& d : record.data) to_wire(d, *payload.add_data());
+  return payload.SerializeAsString();
+}
+
+}  // namespace fleetgate::telemetry

@@ -1,0 +1,21 @@
+// The protobuf encoding of a telemetry frame (wire.Payload in proto/telemetry.proto) to and from
+// Record. Decoding checks structure only (well-formed bytes, known field numbers, a value present);
+// Validator checks the content.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/telemetry/record.h"
+
+namespace fleetgate::telemetry {
+
+// kInvalidArgument for malformed bytes, "data[i].field: unknown field number N", a missing field
+// or a missing value.
+Result<Record> decode_protobuf(std::string_view bytes);
+
+// The wire.Payload of `record` (its vin, created_at, seq and data; not the pseudonym).
+std::string encode_protobuf(const Record& record);
+
+}  // namespace fleetgate::telemetry

@@ -1,0 +1,106 @@
+// The fleet registry: which vehicles exist, where each is registered (market) and therefore
+// homed (region). Every change appends an audit entry in the same atomic, durable write as the
+// change itself, so the registry and the audit chain cannot diverge: vehicle records live in
+// the audit log's store (the control plane) under "vehicle/<VIN>". A damaged audit chain makes
+// every change fail with kDataLoss (fail closed); reads keep working.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/residency/policy.h"
+#include "fleetgate/vehicle/vehicle_record.h"
+
+namespace fleetgate::vehicle {
+
+inline constexpr size_t kDefaultListLimit = 100;
+inline constexpr size_t kMaxListLimit = 1000;
+inline constexpr size_t kMaxImportRows = 100000;  // one import is one write batch
+inline constexpr size_t kMaxLabelBytes = 200;
+
+// Members have initializers so callers can set only what they need: {.region = "eu"}.
+struct ListFilter {
+  std::string region{};  // exact region id; "" = any (an unknown region is kInvalidArgument)
+  std::string market{};  // ISO 3166 alpha-2, case-insensitive; "" = any
+  std::string maker{};   // case-insensitive substring of the manufacturer; "" = any
+  size_t limit = kDefaultListLimit;  // 1..kMaxListLimit
+  std::string cursor{};  // next_cursor of the previous page; "" = from the start
+};
+
+struct VehiclePage {
+  std::vector<VehicleRecord> vehicles;  // ascending by VIN
+  std::string next_cursor;              // "" when there are no more; else pass to the next call
+};
+
+struct Rehome {
+  VehicleRecord before;
+  VehicleRecord after;
+};
+
+struct ImportOptions {
+  std::string actor{};          // who imports, recorded on every audit entry; required
+  std::string source = "csv";   // names the input in audit details, e.g. the file name
+  bool all_or_nothing = false;  // when any row is bad, write nothing
+};
+
+struct RowError {
+  size_t line = 0;  // 1-based line in the input, the header being line 1
+  std::string reason;
+};
+
+struct ImportReport {
+  size_t rows = 0;      // data rows read (blank lines excluded)
+  size_t imported = 0;  // vehicles registered by this import
+  std::vector<RowError> errors;  // bad rows in input order; their vehicles were not registered
+};
+
+class FleetRegistry {
+ public:
+  // REQUIRES: `audit` outlives the registry; one registry per audit log.
+  FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy);
+
+  // Registers a vehicle sold in `market`. kInvalidArgument for a bad VIN (the validate() reason),
+  // an unconfigured market or a bad label; kAlreadyExists when the VIN is registered.
+  // Audited as "vehicle.register" by `actor` (required).
+  Result<VehicleRecord> register_vehicle(std::string_view vin, std::string_view market, std::string_view label,
+                                         std::string_view actor);
+
+  // kNotFound when the VIN is not registered, kInvalidArgument when it is not a VIN.
+  Result<VehicleRecord> show(std::string_view vin) const;
+
+  // One page of vehicles matching every set filter.
+  Result<VehiclePage> list(const ListFilter& filter) const;
+
+  // Moves a vehicle to `new_market` (and that market's region) with a required `reason`.
+  // kFailedPrecondition when it is already registered there. Audited as "vehicle.rehome" with
+  // the old and new market and region. Data already stored in the old region stays there.
+  Result<Rehome> rehome(std::string_view vin, std::string_view new_market, std::string_view actor,
+                        std::string_view reason);
+
+  // Registers the vehicles of a CSV document (header "vin,market,label"; label optional per
+  // row; RFC 4180 quoting within a line). Bad rows, duplicates within the input and VINs already
+  // registered are reported by line; the good rows are written in one atomic batch, or nothing
+  // when options.all_or_nothing and any row is bad. An error status means nothing was written
+  // (missing header, more than kMaxImportRows rows, store failure).
+  Result<ImportReport> import_csv(std::string_view csv, const ImportOptions& options);
+
+ private:
+  Result<VehicleRecord> prepare(std::string_view vin, std::string_view market, std::string_view label,
+                                int64_t now_ms) const;
+  Result<VehicleRecord> load(std::string_view vin) const;
+  VehicleRecord with_providers(VehicleRecord r) const;
+  Result<std::string> region_of_market(std::string_view market) const;
+
+  audit::AuditLog& audit_;
+  store::KvStore& store_;
+  std::shared_ptr<const residency::Policy> policy_;
+  std::mutex write_mu_;  // serializes check-then-write of changes
+};
+
+}  // namespace fleetgate::vehicle
