@@ -1,6 +1,6 @@
 #include "fleetgate/audit/audit_log.h"
 
-#include <openssl/evp.h>
+#include "fleetgate/core/digest.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -30,20 +30,6 @@ std::optional<uint64_t> seq_of_key(std::string_view key) {
   uint64_t seq = 0;
   for (char c : key.substr(kEntryPrefix.size())) seq = (seq << 8) | static_cast<unsigned char>(c);
   return seq;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xF]);
-  }
-  return out;
 }
 
 json::object canonical_object(const Entry& e) {

@@ -1,6 +1,7 @@
 #include "fleetgate/http/auth.h"
 
-#include <openssl/evp.h>
+#include "fleetgate/core/digest.h"
+
 
 #include <algorithm>
 #include <cctype>
@@ -23,15 +24,6 @@ Result<Principal> DenyAllAuthenticator::authenticate(const Request&) const {
   return Status(Code::kUnauthenticated, "no authenticator is configured");
 }
 
-namespace {
-
-std::string sha256(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
-
 // The token of an "Authorization: Bearer <token>" header, empty when absent or another scheme.
 std::string_view bearer_token(const Request& request) {
   std::string_view value = request.header("Authorization");
@@ -42,19 +34,18 @@ std::string_view bearer_token(const Request& request) {
   }
   value.remove_prefix(kScheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   return value;
 }
 
-}  // namespace
-
 void StaticTokenAuthenticator::add_token(std::string_view token, Principal principal) {
-  by_digest_[sha256(token)] = std::move(principal);
+  by_digest_[sha256_hex(token)] = std::move(principal);
 }
 
 Result<Principal> StaticTokenAuthenticator::authenticate(const Request& request) const {
   const std::string_view token = bearer_token(request);
   if (token.empty()) return Status(Code::kUnauthenticated, "missing bearer token");
-  const auto it = by_digest_.find(sha256(token));
+  const auto it = by_digest_.find(sha256_hex(token));
   if (it == by_digest_.end()) return Status(Code::kUnauthenticated, "invalid bearer token");
   return it->second;
 }

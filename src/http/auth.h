@@ -27,6 +27,10 @@ struct RouteOptions {
   static RouteOptions for_roles(std::vector<std::string> roles);
 };
 
+// The token of an "Authorization: Bearer <token>" header (scheme case-insensitive, surrounding
+// spaces trimmed), empty when absent or another scheme.
+std::string_view bearer_token(const Request& request);
+
 class Authenticator {
  public:
   virtual ~Authenticator() = default;

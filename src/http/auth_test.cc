@@ -13,7 +13,7 @@ Request with_auth(std::string value) {
 
 class AuthTest : public ::testing::Test {
  protected:
-  void SetUp() override { tokens_.add_token("op-token", Principal{"alice", {"operator"}}); }
+  void SetUp() override { tokens_.add_token("op-token", Principal{"alice", {"operator"}, {"cn"}}); }
   StaticTokenAuthenticator tokens_;
 };
 

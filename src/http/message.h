@@ -26,6 +26,7 @@ using Fields = beast_http::fields;
 struct Principal {
   std::string subject;             // e.g. a VIN, an operator's user id
   std::vector<std::string> roles;  // e.g. "vehicle", "operator", "auditor"
+  std::vector<std::string> regions;  // regions the caller may act in ("*" = all); scoped by handlers
   bool has_role(std::string_view role) const;
 };
 

@@ -49,7 +49,7 @@ class ServerTest : public ::testing::Test {
     options_.max_body_bytes = 1024;
     options_.shutdown_grace = 5s;
     auto tokens = std::make_shared<StaticTokenAuthenticator>();
-    tokens->add_token("op", Principal{"alice", {"operator"}});
+    tokens->add_token("op", Principal{"alice", {"operator"}, {"cn"}});
     authenticator_ = tokens;
   }
 

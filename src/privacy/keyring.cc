@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "fleetgate/core/digest.h"
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -60,13 +60,6 @@ Status check_region_id(std::string_view region) {
     }
   }
   return Status::ok();
-}
-
-std::array<uint8_t, kDigestSize> sha256(std::string_view bytes) {
-  std::array<uint8_t, kDigestSize> out{};
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
 }
 
 void put_u32(std::string& out, uint32_t v) {

@@ -1,0 +1,65 @@
+// Bearer credentials for vehicles and people. Tokens are shown once when issued and stored only
+// as SHA-256 digests in the control store; every issue and revocation is in the audit chain,
+// written in the same atomic batch as the credential itself.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::access {
+
+inline constexpr std::string_view kVehicleRole = "vehicle";
+// Roles a person may hold (DESIGN.md "Roles"); "vehicle" is only ever held by a vehicle token.
+inline constexpr std::string_view kUserRoles[] = {"operator", "approver", "dpo", "auditor", "admin"};
+// A grant region of "*" means every region.
+inline constexpr std::string_view kAllRegions = "*";
+
+struct User {
+  std::string name;
+  std::vector<std::string> roles;    // subset of kUserRoles
+  std::vector<std::string> regions;  // region ids or "*"
+  bool revoked = false;
+  int64_t created_ms = 0;
+};
+
+// Who a valid token belongs to.
+struct Credential {
+  enum class Kind { kVehicle, kUser } kind = Kind::kVehicle;
+  std::string subject;               // VIN or user name
+  std::vector<std::string> roles;    // {"vehicle"} for vehicles
+  std::vector<std::string> regions;  // the vehicle's home region, or the user's grant
+  bool may_act_in(std::string_view region) const;
+};
+
+class CredentialStore {
+ public:
+  // REQUIRES: `audit` (and its store) outlive this object.
+  explicit CredentialStore(audit::AuditLog& audit) : audit_(audit) {}
+
+  // Mints a token for a registered vehicle homed in `region`, revoking its previous token.
+  Result<std::string> issue_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor);
+
+  // Creates a user. invalid_argument for a bad name, unknown role or empty grant;
+  // already_exists when the name is taken.
+  Result<User> add_user(std::string_view name, std::vector<std::string> roles, std::vector<std::string> regions,
+                        std::string_view actor);
+  // Mints a token for an active user (one user may hold several tokens).
+  Result<std::string> issue_user_token(std::string_view name, std::string_view actor);
+  // Revokes the user: every token of theirs stops working at once.
+  Status revoke_user(std::string_view name, std::string_view actor);
+  Result<User> user(std::string_view name) const;
+  Result<std::vector<User>> users() const;
+
+  // The credential for a presented token; unauthenticated when unknown or revoked.
+  Result<Credential> lookup(std::string_view token) const;
+
+ private:
+  audit::AuditLog& audit_;
+};
+
+}  // namespace fleetgate::access

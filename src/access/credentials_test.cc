@@ -1,0 +1,111 @@
+#include "fleetgate/access/credentials.h"
+
+#include <gtest/gtest.h>
+
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/test_dir.h"
+
+namespace fleetgate::access {
+namespace {
+
+class CredentialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void open() {
+    creds_.reset();
+    audit_.reset();
+    store_.reset();
+    auto s = store::open_embedded(dir_.path());
+    ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+    store_ = std::move(s).value();
+    auto a = audit::AuditLog::open(*store_);
+    ASSERT_TRUE(a.is_ok());
+    audit_ = std::move(a).value();
+    creds_ = std::make_unique<CredentialStore>(*audit_);
+  }
+
+  store::TestDir dir_;
+  std::unique_ptr<store::KvStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<CredentialStore> creds_;
+};
+
+TEST_F(CredentialsTest, VehicleTokenResolvesAndSurvivesRestart) {
+  auto token = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  ASSERT_TRUE(token.is_ok());
+  EXPECT_EQ(token->rfind("fgv_", 0), 0u);
+  open();
+  auto c = creds_->lookup(*token);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->subject, "LRW3E7EA8PC390117");
+  EXPECT_EQ(c->roles, std::vector<std::string>{"vehicle"});
+  EXPECT_TRUE(c->may_act_in("eu"));
+  EXPECT_FALSE(c->may_act_in("cn"));
+}
+
+TEST_F(CredentialsTest, TokensAreStoredOnlyAsDigests) {
+  auto token = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  ASSERT_TRUE(token.is_ok());
+  auto it = store_->scan("");
+  for (; it->valid(); it->next()) {
+    EXPECT_EQ(it->key().find(*token), std::string_view::npos);
+    EXPECT_EQ(it->value().find(token->substr(4)), std::string_view::npos) << it->key();
+  }
+}
+
+TEST_F(CredentialsTest, ReissuingRevokesThePreviousVehicleToken) {
+  auto first = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  auto second = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  ASSERT_TRUE(first.is_ok() && second.is_ok());
+  EXPECT_EQ(creds_->lookup(*first).status().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(creds_->lookup(*second).is_ok());
+}
+
+TEST_F(CredentialsTest, UnknownTokensAreUnauthenticated) {
+  for (std::string_view t : {"", "fgv_nope", "x"}) EXPECT_EQ(creds_->lookup(t).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(creds_->lookup(std::string(1000, 'a')).status().code(), Code::kUnauthenticated);
+}
+
+TEST_F(CredentialsTest, UsersHoldRolesPerRegionAndRevocationIsImmediate) {
+  auto u = creds_->add_user("alice", {"operator", "dpo"}, {"cn"}, "cli:root");
+  ASSERT_TRUE(u.is_ok()) << u.status().to_string();
+  auto token = creds_->issue_user_token("alice", "cli:root");
+  ASSERT_TRUE(token.is_ok());
+  auto c = creds_->lookup(*token);
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_EQ(c->roles, (std::vector<std::string>{"dpo", "operator"}));
+  EXPECT_TRUE(c->may_act_in("cn"));
+  EXPECT_FALSE(c->may_act_in("eu"));
+  ASSERT_TRUE(creds_->revoke_user("alice", "cli:root").is_ok());
+  EXPECT_EQ(creds_->lookup(*token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(creds_->issue_user_token("alice", "cli:root").status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(CredentialsTest, BadUsersAreRefused) {
+  EXPECT_EQ(creds_->add_user("Bad Name", {"operator"}, {"cn"}, "t").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(creds_->add_user("bob", {"superuser"}, {"cn"}, "t").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(creds_->add_user("bob", {"vehicle"}, {"cn"}, "t").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(creds_->add_user("bob", {}, {"cn"}, "t").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(creds_->add_user("bob", {"admin"}, {}, "t").status().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(creds_->add_user("bob", {"admin"}, {"*"}, "t").is_ok());
+  EXPECT_EQ(creds_->add_user("bob", {"admin"}, {"*"}, "t").status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(creds_->issue_user_token("carol", "t").status().code(), Code::kNotFound);
+}
+
+TEST_F(CredentialsTest, EveryChangeIsAudited) {
+  ASSERT_TRUE(creds_->add_user("bob", {"admin"}, {"*"}, "cli:root").is_ok());
+  ASSERT_TRUE(creds_->issue_user_token("bob", "cli:root").is_ok());
+  ASSERT_TRUE(creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:root").is_ok());
+  ASSERT_TRUE(creds_->revoke_user("bob", "cli:root").is_ok());
+  auto tail = audit_->tail(10);
+  ASSERT_TRUE(tail.is_ok());
+  std::vector<std::string> actions;
+  for (const auto& e : *tail) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"user.add", "user.token.issue", "vehicle.token.issue", "user.revoke"}));
+  auto report = audit_->verify();
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_TRUE(report->intact());
+}
+
+}  // namespace
+}  // namespace fleetgate::access
