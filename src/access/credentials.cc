@@ -68,11 +68,6 @@ Status stored_ok(const Result<std::vector<audit::Entry>>& r) { return r.is_ok() 
 
 }  // namespace
 
-bool Credential::may_act_in(std::string_view region) const {
-  return std::any_of(regions.begin(), regions.end(),
-                     [&](const std::string& r) { return r == kAllRegions || r == region; });
-}
-
 Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, std::string_view region,
                                                          std::string_view actor) {
   if (vin.empty() || region.empty()) return invalid_argument("a vehicle token needs a VIN and its home region");
@@ -169,7 +164,7 @@ Status CredentialStore::revoke_user(std::string_view name, std::string_view acto
   return stored_ok(audit_.append_with({audit::Event{std::string(actor), "user.revoke", std::string(name), "", {}}}, batch));
 }
 
-Result<Credential> CredentialStore::lookup(std::string_view token) const {
+Result<http::Principal> CredentialStore::lookup(std::string_view token) const {
   static const Status kBadToken{Code::kUnauthenticated, "invalid or revoked token"};
   if (token.empty() || token.size() > 256) return kBadToken;
   auto raw = audit_.store().get(key(kTokenPrefix, sha256_hex(token)));
@@ -183,19 +178,17 @@ Result<Credential> CredentialStore::lookup(std::string_view token) const {
   if (kind == nullptr || !kind->is_string() || subject == nullptr || !subject->is_string()) {
     return data_loss("stored credential lacks kind or subject");
   }
-  Credential c;
+  http::Principal c;
   c.subject = subject->as_string();
   if (kind->as_string() == "vehicle") {
     const json::value* region = o.if_contains("region");
     if (region == nullptr || !region->is_string()) return data_loss("stored vehicle credential lacks its region");
-    c.kind = Credential::Kind::kVehicle;
     c.roles = {std::string(kVehicleRole)};
     c.regions = {std::string(region->as_string())};
     return c;
   }
   auto u = user(c.subject);
   if (!u.is_ok() || u->revoked) return kBadToken;
-  c.kind = Credential::Kind::kUser;
   c.roles = u->roles;
   c.regions = u->regions;
   return c;

@@ -10,14 +10,13 @@
 
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/result.h"
+#include "fleetgate/http/message.h"
 
 namespace fleetgate::access {
 
 inline constexpr std::string_view kVehicleRole = "vehicle";
 // Roles a person may hold (DESIGN.md "Roles"); "vehicle" is only ever held by a vehicle token.
 inline constexpr std::string_view kUserRoles[] = {"operator", "approver", "dpo", "auditor", "admin"};
-// A grant region of "*" means every region.
-inline constexpr std::string_view kAllRegions = "*";
 
 struct User {
   std::string name;
@@ -25,15 +24,6 @@ struct User {
   std::vector<std::string> regions;  // region ids or "*"
   bool revoked = false;
   int64_t created_ms = 0;
-};
-
-// Who a valid token belongs to.
-struct Credential {
-  enum class Kind { kVehicle, kUser } kind = Kind::kVehicle;
-  std::string subject;               // VIN or user name
-  std::vector<std::string> roles;    // {"vehicle"} for vehicles
-  std::vector<std::string> regions;  // the vehicle's home region, or the user's grant
-  bool may_act_in(std::string_view region) const;
 };
 
 class CredentialStore {
@@ -55,8 +45,9 @@ class CredentialStore {
   Result<User> user(std::string_view name) const;
   Result<std::vector<User>> users() const;
 
-  // The credential for a presented token; unauthenticated when unknown or revoked.
-  Result<Credential> lookup(std::string_view token) const;
+  // Who holds a presented token: a vehicle (subject VIN, role "vehicle", its home region at
+  // issue) or a user (their current roles and regions); unauthenticated when unknown or revoked.
+  Result<http::Principal> lookup(std::string_view token) const;
 
  private:
   audit::AuditLog& audit_;

@@ -1,5 +1,6 @@
 #include "fleetgate/app/cli.h"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace fleetgate::app {
@@ -11,6 +12,11 @@ Result<LoadedConfig> load(const std::string& path) {
   auto policy = residency::Policy::create(shared);
   if (!policy.is_ok()) return policy.status();
   return LoadedConfig{shared, std::make_shared<const residency::Policy>(std::move(policy).value())};
+}
+
+std::string cli_actor() {
+  const char* user = std::getenv("USER");
+  return std::string("cli:") + (user != nullptr && *user != '\0' ? user : "unknown");
 }
 
 void fail(const std::string& message, int code) {

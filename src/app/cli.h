@@ -28,6 +28,9 @@ Result<LoadedConfig> load(const std::string& path);
 [[noreturn]] void fail(const std::string& message, int code = 1);
 [[noreturn]] inline void fail(const Status& s, int code = 1) { fail(s.message(), code); }
 
+// "cli:$USER", the actor of audit entries made from the command line.
+std::string cli_actor();
+
 // Unwraps a Result or fails the command with its error.
 template <typename T>
 T must(Result<T> r) {
@@ -37,6 +40,8 @@ T must(Result<T> r) {
 
 // Subcommand registration, one per file in src/app/.
 void add_config_commands(CLI::App& app, Cli& cli);
+void add_user_commands(CLI::App& app, Cli& cli);
+void add_serve_command(CLI::App& app, Cli& cli);
 void add_vin_commands(CLI::App& app, Cli& cli);
 void add_fleet_commands(CLI::App& app, Cli& cli);
 void add_audit_commands(CLI::App& app, Cli& cli);

@@ -13,6 +13,7 @@ Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock
   if (!audit.is_ok()) return audit.status();
   cp.audit = std::move(audit).value();
   cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, loaded.policy);
+  cp.credentials = std::make_unique<access::CredentialStore>(*cp.audit);
   return cp;
 }
 

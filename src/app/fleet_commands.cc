@@ -14,10 +14,6 @@
 namespace fleetgate::app {
 namespace {
 
-std::string cli_actor() {
-  const char* user = std::getenv("USER");
-  return std::string("cli:") + (user != nullptr && *user != '\0' ? user : "unknown");
-}
 
 ControlPlane open_for(const Cli& cli) { return must(open_control_plane(must(load(cli.config_path)))); }
 
@@ -165,6 +161,17 @@ void add_rehome(CLI::App& fleet, Cli& cli) {
 
 }  // namespace
 
+void add_token(CLI::App& fleet, Cli& cli) {
+  auto vin = std::make_shared<std::string>();
+  auto* cmd = fleet.add_subcommand("token", "Issue the vehicle's bearer token (shown once; replaces its previous token)");
+  cmd->add_option("vin", *vin, "VIN of a registered vehicle")->required();
+  cmd->callback([&cli, vin] {
+    ControlPlane cp = open_for(cli);
+    auto record = must(cp.registry->show(*vin));
+    std::cout << must(cp.credentials->issue_vehicle_token(record.vin, record.region, cli_actor())) << "\n";
+  });
+}
+
 void add_fleet_commands(CLI::App& app, Cli& cli) {
   auto* fleet = app.add_subcommand("fleet", "Fleet registry: vehicles, markets, home regions");
   fleet->require_subcommand(1);
@@ -173,6 +180,7 @@ void add_fleet_commands(CLI::App& app, Cli& cli) {
   add_list(*fleet, cli);
   add_import(*fleet, cli);
   add_rehome(*fleet, cli);
+  add_token(*fleet, cli);
 }
 
 }  // namespace fleetgate::app

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   add_vin_commands(app, cli);
   add_fleet_commands(app, cli);
   add_audit_commands(app, cli);
+  add_user_commands(app, cli);
+  add_serve_command(app, cli);
 
   try {
     app.parse(argc, argv);

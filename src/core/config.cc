@@ -6,76 +6,12 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "fleetgate/core/toml_fields.h"
+
 namespace fleetgate::config {
 namespace {
 
-using TomlValue = toml::value;
-
-// Thrown only inside this file; load_config turns it into a Status.
-struct ConfigError {
-  std::string message;
-};
-
-SourceRef ref_of(const TomlValue& v, std::string key) {
-  const auto loc = v.location();
-  return SourceRef{loc.file_name(), static_cast<uint32_t>(loc.line()), std::move(key)};
-}
-
-[[noreturn]] void fail(const SourceRef& where, const std::string& reason) {
-  throw ConfigError{where.describe() + ": " + reason};
-}
-
-void reject_unknown_keys(const TomlValue& table, const std::string& key,
-                         std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : table.as_table()) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-      fail(ref_of(v, key.empty() ? k : key + "." + k), "unknown key");
-    }
-  }
-}
-
-const TomlValue* optional_field(const TomlValue& table, const std::string& k) {
-  const auto& t = table.as_table();
-  auto it = t.find(k);
-  return it == t.end() ? nullptr : &it->second;
-}
-
-const TomlValue& required_field(const TomlValue& table, const std::string& table_key,
-                                const std::string& k) {
-  const TomlValue* v = optional_field(table, k);
-  if (v == nullptr) fail(ref_of(table, table_key), "missing required key '" + k + "'");
-  return *v;
-}
-
-std::string as_string(const TomlValue& v, const std::string& key) {
-  if (!v.is_string()) fail(ref_of(v, key), "expected a string");
-  return v.as_string().str;
-}
-
-std::string as_nonempty_string(const TomlValue& v, const std::string& key) {
-  std::string s = as_string(v, key);
-  if (s.empty()) fail(ref_of(v, key), "must not be empty");
-  return s;
-}
-
-int64_t as_int_in(const TomlValue& v, const std::string& key, int64_t lo, int64_t hi) {
-  if (!v.is_integer()) fail(ref_of(v, key), "expected an integer");
-  int64_t i = v.as_integer();
-  if (i < lo || i > hi) {
-    fail(ref_of(v, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return i;
-}
-
-const toml::array& as_array(const TomlValue& v, const std::string& key) {
-  if (!v.is_array()) fail(ref_of(v, key), "expected an array");
-  return v.as_array();
-}
-
-const TomlValue& as_table(const TomlValue& v, const std::string& key) {
-  if (!v.is_table()) fail(ref_of(v, key), "expected a table");
-  return v;
-}
+using namespace toml_fields;
 
 bool is_region_id(std::string_view s) {
   return !s.empty() && s.size() <= 16 &&
@@ -151,7 +87,7 @@ Provider parse_provider(const TomlValue& t, const std::string& key) {
 
 Region parse_region(const TomlValue& t, const std::string& key, const std::filesystem::path& data_root) {
   as_table(t, key);
-  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain"});
+  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain", "retention_days"});
   Region r;
   r.where = ref_of(t, key);
   const TomlValue& id = required_field(t, key, "id");
@@ -163,6 +99,9 @@ Region parse_region(const TomlValue& t, const std::string& key, const std::files
   if (auto* v = optional_field(t, "name")) r.name = as_nonempty_string(*v, key + ".name");
   r.data_dir = data_root / r.id;
   if (auto* v = optional_field(t, "data_dir")) r.data_dir = resolve(data_root, as_nonempty_string(*v, key + ".data_dir"));
+  if (auto* v = optional_field(t, "retention_days")) {
+    r.retention_days = static_cast<uint32_t>(as_int_in(*v, key + ".retention_days", 1, 36500));
+  }
   const TomlValue& chain = required_field(t, key, "chain");
   const auto& entries = as_array(chain, key + ".chain");
   if (entries.empty()) fail(ref_of(chain, key + ".chain"), "region '" + r.id + "' has no provider");
@@ -226,30 +165,11 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   return c;
 }
 
-// toml11 reports over several lines ("[error] toml::parser_fn: reason" then an underline);
-// keep the reason so CLI errors stay on one line.
-std::string first_line_reason(const std::string& what) {
-  std::string line = what.substr(0, what.find('\n'));
-  if (line.rfind("[error] ", 0) == 0) line.erase(0, 8);
-  if (line.rfind("toml::", 0) == 0) {
-    auto colon = line.find(": ");
-    if (colon != std::string::npos) line.erase(0, colon + 2);
-  }
-  return line;
-}
-
 Result<Config> parse_stream(std::istream& in, const std::filesystem::path& source) {
-  try {
-    TomlValue root = toml::parse(in, source.string());
-    return parse_document(root, source);
-  } catch (const ConfigError& e) {
-    return invalid_argument(e.message);
-  } catch (const toml::syntax_error& e) {
-    const auto loc = e.location();
-    return invalid_argument(loc.file_name() + ":" + std::to_string(loc.line()) + ": syntax error: " + first_line_reason(e.what()));
-  } catch (const std::exception& e) {
-    return invalid_argument(source.string() + ": " + first_line_reason(e.what()));
-  }
+  Config c;
+  Status s = toml_fields::parse_toml(in, source, [&](const TomlValue& root) { c = parse_document(root, source); });
+  if (!s.is_ok()) return s;
+  return c;
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ struct Region {
   std::string name;  // human-readable
   std::filesystem::path data_dir;
   std::vector<ChainEntry> chain;  // ordered assistant providers, first preferred
+  // Telemetry older than this many days is deleted by compaction; nullopt keeps it forever.
+  std::optional<uint32_t> retention_days;
   SourceRef where;
 };
 

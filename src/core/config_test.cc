@@ -14,6 +14,7 @@ chain = ["deepseek", "onboard"]
 [[regions]]
 id = "eu"
 data_dir = "/srv/eu"
+retention_days = 30
 chain = ["grok-eu"]
 [markets]
 CN = "cn"
@@ -51,6 +52,8 @@ TEST(Config, ParsesValidDocument) {
   ASSERT_EQ(c->regions.size(), 2u);
   EXPECT_EQ(c->regions[0].data_dir, "/etc/fleetgate/data/cn");
   EXPECT_EQ(c->regions[1].data_dir, "/srv/eu");
+  EXPECT_EQ(c->regions[0].retention_days, std::nullopt);
+  EXPECT_EQ(c->regions[1].retention_days, 30u);
   EXPECT_EQ(c->region_for_market("DE")->id, "eu");
   EXPECT_EQ(c->region_for_market("US"), nullptr);
   EXPECT_EQ(c->provider("onboard")->kind, ProviderKind::kOnboard);
@@ -86,7 +89,7 @@ TEST_P(BadConfig, NamesFileLineAndKey) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadConfig,
     ::testing::Values(
-        BadCase{"DE = \"eu\"", "DE = \"mars\"", "bad.toml:13: markets.DE: unknown region 'mars'"},
+        BadCase{"DE = \"eu\"", "DE = \"mars\"", "bad.toml:14: markets.DE: unknown region 'mars'"},
         BadCase{"DE = \"eu\"", "Germany = \"eu\"", "not an ISO 3166"},
         BadCase{"id = \"eu\"", "id = \"cn\"", "bad.toml:7: regions[1].id: duplicate region id 'cn'"},
         BadCase{"id = \"grok-eu\"", "id = \"deepseek\"", "duplicate provider id 'deepseek'"},
@@ -101,6 +104,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"models = [\"grok-4\"]", "models = []", "at least one model"},
         BadCase{"base_url = \"https://api.x.ai\"", "base_url = \"ftp://x\"", "must start with http"},
         BadCase{"location = \"vehicle\"", "location = \"cn\"", "location must be \"vehicle\""},
+        BadCase{"retention_days = 30", "retention_days = 0", "regions[1].retention_days: must be between 1 and 36500"},
+        BadCase{"retention_days = 30", "retention_days = \"30d\"", "regions[1].retention_days: expected an integer"},
         BadCase{"[markets]", "[markets\n", "syntax error"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return "case" + std::to_string(info.index); });
 

@@ -9,6 +9,10 @@ bool Principal::has_role(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+bool Principal::may_act_in(std::string_view region) const {
+  return std::any_of(regions.begin(), regions.end(), [&](const std::string& r) { return r == "*" || r == region; });
+}
+
 Request::Request(Message message, std::string remote_address)
     : message_(std::move(message)), remote_address_(std::move(remote_address)) {
   const std::string_view target = message_.target();

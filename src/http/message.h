@@ -28,6 +28,8 @@ struct Principal {
   std::vector<std::string> roles;  // e.g. "vehicle", "operator", "auditor"
   std::vector<std::string> regions;  // regions the caller may act in ("*" = all); scoped by handlers
   bool has_role(std::string_view role) const;
+  // True when `regions` holds `region` or "*".
+  bool may_act_in(std::string_view region) const;
 };
 
 class Request {

@@ -281,10 +281,12 @@ void Server::stop() {
   spdlog::info("http server stopped");
 }
 
-Status Server::run() {
-  if (Status s = start(); !s.is_ok()) return s;
+Status Server::run(const std::function<void()>& on_started) {
+  // Signals are caught from before the server starts, so an early SIGTERM is not lost.
   net::io_context signals_context;
   net::signal_set signals(signals_context, SIGINT, SIGTERM);
+  if (Status s = start(); !s.is_ok()) return s;
+  if (on_started) on_started();
   signals.async_wait([](const beast::error_code& ec, int signal) {
     if (!ec) spdlog::info("http received signal {}: shutting down", signal);
   });

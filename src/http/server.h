@@ -79,8 +79,9 @@ class Server {
   // shutdown_grace, then every connection is closed (streams see cancellation). Blocks until the
   // threads are joined; handlers still running past the deadline are waited for. Idempotent.
   void stop();
-  // start(), then block until SIGINT or SIGTERM, then stop().
-  Status run();
+  // start(), call `on_started` (e.g. to log the bound port), block until SIGINT or SIGTERM,
+  // then stop().
+  Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();
 

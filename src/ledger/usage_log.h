@@ -83,8 +83,9 @@ class UsageLog {
   struct Pending;
   UsageLog(store::KvStore& store, std::string region, UsageLogOptions options, uint64_t next_seq);
   Status check(const UsageRecord& r) const;
-  // Writes the records of `group` plus the advanced sequence counter in one batch.
-  Status commit(std::span<const UsageRecord* const> group);
+  // Writes the records of `group`, numbered from `first_seq`, plus the advanced sequence
+  // counter in one batch. Only the leader of a group commit calls it.
+  Status commit(std::span<const UsageRecord* const> group, uint64_t first_seq);
 
   store::KvStore& store_;
   const std::string region_;

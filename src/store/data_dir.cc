@@ -47,7 +47,9 @@ Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const
   if (Status s = check_layout(cfg); !s.is_ok()) return s;
   std::map<std::string, std::unique_ptr<KvStore>> stores;
   for (const auto& region : cfg.regions) {
-    auto opened = open_embedded(region_store_dir(region), options);
+    EmbeddedOptions region_options = options;
+    if (region.retention_days) region_options.retention = std::chrono::hours(24) * *region.retention_days;
+    auto opened = open_embedded(region_store_dir(region), region_options);
     if (!opened.is_ok()) return opened.status();
     stores.emplace(region.id, std::move(opened).value());
   }

@@ -25,6 +25,7 @@ std::filesystem::path region_store_dir(const config::Region& region);
 Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options = {});
 
 // Opens one store per configured region, keyed by region id; same checks, fails on the first error.
+// A region's retention_days, when set, becomes EmbeddedOptions::retention (given options.key_time).
 Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const config::Config& cfg,
                                                                            const EmbeddedOptions& options = {});
 

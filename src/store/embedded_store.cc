@@ -1,5 +1,6 @@
 #include "fleetgate/store/embedded_store.h"
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -91,9 +92,37 @@ class RocksSnapshot final : public KvReader {
   std::filesystem::path dir_;
 };
 
+// Drops entries older than the retention window when RocksDB compacts the files holding them.
+class RetentionFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit RetentionFilter(const EmbeddedOptions& options)
+      : retention_ms_(options.retention->count()), key_time_(options.key_time), clock_(options.clock) {
+    if (!clock_) {
+      clock_ = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      };
+    }
+  }
+
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*value*/, std::string* /*new_value*/,
+              bool* /*value_changed*/) const override {
+    const std::optional<int64_t> t = key_time_(view(key));
+    return t && *t < clock_() - retention_ms_;
+  }
+  const char* Name() const override { return "fleetgate.RetentionFilter"; }
+
+ private:
+  int64_t retention_ms_;
+  std::function<std::optional<int64_t>(std::string_view)> key_time_;
+  std::function<int64_t()> clock_;
+};
+
 class EmbeddedStore final : public KvStore {
  public:
-  EmbeddedStore(std::unique_ptr<rocksdb::DB> db, std::filesystem::path dir) : db_(std::move(db)), dir_(std::move(dir)) {}
+  EmbeddedStore(std::unique_ptr<rocksdb::DB> db, std::filesystem::path dir, std::unique_ptr<RetentionFilter> filter)
+      : filter_(std::move(filter)), db_(std::move(db)), dir_(std::move(dir)) {}
 
   Result<std::string> get(std::string_view key) const override { return read_key(db_.get(), nullptr, key, dir_); }
   std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
@@ -113,7 +142,14 @@ class EmbeddedStore final : public KvStore {
     return from_rocksdb(db_->Write(wo, &wb), dir_);
   }
 
+  Status compact() override {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    return from_rocksdb(db_->CompactRange(co, nullptr, nullptr), dir_);
+  }
+
  private:
+  std::unique_ptr<RetentionFilter> filter_;  // declared first: must outlive db_, which uses it
   std::unique_ptr<rocksdb::DB> db_;
   std::filesystem::path dir_;
 };
@@ -131,10 +167,17 @@ Result<std::unique_ptr<KvStore>> open_embedded(const std::filesystem::path& dir,
   ro.paranoid_checks = options.paranoid_checks;
   ro.max_open_files = 256;
   ro.keep_log_file_num = 4;
+  std::unique_ptr<RetentionFilter> filter;
+  if (options.retention && options.key_time) {
+    filter = std::make_unique<RetentionFilter>(options);
+    ro.compaction_filter = filter.get();
+    ro.periodic_compaction_seconds = 24 * 60 * 60;  // old files get rechecked even when idle
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(ro, dir.string(), &raw);
   if (!s.ok()) return from_rocksdb(s, dir);
-  return std::unique_ptr<KvStore>(std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw), dir));
+  return std::unique_ptr<KvStore>(
+      std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw), dir, std::move(filter)));
 }
 
 }  // namespace fleetgate::store

@@ -12,6 +12,17 @@ WriteBatch& WriteBatch::remove(std::string_view key) {
   return *this;
 }
 
+WriteBatch& WriteBatch::append(WriteBatch&& other) {
+  if (entries_.empty()) {
+    entries_ = std::move(other.entries_);
+  } else {
+    entries_.insert(entries_.end(), std::make_move_iterator(other.entries_.begin()),
+                    std::make_move_iterator(other.entries_.end()));
+  }
+  other.entries_.clear();
+  return *this;
+}
+
 Status KvStore::put(std::string_view key, std::string_view value, WriteOptions options) {
   return write(WriteBatch().put(key, value), options);
 }

@@ -49,6 +49,8 @@ class WriteBatch {
 
   WriteBatch& put(std::string_view key, std::string_view value);
   WriteBatch& remove(std::string_view key);
+  // Moves every entry of `other` to the end of this batch, keeping their order.
+  WriteBatch& append(WriteBatch&& other);
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -71,6 +73,10 @@ class KvStore : public KvReader {
   // A consistent read-only view of the store as of now; later writes are invisible to it.
   // REQUIRES: the store outlives the snapshot.
   virtual std::unique_ptr<KvReader> snapshot() const = 0;
+
+  // Rewrites the store's files now, which also enforces its retention (embedded_store.h).
+  // Backends that reclaim space on their own return OK at once.
+  virtual Status compact() { return Status::ok(); }
 
   Status put(std::string_view key, std::string_view value, WriteOptions options = {});
   Status remove(std::string_view key, WriteOptions options = {});

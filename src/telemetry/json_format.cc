@@ -138,7 +138,7 @@ Result<Record> decode_json(std::string_view text) {
   return r;
 }
 
-std::string encode_json(const Record& record) {
+json::object to_json(const Record& record) {
   json::array data;
   data.reserve(record.data.size());
   for (const Datum& d : record.data) {
@@ -156,8 +156,9 @@ std::string encode_json(const Record& record) {
         d.value);
     data.push_back(json::object{{"field", spec(d.field).name}, {"value", std::move(value)}});
   }
-  json::object root{{"vin", record.vin}, {"created_at", record.created_at_ms}, {"seq", record.seq}, {"data", std::move(data)}};
-  return json::serialize(root);
+  return json::object{{"vin", record.vin}, {"created_at", record.created_at_ms}, {"seq", record.seq}, {"data", std::move(data)}};
 }
+
+std::string encode_json(const Record& record) { return json::serialize(to_json(record)); }
 
 }  // namespace fleetgate::telemetry

@@ -6,6 +6,7 @@
 // nothing (7 for a double field, 7.0 for an int field); other mismatches are left to Validator.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,7 @@ namespace fleetgate::telemetry {
 Result<Record> decode_json(std::string_view text);
 
 // The JSON of `record` (its vin, created_at, seq and data; not the pseudonym).
+boost::json::object to_json(const Record& record);
 std::string encode_json(const Record& record);
 
 }  // namespace fleetgate::telemetry

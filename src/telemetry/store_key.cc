@@ -44,4 +44,10 @@ Result<StoreKey> decode_store_key(std::string_view key) {
   return k;
 }
 
+std::optional<int64_t> store_key_time(std::string_view key) {
+  Result<StoreKey> k = decode_store_key(key);
+  if (!k.is_ok()) return std::nullopt;
+  return k->created_at_ms;
+}
+
 }  // namespace fleetgate::telemetry

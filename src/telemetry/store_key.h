@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,7 @@ std::string encode_store_key(std::string_view pseudonym, int64_t created_at_ms, 
 std::string store_key_prefix(std::string_view pseudonym);
 // kDataLoss when `key` was not made by encode_store_key.
 Result<StoreKey> decode_store_key(std::string_view key);
+// created_at of a record key, nullopt for any other key (retention applies to records only).
+std::optional<int64_t> store_key_time(std::string_view key);
 
 }  // namespace fleetgate::telemetry

@@ -1,0 +1,42 @@
+// The running fleetgate: the control plane, the HTTP server and every feature's routes, built
+// from one loaded config. `serve` runs it until SIGINT/SIGTERM; integration tests start it
+// in-process on an ephemeral port.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "fleetgate/app/cli.h"
+#include "fleetgate/app/control_plane.h"
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::app {
+
+struct ServiceOptions {
+  std::optional<uint16_t> port;  // overrides [server] port; 0 = ephemeral
+};
+
+class Service {
+ public:
+  // Opens the stores and registers every route. kUnavailable when another process holds the
+  // data dir.
+  static Result<std::unique_ptr<Service>> create(LoadedConfig loaded, ServiceOptions options = {});
+  ~Service();
+
+  Status start();
+  uint16_t port() const;
+  void stop();
+  // start(), call `on_started`, block until SIGINT or SIGTERM, then stop gracefully.
+  Status run(const std::function<void()>& on_started = {});
+
+  ControlPlane& control_plane();
+
+ private:
+  struct Impl;
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleetgate::app

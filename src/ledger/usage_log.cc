@@ -1,0 +1,157 @@
+#include "fleetgate/ledger/usage_log.h"
+
+#include <boost/endian/conversion.hpp>
+#include <cstring>
+#include <vector>
+
+#include "fleetgate/ledger/usage_codec.h"
+
+namespace fleetgate::ledger {
+namespace {
+
+constexpr std::string_view kPrefix = "usage/";
+// The next sequence number to hand out, 8 bytes big-endian. Outside the "usage/" range.
+constexpr std::string_view kSeqKey = "usage_seq";
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+// Upper bound on the records one group commit writes, so one batch stays a sane size.
+constexpr size_t kMaxGroupRecords = 4096;
+
+void put_be64(std::string& out, uint64_t v) {
+  const uint64_t be = boost::endian::native_to_big(v);
+  out.append(reinterpret_cast<const char*>(&be), 8);
+}
+
+std::string be64(uint64_t v) {
+  std::string s;
+  put_be64(s, v);
+  return s;
+}
+
+}  // namespace
+
+struct UsageLog::Pending {
+  std::span<const UsageRecord> records;
+  Status status;
+  bool done = false;
+};
+
+Status validate(const UsageRecord& r) {
+  const std::pair<const char*, const std::string*> required[] = {
+      {"region", &r.region},     {"market", &r.market}, {"feature", &r.feature},
+      {"provider", &r.provider}, {"model", &r.model},   {"outcome", &r.outcome}};
+  for (const auto& [name, value] : required) {
+    if (value->empty()) return invalid_argument(std::string("usage record: missing ") + name);
+  }
+  if (r.outcome != "ok" && r.outcome != "error" && r.outcome != "refused" && r.outcome != "cancelled") {
+    return invalid_argument("usage record: outcome '" + r.outcome + "' is not ok, error, refused or cancelled");
+  }
+  const std::pair<const char*, int64_t> counts[] = {
+      {"prompt_tokens", r.prompt_tokens},       {"completion_tokens", r.completion_tokens},
+      {"cached_tokens", r.cached_tokens},       {"reasoning_tokens", r.reasoning_tokens},
+      {"tool_calls", r.tool_calls},             {"refused_tool_calls", r.refused_tool_calls},
+      {"latency_us", r.latency_us}};
+  for (const auto& [name, value] : counts) {
+    if (value < 0) return invalid_argument(std::string("usage record: negative ") + name);
+  }
+  if (r.cached_tokens > r.prompt_tokens) return invalid_argument("usage record: cached_tokens > prompt_tokens");
+  if (r.refused_tool_calls > r.tool_calls) {
+    return invalid_argument("usage record: refused_tool_calls > tool_calls");
+  }
+  return Status::ok();
+}
+
+std::string usage_key(int64_t time_ms, uint64_t seq) {
+  std::string key(kPrefix);
+  key.reserve(kPrefix.size() + 16);
+  put_be64(key, static_cast<uint64_t>(time_ms) ^ kSignBit);
+  put_be64(key, seq);
+  return key;
+}
+
+std::string usage_key_lower_bound(int64_t time_ms) { return usage_key(time_ms, 0); }
+
+Result<std::unique_ptr<UsageLog>> UsageLog::open(store::KvStore& store, std::string region,
+                                                 UsageLogOptions options) {
+  if (region.empty()) return invalid_argument("usage log: empty region");
+  uint64_t next_seq = 0;
+  auto stored = store.get(kSeqKey);
+  if (stored.is_ok()) {
+    if (stored->size() != 8) return data_loss("usage log of region " + region + ": damaged sequence counter");
+    uint64_t be;
+    std::memcpy(&be, stored->data(), 8);
+    next_seq = boost::endian::big_to_native(be);
+  } else if (stored.status().code() != Code::kNotFound) {
+    return stored.status();
+  }
+  return std::unique_ptr<UsageLog>(new UsageLog(store, std::move(region), options, next_seq));
+}
+
+UsageLog::UsageLog(store::KvStore& store, std::string region, UsageLogOptions options, uint64_t next_seq)
+    : store_(store), region_(std::move(region)), options_(options), next_seq_(next_seq) {}
+
+Status UsageLog::check(const UsageRecord& r) const {
+  if (auto s = validate(r); !s.is_ok()) return s;
+  if (r.region != region_) {
+    return invalid_argument("usage record of region '" + r.region + "' does not belong in the " + region_ +
+                            " usage log");
+  }
+  return Status::ok();
+}
+
+Status UsageLog::append(UsageRecord record) { return append_all(std::span<const UsageRecord>(&record, 1)); }
+
+Status UsageLog::append_all(std::span<const UsageRecord> records) {
+  for (const auto& r : records) {
+    if (auto s = check(r); !s.is_ok()) return s;
+  }
+  if (records.empty()) return Status::ok();
+  Pending me{records, {}, false};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&me);
+  cv_.wait(lock, [&] { return me.done || queue_.front() == &me; });
+  if (me.done) return me.status;
+
+  // This caller leads: it writes its own records and those of the callers queued behind it.
+  std::vector<const UsageRecord*> group;
+  size_t members = 0;
+  for (Pending* p : queue_) {
+    if (members > 0 && group.size() + p->records.size() > kMaxGroupRecords) break;
+    for (const auto& r : p->records) group.push_back(&r);
+    ++members;
+  }
+  const uint64_t first_seq = next_seq_;
+  lock.unlock();
+  const Status status = commit(group, first_seq);
+  lock.lock();
+  if (status.is_ok()) next_seq_ += group.size();
+  for (size_t i = 0; i < members; ++i) {
+    queue_.front()->status = status;
+    queue_.front()->done = true;
+    queue_.pop_front();
+  }
+  cv_.notify_all();
+  return status;
+}
+
+Status UsageLog::commit(std::span<const UsageRecord* const> group, uint64_t first_seq) {
+  uint64_t seq = first_seq;
+  store::WriteBatch batch;
+  for (const UsageRecord* r : group) batch.put(usage_key(r->time_ms, seq++), encode_usage(*r));
+  batch.put(kSeqKey, be64(seq));
+  return store_.write(batch, store::WriteOptions{.sync = options_.sync});
+}
+
+Status UsageLog::scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const UsageRecord&)>& fn) const {
+  if (from_ms >= to_ms) return Status::ok();
+  const std::string end = usage_key_lower_bound(to_ms);
+  const auto snapshot = store_.snapshot();
+  UsageRecord record;
+  auto it = snapshot->scan(kPrefix, usage_key_lower_bound(from_ms));
+  for (; it->valid() && it->key() < end; it->next()) {
+    if (auto s = decode_usage(it->value(), record); !s.is_ok()) return s;
+    if (auto s = fn(record); !s.is_ok()) return s;
+  }
+  return it->status();
+}
+
+}  // namespace fleetgate::ledger

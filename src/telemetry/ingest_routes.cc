@@ -1,0 +1,240 @@
+#include "fleetgate/telemetry/ingest_routes.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <deque>
+#include <optional>
+
+#include "fleetgate/http/error.h"
+#include "fleetgate/http/websocket.h"
+#include "fleetgate/telemetry/catalogue.h"
+#include "fleetgate/telemetry/json_format.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
+
+namespace fleetgate::telemetry {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using namespace net::experimental::awaitable_operators;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+
+// The ack of one frame, in the frame's own format.
+std::string encode_ack(uint64_t seq, const Status& s, bool text) {
+  if (text) {
+    boost::json::object o{{"seq", seq}, {"ok", s.is_ok()}};
+    if (!s.is_ok()) {
+      o["code"] = code_name(s.code());
+      o["error"] = s.message();
+    }
+    return boost::json::serialize(o);
+  }
+  wire::Ack ack;
+  ack.set_seq(seq);
+  ack.set_ok(s.is_ok());
+  if (!s.is_ok()) {
+    ack.set_code(code_name(s.code()));
+    ack.set_error(s.message());
+  }
+  return ack.SerializeAsString();
+}
+
+// Acks of one connection in frame order. Touched only on the connection's strand; store
+// completions post there. The handler returns only once every submitted frame completed, so no
+// completion outlives the connection.
+struct AckQueue {
+  struct Slot {
+    std::optional<std::string> ack;  // set once the frame is durable or refused
+    bool text = false;
+  };
+  explicit AckQueue(const net::any_io_executor& ex) : acker_wake(ex), reader_wake(ex) {
+    acker_wake.expires_at(net::steady_timer::time_point::max());
+    reader_wake.expires_at(net::steady_timer::time_point::max());
+  }
+  Slot& slot(uint64_t index) { return slots[index - base]; }
+  void complete(uint64_t index, std::string ack) {
+    slot(index).ack = std::move(ack);
+    acker_wake.cancel();
+  }
+
+  std::deque<Slot> slots;
+  uint64_t base = 0;  // frame index of slots.front()
+  bool reader_done = false;
+  bool broken = false;  // an ack could not be written: stop reading
+  net::steady_timer acker_wake;
+  net::steady_timer reader_wake;
+};
+
+net::awaitable<void> wait(net::steady_timer& t) { co_await t.async_wait(kTuple); }
+
+net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel,
+                                 http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q) {
+  const net::any_io_executor ex = ws.get_executor();
+  beast::flat_buffer buffer;
+  for (;;) {
+    while (q->slots.size() >= service.options().max_in_flight_frames && !q->broken) co_await wait(q->reader_wake);
+    if (q->broken) break;
+    buffer.clear();
+    auto [ec, n] = co_await ws.async_read(buffer, kTuple);
+    if (ec) break;
+    const bool text = ws.got_text();
+    const uint64_t index = q->base + q->slots.size();
+    q->slots.push_back({std::nullopt, text});
+    const std::string bytes = beast::buffers_to_string(buffer.data());
+    Result<Record> r = service.parse(channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf);
+    if (!r.is_ok()) {
+      q->complete(index, encode_ack(0, r.status(), text));
+      continue;
+    }
+    const uint64_t seq = r->seq;
+    std::vector<Record> one;
+    one.push_back(std::move(r).value());
+    Status queued = channel.store->submit(std::move(one), [q, ex, index, seq, text](Status s) {
+      net::post(ex, [q, index, ack = encode_ack(seq, s, text)]() mutable { q->complete(index, std::move(ack)); });
+    });
+    if (!queued.is_ok()) q->complete(index, encode_ack(seq, queued, text));
+  }
+  q->reader_done = true;
+  q->acker_wake.cancel();
+}
+
+net::awaitable<void> write_acks(http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q) {
+  while (!(q->reader_done && q->slots.empty())) {
+    if (q->slots.empty() || !q->slots.front().ack) {
+      co_await wait(q->acker_wake);
+      continue;
+    }
+    AckQueue::Slot slot = std::move(q->slots.front());
+    q->slots.pop_front();
+    ++q->base;
+    q->reader_wake.cancel();
+    if (q->broken) continue;  // still drain: completions must not outlive the connection
+    ws.text(slot.text);
+    auto [ec, n] = co_await ws.async_write(net::buffer(*slot.ack), kTuple);
+    if (ec) q->broken = true;
+  }
+}
+
+net::awaitable<void> serve_socket(IngestService& service, const http::Request& req, http::WebSocketSession& session) {
+  auto open = [&service, &req]() -> Result<VehicleChannel> {
+    Result<VehicleChannel> channel = service.open_channel(*req.principal());
+    // Warm the latest-state cache so frames never wait for a store read on the I/O thread.
+    if (channel.is_ok()) (void)channel->store->latest(channel->vin);
+    return channel;
+  };
+  Result<VehicleChannel> channel = co_await session.run_blocking(std::move(open));
+  http::WebSocketSession::Stream& ws = session.stream();
+  if (!channel.is_ok()) {
+    co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error,
+                                                    channel.status().message().substr(0, 120)),
+                            kTuple);
+    co_return;
+  }
+  ws.read_message_max(2 * service.options().validation.max_frame_bytes);
+  auto q = std::make_shared<AckQueue>(ws.get_executor());
+  co_await (read_frames(service, *channel, ws, q) && write_acks(ws, q));
+  if (!q->broken) co_await ws.async_close(websocket::close_code::normal, kTuple);
+}
+
+std::optional<FrameFormat> format_of(std::string_view content_type) {
+  const std::string_view media = content_type.substr(0, content_type.find(';'));
+  if (media == "application/json") return FrameFormat::kJson;
+  if (media == "application/x-protobuf" || media == "application/protobuf" || media == "application/octet-stream") {
+    return FrameFormat::kProtobuf;
+  }
+  return std::nullopt;
+}
+
+http::Response post_batch(IngestService& service, const http::Request& req) {
+  std::optional<FrameFormat> format = format_of(req.header("Content-Type"));
+  if (!format) {
+    return http::error_response(http::StatusCode::unsupported_media_type,
+                                "Content-Type must be application/x-protobuf or application/json",
+                                "unsupported_media_type");
+  }
+  Result<size_t> n = service.ingest_batch(*req.principal(), req.body(), *format);
+  if (!n.is_ok()) return http::error_response(n.status());
+  return http::Response::json(http::StatusCode::ok, boost::json::object{{"accepted", *n}});
+}
+
+Result<int64_t> int_param(const http::Request& req, std::string_view name, int64_t fallback) {
+  std::optional<std::string> text = req.query_param(name);
+  if (!text) return fallback;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size()) {
+    return invalid_argument("query parameter " + std::string(name) + " must be an integer, got '" + text->substr(0, 40) + "'");
+  }
+  return v;
+}
+
+Result<TelemetryQuery> parse_query(const http::Request& req) {
+  TelemetryQuery q;
+  q.vin = std::string(req.param("vin"));
+  Result<int64_t> from = int_param(req, "from", INT64_MIN);
+  Result<int64_t> to = int_param(req, "to", INT64_MAX);
+  Result<int64_t> limit = int_param(req, "limit", static_cast<int64_t>(q.limit));
+  for (const Result<int64_t>* r : {&from, &to, &limit}) {
+    if (!r->is_ok()) return r->status();
+  }
+  if (*limit < 1) return invalid_argument("limit must be at least 1");
+  q.from_ms = *from;
+  q.to_ms = *to;
+  q.limit = static_cast<size_t>(*limit);
+  if (std::optional<std::string> fields = req.query_param("fields")) {
+    std::string_view rest = *fields;
+    while (!rest.empty()) {
+      const std::string_view name = rest.substr(0, rest.find(','));
+      rest.remove_prefix(std::min(rest.size(), name.size() + 1));
+      const FieldSpec* f = find_field(name);
+      if (f == nullptr) return invalid_argument("unknown field '" + std::string(name.substr(0, 40)) + "'");
+      q.fields.push_back(f->field);
+    }
+  }
+  return q;
+}
+
+http::Response get_records(IngestService& service, const http::Request& req) {
+  Result<TelemetryQuery> q = parse_query(req);
+  if (!q.is_ok()) return http::error_response(q.status());
+  Result<std::vector<Record>> records = service.query(*req.principal(), *q);
+  if (!records.is_ok()) return http::error_response(records.status());
+  boost::json::array out;
+  out.reserve(records->size());
+  for (const Record& r : *records) out.emplace_back(to_json(r));
+  return http::Response::json(http::StatusCode::ok,
+                              boost::json::object{{"vin", q->vin}, {"count", out.size()}, {"records", std::move(out)}});
+}
+
+}  // namespace
+
+Status register_ingest_routes(http::Server& server, IngestService& service) {
+  const http::RouteOptions vehicles = http::RouteOptions::for_roles({"vehicle"});
+  if (Status s = server.websocket_route("/v1/telemetry/ws", vehicles,
+                                        [&service](const http::Request& req, http::WebSocketSession& session) {
+                                          return serve_socket(service, req, session);
+                                        });
+      !s.is_ok()) {
+    return s;
+  }
+  if (Status s = server.route(http::Verb::post, "/v1/telemetry", vehicles,
+                              [&service](const http::Request& req) { return post_batch(service, req); });
+      !s.is_ok()) {
+    return s;
+  }
+  return server.route(http::Verb::get, "/v1/telemetry/{vin}", http::RouteOptions::for_roles({"operator", "admin"}),
+                      [&service](const http::Request& req) { return get_records(service, req); });
+}
+
+}  // namespace fleetgate::telemetry

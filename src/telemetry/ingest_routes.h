@@ -1,0 +1,22 @@
+// The telemetry HTTP API, registered on the feature-agnostic http::Server:
+//   GET  /v1/telemetry/ws    (vehicle) WebSocket: one record per frame, binary wire.Payload or a
+//                            JSON text frame; one ack per frame, in frame order, sent once the
+//                            record is durable (binary wire.Ack, or JSON {"seq","ok","code","error"}
+//                            for text frames). A bad frame gets a refusing ack; the connection
+//                            stays open. Reads pause while max_in_flight_frames await the store.
+//   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
+//                            of frames (application/json), stored all or nothing: {"accepted": N}.
+//   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the
+//                            vehicle from its home region; 403 (audited) for other regions' callers.
+#pragma once
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/http/server.h"
+#include "fleetgate/telemetry/ingest_service.h"
+
+namespace fleetgate::telemetry {
+
+// REQUIRES: `service` outlives the server, and the server is stopped before the service dies.
+Status register_ingest_routes(http::Server& server, IngestService& service);
+
+}  // namespace fleetgate::telemetry

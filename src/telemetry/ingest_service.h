@@ -1,0 +1,108 @@
+// Telemetry ingest and queries across every region of a config. A vehicle may only send records
+// for its own registered VIN (its authenticated identity); each record is parsed and validated
+// (frame.h), then stored only in the vehicle's home region (fleet registry) through that region's
+// RegionTelemetry, whose OK is a durable acknowledgement. Queries read the home region only and
+// ask residency::Policy whether the caller's region may see personal telemetry homed there; a
+// refusal is audited as "telemetry.query.refused".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/result.h"
+#include "fleetgate/http/message.h"
+#include "fleetgate/residency/policy.h"
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/group_commit_log.h"
+#include "fleetgate/store/kv_store.h"
+#include "fleetgate/telemetry/frame.h"
+#include "fleetgate/telemetry/latest_state.h"
+#include "fleetgate/telemetry/region_telemetry.h"
+#include "fleetgate/vehicle/registry.h"
+
+namespace fleetgate::telemetry {
+
+struct IngestOptions {
+  ValidationOptions validation{};
+  Clock clock = system_clock_ms;              // "now" for validation (tests inject one)
+  store::GroupCommitOptions commit{};         // per region: group commit, sync, queue bound
+  size_t max_in_flight_frames = 256;          // per WebSocket: unacknowledged frames before reads pause
+  size_t max_batch_records = 10000;           // per HTTP batch
+  size_t max_query_records = 10000;           // per query response
+};
+
+// Options for opening region stores so that [[regions]] retention_days applies to record keys:
+//   store::open_region_stores(config, telemetry::region_store_options())
+store::EmbeddedOptions region_store_options();
+
+// An authenticated vehicle's ingest channel: who it is and where its records go.
+struct VehicleChannel {
+  std::string vin;
+  std::string region;
+  RegionTelemetry* store = nullptr;
+};
+
+struct TelemetryQuery {
+  std::string vin;
+  int64_t from_ms = INT64_MIN;
+  int64_t to_ms = INT64_MAX;
+  std::vector<Field> fields{};  // empty = every field
+  size_t limit = 1000;          // capped at IngestOptions::max_query_records
+};
+
+class IngestService {
+ public:
+  // Opens each region's privacy keys (created on first start, privacy/keyring.h) and its
+  // RegionTelemetry over `region_stores` (keyed by region id, e.g. from store::open_region_stores).
+  // kFailedPrecondition when a configured region has no store; the keyring errors otherwise.
+  // REQUIRES: the stores, registry and audit log outlive the service.
+  static Result<std::unique_ptr<IngestService>> create(
+      std::shared_ptr<const residency::Policy> policy,
+      const std::map<std::string, std::unique_ptr<store::KvStore>>& region_stores,
+      const vehicle::FleetRegistry& registry, audit::AuditLog& audit, IngestOptions options = {});
+
+  // The channel of an authenticated vehicle: kPermissionDenied unless it holds the "vehicle"
+  // role; the registry's kNotFound/kInvalidArgument when its VIN is not a registered vehicle.
+  Result<VehicleChannel> open_channel(const http::Principal& vehicle) const;
+
+  // One frame from the channel's vehicle: parse_frame's errors, and kPermissionDenied when the
+  // frame's VIN is not the channel's.
+  Result<Record> parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format) const;
+
+  // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
+  // returning; the number of records stored. Errors name the record: "records[3]: …".
+  Result<size_t> ingest_batch(const http::Principal& vehicle, std::string_view body, FrameFormat format);
+
+  // The vehicle's latest state in its home region; kNotFound when unregistered or silent.
+  Result<LatestState> latest_state(std::string_view vin);
+
+  // Records of a registered vehicle from its home region, for `caller` (an operator or admin).
+  // kPermissionDenied (audited) when the policy refuses the caller's region.
+  Result<std::vector<Record>> query(const http::Principal& caller, const TelemetryQuery& q);
+
+  // The region's telemetry; nullptr for an unknown region.
+  RegionTelemetry* region(std::string_view id);
+  const IngestOptions& options() const { return options_; }
+
+ private:
+  IngestService(std::shared_ptr<const residency::Policy> policy, const vehicle::FleetRegistry& registry,
+                audit::AuditLog& audit, IngestOptions options);
+  Result<VehicleChannel> channel_of(std::string_view vin) const;
+  Result<std::vector<Record>> parse_batch(const VehicleChannel& channel, std::string_view body,
+                                          FrameFormat format) const;
+
+  std::shared_ptr<const residency::Policy> policy_;
+  const vehicle::FleetRegistry& registry_;
+  audit::AuditLog& audit_;
+  IngestOptions options_;
+  Validator validator_;
+  std::map<std::string, std::unique_ptr<RegionTelemetry>, std::less<>> regions_;
+};
+
+}  // namespace fleetgate::telemetry

@@ -1,0 +1,68 @@
+// One region's telemetry at rest. Records are sealed with the region's keys (RecordCodec) under
+// store keys (store_key.h) and appended durably through group commit, together with the
+// vehicle's latest state (key "latest/<pseudonym>", sealed the same way) in one atomic batch; a
+// cache keeps latest states in memory. Reads serve queries and the gateway. Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/privacy/keyring.h"
+#include "fleetgate/store/group_commit_log.h"
+#include "fleetgate/store/kv_store.h"
+#include "fleetgate/telemetry/latest_state.h"
+#include "fleetgate/telemetry/record.h"
+#include "fleetgate/telemetry/record_codec.h"
+
+namespace fleetgate::telemetry {
+
+// Key prefix of latest states; record keys start with a pseudonym ("p_…") and never collide.
+inline constexpr std::string_view kLatestKeyPrefix = "latest/";
+
+class RegionTelemetry {
+ public:
+  // REQUIRES: `store` outlives this object and is the store of `keys->region()`.
+  RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
+                  store::GroupCommitOptions options = {});
+
+  const std::string& region() const { return codec_.region(); }
+
+  // Seals `records` (validated, all of one vehicle) and queues them with the vehicle's updated
+  // latest state as one atomic batch; `done` gets OK once they are durable, else the write error.
+  // Errors returned here mean nothing was queued and `done` is never called: kInvalidArgument
+  // for an empty list or mixed VINs, kResourceExhausted when the store lags behind.
+  Status submit(std::vector<Record> records, store::GroupCommitLog::Done done);
+  // submit() and wait: OK means durable.
+  Status append(std::vector<Record> records);
+
+  // kNotFound when the vehicle never reported to this region.
+  Result<LatestState> latest(std::string_view vin);
+
+  // Records of `vin` with from_ms <= created_at <= to_ms, oldest first, at most `limit`.
+  Result<std::vector<Record>> read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit) const;
+
+  store::GroupCommitStats stats() const { return log_.stats(); }
+
+ private:
+  // The cached state, loaded from the store on a miss; an empty state when none is stored.
+  Result<LatestState> load_latest(const std::string& vin, std::string_view pseudonym);
+  void forget_latest(const std::string& vin);
+
+  RecordCodec codec_;
+  store::KvStore& store_;
+  // Serialises fold-and-queue per vehicle (by VIN hash) so latest states queue in fold order.
+  std::array<std::mutex, 64> vehicle_mu_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, LatestState> cache_;
+  // Last: destroyed first, so its final completions still find the cache.
+  store::GroupCommitLog log_;
+};
+
+}  // namespace fleetgate::telemetry

@@ -1,0 +1,131 @@
+#include "fleetgate/vehicle/registry_routes.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "fleetgate/http/error.h"
+
+namespace fleetgate::vehicle {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+using http::StatusCode;
+
+const std::vector<std::string> kReaders = {"operator", "admin", "auditor"};
+
+Response out_of_scope(std::string_view region) {
+  return http::error_response(StatusCode::forbidden,
+                              "your grant does not cover region '" + std::string(region) + "'", "region_out_of_scope");
+}
+
+Result<std::string> string_field(const json::object& o, std::string_view name, bool required) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) {
+    if (required) return invalid_argument(std::string(name) + ": required");
+    return std::string();
+  }
+  if (!v->is_string()) return invalid_argument(std::string(name) + ": must be a string");
+  return std::string(v->as_string());
+}
+
+Response create(FleetRegistry& registry, const config::Config& config, const Request& req) {
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body(), ec);
+  if (ec || !body.is_object()) return http::error_response(invalid_argument("request body must be a JSON object"));
+  const auto& o = body.as_object();
+  for (const auto& [k, v] : o) {
+    if (k != "vin" && k != "market" && k != "label") {
+      return http::error_response(invalid_argument("unknown field '" + std::string(k) + "' (expected vin, market, label)"));
+    }
+  }
+  auto vin = string_field(o, "vin", true);
+  auto market = string_field(o, "market", true);
+  auto label = string_field(o, "label", false);
+  for (const auto* r : {&vin, &market, &label}) {
+    if (!r->is_ok()) return http::error_response(r->status());
+  }
+  std::string upper = *market;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  const config::Region* region = config.region_for_market(upper);
+  if (region == nullptr) return http::error_response(invalid_argument("market '" + *market + "' is not configured"));
+  if (!req.principal()->may_act_in(region->id)) return out_of_scope(region->id);
+  auto record = registry.register_vehicle(*vin, *market, *label, http_actor(req));
+  if (!record.is_ok()) return http::error_response(record.status());
+  Response r = Response::json(StatusCode::created, to_json(*record));
+  r.headers.set(boost::beast::http::field::location, "/v1/vehicles/" + record->vin);
+  return r;
+}
+
+Response show(FleetRegistry& registry, const Request& req) {
+  const http::Principal& caller = *req.principal();
+  const bool is_vehicle = caller.has_role("vehicle") && !caller.has_role("operator") && !caller.has_role("admin") &&
+                          !caller.has_role("auditor");
+  if (is_vehicle && caller.subject != req.param("vin")) {
+    return http::error_response(StatusCode::forbidden, "a vehicle may only read its own record", "not_own_vehicle");
+  }
+  auto record = registry.show(req.param("vin"));
+  if (!record.is_ok()) return http::error_response(record.status());
+  // Out-of-scope records answer like absent ones so callers cannot probe other regions' fleets.
+  if (!is_vehicle && !caller.may_act_in(record->region)) {
+    return http::error_response(not_found("vehicle " + std::string(req.param("vin")) + " is not registered"));
+  }
+  return Response::json(StatusCode::ok, to_json(*record));
+}
+
+Response list(FleetRegistry& registry, const Request& req) {
+  const http::Principal& caller = *req.principal();
+  ListFilter filter;
+  filter.region = req.query_param("region").value_or("");
+  filter.market = req.query_param("market").value_or("");
+  filter.maker = req.query_param("maker").value_or("");
+  filter.cursor = req.query_param("cursor").value_or("");
+  if (auto limit = req.query_param("limit")) {
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size()) {
+      return http::error_response(invalid_argument("limit: must be a positive integer"));
+    }
+    filter.limit = n;
+  }
+  if (filter.region.empty() && !caller.may_act_in("*")) {
+    if (caller.regions.size() != 1) {
+      return http::error_response(invalid_argument("region: required, your grant covers several regions"));
+    }
+    filter.region = caller.regions.front();
+  }
+  if (!filter.region.empty() && !caller.may_act_in(filter.region)) return out_of_scope(filter.region);
+  auto page = registry.list(filter);
+  if (!page.is_ok()) return http::error_response(page.status());
+  json::array items;
+  for (const auto& v : page->vehicles) items.push_back(to_json(v));
+  json::object out{{"object", "list"}, {"data", std::move(items)}};
+  out["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+  return Response::json(StatusCode::ok, out);
+}
+
+}  // namespace
+
+std::string http_actor(const http::Request& request) {
+  if (!request.principal()) return "anonymous";
+  const auto& p = *request.principal();
+  return (p.has_role("vehicle") ? "vehicle:" : "user:") + p.subject;
+}
+
+Status register_registry_routes(http::Server& server, FleetRegistry& registry, const config::Config& config) {
+  using http::RouteOptions;
+  using http::Verb;
+  Status s = server.route(Verb::post, "/v1/vehicles", RouteOptions::for_roles({"operator", "admin"}),
+                          [&registry, &config](const Request& r) { return create(registry, config, r); });
+  if (!s.is_ok()) return s;
+  s = server.route(Verb::get, "/v1/vehicles", RouteOptions::for_roles(kReaders),
+                   [&registry](const Request& r) { return list(registry, r); });
+  if (!s.is_ok()) return s;
+  std::vector<std::string> readers = kReaders;
+  readers.push_back("vehicle");
+  return server.route(Verb::get, "/v1/vehicles/{vin}", RouteOptions::for_roles(readers),
+                      [&registry](const Request& r) { return show(registry, r); });
+}
+
+}  // namespace fleetgate::vehicle

@@ -1,0 +1,18 @@
+// HTTP routes of the fleet registry: POST /v1/vehicles (operator, admin), GET /v1/vehicles and
+// GET /v1/vehicles/{vin} (operator, admin, auditor; a vehicle may read its own record). Callers
+// only see and change vehicles homed in regions they may act in.
+#pragma once
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/http/server.h"
+#include "fleetgate/vehicle/registry.h"
+
+namespace fleetgate::vehicle {
+
+// REQUIRES: `registry` outlives the server.
+Status register_registry_routes(http::Server& server, FleetRegistry& registry, const config::Config& config);
+
+// "<kind>:<subject>" for audit entries made over HTTP, e.g. "user:alice", "vehicle:<VIN>".
+std::string http_actor(const http::Request& request);
+
+}  // namespace fleetgate::vehicle
