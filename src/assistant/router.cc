@@ -192,6 +192,7 @@ RouteResult Router::stream(std::string_view home_region, const json::object& req
   return route(
       home_region, request, cancel,
       [&](Provider& p, const json::object& req, size_t& relayed) {
+        sink.attempt_started(p.config().id);
         return p.stream(
             req,
             [&](std::string_view data) {

@@ -76,6 +76,8 @@ class StreamSink {
   // the gateway commits to a 200 event stream; until then a failure can still become a JSON
   // error response. Returns false when the vehicle is gone.
   virtual bool send_event(std::string_view data) = 0;
+  // Called before each attempt, so the first relayed event can be attributed to its provider.
+  virtual void attempt_started(std::string_view provider_id) { (void)provider_id; }
   // The upstream broke after events were relayed: write `error_json` (OpenAI error shape) as a
   // final event and close the stream cleanly. Called at most once; no events follow.
   virtual void send_error_and_close(std::string_view error_json) = 0;

@@ -270,10 +270,14 @@ Result<std::unique_ptr<TestWebSocket>> TestWebSocket::connect(const std::string&
   return std::unique_ptr<TestWebSocket>(new TestWebSocket(std::move(state)));
 }
 
-Status TestWebSocket::send(std::string_view text) {
-  state_->ws.text(true);
+Status TestWebSocket::send(std::string_view text) { return send_message(text, true); }
+
+Status TestWebSocket::send_binary(std::string_view bytes) { return send_message(bytes, false); }
+
+Status TestWebSocket::send_message(std::string_view payload, bool text) {
+  state_->ws.text(text);
   const beast::error_code ec =
-      state_->run([&](auto handler) { state_->ws.async_write(net::buffer(text.data(), text.size()), handler); });
+      state_->run([&](auto handler) { state_->ws.async_write(net::buffer(payload.data(), payload.size()), handler); });
   return ec ? io_error("websocket send", ec) : Status::ok();
 }
 

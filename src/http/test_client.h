@@ -92,7 +92,8 @@ class TestWebSocket {
                                                         std::string_view target, const HeaderList& headers = {},
                                                         std::chrono::milliseconds timeout = kDefaultTimeout);
   ~TestWebSocket();
-  Status send(std::string_view text);
+  Status send(std::string_view text);  // a text message
+  Status send_binary(std::string_view bytes);
   // The next message; unavailable when the connection closed or timed out.
   Result<std::string> receive();
   Status close();
@@ -100,6 +101,7 @@ class TestWebSocket {
  private:
   struct State;
   explicit TestWebSocket(std::unique_ptr<State> state);
+  Status send_message(std::string_view payload, bool text);
   std::unique_ptr<State> state_;
 };
 

@@ -237,7 +237,7 @@ Result<RevenueEvent> decode_event(std::string_view bytes) {
     return f != nullptr ? f->if_int64() : nullptr;
   };
   if (o == nullptr || !text("id") || !number("time_ms") || !text("type") || !text("feature") || !text("market") ||
-      !text("currency") || !number("amount_minor")) {
+      !text("currency") || !number("amount_minor") || *number("time_ms") < 0) {
     return data_loss("undecodable revenue event");
   }
   auto type = parse_type(*text("type"));

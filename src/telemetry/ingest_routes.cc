@@ -127,23 +127,25 @@ net::awaitable<void> write_acks(http::WebSocketSession::Stream& ws, std::shared_
 }
 
 net::awaitable<void> serve_socket(IngestService& service, const http::Request& req, http::WebSocketSession& session) {
-  auto open = [&service, &req]() -> Result<VehicleChannel> {
-    Result<VehicleChannel> channel = service.open_channel(*req.principal());
+  VehicleChannel channel;
+  auto open = [&service, &req, &channel]() -> Status {
+    Result<VehicleChannel> opened = service.open_channel(*req.principal());
+    if (!opened.is_ok()) return opened.status();
+    channel = std::move(opened).value();
     // Warm the latest-state cache so frames never wait for a store read on the I/O thread.
-    if (channel.is_ok()) (void)channel->store->latest(channel->vin);
-    return channel;
+    (void)channel.store->latest(channel.vin);
+    return Status::ok();
   };
-  Result<VehicleChannel> channel = co_await session.run_blocking(std::move(open));
+  const Status opened = co_await session.run_blocking(std::move(open));
   http::WebSocketSession::Stream& ws = session.stream();
-  if (!channel.is_ok()) {
-    co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error,
-                                                    channel.status().message().substr(0, 120)),
+  if (!opened.is_ok()) {
+    co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, opened.message().substr(0, 120)),
                             kTuple);
     co_return;
   }
   ws.read_message_max(2 * service.options().validation.max_frame_bytes);
   auto q = std::make_shared<AckQueue>(ws.get_executor());
-  co_await (read_frames(service, *channel, ws, q) && write_acks(ws, q));
+  co_await (read_frames(service, channel, ws, q) && write_acks(ws, q));
   if (!q->broken) co_await ws.async_close(websocket::close_code::normal, kTuple);
 }
 

@@ -1,0 +1,57 @@
+// The assistant gateway: POST /v1/chat/completions and GET /v1/models for registered vehicles,
+// and POST /v1/vehicles/{vin}/state. Each request is a chain (Envoy-style): authenticated
+// vehicle → its home region from the registry → the router over the region's permitted
+// providers → every returned tool call reviewed by schema and interlocks → usage metered in the
+// region's usage log. Responses carry x-fleetgate-provider, -region and -overhead-us headers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "fleetgate/assistant/interlocks.h"
+#include "fleetgate/assistant/router.h"
+#include "fleetgate/assistant/upstream_client.h"
+#include "fleetgate/assistant/vehicle_state_source.h"
+#include "fleetgate/audit/audit_log.h"
+#include "fleetgate/http/server.h"
+#include "fleetgate/ledger/usage_log.h"
+#include "fleetgate/privacy/pseudonymiser.h"
+#include "fleetgate/residency/policy.h"
+#include "fleetgate/vehicle/registry.h"
+
+namespace fleetgate::assistant {
+
+struct GatewayDeps {
+  std::shared_ptr<const residency::Policy> policy;
+  Router* router = nullptr;
+  vehicle::FleetRegistry* registry = nullptr;
+  audit::AuditLog* audit = nullptr;                                  // refused tool calls
+  VehicleStateSource* states = nullptr;
+  std::map<std::string, ledger::UsageLog*> usage;                   // by region id
+  std::map<std::string, const privacy::Pseudonymiser*> pseudonymisers;  // by region id
+  InterlockOptions interlocks;
+};
+
+class Gateway {
+ public:
+  // REQUIRES: every pointer in `deps` is set and outlives the gateway; usage and pseudonymisers
+  // hold every configured region. Registers its metrics in `metrics`.
+  static Result<std::unique_ptr<Gateway>> create(GatewayDeps deps, http::MetricsRegistry& metrics);
+  ~Gateway();
+
+  Status register_routes(http::Server& server);
+
+  struct Impl;
+
+ private:
+  explicit Gateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The router's providers for a config: an UpstreamProvider per openai-compatible provider
+// (sharing `client`) and an OnboardProvider per onboard one.
+std::vector<std::shared_ptr<Provider>> make_providers(const config::Config& config,
+                                                      const std::shared_ptr<UpstreamClient>& client);
+
+}  // namespace fleetgate::assistant

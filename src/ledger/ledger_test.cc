@@ -1,0 +1,252 @@
+#include "fleetgate/ledger/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+#include <random>
+
+#include "fleetgate/ledger/ledger_test_env.h"
+
+namespace fleetgate::ledger {
+namespace {
+
+namespace json = boost::json;
+
+// The share (minor units) `partner` gets from the pool matching feature/market/kind.
+int64_t share_of(const std::string& statement_json, const std::string& feature, const std::string& market,
+                 const std::string& kind = "period") {
+  const json::value v = json::parse(statement_json);
+  for (const auto& p : v.at("pools").as_array()) {
+    if (p.at("feature") == feature.c_str() && p.at("market") == market.c_str() && p.at("kind") == kind.c_str()) {
+      return p.at("share_minor").as_int64();
+    }
+  }
+  return INT64_MIN;
+}
+
+// Random usage and revenue for November, the same set whatever `shuffle_seed` says about order.
+struct Scenario {
+  std::vector<UsageRecord> usage;
+  std::vector<SourcedEvent> revenue;
+};
+Scenario random_scenario(uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  Scenario s;
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> routes = {
+      {"cn", "CN", "deepseek", "deepseek-chat"}, {"us", "US", "xai-us", "grok-4-fast"},
+      {"eu", "DE", "xai-eu", "grok-4-fast"},     {"us", "US", "onboard", "onboard-small"},
+      {"eu", "FR", "onboard", "onboard-small"}};
+  const std::vector<std::string> outcomes = {"ok", "ok", "ok", "error", "cancelled", "refused"};
+  for (int i = 0; i < 300; ++i) {
+    const auto& [region, market, provider, model] = routes[rng() % routes.size()];
+    s.usage.push_back(usage(kNov + static_cast<int64_t>(rng() % 2'000'000'000), region, market, provider, model,
+                            static_cast<int64_t>(rng() % 5000), static_cast<int64_t>(rng() % 2000),
+                            outcomes[rng() % outcomes.size()]));
+  }
+  const std::vector<std::pair<std::string, std::string>> markets = {{"CN", "CNY"}, {"US", "USD"}, {"DE", "EUR"}, {"FR", "EUR"}};
+  const std::vector<RevenueType> types = {RevenueType::kSubscription, RevenueType::kPurchase, RevenueType::kRefund,
+                                          RevenueType::kSubscription};
+  for (int i = 0; i < 200; ++i) {
+    const auto& [market, currency] = markets[rng() % markets.size()];
+    const RevenueType type = types[rng() % types.size()];
+    s.revenue.push_back(revenue("ev-" + std::to_string(i), kNov + static_cast<int64_t>(rng() % 2'000'000'000), type,
+                                rng() % 2 ? "fsd" : "assistant", market, currency,
+                                (type == RevenueType::kRefund ? -1 : 1) * static_cast<int64_t>(1 + rng() % 900'000)));
+  }
+  return s;
+}
+
+void load(Deployment& d, Scenario s, uint32_t order_seed) {
+  std::mt19937_64 rng(order_seed);
+  std::shuffle(s.usage.begin(), s.usage.end(), rng);
+  std::shuffle(s.revenue.begin(), s.revenue.end(), rng);
+  for (const auto& u : s.usage) d.add(u);
+  // Import in a few chunks of random sizes.
+  for (size_t at = 0; at < s.revenue.size();) {
+    const size_t n = std::min(s.revenue.size() - at, size_t{1} + rng() % 80);
+    std::vector<SourcedEvent> chunk(s.revenue.begin() + static_cast<long>(at), s.revenue.begin() + static_cast<long>(at + n));
+    ASSERT_TRUE(d.ledger().import_revenue(chunk, "test").is_ok());
+    at += n;
+  }
+}
+
+TEST(LedgerProperty, SharesOfEveryPoolSumExactlyToThePool) {
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    Deployment d;
+    load(d, random_scenario(seed), seed);
+    auto settlement = d.ledger().settle(kNovP);
+    ASSERT_TRUE(settlement.is_ok()) << settlement.status().to_string();
+    std::map<std::string, std::pair<int64_t, int64_t>> pools;  // pool id -> (pool, sum of shares)
+    for (const auto& s : settlement->statements) {
+      const json::value statement = json::parse(s.json);
+      for (const auto& p : statement.at("pools").as_array()) {
+        const std::string id = json::serialize(p.at("feature")) + json::serialize(p.at("market")) +
+                               json::serialize(p.at("currency")) + json::serialize(p.at("kind"));
+        pools[id].first = p.at("pool_minor").as_int64();
+        pools[id].second += p.at("share_minor").as_int64();
+      }
+    }
+    ASSERT_FALSE(pools.empty());
+    for (const auto& [id, v] : pools) EXPECT_EQ(v.first, v.second) << "seed " << seed << " pool " << id;
+  }
+}
+
+TEST(LedgerProperty, OrderOfEventsDoesNotChangeAStatement) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    Deployment a, b;
+    load(a, random_scenario(seed), 100 + seed);
+    load(b, random_scenario(seed), 200 + seed);
+    for (const char* partner : {"carmaker", "xai", "deepseek"}) {
+      EXPECT_EQ(a.statement(kNovP, partner), b.statement(kNovP, partner)) << "seed " << seed << " " << partner;
+    }
+  }
+}
+
+TEST(Ledger, ReRunningAnOpenPeriodIsByteIdentical) {
+  Deployment d;
+  load(d, random_scenario(7), 7);
+  auto first = d.ledger().settle(kNovP);
+  auto second = d.ledger().settle(kNovP);
+  ASSERT_TRUE(first.is_ok() && second.is_ok());
+  ASSERT_EQ(first->statements.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(first->statements[i].json, second->statements[i].json);
+    EXPECT_EQ(first->statements[i].csv, second->statements[i].csv);
+  }
+  EXPECT_NE(first->statements[0].json.find("\"status\":\"open\""), std::string::npos);
+}
+
+TEST(Ledger, MeasuredPartnerGetsNothingForTrafficItNeverServed) {
+  Deployment d;
+  d.add(usage(kNov + 10, "cn", "CN", "deepseek", "deepseek-chat", 1000, 500));
+  d.add(usage(kNov + 20, "us", "US", "xai-us", "grok-4-fast", 1000, 500));
+  d.add(usage(kNov + 30, "us", "US", "onboard", "onboard-small", 9000, 9000));
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("cn-1", kNov + 5, RevenueType::kSubscription, "assistant", "CN", "CNY", 100000),
+                                   revenue("us-1", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 100000)},
+                                  "test")
+                  .is_ok());
+  const std::string xai = d.statement(kNovP, "xai");
+  const std::string deepseek = d.statement(kNovP, "deepseek");
+  const std::string owner = d.statement(kNovP, "carmaker");
+  EXPECT_EQ(share_of(xai, "assistant", "CN"), 0) << "cars in China never used xAI models";
+  EXPECT_EQ(share_of(deepseek, "assistant", "CN"), 30000);
+  EXPECT_EQ(share_of(owner, "assistant", "CN"), 70000);
+  // In the US xAI served all the priced work (onboard is free): the full 30%.
+  EXPECT_EQ(share_of(xai, "assistant", "US"), 30000);
+  EXPECT_EQ(share_of(deepseek, "assistant", "US"), INT64_MIN) << "deepseek's contract is CN-only";
+  EXPECT_NE(xai.find("\"counted_for_partner\":true"), std::string::npos);
+}
+
+TEST(Ledger, FixedShareAndStraightLineRecognition) {
+  Deployment d;
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("sub", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 9900),
+                                   revenue("buy", kNov + 5, RevenueType::kPurchase, "fsd", "US", "USD", 800000),
+                                   revenue("cn", kNov + 5, RevenueType::kSubscription, "fsd", "CN", "CNY", 70000)},
+                                  "test")
+                  .is_ok());
+  // 99.00 + 8000.00/36 (the first, smaller part: 222.22) = 321.22; xAI gets half, 160.61.
+  EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "US"), 16061);
+  EXPECT_EQ(share_of(d.statement(kNovP, "carmaker"), "fsd", "US"), 16061);
+  EXPECT_EQ(share_of(d.statement(kDecP, "xai"), "fsd", "US"), 11111) << "December recognises 222.22 more";
+  EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "CN"), INT64_MIN) << "no FSD contract in China";
+  EXPECT_EQ(share_of(d.statement(kNovP, "carmaker"), "fsd", "CN"), 70000);
+}
+
+TEST(Ledger, RefundsReduceThePoolAndNegativePoolsStillSumExactly) {
+  Deployment d;
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("s", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 9900),
+                                   revenue("r1", kNov + 6, RevenueType::kRefund, "fsd", "US", "USD", -9900),
+                                   revenue("r2", kNov + 7, RevenueType::kRefund, "fsd", "DE", "EUR", -101)},
+                                  "test")
+                  .is_ok());
+  EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "US"), 0);
+  const int64_t xai = share_of(d.statement(kNovP, "xai"), "fsd", "DE");
+  const int64_t owner = share_of(d.statement(kNovP, "carmaker"), "fsd", "DE");
+  EXPECT_EQ(xai + owner, -101);
+  EXPECT_EQ(owner, -51) << "equal remainders: the odd unit goes to the first partner id, carmaker";
+}
+
+TEST(Ledger, ClosedPeriodsNeverChangeAndLateEventsBecomeAdjustments) {
+  Deployment d;
+  d.add(usage(kNov + 10, "us", "US", "xai-us", "grok-4-fast", 1000, 500));
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("a", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 10000)}, "test")
+                  .is_ok());
+  auto closed = d.ledger().close(kNovP, "test");
+  ASSERT_TRUE(closed.is_ok()) << closed.status().to_string();
+  const std::string before = d.statement(kNovP, "xai");
+  EXPECT_NE(before.find("\"status\":\"closed\""), std::string::npos);
+  ASSERT_EQ(d.audit().tail(1)->front().action, "ledger.close");
+
+  // Late usage and revenue for November, after the close.
+  d.now_ms += 5000;
+  d.add(usage(kNov + 20, "us", "US", "onboard", "onboard-small", 5000, 5000));
+  auto report = d.ledger().import_revenue(
+      {revenue("late", kNov + 9, RevenueType::kSubscription, "assistant", "US", "USD", 20000),
+       revenue("dec", kDec + 9, RevenueType::kSubscription, "assistant", "US", "USD", 1000)},
+      "test");
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_EQ(report->adjustments, 1u);
+  EXPECT_EQ(d.statement(kNovP, "xai"), before) << "a closed period never changes";
+  const std::string dec = d.statement(kDecP, "xai");
+  EXPECT_EQ(share_of(dec, "assistant", "US", "adjustment"), 6000) << "30% of the late 200.00, with November's weights";
+  EXPECT_NE(dec.find("\"adjusts\":\"2026-11\""), std::string::npos);
+  EXPECT_EQ(share_of(dec, "assistant", "US"), 0) << "no December usage served by xAI";
+
+  EXPECT_EQ(d.ledger().close(kNovP, "test").status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(d.ledger().close(kDecP.plus(1), "test").status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(d.ledger().close(kDecP, "test").status().code(), Code::kFailedPrecondition) << "December has not ended";
+  d.now_ms = kDecP.end_ms();
+  ASSERT_TRUE(d.ledger().close(kDecP, "test").is_ok());
+  auto verify = d.audit().verify();
+  ASSERT_TRUE(verify.is_ok() && verify->intact());
+}
+
+TEST(Ledger, ImportIsAtomicAndIdempotent) {
+  Deployment d;
+  const auto a = revenue("a", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 9900);
+  auto first = d.ledger().import_revenue({a}, "test");
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_EQ(first->added, 1u);
+  const uint64_t audit_entries = d.audit().size();
+  auto again = d.ledger().import_revenue({a}, "test");
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->unchanged, 1u);
+  EXPECT_EQ(d.audit().size(), audit_entries) << "a no-op import writes nothing";
+  auto changed = a;
+  changed.event.amount_minor = 100;
+  changed.where = "line 9";
+  auto conflict = d.ledger().import_revenue(
+      {revenue("b", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 5000), changed}, "test");
+  ASSERT_EQ(conflict.status().code(), Code::kAlreadyExists);
+  EXPECT_NE(conflict.status().message().find("line 9"), std::string::npos);
+  EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "US"), 4950) << "event b was not half-imported";
+}
+
+TEST(Ledger, RateTableSettlesEveryCurrencyInTheTarget) {
+  LedgerConfig config = repo_config();
+  config.rates.push_back(RateTable{kNovP, "USD", {{"EUR", 110'000'000}, {"CNY", 14'000'000}}});
+  Deployment d(config);
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("e", kNov + 5, RevenueType::kSubscription, "fsd", "DE", "EUR", 10000),
+                                   revenue("u", kNov + 5, RevenueType::kSubscription, "fsd", "DE", "USD", 1000)},
+                                  "test")
+                  .is_ok());
+  const std::string xai = d.statement(kNovP, "xai");
+  EXPECT_EQ(share_of(xai, "fsd", "DE"), 6000) << "(100.00 EUR * 1.10 + 10.00 USD) / 2";
+  EXPECT_NE(xai.find("\"converted_from\""), std::string::npos);
+  config.rates[0].rate_e8.erase("EUR");
+  Deployment missing(config);
+  ASSERT_TRUE(missing.ledger()
+                  .import_revenue({revenue("e", kNov + 5, RevenueType::kSubscription, "fsd", "DE", "EUR", 10000)}, "test")
+                  .is_ok());
+  EXPECT_EQ(missing.ledger().settle(kNovP).status().code(), Code::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace fleetgate::ledger
