@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace fleetgate::config {
 namespace {
 
@@ -113,6 +116,29 @@ TEST(Config, MissingFileIsNotFound) {
   auto c = load_config("/nonexistent/fleetgate.toml");
   ASSERT_FALSE(c.is_ok());
   EXPECT_EQ(c.status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace fleetgate::config
+
+namespace fleetgate::config {
+namespace {
+
+// config_fuzz found that toml11 3.7 overflows a heap buffer reporting invalid UTF-8 in a literal
+// string; such input must be refused before it reaches the parser.
+TEST(Config, InvalidUtf8IsRefusedWithItsLine) {
+  std::ifstream in(FLEETGATE_SOURCE_DIR "/tests/fuzz-seeds/config_fuzz/toml11-invalid-utf8-literal-string", std::ios::binary);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(text.empty());
+  auto c = parse_config(text, "bad.toml");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().message(), "bad.toml:7: syntax error: invalid UTF-8 (TOML files are UTF-8)");
+  for (std::string bad : {std::string("a = \"\xC0\xAF\"\n"), std::string("a = 1\nb = '\xED\xA0\x80'\n"),
+                          std::string("a = \"\xF4\x90\x80\x80\"\n"), std::string("x = \"\xE2\x82\"")}) {
+    EXPECT_NE(parse_config(bad, "b.toml").status().message().find("invalid UTF-8"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(parse_config("# \xE4\xB8\xAD\xE5\x9B\xBD \xF0\x9F\x9A\x97\n", "ok.toml").status().message().find("UTF-8"),
+            std::string::npos);
 }
 
 }  // namespace
