@@ -45,5 +45,8 @@ void add_serve_command(CLI::App& app, Cli& cli);
 void add_vin_commands(CLI::App& app, Cli& cli);
 void add_fleet_commands(CLI::App& app, Cli& cli);
 void add_audit_commands(CLI::App& app, Cli& cli);
+void add_sim_commands(CLI::App& app, Cli& cli);
+void add_telemetry_commands(CLI::App& app, Cli& cli);
+void add_ledger_commands(CLI::App& app, Cli& cli);
 
 }  // namespace fleetgate::app

@@ -18,8 +18,11 @@ int main(int argc, char** argv) {
   add_vin_commands(app, cli);
   add_fleet_commands(app, cli);
   add_audit_commands(app, cli);
+  add_ledger_commands(app, cli);
   add_user_commands(app, cli);
   add_serve_command(app, cli);
+  add_sim_commands(app, cli);
+  add_telemetry_commands(app, cli);
 
   try {
     app.parse(argc, argv);

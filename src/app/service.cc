@@ -3,14 +3,55 @@
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
+#include "fleetgate/ledger/ledger.h"
+#include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
+#include "fleetgate/telemetry/ingest_routes.h"
+#include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/vehicle/registry_routes.h"
+
+#include <filesystem>
 
 namespace fleetgate::app {
 
-// One region's data home as the running service holds it: its store, keys and usage log.
+namespace {
+
+// The interlocks' view of a vehicle: the newest of what its telemetry says and what it reported
+// through POST /v1/vehicles/{vin}/state.
+class TelemetryVehicleStates : public assistant::VehicleStateSource {
+ public:
+  explicit TelemetryVehicleStates(telemetry::IngestService& ingest) : ingest_(ingest) {}
+
+  std::optional<assistant::VehicleState> latest(std::string_view vin) const override {
+    std::optional<assistant::VehicleState> reported = reported_.latest(vin);
+    auto t = ingest_.latest_state(vin);
+    if (!t.is_ok()) return reported;
+    assistant::VehicleState s;
+    s.updated_at = assistant::Clock::time_point(std::chrono::milliseconds(t->updated_at_ms));
+    if (reported && reported->updated_at >= s.updated_at) return reported;
+    s.speed_kmh = t->speed_kmh();
+    if (auto g = t->gear()) {
+      static const std::map<std::string, assistant::Gear> kGears = {{"P", assistant::Gear::kPark},
+          {"R", assistant::Gear::kReverse}, {"N", assistant::Gear::kNeutral}, {"D", assistant::Gear::kDrive}};
+      if (auto it = kGears.find(*g); it != kGears.end()) s.gear = it->second;
+    }
+    s.charging = t->charging();
+    s.charge_cable_connected = t->charge_cable_connected();
+    return s;
+  }
+
+  void report(std::string_view vin, const assistant::VehicleState& state) override { reported_.report(vin, state); }
+
+ private:
+  telemetry::IngestService& ingest_;
+  assistant::InMemoryVehicleStates reported_;
+};
+
+}  // namespace
+
+// One region's data home as the running service holds it: its keys and usage log (the store
+// itself lives in Service::Impl::stores, shared with telemetry ingest).
 struct RegionHome {
-  std::unique_ptr<store::KvStore> store;
   std::shared_ptr<const privacy::RegionKeys> keys;
   std::unique_ptr<privacy::Pseudonymiser> pseudonymiser;
   std::unique_ptr<ledger::UsageLog> usage;
@@ -20,30 +61,53 @@ struct RegionHome {
 struct Service::Impl {
   LoadedConfig loaded;
   ControlPlane cp;
+  std::map<std::string, std::unique_ptr<store::KvStore>> stores;
   std::map<std::string, RegionHome> regions;
   std::shared_ptr<access::TokenAuthenticator> authenticator;
   std::shared_ptr<http::MetricsRegistry> metrics = std::make_shared<http::MetricsRegistry>();
+  std::unique_ptr<telemetry::IngestService> ingest;
+  std::unique_ptr<TelemetryVehicleStates> states;
   std::unique_ptr<assistant::Router> router;
-  assistant::InMemoryVehicleStates states;
   std::unique_ptr<assistant::Gateway> gateway;
+  std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<http::Server> server;
 
   Status open_regions() {
-    auto stores = store::open_region_stores(*loaded.config);
-    if (!stores.is_ok()) return stores.status();
+    auto opened = store::open_region_stores(*loaded.config, telemetry::region_store_options());
+    if (!opened.is_ok()) return opened.status();
+    stores = std::move(opened).value();
     for (const auto& region : loaded.config->regions) {
       RegionHome home;
-      home.store = std::move(stores->at(region.id));
       auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
       if (!keys.is_ok()) return keys.status();
       home.keys = *keys;
       home.pseudonymiser = std::make_unique<privacy::Pseudonymiser>(home.keys);
-      auto usage = ledger::UsageLog::open(*home.store, region.id);
+      auto usage = ledger::UsageLog::open(*stores.at(region.id), region.id);
       if (!usage.is_ok()) return usage.status();
       home.usage = std::move(usage).value();
       regions.emplace(region.id, std::move(home));
     }
     return Status::ok();
+  }
+
+  Status start_telemetry() {
+    auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit);
+    if (!service.is_ok()) return service.status();
+    ingest = std::move(service).value();
+    states = std::make_unique<TelemetryVehicleStates>(*ingest);
+    return telemetry::register_ingest_routes(*server, *ingest);
+  }
+
+  // The ledger runs when its terms (ledger.toml beside the main config) are present.
+  Status start_ledger() {
+    const auto terms = loaded.config->source.parent_path() / "ledger.toml";
+    if (!std::filesystem::exists(terms)) return Status::ok();
+    auto config = ledger::load_ledger_config(terms);
+    if (!config.is_ok()) return config.status();
+    std::vector<const ledger::UsageLog*> logs;
+    for (const auto& [id, home] : regions) logs.push_back(home.usage.get());
+    ledger = std::make_unique<ledger::Ledger>(std::move(config).value(), *cp.store, *cp.audit, std::move(logs));
+    return ledger::register_ledger_routes(*server, *ledger);
   }
 
   Status start_gateway() {
@@ -52,7 +116,7 @@ struct Service::Impl {
     auto router_or = assistant::Router::create(loaded.policy, assistant::make_providers(*loaded.config, *client));
     if (!router_or.is_ok()) return router_or.status();
     router = std::move(router_or).value();
-    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), &states, {}, {}, {}};
+    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}};
     for (auto& [id, home] : regions) {
       deps.usage[id] = home.usage.get();
       deps.pseudonymisers[id] = home.pseudonymiser.get();
@@ -85,7 +149,11 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (!s.is_ok()) return s;
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;
+  s = impl->start_telemetry();
+  if (!s.is_ok()) return s;
   s = impl->start_gateway();
+  if (!s.is_ok()) return s;
+  s = impl->start_ledger();
   if (!s.is_ok()) return s;
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
@@ -95,5 +163,10 @@ uint16_t Service::port() const { return impl_->server->port(); }
 void Service::stop() { impl_->server->stop(); }
 Status Service::run(const std::function<void()>& on_started) { return impl_->server->run(on_started); }
 ControlPlane& Service::control_plane() { return impl_->cp; }
+
+ledger::UsageLog* Service::usage_log(std::string_view region) {
+  auto it = impl_->regions.find(std::string(region));
+  return it == impl_->regions.end() ? nullptr : it->second.usage.get();
+}
 
 }  // namespace fleetgate::app

@@ -7,10 +7,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/core/result.h"
+#include "fleetgate/ledger/usage_log.h"
 
 namespace fleetgate::app {
 
@@ -32,6 +34,9 @@ class Service {
   Status run(const std::function<void()>& on_started = {});
 
   ControlPlane& control_plane();
+  // The usage log the gateway meters `region`'s requests into (read by tests and settlement);
+  // nullptr when `region` is not configured.
+  ledger::UsageLog* usage_log(std::string_view region);
 
  private:
   struct Impl;

@@ -357,6 +357,15 @@ class RelaySink : public StreamSink {
   bool closed_ = false;
 };
 
+// A token fired when the vehicle hangs up. The writer's callback owns a share of it because the
+// server may cancel the writer after the handler returned (a disconnect racing the handler's
+// end), when a token on the handler's stack would already be gone.
+std::shared_ptr<CancelToken> cancel_on_hangup(http::StreamWriter& writer) {
+  auto token = std::make_shared<CancelToken>();
+  writer.on_cancel([token] { token->cancel(); });
+  return token;
+}
+
 // The vehicle may be gone by now; nothing else can be done with a failed final write.
 void reply(http::StreamWriter& writer, Response response) {
   if (Status s = writer.reply(std::move(response)); !s.is_ok()) spdlog::debug("reply not delivered: {}", s.to_string());
@@ -395,9 +404,8 @@ void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
     chat_streamed(*caller, std::move(body), parsed->include_usage, writer, t0);
     return;
   }
-  CancelToken cancel;
-  writer.on_cancel([&cancel] { cancel.cancel(); });
-  RouteResult result = deps.router->complete(caller->region, body, cancel);
+  const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
+  RouteResult result = deps.router->complete(caller->region, body, *cancel);
   Metered metered;
   std::string model = parsed->model;
   int tool_calls = 0, refused = 0;
@@ -443,11 +451,10 @@ void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
 
 void Gateway::Impl::chat_streamed(const Caller& c, json::object body, bool client_wants_usage, http::StreamWriter& writer,
                                   SteadyClock::time_point t0) {
-  CancelToken cancel;
-  writer.on_cancel([&cancel] { cancel.cancel(); });
+  const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
   const std::string requested_model = body.contains("model") && body["model"].is_string() ? std::string(body["model"].as_string()) : "";
   RelaySink sink(*this, c, writer, client_wants_usage, t0);
-  RouteResult result = deps.router->stream(c.region, body, sink, cancel);
+  RouteResult result = deps.router->stream(c.region, body, sink, *cancel);
   if (result.ok()) {
     if (sink.flush() && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     if (!sink.started()) {

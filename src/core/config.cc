@@ -21,10 +21,6 @@ bool is_region_id(std::string_view s) {
          s != kVehicleLocation;
 }
 
-bool is_market_code(std::string_view s) {
-  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
-}
-
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
   std::filesystem::path path(p);
   return path.is_absolute() ? path : (base / path).lexically_normal();
@@ -173,6 +169,10 @@ Result<Config> parse_stream(std::istream& in, const std::filesystem::path& sourc
 }
 
 }  // namespace
+
+bool is_market_code(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
 
 std::string SourceRef::describe() const {
   std::string s = file + ":" + std::to_string(line);

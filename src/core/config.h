@@ -36,6 +36,9 @@ enum class ProviderKind { kOpenAICompatible, kOnboard };
 // A location that is not a region: the vehicle itself (the on-board engine runs there).
 inline constexpr std::string_view kVehicleLocation = "vehicle";
 
+// True for a market code as config and ledger use them: ISO 3166 alpha-2, two capital letters.
+bool is_market_code(std::string_view s);
+
 struct Timeouts {
   uint32_t connect_ms = 2000;
   uint32_t first_byte_ms = 15000;

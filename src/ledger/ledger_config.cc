@@ -19,10 +19,6 @@ bool is_partner_id(std::string_view s) {
          });
 }
 
-bool is_market_code(std::string_view s) {
-  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
-}
-
 // "50%", "12.5%", "0.0001%" -> parts per million.
 int64_t as_percent_ppm(const TomlValue& v, const std::string& key) {
   const std::string text = as_string(v, key);
@@ -128,7 +124,7 @@ Contract parse_contract(const TomlValue& t, const std::string& key) {
   if (auto* v = optional_field(t, "markets")) {
     c.markets = as_strings(*v, key + ".markets");
     for (const auto& m : c.markets) {
-      if (!is_market_code(m)) fail(ref_of(*v, key + ".markets"), "market '" + m + "' is not an ISO 3166 alpha-2 code");
+      if (!config::is_market_code(m)) fail(ref_of(*v, key + ".markets"), "market '" + m + "' is not an ISO 3166 alpha-2 code");
     }
   }
   c.effective_from = as_period(required_field(t, key, "effective_from"), key + ".effective_from");

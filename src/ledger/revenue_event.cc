@@ -44,7 +44,7 @@ Result<RevenueEvent> make_event(const std::array<std::string, 7>& f, const Ledge
   e.feature = f[3];
   if (config.feature(e.feature) == nullptr) return invalid_argument("unknown feature '" + e.feature + "'");
   e.market = f[4];
-  if (e.market.size() != 2 || !std::all_of(e.market.begin(), e.market.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+  if (!config::is_market_code(e.market)) {
     return invalid_argument("market '" + e.market + "' is not an ISO 3166 alpha-2 code");
   }
   e.currency = f[5];

@@ -1,6 +1,6 @@
 // For ingest tests: the repository's config with every data dir in a fresh temporary directory,
 // the control plane (audit, registry), one store per region, an IngestService with a fixed
-// clock, and a loopback server with the telemetry routes whose bearer tokens are
+// clock (unless `system_clock`), and a loopback server with the telemetry routes whose bearer tokens are
 // "vehicle:<VIN>" (role vehicle, home region) and "<role>:<region>" (e.g. "operator:eu").
 #pragma once
 
@@ -25,7 +25,7 @@ inline constexpr int64_t kIngestNowMs = 1'748'736'000'000;  // 2025-06-01T00:00:
 
 class IngestEnv {
  public:
-  explicit IngestEnv(IngestOptions options = {}) : options_(std::move(options)) {
+  explicit IngestEnv(IngestOptions options = {}, bool system_clock = false) : options_(std::move(options)) {
     auto cfg = config::load_config(FLEETGATE_SOURCE_DIR "/config/fleetgate.toml");
     EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
     cfg->server.data_dir = dir_.path();
@@ -33,7 +33,7 @@ class IngestEnv {
     auto policy = residency::Policy::create(std::make_shared<const config::Config>(std::move(cfg).value()));
     EXPECT_TRUE(policy.is_ok()) << policy.status().to_string();
     policy_ = std::make_shared<const residency::Policy>(std::move(policy).value());
-    options_.clock = [] { return kIngestNowMs; };
+    if (!system_clock) options_.clock = [] { return kIngestNowMs; };
     open();
   }
   ~IngestEnv() { close(); }

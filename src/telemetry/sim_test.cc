@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "fleetgate/telemetry/fleet_sim.h"
+#include "fleetgate/telemetry/ingest_test_env.h"
+#include "fleetgate/telemetry/sim_vehicle.h"
+#include "fleetgate/vehicle/vin.h"
+
+namespace fleetgate::telemetry {
+namespace {
+
+TEST(SimVehicle, EveryRecordPassesValidationOverALongDrive) {
+  SimVehicle v(sim_vin(7), 42);
+  int64_t now = 1'700'000'000'000;
+  Validator validator({}, [&now] { return now; });
+  double top_speed = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    now += 100;
+    Record r = v.step(100, now);
+    ASSERT_TRUE(validator.validate(r).is_ok()) << i << ": " << validator.validate(r).to_string();
+    EXPECT_EQ(r.seq, static_cast<uint64_t>(i + 1));
+    top_speed = std::max(top_speed, v.speed_kmh());
+  }
+  EXPECT_GT(top_speed, 25) << "the vehicle pulls away and drives";
+}
+
+TEST(SimVehicle, VinsAreValidAndDistinct) {
+  std::set<std::string> seen;
+  for (uint32_t i = 0; i < 100; ++i) {
+    const std::string vin = sim_vin(i);
+    EXPECT_TRUE(vehicle::validate(vin).is_ok()) << vin;
+    seen.insert(vin);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(FleetSim, EveryAcknowledgedRecordIsStored) {
+  IngestEnv env({}, /*system_clock=*/true);  // the simulator stamps records with the real time
+  FleetSimOptions options;
+  const char* markets[] = {"US", "DE", "CN"};
+  for (uint32_t i = 0; i < 6; ++i) {
+    const std::string vin = sim_vin(1000 + i);
+    env.add_vehicle(vin, markets[i % 3]);
+    options.vehicles.push_back({vin, "vehicle:" + vin});
+  }
+  env.start();
+  store::TestDir out;
+  options.port = env.server().port();
+  options.rate = 0;  // as fast as acks allow
+  options.duration = std::chrono::milliseconds(500);
+  options.acked_log = out / "acked.txt";
+  auto progress = run_fleet(options);
+  ASSERT_TRUE(progress.is_ok()) << progress.status().to_string();
+  EXPECT_EQ(progress->errors, 0u);
+  EXPECT_EQ(progress->refused, 0u);
+  EXPECT_GT(progress->acked, 0u);
+  EXPECT_EQ(progress->acked, progress->sent);
+
+  std::ifstream in(options.acked_log);
+  std::string vin;
+  uint64_t seq = 0;
+  size_t lines = 0;
+  while (in >> vin >> seq) {
+    ++lines;
+    auto state = env.service().latest_state(vin);
+    ASSERT_TRUE(state.is_ok()) << vin;
+    EXPECT_GE(state->seq, seq);
+  }
+  EXPECT_EQ(lines, progress->acked);
+}
+
+TEST(FleetSim, UnreachableServerCountsErrors) {
+  FleetSimOptions options;
+  options.port = 1;  // nothing listens on port 1 of loopback
+  options.vehicles = {{sim_vin(1), "t"}};
+  auto progress = run_fleet(options);
+  ASSERT_TRUE(progress.is_ok());
+  EXPECT_EQ(progress->errors, 1u);
+  EXPECT_EQ(progress->sent, 0u);
+}
+
+}  // namespace
+}  // namespace fleetgate::telemetry

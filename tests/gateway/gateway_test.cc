@@ -1,0 +1,599 @@
+// The assistant gateway end to end: real HTTP server (app::Service), real vehicle tokens and
+// registry, MockUpstreams as the providers of each region, the on-board engine as the last resort.
+// Each test reads like a promise the gateway makes to a carmaker.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "gateway/gateway_fleet.h"
+
+namespace fleetgate::gwtest {
+namespace {
+
+namespace json = boost::json;
+using http::testing::ClientResponse;
+using http::testing::SseEvent;
+using http::testing::TestClient;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kWait{5000};
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void start(const FleetSpec& spec = standard_fleet()) {
+    auto fleet = GatewayFleet::start(spec);
+    ASSERT_TRUE(fleet.is_ok()) << fleet.status().to_string();
+    fleet_ = std::move(fleet).value();
+    client_ = fleet_->client();
+  }
+
+  TestVehicle vehicle(std::string_view market) {
+    auto v = fleet_->add_vehicle(market);
+    EXPECT_TRUE(v.is_ok()) << v.status().to_string();
+    return v.is_ok() ? *v : TestVehicle{};
+  }
+
+  ClientResponse chat(const TestVehicle& v, const std::string& body) {
+    auto r = client_->post("/v1/chat/completions", body, bearer(v.token));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : ClientResponse{};
+  }
+
+  std::unique_ptr<http::testing::SseStream> chat_stream(const TestVehicle& v, const std::string& body) {
+    http::testing::HeaderList headers = bearer(v.token);
+    headers.emplace_back("Content-Type", "application/json");
+    auto s = client_->stream(http::Verb::post, "/v1/chat/completions", body, headers);
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+    return s.is_ok() ? std::move(s).value() : nullptr;
+  }
+
+  ClientResponse report_state(const TestVehicle& v, const std::string& state) {
+    auto r = client_->post("/v1/vehicles/" + v.vin + "/state", state, bearer(v.token));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : ClientResponse{};
+  }
+
+  std::vector<ledger::UsageRecord> usage(std::string_view region) {
+    auto u = fleet_->usage(region);
+    EXPECT_TRUE(u.is_ok()) << u.status().to_string();
+    return u.is_ok() ? *u : std::vector<ledger::UsageRecord>{};
+  }
+
+  // The usage records of `region` once there are `n` (the handler meters after the vehicle
+  // went away), or what there is after kWait.
+  std::vector<ledger::UsageRecord> wait_for_usage(std::string_view region, size_t n) {
+    std::vector<ledger::UsageRecord> records = usage(region);
+    for (auto deadline = std::chrono::steady_clock::now() + kWait;
+         records.size() < n && std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::sleep_for(milliseconds(10));
+      records = usage(region);
+    }
+    return records;
+  }
+
+  std::string metrics() {
+    auto r = client_->get("/metrics");
+    EXPECT_TRUE(r.is_ok() && r->status == 200);
+    return r.is_ok() ? r->body : "";
+  }
+
+  std::unique_ptr<GatewayFleet> fleet_;
+  std::unique_ptr<TestClient> client_;
+};
+
+// A mock behaviour in parse_scenario's "key=value;..." form.
+mock::Scenario scenario(std::string_view spec) {
+  auto s = mock::parse_scenario(spec);
+  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+  return s.is_ok() ? *s : mock::Scenario{};
+}
+
+// The concatenated delta.content of every chunk of a stream.
+std::string streamed_content(const std::vector<SseEvent>& events) {
+  std::string text;
+  for (const SseEvent& e : events) {
+    json::object chunk = parse_object(e.data);
+    const json::value* choices = chunk.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) continue;
+    for (const auto& c : choices->as_array()) {
+      const json::value* delta = c.as_object().if_contains("delta");
+      const json::value* content = delta && delta->is_object() ? delta->as_object().if_contains("content") : nullptr;
+      if (content && content->is_string()) text += content->as_string();
+    }
+  }
+  return text;
+}
+
+// Values of one metric family's samples, keyed by the label text between the braces.
+std::map<std::string, double> samples(const std::string& metrics_text, const std::string& family) {
+  std::map<std::string, double> out;
+  std::istringstream lines(metrics_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(family + "{")) continue;
+    const size_t close = line.find("} ");
+    if (close == std::string::npos) continue;
+    out[line.substr(family.size() + 1, close - family.size() - 1)] = std::stod(line.substr(close + 2));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Routing by home region.
+
+TEST_F(GatewayTest, EachVehicleIsAnsweredByItsHomeRegionsProviderOnly) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const struct {
+    std::string market, region, provider, model;
+  } cases[] = {{"CN", "cn", "deepseek", "deepseek-chat"}, {"DE", "eu", "xai-eu", "grok-4-eu"}, {"US", "us", "xai-us", "grok-4"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.market);
+    for (const auto& [id, m] : fleet_->mocks()) m->clear_records();
+    TestVehicle v = vehicle(c.market);
+    ASSERT_EQ(v.region, c.region);
+    ClientResponse r = chat(v, chat_body("hello there", false));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.header("x-fleetgate-provider"), c.provider);
+    EXPECT_EQ(r.header("x-fleetgate-region"), c.region);
+    json::object body = parse_object(r.body);
+    EXPECT_EQ(body["mock_identity"], json::value(c.provider));
+    EXPECT_EQ(body["mock_location"], json::value(c.region));
+
+    // The mocks' own records: exactly one request, at the home region's provider, with that
+    // provider's key (never the vehicle's token) and one of its models.
+    const auto requests = fleet_->mock(c.provider).requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].headers.at("authorization"), "Bearer key-" + c.provider);
+    EXPECT_EQ(requests[0].body.find(v.token), std::string::npos);
+    EXPECT_EQ(parse_object(requests[0].body)["model"], json::value(c.model));
+    EXPECT_EQ(fleet_->requests_to_others(c.provider), 0u);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Failover stays inside the region.
+
+TEST_F(GatewayTest, FailingRegionalProviderFailsOverToOnboardNeverAbroad) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  fleet_->mock("deepseek").set_scenario(scenario("status=503"));
+
+  ClientResponse r = chat(v, chat_body("hello", false));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.header("x-fleetgate-provider"), "onboard");
+  EXPECT_EQ(r.header("x-fleetgate-region"), "cn");
+  json::object body = parse_object(r.body);
+  EXPECT_EQ(body["model"], json::value("fleetgate-onboard"));
+  EXPECT_FALSE(body.contains("mock_identity"));
+  EXPECT_EQ(fleet_->mock("deepseek").request_count(), 1u);
+
+  // An unreachable provider fails over the same way, streamed too.
+  ASSERT_TRUE(fleet_->mock("deepseek").set_accepting(false).is_ok());
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "onboard");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_FALSE(read.events.empty());
+  EXPECT_EQ(read.events.back().data, "[DONE]");
+  EXPECT_FALSE(streamed_content(read.events).empty());
+
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 0u);
+  EXPECT_EQ(fleet_->mock("xai-eu").request_count(), 0u);
+}
+
+TEST_F(GatewayTest, RegionWithNoWorkingProviderAnswers503InOpenAIShape) {
+  FleetSpec spec = standard_fleet();
+  spec.chains["cn"] = {"deepseek"};
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  TestVehicle v = vehicle("CN");
+  fleet_->mock("deepseek").set_scenario(scenario("status=503"));
+
+  ClientResponse r = chat(v, chat_body("hello", false));
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_TRUE(is_openai_error(r.body));
+  EXPECT_EQ(r.header("x-fleetgate-region"), "cn");
+
+  // Streamed: still a plain JSON error, since nothing was relayed yet.
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(stream->status(), 503u);
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.events.empty());
+  EXPECT_TRUE(is_openai_error(stream->pending()));
+
+  EXPECT_EQ(fleet_->mock("deepseek").request_count(), 2u);
+  EXPECT_EQ(fleet_->requests_to_others("deepseek"), 0u);
+  auto records = usage("cn");
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& u : records) EXPECT_EQ(u.outcome, "error");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Streaming.
+
+TEST_F(GatewayTest, StreamRelaysEveryChunkAndEndsWithDone) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario("content=the cabin is at twenty one degrees"));
+
+  auto stream = chat_stream(v, chat_body("how warm is it", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["content-type"], "text/event-stream");
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "xai-us");
+  EXPECT_EQ(stream->headers()["x-fleetgate-region"], "us");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_GE(read.events.size(), 3u);
+  EXPECT_EQ(read.events.back().data, "[DONE]");
+  EXPECT_EQ(streamed_content(read.events), "the cabin is at twenty one degrees ");
+  for (size_t i = 0; i + 1 < read.events.size(); ++i) {
+    json::object chunk = parse_object(read.events[i].data);
+    EXPECT_EQ(chunk["object"], json::value("chat.completion.chunk")) << read.events[i].data;
+    EXPECT_FALSE(chunk.contains("usage")) << "usage is relayed only when the vehicle asked for it";
+  }
+  // Upstream usage is always requested, for metering.
+  json::object sent = parse_object(fleet_->mock("xai-us").requests().at(0).body);
+  EXPECT_EQ(sent["stream_options"], (json::value{{"include_usage", true}}));
+
+  // Asked for: the final chunk carries it.
+  stream = chat_stream(v, chat_body("how warm is it", true, {{"stream_options", {{"include_usage", true}}}}));
+  ASSERT_NE(stream, nullptr);
+  read = read_all(*stream);
+  ASSERT_GE(read.events.size(), 2u);
+  json::object last = parse_object(read.events[read.events.size() - 2].data);
+  ASSERT_TRUE(last.contains("usage")) << read.events[read.events.size() - 2].data;
+  EXPECT_GT(last["usage"].as_object()["completion_tokens"].as_int64(), 0);
+}
+
+TEST_F(GatewayTest, StreamBrokenMidwayEndsWithErrorEventAndNoFailover) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario("break_after=2;content=one two three four five"));
+
+  auto stream = chat_stream(v, chat_body("tell me a story", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly) << "the gateway closes the stream properly after the error event";
+  ASSERT_EQ(read.events.size(), 3u);
+  EXPECT_EQ(streamed_content(read.events), "one ");
+  EXPECT_EQ(read.events.back().event, "error");
+  EXPECT_TRUE(is_openai_error(read.events.back().data));
+  for (const SseEvent& e : read.events) EXPECT_NE(e.data, "[DONE]");
+
+  // No failover once the vehicle holds part of an answer: neither the onboard engine (usage
+  // names xai-us) nor any other mock was asked.
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 1u);
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
+  auto records = usage("us");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "xai-us");
+  EXPECT_EQ(records[0].outcome, "error");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Tool calls pass the safety interlocks.
+
+TEST_F(GatewayTest, TrunkOpensOnlyWhenTheVehicleIsKnownToBeParked) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  fleet_->mock("deepseek").set_scenario(
+      scenario(R"(tool_call=trunk:{"action":"open"})"));
+  const std::string ask = chat_body("open the trunk", false);
+
+  auto expect_refused = [&](const ClientResponse& r) {
+    ASSERT_EQ(r.status, 200u) << r.body;
+    json::object choice = parse_object(r.body)["choices"].as_array().at(0).as_object();
+    json::object& message = choice["message"].as_object();
+    EXPECT_FALSE(message.contains("tool_calls")) << r.body;
+    ASSERT_TRUE(message["content"].is_string()) << r.body;
+    EXPECT_FALSE(message["content"].as_string().empty());
+    EXPECT_EQ(choice["finish_reason"], json::value("stop"));
+  };
+
+  // Nothing reported yet: unknown state refuses.
+  ASSERT_NO_FATAL_FAILURE(expect_refused(chat(v, ask)));
+
+  // Parked: the call reaches the vehicle as the provider sent it.
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P"})").status, 202u);
+  ClientResponse allowed = chat(v, ask);
+  ASSERT_EQ(allowed.status, 200u);
+  json::object choice = parse_object(allowed.body)["choices"].as_array().at(0).as_object();
+  ASSERT_TRUE(choice["message"].as_object().contains("tool_calls")) << allowed.body;
+  json::object call = choice["message"].as_object()["tool_calls"].as_array().at(0).as_object();
+  EXPECT_EQ(call["id"], json::value("call_mock_1"));
+  EXPECT_EQ(call["function"].as_object()["name"], json::value("trunk"));
+  EXPECT_EQ(call["function"].as_object()["arguments"], json::value(R"({"action":"open"})"));
+  EXPECT_EQ(choice["finish_reason"], json::value("tool_calls"));
+
+  // Moving: refused.
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":30,"gear":"D"})").status, 202u);
+  ASSERT_NO_FATAL_FAILURE(expect_refused(chat(v, ask)));
+
+  // Streamed while moving: the held fragments never reach the vehicle, the refusal does.
+  auto stream = chat_stream(v, chat_body("open the trunk", true));
+  ASSERT_NE(stream, nullptr);
+  StreamRead read = read_all(*stream);
+  ASSERT_FALSE(read.events.empty());
+  EXPECT_EQ(read.events.back().data, "[DONE]");
+  bool finished_with_stop = false;
+  for (const SseEvent& e : read.events) {
+    EXPECT_EQ(e.data.find("tool_calls\":["), std::string::npos) << e.data;
+    finished_with_stop |= e.data.find(R"("finish_reason":"stop")") != std::string::npos;
+  }
+  EXPECT_TRUE(finished_with_stop);
+  EXPECT_FALSE(streamed_content(read.events).empty());
+
+  // Streamed while parked: the reviewed call arrives whole in one chunk.
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P"})").status, 202u);
+  stream = chat_stream(v, chat_body("open the trunk", true));
+  ASSERT_NE(stream, nullptr);
+  read = read_all(*stream);
+  bool delivered = false;
+  for (const SseEvent& e : read.events) {
+    json::object chunk = parse_object(e.data);
+    if (!chunk.contains("choices")) continue;
+    json::object& c = chunk["choices"].as_array().at(0).as_object();
+    const json::value* calls = c["delta"].as_object().if_contains("tool_calls");
+    if (calls == nullptr) continue;
+    const json::object& fn = calls->as_array().at(0).as_object().at("function").as_object();
+    EXPECT_EQ(fn.at("name"), json::value("trunk"));
+    EXPECT_EQ(fn.at("arguments"), json::value(R"({"action":"open"})"));
+    EXPECT_EQ(c["finish_reason"], json::value("tool_calls"));
+    delivered = true;
+  }
+  EXPECT_TRUE(delivered);
+
+  // Three refusals: in the audit chain, the metrics and the usage log.
+  auto tail = fleet_->control_plane().audit->tail(50);
+  ASSERT_TRUE(tail.is_ok()) << tail.status().to_string();
+  std::multiset<std::string> reasons;
+  for (const auto& e : *tail) {
+    if (e.action != "assistant.tool_call.refused") continue;
+    EXPECT_EQ(e.subject, v.vin);
+    EXPECT_EQ(e.details.at("tool"), json::value("trunk"));
+    EXPECT_EQ(e.details.at("provider"), json::value("deepseek"));
+    reasons.insert(std::string(e.details.at("reason").as_string()));
+  }
+  EXPECT_EQ(reasons, (std::multiset<std::string>{"vehicle_state_unknown", "vehicle_not_parked", "vehicle_not_parked"}));
+
+  auto refused = samples(metrics(), "fleetgate_assistant_tool_calls_refused_total");
+  EXPECT_EQ(refused[R"(region="cn",reason="vehicle_state_unknown")"], 1);
+  EXPECT_EQ(refused[R"(region="cn",reason="vehicle_not_parked")"], 2);
+
+  auto records = usage("cn");
+  ASSERT_EQ(records.size(), 5u);
+  int refused_records = 0;
+  for (const auto& u : records) {
+    EXPECT_EQ(u.tool_calls, 1);
+    if (u.outcome == "refused") {
+      ++refused_records;
+      EXPECT_EQ(u.refused_tool_calls, 1);
+    } else {
+      EXPECT_EQ(u.outcome, "ok");
+    }
+  }
+  EXPECT_EQ(refused_records, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Pass-through of what the gateway does not know.
+
+TEST_F(GatewayTest, ProviderExtrasAndUnknownRequestFieldsPassThroughUntouched) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle cn = vehicle("CN");
+  TestVehicle de = vehicle("DE");
+  fleet_->mock("deepseek").set_scenario(scenario("deepseek"));
+  fleet_->mock("xai-eu").set_scenario(scenario("xai"));
+  const json::object unknown{{"x_custom", {{"nested", json::array{1, 2.5, "three"}}}}, {"logit_bias", {{"42", -100}}}};
+
+  ClientResponse r = chat(cn, chat_body("hello", false, unknown));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  json::object body = parse_object(r.body);
+  EXPECT_EQ(body["choices"].as_array().at(0).as_object()["message"].as_object()["reasoning_content"],
+            json::value("The user asked something; answer briefly."));
+  json::object& usage_obj = body["usage"].as_object();
+  ASSERT_TRUE(usage_obj.contains("prompt_cache_hit_tokens")) << r.body;
+  ASSERT_TRUE(usage_obj.contains("prompt_cache_miss_tokens")) << r.body;
+  EXPECT_EQ(usage_obj["prompt_cache_hit_tokens"].as_int64() + usage_obj["prompt_cache_miss_tokens"].as_int64(),
+            usage_obj["prompt_tokens"].as_int64());
+  // The mock echoes request fields it does not know: they reached it unchanged.
+  EXPECT_EQ(body["mock_echo"], json::value(unknown));
+  json::object sent = parse_object(fleet_->mock("deepseek").requests().at(0).body);
+  EXPECT_EQ(sent["x_custom"], unknown.at("x_custom"));
+  EXPECT_EQ(sent["logit_bias"], unknown.at("logit_bias"));
+
+  // Streamed: reasoning_content arrives in its own chunk.
+  auto stream = chat_stream(cn, chat_body("hello", true, unknown));
+  ASSERT_NE(stream, nullptr);
+  StreamRead read = read_all(*stream);
+  bool reasoning = false, echoed = false;
+  for (const SseEvent& e : read.events) {
+    reasoning |= e.data.find(R"("reasoning_content":"The user asked something; answer briefly.")") != std::string::npos;
+    echoed |= parse_object(e.data)["mock_echo"] == json::value(unknown);
+  }
+  EXPECT_TRUE(reasoning);
+  EXPECT_TRUE(echoed);
+
+  r = chat(de, chat_body("hello", false));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  json::object xai_usage = parse_object(r.body)["usage"].as_object();
+  EXPECT_EQ(xai_usage["completion_tokens_details"], (json::value{{"reasoning_tokens", 3}}));
+  EXPECT_EQ(xai_usage["prompt_tokens_details"].as_object()["cached_tokens"].as_int64(),
+            xai_usage["prompt_tokens"].as_int64() / 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Errors and access.
+
+TEST_F(GatewayTest, BadCallersAndBadRequestsGetOpenAIShapedErrors) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  const std::string good = chat_body("hello", false);
+
+  auto r = client_->post("/v1/chat/completions", good);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  EXPECT_TRUE(is_openai_error(r->body));
+
+  r = client_->post("/v1/chat/completions", good, bearer("fgv_not-a-real-token"));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  EXPECT_TRUE(is_openai_error(r->body));
+
+  ClientResponse bad = chat(v, R"({"model":"mock-model","messages":[)");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_TRUE(is_openai_error(bad.body));
+
+  bad = chat(v, R"({"model":"mock-model"})");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_TRUE(is_openai_error(bad.body));
+  EXPECT_NE(bad.body.find("messages"), std::string::npos) << bad.body;
+
+  // People do not chat as cars: an operator of the very region gets 403.
+  auto& credentials = *fleet_->control_plane().credentials;
+  ASSERT_TRUE(credentials.add_user("olga", {"operator"}, {"cn"}, "test:gateway").is_ok());
+  auto operator_token = credentials.issue_user_token("olga", "test:gateway");
+  ASSERT_TRUE(operator_token.is_ok());
+  r = client_->post("/v1/chat/completions", good, bearer(*operator_token));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 403u);
+  EXPECT_TRUE(is_openai_error(r->body));
+
+  // A vehicle reports only its own state; a bad state is a 400.
+  TestVehicle other = vehicle("CN");
+  r = client_->post("/v1/vehicles/" + other.vin + "/state", R"({"speed_kmh":0})", bearer(v.token));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 403u);
+  EXPECT_TRUE(is_openai_error(r->body));
+  bad = report_state(v, R"({"gear":"X"})");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_TRUE(is_openai_error(bad.body));
+
+  for (const auto& [id, m] : fleet_->mocks()) EXPECT_EQ(m->request_count(), 0u) << id;
+}
+
+TEST_F(GatewayTest, ModelListShowsOnlyTheHomeRegionsChain) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const struct {
+    std::string market;
+    std::set<std::string> models;
+  } cases[] = {{"CN", {"deepseek-chat", "deepseek-reasoner", "fleetgate-onboard"}},
+               {"US", {"grok-4", "grok-3-mini", "fleetgate-onboard"}},
+               {"DE", {"grok-4-eu", "fleetgate-onboard"}}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.market);
+    TestVehicle v = vehicle(c.market);
+    auto r = client_->get("/v1/models", bearer(v.token));
+    ASSERT_TRUE(r.is_ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+    std::set<std::string> listed;
+    json::object list = parse_object(r->body);
+    ASSERT_TRUE(list["data"].is_array()) << r->body;
+    for (const auto& m : list["data"].as_array()) listed.insert(std::string(m.as_object().at("id").as_string()));
+    EXPECT_EQ(listed, c.models);
+    EXPECT_EQ(r->header("x-fleetgate-region"), v.region);
+  }
+  auto r = client_->get("/v1/models");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Cancellation.
+
+// The mock would take 30 s to go on, far beyond kWait: only a cancellation passed through from
+// the vehicle's connection to the upstream request gets it abandoned in time.
+TEST_F(GatewayTest, VehicleHangingUpMidStreamAbandonsTheUpstreamRequest) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("DE");
+  fleet_->mock("xai-eu").set_scenario(scenario("chunk_delay_ms=30000;content=a b c d e f"));
+
+  auto stream = chat_stream(v, chat_body("read me the alphabet", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  auto first = stream->next();
+  ASSERT_TRUE(first.is_ok() && first->has_value());
+  stream->close();
+
+  EXPECT_TRUE(fleet_->mock("xai-eu").wait_for_abandoned(1, kWait));
+  EXPECT_EQ(fleet_->requests_to_others("xai-eu"), 0u);
+  auto records = wait_for_usage("eu", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, "cancelled");
+  EXPECT_EQ(records[0].provider, "xai-eu");
+}
+
+TEST_F(GatewayTest, VehicleHangingUpBeforeTheAnswerAbandonsTheUpstreamRequest) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("DE");
+  fleet_->mock("xai-eu").set_scenario(scenario("latency_ms=30000"));
+
+  TestClient impatient("127.0.0.1", fleet_->service().port(), milliseconds(300));
+  auto r = impatient.post("/v1/chat/completions", chat_body("hello", false), bearer(v.token));
+  ASSERT_FALSE(r.is_ok()) << "the mock answered at once: " << r->body;  // gave up, closed the connection
+  ASSERT_TRUE(fleet_->mock("xai-eu").wait_for_requests(1, kWait));
+
+  EXPECT_TRUE(fleet_->mock("xai-eu").wait_for_abandoned(1, kWait));
+  auto records = wait_for_usage("eu", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, "cancelled");
+  EXPECT_EQ(fleet_->requests_to_others("xai-eu"), 0u) << "a cancelled request does not fail over";
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Metering.
+
+TEST_F(GatewayTest, EveryRequestIsMeteredInItsHomeRegionWithProviderAndTokens) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("DE");
+  fleet_->mock("xai-eu").set_scenario(scenario("content=four words of answer;xai"));
+  constexpr int kRequests = 4;
+  std::vector<json::object> answered_usage;
+  for (int i = 0; i < kRequests; ++i) {
+    ClientResponse r = chat(v, chat_body("what is my range", false));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    answered_usage.push_back(parse_object(r.body)["usage"].as_object());
+  }
+  // A stream is metered from the usage the gateway requested, though the vehicle did not.
+  auto stream = chat_stream(v, chat_body("what is my range", true));
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(read_all(*stream).events.back().data, "[DONE]");
+
+  auto records = usage("eu");
+  ASSERT_EQ(records.size(), static_cast<size_t>(kRequests + 1));
+  std::set<std::string> request_ids;
+  for (size_t i = 0; i < records.size(); ++i) {
+    SCOPED_TRACE(i);
+    const ledger::UsageRecord& u = records[i];
+    json::object& expected = answered_usage[std::min<size_t>(i, kRequests - 1)];  // identical prompts
+    EXPECT_EQ(u.provider, "xai-eu");
+    EXPECT_EQ(u.model, "grok-4-eu");
+    EXPECT_EQ(u.region, "eu");
+    EXPECT_EQ(u.market, "DE");
+    EXPECT_EQ(u.feature, "assistant");
+    EXPECT_EQ(u.outcome, "ok");
+    EXPECT_EQ(u.prompt_tokens, expected["prompt_tokens"].as_int64());
+    EXPECT_EQ(u.completion_tokens, 4);
+    EXPECT_EQ(u.cached_tokens, expected["prompt_tokens_details"].as_object()["cached_tokens"].as_int64());
+    EXPECT_EQ(u.reasoning_tokens, 3);
+    EXPECT_FALSE(u.vehicle_pseudonym.empty());
+    EXPECT_EQ(u.vehicle_pseudonym.find(v.vin), std::string::npos) << "raw VINs stay out of the usage log";
+    EXPECT_EQ(u.vehicle_pseudonym, records[0].vehicle_pseudonym);
+    request_ids.insert(u.request_id);
+  }
+  EXPECT_EQ(request_ids.size(), records.size());
+  EXPECT_TRUE(usage("cn").empty());
+  EXPECT_TRUE(usage("us").empty());
+}
+
+}  // namespace
+}  // namespace fleetgate::gwtest
