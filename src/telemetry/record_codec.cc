@@ -17,24 +17,6 @@ bool sealed_at_rest(const Datum& d) {
   return spec(d.field).data_class == DataClass::kPersonal || value_type(d.value) == ValueType::kLocation;
 }
 
-// Stores a technical scalar in clear. REQUIRES: !sealed_at_rest(d).
-void set_clear(const Datum& d, stored::StoredDatum& out) {
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          out.set_string_value(v);
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          out.set_int_value(v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          out.set_double_value(v);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out.set_bool_value(v);
-        }
-      },
-      d.value);
-}
-
 Status corrupt(std::string_view why) { return data_loss("stored telemetry record is corrupt: " + std::string(why)); }
 
 }  // namespace
@@ -57,7 +39,7 @@ Result<StoredForm> RecordCodec::encode(const Record& record) const {
     stored::StoredDatum* sd = out.add_data();
     sd->set_field(static_cast<uint32_t>(d.field));
     if (!sealed_at_rest(d)) {
-      set_clear(d, *sd);
+      set_scalar(d.value, *sd);  // a technical scalar, stored in clear
       continue;
     }
     wire::Datum plain;

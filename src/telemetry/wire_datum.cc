@@ -7,25 +7,12 @@ namespace fleetgate::telemetry {
 
 void to_wire(const Datum& d, wire::Datum& out) {
   out.set_field(static_cast<wire::Field>(d.field));
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          out.set_string_value(v);
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          out.set_int_value(v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          out.set_double_value(v);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out.set_bool_value(v);
-        } else {
-          wire::Location* loc = out.mutable_location_value();
-          loc->set_lat(v.lat);
-          loc->set_lon(v.lon);
-          if (v.heading) loc->set_heading(*v.heading);
-        }
-      },
-      d.value);
+  if (set_scalar(d.value, out)) return;
+  const auto& v = std::get<Location>(d.value);
+  wire::Location* loc = out.mutable_location_value();
+  loc->set_lat(v.lat);
+  loc->set_lon(v.lon);
+  if (v.heading) loc->set_heading(*v.heading);
 }
 
 Result<Datum> from_wire(const wire::Datum& d, size_t index) {
