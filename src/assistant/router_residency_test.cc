@@ -163,6 +163,21 @@ RouterOptions fast_options(std::chrono::steady_clock::time_point& now) {
   return o;
 }
 
+
+// One request from a vehicle of a random region, streamed half the time, routed and checked.
+// Draws the region, then the mode, from `rng` (the tests' fixed seeds depend on that order).
+void route_random_request(Router& router, std::mt19937_64& rng, const residency::Policy& policy,
+                          const CancelToken& cancel, Tally& tally) {
+  std::uniform_int_distribution<size_t> pick_region(0, kRegions.size() - 1);
+  std::bernoulli_distribution streaming(0.5);
+  const std::string& region = kRegions[pick_region(rng)];
+  const bool stream = streaming(rng);
+  NullSink sink;
+  json::object request = vehicle_request(region, stream);
+  RouteResult r = stream ? router.stream(region, request, sink, cancel) : router.complete(region, request, cancel);
+  check_result(region, stream, r, sink, policy, tally);
+}
+
 TEST(RouterResidency, HundredThousandRequestsWithRandomOutagesStayInRegion) {
   auto policy = policy_for(specs([](const std::string& id) { return "http://" + id + ".invalid"; }));
   std::map<std::string, std::shared_ptr<FakeRegionalProvider>> fakes;
@@ -176,9 +191,9 @@ TEST(RouterResidency, HundredThousandRequestsWithRandomOutagesStayInRegion) {
   ASSERT_TRUE(router.is_ok()) << router.status().to_string();
 
   std::mt19937_64 rng(20240601);
-  std::uniform_int_distribution<size_t> pick_region(0, kRegions.size() - 1), pick_mode(0, std::size(kModes) - 1),
+  std::uniform_int_distribution<size_t> pick_mode(0, std::size(kModes) - 1),
       pick_fake(0, kUpstreams.size());  // the last index is the onboard engine
-  std::bernoulli_distribution toggle(0.05), heal(0.3), streaming(0.5);
+  std::bernoulli_distribution toggle(0.05), heal(0.3);
   Tally tally;
   CancelToken cancel;
   constexpr int kRequests = 100000;
@@ -189,12 +204,7 @@ TEST(RouterResidency, HundredThousandRequestsWithRandomOutagesStayInRegion) {
       fakes[id]->mode = heal(rng) ? Mode::kOk : kModes[pick_mode(rng)];
     }
     now += milliseconds(100);
-    const std::string& region = kRegions[pick_region(rng)];
-    const bool stream = streaming(rng);
-    NullSink sink;
-    json::object request = vehicle_request(region, stream);
-    RouteResult r = stream ? (*router)->stream(region, request, sink, cancel) : (*router)->complete(region, request, cancel);
-    ASSERT_NO_FATAL_FAILURE(check_result(region, stream, r, sink, *policy, tally)) << "request " << i;
+    ASSERT_NO_FATAL_FAILURE(route_random_request(**router, rng, *policy, cancel, tally)) << "request " << i;
   }
   uint64_t contacted = 0;
   for (const auto& [id, fake] : fakes) {
@@ -232,9 +242,9 @@ TEST(RouterResidency, TwoThousandRequestsOverHttpMocksStayInRegion) {
   const char* outages[] = {"status=500", "status=502", "status=503", "status=429;retry_after=1", "reset",
                            "content=a b c;break_after=1"};
   std::mt19937_64 rng(99);
-  std::uniform_int_distribution<size_t> pick_region(0, kRegions.size() - 1), pick_mock(0, kUpstreams.size() - 1),
+  std::uniform_int_distribution<size_t> pick_mock(0, kUpstreams.size() - 1),
       pick_outage(0, std::size(outages) - 1);
-  std::bernoulli_distribution toggle(0.1), heal(0.4), refuse(0.1), streaming(0.5), onboard_down(0.02);
+  std::bernoulli_distribution toggle(0.1), heal(0.4), refuse(0.1), onboard_down(0.02);
   std::map<std::string, bool> refusing;
   Tally tally;
   CancelToken cancel;
@@ -251,12 +261,7 @@ TEST(RouterResidency, TwoThousandRequestsOverHttpMocksStayInRegion) {
     }
     if (onboard_down(rng)) onboard->mode = onboard->mode == Mode::kOk ? Mode::kServerError : Mode::kOk;
     now += milliseconds(100);
-    const std::string& region = kRegions[pick_region(rng)];
-    const bool stream = streaming(rng);
-    NullSink sink;
-    json::object request = vehicle_request(region, stream);
-    RouteResult r = stream ? (*router)->stream(region, request, sink, cancel) : (*router)->complete(region, request, cancel);
-    ASSERT_NO_FATAL_FAILURE(check_result(region, stream, r, sink, *policy, tally)) << "request " << i;
+    ASSERT_NO_FATAL_FAILURE(route_random_request(**router, rng, *policy, cancel, tally)) << "request " << i;
   }
   size_t recorded = 0;
   for (const auto& [id, m] : mocks) {
