@@ -44,9 +44,15 @@ void add_user_commands(CLI::App& app, Cli& cli);
 void add_serve_command(CLI::App& app, Cli& cli);
 void add_vin_commands(CLI::App& app, Cli& cli);
 void add_fleet_commands(CLI::App& app, Cli& cli);
+// REQUIRES: after add_fleet_commands (adds fleet ca|cert|server-cert).
+void add_fleet_cert_commands(CLI::App& app, Cli& cli);
 void add_audit_commands(CLI::App& app, Cli& cli);
 void add_sim_commands(CLI::App& app, Cli& cli);
 void add_telemetry_commands(CLI::App& app, Cli& cli);
 void add_ledger_commands(CLI::App& app, Cli& cli);
+void add_train_commands(CLI::App& app, Cli& cli);
+void add_curate_commands(CLI::App& app, Cli& cli);
+void add_transfer_commands(CLI::App& app, Cli& cli);
+void add_bench_client_command(CLI::App& app, Cli& cli);
 
 }  // namespace fleetgate::app

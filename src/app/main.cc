@@ -17,12 +17,17 @@ int main(int argc, char** argv) {
   add_config_commands(app, cli);
   add_vin_commands(app, cli);
   add_fleet_commands(app, cli);
+  add_fleet_cert_commands(app, cli);
   add_audit_commands(app, cli);
   add_ledger_commands(app, cli);
+  add_transfer_commands(app, cli);
   add_user_commands(app, cli);
   add_serve_command(app, cli);
   add_sim_commands(app, cli);
   add_telemetry_commands(app, cli);
+  add_train_commands(app, cli);
+  add_curate_commands(app, cli);
+  add_bench_client_command(app, cli);
 
   try {
     app.parse(argc, argv);

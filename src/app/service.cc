@@ -1,6 +1,9 @@
 #include "fleetgate/app/service.h"
 
+#include "fleetgate/access/certificate_authenticator.h"
+#include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
+#include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
 #include "fleetgate/ledger/ledger.h"
@@ -8,6 +11,7 @@
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/telemetry/ingest_routes.h"
 #include "fleetgate/telemetry/ingest_service.h"
+#include "fleetgate/transfer/transfer_routes.h"
 #include "fleetgate/vehicle/registry_routes.h"
 
 #include <filesystem>
@@ -63,14 +67,32 @@ struct Service::Impl {
   ControlPlane cp;
   std::map<std::string, std::unique_ptr<store::KvStore>> stores;
   std::map<std::string, RegionHome> regions;
-  std::shared_ptr<access::TokenAuthenticator> authenticator;
+  std::shared_ptr<const http::Authenticator> authenticator;
   std::shared_ptr<http::MetricsRegistry> metrics = std::make_shared<http::MetricsRegistry>();
   std::unique_ptr<telemetry::IngestService> ingest;
   std::unique_ptr<TelemetryVehicleStates> states;
   std::unique_ptr<assistant::Router> router;
   std::unique_ptr<assistant::Gateway> gateway;
   std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<transfer::TransferService> transfers;
   std::unique_ptr<http::Server> server;
+
+  // With [server.tls] client_cert on, vehicles may authenticate by certificate: client_ca
+  // defaults to the fleet CA (created at first use), whose certificates name vehicles by VIN.
+  // An explicit client_ca is trusted as configured.
+  Status enable_client_certificates(http::ServerOptions& options) {
+    if (!options.tls || options.tls->client_cert == http::ClientCertMode::kOff) return Status::ok();
+    std::string fleet_ca_subject;
+    if (options.tls->client_ca.empty()) {
+      auto ca = access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config));
+      if (!ca.is_ok()) return ca.status();
+      options.tls->client_ca = ca->certificate_file();
+      fleet_ca_subject = ca->subject();
+    }
+    authenticator = std::make_shared<access::CertificateAuthenticator>(*cp.registry, std::move(fleet_ca_subject),
+                                                                       std::move(authenticator));
+    return Status::ok();
+  }
 
   Status open_regions() {
     auto opened = store::open_region_stores(*loaded.config, telemetry::region_store_options());
@@ -90,8 +112,10 @@ struct Service::Impl {
     return Status::ok();
   }
 
-  Status start_telemetry() {
-    auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit);
+  Status start_telemetry(bool group_commit) {
+    telemetry::IngestOptions options;
+    options.commit.group_commit = group_commit;
+    auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit, options);
     if (!service.is_ok()) return service.status();
     ingest = std::move(service).value();
     states = std::make_unique<TelemetryVehicleStates>(*ingest);
@@ -108,6 +132,21 @@ struct Service::Impl {
     for (const auto& [id, home] : regions) logs.push_back(home.usage.get());
     ledger = std::make_unique<ledger::Ledger>(std::move(config).value(), *cp.store, *cp.audit, std::move(logs));
     return ledger::register_ledger_routes(*server, *ledger);
+  }
+
+  // Transfers between the regions' stores, and the audit chain their steps are written to.
+  Status start_transfers() {
+    std::map<std::string, transfer::RegionData> data;
+    for (const auto& region : loaded.config->regions) {
+      data[region.id] = transfer::RegionData{stores.at(region.id).get(), regions.at(region.id).keys, region.data_dir};
+    }
+    transfer::TransferOptions options;
+    options.auto_approve_model_weights = loaded.config->transfer.auto_approve_model_weights;
+    auto service = transfer::TransferService::create(loaded.policy, *cp.store, *cp.audit, std::move(data), options);
+    if (!service.is_ok()) return service.status();
+    transfers = std::move(service).value();
+    if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;
+    return audit::register_audit_routes(*server, *cp.audit);
   }
 
   Status start_gateway() {
@@ -144,16 +183,19 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
 
   http::ServerOptions server_options = http::ServerOptions::from_config(impl->loaded.config->server);
   if (options.port) server_options.port = *options.port;
+  if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
   Status s = impl->open_regions();
   if (!s.is_ok()) return s;
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;
-  s = impl->start_telemetry();
+  s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;
   s = impl->start_gateway();
   if (!s.is_ok()) return s;
   s = impl->start_ledger();
+  if (!s.is_ok()) return s;
+  s = impl->start_transfers();
   if (!s.is_ok()) return s;
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
@@ -163,6 +205,8 @@ uint16_t Service::port() const { return impl_->server->port(); }
 void Service::stop() { impl_->server->stop(); }
 Status Service::run(const std::function<void()>& on_started) { return impl_->server->run(on_started); }
 ControlPlane& Service::control_plane() { return impl_->cp; }
+std::vector<const http::Route*> Service::routes() const { return impl_->server->routes(); }
+transfer::TransferService& Service::transfers() { return *impl_->transfers; }
 
 ledger::UsageLog* Service::usage_log(std::string_view region) {
   auto it = impl_->regions.find(std::string(region));

@@ -12,12 +12,15 @@
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/core/result.h"
+#include "fleetgate/http/router.h"
 #include "fleetgate/ledger/usage_log.h"
+#include "fleetgate/transfer/transfer_service.h"
 
 namespace fleetgate::app {
 
 struct ServiceOptions {
   std::optional<uint16_t> port;  // overrides [server] port; 0 = ephemeral
+  bool ingest_group_commit = true;  // false: one WAL fsync per telemetry frame (for comparison)
 };
 
 class Service {
@@ -34,6 +37,9 @@ class Service {
   Status run(const std::function<void()>& on_started = {});
 
   ControlPlane& control_plane();
+  // Every route the server answers, built-in ones included (access audits and tests).
+  std::vector<const http::Route*> routes() const;
+  transfer::TransferService& transfers();
   // The usage log the gateway meters `region`'s requests into (read by tests and settlement);
   // nullptr when `region` is not configured.
   ledger::UsageLog* usage_log(std::string_view region);

@@ -1,14 +1,17 @@
-// `fleetgate sim fleet|run`: the fleet simulator. `sim fleet` registers generated vehicles across
+// `fleetgate sim fleet|run|replay`: the fleet simulator. `sim fleet` registers generated vehicles across
 // the configured markets and writes their tokens ("VIN TOKEN" lines; run it while serve is not
 // holding the data dir); `sim run` drives them over WebSocket against a running server with a
-// progress line, a summary, and optionally a log of every acknowledged (VIN, seq).
+// progress line, a summary, and optionally a log of every acknowledged (VIN, seq); `sim replay`
+// sends a SUMO scenario's traffic (fcd_replay.h) as the telemetry of one region's vehicles.
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
+#include "fleetgate/telemetry/fcd_replay.h"
 #include "fleetgate/telemetry/fleet_sim.h"
 #include "fleetgate/telemetry/sim_vehicle.h"
 
@@ -20,18 +23,22 @@ void add_fleet(CLI::App& sim, Cli& cli) {
     int vehicles = 10;
     uint32_t first_serial = 1;
     std::string out;
+    std::string region;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = sim.add_subcommand("fleet", "Register generated vehicles spread over every region and write their tokens");
   cmd->add_option("--vehicles", args->vehicles, "How many vehicles")->check(CLI::Range(1, 100000));
   cmd->add_option("--first-serial", args->first_serial, "Serial number of the first generated VIN");
   cmd->add_option("--tokens", args->out, "Token file to write (VIN TOKEN per line, mode 0600)")->required();
+  cmd->add_option("--region", args->region, "Register every vehicle in this region only");
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
+    if (!args->region.empty() && loaded.config->region(args->region) == nullptr) fail("unknown region '" + args->region + "'");
     ControlPlane cp = must(open_control_plane(loaded));
-    // One market per region, so the fleet spreads evenly over the regions.
+    // One market per region, so the fleet spreads evenly over the regions (or the one asked for).
     std::vector<std::string> markets;
     for (const auto& region : loaded.config->regions) {
+      if (!args->region.empty() && region.id != args->region) continue;
       for (const auto& [market, id] : loaded.config->markets) {
         if (id == region.id) {
           markets.push_back(market);
@@ -50,6 +57,9 @@ void add_fleet(CLI::App& sim, Cli& cli) {
         record = cp.registry->register_vehicle(vin, markets[static_cast<size_t>(i) % markets.size()], "sim", cli_actor());
       }
       const auto& r = must(std::move(record));
+      if (!args->region.empty() && r.region != args->region) {
+        fail(r.vin + " is already registered in region '" + r.region + "' (pick other VINs with --first-serial)");
+      }
       out << r.vin << " " << must(cp.credentials->issue_vehicle_token(r.vin, r.region, cli_actor())) << "\n";
     }
     out.close();
@@ -63,43 +73,44 @@ void add_run(CLI::App& sim) {
     std::string tokens, url = "ws://127.0.0.1:8080/v1/telemetry/ws", acked;
     double rate = 1, duration_s = 10;
     size_t window = 64;
+    size_t records_per_frame = 1;
+    size_t max_retries = 10;
     bool json = false;
+    std::string ca, cert, key;  // wss
   };
   auto args = std::make_shared<Args>();
   auto* cmd = sim.add_subcommand("run", "Drive the simulated vehicles against a running server");
-  cmd->add_option("--tokens", args->tokens, "Token file from `sim fleet` (VIN TOKEN per line)")->required();
+  cmd->add_option("--tokens", args->tokens,
+                  "Token file from `sim fleet` (VIN TOKEN per line; VIN alone when --cert authenticates)")->required();
   cmd->add_option("--url", args->url, "WebSocket URL of the ingest endpoint")->capture_default_str();
   cmd->add_option("--rate", args->rate, "Records per second per vehicle; 0 = as fast as acks allow")
       ->check(CLI::Range(0.0, 1e6))->capture_default_str();
   cmd->add_option("--duration", args->duration_s, "Seconds to drive")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
   cmd->add_option("--window", args->window, "Unacknowledged frames per vehicle")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--records-per-frame", args->records_per_frame, "Records per WebSocket frame (> 1: batch frames)")
+      ->check(CLI::Range(1, 10000))->capture_default_str();
+  cmd->add_option("--max-retries", args->max_retries, "Reconnect attempts in a row before a vehicle gives up")
+      ->check(CLI::Range(0, 1000))->capture_default_str();
   cmd->add_option("--acked", args->acked, "Append every acknowledged VIN and seq to this file");
+  cmd->add_option("--ca", args->ca, "wss: PEM CA to verify the server with (default: the system store)");
+  cmd->add_option("--cert", args->cert, "wss: each vehicle's PEM client certificate; {vin} is replaced by the VIN");
+  cmd->add_option("--key", args->key, "wss: the matching PEM private key; {vin} is replaced by the VIN");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args] {
     telemetry::FleetSimOptions o;
-    // ws://HOST:PORT/PATH, loopback or any host the operator names.
-    const std::string prefix = "ws://";
-    if (args->url.rfind(prefix, 0) != 0) fail("--url must start with ws://");
-    const std::string rest = args->url.substr(prefix.size());
-    const size_t slash = rest.find('/');
-    const std::string authority = rest.substr(0, slash);
-    o.target = slash == std::string::npos ? "/" : rest.substr(slash);
-    const size_t colon = authority.rfind(':');
-    o.host = authority.substr(0, colon);
-    if (colon != std::string::npos) {
-      try {
-        o.port = static_cast<uint16_t>(std::stoul(authority.substr(colon + 1)));
-      } catch (const std::exception&) {
-        fail("bad port in --url " + args->url);
-      }
-    } else {
-      o.port = 80;
-    }
+    // ws[s]://HOST:PORT/PATH, loopback or any host the operator names.
+    if (Status s = telemetry::set_endpoint(o, args->url); !s.is_ok()) fail(s);
+    if (!o.tls && !(args->ca + args->cert + args->key).empty()) fail("--ca, --cert and --key need a wss:// --url");
+    o.ca_file = args->ca;
+    o.client_cert = args->cert;
+    o.client_key = args->key;
     o.vehicles = must(telemetry::read_credentials(args->tokens));
     o.rate = args->rate;
     o.duration = std::chrono::milliseconds(static_cast<int64_t>(args->duration_s * 1000));
     o.window = args->window;
     o.acked_log = args->acked;
+    o.records_per_frame = args->records_per_frame;
+    o.max_retries = args->max_retries;
     auto line = [](const telemetry::FleetSimProgress& p) {
       std::fprintf(stderr, "\rsent %llu  acked %llu  refused %llu  errors %llu  %.0f records/s   ",
                    static_cast<unsigned long long>(p.sent), static_cast<unsigned long long>(p.acked),
@@ -111,7 +122,9 @@ void add_run(CLI::App& sim) {
     if (args->json) {
       boost::json::object summary{{"vehicles", o.vehicles.size()}, {"sent", p.sent},       {"acked", p.acked},
                                   {"refused", p.refused},          {"errors", p.errors},   {"seconds", p.seconds},
-                                  {"bytes_sent", p.bytes_sent},    {"acked_per_second", p.acked_per_second()}};
+                                  {"bytes_sent", p.bytes_sent},    {"acked_per_second", p.acked_per_second()},
+                                  {"reconnects", p.reconnects},    {"resent", p.resent},
+                                  {"records_per_frame", o.records_per_frame}};
       std::cout << boost::json::serialize(summary) << "\n";
     } else {
       std::printf("%zu vehicles, %.1f s: sent %llu, acked %llu, refused %llu, errors %llu, %.0f records/s\n",
@@ -122,6 +135,75 @@ void add_run(CLI::App& sim) {
   });
 }
 
+// The origin of a scenario from tools/sumo-scenarios.sh: scenario.env beside the FCD file,
+// which must be the scenario of `region`.
+telemetry::FcdProjection scenario_origin(const std::filesystem::path& fcd, const std::string& region) {
+  const auto env = fcd.parent_path() / "scenario.env";
+  std::ifstream in(env);
+  if (!in) fail("give --origin LAT,LON (no " + env.string() + ")");
+  std::map<std::string, std::string> vars;
+  for (std::string line; std::getline(in, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) vars[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  if (vars["REGION"] != region) fail(env.string() + " is a scenario of region '" + vars["REGION"] + "', not '" + region + "'");
+  telemetry::FcdProjection p;
+  try {
+    p.origin_lat = std::stod(vars.at("ORIGIN_LAT"));
+    p.origin_lon = std::stod(vars.at("ORIGIN_LON"));
+  } catch (const std::exception&) {
+    fail(env.string() + ": ORIGIN_LAT and ORIGIN_LON must be numbers");
+  }
+  return p;
+}
+
+void add_replay(CLI::App& sim) {
+  struct Args {
+    std::string fcd, region, tokens, url = "ws://127.0.0.1:8080/v1/telemetry/ws";
+    std::vector<double> origin;
+    bool geo = false;
+    size_t window = 64, records_per_frame = 10;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = sim.add_subcommand("replay", "Replay SUMO floating car data as telemetry of a region's vehicles");
+  cmd->add_option("--sumo-fcd", args->fcd, "FCD file written by sumo --fcd-output (tools/sumo-scenarios.sh)")->required();
+  cmd->add_option("--region", args->region, "Region whose vehicles drive the scenario")->required();
+  cmd->add_option("--tokens", args->tokens, "Token file from `sim fleet --region R` (VIN TOKEN per line)")->required();
+  cmd->add_option("--url", args->url, "WebSocket URL of the ingest endpoint")->capture_default_str();
+  cmd->add_option("--origin", args->origin, "LAT,LON of network (0, 0); default: scenario.env beside the FCD")
+      ->delimiter(',')->expected(2);
+  cmd->add_flag("--geo", args->geo, "The FCD holds lon/lat (sumo --fcd-output.geo), not metres");
+  cmd->add_option("--window", args->window, "Unacknowledged frames per vehicle")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--records-per-frame", args->records_per_frame, "Records per WebSocket frame")
+      ->check(CLI::Range(1, 10000))->capture_default_str();
+  cmd->callback([args] {
+    telemetry::FcdReplayOptions ro;
+    if (args->geo) ro.projection.geo = true;
+    else if (args->origin.size() == 2) ro.projection = {args->origin[0], args->origin[1], false};
+    else ro.projection = scenario_origin(args->fcd, args->region);
+    telemetry::FleetSimOptions o;
+    if (Status s = telemetry::set_endpoint(o, args->url); !s.is_ok()) fail(s);
+    o.rate = 0;
+    o.duration = std::chrono::hours(24);
+    o.window = args->window;
+    o.records_per_frame = args->records_per_frame;
+    auto credentials = must(telemetry::read_credentials(args->tokens));
+    auto line = [](const telemetry::FleetSimProgress& p) {
+      std::fprintf(stderr, "\rsent %llu  acked %llu  refused %llu  errors %llu  %.0f records/s   ",
+                   static_cast<unsigned long long>(p.sent), static_cast<unsigned long long>(p.acked),
+                   static_cast<unsigned long long>(p.refused), static_cast<unsigned long long>(p.errors),
+                   p.acked_per_second());
+    };
+    const auto p = must(telemetry::replay_fcd(args->fcd, ro, std::move(credentials), o, line));
+    std::fprintf(stderr, "\n");
+    std::printf("replayed into region %s in %.1f s: sent %llu, acked %llu, refused %llu, errors %llu, %.0f records/s\n",
+                args->region.c_str(), p.seconds, static_cast<unsigned long long>(p.sent),
+                static_cast<unsigned long long>(p.acked), static_cast<unsigned long long>(p.refused),
+                static_cast<unsigned long long>(p.errors), p.acked_per_second());
+    if (p.acked != p.sent) fail("not every record was stored (" + std::to_string(p.sent - p.acked) + " missing)");
+  });
+}
+
 }  // namespace
 
 void add_sim_commands(CLI::App& app, Cli& cli) {
@@ -129,6 +211,7 @@ void add_sim_commands(CLI::App& app, Cli& cli) {
   sim->require_subcommand(1);
   add_fleet(*sim, cli);
   add_run(*sim);
+  add_replay(*sim);
 }
 
 }  // namespace fleetgate::app

@@ -8,6 +8,7 @@
 #include "fleetgate/assistant/language.h"
 #include "fleetgate/assistant/onboard_provider.h"
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/assistant/usage_meter.h"
 #include "fleetgate/core/digest.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/stream_writer.h"
@@ -75,6 +76,7 @@ struct PendingCall {
 
 struct Gateway::Impl {
   GatewayDeps deps;
+  std::unique_ptr<UsageMeter> usage_meter;  // writes to deps.usage off the request path
   http::CounterFamily* requests = nullptr;
   http::CounterFamily* refusals = nullptr;
   http::HistogramFamily* overhead = nullptr;
@@ -189,8 +191,7 @@ struct Gateway::Impl {
     for (const auto& [id, state] : deps.router->breaker_states()) {
       breaker->with({id}).set(state == BreakerState::kClosed ? 0 : state == BreakerState::kHalfOpen ? 1 : 2);
     }
-    Status s = deps.usage.at(c.region)->append(std::move(u));
-    if (!s.is_ok()) spdlog::error("usage append failed in region {}: {}", c.region, s.to_string());
+    usage_meter->record(std::move(u));
   }
 
   static int64_t upstream_micros(const RouteResult& r) {
@@ -547,6 +548,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
   }
   auto impl = std::make_unique<Impl>();
   impl->deps = std::move(deps);
+  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage);
   auto requests = metrics.counter("fleetgate_assistant_requests_total", "Assistant requests by home region, provider and outcome",
                                   {"region", "provider", "outcome"});
   auto refusals = metrics.counter("fleetgate_assistant_tool_calls_refused_total",

@@ -2,7 +2,8 @@
 // and POST /v1/vehicles/{vin}/state. Each request is a chain (Envoy-style): authenticated
 // vehicle → its home region from the registry → the router over the region's permitted
 // providers → every returned tool call reviewed by schema and interlocks → usage metered in the
-// region's usage log. Responses carry x-fleetgate-provider, -region and -overhead-us headers.
+// region's usage log off the request path (usage_meter.h: durable one group commit after the
+// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers.
 #pragma once
 
 #include <map>

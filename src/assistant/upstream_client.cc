@@ -169,10 +169,44 @@ struct UpstreamClient::Impl {
     if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
   }
 
+  // The context for https calls trusting `ca_file` besides the system store and
+  // options.extra_ca_file (the shared default context when empty); made at first use.
+  Result<asio::ssl::context*> context_for(const std::string& ca_file) {
+    if (ca_file.empty()) return &tls_context;
+    std::lock_guard lock(contexts_mu);
+    auto& ctx = contexts[ca_file];
+    if (!ctx) {
+      auto made = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      if (Status s = trust(*made, {options.extra_ca_file, ca_file}); !s.is_ok()) {
+        contexts.erase(ca_file);
+        return s;
+      }
+      ctx = std::move(made);
+    }
+    return ctx.get();
+  }
+
+  // Verification on: the system store plus each non-empty PEM file of `ca_files`.
+  static Status trust(asio::ssl::context& ctx, const std::vector<std::string>& ca_files) {
+    beast::error_code ec;
+    ctx.set_default_verify_paths(ec);
+    if (ec) return internal_error("cannot load the system CA store: " + ec.message());
+    for (const std::string& file : ca_files) {
+      if (file.empty()) continue;
+      ctx.load_verify_file(file, ec);
+      if (ec) return invalid_argument("cannot load CA file '" + file + "': " + ec.message());
+    }
+    ctx.set_verify_mode(asio::ssl::verify_peer, ec);
+    if (ec) return internal_error("cannot enable TLS peer verification: " + ec.message());
+    return Status::ok();
+  }
+
   ClientOptions options;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  std::mutex contexts_mu;
+  std::map<std::string, std::unique_ptr<asio::ssl::context>> contexts;  // by ca_file
   std::thread thread;
   mutable std::mutex pool_mu;
   std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
@@ -183,9 +217,11 @@ namespace {
 // One request in flight. Members marked I/O are touched only on the client's I/O thread; the rest
 // is shared with the calling thread under `mu`.
 struct Call {
-  Call(UpstreamClient::Impl& client, const ClientRequest& req, Url u, bool stream)
+  Call(UpstreamClient::Impl& client, const ClientRequest& req, Url u, asio::ssl::context* tls, bool stream)
       : impl(client),
         url(std::move(u)),
+        tls_context(tls),
+        pool_key(url.origin() + (req.ca_file.empty() ? "" : " trusting " + req.ca_file)),
         method(req.method),
         body(req.body),
         bearer(req.bearer_token),
@@ -218,6 +254,8 @@ struct Call {
 
   UpstreamClient::Impl& impl;
   const Url url;
+  asio::ssl::context* const tls_context;  // for https URLs: trusts the system store and req.ca_file
+  const std::string pool_key;             // connections are reused only with the same trust
   const Method method;
   const std::string body;
   const std::string bearer;
@@ -274,9 +312,9 @@ awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
   if (ec || c.stop) co_return describe(ec);
 
   auto conn = std::make_unique<Connection>();
-  conn->origin = c.url.origin();
+  conn->origin = c.pool_key;
   if (c.url.tls) {
-    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.impl.io, c.impl.tls_context);
+    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.impl.io, *c.tls_context);
     if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), c.url.host.c_str())) {
       co_return failure(ClientFailure::kConnect, "cannot set TLS server name '" + c.url.host + "'");
     }
@@ -427,7 +465,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
 awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
   Call& c = *self;
   for (int attempt = 0;; ++attempt) {
-    c.conn = c.impl.take_idle(c.url.origin());
+    c.conn = c.impl.take_idle(c.pool_key);
     const bool reused = c.conn != nullptr;
     if (!reused) {
       std::optional<ClientReply> f = co_await connect(self);
@@ -468,15 +506,7 @@ void start(const std::shared_ptr<Call>& c, const std::string& path) {
 
 Result<std::shared_ptr<UpstreamClient>> UpstreamClient::create(ClientOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
-  beast::error_code ec;
-  impl->tls_context.set_default_verify_paths(ec);
-  if (ec) return internal_error("cannot load the system CA store: " + ec.message());
-  if (!impl->options.extra_ca_file.empty()) {
-    impl->tls_context.load_verify_file(impl->options.extra_ca_file, ec);
-    if (ec) return invalid_argument("cannot load CA file '" + impl->options.extra_ca_file + "': " + ec.message());
-  }
-  impl->tls_context.set_verify_mode(asio::ssl::verify_peer, ec);
-  if (ec) return internal_error("cannot enable TLS peer verification: " + ec.message());
+  if (Status s = Impl::trust(impl->tls_context, {impl->options.extra_ca_file}); !s.is_ok()) return s;
   Impl* raw = impl.get();
   raw->thread = std::thread([raw] { raw->io.run(); });
   return std::shared_ptr<UpstreamClient>(new UpstreamClient(std::move(impl)));
@@ -490,7 +520,13 @@ namespace {
 Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const ClientRequest& req, bool streaming) {
   auto url = parse_url(req.base_url);
   if (!url) return url.status();
-  return std::make_shared<Call>(impl, req, std::move(url).value(), streaming);
+  asio::ssl::context* tls = nullptr;
+  if (url->tls) {
+    auto ctx = impl.context_for(req.ca_file);
+    if (!ctx.is_ok()) return ctx.status();
+    tls = *ctx;
+  }
+  return std::make_shared<Call>(impl, req, std::move(url).value(), tls, streaming);
 }
 
 }  // namespace

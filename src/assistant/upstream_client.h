@@ -1,5 +1,6 @@
 // UpstreamClient: HTTP/1.1 client for OpenAI-compatible APIs. https base URLs use TLS (OpenSSL,
-// SNI, peer verified against the system CA store and the host name); http base URLs use plain
+// SNI, peer always verified against the system CA store, plus ClientOptions::extra_ca_file and
+// the request's ca_file, and the host name); http base URLs use plain
 // TCP (loopback mocks). Keeps a bounded pool of idle keep-alive connections per origin.
 //
 // Threading model: the client owns one io_context driven by one internal I/O thread; every call
@@ -47,6 +48,7 @@ struct ClientRequest {
   std::string body;          // JSON text sent as application/json (POST)
   std::string bearer_token;  // sent as "Authorization: Bearer <token>" when non-empty
   std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. request ids, test controls
+  std::string ca_file = {};  // https: PEM CAs trusted besides the system store (config::Provider::ca_file)
   config::Timeouts timeouts; // connect (incl. DNS and TLS), first byte (request sent -> response
                              // header), total (whole call, including time spent in the handler)
 };

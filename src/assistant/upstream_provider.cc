@@ -41,6 +41,7 @@ ClientRequest UpstreamProvider::client_request(const json::object& request, bool
   r.body = json::serialize(body);
   r.bearer_token = api_key(cfg_).value_or("");
   r.timeouts = cfg_.timeouts;
+  r.ca_file = cfg_.ca_file.string();
   return r;
 }
 

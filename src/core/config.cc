@@ -26,9 +26,32 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
   return path.is_absolute() ? path : (base / path).lexically_normal();
 }
 
+TlsConfig parse_tls(const TomlValue& t, const std::filesystem::path& base) {
+  const std::string key = "server.tls";
+  as_table(t, key);
+  reject_unknown_keys(t, key, {"cert", "key", "client_ca", "client_cert"});
+  TlsConfig tls;
+  tls.cert = resolve(base, as_nonempty_string(required_field(t, key, "cert"), key + ".cert"));
+  tls.key = resolve(base, as_nonempty_string(required_field(t, key, "key"), key + ".key"));
+  if (auto* v = optional_field(t, "client_ca")) tls.client_ca = resolve(base, as_nonempty_string(*v, key + ".client_ca"));
+  if (auto* v = optional_field(t, "client_cert")) {
+    const std::string mode = as_string(*v, key + ".client_cert");
+    if (mode == "off") {
+      tls.client_cert = ClientCertMode::kOff;
+    } else if (mode == "optional") {
+      tls.client_cert = ClientCertMode::kOptional;
+    } else if (mode == "require") {
+      tls.client_cert = ClientCertMode::kRequire;
+    } else {
+      fail(ref_of(*v, key + ".client_cert"), "unknown mode '" + mode + "' (expected off, optional or require)");
+    }
+  }
+  return tls;
+}
+
 ServerOptions parse_server(const TomlValue& t, const std::filesystem::path& base) {
   ServerOptions s;
-  reject_unknown_keys(t, "server", {"listen", "port", "threads", "max_body_bytes", "data_dir"});
+  reject_unknown_keys(t, "server", {"listen", "port", "threads", "max_body_bytes", "data_dir", "tls"});
   if (auto* v = optional_field(t, "listen")) s.listen_address = as_nonempty_string(*v, "server.listen");
   if (auto* v = optional_field(t, "port")) s.port = static_cast<uint16_t>(as_int_in(*v, "server.port", 0, 65535));
   if (auto* v = optional_field(t, "threads")) s.threads = static_cast<int>(as_int_in(*v, "server.threads", 1, 256));
@@ -37,14 +60,53 @@ ServerOptions parse_server(const TomlValue& t, const std::filesystem::path& base
   }
   s.data_dir = resolve(base, "data");
   if (auto* v = optional_field(t, "data_dir")) s.data_dir = resolve(base, as_nonempty_string(*v, "server.data_dir"));
+  if (auto* v = optional_field(t, "tls")) s.tls = parse_tls(*v, base);
   return s;
 }
 
-Provider parse_provider(const TomlValue& t, const std::string& key) {
+TransferSettings parse_transfer(const TomlValue& t) {
+  TransferSettings s;
+  reject_unknown_keys(t, "transfer", {"auto_approve_model_weights"});
+  if (auto* v = optional_field(t, "auto_approve_model_weights")) {
+    if (!v->is_boolean()) fail(ref_of(*v, "transfer.auto_approve_model_weights"), "must be true or false");
+    s.auto_approve_model_weights = v->as_boolean();
+  }
+  return s;
+}
+
+LearningSettings parse_learning(const TomlValue& t) {
+  LearningSettings s;
+  reject_unknown_keys(t, "learning", {"triggers"});
+  if (auto* v = optional_field(t, "triggers")) {
+    const TomlValue& tr = as_table(*v, "learning.triggers");
+    reject_unknown_keys(tr, "learning.triggers",
+                        {"hard_brake_mps2", "harsh_steering_deg_s", "harsh_steering_min_kmh", "stop_and_go_low_kmh",
+                         "stop_and_go_high_kmh", "stop_and_go_window_s", "neighbour_radius_m"});
+    LearningTriggers& g = s.triggers;
+    auto number = [&tr](const char* k, double& out, double lo, double hi) {
+      if (auto* x = optional_field(tr, k)) out = as_number_in(*x, std::string("learning.triggers.") + k, lo, hi);
+    };
+    number("hard_brake_mps2", g.hard_brake_mps2, 0.5, 50);
+    number("harsh_steering_deg_s", g.harsh_steering_deg_s, 1, 360);
+    number("harsh_steering_min_kmh", g.harsh_steering_min_kmh, 0, 500);
+    number("stop_and_go_low_kmh", g.stop_and_go_low_kmh, 0, 500);
+    number("stop_and_go_high_kmh", g.stop_and_go_high_kmh, 0, 500);
+    number("neighbour_radius_m", g.neighbour_radius_m, 1, 100000);
+    if (auto* x = optional_field(tr, "stop_and_go_window_s")) {
+      g.stop_and_go_window_s = static_cast<uint32_t>(as_int_in(*x, "learning.triggers.stop_and_go_window_s", 1, 3600));
+    }
+    if (g.stop_and_go_high_kmh <= g.stop_and_go_low_kmh) {
+      fail(ref_of(*v, "learning.triggers.stop_and_go_high_kmh"), "must be above stop_and_go_low_kmh");
+    }
+  }
+  return s;
+}
+
+Provider parse_provider(const TomlValue& t, const std::string& key, const std::filesystem::path& base) {
   as_table(t, key);
   reject_unknown_keys(t, key, {"id", "kind", "base_url", "api_key_env", "location", "models",
                                "connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms",
-                               "max_retries"});
+                               "max_retries", "ca_file"});
   Provider p;
   p.where = ref_of(t, key);
   p.id = as_nonempty_string(required_field(t, key, "id"), key + ".id");
@@ -78,6 +140,10 @@ Provider parse_provider(const TomlValue& t, const std::string& key) {
   if (auto* v = optional_field(t, "first_byte_timeout_ms")) p.timeouts.first_byte_ms = static_cast<uint32_t>(as_int_in(*v, key + ".first_byte_timeout_ms", 1, 600000));
   if (auto* v = optional_field(t, "total_timeout_ms")) p.timeouts.total_ms = static_cast<uint32_t>(as_int_in(*v, key + ".total_timeout_ms", 1, 3600000));
   if (auto* v = optional_field(t, "max_retries")) p.max_retries = static_cast<uint32_t>(as_int_in(*v, key + ".max_retries", 0, 10));
+  if (auto* v = optional_field(t, "ca_file")) {
+    if (p.kind != ProviderKind::kOpenAICompatible) fail(ref_of(*v, key + ".ca_file"), "only an openai-compatible provider has a CA file");
+    p.ca_file = resolve(base, as_nonempty_string(*v, key + ".ca_file"));
+  }
   return p;
 }
 
@@ -112,7 +178,9 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   Config c;
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
-  reject_unknown_keys(root, "", {"server", "regions", "markets", "providers"});
+  reject_unknown_keys(root, "", {"server", "regions", "markets", "providers", "transfer", "learning"});
+  if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
+  if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
 
   if (auto* s = optional_field(root, "server")) c.server = parse_server(as_table(*s, "server"), base);
   else c.server.data_dir = resolve(base, "data");
@@ -131,7 +199,7 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   const auto& provider_list = as_array(providers, "providers");
   for (size_t i = 0; i < provider_list.size(); ++i) {
     std::string key = "providers[" + std::to_string(i) + "]";
-    Provider p = parse_provider(provider_list[i], key);
+    Provider p = parse_provider(provider_list[i], key, base);
     if (c.provider(p.id) != nullptr) fail(ref_of(provider_list[i], key + ".id"), "duplicate provider id '" + p.id + "'");
     if (p.location != kVehicleLocation && c.region(p.location) == nullptr) {
       fail(ref_of(provider_list[i], key + ".location"), "unknown region '" + p.location + "'");

@@ -23,12 +23,27 @@ struct SourceRef {
   std::string describe() const;  // "FILE:LINE: KEY"
 };
 
+// Whether the server asks TLS clients for a certificate: never, accepts it when sent (a sent
+// certificate must verify), or refuses the handshake without one.
+enum class ClientCertMode { kOff, kOptional, kRequire };
+
+// [server.tls]: HTTPS/WSS on the server's port (TLS 1.2 or later). Paths are PEM files.
+struct TlsConfig {
+  std::filesystem::path cert;       // server certificate chain, leaf first; required
+  std::filesystem::path key;        // its private key; required
+  // CAs client certificates must chain to; empty: the fleet CA of the control plane
+  // (`fleetgate fleet ca`), when client_cert is not off.
+  std::filesystem::path client_ca;
+  ClientCertMode client_cert = ClientCertMode::kOff;
+};
+
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 2;                        // I/O threads of the HTTP server
   size_t max_body_bytes = 1 << 20;        // larger request bodies get 413
   std::filesystem::path data_dir = "data";  // root of embedded stores; regions default below it
+  std::optional<TlsConfig> tls = {};      // nullopt: plain HTTP
 };
 
 enum class ProviderKind { kOpenAICompatible, kOnboard };
@@ -54,6 +69,9 @@ struct Provider {
   std::vector<std::string> models;
   Timeouts timeouts;
   uint32_t max_retries = 2;
+  // PEM CAs trusted for this provider's https base_url besides the system store (private or
+  // test CAs); empty: the system store only. The certificate is always verified.
+  std::filesystem::path ca_file = {};
   SourceRef where;
 };
 
@@ -72,9 +90,32 @@ struct Region {
   SourceRef where;
 };
 
+// [transfer]: cross-border transfers (transfer/transfer_service.h).
+struct TransferSettings {
+  bool auto_approve_model_weights = false;  // model.weights requests need no human approvers
+};
+
+// [learning.triggers]: driving events that curation (learning/curation.h) selects windows around.
+struct LearningTriggers {
+  double hard_brake_mps2 = 4.0;          // a deceleration of at least this is hard braking
+  double harsh_steering_deg_s = 30;      // a heading change at least this fast is harsh steering…
+  double harsh_steering_min_kmh = 15;    // …when driving faster than this
+  double stop_and_go_low_kmh = 5;        // stop-and-go: below low, up past high, back below low…
+  double stop_and_go_high_kmh = 20;
+  uint32_t stop_and_go_window_s = 30;    // …within this many seconds
+  double neighbour_radius_m = 100;       // other vehicles this close count as the neighbourhood
+};
+
+// [learning]: in-region curation and training.
+struct LearningSettings {
+  LearningTriggers triggers;
+};
+
 struct Config {
   std::filesystem::path source;
   ServerOptions server;
+  TransferSettings transfer;
+  LearningSettings learning;
   std::vector<Region> regions;
   std::map<std::string, std::string> markets;  // ISO 3166 alpha-2 -> region id
   std::vector<Provider> providers;

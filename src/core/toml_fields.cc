@@ -69,6 +69,17 @@ int64_t as_int_in(const TomlValue& v, const std::string& key, int64_t lo, int64_
   return i;
 }
 
+double as_number_in(const TomlValue& v, const std::string& key, double lo, double hi) {
+  if (!v.is_integer() && !v.is_floating()) fail(ref_of(v, key), "expected a number");
+  const double d = v.is_integer() ? static_cast<double>(v.as_integer()) : v.as_floating();
+  if (!(d >= lo && d <= hi)) {
+    std::ostringstream reason;
+    reason << "must be between " << lo << " and " << hi;
+    fail(ref_of(v, key), reason.str());
+  }
+  return d;
+}
+
 const toml::array& as_array(const TomlValue& v, const std::string& key) {
   if (!v.is_array()) fail(ref_of(v, key), "expected an array");
   return v.as_array();

@@ -36,6 +36,8 @@ const TomlValue& required_field(const TomlValue& table, const std::string& table
 std::string as_string(const TomlValue& v, const std::string& key);
 std::string as_nonempty_string(const TomlValue& v, const std::string& key);
 int64_t as_int_in(const TomlValue& v, const std::string& key, int64_t lo, int64_t hi);
+// An integer or a float, within [lo, hi].
+double as_number_in(const TomlValue& v, const std::string& key, double lo, double hi);
 const toml::array& as_array(const TomlValue& v, const std::string& key);
 const TomlValue& as_table(const TomlValue& v, const std::string& key);
 

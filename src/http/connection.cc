@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -29,7 +30,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-Connection::Connection(beast::tcp_stream s) : stream(std::move(s)) {
+Connection::Connection(TransportStream s) : stream(std::move(s)) {
   beast::error_code ec;
   const tcp::endpoint peer = stream.socket().remote_endpoint(ec);
   remote = ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
@@ -351,7 +352,7 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
     co_return false;
   }
 
-  Request req(parser.release(), c->remote);
+  Request req(parser.release(), c->remote, c->peer);
   const bool keep_alive = req.message().keep_alive() && !c->closing;
   switch (match.outcome) {
     case Router::Outcome::kNotFound:
@@ -382,15 +383,35 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
                                      keep_alive);
 }
 
+// The TLS handshake, bounded by the header timeout; true when the connection may serve requests.
+net::awaitable<bool> handshake(const ServerCore& core, Connection& c) {
+  TransportStream::TlsStream* tls = c.stream.tls();
+  if (tls == nullptr) co_return true;
+  c.stream.expires_after(core.options.header_timeout);
+  auto [ec] = co_await tls->async_handshake(net::ssl::stream_base::server, kTuple);
+  if (ec) {
+    spdlog::log(core.options.access_log_level, "http {} TLS handshake refused: {}", c.remote, ec.message());
+    co_return false;
+  }
+  c.peer = c.stream.verified_peer();
+  co_return true;
+}
+
 }  // namespace
 
 net::awaitable<void> serve_connection(const ServerCore& core, std::shared_ptr<Connection> c) {
-  while (!c->closing) {
+  const bool secured = co_await handshake(core, *c);
+  while (secured && !c->closing) {
     const bool again = co_await serve_request(core, c);
     c->busy = false;
     if (!again) break;
   }
   beast::error_code ignored;
+  if (TransportStream::TlsStream* tls = c->stream.tls(); tls != nullptr && secured) {
+    // close_notify, so the client can tell the end from a truncation; bounded like a write.
+    c->stream.expires_after(core.options.write_timeout);
+    co_await tls->async_shutdown(net::redirect_error(net::use_awaitable, ignored));
+  }
   c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 

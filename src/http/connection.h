@@ -1,29 +1,32 @@
-// Internal to Server: one accepted TCP connection and the coroutine that serves HTTP/1.1 requests
-// on it (keep-alive, limits, timeouts, routing, auth, handler dispatch, SSE and WebSocket).
+// Internal to Server: one accepted TCP connection (plain or TLS) and the coroutine that serves
+// HTTP/1.1 requests on it (TLS handshake, keep-alive, limits, timeouts, routing, auth, handler
+// dispatch, SSE and WebSocket).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fleetgate/http/auth.h"
 #include "fleetgate/http/metrics.h"
 #include "fleetgate/http/router.h"
+#include "fleetgate/http/transport_stream.h"
 
 namespace fleetgate::http {
 
 struct ServerOptions;
 
 struct Connection {
-  explicit Connection(boost::beast::tcp_stream s);
+  explicit Connection(TransportStream s);
 
-  boost::beast::tcp_stream stream;
+  TransportStream stream;
   boost::beast::flat_buffer buffer;
   std::string remote;  // "ip:port"
+  std::optional<PeerCertificate> peer;  // the verified client certificate, after the handshake
   // Touched only on the connection's strand.
   bool busy = false;     // a request is being handled, or a WebSocket owns the socket
   bool closing = false;  // the server is stopping: close after the current response

@@ -13,8 +13,10 @@ bool Principal::may_act_in(std::string_view region) const {
   return std::any_of(regions.begin(), regions.end(), [&](const std::string& r) { return r == "*" || r == region; });
 }
 
-Request::Request(Message message, std::string remote_address)
-    : message_(std::move(message)), remote_address_(std::move(remote_address)) {
+Request::Request(Message message, std::string remote_address, std::optional<PeerCertificate> peer_certificate)
+    : message_(std::move(message)),
+      remote_address_(std::move(remote_address)),
+      peer_certificate_(std::move(peer_certificate)) {
   const std::string_view target = message_.target();
   path_ = std::string(path_of(target));
   if (path_.size() < target.size()) query_ = std::string(target.substr(path_.size() + 1));

@@ -32,13 +32,22 @@ struct Principal {
   bool may_act_in(std::string_view region) const;
 };
 
+// A client certificate the server verified during the TLS handshake (src/http/transport_stream.h).
+struct PeerCertificate {
+  std::string common_name;  // the subject's CN (UTF-8), empty when it has none
+  std::string subject;      // the whole subject, one line (RFC 2253)
+  std::string issuer;       // the issuer, one line (RFC 2253)
+  std::string serial;       // serial number, uppercase hex
+};
+
 class Request {
  public:
   using Message = beast_http::request<beast_http::string_body>;
 
   Request() = default;
   // Splits the target into path and query; path parameters are filled in by the router.
-  explicit Request(Message message, std::string remote_address = {});
+  explicit Request(Message message, std::string remote_address = {},
+                   std::optional<PeerCertificate> peer_certificate = std::nullopt);
 
   Verb method() const { return message_.method(); }
   std::string_view method_string() const { return message_.method_string(); }
@@ -58,6 +67,9 @@ class Request {
   const std::map<std::string, std::string, std::less<>>& params() const { return params_; }
   // "ip:port" of the peer.
   const std::string& remote_address() const { return remote_address_; }
+  // The client certificate verified on this TLS connection; nullopt on plain connections and
+  // when the client sent none.
+  const std::optional<PeerCertificate>& peer_certificate() const { return peer_certificate_; }
   // The authenticated caller; nullopt on public routes.
   const std::optional<Principal>& principal() const { return principal_; }
   const Message& message() const { return message_; }
@@ -71,6 +83,7 @@ class Request {
   std::string query_;
   std::map<std::string, std::string, std::less<>> params_;
   std::string remote_address_;
+  std::optional<PeerCertificate> peer_certificate_;
   std::optional<Principal> principal_;
 };
 

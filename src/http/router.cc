@@ -157,4 +157,11 @@ std::string allow_header(const std::vector<Verb>& methods) {
   return out;
 }
 
+std::vector<const Route*> Router::routes() const {
+  std::vector<const Route*> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.push_back(&e.route);
+  return out;
+}
+
 }  // namespace fleetgate::http

@@ -43,6 +43,9 @@ class Router {
   // kBadPath when the chosen route's parameters hold a malformed %-escape.
   Match find(Verb method, std::string_view path) const;
 
+  // Every route added, in insertion order (for access audits and tests).
+  std::vector<const Route*> routes() const;
+
  private:
   enum class SegmentKind { kLiteral, kParam, kRest };
   struct Segment {

@@ -37,6 +37,7 @@ ServerOptions ServerOptions::from_config(const config::ServerOptions& server) {
   o.port = server.port;
   o.io_threads = server.threads;
   o.max_body_bytes = server.max_body_bytes;
+  if (server.tls) o.tls = TlsServerOptions{server.tls->cert, server.tls->key, server.tls->client_ca, server.tls->client_cert};
   return o;
 }
 
@@ -74,6 +75,7 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<net::thread_pool> workers;
   std::optional<ServerCore> core;
+  std::shared_ptr<net::ssl::context> tls_context;  // set by start() when options.tls
   tcp::acceptor acceptor;
   std::vector<std::thread> io_threads;
   uint16_t bound_port = 0;
@@ -142,7 +144,9 @@ net::awaitable<void> Server::Impl::accept_loop() {
 }
 
 void Server::Impl::admit(tcp::socket socket) {
-  auto c = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
+  beast::tcp_stream accepted(std::move(socket));
+  auto c = std::make_shared<Connection>(tls_context ? TransportStream(std::move(accepted), *tls_context)
+                                                    : TransportStream(std::move(accepted)));
   {
     std::lock_guard lock(mu);
     if (stopping) return;  // the socket closes with `c`
@@ -217,6 +221,11 @@ Status Server::start() {
     if (d.state != Impl::State::kNew) return failed_precondition("server already started");
   }
   if (!d.setup_error.is_ok()) return d.setup_error;
+  if (d.options.tls) {
+    auto ctx = make_server_tls_context(*d.options.tls);
+    if (!ctx.is_ok()) return ctx.status();
+    d.tls_context = std::move(ctx).value();
+  }
   beast::error_code ec;
   const net::ip::address address = net::ip::make_address(d.options.listen_address, ec);
   if (ec) return invalid_argument("bad listen address: " + d.options.listen_address);
@@ -245,7 +254,7 @@ Status Server::start() {
     std::lock_guard lock(d.mu);
     d.state = Impl::State::kRunning;
   }
-  spdlog::info("http listening on {}:{}", d.options.listen_address, d.bound_port);
+  spdlog::info("{} listening on {}:{}", d.tls_context ? "https" : "http", d.options.listen_address, d.bound_port);
   return Status::ok();
 }
 
@@ -296,5 +305,6 @@ Status Server::run(const std::function<void()>& on_started) {
 }
 
 MetricsRegistry& Server::metrics() { return *impl_->registry; }
+std::vector<const Route*> Server::routes() const { return impl_->router.routes(); }
 
 }  // namespace fleetgate::http

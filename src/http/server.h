@@ -28,6 +28,8 @@
 #include "fleetgate/http/handler.h"
 #include "fleetgate/http/message.h"
 #include "fleetgate/http/metrics.h"
+#include "fleetgate/http/router.h"
+#include "fleetgate/http/transport_stream.h"
 
 namespace fleetgate::http {
 
@@ -47,8 +49,12 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};
   spdlog::level::level_enum access_log_level = spdlog::level::info;  // one line per request
   RouteOptions metrics_access = RouteOptions::public_access();       // who may GET /metrics
+  // HTTPS and WSS on the port instead of plain HTTP; the handshake must finish within
+  // header_timeout. Requests carry the verified client certificate (Request::peer_certificate).
+  std::optional<TlsServerOptions> tls = {};
 
-  // Address, port, I/O threads and body limit from the [server] config section.
+  // Address, port, I/O threads, body limit and TLS from the [server] config section (a TLS
+  // client_ca left empty stays empty: the caller fills in its default).
   static ServerOptions from_config(const config::ServerOptions& server);
 };
 
@@ -70,8 +76,9 @@ class Server {
   // Decides /readyz; called on a worker thread. Default: always ready. REQUIRES: before start().
   void set_readiness_check(std::function<Status()> check);
 
-  // Binds, listens and starts the threads. invalid_argument for a bad address, unavailable when
-  // the port cannot be bound, failed_precondition when already started (or stopped).
+  // Binds, listens and starts the threads. invalid_argument for a bad address or TLS files that
+  // cannot be loaded, unavailable when the port cannot be bound, failed_precondition when
+  // already started (or stopped).
   Status start();
   // The bound port (the ephemeral one when ServerOptions::port was 0); 0 before start().
   uint16_t port() const;
@@ -84,6 +91,8 @@ class Server {
   Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();
+  // Every registered route, built-in ones included, in registration order.
+  std::vector<const Route*> routes() const;
 
  private:
   struct Impl;

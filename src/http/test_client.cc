@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "fleetgate/http/transport_stream.h"
+
 namespace fleetgate::http::testing {
 
 namespace net = boost::asio;
@@ -81,28 +83,42 @@ std::optional<SseEvent> take_event(std::string& pending) {
   }
 }
 
+// A plain or (with `tls`) TLS stream on `ioc`.
+TransportStream make_stream(net::io_context& ioc, net::ssl::context* tls) {
+  return tls != nullptr ? TransportStream(beast::tcp_stream(ioc), *tls) : TransportStream(beast::tcp_stream(ioc));
+}
+
+// Connects `stream` to host:port and runs the TLS handshake when it is a TLS stream.
+template <typename Run>
+Status connect_stream(TransportStream& stream, const std::string& host, uint16_t port, Run run) {
+  Result<tcp::endpoint> ep = endpoint(host, port);
+  if (!ep.is_ok()) return ep.status();
+  const std::string where = host + ":" + std::to_string(port);
+  beast::error_code ec = run([&](auto handler) { stream.socket().async_connect(*ep, handler); });
+  if (ec) return io_error("connect to " + where, ec);
+  stream.socket().set_option(tcp::no_delay(true));
+  if (TransportStream::TlsStream* tls = stream.tls()) {
+    if (Status s = stream.start_client_tls(host); !s.is_ok()) return s;
+    ec = run([&](auto handler) { tls->async_handshake(net::ssl::stream_base::client, handler); });
+    if (ec) return io_error("TLS handshake with " + where, ec);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 // One client connection with its own event loop.
 class Wire {
  public:
-  explicit Wire(std::chrono::milliseconds timeout) : socket(ioc), timeout(timeout) {}
+  Wire(std::chrono::milliseconds timeout, net::ssl::context* tls) : stream(make_stream(ioc, tls)), timeout(timeout) {}
 
   template <typename Start>
   beast::error_code run(Start start) {
-    return run_op(ioc, timeout, start, [this] {
-      beast::error_code ignored;
-      socket.close(ignored);
-    });
+    return run_op(ioc, timeout, start, [this] { stream.close(); });
   }
 
   Status connect(const std::string& host, uint16_t port) {
-    Result<tcp::endpoint> ep = endpoint(host, port);
-    if (!ep.is_ok()) return ep.status();
-    const beast::error_code ec = run([&](auto handler) { socket.async_connect(*ep, handler); });
-    if (ec) return io_error("connect to " + host + ":" + std::to_string(port), ec);
-    socket.set_option(tcp::no_delay(true));
-    return Status::ok();
+    return connect_stream(stream, host, port, [this](auto start) { return run(start); });
   }
 
   Status send(Verb method, std::string_view target, std::string body, const HeaderList& headers,
@@ -116,12 +132,12 @@ class Wire {
     }
     req.body() = std::move(body);
     req.prepare_payload();
-    const beast::error_code ec = run([&](auto handler) { beast_http::async_write(socket, req, handler); });
+    const beast::error_code ec = run([&](auto handler) { beast_http::async_write(stream, req, handler); });
     return ec ? io_error("send request", ec) : Status::ok();
   }
 
   net::io_context ioc;
-  tcp::socket socket;
+  TransportStream stream;
   std::chrono::milliseconds timeout;
   beast::flat_buffer buffer;
   std::optional<beast_http::response_parser<beast_http::buffer_body>> stream_parser;
@@ -141,14 +157,14 @@ const Fields& SseStream::headers() const { return wire_->stream_parser->get().ba
 Result<std::optional<SseEvent>> SseStream::next() {
   for (;;) {
     if (std::optional<SseEvent> event = take_event(pending_)) return event;
-    if (!wire_->socket.is_open()) return failed_precondition("stream closed");
+    if (!wire_->stream.socket().is_open()) return failed_precondition("stream closed");
     auto& parser = *wire_->stream_parser;
     if (parser.is_done()) return std::optional<SseEvent>();
     char chunk[4096];
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     beast::error_code ec = wire_->run(
-        [&](auto handler) { beast_http::async_read_some(wire_->socket, wire_->buffer, parser, handler); });
+        [&](auto handler) { beast_http::async_read_some(wire_->stream, wire_->buffer, parser, handler); });
     if (ec == beast_http::error::need_buffer) ec = {};
     if (ec) return io_error("read stream", ec);
     pending_.append(chunk, sizeof chunk - parser.get().body().size);
@@ -157,18 +173,19 @@ Result<std::optional<SseEvent>> SseStream::next() {
 
 void SseStream::close() {
   beast::error_code ignored;
-  wire_->socket.shutdown(tcp::socket::shutdown_both, ignored);
-  wire_->socket.close(ignored);
+  wire_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  wire_->stream.close();
 }
 
-TestClient::TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), timeout_(timeout) {}
+TestClient::TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout,
+                       std::shared_ptr<net::ssl::context> tls)
+    : host_(std::move(host)), port_(port), timeout_(timeout), tls_(std::move(tls)) {}
 TestClient::~TestClient() = default;
 
 Result<ClientResponse> TestClient::request(Verb method, std::string_view target, std::string body,
                                            const HeaderList& headers) {
   if (!wire_) {
-    auto wire = std::make_unique<Wire>(timeout_);
+    auto wire = std::make_unique<Wire>(timeout_, tls_.get());
     if (Status s = wire->connect(host_, port_); !s.is_ok()) return s;
     wire_ = std::move(wire);
   }
@@ -179,7 +196,7 @@ Result<ClientResponse> TestClient::request(Verb method, std::string_view target,
   beast_http::response_parser<beast_http::string_body> parser;
   parser.body_limit(boost::none);
   const beast::error_code ec =
-      wire_->run([&](auto handler) { beast_http::async_read(wire_->socket, wire_->buffer, parser, handler); });
+      wire_->run([&](auto handler) { beast_http::async_read(wire_->stream, wire_->buffer, parser, handler); });
   if (ec) {
     wire_.reset();
     return io_error("read response", ec);
@@ -203,13 +220,13 @@ Result<ClientResponse> TestClient::post(std::string_view target, std::string bod
 
 Result<std::unique_ptr<SseStream>> TestClient::stream(Verb method, std::string_view target, std::string body,
                                                       const HeaderList& headers) {
-  auto wire = std::make_unique<Wire>(timeout_);
+  auto wire = std::make_unique<Wire>(timeout_, tls_.get());
   if (Status s = wire->connect(host_, port_); !s.is_ok()) return s;
   if (Status s = wire->send(method, target, std::move(body), headers, host_); !s.is_ok()) return s;
   auto& parser = wire->stream_parser.emplace();
   parser.body_limit(boost::none);
   const beast::error_code ec =
-      wire->run([&](auto handler) { beast_http::async_read_header(wire->socket, wire->buffer, parser, handler); });
+      wire->run([&](auto handler) { beast_http::async_read_header(wire->stream, wire->buffer, parser, handler); });
   if (ec) return io_error("read stream head", ec);
   return std::make_unique<SseStream>(std::move(wire));
 }
@@ -218,28 +235,25 @@ void TestClient::close() { wire_.reset(); }
 
 Result<std::string> exchange_raw(const std::string& host, uint16_t port, std::string_view bytes,
                                  std::chrono::milliseconds timeout) {
-  Wire wire(timeout);
+  Wire wire(timeout, nullptr);
   if (Status s = wire.connect(host, port); !s.is_ok()) return s;
   beast::error_code ec =
-      wire.run([&](auto handler) { net::async_write(wire.socket, net::buffer(bytes.data(), bytes.size()), handler); });
+      wire.run([&](auto handler) { net::async_write(wire.stream, net::buffer(bytes.data(), bytes.size()), handler); });
   if (ec) return io_error("send raw bytes", ec);
   std::string received;
-  ec = wire.run([&](auto handler) { net::async_read(wire.socket, net::dynamic_buffer(received), handler); });
+  ec = wire.run([&](auto handler) { net::async_read(wire.stream, net::dynamic_buffer(received), handler); });
   if (ec == net::error::eof || ec == net::error::connection_reset) return received;
   return io_error("server did not close the connection", ec ? ec : beast::error_code(net::error::fault));
 }
 
 struct TestWebSocket::State {
-  explicit State(std::chrono::milliseconds t) : ws(ioc), timeout(t) {}
+  State(std::chrono::milliseconds t, net::ssl::context* tls) : ws(make_stream(ioc, tls)), timeout(t) {}
   template <typename Start>
   beast::error_code run(Start start) {
-    return run_op(ioc, timeout, start, [this] {
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws).close(ignored);
-    });
+    return run_op(ioc, timeout, start, [this] { ws.next_layer().close(); });
   }
   net::io_context ioc;
-  websocket::stream<tcp::socket> ws;
+  websocket::stream<TransportStream> ws;
   std::chrono::milliseconds timeout;
   beast::flat_buffer buffer;
 };
@@ -249,18 +263,19 @@ TestWebSocket::~TestWebSocket() = default;
 
 Result<std::unique_ptr<TestWebSocket>> TestWebSocket::connect(const std::string& host, uint16_t port,
                                                               std::string_view target, const HeaderList& headers,
-                                                              std::chrono::milliseconds timeout) {
-  Result<tcp::endpoint> ep = endpoint(host, port);
-  if (!ep.is_ok()) return ep.status();
-  auto state = std::make_unique<State>(timeout);
-  auto& socket = beast::get_lowest_layer(state->ws);
-  beast::error_code ec = state->run([&](auto handler) { socket.async_connect(*ep, handler); });
-  if (ec) return io_error("connect", ec);
+                                                              std::chrono::milliseconds timeout,
+                                                              std::shared_ptr<net::ssl::context> tls) {
+  auto state = std::make_unique<State>(timeout, tls.get());
+  State* raw = state.get();
+  if (Status s = connect_stream(state->ws.next_layer(), host, port, [raw](auto start) { return raw->run(start); });
+      !s.is_ok()) {
+    return s;
+  }
   state->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
     for (const auto& [name, value] : headers) req.set(name, value);
   }));
   websocket::response_type response;
-  ec = state->run([&](auto handler) {
+  const beast::error_code ec = state->run([&](auto handler) {
     state->ws.async_handshake(response, host + ":" + std::to_string(port), target, handler);
   });
   if (ec) {

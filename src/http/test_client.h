@@ -1,9 +1,11 @@
 // Synchronous loopback HTTP client for tests (library fg_http_testing, never linked into the
 // binary): plain requests over one kept-alive connection, Server-Sent Event streams read event by
-// event, raw bytes for malformed-input tests, and a WebSocket client. Every operation fails with
-// unavailable after `timeout` instead of hanging a test.
+// event, raw bytes for malformed-input tests, and a WebSocket client; HTTPS and WSS when given a
+// TLS client context (make_client_tls_context). Every operation fails with unavailable after
+// `timeout` instead of hanging a test.
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -58,7 +60,9 @@ class SseStream {
 
 class TestClient {
  public:
-  TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout = kDefaultTimeout);
+  // With `tls`, connections are TLS, verifying the server's certificate for `host`.
+  TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout = kDefaultTimeout,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~TestClient();
 
   // Sends one request on the kept-alive connection (connecting first when needed).
@@ -77,6 +81,7 @@ class TestClient {
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   std::unique_ptr<Wire> wire_;
 };
 
@@ -87,10 +92,12 @@ Result<std::string> exchange_raw(const std::string& host, uint16_t port, std::st
 
 class TestWebSocket {
  public:
-  // Connects and performs the upgrade handshake; the error carries the HTTP status when refused.
+  // Connects (over TLS with `tls`: wss) and performs the upgrade handshake; the error carries the
+  // HTTP status when refused.
   static Result<std::unique_ptr<TestWebSocket>> connect(const std::string& host, uint16_t port,
                                                         std::string_view target, const HeaderList& headers = {},
-                                                        std::chrono::milliseconds timeout = kDefaultTimeout);
+                                                        std::chrono::milliseconds timeout = kDefaultTimeout,
+                                                        std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~TestWebSocket();
   Status send(std::string_view text);  // a text message
   Status send_binary(std::string_view bytes);

@@ -4,16 +4,17 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include "fleetgate/http/blocking.h"
+#include "fleetgate/http/transport_stream.h"
 
 namespace fleetgate::http {
 
 class WebSocketSession {
  public:
-  using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream&>;
+  // ws:// or wss://, as the connection came in.
+  using Stream = boost::beast::websocket::stream<TransportStream&>;
 
   WebSocketSession(Stream& stream, boost::asio::any_io_executor workers) : stream_(stream), workers_(workers) {}
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "fleetgate/privacy/test_keys.h"
 
 namespace fleetgate::privacy {
@@ -73,6 +76,34 @@ TEST(FieldCipher, WrongKeyIdTruncationAndVersionAreDataLoss) {
   std::string v2 = *sealed;
   v2[0] = 2;
   expect_data_loss(FieldCipher(newer).open(v2, kBinding), "unknown envelope version 2");
+}
+
+TEST(FieldCipher, ThreadsSealAndOpenConcurrentlyAndAFailedOpenLeavesNoTrace) {
+  // Each thread reuses one cipher context for every call: a refused envelope must not poison
+  // the next seal or open on the same thread.
+  auto keys = fixed_keys("eu", 9, 2);
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      FieldCipher cipher(keys);
+      for (int i = 0; i < 200; ++i) {
+        const std::string plain = "thread " + std::to_string(t) + " value " + std::to_string(i);
+        auto sealed = cipher.seal(plain, kBinding);
+        if (!sealed.is_ok()) {
+          ++failures[t];
+          continue;
+        }
+        std::string tampered = *sealed;
+        tampered.back() ^= 1;
+        if (cipher.open(tampered, kBinding).is_ok()) ++failures[t];
+        auto opened = cipher.open(*sealed, kBinding);
+        if (!opened.is_ok() || *opened != plain) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 
 namespace fleetgate::store {
 
-GroupCommitLog::GroupCommitLog(KvStore& store, GroupCommitOptions options)
-    : store_(store), options_(options), writer_([this] { run(); }) {}
+GroupCommitLog::GroupCommitLog(KvStore& store, GroupCommitOptions options, Prepare prepare)
+    : store_(store), options_(options), prepare_(std::move(prepare)), writer_([this] { run(); }) {}
 
 GroupCommitLog::~GroupCommitLog() {
   {
@@ -71,7 +71,8 @@ void GroupCommitLog::run() {
     } else {
       for (Pending& p : group) merged.append(std::move(p.batch));
     }
-    const Status s = store_.write(merged, WriteOptions{.sync = options_.sync});
+    Status s = prepare_ ? prepare_(merged) : Status::ok();
+    if (s.is_ok()) s = store_.write(merged, WriteOptions{.sync = options_.sync});
     {
       std::lock_guard lock(mu_);
       in_write_ = 0;

@@ -35,9 +35,13 @@ class GroupCommitLog {
   // Called on the writer thread with OK once the batch is durable, else the write's error (no
   // entry of the batch was applied). Must not block for long: it delays the next group.
   using Done = std::function<void(Status)>;
+  // Called on the writer thread with each group's merged batch just before the write; may append
+  // entries, written atomically with the group (e.g. state derived from many batches, written
+  // once per group instead of once per batch). An error fails every batch of the group with it.
+  using Prepare = std::function<Status(WriteBatch& group)>;
 
   // REQUIRES: `store` outlives the log.
-  explicit GroupCommitLog(KvStore& store, GroupCommitOptions options = {});
+  explicit GroupCommitLog(KvStore& store, GroupCommitOptions options = {}, Prepare prepare = {});
   // Writes everything still queued, then stops the writer thread.
   ~GroupCommitLog();
   GroupCommitLog(const GroupCommitLog&) = delete;
@@ -62,6 +66,7 @@ class GroupCommitLog {
 
   KvStore& store_;
   const GroupCommitOptions options_;
+  const Prepare prepare_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;

@@ -118,6 +118,35 @@ TEST(GroupCommitLog, AFailedWriteFailsEveryBatchOfItsGroup) {
   EXPECT_NE(s.message().find("disk on fire"), std::string::npos);
 }
 
+TEST(GroupCommitLog, PrepareAddsEntriesOncePerGroupInTheSameWrite) {
+  TestDir dir;
+  auto store = open_embedded(dir.path());
+  ASSERT_TRUE(store.is_ok());
+  GatedStore gated(**store);
+  std::atomic<int> prepared{0};
+  {
+    GroupCommitLog log(gated, {}, [&prepared](WriteBatch& group) {
+      group.put("summary", std::to_string(group.size()) + " in group " + std::to_string(++prepared));
+      return Status::ok();
+    });
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(log.submit(WriteBatch().put("k" + std::to_string(i), "v"), [](Status) {}).is_ok());
+    gated.open();
+  }
+  EXPECT_EQ(static_cast<size_t>(prepared.load()), gated.sizes.size()) << "one call per group";
+  EXPECT_LE(gated.sizes.size(), 2u);
+  for (size_t n : gated.sizes) EXPECT_GE(n, 2u) << "the added entry is part of the group's write";
+  EXPECT_EQ((*store)->get("summary").value(), std::to_string(gated.sizes.back() - 1) + " in group " +
+                                                  std::to_string(prepared.load()));
+}
+
+TEST(GroupCommitLog, AFailedPrepareFailsTheGroupWithoutWriting) {
+  FailingStore store;
+  GroupCommitLog log(store, {}, [](WriteBatch&) { return internal_error("cannot seal"); });
+  Status s = log.append(WriteBatch().put("a", "1"));
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_EQ(store.writes.load(), 0);
+}
+
 TEST(GroupCommitLog, FullQueueRefusesWithResourceExhausted) {
   TestDir dir;
   auto store = open_embedded(dir.path());

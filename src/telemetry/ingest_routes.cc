@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/object.hpp>
@@ -30,11 +29,13 @@ namespace websocket = beast::websocket;
 using namespace net::experimental::awaitable_operators;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
-// The ack of one frame, in the frame's own format.
-std::string encode_ack(uint64_t seq, const Status& s, bool text) {
+// The ack of one frame, in the frame's own format: `records` stored up to `seq`, or refused.
+std::string encode_ack(uint64_t seq, size_t records, const Status& s, bool text) {
   if (text) {
     boost::json::object o{{"seq", seq}, {"ok", s.is_ok()}};
-    if (!s.is_ok()) {
+    if (s.is_ok()) {
+      o["records"] = records;
+    } else {
       o["code"] = code_name(s.code());
       o["error"] = s.message();
     }
@@ -43,7 +44,9 @@ std::string encode_ack(uint64_t seq, const Status& s, bool text) {
   wire::Ack ack;
   ack.set_seq(seq);
   ack.set_ok(s.is_ok());
-  if (!s.is_ok()) {
+  if (s.is_ok()) {
+    ack.set_records(static_cast<uint32_t>(records));
+  } else {
     ack.set_code(code_name(s.code()));
     ack.set_error(s.message());
   }
@@ -78,7 +81,18 @@ struct AckQueue {
 
 net::awaitable<void> wait(net::steady_timer& t) { co_await t.async_wait(kTuple); }
 
-net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel,
+// The records of one frame: a single record, or with `batch` (?batch=1) a whole batch.
+Result<std::vector<Record>> parse_records(const IngestService& service, const VehicleChannel& channel,
+                                          std::string_view bytes, FrameFormat format, bool batch) {
+  if (batch) return service.parse_batch(channel, bytes, format);
+  Result<Record> r = service.parse(channel, bytes, format);
+  if (!r.is_ok()) return r.status();
+  std::vector<Record> one;
+  one.push_back(std::move(r).value());
+  return one;
+}
+
+net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel, bool batch,
                                  http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q) {
   const net::any_io_executor ex = ws.get_executor();
   beast::flat_buffer buffer;
@@ -91,19 +105,19 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     const bool text = ws.got_text();
     const uint64_t index = q->base + q->slots.size();
     q->slots.push_back({std::nullopt, text});
-    const std::string bytes = beast::buffers_to_string(buffer.data());
-    Result<Record> r = service.parse(channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf);
-    if (!r.is_ok()) {
-      q->complete(index, encode_ack(0, r.status(), text));
+    const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    Result<std::vector<Record>> records =
+        parse_records(service, channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf, batch);
+    if (!records.is_ok()) {
+      q->complete(index, encode_ack(0, 0, records.status(), text));
       continue;
     }
-    const uint64_t seq = r->seq;
-    std::vector<Record> one;
-    one.push_back(std::move(r).value());
-    Status queued = channel.store->submit(std::move(one), [q, ex, index, seq, text](Status s) {
-      net::post(ex, [q, index, ack = encode_ack(seq, s, text)]() mutable { q->complete(index, std::move(ack)); });
+    const uint64_t seq = records->back().seq;
+    const size_t count = records->size();
+    Status queued = channel.store->submit(std::move(records).value(), [q, ex, index, seq, count, text](Status s) {
+      net::post(ex, [q, index, ack = encode_ack(seq, count, s, text)]() mutable { q->complete(index, std::move(ack)); });
     });
-    if (!queued.is_ok()) q->complete(index, encode_ack(seq, queued, text));
+    if (!queued.is_ok()) q->complete(index, encode_ack(seq, count, queued, text));
   }
   q->reader_done = true;
   q->acker_wake.cancel();
@@ -143,9 +157,10 @@ net::awaitable<void> serve_socket(IngestService& service, const http::Request& r
                             kTuple);
     co_return;
   }
-  ws.read_message_max(2 * service.options().validation.max_frame_bytes);
+  const bool batch = req.query_param("batch") == "1";
+  ws.read_message_max(batch ? service.options().max_batch_frame_bytes : 2 * service.options().validation.max_frame_bytes);
   auto q = std::make_shared<AckQueue>(ws.get_executor());
-  co_await (read_frames(service, channel, ws, q) && write_acks(ws, q));
+  co_await (read_frames(service, channel, batch, ws, q) && write_acks(ws, q));
   if (!q->broken) co_await ws.async_close(websocket::close_code::normal, kTuple);
 }
 

@@ -1,14 +1,10 @@
 #include "fleetgate/telemetry/ingest_service.h"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <climits>
 
 #include "fleetgate/privacy/keyring.h"
-#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/protobuf_log.h"
 #include "fleetgate/telemetry/store_key.h"
 
@@ -65,42 +61,26 @@ Result<VehicleChannel> IngestService::open_channel(const http::Principal& vehicl
   return channel_of(vehicle.subject);
 }
 
+Status IngestService::check_vin(const VehicleChannel& channel, const Record& r) const {
+  if (r.vin == channel.vin) return Status::ok();
+  return permission_denied("record for VIN " + r.vin.substr(0, 32) + " sent by vehicle " + channel.vin);
+}
+
 Result<Record> IngestService::parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format) const {
   Result<Record> r = parse_frame(bytes, format, validator_);
   if (!r.is_ok()) return r;
-  if (r->vin != channel.vin) {
-    return permission_denied("record for VIN " + r->vin.substr(0, 32) + " sent by vehicle " + channel.vin);
-  }
+  if (Status s = check_vin(channel, *r); !s.is_ok()) return s;
   return r;
 }
 
-Result<std::vector<Record>> IngestService::parse_batch(const VehicleChannel& channel, std::string_view body,
+Result<std::vector<Record>> IngestService::parse_batch(const VehicleChannel& channel, std::string_view bytes,
                                                        FrameFormat format) const {
-  std::vector<std::string> frames;
-  if (format == FrameFormat::kProtobuf) {
-    wire::Batch batch;
-    if (body.size() > INT_MAX || !batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      return invalid_argument("malformed protobuf batch (" + std::to_string(body.size()) + " bytes)");
+  Result<std::vector<Record>> records = telemetry::parse_batch(bytes, format, validator_, options_.max_batch_records);
+  if (!records.is_ok()) return records;
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (Status s = check_vin(channel, (*records)[i]); !s.is_ok()) {
+      return Status(s.code(), "records[" + std::to_string(i) + "]: " + s.message());
     }
-    for (const wire::Payload& p : batch.records()) frames.push_back(p.SerializeAsString());
-  } else {
-    boost::system::error_code ec;
-    boost::json::value doc = boost::json::parse(body, ec);
-    if (ec) return invalid_argument("malformed JSON batch: " + ec.message());
-    if (!doc.is_array()) return invalid_argument("a JSON batch is an array of frames");
-    for (const boost::json::value& v : doc.as_array()) frames.push_back(boost::json::serialize(v));
-  }
-  if (frames.empty()) return invalid_argument("empty batch");
-  if (frames.size() > options_.max_batch_records) {
-    return invalid_argument("batch of " + std::to_string(frames.size()) + " records exceeds the limit of " +
-                            std::to_string(options_.max_batch_records));
-  }
-  std::vector<Record> records;
-  records.reserve(frames.size());
-  for (size_t i = 0; i < frames.size(); ++i) {
-    Result<Record> r = parse(channel, frames[i], format);
-    if (!r.is_ok()) return Status(r.status().code(), "records[" + std::to_string(i) + "]: " + r.status().message());
-    records.push_back(std::move(r).value());
   }
   return records;
 }

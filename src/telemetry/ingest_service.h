@@ -33,7 +33,8 @@ struct IngestOptions {
   Clock clock = system_clock_ms;              // "now" for validation (tests inject one)
   store::GroupCommitOptions commit{};         // per region: group commit, sync, queue bound
   size_t max_in_flight_frames = 256;          // per WebSocket: unacknowledged frames before reads pause
-  size_t max_batch_records = 10000;           // per HTTP batch
+  size_t max_batch_records = 10000;           // per HTTP batch or WebSocket batch frame
+  size_t max_batch_frame_bytes = 1 << 20;     // per WebSocket batch frame
   size_t max_query_records = 10000;           // per query response
 };
 
@@ -74,6 +75,10 @@ class IngestService {
   // One frame from the channel's vehicle: parse_frame's errors, and kPermissionDenied when the
   // frame's VIN is not the channel's.
   Result<Record> parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format) const;
+  // A batch from the channel's vehicle (frame.h parse_batch, at most max_batch_records), each
+  // record checked as by parse(); errors name the record: "records[3]: …".
+  Result<std::vector<Record>> parse_batch(const VehicleChannel& channel, std::string_view bytes,
+                                          FrameFormat format) const;
 
   // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
   // returning; the number of records stored. Errors name the record: "records[3]: …".
@@ -94,8 +99,7 @@ class IngestService {
   IngestService(std::shared_ptr<const residency::Policy> policy, const vehicle::FleetRegistry& registry,
                 audit::AuditLog& audit, IngestOptions options);
   Result<VehicleChannel> channel_of(std::string_view vin) const;
-  Result<std::vector<Record>> parse_batch(const VehicleChannel& channel, std::string_view body,
-                                          FrameFormat format) const;
+  Status check_vin(const VehicleChannel& channel, const Record& r) const;
 
   std::shared_ptr<const residency::Policy> policy_;
   const vehicle::FleetRegistry& registry_;

@@ -67,6 +67,38 @@ TEST_F(IngestTest, WebSocketAcksEachFrameInOrderOnceStored) {
   EXPECT_EQ(env_.service().region("us")->read(kEuVin, INT64_MIN, INT64_MAX, 100)->size(), 0u);
 }
 
+TEST_F(IngestTest, BatchFramesAreStoredAllOrNothingWithOneAckEach) {
+  auto ws = TestWebSocket::connect("127.0.0.1", env_.server().port(), "/v1/telemetry/ws?batch=1", bearer("vehicle:" + std::string(kEuVin)));
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  std::vector<Record> good, bad;
+  for (uint64_t seq = 1; seq <= 5; ++seq) good.push_back(make_record(kEuVin, seq, 10.0 * seq));
+  for (uint64_t seq = 6; seq <= 8; ++seq) bad.push_back(make_record(kEuVin, seq, seq == 7 ? 900.0 : 50.0));
+  ASSERT_TRUE((*ws)->send_binary(encode_protobuf_batch(good)).is_ok());
+  ASSERT_TRUE((*ws)->send_binary(encode_protobuf_batch(bad)).is_ok());
+  wire::Ack first = parse_ack((*ws)->receive().value());
+  EXPECT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first.seq(), 5u) << "a batch is acked with its last seq";
+  EXPECT_EQ(first.records(), 5u);
+  wire::Ack second = parse_ack((*ws)->receive().value());
+  EXPECT_FALSE(second.ok());
+  EXPECT_NE(second.error().find("records[1]"), std::string::npos) << second.error();
+  auto records = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
+  ASSERT_TRUE(records.is_ok());
+  EXPECT_EQ(records->size(), 5u) << "nothing of the refused batch is stored";
+  EXPECT_EQ(env_.service().latest_state(kEuVin)->seq, 5u);
+}
+
+TEST_F(IngestTest, AResentFrameIsStoredOnce) {
+  auto ws = connect(kEuVin);
+  ASSERT_TRUE(ws);
+  const std::string frame = encode_protobuf(make_record(kEuVin, 1, 30));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ws->send_binary(frame).is_ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(parse_ack(ws->receive().value()).ok());
+  auto records = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
+  ASSERT_TRUE(records.is_ok());
+  EXPECT_EQ(records->size(), 1u) << "records are keyed by (vehicle, created_at, seq)";
+}
+
 TEST_F(IngestTest, BadFramesAreRefusedAndTheConnectionStaysUsable) {
   auto ws = connect(kEuVin);
   ASSERT_TRUE(ws);

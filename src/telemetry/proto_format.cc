@@ -12,6 +12,10 @@ Result<Record> decode_protobuf(std::string_view bytes) {
   if (bytes.size() > INT_MAX || !payload.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return invalid_argument("malformed protobuf frame (" + std::to_string(bytes.size()) + " bytes)");
   }
+  return decode_payload(payload);
+}
+
+Result<Record> decode_payload(const wire::Payload& payload) {
   Record r;
   r.vin = payload.vin();
   r.created_at_ms = payload.created_at();
@@ -25,13 +29,27 @@ Result<Record> decode_protobuf(std::string_view bytes) {
   return r;
 }
 
-std::string encode_protobuf(const Record& record) {
-  wire::Payload payload;
+namespace {
+
+void to_payload(const Record& record, wire::Payload& payload) {
   payload.set_vin(record.vin);
   payload.set_created_at(record.created_at_ms);
   payload.set_seq(record.seq);
   for (const Datum& d : record.data) to_wire(d, *payload.add_data());
+}
+
+}  // namespace
+
+std::string encode_protobuf(const Record& record) {
+  wire::Payload payload;
+  to_payload(record, payload);
   return payload.SerializeAsString();
+}
+
+std::string encode_protobuf_batch(const std::vector<Record>& records) {
+  wire::Batch batch;
+  for (const Record& r : records) to_payload(r, *batch.add_records());
+  return batch.SerializeAsString();
 }
 
 }  // namespace fleetgate::telemetry

@@ -5,17 +5,26 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fleetgate/core/result.h"
 #include "fleetgate/telemetry/record.h"
+
+namespace fleetgate::telemetry::wire {
+class Payload;
+}
 
 namespace fleetgate::telemetry {
 
 // kInvalidArgument for malformed bytes, "data[i].field: unknown field number N", a missing field
 // or a missing value.
 Result<Record> decode_protobuf(std::string_view bytes);
+// The same for a payload already parsed (one of a wire.Batch), without copying it.
+Result<Record> decode_payload(const wire::Payload& payload);
 
 // The wire.Payload of `record` (its vin, created_at, seq and data; not the pseudonym).
 std::string encode_protobuf(const Record& record);
+// The wire.Batch of `records`, in order.
+std::string encode_protobuf_batch(const std::vector<Record>& records);
 
 }  // namespace fleetgate::telemetry

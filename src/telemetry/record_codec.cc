@@ -27,12 +27,16 @@ RecordCodec::RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys)
 Result<StoredForm> RecordCodec::encode(const Record& record) const {
   auto pseudonym = pseudonymiser_.pseudonym(record.vin);
   if (!pseudonym) return pseudonym.status();
+  return encode(record, *pseudonym);
+}
+
+Result<StoredForm> RecordCodec::encode(const Record& record, std::string_view pseudonym) const {
   stored::StoredRecord out;
   out.set_format(kStoredFormat);
-  out.set_pseudonym(*pseudonym);
+  out.set_pseudonym(std::string(pseudonym));
   out.set_created_at(record.created_at_ms);
   out.set_seq(record.seq);
-  auto vin = cipher_.seal(record.vin, {*pseudonym, kVinFieldId});
+  auto vin = cipher_.seal(record.vin, {pseudonym, kVinFieldId});
   if (!vin) return vin.status();
   out.set_sealed_vin(std::move(vin).value());
   for (const Datum& d : record.data) {
@@ -44,11 +48,11 @@ Result<StoredForm> RecordCodec::encode(const Record& record) const {
     }
     wire::Datum plain;
     to_wire(d, plain);
-    auto sealed = cipher_.seal(plain.SerializeAsString(), {*pseudonym, static_cast<uint32_t>(d.field)});
+    auto sealed = cipher_.seal(plain.SerializeAsString(), {pseudonym, static_cast<uint32_t>(d.field)});
     if (!sealed) return sealed.status();
     sd->set_sealed(std::move(sealed).value());
   }
-  return StoredForm{encode_store_key(*pseudonym, record.created_at_ms, record.seq), out.SerializeAsString()};
+  return StoredForm{encode_store_key(pseudonym, record.created_at_ms, record.seq), out.SerializeAsString()};
 }
 
 Result<Datum> RecordCodec::decode_datum(const stored::StoredDatum& sd, size_t index, std::string_view pseudonym) const {

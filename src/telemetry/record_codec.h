@@ -34,6 +34,9 @@ class RecordCodec {
   // Seals a validated record (its pseudonym member is ignored and recomputed from the VIN).
   // kInternal only when OpenSSL fails.
   Result<StoredForm> encode(const Record& record) const;
+  // The same with the record's pseudonym already known, for callers sealing many records of one
+  // vehicle. REQUIRES: pseudonym == pseudonym(record.vin).
+  Result<StoredForm> encode(const Record& record, std::string_view pseudonym) const;
 
   // The record back, with vin, pseudonym and every value in clear. kDataLoss when the bytes are
   // corrupt, were sealed in another region or under a key the ring no longer holds.

@@ -9,63 +9,84 @@ namespace fleetgate::telemetry {
 
 RegionTelemetry::RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
                                  store::GroupCommitOptions options)
-    : codec_(std::move(keys)), store_(store), log_(store, options) {}
+    : codec_(std::move(keys)),
+      store_(store),
+      log_(store, options, [this](store::WriteBatch& group) { return add_latest_states(group); }) {}
 
-Result<LatestState> RegionTelemetry::load_latest(const std::string& vin, std::string_view pseudonym) {
+Result<std::string> RegionTelemetry::load_vehicle(const std::string& vin) {
   {
     std::lock_guard lock(cache_mu_);
-    if (auto it = cache_.find(vin); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(vin); it != cache_.end()) return it->second.pseudonym;
   }
-  Result<std::string> stored = store_.get(std::string(kLatestKeyPrefix) + std::string(pseudonym));
-  LatestState state;
+  Result<std::string> pseudonym = codec_.pseudonym(vin);
+  if (!pseudonym.is_ok()) return pseudonym.status();
+  Vehicle v{std::move(pseudonym).value(), {}};
+  Result<std::string> stored = store_.get(std::string(kLatestKeyPrefix) + v.pseudonym);
   if (stored.is_ok()) {
     Result<Record> r = codec_.decode(*stored);
     if (!r.is_ok()) return r.status();
-    state = LatestState::from_record(*r);
+    v.latest = LatestState::from_record(*r);
   } else if (stored.status().code() != Code::kNotFound) {
     return stored.status();
   }
   std::lock_guard lock(cache_mu_);
-  cache_[vin] = state;
-  return state;
+  return cache_.try_emplace(vin, std::move(v)).first->second.pseudonym;
 }
 
-void RegionTelemetry::forget_latest(const std::string& vin) {
+void RegionTelemetry::forget_vehicle(const std::string& vin) {
   std::lock_guard lock(cache_mu_);
   cache_.erase(vin);
+  dirty_.erase(vin);
+}
+
+Status RegionTelemetry::add_latest_states(store::WriteBatch& group) {
+  std::vector<Vehicle> changed;
+  {
+    std::lock_guard lock(cache_mu_);
+    changed.reserve(dirty_.size());
+    for (const std::string& vin : dirty_) {
+      if (auto it = cache_.find(vin); it != cache_.end()) changed.push_back(it->second);
+    }
+    dirty_.clear();
+  }
+  for (const Vehicle& v : changed) {
+    Result<StoredForm> sealed = codec_.encode(v.latest.to_record(), v.pseudonym);
+    if (!sealed.is_ok()) return sealed.status();
+    group.put(std::string(kLatestKeyPrefix) + v.pseudonym, sealed->value);
+  }
+  return Status::ok();
 }
 
 Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLog::Done done) {
   if (records.empty()) return invalid_argument("no records to store");
   const std::string vin = records.front().vin;
-  store::WriteBatch batch;
   for (const Record& r : records) {
     if (r.vin != vin) return invalid_argument("one batch holds records of " + vin + " and " + r.vin);
-    Result<StoredForm> sealed = codec_.encode(r);
+  }
+  Result<std::string> pseudonym = load_vehicle(vin);
+  if (!pseudonym.is_ok()) return pseudonym.status();
+  store::WriteBatch batch;
+  for (const Record& r : records) {
+    Result<StoredForm> sealed = codec_.encode(r, *pseudonym);
     if (!sealed.is_ok()) return sealed.status();
     batch.put(sealed->key, sealed->value);
   }
-  Result<std::string> pseudonym = codec_.pseudonym(vin);
-  if (!pseudonym.is_ok()) return pseudonym.status();
 
   std::lock_guard vehicle_lock(vehicle_mu_[std::hash<std::string>{}(vin) % vehicle_mu_.size()]);
-  Result<LatestState> latest = load_latest(vin, *pseudonym);
-  if (!latest.is_ok()) return latest.status();
-  bool changed = false;
-  for (const Record& r : records) changed = fold(*latest, r) || changed;
-  if (changed) {
-    Result<StoredForm> sealed = codec_.encode(latest->to_record());
-    if (!sealed.is_ok()) return sealed.status();
-    batch.put(std::string(kLatestKeyPrefix) + *pseudonym, sealed->value);
+  {
     std::lock_guard lock(cache_mu_);
-    cache_[vin] = *latest;
+    auto cached = cache_.find(vin);
+    if (cached == cache_.end()) return unavailable("a write of " + vin + "'s telemetry just failed; send again");
+    bool changed = false;
+    for (const Record& r : records) changed = fold(cached->second.latest, r) || changed;
+    if (changed) dirty_.insert(vin);
   }
   // A failed write leaves the cache ahead of the store: drop the entry so it reloads.
   Status queued = log_.submit(std::move(batch), [this, vin, done = std::move(done)](Status s) {
-    if (!s.is_ok()) forget_latest(vin);
+    if (!s.is_ok()) forget_vehicle(vin);
     done(std::move(s));
   });
-  if (!queued.is_ok()) forget_latest(vin);
+  if (!queued.is_ok()) forget_vehicle(vin);
   return queued;
 }
 
@@ -78,13 +99,14 @@ Status RegionTelemetry::append(std::vector<Record> records) {
 }
 
 Result<LatestState> RegionTelemetry::latest(std::string_view vin) {
-  Result<std::string> pseudonym = codec_.pseudonym(vin);
-  if (!pseudonym.is_ok()) return pseudonym.status();
-  Result<LatestState> state = load_latest(std::string(vin), *pseudonym);
-  if (state.is_ok() && state->vin.empty()) {
-    return not_found("no telemetry from " + std::string(vin) + " in region " + region());
+  const std::string key(vin);
+  if (Result<std::string> loaded = load_vehicle(key); !loaded.is_ok()) return loaded.status();
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.latest.vin.empty()) {
+    return not_found("no telemetry from " + key + " in region " + region());
   }
-  return state;
+  return it->second.latest;
 }
 
 Result<std::vector<Record>> RegionTelemetry::read(std::string_view vin, int64_t from_ms, int64_t to_ms,

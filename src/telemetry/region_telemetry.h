@@ -1,7 +1,9 @@
 // One region's telemetry at rest. Records are sealed with the region's keys (RecordCodec) under
-// store keys (store_key.h) and appended durably through group commit, together with the
-// vehicle's latest state (key "latest/<pseudonym>", sealed the same way) in one atomic batch; a
-// cache keeps latest states in memory. Reads serve queries and the gateway. Thread-safe.
+// store keys (store_key.h) and appended durably through group commit. Each vehicle's latest state
+// (key "latest/<pseudonym>", sealed the same way) is kept in memory and written once per commit
+// group, in the same atomic write as the group's records, so a stored state covers at least every
+// acknowledged record (it may also hold records of the next group, queued while this one was
+// sealed). Reads serve queries and the gateway. Thread-safe.
 #pragma once
 
 #include <array>
@@ -11,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fleetgate/core/result.h"
@@ -34,8 +37,9 @@ class RegionTelemetry {
 
   const std::string& region() const { return codec_.region(); }
 
-  // Seals `records` (validated, all of one vehicle) and queues them with the vehicle's updated
-  // latest state as one atomic batch; `done` gets OK once they are durable, else the write error.
+  // Seals `records` (validated, all of one vehicle) and queues them as one atomic batch, folding
+  // them into the vehicle's latest state; `done` gets OK once they are durable (with a latest
+  // state that covers them), else the write error.
   // Errors returned here mean nothing was queued and `done` is never called: kInvalidArgument
   // for an empty list or mixed VINs, kResourceExhausted when the store lags behind.
   Status submit(std::vector<Record> records, store::GroupCommitLog::Done done);
@@ -51,17 +55,26 @@ class RegionTelemetry {
   store::GroupCommitStats stats() const { return log_.stats(); }
 
  private:
-  // The cached state, loaded from the store on a miss; an empty state when none is stored.
-  Result<LatestState> load_latest(const std::string& vin, std::string_view pseudonym);
-  void forget_latest(const std::string& vin);
+  // What ingest keeps of one vehicle: its pseudonym (an HMAC, computed once) and latest state.
+  struct Vehicle {
+    std::string pseudonym;
+    LatestState latest;  // empty when the vehicle never reported to this region
+  };
+  // Loads the vehicle into the cache unless it is there; its pseudonym.
+  Result<std::string> load_vehicle(const std::string& vin);
+  void forget_vehicle(const std::string& vin);
+  // GroupCommitLog::Prepare: seals the latest state of every vehicle that reported since the
+  // previous group into `group`.
+  Status add_latest_states(store::WriteBatch& group);
 
   RecordCodec codec_;
   store::KvStore& store_;
-  // Serialises fold-and-queue per vehicle (by VIN hash) so latest states queue in fold order.
+  // Serialises fold-and-queue per vehicle (by VIN hash) so batches queue in fold order.
   std::array<std::mutex, 64> vehicle_mu_;
   std::mutex cache_mu_;
-  std::unordered_map<std::string, LatestState> cache_;
-  // Last: destroyed first, so its final completions still find the cache.
+  std::unordered_map<std::string, Vehicle> cache_;  // by VIN
+  std::unordered_set<std::string> dirty_;           // VINs whose latest state is not yet queued
+  // Last: destroyed first, so its final groups and completions still find the cache.
   store::GroupCommitLog log_;
 };
 

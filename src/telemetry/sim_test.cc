@@ -71,14 +71,56 @@ TEST(FleetSim, EveryAcknowledgedRecordIsStored) {
   EXPECT_EQ(lines, progress->acked);
 }
 
+TEST(FleetSim, BatchFramesCarryRecordsPerFrame) {
+  IngestEnv env({}, /*system_clock=*/true);
+  FleetSimOptions options;
+  const std::string vin = sim_vin(2000);
+  env.add_vehicle(vin, "DE");
+  options.vehicles.push_back({vin, "vehicle:" + vin});
+  env.start();
+  store::TestDir out;
+  options.port = env.server().port();
+  options.rate = 0;
+  options.records_per_frame = 10;
+  options.duration = std::chrono::milliseconds(300);
+  options.acked_log = out / "acked.txt";
+  auto progress = run_fleet(options);
+  ASSERT_TRUE(progress.is_ok()) << progress.status().to_string();
+  EXPECT_EQ(progress->errors, 0u);
+  ASSERT_GT(progress->acked, 0u);
+  EXPECT_EQ(progress->acked, progress->sent);
+  EXPECT_EQ(progress->acked % 10, 0u);
+  auto stored = env.service().region("eu")->read(vin, INT64_MIN, INT64_MAX, SIZE_MAX);
+  ASSERT_TRUE(stored.is_ok());
+  EXPECT_EQ(stored->size(), progress->acked);
+  std::ifstream in(options.acked_log);
+  std::set<uint64_t> seqs;
+  std::string logged_vin;
+  for (uint64_t seq = 0; in >> logged_vin >> seq;) seqs.insert(seq);
+  ASSERT_EQ(seqs.size(), progress->acked);
+  EXPECT_EQ(*seqs.rbegin(), progress->acked) << "seqs 1..N, each logged once";
+}
+
 TEST(FleetSim, UnreachableServerCountsErrors) {
   FleetSimOptions options;
   options.port = 1;  // nothing listens on port 1 of loopback
   options.vehicles = {{sim_vin(1), "t"}};
+  options.max_retries = 0;
   auto progress = run_fleet(options);
   ASSERT_TRUE(progress.is_ok());
   EXPECT_EQ(progress->errors, 1u);
   EXPECT_EQ(progress->sent, 0u);
+}
+
+TEST(FleetSim, RetriesAreBounded) {
+  FleetSimOptions options;
+  options.port = 1;
+  options.vehicles = {{sim_vin(1), "t"}};
+  options.max_retries = 2;  // backoff 100 ms, then 200 ms
+  auto progress = run_fleet(options);
+  ASSERT_TRUE(progress.is_ok());
+  EXPECT_EQ(progress->errors, 3u) << "the first attempt and two retries";
+  EXPECT_EQ(progress->reconnects, 0u);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
-// Crash test: a simulated fleet streams telemetry to a separate ingest process, which is killed
-// with SIGKILL mid-run; after a restart every record the server had acknowledged is in the store.
+// Crash test: `fleetgate sim run` streams telemetry to `fleetgate serve`, which is killed with
+// SIGKILL mid-run and restarted on the same port. The simulator reconnects and resends what was
+// not acknowledged; afterwards every record the server acknowledged is in the store, and no
+// record is stored twice.
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 #include <signal.h>
 #include <spawn.h>
@@ -13,19 +17,17 @@
 #include <set>
 #include <thread>
 
-#include "fleetgate/access/credentials.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/test_dir.h"
-#include "fleetgate/telemetry/fleet_sim.h"
 #include "fleetgate/telemetry/ingest_service.h"
-#include "fleetgate/telemetry/sim_vehicle.h"
 
 extern char** environ;
 
 namespace fleetgate {
 namespace {
 
-constexpr const char* kServer = FLEETGATE_BINARY_DIR "/tests/crash/ingest_server";
+constexpr const char* kFleetgate = FLEETGATE_BINARY_DIR "/src/app/fleetgate";
+constexpr size_t kVehicles = 9;
 
 // The repository config with every data dir under `dir`.
 std::filesystem::path write_config(const std::filesystem::path& dir) {
@@ -40,104 +42,134 @@ std::filesystem::path write_config(const std::filesystem::path& dir) {
   return path;
 }
 
-struct ControlPlane {
-  std::shared_ptr<const residency::Policy> policy;
-  std::unique_ptr<store::KvStore> store;
-  std::unique_ptr<audit::AuditLog> audit;
-  std::unique_ptr<vehicle::FleetRegistry> registry;
+// A fleetgate process with its stdout on a pipe.
+struct Child {
+  pid_t pid = -1;
+  FILE* out = nullptr;
 };
 
-ControlPlane open_control(const std::filesystem::path& config_file) {
-  ControlPlane cp;
-  auto cfg = config::load_config(config_file);
-  EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
-  cp.policy = std::make_shared<const residency::Policy>(
-      residency::Policy::create(std::make_shared<const config::Config>(std::move(cfg).value())).value());
-  cp.store = store::open_control_store(cp.policy->config()).value();
-  cp.audit = audit::AuditLog::open(*cp.store).value();
-  cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, cp.policy);
-  return cp;
-}
-
-// Starts the server process; returns its pid and port.
-std::pair<pid_t, uint16_t> start_server(const std::filesystem::path& config_file) {
+Child spawn_fleetgate(std::vector<std::string> args) {
+  args.insert(args.begin(), kFleetgate);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int out[2];
   EXPECT_EQ(pipe(out), 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
-  const std::string config_arg = config_file.string();
-  char* argv[] = {const_cast<char*>(kServer), const_cast<char*>(config_arg.c_str()), nullptr};
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, kServer, &actions, nullptr, argv, environ), 0);
+  Child child;
+  EXPECT_EQ(posix_spawn(&child.pid, kFleetgate, &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
-  FILE* from_server = fdopen(out[0], "r");
-  unsigned port = 0;
-  EXPECT_EQ(std::fscanf(from_server, "port %u", &port), 1) << "the server did not start";
-  std::fclose(from_server);
-  return {pid, static_cast<uint16_t>(port)};
+  child.out = fdopen(out[0], "r");
+  return child;
 }
 
-TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkill) {
-  store::TestDir dir;
-  const auto config_file = write_config(dir.path());
-  telemetry::FleetSimOptions sim;
-  std::map<std::string, std::string> home;
-  {
-    ControlPlane cp = open_control(config_file);
-    access::CredentialStore credentials(*cp.audit);
-    const char* markets[] = {"US", "DE", "CN"};
-    for (uint32_t i = 0; i < 9; ++i) {
-      const std::string vin = telemetry::sim_vin(500 + i);
-      auto v = cp.registry->register_vehicle(vin, markets[i % 3], "crash", "test");
-      ASSERT_TRUE(v.is_ok()) << v.status().to_string();
-      home[vin] = v->region;
-      sim.vehicles.push_back({vin, credentials.issue_vehicle_token(vin, v->region, "test").value()});
-    }
-  }
+std::string read_all(FILE* f) {
+  std::string text;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, f)) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
 
-  auto [pid, port] = start_server(config_file);
-  ASSERT_GT(port, 0);
-  sim.port = port;
-  sim.rate = 0;
-  sim.duration = std::chrono::seconds(20);  // ended early by the kill
-  sim.acked_log = dir / "acked.txt";
-  std::thread killer([pid = pid] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    kill(pid, SIGKILL);
-  });
-  auto progress = telemetry::run_fleet(sim);
-  killer.join();
+int wait_for(pid_t pid) {
   int wstatus = 0;
-  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
-  ASSERT_TRUE(progress.is_ok());
-  ASSERT_GT(progress->acked, 0u) << "the fleet had records acknowledged before the kill";
-  EXPECT_EQ(progress->errors, sim.vehicles.size()) << "every connection broke with the kill";
+  EXPECT_EQ(waitpid(pid, &wstatus, 0), pid);
+  return wstatus;
+}
 
-  // Restart: open everything as the next process would, then look up every acknowledged record.
-  ControlPlane cp = open_control(config_file);
-  auto stores = store::open_region_stores(cp.policy->config(), telemetry::region_store_options());
-  ASSERT_TRUE(stores.is_ok()) << stores.status().to_string();
-  auto service = telemetry::IngestService::create(cp.policy, *stores, *cp.registry, *cp.audit);
-  ASSERT_TRUE(service.is_ok());
-  std::map<std::string, std::set<uint64_t>> stored;
-  for (const auto& [vin, region] : home) {
-    auto records = (*service)->region(region)->read(vin, INT64_MIN, INT64_MAX, SIZE_MAX);
-    ASSERT_TRUE(records.is_ok()) << records.status().to_string();
-    for (const auto& r : *records) stored[vin].insert(r.seq);
+// `fleetgate serve` on `port` (0 = ephemeral); returns once it listens, with the port it printed.
+std::pair<Child, uint16_t> start_server(const std::filesystem::path& config, uint16_t port) {
+  Child server = spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)});
+  char line[512];
+  while (std::fgets(line, sizeof line, server.out) != nullptr) {
+    const std::string_view text(line);
+    const size_t at = text.find("listening on ");
+    if (at == std::string_view::npos) continue;
+    const size_t colon = text.find(':', text.find("://", at) + 3);
+    const uint16_t bound = static_cast<uint16_t>(std::stoul(std::string(text.substr(colon + 1))));
+    return {server, bound};
   }
-  std::ifstream acked(sim.acked_log);
+  ADD_FAILURE() << "fleetgate serve exited without listening";
+  return {server, 0};
+}
+
+void stop_server(Child& server, int signal) {
+  kill(server.pid, signal);
+  const int wstatus = wait_for(server.pid);
+  std::fclose(server.out);
+  if (signal == SIGKILL) EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
+  else EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+}
+
+TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplicates) {
+  store::TestDir dir;
+  const auto config = write_config(dir.path());
+  const auto tokens = dir / "tokens";
+  const auto acked = dir / "acked.txt";
+  Child fleet = spawn_fleetgate(
+      {"-c", config.string(), "sim", "fleet", "--vehicles", std::to_string(kVehicles), "--tokens", tokens.string()});
+  read_all(fleet.out);
+  ASSERT_EQ(wait_for(fleet.pid), 0);
+
+  auto [server, port] = start_server(config, 0);
+  ASSERT_GT(port, 0);
+  Child sim = spawn_fleetgate({"sim", "run", "--tokens", tokens.string(), "--url",
+                               "ws://127.0.0.1:" + std::to_string(port) + "/v1/telemetry/ws", "--rate", "0",
+                               "--duration", "4", "--records-per-frame", "5", "--acked", acked.string(), "--json"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  stop_server(server, SIGKILL);
+  auto [restarted, same_port] = start_server(config, port);
+  ASSERT_EQ(same_port, port);
+  const std::string summary_text = read_all(sim.out);
+  ASSERT_EQ(wait_for(sim.pid), 0);
+  stop_server(restarted, SIGTERM);
+
+  const boost::json::object summary = boost::json::parse(summary_text).as_object();
+  const uint64_t acked_records = summary.at("acked").to_number<uint64_t>();
+  ASSERT_GT(acked_records, 0u);
+  EXPECT_GE(summary.at("reconnects").to_number<uint64_t>(), kVehicles) << summary_text << ": every vehicle came back";
+  EXPECT_EQ(summary.at("refused").to_number<uint64_t>(), 0u) << summary_text;
+  EXPECT_EQ(acked_records, summary.at("sent").to_number<uint64_t>()) << summary_text << ": resent frames got acked";
+
+  // Open everything as the next process would, then look up every acknowledged record.
+  auto cfg = config::load_config(config);
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+  auto policy = std::make_shared<const residency::Policy>(
+      residency::Policy::create(std::make_shared<const config::Config>(std::move(cfg).value())).value());
+  auto control = store::open_control_store(policy->config()).value();
+  auto audit = audit::AuditLog::open(*control).value();
+  vehicle::FleetRegistry registry(*audit, policy);
+  auto stores = store::open_region_stores(policy->config(), telemetry::region_store_options());
+  ASSERT_TRUE(stores.is_ok()) << stores.status().to_string();
+  auto service = telemetry::IngestService::create(policy, *stores, registry, *audit);
+  ASSERT_TRUE(service.is_ok());
+
+  std::map<std::string, std::set<uint64_t>> acked_seqs;
+  std::ifstream log(acked);
   std::string vin;
   uint64_t seq = 0;
-  size_t checked = 0;
-  while (acked >> vin >> seq) {
-    ++checked;
-    EXPECT_TRUE(stored[vin].contains(seq)) << vin << " seq " << seq << " was acknowledged but is not stored";
+  size_t lines = 0;
+  while (log >> vin >> seq) {
+    ++lines;
+    acked_seqs[vin].insert(seq);
   }
-  EXPECT_EQ(checked, progress->acked);
+  EXPECT_EQ(lines, acked_records);
+  ASSERT_EQ(acked_seqs.size(), kVehicles);
+  for (const auto& [vin, seqs] : acked_seqs) {
+    auto home = registry.show(vin);
+    ASSERT_TRUE(home.is_ok()) << home.status().to_string();
+    auto records = (*service)->region(home->region)->read(vin, INT64_MIN, INT64_MAX, SIZE_MAX);
+    ASSERT_TRUE(records.is_ok()) << records.status().to_string();
+    std::set<uint64_t> stored;
+    for (const auto& r : *records) {
+      EXPECT_TRUE(stored.insert(r.seq).second) << vin << " seq " << r.seq << " is stored twice";
+    }
+    for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << vin << " seq " << s << " was acknowledged but is not stored";
+  }
 }
 
 }  // namespace

@@ -65,8 +65,8 @@ class GatewayTest : public ::testing::Test {
     return u.is_ok() ? *u : std::vector<ledger::UsageRecord>{};
   }
 
-  // The usage records of `region` once there are `n` (the handler meters after the vehicle
-  // went away), or what there is after kWait.
+  // The usage records of `region` once there are `n` (the gateway meters off the request path,
+  // and after the vehicle went away), or what there is after kWait.
   std::vector<ledger::UsageRecord> wait_for_usage(std::string_view region, size_t n) {
     std::vector<ledger::UsageRecord> records = usage(region);
     for (auto deadline = std::chrono::steady_clock::now() + kWait;
@@ -210,7 +210,7 @@ TEST_F(GatewayTest, RegionWithNoWorkingProviderAnswers503InOpenAIShape) {
 
   EXPECT_EQ(fleet_->mock("deepseek").request_count(), 2u);
   EXPECT_EQ(fleet_->requests_to_others("deepseek"), 0u);
-  auto records = usage("cn");
+  auto records = wait_for_usage("cn", 2);
   ASSERT_EQ(records.size(), 2u);
   for (const auto& u : records) EXPECT_EQ(u.outcome, "error");
 }
@@ -273,7 +273,7 @@ TEST_F(GatewayTest, StreamBrokenMidwayEndsWithErrorEventAndNoFailover) {
   // names xai-us) nor any other mock was asked.
   EXPECT_EQ(fleet_->mock("xai-us").request_count(), 1u);
   EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
-  auto records = usage("us");
+  auto records = wait_for_usage("us", 1);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].provider, "xai-us");
   EXPECT_EQ(records[0].outcome, "error");
@@ -369,7 +369,7 @@ TEST_F(GatewayTest, TrunkOpensOnlyWhenTheVehicleIsKnownToBeParked) {
   EXPECT_EQ(refused[R"(region="cn",reason="vehicle_state_unknown")"], 1);
   EXPECT_EQ(refused[R"(region="cn",reason="vehicle_not_parked")"], 2);
 
-  auto records = usage("cn");
+  auto records = wait_for_usage("cn", 5);
   ASSERT_EQ(records.size(), 5u);
   int refused_records = 0;
   for (const auto& u : records) {
@@ -568,7 +568,7 @@ TEST_F(GatewayTest, EveryRequestIsMeteredInItsHomeRegionWithProviderAndTokens) {
   ASSERT_NE(stream, nullptr);
   EXPECT_EQ(read_all(*stream).events.back().data, "[DONE]");
 
-  auto records = usage("eu");
+  auto records = wait_for_usage("eu", kRequests + 1);
   ASSERT_EQ(records.size(), static_cast<size_t>(kRequests + 1));
   std::set<std::string> request_ids;
   for (size_t i = 0; i < records.size(); ++i) {

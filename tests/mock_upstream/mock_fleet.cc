@@ -24,6 +24,7 @@ std::string fleet_config_toml(const std::vector<ProviderSpec>& providers,
     } else {
       t += "kind = \"openai-compatible\"\nbase_url = \"" + p.base_url + "\"\n";
       if (!p.api_key_env.empty()) t += "api_key_env = \"" + p.api_key_env + "\"\n";
+      if (!p.ca_file.empty()) t += "ca_file = \"" + p.ca_file + "\"\n";
       t += "\n";
     }
   }

@@ -21,6 +21,7 @@ struct ProviderSpec {
   std::vector<std::string> models = {"mock-model"};
   uint32_t max_retries = 1;
   uint32_t first_byte_timeout_ms = 5000;
+  std::string ca_file = {};  // PEM CA trusted for an https base_url besides the system store
 };
 
 // TOML text of the config; `chains` maps region id to provider ids, first preferred.

@@ -26,6 +26,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "fleetgate/http/transport_stream.h"
+
 namespace fleetgate::mock {
 
 namespace asio = boost::asio;
@@ -36,6 +38,7 @@ using asio::awaitable;
 using asio::redirect_error;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
+using Stream = ::fleetgate::http::TransportStream;  // plain, or TLS with MockOptions::tls_cert
 
 namespace {
 
@@ -284,7 +287,7 @@ struct MockUpstream::Impl {
   void stop_listening() {
     beast::error_code ec;
     acceptor.close(ec);
-    for (tcp::socket* s : live) s->close(ec);
+    for (Stream* s : live) s->socket().close(ec);
   }
 
   awaitable<void> accept_loop() {
@@ -303,21 +306,21 @@ struct MockUpstream::Impl {
   }
 
   // Sleeps `ms` unless the client hangs up first; returns false when it did.
-  awaitable<bool> sleep_watching(tcp::socket& socket, uint32_t ms) {
+  awaitable<bool> sleep_watching(Stream& socket, uint32_t ms) {
     if (ms == 0) co_return true;
     asio::steady_timer timer(io, std::chrono::milliseconds(ms));
     auto hung_up = std::make_shared<bool>(false);
-    socket.async_wait(tcp::socket::wait_read, [&socket, &timer, hung_up](const beast::error_code& ec) {
+    socket.socket().async_wait(tcp::socket::wait_read, [&socket, &timer, hung_up](const beast::error_code& ec) {
       if (ec) return;
       char byte;
-      if (::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+      if (::recv(socket.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
         *hung_up = true;
         timer.cancel();
       }
     });
     beast::error_code ec;
     co_await timer.async_wait(redirect_error(use_awaitable, ec));
-    if (!*hung_up) socket.cancel(ec);
+    if (!*hung_up) socket.socket().cancel(ec);
     co_return !*hung_up;
   }
 
@@ -328,7 +331,7 @@ struct MockUpstream::Impl {
   }
 
   template <class Response>
-  awaitable<bool> send(tcp::socket& socket, Response& res) {
+  awaitable<bool> send(Stream& socket, Response& res) {
     beast::error_code ec;
     res.prepare_payload();
     co_await http::async_write(socket, res, redirect_error(use_awaitable, ec));
@@ -336,7 +339,7 @@ struct MockUpstream::Impl {
     co_return !ec && res.keep_alive();
   }
 
-  awaitable<bool> reply_json(tcp::socket& socket, const http::request<http::string_body>& req, int status,
+  awaitable<bool> reply_json(Stream& socket, const http::request<http::string_body>& req, int status,
                              std::string body, const Scenario& sc) {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/json");
@@ -346,7 +349,7 @@ struct MockUpstream::Impl {
     co_return co_await send(socket, res);
   }
 
-  awaitable<bool> reply_stream(tcp::socket& socket, const http::request<http::string_body>& req,
+  awaitable<bool> reply_stream(Stream& socket, const http::request<http::string_body>& req,
                                const std::vector<std::string>& chunks, const Scenario& sc) {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/event-stream");
@@ -366,7 +369,7 @@ struct MockUpstream::Impl {
     for (const std::string& data : chunks) {
       if (!alive) break;
       if (sc.break_after && sent == *sc.break_after) {
-        socket.close(ec);
+        socket.socket().close(ec);
         co_return false;
       }
       if (sent > 0) alive = co_await sleep_watching(socket, sc.chunk_delay_ms);
@@ -420,7 +423,7 @@ struct MockUpstream::Impl {
   }
 
   // Answers one request; returns whether the connection stays open for the next.
-  awaitable<bool> respond(tcp::socket& socket, const http::request<http::string_body>& req, uint64_t number) {
+  awaitable<bool> respond(Stream& socket, const http::request<http::string_body>& req, uint64_t number) {
     Scenario sc = current_scenario();
     Reply reply;
     if (auto it = req.find("X-Mock-Scenario"); it != req.end()) {
@@ -434,8 +437,8 @@ struct MockUpstream::Impl {
     }
     if (sc.reset) {
       beast::error_code ec;
-      socket.set_option(asio::socket_base::linger(true, 0), ec);
-      socket.close(ec);
+      socket.socket().set_option(asio::socket_base::linger(true, 0), ec);
+      socket.socket().close(ec);
       co_return false;
     }
     if (!co_await sleep_watching(socket, sc.latency_ms)) {
@@ -447,10 +450,18 @@ struct MockUpstream::Impl {
     co_return co_await reply_json(socket, req, reply.status, std::move(reply.body), sc);
   }
 
-  awaitable<void> serve(tcp::socket socket, uint64_t connection) {
+  awaitable<void> serve(tcp::socket accepted_socket, uint64_t connection) {
+    beast::tcp_stream plain(std::move(accepted_socket));
+    Stream socket = tls ? Stream(std::move(plain), *tls) : Stream(std::move(plain));
     live.insert(&socket);
     beast::flat_buffer buffer;
-    for (;;) {
+    bool secured = true;
+    if (Stream::TlsStream* t = socket.tls()) {
+      beast::error_code ec;
+      co_await t->async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, ec));
+      secured = !ec;
+    }
+    while (secured) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(8u << 20);
       beast::error_code ec;
@@ -460,8 +471,7 @@ struct MockUpstream::Impl {
       uint64_t number = record(req, connection);
       if (!co_await respond(socket, req, number)) break;
     }
-    beast::error_code ec;
-    socket.close(ec);
+    socket.close();
     live.erase(&socket);
   }
 
@@ -494,7 +504,8 @@ struct MockUpstream::Impl {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   tcp::acceptor acceptor{io};
-  std::set<tcp::socket*> live;  // I/O thread only
+  std::shared_ptr<asio::ssl::context> tls;  // set when options.tls_cert is
+  std::set<Stream*> live;  // I/O thread only
   std::thread thread;
 
   mutable std::mutex mu;
@@ -507,6 +518,11 @@ struct MockUpstream::Impl {
 
 Result<std::unique_ptr<MockUpstream>> MockUpstream::start(MockOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
+  if (!impl->options.tls_cert.empty()) {
+    auto ctx = ::fleetgate::http::make_server_tls_context({impl->options.tls_cert, impl->options.tls_key, {}, {}});
+    if (!ctx.is_ok()) return ctx.status();
+    impl->tls = std::move(ctx).value();
+  }
   if (Status st = impl->listen(); !st.is_ok()) return st;
   Impl* raw = impl.get();
   raw->thread = std::thread([raw] { raw->io.run(); });
@@ -517,7 +533,9 @@ MockUpstream::MockUpstream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 MockUpstream::~MockUpstream() = default;
 
 uint16_t MockUpstream::port() const { return impl_->port; }
-std::string MockUpstream::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::string MockUpstream::base_url() const {
+  return (impl_->tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(impl_->port);
+}
 const std::string& MockUpstream::identity() const { return impl_->options.identity; }
 const std::string& MockUpstream::location() const { return impl_->options.location; }
 

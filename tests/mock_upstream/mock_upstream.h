@@ -61,6 +61,8 @@ struct MockOptions {
   std::vector<std::string> models = {"mock-model"};  // listed by GET /v1/models
   std::string expected_api_key;                // when set, other bearer tokens get 401
   uint16_t port = 0;                           // 0: any free port
+  std::string tls_cert = {};                   // PEM chain: serve HTTPS instead of HTTP
+  std::string tls_key = {};                    // its PEM private key
 };
 
 class MockUpstream {
@@ -72,7 +74,7 @@ class MockUpstream {
   MockUpstream& operator=(const MockUpstream&) = delete;
 
   uint16_t port() const;
-  std::string base_url() const;  // "http://127.0.0.1:PORT"
+  std::string base_url() const;  // "http://127.0.0.1:PORT", or https:// with TLS
   const std::string& identity() const;
   const std::string& location() const;
 

@@ -1,5 +1,5 @@
 // mock-upstream: runs one MockUpstream until SIGINT/SIGTERM, for scripts and manual testing.
-// Prints "mock-upstream IDENTITY (LOCATION) listening on http://127.0.0.1:PORT" once ready.
+// Prints "mock-upstream IDENTITY (LOCATION) listening on http[s]://127.0.0.1:PORT" once ready.
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -18,7 +18,13 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario, "default behaviour, e.g. \"status=503;retry_after=1\"");
   app.add_option("--model", options.models, "model listed by GET /v1/models (repeatable)");
   app.add_option("--api-key", options.expected_api_key, "answer 401 unless this bearer token is sent");
+  app.add_option("--tls-cert", options.tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)");
+  app.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert");
   CLI11_PARSE(app, argc, argv);
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    std::cerr << "mock-upstream: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
 
   auto parsed = fleetgate::mock::parse_scenario(scenario);
   if (!parsed) {

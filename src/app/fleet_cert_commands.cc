@@ -1,0 +1,99 @@
+// `fleetgate fleet ca|cert|server-cert`: the fleet CA (created at first use under
+// <server.data_dir>/fleet-ca, key 0600) and the certificates it issues for mTLS: a vehicle's
+// client certificate (CN = VIN) and a server certificate for demos. Issuance is audited with the
+// actor "cli:$USER"; `fleet ca` only reads (or creates) the CA and may run while `serve` does.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "fleetgate/access/certificate_issuer.h"
+#include "fleetgate/access/fleet_ca.h"
+#include "fleetgate/app/cli.h"
+#include "fleetgate/app/control_plane.h"
+#include "fleetgate/app/time_format.h"
+
+namespace fleetgate::app {
+namespace {
+
+access::Validity days(int n) { return access::Validity{std::chrono::seconds(-300), std::chrono::hours(24) * n}; }
+
+void print_issued(const access::IssuedCertificate& c, const std::filesystem::path& dir, const std::string& name) {
+  std::cout << "wrote " << (dir / (name + ".crt")).string() << " and " << (dir / (name + ".key")).string()
+            << " (mode 0600)\n  subject " << c.subject << "\n  serial  " << c.serial << "\n  expires "
+            << format_utc_ms(c.not_after_ms) << "\n";
+}
+
+void add_ca(CLI::App& fleet, Cli& cli) {
+  auto out = std::make_shared<std::string>();
+  auto* cmd = fleet.add_subcommand("ca", "Print the fleet CA certificate (creating the CA at first use)");
+  cmd->add_option("--out", *out, "Write the PEM certificate to this file instead of stdout");
+  cmd->callback([&cli, out] {
+    LoadedConfig loaded = must(load(cli.config_path));
+    access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
+    if (out->empty()) {
+      std::cout << ca.certificate_pem();
+      return;
+    }
+    std::ofstream file(*out, std::ios::trunc);
+    file << ca.certificate_pem();
+    file.close();
+    if (!file) fail("cannot write " + *out);
+    std::cout << "wrote " << *out << " (" << ca.subject() << ")\n";
+  });
+}
+
+void add_cert(CLI::App& fleet, Cli& cli) {
+  struct Args {
+    std::string vin, out;
+    int days = 365;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = fleet.add_subcommand("cert", "Issue a registered vehicle's client certificate (CN = VIN) for mTLS");
+  cmd->add_option("vin", args->vin, "VIN of a registered vehicle")->required();
+  cmd->add_option("--out", args->out, "Directory for VIN.crt and VIN.key")->required();
+  cmd->add_option("--days", args->days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
+  cmd->callback([&cli, args] {
+    LoadedConfig loaded = must(load(cli.config_path));
+    ControlPlane cp = must(open_control_plane(loaded));
+    access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
+    access::CertificateIssuer issuer(ca, *cp.registry, *cp.audit);
+    access::IssuedCertificate c = must(issuer.issue_vehicle(args->vin, cli_actor(), days(args->days)));
+    const std::string name = must(cp.registry->show(args->vin)).vin;
+    if (Status s = access::write_certificate_files(c, args->out, name); !s.is_ok()) fail(s);
+    print_issued(c, args->out, name);
+  });
+}
+
+void add_server_cert(CLI::App& fleet, Cli& cli) {
+  struct Args {
+    std::vector<std::string> hosts;
+    std::string out, name = "server";
+    int days = 365;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = fleet.add_subcommand("server-cert", "Issue a server certificate from the fleet CA (for demos and tests)");
+  cmd->add_option("--host", args->hosts, "DNS name or IP address (repeatable; the first is the CN)")->required();
+  cmd->add_option("--out", args->out, "Directory for NAME.crt and NAME.key")->required();
+  cmd->add_option("--name", args->name, "File name stem")->capture_default_str();
+  cmd->add_option("--days", args->days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
+  cmd->callback([&cli, args] {
+    LoadedConfig loaded = must(load(cli.config_path));
+    ControlPlane cp = must(open_control_plane(loaded));
+    access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
+    access::CertificateIssuer issuer(ca, *cp.registry, *cp.audit);
+    access::IssuedCertificate c = must(issuer.issue_server(args->hosts, cli_actor(), days(args->days)));
+    if (Status s = access::write_certificate_files(c, args->out, args->name); !s.is_ok()) fail(s);
+    print_issued(c, args->out, args->name);
+  });
+}
+
+}  // namespace
+
+void add_fleet_cert_commands(CLI::App& app, Cli& cli) {
+  CLI::App* fleet = app.get_subcommand("fleet");
+  add_ca(*fleet, cli);
+  add_cert(*fleet, cli);
+  add_server_cert(*fleet, cli);
+}
+
+}  // namespace fleetgate::app

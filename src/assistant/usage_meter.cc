@@ -1,0 +1,63 @@
+#include "fleetgate/assistant/usage_meter.h"
+
+#include <spdlog/spdlog.h>
+
+namespace fleetgate::assistant {
+
+UsageMeter::UsageMeter(std::map<std::string, ledger::UsageLog*> logs, size_t max_queued)
+    : logs_(std::move(logs)), max_queued_(std::max<size_t>(1, max_queued)), writer_([this] { run(); }) {}
+
+UsageMeter::~UsageMeter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_.notify_one();
+  writer_.join();
+}
+
+void UsageMeter::record(ledger::UsageRecord record) {
+  // Checked here so that a batch, written all or none, fails only on storage errors.
+  Status valid = logs_.contains(record.region) ? ledger::validate(record)
+                                               : not_found("no usage log for region '" + record.region + "'");
+  if (!valid.is_ok()) {
+    spdlog::error("usage record not metered: {}", valid.to_string());
+    return;
+  }
+  std::unique_lock lock(mu_);
+  room_.wait(lock, [&] { return queue_.size() < max_queued_; });
+  queue_.push_back(std::move(record));
+  ++queued_;
+  if (queue_.size() == 1) work_.notify_one();
+}
+
+void UsageMeter::flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = queued_;
+  room_.wait(lock, [&] { return written_ >= target; });
+}
+
+void UsageMeter::run() {
+  std::vector<ledger::UsageRecord> batch;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    batch.swap(queue_);
+    lock.unlock();
+    room_.notify_all();
+    std::map<std::string, std::vector<ledger::UsageRecord>> by_region;
+    for (auto& r : batch) by_region[r.region].push_back(std::move(r));
+    for (auto& [region, records] : by_region) {
+      const Status s = logs_.at(region)->append_all(records);
+      if (!s.is_ok()) spdlog::error("usage append of {} records failed in region {}: {}", records.size(), region, s.to_string());
+    }
+    const size_t n = batch.size();
+    batch.clear();
+    lock.lock();
+    written_ += n;
+    room_.notify_all();
+  }
+}
+
+}  // namespace fleetgate::assistant

@@ -1,0 +1,105 @@
+#include "fleetgate/assistant/usage_meter.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/test_dir.h"
+
+namespace fleetgate::assistant {
+namespace {
+
+ledger::UsageRecord usage(std::string region, std::string id) {
+  ledger::UsageRecord r;
+  r.time_ms = 1'700'000'000'000;
+  r.request_id = std::move(id);
+  r.vehicle_pseudonym = "p_0123456789abcdef";
+  r.market = region == "cn" ? "CN" : "DE";
+  r.region = std::move(region);
+  r.feature = "assistant";
+  r.provider = "mock";
+  r.model = "mock-model";
+  r.prompt_tokens = 10;
+  r.completion_tokens = 5;
+  r.outcome = "ok";
+  return r;
+}
+
+class UsageMeterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* region : {"cn", "eu"}) {
+      auto s = store::open_embedded(dir_ / region);
+      ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+      auto l = ledger::UsageLog::open(**s, region);
+      ASSERT_TRUE(l.is_ok()) << l.status().to_string();
+      logs_[region] = std::move(l).value();
+      stores_[region] = std::move(s).value();
+    }
+  }
+
+  std::map<std::string, ledger::UsageLog*> logs() {
+    return {{"cn", logs_.at("cn").get()}, {"eu", logs_.at("eu").get()}};
+  }
+
+  std::vector<std::string> ids(const std::string& region) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(logs_.at(region)->scan(0, INT64_MAX, [&](const ledger::UsageRecord& r) {
+      out.push_back(r.request_id);
+      return Status::ok();
+    }).is_ok());
+    return out;
+  }
+
+  store::TestDir dir_;
+  std::map<std::string, std::unique_ptr<store::KvStore>> stores_;
+  std::map<std::string, std::unique_ptr<ledger::UsageLog>> logs_;
+};
+
+TEST_F(UsageMeterTest, EveryRecordFromEveryThreadReachesItsRegionsLogByFlush) {
+  UsageMeter meter(logs(), 16);  // a small queue: producers also wait for room
+  constexpr int kThreads = 4, kEach = 250;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&meter, t] {
+      for (int i = 0; i < kEach; ++i) {
+        meter.record(usage(i % 2 ? "cn" : "eu", "req_" + std::to_string(t) + "_" + std::to_string(i)));
+      }
+    });
+  }
+  for (auto& p : producers) p.join();
+  meter.flush();
+  const auto cn = ids("cn"), eu = ids("eu");
+  EXPECT_EQ(cn.size(), static_cast<size_t>(kThreads * kEach / 2));
+  EXPECT_EQ(eu.size(), static_cast<size_t>(kThreads * kEach / 2));
+  std::set<std::string> unique(cn.begin(), cn.end());
+  unique.insert(eu.begin(), eu.end());
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST_F(UsageMeterTest, DestructionWritesWhatIsStillQueued) {
+  {
+    UsageMeter meter(logs());
+    for (int i = 0; i < 100; ++i) meter.record(usage("eu", "req_" + std::to_string(i)));
+  }
+  EXPECT_EQ(ids("eu").size(), 100u);
+}
+
+TEST_F(UsageMeterTest, BadRecordsAreDroppedAloneAndNeverSpoilABatch) {
+  UsageMeter meter(logs());
+  meter.record(usage("eu", "good_1"));
+  meter.record(usage("us", "unknown_region"));
+  ledger::UsageRecord invalid = usage("eu", "invalid");
+  invalid.outcome = "maybe";
+  meter.record(invalid);
+  meter.record(usage("eu", "good_2"));
+  meter.flush();
+  EXPECT_EQ(ids("eu"), (std::vector<std::string>{"good_1", "good_2"}));
+  EXPECT_TRUE(ids("cn").empty());
+}
+
+}  // namespace
+}  // namespace fleetgate::assistant

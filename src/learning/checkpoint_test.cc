@@ -1,0 +1,66 @@
+#include "fleetgate/learning/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/test_dir.h"
+
+namespace fleetgate::learning {
+namespace {
+
+Checkpoint sample() {
+  Checkpoint c;
+  c.meta.kind = "local";
+  c.meta.region = "eu";
+  c.meta.dataset_version = "v17";
+  c.meta.spec = {.window_steps = 2, .step_dim = 1, .hidden = 3};
+  c.meta.feature_names = {"speed"};
+  c.meta.seed = 42;
+  c.meta.epochs = 5;
+  c.meta.train_examples = 100;
+  c.meta.created_ms = 1700000000000;
+  c.meta.test = BinaryMetrics{.examples = 10, .positives = 3, .auc = 0.8125, .accuracy = 0.7, .log_loss = 0.4321};
+  c.normaliser = Normaliser{{1.5f}, {0.1f}};
+  c.weights.tensors = {Tensor{"0.weight", {3, 2}, {0.1f, -0.2f, 0.3f, 1e-8f, 7.25f, -3.0f}}, Tensor{"0.bias", {3}, {0, 1, 2}}};
+  return c;
+}
+
+TEST(Checkpoint, RoundTripsExactlyThroughTheRegionStore) {
+  store::TestDir dir;
+  auto kv = store::open_embedded(dir.path());
+  ASSERT_TRUE(kv.is_ok());
+  ASSERT_TRUE(save_checkpoint(**kv, "local", sample()).is_ok());
+  auto back = load_checkpoint(**kv, "local");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, sample());
+  EXPECT_EQ(load_checkpoint(**kv, "federated").status().code(), Code::kNotFound);
+}
+
+TEST(Checkpoint, WithoutNormaliserStaysWithout) {
+  Checkpoint c = sample();
+  c.normaliser.reset();
+  c.meta.test.reset();
+  auto back = decode_checkpoint(encode_checkpoint(c));
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(*back, c);
+}
+
+TEST(Checkpoint, DamagedBytesAreDataLossNeverACrash) {
+  const std::string good = encode_checkpoint(sample());
+  EXPECT_EQ(decode_checkpoint("").status().code(), Code::kDataLoss);
+  EXPECT_EQ(decode_checkpoint("FGMODEL2" + good.substr(8)).status().code(), Code::kDataLoss);
+  for (size_t cut = 0; cut < good.size(); cut += 7) {
+    EXPECT_EQ(decode_checkpoint(good.substr(0, cut)).status().code(), Code::kDataLoss) << cut;
+  }
+  EXPECT_EQ(decode_checkpoint(good + "x").status().code(), Code::kDataLoss);
+  std::string nan = good;
+  const float bad = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(nan.data() + nan.size() - sizeof(float), &bad, sizeof(float));
+  EXPECT_EQ(decode_checkpoint(nan).status().code(), Code::kDataLoss);
+}
+
+}  // namespace
+}  // namespace fleetgate::learning

@@ -1,0 +1,44 @@
+// The comparison of issue #8: for every region, on its own held-out split, a local-only model
+// (trained in the region on its data), the federated model (stored in the region by
+// run_federation) and a centralised model. The centralised model is SIMULATION ONLY: it pools
+// every region's training split in this process, which residency forbids in production; it is
+// trained in memory for comparison, never stored and never sent anywhere.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/learning/local_training.h"
+#include "fleetgate/transfer/transfer_service.h"
+
+namespace fleetgate::learning {
+
+struct ComparisonRow {
+  std::string region;
+  uint64_t train_examples = 0;
+  uint64_t test_examples = 0;
+  uint64_t test_positives = 0;
+  BinaryMetrics local, federated, centralised;
+};
+
+struct Comparison {
+  std::vector<ComparisonRow> rows;
+  uint32_t federated_rounds = 0;  // of the stored federated models
+  LocalTrainOptions options;      // of the local-only and centralised models
+};
+
+// Trains the local-only and centralised models with `options` and reads each region's
+// "model/federated". kNotFound naming the region without a federated model; training errors.
+Result<Comparison> compare_models(const std::map<std::string, transfer::RegionData>& regions,
+                                  const std::vector<std::string>& region_ids, const LocalTrainOptions& options);
+
+// {"regions": [{region, train_examples, test_examples, test_positives, local: {auc, accuracy,
+// log_loss}, federated: {...}, centralised: {...}}], "centralised": "simulation only ...", ...}.
+boost::json::object to_json(const Comparison& c);
+// A markdown table: region, examples, then AUC and accuracy of local-only, federated, centralised.
+std::string to_markdown(const Comparison& c);
+
+}  // namespace fleetgate::learning

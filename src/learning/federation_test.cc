@@ -1,0 +1,189 @@
+#include "fleetgate/learning/federation.h"
+
+#include <gtest/gtest.h>
+
+#include "fleetgate/learning/evaluation.h"
+#include "fleetgate/learning/synthetic_dataset.h"
+#include "fleetgate/transfer/transfer_test_env.h"
+
+namespace fleetgate::learning {
+namespace {
+
+const std::vector<std::string> kRegions = {"cn", "us", "eu"};
+
+// Three regions with datasets of very different sizes, wired to the transfer service.
+class FederationTest : public ::testing::Test {
+ protected:
+  explicit FederationTest(bool auto_approve = true) : env_(with_auto_approval(auto_approve)) {
+    const std::map<std::string, int> train_size = {{"cn", 40}, {"us", 400}, {"eu", 120}};
+    uint64_t seed = 100;
+    for (const auto& r : kRegions) {
+      auto keys = privacy::RegionKeys::open(env_.dir() / r, r);
+      EXPECT_TRUE(keys.is_ok()) << keys.status().to_string();
+      regions_[r] = transfer::RegionData{&env_.region_store(r), *keys, env_.dir() / r};
+      auto saved = save_dataset(env_.region_store(r), *keys, synthetic_dataset(r, train_size.at(r), 300, ++seed));
+      EXPECT_TRUE(saved.is_ok()) << saved.status().to_string();
+    }
+  }
+
+  static transfer::TransferOptions with_auto_approval(bool on) {
+    transfer::TransferOptions o;
+    o.auto_approve_model_weights = on;
+    return o;
+  }
+
+  FederationOptions options() const {
+    FederationOptions o;
+    o.regions = kRegions;
+    o.aggregator = "eu";
+    o.rounds = 3;
+    o.local = {.epochs = 4, .seed = 7};
+    o.hidden = 16;
+    o.legal_basis = "model parameters only";
+    o.assessment_ref = "SA-TEST-1";
+    o.bundle_dir = env_.dir() / "bundles";
+    o.run_id = "t1";
+    o.now_ms = env_.now_ms;
+    return o;
+  }
+
+  Result<FederationReport> run(const FederationOptions& o) {
+    return run_federation(env_.service(), policy(), operator_, regions_, o);
+  }
+
+  // The same three regions as the transfer environment, for the federation's own residency checks.
+  const residency::Policy& policy() {
+    if (!policy_) {
+      auto cfg = config::parse_config(
+          "[[regions]]\nid = \"cn\"\nchain = [\"onboard\"]\n[[regions]]\nid = \"us\"\nchain = [\"onboard\"]\n"
+          "[[regions]]\nid = \"eu\"\nchain = [\"onboard\"]\n[[providers]]\nid = \"onboard\"\nkind = \"onboard\"\n"
+          "location = \"vehicle\"\nmodels = [\"m\"]\n[markets]\nCN = \"cn\"\nUS = \"us\"\nDE = \"eu\"\n",
+          env_.dir() / "policy.toml");
+      EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+      auto p = residency::Policy::create(std::make_shared<const config::Config>(std::move(cfg).value()));
+      policy_ = std::make_shared<const residency::Policy>(std::move(p).value());
+    }
+    return *policy_;
+  }
+
+  transfer::TransferEnv env_;
+  std::map<std::string, transfer::RegionData> regions_;
+  std::shared_ptr<const residency::Policy> policy_;
+  const http::Principal operator_{"fedbot", {"operator"}, {"*"}};
+};
+
+TEST_F(FederationTest, EveryRegionEndsWithTheGlobalModelAndItsOwnNormaliser) {
+  auto report = run(options());
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(report->rounds, 3u);
+  EXPECT_EQ(report->train_examples, 560u);
+  EXPECT_FALSE(report->epsilon);
+  // Per round: updates cn->eu, us->eu and the global model eu->cn, eu->us.
+  EXPECT_EQ(report->transfer_ids.size(), 12u);
+  std::optional<ModelWeights> global;
+  for (const auto& r : kRegions) {
+    auto c = load_checkpoint(env_.region_store(r), kFederatedModel);
+    ASSERT_TRUE(c.is_ok()) << r << ": " << c.status().to_string();
+    EXPECT_EQ(c->meta.rounds, 3u);
+    ASSERT_TRUE(c->normaliser);
+    auto own = load_training_data(env_.region_store(r), regions_[r].keys, kLatestVersion, 16);
+    ASSERT_TRUE(own.is_ok());
+    EXPECT_EQ(*c->normaliser, own->normaliser) << r;
+    if (global) {
+      EXPECT_EQ(c->weights, *global) << r;
+    }
+    global = c->weights;
+    EXPECT_GT(c->meta.test->auc.value(), 0.85) << r;
+  }
+}
+
+TEST_F(FederationTest, OnlyModelWeightsCrossAndNoRegionHoldsAnotherRegionsRecords) {
+  ASSERT_TRUE(run(options()).is_ok());
+  auto chain = env_.audit().read(1, 10000);
+  ASSERT_TRUE(chain.is_ok());
+  size_t requests = 0, imports = 0;
+  for (const audit::Entry& e : *chain) {
+    if (e.action.rfind("transfer.", 0) != 0) continue;
+    auto t = env_.service().get(e.subject);
+    ASSERT_TRUE(t.is_ok()) << e.subject;
+    EXPECT_EQ(t->request.data_class, residency::DataClass::kModelWeights) << e.action << " " << e.subject;
+    if (e.action == "transfer.request") {
+      ++requests;
+      EXPECT_EQ(e.details.at("data_class").as_string(), "model.weights");
+    }
+    if (e.action == "transfer.import") ++imports;
+  }
+  EXPECT_EQ(requests, 12u);
+  EXPECT_EQ(imports, 12u);
+  // Every byte a region holds is its own: no other region's vehicle pseudonyms, keys or values.
+  for (const auto& r : kRegions) {
+    std::string everything;
+    for (auto it = env_.region_store(r).scan(""); it->valid(); it->next()) {
+      everything.append(it->key()).append(it->value());
+    }
+    for (const auto& other : kRegions) {
+      if (other == r) continue;
+      EXPECT_EQ(everything.find(other + "-train-"), std::string::npos) << other << " records in " << r;
+      EXPECT_EQ(everything.find(other + "-test-"), std::string::npos) << other << " records in " << r;
+    }
+    auto datasets = list_datasets(env_.region_store(r));
+    ASSERT_TRUE(datasets.is_ok());
+    ASSERT_EQ(datasets->size(), 1u);
+    EXPECT_EQ(datasets->front().region, r);
+  }
+}
+
+TEST_F(FederationTest, FederationHelpsTheSmallRegionAndTracksCentralised) {
+  FederationOptions o = options();
+  o.rounds = 4;
+  ASSERT_TRUE(run(o).is_ok());
+  LocalTrainOptions local{.hidden = 16, .train = {.epochs = 16, .seed = 7}};
+  auto cmp = compare_models(regions_, kRegions, local);
+  ASSERT_TRUE(cmp.is_ok()) << cmp.status().to_string();
+  ASSERT_EQ(cmp->rows.size(), 3u);
+  const ComparisonRow& cn = cmp->rows[0];
+  EXPECT_EQ(cn.train_examples, 40u);
+  EXPECT_GT(*cn.federated.auc, *cn.local.auc + 0.01) << to_markdown(*cmp);
+  for (const ComparisonRow& row : cmp->rows) EXPECT_GT(*row.federated.auc, *row.centralised.auc - 0.02) << to_markdown(*cmp);
+  EXPECT_NE(to_markdown(*cmp).find("simulation only"), std::string::npos);
+}
+
+TEST_F(FederationTest, DifferentialPrivacyReportsEpsilonAndStillLearns) {
+  FederationOptions o = options();
+  o.dp = DpOptions{.clip = 5.0, .noise_multiplier = 0.05};
+  auto report = run(o);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  ASSERT_TRUE(report->epsilon);
+  EXPECT_DOUBLE_EQ(*report->epsilon, gaussian_epsilon(0.05, 3, 1e-5));
+  EXPECT_GT(report->test.at("us").auc.value(), 0.7);
+}
+
+TEST_F(FederationTest, RefusesBadOptions) {
+  FederationOptions o = options();
+  o.aggregator = "mars";
+  EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
+  o = options();
+  o.legal_basis.clear();
+  EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
+  o = options();
+  o.regions = {"cn", "cn", "eu"};
+  EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(load_checkpoint(env_.region_store("eu"), kFederatedModel).status().code(), Code::kNotFound);
+}
+
+class FederationWithoutAutoApproval : public FederationTest {
+ protected:
+  FederationWithoutAutoApproval() : FederationTest(false) {}
+};
+
+TEST_F(FederationWithoutAutoApproval, StopsAtTheFirstTransferAwaitingApproval) {
+  auto report = run(options());
+  EXPECT_EQ(report.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("awaits approval"), std::string::npos);
+  for (const auto& r : kRegions) {
+    EXPECT_EQ(load_checkpoint(env_.region_store(r), kFederatedModel).status().code(), Code::kNotFound);
+  }
+}
+
+}  // namespace
+}  // namespace fleetgate::learning

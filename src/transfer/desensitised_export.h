@@ -1,0 +1,48 @@
+// Reads one region's telemetry for a transfer and turns it into records.jsonl: each record
+// desensitised (telemetry/desensitise.h: transfer pseudonym, time bucket, approved fields, snapped
+// location), one JSON object per line:
+//   {"vehicle":"t_…","time_bucket_ms":1700000100000,"data":[{"field":"speed","value":42.5}]}
+// With min_group_size k > 1, records whose (time bucket, location cell) group holds fewer than k
+// distinct vehicles are dropped (records without an exported location group by bucket alone).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/privacy/coarsen.h"
+#include "fleetgate/privacy/keyring.h"
+#include "fleetgate/store/kv_store.h"
+#include "fleetgate/telemetry/catalogue.h"
+
+namespace fleetgate::transfer {
+
+struct ExportSpec {
+  std::string transfer_id;                // keys the transfer pseudonyms
+  std::vector<telemetry::Field> fields;   // approved fields
+  int64_t from_ms = 0;                    // created_at range, inclusive
+  int64_t to_ms = 0;
+  std::vector<std::string> vins;          // empty: every vehicle of the region
+  uint32_t min_group_size = 0;
+};
+
+struct ExportedRecords {
+  std::string jsonl;
+  uint64_t records = 0;     // lines in jsonl
+  uint64_t vehicles = 0;    // distinct transfer pseudonyms among them
+  uint64_t suppressed = 0;  // records dropped by the group-size rule
+};
+
+// Called with (records read, records selected) as the export proceeds.
+using ReadProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+// Reads a consistent snapshot of `store` (the region of `keys`). kDataLoss for a record that cannot
+// be decoded; kInvalidArgument for an empty transfer id.
+Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::shared_ptr<const privacy::RegionKeys> keys,
+                                            const privacy::Coarsener& coarsener, const ExportSpec& spec,
+                                            const ReadProgress& progress = {});
+
+}  // namespace fleetgate::transfer

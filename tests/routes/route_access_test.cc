@@ -1,0 +1,228 @@
+// Walks the route table of the real service (every feature registered) and checks, for each
+// route: no token -> 401; a token of a role the route does not accept -> 403; each accepted
+// person role granted only in the wrong region -> 403. Routes that cannot be scoped to a region
+// are listed in kNotRegionScoped with the reason; a route with neither a probe nor an exemption
+// fails the test, so a new route must declare how its region scope is checked.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "fleetgate/access/credentials.h"
+#include "fleetgate/app/service.h"
+#include "fleetgate/http/test_client.h"
+#include "fleetgate/store/test_dir.h"
+#include "fleetgate/vehicle/vin.h"
+
+namespace fleetgate {
+namespace {
+
+namespace json = boost::json;
+using http::testing::HeaderList;
+using http::testing::TestClient;
+
+// A valid VIN (check digit included) of a Shanghai-built car with its own serial.
+std::string test_vin(int serial) {
+  std::string digits = std::to_string(serial);
+  std::string vin = "LRW3E7EK0RC" + std::string(6 - digits.size(), '0') + digits;
+  vin[8] = vehicle::check_digit(vin).value_or('0');
+  return vin;
+}
+
+// Why a route has no wrong-region case. Public routes are listed too: they take no token at all.
+const std::map<std::string, std::string> kNotRegionScoped = {
+    {"GET /healthz", "public: a liveness probe, carries no data"},
+    {"GET /readyz", "public: a readiness probe, carries no data"},
+    {"GET /metrics", "public by default (ServerOptions::metrics_access): request counters, no region data"},
+    {"POST /v1/chat/completions", "vehicle only: the region is the vehicle's home, bound to its token"},
+    {"GET /v1/models", "vehicle only: the region is the vehicle's home, bound to its token"},
+    {"POST /v1/telemetry", "vehicle only: records are stored in the token's home region"},
+    {"GET /v1/telemetry/ws", "vehicle only: records are stored in the token's home region"},
+    {"POST /v1/ledger/revenue", "revenue events are per market, settled across all regions (business.usage may cross)"},
+    {"POST /v1/ledger/settle", "settlement sums business.usage of every region, which residency lets cross"},
+    {"GET /v1/ledger/statements/{period}/{partner}", "a partner statement spans every region's usage"},
+};
+
+// Routes that answer a wrong-region caller with something other than 403, and why.
+const std::map<std::string, unsigned> kOutOfScopeStatus = {
+    // registry_routes.cc: out-of-scope records answer like absent ones so callers cannot probe
+    // other regions' fleets.
+    {"GET /v1/vehicles/{vin}", 404},
+};
+
+const std::vector<std::string> kPersonRoles(std::begin(access::kUserRoles), std::end(access::kUserRoles));
+
+class RouteAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);
+    const auto config_file = dir_ / "fleetgate.toml";
+    std::ofstream(config_file) << "[server]\ndata_dir = \"data\"\n"
+                                  "[[regions]]\nid = \"cn\"\nchain = [\"onboard\"]\n"
+                                  "[[regions]]\nid = \"us\"\nchain = [\"onboard\"]\n"
+                                  "[[regions]]\nid = \"eu\"\nchain = [\"onboard\"]\n"
+                                  "[markets]\nCN = \"cn\"\nUS = \"us\"\nDE = \"eu\"\n"
+                                  "[[providers]]\nid = \"onboard\"\nkind = \"onboard\"\nlocation = \"vehicle\"\n"
+                                  "models = [\"fleetgate-onboard\"]\n";
+    // The ledger (and its routes) runs when its terms sit beside the config.
+    std::filesystem::copy_file(std::string(FLEETGATE_SOURCE_DIR) + "/config/ledger.toml", dir_ / "ledger.toml");
+    auto loaded = app::load(config_file.string());
+    ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+    auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+    ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+    service_ = std::move(service).value();
+    ASSERT_TRUE(service_->start().is_ok());
+    client_ = std::make_unique<TestClient>("127.0.0.1", service_->port());
+
+    app::ControlPlane& cp = service_->control_plane();
+    cn_vin_ = test_vin(1);
+    ASSERT_TRUE(cp.registry->register_vehicle(cn_vin_, "CN", "route test car", "test").is_ok());
+    vehicle_token_ = *cp.credentials->issue_vehicle_token(cn_vin_, "cn", "test");
+    for (const auto& role : kPersonRoles) {
+      ASSERT_TRUE(cp.credentials->add_user(role + "-all", {role}, {"*"}, "test").is_ok());
+      ASSERT_TRUE(cp.credentials->add_user(role + "-us", {role}, {"us"}, "test").is_ok());
+      all_[role] = *cp.credentials->issue_user_token(role + "-all", "test");
+      us_[role] = *cp.credentials->issue_user_token(role + "-us", "test");
+    }
+    transfer::TransferRequest req;
+    req.source_region = "cn";
+    req.dest_region = "eu";
+    req.fields = {"speed"};
+    req.selection = {0, 1, {}};
+    req.purpose = "route test";
+    req.legal_basis = "test";
+    req.assessment_ref = "SA-0";
+    req.expires_at_ms = cp.audit->now_ms() + 86'400'000;
+    auto id = service_->transfers().request(http::Principal{"olga", {"operator"}, {"cn"}}, req);
+    ASSERT_TRUE(id.is_ok()) << id.status().to_string();
+    transfer_id_ = *id;
+  }
+
+  void TearDown() override {
+    if (service_) service_->stop();
+  }
+
+  // A request aimed at region cn for each route that is region-scoped: target and body.
+  std::optional<std::pair<std::string, std::string>> cn_probe(const std::string& key) const {
+    const std::string transfer = "/v1/transfers/" + transfer_id_;
+    const std::map<std::string, std::pair<std::string, std::string>> probes = {
+        {"POST /v1/vehicles", {"/v1/vehicles", R"({"vin":")" + test_vin(2) + R"(","market":"CN"})"}},
+        {"GET /v1/vehicles", {"/v1/vehicles?region=cn", ""}},
+        {"GET /v1/vehicles/{vin}", {"/v1/vehicles/" + cn_vin_, ""}},
+        {"POST /v1/vehicles/{vin}/state", {"/v1/vehicles/" + cn_vin_ + "/state", R"({"speed_kmh":0,"gear":"P"})"}},
+        {"GET /v1/telemetry/{vin}", {"/v1/telemetry/" + cn_vin_, ""}},
+        {"POST /v1/transfers",
+         {"/v1/transfers", R"({"source_region":"cn","dest_region":"eu","data_class":"desensitised","fields":["speed"],)"
+                           R"("purpose":"p","legal_basis":"b","assessment_ref":"a","expires_at_ms":4102444800000})"}},
+        {"GET /v1/transfers", {"/v1/transfers?region=cn", ""}},
+        {"GET /v1/transfers/{id}", {transfer, ""}},
+        {"POST /v1/transfers/{id}/approve", {transfer + "/approve", ""}},
+        {"POST /v1/transfers/{id}/reject", {transfer + "/reject", R"({"reason":"no"})"}},
+        {"POST /v1/transfers/{id}/export", {transfer + "/export", ""}},
+        {"GET /v1/audit", {"/v1/audit?from_seq=1&limit=5", ""}},
+    };
+    auto it = probes.find(key);
+    if (it == probes.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // The target of an unscoped route: its parameters filled with plausible values.
+  static std::string fill_params(std::string pattern) {
+    for (const auto& [param, value] : {std::pair{"{period}", "2026-11"}, {"{partner}", "acme"}}) {
+      if (auto at = pattern.find(param); at != std::string::npos) pattern.replace(at, std::string(param).size(), value);
+    }
+    return pattern;
+  }
+
+  unsigned call(http::Verb verb, const std::string& target, const std::string& body, const std::string& token) {
+    HeaderList headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    if (verb == http::Verb::post) headers.emplace_back("Content-Type", "application/json");
+    client_->close();  // a refused request may close the connection
+    auto r = client_->request(verb, target, body, headers);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? r->status : 0;
+  }
+
+  store::TestDir dir_;
+  std::unique_ptr<app::Service> service_;
+  std::unique_ptr<TestClient> client_;
+  std::string cn_vin_, vehicle_token_, transfer_id_;
+  std::map<std::string, std::string> all_, us_;  // role -> token: granted everywhere, only in us
+};
+
+TEST_F(RouteAccessTest, EveryRouteRefusesWrongCallers) {
+  const auto routes = service_->routes();
+  ASSERT_GT(routes.size(), 10u);
+  std::set<std::string> seen;
+  for (const http::Route* route : routes) {
+    const std::string key = std::string(http::beast_http::to_string(route->method)) + " " + route->pattern;
+    SCOPED_TRACE(key);
+    seen.insert(key);
+    const auto probe = cn_probe(key);
+    const auto exemption = kNotRegionScoped.find(key);
+    if (!probe && exemption == kNotRegionScoped.end()) {
+      ADD_FAILURE() << "no access probe for " << key << ": add a cn_probe() or a kNotRegionScoped reason";
+      continue;
+    }
+    if (route->options.is_public) {
+      EXPECT_NE(exemption, kNotRegionScoped.end()) << "public route without a documented reason";
+      continue;
+    }
+    const std::string target = probe ? probe->first : fill_params(route->pattern);
+    const std::string body = probe ? probe->second : "{}";
+    const auto& roles = route->options.roles;
+    EXPECT_EQ(call(route->method, target, body, ""), 401u) << "no token";
+
+    std::string wrong_role;
+    for (const auto& r : kPersonRoles) {
+      if (std::find(roles.begin(), roles.end(), r) == roles.end()) wrong_role = r;
+    }
+    const bool vehicle_allowed = std::find(roles.begin(), roles.end(), "vehicle") != roles.end();
+    if (!vehicle_allowed) {
+      EXPECT_EQ(call(route->method, target, body, vehicle_token_), 403u) << "vehicle token";
+    }
+    if (wrong_role.empty()) {
+      // Open to every person role (e.g. reading transfers): then the region scope is its only fence.
+      EXPECT_TRUE(probe.has_value()) << "a route open to every person role must be region-scoped";
+    } else {
+      EXPECT_EQ(call(route->method, target, body, all_.at(wrong_role)), 403u) << "role " << wrong_role;
+    }
+
+    if (!probe) continue;  // exempt from the region check, reason in kNotRegionScoped
+    const auto expected = kOutOfScopeStatus.contains(key) ? kOutOfScopeStatus.at(key) : 403u;
+    int scoped_roles = 0;
+    for (const auto& role : roles) {
+      if (!us_.contains(role)) continue;
+      ++scoped_roles;
+      EXPECT_EQ(call(route->method, target, body, us_.at(role)), expected) << "role " << role << " granted only in us";
+    }
+    EXPECT_GT(scoped_roles, 0) << "a region-scoped route must accept some person role";
+  }
+  for (const auto& [key, reason] : kNotRegionScoped) {
+    EXPECT_TRUE(seen.contains(key)) << "stale exemption " << key << " (" << reason << ")";
+  }
+  EXPECT_TRUE(seen.contains("POST /v1/transfers/{id}/approve"));
+  EXPECT_TRUE(seen.contains("GET /v1/audit"));
+}
+
+TEST_F(RouteAccessTest, RightRoleInTheRightRegionGetsThrough) {
+  // The probes above are not refused for some unrelated reason: an approver of cn may approve.
+  auto& cp = service_->control_plane();
+  ASSERT_TRUE(cp.credentials->add_user("abe", {"approver"}, {"cn"}, "test").is_ok());
+  EXPECT_EQ(call(http::Verb::post, "/v1/transfers/" + transfer_id_ + "/approve", "", *cp.credentials->issue_user_token("abe", "test")),
+            200u);
+  auto page = client_->get("/v1/audit?from_seq=1&limit=2", {{"Authorization", "Bearer " + all_.at("auditor")}});
+  ASSERT_TRUE(page.is_ok());
+  EXPECT_EQ(page->status, 200u) << page->body;
+  const json::value v = json::parse(page->body);
+  EXPECT_EQ(v.at("entries").as_array().size(), 2u);
+  EXPECT_EQ(v.at("next_seq").as_int64(), 3);
+}
+
+}  // namespace
+}  // namespace fleetgate
