@@ -11,6 +11,7 @@
 #include "fleetgate/assistant/usage_meter.h"
 #include "fleetgate/core/digest.h"
 #include "fleetgate/http/error.h"
+#include "fleetgate/http/json_body.h"
 #include "fleetgate/http/stream_writer.h"
 
 namespace fleetgate::assistant {
@@ -499,12 +500,11 @@ Response Gateway::Impl::report_state(const Request& req) {
     return http::error_response(StatusCode::forbidden, "only the vehicle itself or an operator of its region may report its state",
                                 "not_allowed");
   }
-  boost::system::error_code ec;
-  json::value body = json::parse(req.body(), ec);
-  if (ec || !body.is_object()) return http::error_response(invalid_argument("request body must be a JSON object"));
+  auto body = http::json_object_body(req);
+  if (!body.is_ok()) return http::error_response(body.status());
   VehicleState state;
   state.updated_at = Clock::now();
-  for (const auto& [k, v] : body.as_object()) {
+  for (const auto& [k, v] : *body) {
     if (k == "speed_kmh") {
       if (!v.is_number() || v.to_number<double>() < 0 || v.to_number<double>() > 500) {
         return http::error_response(invalid_argument("speed_kmh: must be a number between 0 and 500"));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/http/error.h"
+#include "fleetgate/http/json_body.h"
 #include "fleetgate/vehicle/registry_routes.h"
 
 namespace fleetgate::ledger {
@@ -13,13 +14,6 @@ using http::Request;
 using http::Response;
 using http::StatusCode;
 
-Result<json::object> json_body(const Request& request) {
-  boost::system::error_code ec;
-  json::value body = json::parse(request.body(), ec);
-  if (ec || !body.is_object()) return invalid_argument("request body must be a JSON object");
-  return std::move(body.as_object());
-}
-
 }  // namespace
 
 Response handle_revenue(Ledger& ledger, const Request& request) {
@@ -27,7 +21,7 @@ Response handle_revenue(Ledger& ledger, const Request& request) {
   Result<std::vector<SourcedEvent>> events = invalid_argument("request body must be a JSON object");
   if (csv) {
     events = parse_revenue_csv(request.body(), ledger.config());
-  } else if (auto body = json_body(request); body.is_ok()) {
+  } else if (auto body = http::json_object_body(request); body.is_ok()) {
     events = parse_revenue_json(*body, ledger.config());
   }
   if (!events.is_ok()) return http::error_response(events.status());
@@ -39,7 +33,7 @@ Response handle_revenue(Ledger& ledger, const Request& request) {
 }
 
 Response handle_settle(Ledger& ledger, const Request& request) {
-  auto body = json_body(request);
+  auto body = http::json_object_body(request);
   if (!body.is_ok()) return http::error_response(body.status());
   for (const auto& [k, v] : *body) {
     if (k != "period" && k != "close") return http::error_response(invalid_argument("unknown field '" + std::string(k) + "' (expected period, close)"));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/http/error.h"
+#include "fleetgate/http/json_body.h"
 
 namespace fleetgate::transfer {
 namespace {
@@ -11,13 +12,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 using http::StatusCode;
-
-Result<json::object> json_body(const Request& request) {
-  boost::system::error_code ec;
-  json::value body = json::parse(request.body(), ec);
-  if (ec || !body.is_object()) return invalid_argument("request body must be a JSON object");
-  return std::move(body.as_object());
-}
 
 std::string actor_of(const Request& request) { return "user:" + request.principal()->subject; }
 
@@ -40,7 +34,7 @@ Response transfer_response(TransferService& service, std::string_view id, Status
 }
 
 Response create(TransferService& service, const Request& request) {
-  auto body = json_body(request);
+  auto body = http::json_object_body(request);
   if (!body.is_ok()) return http::error_response(body.status());
   auto req = parse_request(*body);
   if (!req.is_ok()) return http::error_response(req.status());
@@ -79,7 +73,7 @@ Response approve(TransferService& service, const Request& request) {
 }
 
 Response reject(TransferService& service, const Request& request) {
-  auto body = json_body(request);
+  auto body = http::json_object_body(request);
   if (!body.is_ok()) return http::error_response(body.status());
   const json::value* reason = body->if_contains("reason");
   if (reason == nullptr || !reason->is_string()) return http::error_response(invalid_argument("reason: required string"));

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "fleetgate/http/error.h"
+#include "fleetgate/http/json_body.h"
 
 namespace fleetgate::vehicle {
 namespace {
@@ -31,10 +32,9 @@ Result<std::string> string_field(const json::object& o, std::string_view name, b
 }
 
 Response create(FleetRegistry& registry, const config::Config& config, const Request& req) {
-  boost::system::error_code ec;
-  json::value body = json::parse(req.body(), ec);
-  if (ec || !body.is_object()) return http::error_response(invalid_argument("request body must be a JSON object"));
-  const auto& o = body.as_object();
+  auto body = http::json_object_body(req);
+  if (!body.is_ok()) return http::error_response(body.status());
+  const auto& o = *body;
   for (const auto& [k, v] : o) {
     if (k != "vin" && k != "market" && k != "label") {
       return http::error_response(invalid_argument("unknown field '" + std::string(k) + "' (expected vin, market, label)"));

@@ -1,0 +1,14 @@
+#include "fleetgate/http/json_body.h"
+
+#include <boost/json/parse.hpp>
+
+namespace fleetgate::http {
+
+Result<boost::json::object> json_object_body(const Request& request) {
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(request.body(), ec);
+  if (ec || !body.is_object()) return invalid_argument("request body must be a JSON object");
+  return std::move(body.as_object());
+}
+
+}  // namespace fleetgate::http
