@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 #include "fleetgate/access/certificate_issuer.h"
 #include "fleetgate/access/fleet_ca.h"
@@ -42,6 +43,19 @@ void add_ca(CLI::App& fleet, Cli& cli) {
   });
 }
 
+// Opens the control plane and the fleet CA, lets `issue` issue a certificate and name its files,
+// then writes NAME.crt and NAME.key (0600) into `out` and prints what was issued.
+template <typename Issue>
+void issue_to_files(const Cli& cli, const std::string& out, Issue issue) {
+  LoadedConfig loaded = must(load(cli.config_path));
+  ControlPlane cp = must(open_control_plane(loaded));
+  access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
+  access::CertificateIssuer issuer(ca, *cp.registry, *cp.audit);
+  const auto [certificate, name] = issue(issuer, cp);
+  if (Status s = access::write_certificate_files(certificate, out, name); !s.is_ok()) fail(s);
+  print_issued(certificate, out, name);
+}
+
 void add_cert(CLI::App& fleet, Cli& cli) {
   struct Args {
     std::string vin, out;
@@ -53,14 +67,10 @@ void add_cert(CLI::App& fleet, Cli& cli) {
   cmd->add_option("--out", args->out, "Directory for VIN.crt and VIN.key")->required();
   cmd->add_option("--days", args->days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    ControlPlane cp = must(open_control_plane(loaded));
-    access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
-    access::CertificateIssuer issuer(ca, *cp.registry, *cp.audit);
-    access::IssuedCertificate c = must(issuer.issue_vehicle(args->vin, cli_actor(), days(args->days)));
-    const std::string name = must(cp.registry->show(args->vin)).vin;
-    if (Status s = access::write_certificate_files(c, args->out, name); !s.is_ok()) fail(s);
-    print_issued(c, args->out, name);
+    issue_to_files(cli, args->out, [&](access::CertificateIssuer& issuer, const ControlPlane& cp) {
+      return std::pair{must(issuer.issue_vehicle(args->vin, cli_actor(), days(args->days))),
+                       must(cp.registry->show(args->vin)).vin};
+    });
   });
 }
 
@@ -77,13 +87,9 @@ void add_server_cert(CLI::App& fleet, Cli& cli) {
   cmd->add_option("--name", args->name, "File name stem")->capture_default_str();
   cmd->add_option("--days", args->days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    ControlPlane cp = must(open_control_plane(loaded));
-    access::FleetCa ca = must(access::FleetCa::open_or_create(access::fleet_ca_dir(*loaded.config)));
-    access::CertificateIssuer issuer(ca, *cp.registry, *cp.audit);
-    access::IssuedCertificate c = must(issuer.issue_server(args->hosts, cli_actor(), days(args->days)));
-    if (Status s = access::write_certificate_files(c, args->out, args->name); !s.is_ok()) fail(s);
-    print_issued(c, args->out, args->name);
+    issue_to_files(cli, args->out, [&](access::CertificateIssuer& issuer, const ControlPlane&) {
+      return std::pair{must(issuer.issue_server(args->hosts, cli_actor(), days(args->days))), args->name};
+    });
   });
 }
 
