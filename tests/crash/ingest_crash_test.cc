@@ -20,6 +20,7 @@
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/ingest_service.h"
+#include "support/scratch_config.h"
 
 extern char** environ;
 
@@ -28,19 +29,6 @@ namespace {
 
 constexpr const char* kFleetgate = FLEETGATE_BINARY_DIR "/src/app/fleetgate";
 constexpr size_t kVehicles = 9;
-
-// The repository config with every data dir under `dir`.
-std::filesystem::path write_config(const std::filesystem::path& dir) {
-  std::ifstream in(FLEETGATE_SOURCE_DIR "/config/fleetgate.toml");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string from = "data_dir = \"../data\"";
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos);
-  text.replace(at, from.size(), "data_dir = \"" + (dir / "data").string() + "\"");
-  const auto path = dir / "fleetgate.toml";
-  std::ofstream(path) << text;
-  return path;
-}
 
 // A fleetgate process with its stdout on a pipe.
 struct Child {
@@ -107,7 +95,7 @@ void stop_server(Child& server, int signal) {
 
 TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplicates) {
   store::TestDir dir;
-  const auto config = write_config(dir.path());
+  const auto config = testing::write_scratch_config(dir.path());
   const auto tokens = dir / "tokens";
   const auto acked = dir / "acked.txt";
   Child fleet = spawn_fleetgate(

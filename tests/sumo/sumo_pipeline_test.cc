@@ -21,6 +21,7 @@
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
+#include "support/scratch_config.h"
 
 extern char** environ;
 
@@ -46,17 +47,6 @@ std::string slurp(const std::filesystem::path& p) {
 int run(const std::string& command, const std::filesystem::path& log) {
   const int status = std::system((command + " >" + log.string() + " 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::filesystem::path write_config(const std::filesystem::path& dir) {
-  std::string text = slurp(FLEETGATE_SOURCE_DIR "/config/fleetgate.toml");
-  const std::string from = "data_dir = \"../data\"";
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos);
-  text.replace(at, from.size(), "data_dir = \"" + (dir / "data").string() + "\"");
-  const auto path = dir / "fleetgate.toml";
-  std::ofstream(path) << text;
-  return path;
 }
 
 // `fleetgate serve` on an ephemeral port, its output in `log`.
@@ -128,7 +118,7 @@ TEST(SumoPipeline, ReplayedTrafficIsCuratedInItsRegionOnly) {
   const std::string vehicles = value_of(env, "VEHICLES");
   ASSERT_GT(std::stoi(vehicles), 0);
 
-  const auto config = write_config(dir.path());
+  const auto config = testing::write_scratch_config(dir.path());
   const std::string fg = kFleetgate + " -c " + config.string();
   const auto tokens = dir / "eu.tokens";
   ASSERT_EQ(run(fg + " sim fleet --region eu --vehicles " + vehicles + " --tokens " + tokens.string(), dir / "fleet.log"), 0)
