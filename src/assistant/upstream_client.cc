@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -143,30 +140,39 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 
 }  // namespace
 
+// The I/O of one calling thread: its own io_context, run only by that thread while one of its
+// calls is in flight, and its idle keep-alive connections (one per pool key, since a thread makes
+// one call at a time).
+struct Lane {
+  asio::io_context io{1};
+  std::map<std::string, std::unique_ptr<Connection>> idle;  // by pool key; destroyed before io
+};
+
 struct UpstreamClient::Impl {
   explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
-  ~Impl() {
-    work.reset();
-    io.stop();
-    if (thread.joinable()) thread.join();
+
+  // The calling thread's lane, made at its first call.
+  Lane& lane() {
+    std::lock_guard lock(lanes_mu);
+    auto& l = lanes[std::this_thread::get_id()];
+    if (!l) l = std::make_unique<Lane>();
+    return *l;
   }
 
-  std::unique_ptr<Connection> take_idle(const std::string& origin) {
-    std::lock_guard lock(pool_mu);
-    auto& list = idle[origin];
-    while (!list.empty()) {
-      std::unique_ptr<Connection> c = std::move(list.back());
-      list.pop_back();
-      if (c->looks_alive()) return c;
-    }
-    return nullptr;
+  std::unique_ptr<Connection> take_idle(Lane& lane, const std::string& key) {
+    std::lock_guard lock(lanes_mu);  // idle_connections() may count meanwhile
+    auto it = lane.idle.find(key);
+    if (it == lane.idle.end()) return nullptr;
+    std::unique_ptr<Connection> c = std::move(it->second);
+    lane.idle.erase(it);
+    return c->looks_alive() ? std::move(c) : nullptr;
   }
 
-  void give_back(std::unique_ptr<Connection> c) {
+  void give_back(Lane& lane, std::unique_ptr<Connection> c) {
     c->tcp().expires_never();
-    std::lock_guard lock(pool_mu);
-    auto& list = idle[c->origin];
-    if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
+    const std::string key = c->origin;
+    std::lock_guard lock(lanes_mu);
+    lane.idle[key] = std::move(c);
   }
 
   // The context for https calls trusting `ca_file` besides the system store and
@@ -202,23 +208,22 @@ struct UpstreamClient::Impl {
   }
 
   ClientOptions options;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::ssl::context tls_context{asio::ssl::context::tls_client};
   std::mutex contexts_mu;
   std::map<std::string, std::unique_ptr<asio::ssl::context>> contexts;  // by ca_file
-  std::thread thread;
-  mutable std::mutex pool_mu;
-  std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+  mutable std::mutex lanes_mu;
+  std::map<std::thread::id, std::unique_ptr<Lane>> lanes;  // declared last: closed before the contexts
 };
 
 namespace {
 
-// One request in flight. Members marked I/O are touched only on the client's I/O thread; the rest
-// is shared with the calling thread under `mu`.
+// One request in flight, on its calling thread's lane: everything here runs on that thread, except
+// request_stop(), which the cancel token may call from any thread and which posts to the lane.
 struct Call {
-  Call(UpstreamClient::Impl& client, const ClientRequest& req, Url u, asio::ssl::context* tls, bool stream)
+  Call(UpstreamClient::Impl& client, Lane& l, const ClientRequest& req, Url u, asio::ssl::context* tls,
+       const SseHandler* handler)
       : impl(client),
+        lane(l),
         url(std::move(u)),
         tls_context(tls),
         pool_key(url.origin() + (req.ca_file.empty() ? "" : " trusting " + req.ca_file)),
@@ -227,32 +232,33 @@ struct Call {
         bearer(req.bearer_token),
         extra_headers(req.extra_headers),
         timeouts(req.timeouts),
-        streaming(stream),
+        on_event(handler),
         deadline(SteadyClock::now() + std::chrono::milliseconds(req.timeouts.total_ms)),
-        resolver(client.io),
-        resume(client.io),
+        resolver(l.io),
         sse(client.options.max_event_bytes) {}
 
-  // Posted to the I/O thread by the cancel token or by a handler that returned false.
   void request_stop(const std::shared_ptr<Call>& self) {
-    asio::post(impl.io, [self] {
+    asio::post(lane.io, [self] {
       self->stop = true;
       self->resolver.cancel();
-      self->resume.cancel();
       if (self->conn) self->conn->close();
     });
   }
 
-  void finish(ClientReply r) {
-    {
-      std::lock_guard lock(mu);
-      reply = std::move(r);
-      finished = true;
+  // Hands one event to the caller's handler; false when the handler wants no more (or threw).
+  bool deliver(const SseEvent& ev) {
+    ++delivered;
+    try {
+      if ((*on_event)(ev)) return true;
+    } catch (...) {
+      handler_error = std::current_exception();
     }
-    cv.notify_all();
+    handler_stopped = stop = true;
+    return false;
   }
 
   UpstreamClient::Impl& impl;
+  Lane& lane;
   const Url url;
   asio::ssl::context* const tls_context;  // for https URLs: trusts the system store and req.ca_file
   const std::string pool_key;             // connections are reused only with the same trust
@@ -261,22 +267,16 @@ struct Call {
   const std::string bearer;
   const std::vector<std::pair<std::string, std::string>> extra_headers;
   const config::Timeouts timeouts;
-  const bool streaming;
+  const SseHandler* const on_event;        // set for call_stream()
   const SteadyClock::time_point deadline;  // total timeout
 
-  // I/O thread only.
   tcp::resolver resolver;
-  asio::steady_timer resume;  // the reader waits here while the handler catches up
   std::unique_ptr<Connection> conn;
   bool stop = false;
   SseParser sse;
-  size_t pushed_events = 0;
-
-  // Shared with the calling thread.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<SseEvent> events;
-  bool paused = false;
+  size_t delivered = 0;         // events handed to on_event
+  bool handler_stopped = false;  // on_event returned false or threw
+  std::exception_ptr handler_error;
   bool finished = false;
   ClientReply reply;
 };
@@ -303,7 +303,7 @@ awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
   };
 
   beast::error_code ec;
-  asio::steady_timer guard(c.impl.io, limit);
+  asio::steady_timer guard(c.lane.io, limit);
   guard.async_wait([self](const beast::error_code& e) {
     if (!e) self->resolver.cancel();
   });
@@ -314,13 +314,13 @@ awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
   auto conn = std::make_unique<Connection>();
   conn->origin = c.pool_key;
   if (c.url.tls) {
-    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.impl.io, *c.tls_context);
+    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.lane.io, *c.tls_context);
     if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), c.url.host.c_str())) {
       co_return failure(ClientFailure::kConnect, "cannot set TLS server name '" + c.url.host + "'");
     }
     conn->tls->set_verify_callback(asio::ssl::host_name_verification(c.url.host));
   } else {
-    conn->plain = std::make_unique<beast::tcp_stream>(c.impl.io);
+    conn->plain = std::make_unique<beast::tcp_stream>(c.lane.io);
   }
   c.conn = std::move(conn);
   c.conn->tcp().expires_at(limit);
@@ -342,7 +342,7 @@ http::request<http::string_body> build_request(const Call& c, std::string_view p
                                        c.url.prefix + std::string(path), 11};
   req.set(http::field::host, c.url.authority);
   req.set(http::field::user_agent, c.impl.options.user_agent);
-  req.set(http::field::accept, c.streaming ? "text/event-stream" : "application/json");
+  req.set(http::field::accept, c.on_event ? "text/event-stream" : "application/json");
   if (!c.bearer.empty()) req.set(http::field::authorization, "Bearer " + c.bearer);
   for (const auto& [name, value] : c.extra_headers) req.set(name, value);
   if (c.method == Method::kPost) {
@@ -352,28 +352,6 @@ http::request<http::string_body> build_request(const Call& c, std::string_view p
   req.keep_alive(true);
   req.prepare_payload();
   return req;
-}
-
-// Hands parsed events to the calling thread; pauses reading while too many wait there.
-// Returns a failure when the pause ended by cancellation or by the total deadline.
-awaitable<std::optional<ClientReply>> hand_over(Call& c, std::deque<SseEvent>& batch) {
-  if (batch.empty()) co_return std::nullopt;
-  bool pause = false;
-  {
-    std::lock_guard lock(c.mu);
-    c.pushed_events += batch.size();
-    for (auto& ev : batch) c.events.push_back(std::move(ev));
-    pause = c.paused = c.events.size() >= c.impl.options.max_pending_events;
-  }
-  batch.clear();
-  c.cv.notify_all();
-  if (!pause) co_return std::nullopt;
-  beast::error_code ec;
-  c.resume.expires_at(c.deadline);
-  co_await c.resume.async_wait(redirect_error(use_awaitable, ec));
-  if (c.stop) co_return failure(ClientFailure::kCancelled, "cancelled during the stream");
-  if (!ec) co_return failure(ClientFailure::kTimeout, "stream took longer than " + ms_text(c.timeouts.total_ms));
-  co_return std::nullopt;
 }
 
 // Sends the request over c.conn and reads the response. `stale` is set when a reused connection
@@ -412,16 +390,12 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
   if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
     r.retry_after = parse_retry_after(it->value());
   }
-  const bool sse = c.streaming && r.status >= 200 && r.status < 300;
+  const bool sse = c.on_event && r.status >= 200 && r.status < 300;
   bool done = false;
-  std::deque<SseEvent> batch;
-  auto collect = [&](const SseEvent& ev) {
-    if (ev.data == "[DONE]") {
-      done = true;
-      return false;
-    }
-    batch.push_back(ev);
-    return true;
+  auto deliver = [&](const SseEvent& ev) {
+    if (ev.data != "[DONE]") return c.deliver(ev);
+    done = true;
+    return false;
   };
 
   tcp.expires_at(c.deadline);
@@ -437,14 +411,13 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
       if (ec == beast::error::timeout) {
         co_return failure(ClientFailure::kTimeout, "response took longer than " + ms_text(c.timeouts.total_ms));
       }
-      co_return failure(c.pushed_events > 0 ? ClientFailure::kStreamBroken : ClientFailure::kConnect,
+      co_return failure(c.delivered > 0 ? ClientFailure::kStreamBroken : ClientFailure::kConnect,
                         "upstream connection broke during the response: " + ec.message());
     }
     if (sse) {
-      Status st = c.sse.feed(std::string_view(buf, n), collect);
+      Status st = c.sse.feed(std::string_view(buf, n), deliver);
       if (!st.is_ok()) co_return failure(ClientFailure::kProtocol, st.message());
-      std::optional<ClientReply> f = co_await hand_over(c, batch);
-      if (f) co_return std::move(*f);
+      if (c.handler_stopped) co_return failure(ClientFailure::kCancelled, "stopped by the event handler");
     } else {
       if (r.body.size() + n > c.impl.options.max_response_bytes) {
         co_return failure(ClientFailure::kProtocol, "response body exceeds " +
@@ -455,7 +428,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
   }
   r.saw_done = done;
   if (parser.keep_alive()) {
-    c.impl.give_back(std::move(c.conn));
+    c.impl.give_back(c.lane, std::move(c.conn));
   } else {
     c.conn.reset();
   }
@@ -465,7 +438,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
 awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
   Call& c = *self;
   for (int attempt = 0;; ++attempt) {
-    c.conn = c.impl.take_idle(c.pool_key);
+    c.conn = c.impl.take_idle(c.lane, c.pool_key);
     const bool reused = c.conn != nullptr;
     if (!reused) {
       std::optional<ClientReply> f = co_await connect(self);
@@ -485,21 +458,25 @@ awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
   }
 }
 
-awaitable<void> run(std::shared_ptr<Call> c, std::string path) {
-  ClientReply r = co_await perform(c, std::move(path));
-  c->finish(std::move(r));
-}
-
-// Starts `c` on the I/O thread; it reports through Call::finish, also when it throws.
-void start(const std::shared_ptr<Call>& c, const std::string& path) {
-  asio::co_spawn(c->impl.io, run(c, path), [c](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      c->finish(failure(ClientFailure::kProtocol, std::string("upstream call failed: ") + ex.what()));
+// Runs `c` on its lane, on the calling thread, until it finished (also when it throws).
+ClientReply run(const std::shared_ptr<Call>& c, const std::string& path) {
+  asio::io_context& io = c->lane.io;
+  asio::co_spawn(io, perform(c, path), [c](std::exception_ptr e, ClientReply r) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        r = failure(ClientFailure::kProtocol, std::string("upstream call failed: ") + ex.what());
+      }
     }
+    c->reply = std::move(r);
+    c->finished = true;
   });
+  io.restart();
+  while (!c->finished) io.run_one();
+  io.poll();  // completions the call left ready (cancelled timers), so none waits for the next call
+  if (c->handler_error) std::rethrow_exception(c->handler_error);
+  return std::move(c->reply);
 }
 
 }  // namespace
@@ -507,8 +484,6 @@ void start(const std::shared_ptr<Call>& c, const std::string& path) {
 Result<std::shared_ptr<UpstreamClient>> UpstreamClient::create(ClientOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   if (Status s = Impl::trust(impl->tls_context, {impl->options.extra_ca_file}); !s.is_ok()) return s;
-  Impl* raw = impl.get();
-  raw->thread = std::thread([raw] { raw->io.run(); });
   return std::shared_ptr<UpstreamClient>(new UpstreamClient(std::move(impl)));
 }
 
@@ -517,7 +492,7 @@ UpstreamClient::~UpstreamClient() = default;
 
 namespace {
 
-Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const ClientRequest& req, bool streaming) {
+Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const ClientRequest& req, const SseHandler* on_event) {
   auto url = parse_url(req.base_url);
   if (!url) return url.status();
   asio::ssl::context* tls = nullptr;
@@ -526,64 +501,35 @@ Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const Client
     if (!ctx.is_ok()) return ctx.status();
     tls = *ctx;
   }
-  return std::make_shared<Call>(impl, req, std::move(url).value(), tls, streaming);
+  return std::make_shared<Call>(impl, impl.lane(), req, std::move(url).value(), tls, on_event);
+}
+
+ClientReply call_on_lane(UpstreamClient::Impl& impl, const ClientRequest& request, const SseHandler* on_event,
+                         const CancelToken& cancel) {
+  auto made = make_call(impl, request, on_event);
+  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
+  std::shared_ptr<Call> c = std::move(made).value();
+  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
+  ClientReply r = run(c, request.path);
+  r.events = c->delivered;
+  return r;
 }
 
 }  // namespace
 
 ClientReply UpstreamClient::call(const ClientRequest& request, const CancelToken& cancel) {
-  auto made = make_call(*impl_, request, false);
-  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
-  std::shared_ptr<Call> c = std::move(made).value();
-  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
-  start(c, request.path);
-  std::unique_lock lock(c->mu);
-  c->cv.wait(lock, [&] { return c->finished; });
-  return std::move(c->reply);
+  return call_on_lane(*impl_, request, nullptr, cancel);
 }
 
 ClientReply UpstreamClient::call_stream(const ClientRequest& request, const SseHandler& on_event,
                                         const CancelToken& cancel) {
-  auto made = make_call(*impl_, request, true);
-  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
-  std::shared_ptr<Call> c = std::move(made).value();
-  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
-  start(c, request.path);
-
-  size_t delivered = 0;
-  bool stopped = false;
-  std::unique_lock lock(c->mu);
-  for (;;) {
-    c->cv.wait(lock, [&] { return !c->events.empty() || c->finished; });
-    if (c->events.empty()) break;
-    std::deque<SseEvent> batch;
-    batch.swap(c->events);
-    const bool resume = std::exchange(c->paused, false);
-    lock.unlock();
-    if (resume) asio::post(impl_->io, [c] { c->resume.cancel(); });
-    for (const SseEvent& ev : batch) {
-      if (stopped) break;
-      ++delivered;
-      if (!on_event(ev)) {
-        stopped = true;
-        c->request_stop(c);
-      }
-    }
-    lock.lock();
-  }
-  ClientReply r = std::move(c->reply);
-  r.events = delivered;
-  if (stopped && r.ok()) {
-    r.failure = ClientFailure::kCancelled;
-    r.error = "stopped by the event handler";
-  }
-  return r;
+  return call_on_lane(*impl_, request, &on_event, cancel);
 }
 
 size_t UpstreamClient::idle_connections() const {
-  std::lock_guard lock(impl_->pool_mu);
+  std::lock_guard lock(impl_->lanes_mu);
   size_t n = 0;
-  for (const auto& [origin, list] : impl_->idle) n += list.size();
+  for (const auto& [thread, lane] : impl_->lanes) n += lane->idle.size();
   return n;
 }
 

@@ -1,16 +1,15 @@
 // UpstreamClient: HTTP/1.1 client for OpenAI-compatible APIs. https base URLs use TLS (OpenSSL,
 // SNI, peer always verified against the system CA store, plus ClientOptions::extra_ca_file and
 // the request's ca_file, and the host name); http base URLs use plain
-// TCP (loopback mocks). Keeps a bounded pool of idle keep-alive connections per origin.
+// TCP (loopback mocks). Keeps one idle keep-alive connection per origin and calling thread.
 //
-// Threading model: the client owns one io_context driven by one internal I/O thread; every call
-// runs as a coroutine there. call() and call_stream() are synchronous:
-// they block only the calling thread (a gateway worker) until the reply is complete, and
-// call_stream() invokes the event handler on that calling thread, never on an I/O thread. The
-// I/O side parses at most `max_pending_events` events ahead of the handler, then stops reading
-// until the handler catches up, so a slow consumer never makes the client buffer a whole stream.
-// Calls may run concurrently from any number of threads, but never from inside an event handler
-// or from the client's own I/O threads. Destroying the client requires no call in flight.
+// Threading model: calls are synchronous and run on the calling thread (a gateway worker): each
+// calling thread gets its own io_context (its "lane", made at its first call and kept for the
+// client's life) and runs it only while its call is in flight, so a call costs no thread hand-off.
+// call_stream() invokes the event handler on that thread as each event is parsed, and reads no
+// further while the handler runs, so a slow consumer never makes the client buffer a stream.
+// Calls may run concurrently from any number of threads, but never from inside an event handler.
+// Destroying the client requires no call in flight.
 #pragma once
 
 #include <chrono>
@@ -31,10 +30,8 @@
 namespace fleetgate::assistant {
 
 struct ClientOptions {
-  size_t max_idle_per_origin = 8;         // idle keep-alive connections kept per scheme://host:port
   size_t max_response_bytes = 8u << 20;   // larger non-streaming (or error) bodies fail as kProtocol
   size_t max_event_bytes = 1u << 20;      // larger single SSE events fail as kProtocol
-  size_t max_pending_events = 64;         // events parsed ahead of the handler before reading pauses
   std::string extra_ca_file;              // PEM CAs trusted besides the system store (private CAs)
   std::string user_agent = "fleetgate";
 };

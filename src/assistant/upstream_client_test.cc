@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -237,21 +238,45 @@ TEST(UpstreamClient, KeepAliveConnectionsAreReused) {
   EXPECT_EQ(client->idle_connections(), 1u);
 }
 
-TEST(UpstreamClient, PoolKeepsAtMostMaxIdleConnections) {
+TEST(UpstreamClient, EachCallingThreadKeepsItsOwnConnectionPerOrigin) {
   auto m = start_mock("pool");
-  ClientOptions o;
-  o.max_idle_per_origin = 2;
-  auto client = make_client(o);
+  auto other = start_mock("other");
+  auto client = make_client();
   CancelToken cancel;
-  // Four concurrent calls, each held 2 s by the mock, need four connections.
-  m->set_scenario(*mock::parse_scenario("latency_ms=2000"));
+  // Four threads, three calls each to `m` and one to `other`: a connection per thread and origin.
   std::vector<std::thread> callers;
   for (int i = 0; i < 4; ++i) {
-    callers.emplace_back([&] { EXPECT_TRUE(client->call(chat_request(*m, kChat), cancel).ok()); });
+    callers.emplace_back([&] {
+      for (int j = 0; j < 3; ++j) {
+        ClientReply r = client->call(chat_request(*m, kChat), cancel);
+        EXPECT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.reused_connection, j > 0);
+      }
+      EXPECT_TRUE(client->call(chat_request(*other, kChat), cancel).ok());
+    });
   }
   for (auto& t : callers) t.join();
+  EXPECT_EQ(m->request_count(), 12u);
   EXPECT_EQ(m->connections_accepted(), 4u);
-  EXPECT_EQ(client->idle_connections(), 2u);
+  EXPECT_EQ(other->connections_accepted(), 4u);
+  EXPECT_EQ(client->idle_connections(), 8u);
+}
+
+TEST(UpstreamClient, AnEventHandlerThatThrowsStopsTheCallAndTheExceptionReachesTheCaller) {
+  auto m = start_mock("throwing");
+  auto client = make_client();
+  CancelToken cancel;
+  int seen = 0;
+  auto handler = [&](const SseEvent&) -> bool {
+    if (++seen == 2) throw std::runtime_error("consumer failed");
+    return true;
+  };
+  EXPECT_THROW(client->call_stream(chat_request(*m, kStreamChat), handler, cancel), std::runtime_error);
+  EXPECT_EQ(seen, 2);
+  // The half-read connection is never pooled: the next call works on a fresh one.
+  ClientReply r = client->call(chat_request(*m, kChat), cancel);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_FALSE(r.reused_connection);
 }
 
 TEST(UpstreamClient, ConnectionsClosedByTheServerAreReplaced) {

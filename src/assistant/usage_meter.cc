@@ -4,8 +4,12 @@
 
 namespace fleetgate::assistant {
 
-UsageMeter::UsageMeter(std::map<std::string, ledger::UsageLog*> logs, size_t max_queued)
-    : logs_(std::move(logs)), max_queued_(std::max<size_t>(1, max_queued)), writer_([this] { run(); }) {}
+UsageMeter::UsageMeter(std::map<std::string, ledger::UsageLog*> logs, size_t max_queued,
+                       std::chrono::milliseconds commit_interval)
+    : logs_(std::move(logs)),
+      max_queued_(std::max<size_t>(1, max_queued)),
+      commit_interval_(std::max(commit_interval, std::chrono::milliseconds(0))),
+      writer_([this] { run(); }) {}
 
 UsageMeter::~UsageMeter() {
   {
@@ -28,12 +32,14 @@ void UsageMeter::record(ledger::UsageRecord record) {
   room_.wait(lock, [&] { return queue_.size() < max_queued_; });
   queue_.push_back(std::move(record));
   ++queued_;
-  if (queue_.size() == 1) work_.notify_one();
+  if (queue_.size() == 1 || queue_.size() == max_queued_) work_.notify_one();
 }
 
 void UsageMeter::flush() {
   std::unique_lock lock(mu_);
   const uint64_t target = queued_;
+  flush_to_ = std::max(flush_to_, target);
+  work_.notify_one();
   room_.wait(lock, [&] { return written_ >= target; });
 }
 
@@ -43,6 +49,9 @@ void UsageMeter::run() {
   for (;;) {
     work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is written
+    // Linger so that the records of the next commit_interval share this batch's fsync.
+    work_.wait_for(lock, commit_interval_,
+                   [&] { return stop_ || queue_.size() >= max_queued_ || flush_to_ > written_; });
     batch.swap(queue_);
     lock.unlock();
     room_.notify_all();

@@ -88,6 +88,28 @@ TEST_F(UsageMeterTest, DestructionWritesWhatIsStillQueued) {
   EXPECT_EQ(ids("eu").size(), 100u);
 }
 
+TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed) {
+  constexpr auto kHour = std::chrono::hours(1);
+  UsageMeter meter(logs(), 8, kHour);
+  for (int i = 0; i < 3; ++i) meter.record(usage("eu", "lingering_" + std::to_string(i)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(ids("eu").empty()) << "three records are not worth an fsync before the interval ends";
+  meter.flush();
+  EXPECT_EQ(ids("eu").size(), 3u);
+  // 100 records through a queue of 8: every full queue is written at once, or this never returns.
+  for (int i = 0; i < 100; ++i) meter.record(usage("cn", "full_" + std::to_string(i)));
+  meter.flush();
+  EXPECT_EQ(ids("cn").size(), 100u);
+}
+
+TEST_F(UsageMeterTest, DestructionDoesNotWaitForTheInterval) {
+  {
+    UsageMeter meter(logs(), 64, std::chrono::hours(1));
+    meter.record(usage("eu", "last"));
+  }
+  EXPECT_EQ(ids("eu"), (std::vector<std::string>{"last"}));
+}
+
 TEST_F(UsageMeterTest, BadRecordsAreDroppedAloneAndNeverSpoilABatch) {
   UsageMeter meter(logs());
   meter.record(usage("eu", "good_1"));

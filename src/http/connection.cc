@@ -2,7 +2,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -14,7 +16,10 @@
 
 #include <cerrno>
 #include <chrono>
-#include <future>
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <string>
 #include <optional>
 
 #include "fleetgate/http/blocking.h"
@@ -159,63 +164,130 @@ net::awaitable<std::optional<Response>> on_worker(const ServerCore& core, F fn) 
   });
 }
 
-// Writes a StreamWriter's head and chunks to the connection, blocking the calling worker until
-// each write completed on the connection's strand.
-class ConnectionSink : public StreamSink {
+// Writes a StreamWriter's head and chunks to the connection. chunk() queues the chunk and
+// returns: one writer coroutine on the connection's strand sends whatever is queued, so a worker
+// never waits for a write to complete and chunks that pile up meanwhile go out as one write.
+// chunk() blocks only while more than kHighWater bytes wait (a slow client slows its handler down
+// instead of growing memory); a failed write fails the next chunk(). The head goes out with the
+// first chunk, or at drain() when the stream ends without one.
+class ConnectionSink : public StreamSink, public std::enable_shared_from_this<ConnectionSink> {
  public:
+  static constexpr size_t kHighWater = 256 << 10;
+
   ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive)
-      : c_(std::move(c)), timeout_(timeout), keep_alive_(keep_alive) {}
+      : c_(std::move(c)), timeout_(timeout), keep_alive_(keep_alive), idle_(c_->stream.get_executor()) {}
 
   Status begin(StatusCode status, const Fields& headers) override {
+    std::lock_guard lock(mu_);
     status_ = status;
-    return on_strand([&]() -> net::awaitable<beast::error_code> {
-      beast_http::response<beast_http::empty_body> m{status, 11};
-      apply_headers(m, headers, keep_alive_);
-      m.chunked(true);
-      beast_http::response_serializer<beast_http::empty_body> serializer{m};
-      c_->stream.expires_after(timeout_);
-      auto [ec, n] = co_await beast_http::async_write_header(c_->stream, serializer, kTuple);
-      bytes_ += n;
-      co_return ec;
-    });
+    head_.emplace(status, 11);
+    apply_headers(*head_, headers, keep_alive_);
+    head_->chunked(true);
+    return Status::ok();
   }
 
   Status chunk(std::string_view data) override {
-    return on_strand([&]() -> net::awaitable<beast::error_code> {
-      c_->stream.expires_after(timeout_);
-      auto [ec, n] = co_await net::async_write(c_->stream, beast_http::make_chunk(net::buffer(data)), kTuple);
-      bytes_ += n;
-      co_return ec;
-    });
+    bool spawn = false;
+    {
+      std::unique_lock lock(mu_);
+      if (error_) return lost(error_);
+      char size[20];
+      auto [end, ec] = std::to_chars(size, size + sizeof size, data.size(), 16);
+      pending_.append(size, end).append("\r\n").append(data).append("\r\n");
+      spawn = !std::exchange(writing_, true);
+      if (!spawn) {
+        room_.wait(lock, [&] { return pending_.size() <= kHighWater || error_; });
+        return error_ ? lost(error_) : Status::ok();
+      }
+    }
+    net::co_spawn(c_->stream.get_executor(), write_queued(shared_from_this()), net::detached);
+    return Status::ok();
   }
 
-  // Read on the strand after the handler returned.
+  // On the strand, once the handler returned: waits until everything queued was written, then
+  // writes the head if no chunk carried it. Returns the first write error.
+  net::awaitable<beast::error_code> drain() {
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (!writing_) break;
+      }
+      idle_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await idle_.async_wait(kTuple);
+    }
+    std::optional<beast_http::response<beast_http::empty_body>> head;
+    {
+      std::lock_guard lock(mu_);
+      if (error_) co_return error_;
+      head.swap(head_);
+    }
+    if (!head) co_return beast::error_code{};
+    co_return co_await write_head(*head);
+  }
+
+  // Read on the strand after drain().
   StatusCode status() const { return status_; }
   size_t bytes() const { return bytes_; }
-  bool failed() const { return failed_; }
 
  private:
-  // `make` is invoked here and its coroutine runs on the strand; it may capture by reference
-  // because this call blocks until the coroutine finished.
-  template <typename F>
-  Status on_strand(F make) {
-    auto done = std::make_shared<std::promise<beast::error_code>>();
-    std::future<beast::error_code> result = done->get_future();
-    net::co_spawn(c_->stream.get_executor(), make(), [done](std::exception_ptr e, beast::error_code ec) {
-      done->set_value(e ? net::error::make_error_code(net::error::fault) : ec);
-    });
-    const beast::error_code ec = result.get();
-    if (!ec) return Status::ok();
-    failed_ = true;
-    return unavailable("client connection lost: " + ec.message());
+  static Status lost(const beast::error_code& ec) { return unavailable("client connection lost: " + ec.message()); }
+
+  net::awaitable<beast::error_code> write_head(beast_http::response<beast_http::empty_body>& head) {
+    beast_http::response_serializer<beast_http::empty_body> serializer{head};
+    c_->stream.expires_after(timeout_);
+    auto [ec, n] = co_await beast_http::async_write_header(c_->stream, serializer, kTuple);
+    bytes_ += n;
+    co_return ec;
+  }
+
+  // The writer: on the strand until the queue is empty or a write failed.
+  static net::awaitable<void> write_queued(std::shared_ptr<ConnectionSink> self) {
+    ConnectionSink& s = *self;
+    std::string batch;
+    for (;;) {
+      std::optional<beast_http::response<beast_http::empty_body>> head;
+      {
+        std::lock_guard lock(s.mu_);
+        if (s.pending_.empty()) {
+          s.writing_ = false;
+          break;
+        }
+        batch.swap(s.pending_);
+        head.swap(s.head_);
+      }
+      s.room_.notify_all();
+      beast::error_code ec;
+      if (head) ec = co_await s.write_head(*head);
+      if (!ec) {
+        s.c_->stream.expires_after(s.timeout_);
+        auto [e, n] = co_await net::async_write(s.c_->stream, net::buffer(batch), kTuple);
+        s.bytes_ += n;
+        ec = e;
+      }
+      batch.clear();
+      if (ec) {
+        std::lock_guard lock(s.mu_);
+        s.error_ = ec;
+        s.writing_ = false;
+        break;
+      }
+    }
+    s.room_.notify_all();
+    s.idle_.cancel();
   }
 
   std::shared_ptr<Connection> c_;
-  std::chrono::milliseconds timeout_;
-  bool keep_alive_;
+  const std::chrono::milliseconds timeout_;
+  const bool keep_alive_;
+  net::steady_timer idle_;  // drain() waits here for the writer to finish
+  mutable std::mutex mu_;
+  std::condition_variable room_;  // chunk() waits here for the queue to shrink
+  std::optional<beast_http::response<beast_http::empty_body>> head_;  // begun, not yet written
+  std::string pending_;                                                // framed chunks not yet written
+  bool writing_ = false;                                               // a writer coroutine runs
+  beast::error_code error_;
   StatusCode status_ = StatusCode::ok;
-  size_t bytes_ = 0;
-  bool failed_ = false;
+  size_t bytes_ = 0;  // strand only
 };
 
 // Cancels `writer` when the peer closes (or the socket is closed under it) while the stream
@@ -265,7 +337,8 @@ net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<
 
   if (writer->started()) {
     x.status = static_cast<unsigned>(sink->status());
-    bool intact = !sink->failed() && !early;  // a handler that threw mid-stream leaves it cut short
+    const bool written = !co_await sink->drain();
+    bool intact = written && !early;  // a handler that threw mid-stream leaves it cut short
     if (intact) {
       c->stream.expires_after(core.options.write_timeout);
       auto [ec, n] = co_await net::async_write(c->stream, beast_http::make_chunk_last(), kTuple);

@@ -377,6 +377,57 @@ TEST_F(ServerTest, StreamHandlerSeesClientDisconnect) {
   EXPECT_TRUE(ready(f));
 }
 
+TEST_F(ServerTest, ManyQueuedChunksArriveWholeAndInOrder) {
+  constexpr int kEvents = 3000;  // ~3 MB: far more than the sink queues before the handler waits
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/many", RouteOptions::public_access(),
+                               [](const Request&, StreamWriter& w) {
+                                 if (!w.start().is_ok()) return;
+                                 for (int i = 0; i < kEvents; ++i) {
+                                   if (!w.send_event(std::to_string(i) + std::string(1000, 'x')).is_ok()) return;
+                                 }
+                               })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::get, "/v1/many");
+  ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
+  for (int i = 0; i < kEvents; ++i) {
+    Result<std::optional<testing::SseEvent>> e = (*stream)->next();
+    ASSERT_TRUE(e.is_ok() && e->has_value()) << "event " << i;
+    ASSERT_EQ((*e)->data, std::to_string(i) + std::string(1000, 'x'));
+  }
+  Result<std::optional<testing::SseEvent>> end = (*stream)->next();
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_FALSE(end->has_value());
+}
+
+TEST_F(ServerTest, WritesFailOnceTheClientIsGone) {
+  std::promise<int> writes_until_failure;
+  start([&](Server& s) {
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/endless", RouteOptions::public_access(),
+                               [&writes_until_failure](const Request&, StreamWriter& w) {
+                                 if (!w.start().is_ok()) return;
+                                 for (int i = 1; i <= 10'000'000; ++i) {
+                                   if (!w.send_event(std::string(100, 'y')).is_ok()) {
+                                     writes_until_failure.set_value(i);
+                                     return;
+                                   }
+                                 }
+                                 writes_until_failure.set_value(0);
+                               })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::get, "/v1/endless");
+  ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*stream)->next().is_ok());
+  (*stream)->close();
+  std::future<int> f = writes_until_failure.get_future();
+  ASSERT_TRUE(ready(f));
+  EXPECT_GT(f.get(), 10) << "the handler's writes must fail after the client closed, not run to the end";
+}
+
 TEST_F(ServerTest, StreamHandlerMayReplyOrFail) {
   start([&](Server& s) {
     ASSERT_TRUE(s.stream_route(Verb::get, "/v1/refuse", RouteOptions::public_access(),

@@ -1,6 +1,6 @@
-// StreamWriter: what a StreamHandler writes a streamed response through. start() sends the status
-// line and headers (chunked transfer encoding), each write()/send_event() is one chunk written and
-// flushed before the call returns. cancelled() turns true, and on_cancel callbacks run, when the
+// StreamWriter: what a StreamHandler writes a streamed response through. start() commits the status
+// line and headers (chunked transfer encoding), which go out with the first chunk; each
+// write()/send_event() is one chunk written and flushed before the call returns. cancelled() turns true, and on_cancel callbacks run, when the
 // client goes away (or the server force-closes the connection at its shutdown deadline), so an
 // upstream request can be abandoned. Calls block the worker thread running the handler.
 #pragma once
@@ -22,9 +22,10 @@ namespace fleetgate::http {
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  // Sends the status line and headers of a chunked response; blocks until written.
+  // Commits the status line and headers of a chunked response; a sink may send them with the
+  // first chunk.
   virtual Status begin(StatusCode status, const Fields& headers) = 0;
-  // Sends one chunk; blocks until written.
+  // Sends one chunk (after the head, if that is still pending); blocks until written.
   virtual Status chunk(std::string_view data) = 0;
 };
 
