@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -41,6 +45,53 @@ TEST(FieldCipher, UsesAFreshNonceEachTime) {
   auto b = cipher.seal("same", kBinding);
   EXPECT_NE(a->substr(5, 12), b->substr(5, 12));
   EXPECT_NE(*a, *b);
+}
+
+TEST(FieldCipher, NoncesNeverRepeatOverManySeals) {
+  FieldCipher cipher(fixed_keys("eu", 9));
+  std::set<std::string> nonces;
+  constexpr int kSeals = 20'000;  // many times the block of nonces drawn from the DRBG at once
+  for (int i = 0; i < kSeals; ++i) nonces.insert(cipher.seal("x", kBinding)->substr(5, 12));
+  EXPECT_EQ(nonces.size(), static_cast<size_t>(kSeals));
+}
+
+TEST(FieldCipher, AForkedChildNeverReusesTheParentsNonces) {
+  FieldCipher cipher(fixed_keys("eu", 9));
+  ASSERT_TRUE(cipher.seal("fill the pool", kBinding).is_ok());
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto sealed = cipher.seal("child", kBinding);
+    const std::string nonce = sealed.is_ok() ? sealed->substr(5, 12) : std::string();
+    const bool sent = ::write(fds[1], nonce.data(), nonce.size()) == static_cast<ssize_t>(nonce.size());
+    ::_exit(sent && !nonce.empty() ? 0 : 1);
+  }
+  ::close(fds[1]);
+  const std::string parent_nonce = cipher.seal("parent", kBinding)->substr(5, 12);
+  std::string child_nonce(12, '\0');
+  const ssize_t n = ::read(fds[0], child_nonce.data(), child_nonce.size());
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(n, 12);
+  EXPECT_NE(child_nonce, parent_nonce);
+}
+
+TEST(FieldCipher, CiphersWithDifferentKeysInterleaveOnOneThread) {
+  // Same region and key id, different key bytes: only the key itself tells them apart.
+  FieldCipher a(fixed_keys("eu", 9)), b(fixed_keys("eu", 10));
+  for (int i = 0; i < 3; ++i) {
+    auto by_a = a.seal("from a", kBinding);
+    auto by_b = b.seal("from b", kBinding);
+    ASSERT_TRUE(by_a.is_ok() && by_b.is_ok());
+    EXPECT_EQ(*a.open(*by_a, kBinding), "from a");
+    expect_data_loss(a.open(*by_b, kBinding), "failed authentication");
+    EXPECT_EQ(*b.open(*by_b, kBinding), "from b");
+    expect_data_loss(b.open(*by_a, kBinding), "failed authentication");
+  }
 }
 
 TEST(FieldCipher, AnyFlippedBitIsDataLoss) {
