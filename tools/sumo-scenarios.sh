@@ -1,31 +1,42 @@
 #!/usr/bin/env bash
 # Generates one SUMO traffic scenario per region, reproducibly from a seed, for in-region
 # curation and training on simulated fleet data (fleetgate sim replay → train curate).
-#   tools/sumo-scenarios.sh --out DIR [--size ci|bench] [--seed N] [--regions "cn us eu"]
+#   tools/sumo-scenarios.sh --out DIR [--size ci|bench] [--seed N] [--regions "cn us eu"] [--demand R=F,...]
+# --demand us=0.2 scales region us's trip rate by 0.2 (same duration and network; every other
+# region keeps 1), e.g. to make one region data-poor for federated learning. Same seed, same output.
 # Regions differ on purpose: cn a signalised grid at 50 km/h, us a random arterial net at 80 km/h,
 # eu a spider (ring-and-radial) net at 60 km/h; demand, driver imperfection (sigma) and short
 # yellow phases give real hard-braking events. Per region DIR/<region>/ holds net.net.xml,
 # vtypes.add.xml, trips.trips.xml, fcd.xml (time, x, y, speed, angle, acceleration per vehicle
-# per second) and scenario.env (REGION, ORIGIN_LAT, ORIGIN_LON, VEHICLES, SEED, SIZE).
+# per second) and scenario.env (REGION, ORIGIN_LAT, ORIGIN_LON, VEHICLES, SEED, SIZE, DEMAND).
 # Needs the Debian packages sumo and sumo-tools. Output is generated data: never commit it.
 set -euo pipefail
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { printf 'sumo-scenarios: %s\n' "$*" >&2; exit 1; }
 
-out="" size="ci" seed=1 regions="cn us eu"
+out="" size="ci" seed=1 regions="cn us eu" demand=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="${2:-}"; shift 2 ;;
     --size) size="${2:-}"; shift 2 ;;
     --seed) seed="${2:-}"; shift 2 ;;
     --regions) regions="${2:-}"; shift 2 ;;
+    --demand) demand="${2:-}"; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 [ -n "$out" ] || die "--out DIR is required"
 [[ "$seed" =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer"
+# region → demand factor, from "R=F,R=F"; factors are positive decimals.
+declare -A demand_factor=()
+IFS=',' read -r -a demand_items <<<"$demand"
+for item in "${demand_items[@]}"; do
+  [[ "$item" =~ ^([a-z]+)=([0-9]+(\.[0-9]+)?)$ ]] && python3 -c "import sys; sys.exit(not float('${BASH_REMATCH[2]}') > 0)" \
+    || die "--demand takes REGION=FACTOR[,REGION=FACTOR...] with factors > 0, not '$item'"
+  demand_factor[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+done
 case "$size" in
   # duration (s), trip period (s, lower = more demand), grid junctions per side, spider circles, random iterations
   ci) duration=240 period_scale=10 grid=5 circles=4 rand_iter=60 ;;
@@ -69,9 +80,14 @@ region_setup() {
   esac
 }
 
+for region in "${!demand_factor[@]}"; do
+  [[ " $regions " == *" $region "* ]] || die "--demand names region '$region', which is not generated"
+done
+
 mkdir -p "$out"
 for region in $regions; do
   region_setup "$region"
+  factor=${demand_factor[$region]:-1}
   dir="$out/$region"
   mkdir -p "$dir"
   rseed=$((seed * 101 + region_number))
@@ -79,7 +95,7 @@ for region in $regions; do
     --no-turnarounds true --output-file "$dir/net.net.xml" >"$dir/netgenerate.log" 2>&1 \
     || die "netgenerate failed for $region (see $dir/netgenerate.log)"
   write_vtypes "$dir/vtypes.add.xml"
-  period=$(python3 -c "print(round($base_period / $period_scale, 3))")
+  period=$(python3 -c "print(round($base_period / ($period_scale * $factor), 3))")
   python3 "$random_trips" -n "$dir/net.net.xml" -o "$dir/trips.trips.xml" -b 0 -e $((duration * 2 / 3)) \
     --period "$period" --seed "$rseed" --fringe-factor 5 --min-distance 300 \
     --trip-attributes 'type="mix" departLane="best" departSpeed="max"' >"$dir/randomTrips.log" 2>&1 \
@@ -97,7 +113,8 @@ ORIGIN_LON=$origin_lon
 VEHICLES=$vehicles
 SEED=$seed
 SIZE=$size
+DEMAND=$factor
 ENV
-  printf '%s: %s trips, %s s, fcd %s bytes -> %s\n' "$region" "$vehicles" "$duration" \
+  printf '%s: %s trips (demand x%s), %s s, fcd %s bytes -> %s\n' "$region" "$vehicles" "$factor" "$duration" \
     "$(stat -c %s "$dir/fcd.xml")" "$dir"
 done

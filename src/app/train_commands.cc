@@ -60,6 +60,13 @@ std::string metrics_line(const learning::BinaryMetrics& m) {
   return buf;
 }
 
+// Adds test_auc (null when undefined), test_accuracy and test_log_loss of `m` to `o`.
+void put_test_metrics(boost::json::object& o, const learning::BinaryMetrics& m) {
+  o["test_auc"] = m.auc ? boost::json::value(*m.auc) : boost::json::value(nullptr);
+  o["test_accuracy"] = m.accuracy;
+  o["test_log_loss"] = m.log_loss;
+}
+
 // "\r[eu] epoch 12/30 [############--------] loss 0.3124" on stderr, a newline at the end.
 learning::EpochProgress progress_bar(std::string label) {
   return [label = std::move(label)](uint32_t epoch, uint32_t epochs, double loss) {
@@ -113,14 +120,14 @@ void add_local(CLI::App& train, Cli& cli) {
     const learning::Checkpoint c = must(learning::train_and_store_local(
         *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(args->region)));
     const learning::BinaryMetrics& m = *c.meta.test;
+    const boost::json::value auc = m.auc ? boost::json::value(*m.auc) : boost::json::value(nullptr);
     must(cp.audit->append({cli_actor(), "learning.train_local", "model/local", args->region,
                            {{"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples},
-                            {"epochs", c.meta.epochs}, {"seed", c.meta.seed}, {"test_auc", m.auc ? *m.auc : -1.0}}}));
+                            {"epochs", c.meta.epochs}, {"seed", c.meta.seed}, {"test_auc", auc}}}));
     if (args->json) {
-      std::cout << boost::json::serialize(boost::json::object{{"region", c.meta.region}, {"dataset", c.meta.dataset_version},
-                                                              {"train_examples", c.meta.train_examples}, {"test_auc", m.auc ? boost::json::value(*m.auc) : nullptr},
-                                                              {"test_accuracy", m.accuracy}, {"test_log_loss", m.log_loss}})
-                << "\n";
+      boost::json::object out{{"region", c.meta.region}, {"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples}};
+      put_test_metrics(out, m);
+      std::cout << boost::json::serialize(out) << "\n";
       return;
     }
     std::cout << args->region << ": trained on " << c.meta.train_examples << " examples of dataset " << c.meta.dataset_version
@@ -136,6 +143,7 @@ void add_federate(CLI::App& train, Cli& cli) {
     TrainFlags flags;
     double dp_clip = 0, dp_noise = 0, dp_delta = 1e-5;
     std::string legal_basis, assessment_ref, bundle_dir;
+    bool json = false;
   };
   auto args = std::make_shared<Args>();
   args->flags.epochs = 5;
@@ -151,6 +159,7 @@ void add_federate(CLI::App& train, Cli& cli) {
   cmd->add_option("--legal-basis", args->legal_basis, "Legal basis recorded on every weights transfer")->required();
   cmd->add_option("--assessment-ref", args->assessment_ref, "Security assessment reference of the weights transfers")->required();
   cmd->add_option("--bundle-dir", args->bundle_dir, "Where signed bundles are written (default: <data_dir>/federation)");
+  cmd->add_flag("--json", args->json, "Print the run and each region's held-out metrics of the global model as JSON");
   cmd->callback([&cli, args] {
     if (args->dp_noise > 0 && args->dp_clip <= 0) fail("--dp-noise needs --dp-clip");
     LoadedConfig loaded = must(load(cli.config_path));
@@ -171,7 +180,8 @@ void add_federate(CLI::App& train, Cli& cli) {
     o.now_ms = cp.audit->now_ms();
     o.run_id = std::to_string(o.now_ms);
 
-    RegionHomes homes = open_homes(cfg, o.regions);
+    // The transfer service needs every configured region's store, also those sitting this run out.
+    RegionHomes homes = open_homes(cfg, {});
     transfer::TransferOptions transfer_options;
     transfer_options.auto_approve_model_weights = cfg.transfer.auto_approve_model_weights;
     auto service = must(transfer::TransferService::create(loaded.policy, *cp.store, *cp.audit, homes.data, transfer_options));
@@ -185,6 +195,18 @@ void add_federate(CLI::App& train, Cli& cli) {
                                 {"transfers", report.transfer_ids.size()}, {"train_examples", report.train_examples}};
     if (report.epsilon) details["epsilon"] = *report.epsilon;
     must(cp.audit->append({cli_actor(), "learning.federate", "model/federated", o.aggregator, details}));
+    if (args->json) {
+      boost::json::array regions;
+      for (const auto& r : o.regions) {
+        boost::json::object row{{"region", r}, {"train_examples", report.samples.at(r)}};
+        put_test_metrics(row, report.test.at(r));
+        regions.push_back(std::move(row));
+      }
+      details["regions"] = std::move(regions);
+      details["bundle_dir"] = o.bundle_dir.string();
+      std::cout << boost::json::serialize(details) << "\n";
+      return;
+    }
 
     std::cout << "federated " << o.rounds << " rounds over " << o.regions.size() << " regions (aggregator "
               << o.aggregator << "), " << report.transfer_ids.size() << " model.weights transfers, bundles in "
@@ -209,6 +231,7 @@ void add_evaluate(CLI::App& train, Cli& cli) {
     std::vector<std::string> regions;
     TrainFlags flags;
     std::string out = "bench/results/learning.json";
+    uint32_t fine_tune_epochs = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = train.add_subcommand(
@@ -216,11 +239,14 @@ void add_evaluate(CLI::App& train, Cli& cli) {
   cmd->add_option("--regions", args->regions, "Regions (default: all)")->delimiter(',');
   args->flags.add_to(*cmd, "Epochs of the local-only and centralised models");
   cmd->add_option("--out", args->out, "JSON results file")->capture_default_str();
+  cmd->add_option("--fine-tune-epochs", args->fine_tune_epochs,
+                  "Also score each region's federated model after this many epochs on its own data (0: no)")
+      ->check(CLI::Range(0, 10000))->capture_default_str();
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
     const std::vector<std::string> ids = args->regions.empty() ? region_ids(*loaded.config) : args->regions;
     RegionHomes homes = open_homes(*loaded.config, ids);
-    const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0)));
+    const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0), args->fine_tune_epochs));
     boost::json::object result = learning::to_json(c);
     result["command"] = "fleetgate train evaluate";
     const std::filesystem::path out(args->out);

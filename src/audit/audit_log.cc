@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <optional>
 
 namespace fleetgate::audit {
 
@@ -83,6 +84,18 @@ Result<Entry> parse_entry(std::string_view stored) {
   if (details == nullptr || !details->is_object()) return data_loss("field 'details' is missing or not an object");
   e.details = details->get_object();
   return e;
+}
+
+// The canonical text an entry was hashed over, recovered from its stored bytes, which are the
+// canonical object with "hash" appended last. Verifying these bytes, not a re-serialisation of the
+// parsed entry, keeps the check exact for doubles, which Boost.JSON 1.81 does not always parse
+// back to the same value. nullopt when the stored text does not end with the entry's hash.
+std::optional<std::string> hashed_text(std::string_view stored, const std::string& hash) {
+  const std::string suffix = ",\"hash\":\"" + hash + "\"}";
+  if (!stored.ends_with(suffix)) return std::nullopt;
+  std::string text(stored.substr(0, stored.size() - suffix.size()));
+  text += '}';
+  return text;
 }
 
 std::string stored_form(const Entry& e) {
@@ -250,7 +263,8 @@ Result<VerifyReport> AuditLog::verify() const {
       return bad(expected, "entry " + n + " does not link to entry " + std::to_string(expected - 1) +
                                " (prev_hash differs: inserted, reordered, or the previous entry was rewritten)");
     }
-    if (sha256_hex(canonical(*entry)) != entry->hash) {
+    const std::optional<std::string> hashed = hashed_text(it->value(), entry->hash);
+    if (!hashed || sha256_hex(*hashed) != entry->hash) {
       return bad(expected, "entry " + n + " does not match its hash (edited)");
     }
     report.entries = expected;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "fleetgate/learning/features.h"
 #include "fleetgate/learning/triggers.h"
@@ -42,10 +43,25 @@ Status check(const CurationOptions& o) {
   return Status::ok();
 }
 
+// The traces ordered by what they hold (first sample's time, position and speed, then length),
+// the pseudonym only breaking ties between identical traces. Pseudonyms come from a per-region
+// key, so ordering by them would give another dataset from the same traffic in every data dir.
+std::vector<VehicleTrace> in_content_order(std::vector<VehicleTrace> traces) {
+  auto key = [](const VehicleTrace& t) {
+    const TraceSample none{};
+    const TraceSample& first = t.samples.empty() ? none : t.samples.front();
+    return std::make_tuple(!t.samples.empty(), first.t_ms, first.lat, first.lon, first.speed_kmh, t.samples.size(),
+                           t.samples.empty() ? 0 : t.samples.back().t_ms, std::cref(t.vehicle));
+  };
+  std::sort(traces.begin(), traces.end(), [&](const VehicleTrace& a, const VehicleTrace& b) { return key(a) < key(b); });
+  return traces;
+}
+
 }  // namespace
 
-Result<Dataset> curate(std::string region, const std::vector<VehicleTrace>& traces, const CurationOptions& o) {
+Result<Dataset> curate(std::string region, const std::vector<VehicleTrace>& unordered, const CurationOptions& o) {
   if (Status s = check(o); !s.is_ok()) return s;
+  const std::vector<VehicleTrace> traces = in_content_order(unordered);
   FeatureOptions fo;
   fo.window_steps = std::max(1, static_cast<int>(std::lround(o.window_s * 1000 / static_cast<double>(o.step_ms))));
   fo.step_ms = o.step_ms;

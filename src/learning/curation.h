@@ -3,7 +3,7 @@
 // samples negatives_per_positive times as many windows at random times with no hard braking in
 // the horizon after them. Label: a hard_brake event starts within horizon_s after the window's
 // end. Vehicles are shuffled with the seed and split into train and test (held-out vehicles).
-// Same traces, options and seed give the same dataset.
+// Same traces, options and seed give the same dataset, whatever the traces' order and pseudonyms.
 #pragma once
 
 #include <cstdint>

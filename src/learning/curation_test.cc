@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "fleetgate/learning/features.h"
@@ -133,6 +134,35 @@ TEST(Curate, IsReproducibleForASeed) {
   for (size_t i = 0; i < a->train.size(); ++i) {
     EXPECT_EQ(a->train[i].t_ms, b->train[i].t_ms);
     EXPECT_EQ(a->train[i].vehicle, b->train[i].vehicle);
+  }
+}
+
+TEST(Curate, DoesNotDependOnPseudonymsOrTraceOrder) {
+  // The same traffic as another data dir sees it: other region keys give other pseudonyms, and
+  // the store lists the vehicles in another order.
+  const auto traces = fleet();
+  std::vector<VehicleTrace> renamed(traces.rbegin(), traces.rend());
+  std::map<std::string, std::string> name_of;
+  for (size_t i = 0; i < renamed.size(); ++i) {
+    const std::string name = "p_" + std::string(1, static_cast<char>('z' - i));
+    name_of[renamed[i].vehicle] = name;
+    renamed[i].vehicle = name;
+  }
+  CurationOptions o;
+  o.seed = 11;
+  auto a = curate("eu", traces, o);
+  auto b = curate("eu", renamed, o);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  for (const auto split : {&Dataset::train, &Dataset::test}) {
+    const std::vector<Example>& x = *a.*split;
+    const std::vector<Example>& y = *b.*split;
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(name_of.at(x[i].vehicle), y[i].vehicle) << i;
+      EXPECT_EQ(x[i].t_ms, y[i].t_ms) << i;
+      EXPECT_EQ(x[i].label, y[i].label) << i;
+      EXPECT_EQ(x[i].features, y[i].features) << i;
+    }
   }
 }
 

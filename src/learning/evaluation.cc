@@ -42,10 +42,12 @@ std::string pct(const std::optional<double>& v) {
 }  // namespace
 
 Result<Comparison> compare_models(const std::map<std::string, transfer::RegionData>& regions,
-                                  const std::vector<std::string>& region_ids, const LocalTrainOptions& options) {
+                                  const std::vector<std::string>& region_ids, const LocalTrainOptions& options,
+                                  uint32_t fine_tune_epochs) {
   if (region_ids.empty()) return invalid_argument("no regions to compare");
   Comparison out;
   out.options = options;
+  out.fine_tune_epochs = fine_tune_epochs;
   std::vector<RegionTrainingData> data;
   std::vector<Checkpoint> federated;
   for (const auto& r : region_ids) {
@@ -79,6 +81,15 @@ Result<Comparison> compare_models(const std::map<std::string, transfer::RegionDa
     auto fed = evaluate_model(d.spec, federated[i].weights, *federated[i].normaliser, d.dataset.test);
     if (!fed.is_ok()) return fed.status();
     row.federated = *fed;
+    if (fine_tune_epochs > 0) {
+      TrainOptions t = options.train;
+      t.epochs = fine_tune_epochs;
+      auto tuned = train_model(d.spec, federated[i].weights, d.dataset.train, *federated[i].normaliser, t);
+      if (!tuned.is_ok()) return tuned.status();
+      auto m = evaluate_model(d.spec, *tuned, *federated[i].normaliser, d.dataset.test);
+      if (!m.is_ok()) return m.status();
+      row.fine_tuned = *m;
+    }
     auto cen = evaluate_model(d.spec, central->first, central->second, d.dataset.test);
     if (!cen.is_ok()) return cen.status();
     row.centralised = *cen;
@@ -90,16 +101,19 @@ Result<Comparison> compare_models(const std::map<std::string, transfer::RegionDa
 boost::json::object to_json(const Comparison& c) {
   boost::json::array rows;
   for (const ComparisonRow& r : c.rows) {
-    rows.emplace_back(boost::json::object{{"region", r.region},
-                                          {"train_examples", r.train_examples},
-                                          {"test_examples", r.test_examples},
-                                          {"test_positives", r.test_positives},
-                                          {"local", metrics_json(r.local)},
-                                          {"federated", metrics_json(r.federated)},
-                                          {"centralised", metrics_json(r.centralised)}});
+    boost::json::object row{{"region", r.region},
+                            {"train_examples", r.train_examples},
+                            {"test_examples", r.test_examples},
+                            {"test_positives", r.test_positives},
+                            {"local", metrics_json(r.local)},
+                            {"federated", metrics_json(r.federated)},
+                            {"centralised", metrics_json(r.centralised)}};
+    if (r.fine_tuned) row["fine_tuned"] = metrics_json(*r.fine_tuned);
+    rows.emplace_back(std::move(row));
   }
   return {{"regions", rows},
           {"federated_rounds", c.federated_rounds},
+          {"fine_tune_epochs", c.fine_tune_epochs},
           {"epochs", c.options.train.epochs},
           {"seed", c.options.train.seed},
           {"hidden", c.options.hidden},
@@ -108,15 +122,19 @@ boost::json::object to_json(const Comparison& c) {
 }
 
 std::string to_markdown(const Comparison& c) {
-  std::string out =
-      "| region | train | test (pos) | local AUC | federated AUC | centralised* AUC | local acc | federated acc | centralised* acc |\n"
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  const bool tuned = c.fine_tune_epochs > 0;
+  std::string out = "| region | train | test (pos) | local AUC | federated AUC | " +
+                    std::string(tuned ? "fine-tuned AUC | " : "") + "centralised* AUC | local acc | federated acc | " +
+                    (tuned ? "fine-tuned acc | " : "") + "centralised* acc |\n| --- |" +
+                    (tuned ? " ---: | ---: |" : "") + " ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const ComparisonRow& r : c.rows) {
     out += "| " + r.region + " | " + std::to_string(r.train_examples) + " | " + std::to_string(r.test_examples) + " (" +
            std::to_string(r.test_positives) + ") | " + pct(r.local.auc) + " | " + pct(r.federated.auc) + " | " +
-           pct(r.centralised.auc) + " | " + pct(r.local.accuracy) + " | " + pct(r.federated.accuracy) + " | " +
+           (r.fine_tuned ? pct(r.fine_tuned->auc) + " | " : "") + pct(r.centralised.auc) + " | " + pct(r.local.accuracy) +
+           " | " + pct(r.federated.accuracy) + " | " + (r.fine_tuned ? pct(r.fine_tuned->accuracy) + " | " : "") +
            pct(r.centralised.accuracy) + " |\n";
   }
+  if (tuned) out += "\nfine-tuned: the federated model trained " + std::to_string(c.fine_tune_epochs) + " more epochs in its region.\n";
   out += "\n* " + std::string(kCentralisedNote) + ".\n";
   return out;
 }

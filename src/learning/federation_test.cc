@@ -148,6 +148,27 @@ TEST_F(FederationTest, FederationHelpsTheSmallRegionAndTracksCentralised) {
   EXPECT_NE(to_markdown(*cmp).find("simulation only"), std::string::npos);
 }
 
+TEST_F(FederationTest, FineTuningTrainsTheFederatedModelInRegionWithoutStoringIt) {
+  ASSERT_TRUE(run(options()).is_ok());
+  auto stored = load_checkpoint(env_.region_store("cn"), kFederatedModel);
+  ASSERT_TRUE(stored.is_ok());
+  LocalTrainOptions local{.hidden = 16, .train = {.epochs = 4, .seed = 7}};
+  auto plain = compare_models(regions_, kRegions, local);
+  auto tuned = compare_models(regions_, kRegions, local, 3);
+  ASSERT_TRUE(plain.is_ok() && tuned.is_ok()) << tuned.status().to_string();
+  for (size_t i = 0; i < kRegions.size(); ++i) {
+    EXPECT_FALSE(plain->rows[i].fine_tuned);
+    ASSERT_TRUE(tuned->rows[i].fine_tuned) << kRegions[i];
+    EXPECT_EQ(tuned->rows[i].federated.log_loss, plain->rows[i].federated.log_loss) << kRegions[i];
+    EXPECT_NE(tuned->rows[i].fine_tuned->log_loss, tuned->rows[i].federated.log_loss) << kRegions[i];
+  }
+  EXPECT_EQ(to_json(*tuned).at("fine_tune_epochs").to_number<uint32_t>(), 3u);
+  EXPECT_TRUE(to_json(*tuned).at("regions").as_array()[0].as_object().contains("fine_tuned"));
+  EXPECT_NE(to_markdown(*tuned).find("fine-tuned AUC"), std::string::npos);
+  EXPECT_EQ(to_markdown(*plain).find("fine-tuned"), std::string::npos);
+  EXPECT_EQ(load_checkpoint(env_.region_store("cn"), kFederatedModel).value(), *stored);
+}
+
 TEST_F(FederationTest, DifferentialPrivacyReportsEpsilonAndStillLearns) {
   FederationOptions o = options();
   o.dp = DpOptions{.clip = 5.0, .noise_multiplier = 0.05};
