@@ -12,11 +12,8 @@
 #   env: SECONDS_PER_RUN (5), CONNECTIONS (64), COMPARE_RPS (5000), STREAM_RPS (1000),
 #        RATES ("100 250 500 1000 2000 5000 10000 15000 20000 30000 40000"), P99_LIMIT_MS (10)
 set -euo pipefail
-build=$(cd "$1" && pwd)
-mkdir -p "$2"
-results=$(cd "$2" && pwd)
-root=$(cd "$(dirname "$0")/../.." && pwd)
-fleetgate=$build/src/app/fleetgate
+source "$(dirname "$0")/common.bash"
+bench_init "$@"
 mock=$build/tests/mock_upstream/mock-upstream
 portkey=$root/bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
 seconds=${SECONDS_PER_RUN:-5}
@@ -25,18 +22,7 @@ compare_rps=${COMPARE_RPS:-5000}
 stream_rps=${STREAM_RPS:-1000}
 rates=${RATES:-"100 250 500 1000 2000 5000 10000 15000 20000 30000 40000"}
 p99_limit=${P99_LIMIT_MS:-10}
-for bin in "$fleetgate" "$mock"; do
-  [ -x "$bin" ] || { echo "gateway.sh: missing $bin (build fleetgate and mock-upstream)" >&2; exit 1; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/fleetgate-gateway-bench-XXXXXX")
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+[ -x "$mock" ] || { echo "gateway.sh: missing $mock (build the mock-upstream target)" >&2; exit 1; }
 ticks=$(getconf CLK_TCK)
 log() { echo "[gateway] $*" >&2; }
 

@@ -7,24 +7,13 @@
 #   bench/scenarios/ingest.sh BUILD_DIR RESULTS_DIR
 #   env: VEHICLES (64), SECONDS_PER_RUN (10), WINDOW (64), FRAMES ("1 50"), GROUP_COMMIT ("on off")
 set -euo pipefail
-build=$(cd "$1" && pwd)
-mkdir -p "$2"
-results=$(cd "$2" && pwd)
-root=$(cd "$(dirname "$0")/../.." && pwd)
-fleetgate=$build/src/app/fleetgate
+source "$(dirname "$0")/common.bash"
+bench_init "$@"
 vehicles=${VEHICLES:-64}
 seconds=${SECONDS_PER_RUN:-10}
 window=${WINDOW:-64}
 frames=${FRAMES:-1 50}
 group_commit=${GROUP_COMMIT:-on off}
-[ -x "$fleetgate" ] || { echo "ingest.sh: missing $fleetgate (build the fleetgate target)" >&2; exit 1; }
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 ticks=$(getconf CLK_TCK)
 
 store_bytes() { du -sb "$1"/data/{cn,us,eu}/store | awk '{s += $1} END {print s}'; }

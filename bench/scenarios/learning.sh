@@ -11,11 +11,8 @@
 #        centralised), FINE_TUNE_EPOCHS (10: the federated model trained on in each region; 0: off),
 #        AGGREGATOR (eu)
 set -euo pipefail
-build=$(cd "$1" && pwd)
-mkdir -p "$2"
-results=$(cd "$2" && pwd)
-root=$(cd "$(dirname "$0")/../.." && pwd)
-fleetgate=$build/src/app/fleetgate
+source "$(dirname "$0")/common.bash"
+bench_init "$@"
 size=${SIZE:-ci}
 seed=${SEED:-7}
 demand=${DEMAND-us=0.2}
@@ -25,18 +22,10 @@ epochs=${EPOCHS:-30}
 fine_tune_epochs=${FINE_TUNE_EPOCHS:-10}
 aggregator=${AGGREGATOR:-eu}
 regions="cn us eu"
-[ -x "$fleetgate" ] || { echo "learning.sh: missing $fleetgate (build the fleetgate target)" >&2; exit 1; }
 if ! command -v sumo >/dev/null; then
   echo "learning.sh: SUMO is not installed (Debian packages sumo and sumo-tools); skipped" >&2
   exit 0
 fi
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # Seconds since the previous call, for the "flow" timings.
 mark=$(date +%s.%N)
