@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include "fleetgate/store/data_dir.h"
@@ -105,10 +107,17 @@ TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplica
 
   auto [server, port] = start_server(config, 0);
   ASSERT_GT(port, 0);
+  std::error_code ignored;  // the acked file appears with the first acknowledgement
   Child sim = spawn_fleetgate({"sim", "run", "--tokens", tokens.string(), "--url",
                                "ws://127.0.0.1:" + std::to_string(port) + "/v1/telemetry/ws", "--rate", "0",
                                "--duration", "4", "--records-per-frame", "5", "--acked", acked.string(), "--json"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Kill once acknowledgements flow (bounded: a slow start, e.g. under ASan, must not make the
+  // crash land before the first ack), and a little later so that frames are in flight.
+  for (int i = 0; i < 1200 && std::filesystem::file_size(acked, ignored) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(std::filesystem::file_size(acked, ignored), 0u) << "no acknowledgement within 60 s";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   stop_server(server, SIGKILL);
   auto [restarted, same_port] = start_server(config, port);
   ASSERT_EQ(same_port, port);
