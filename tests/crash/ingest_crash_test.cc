@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/ingest_service.h"
 #include "support/scratch_config.h"
+#include "support/serve_output.h"
 
 extern char** environ;
 
@@ -76,12 +78,7 @@ std::pair<Child, uint16_t> start_server(const std::filesystem::path& config, uin
   Child server = spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)});
   char line[512];
   while (std::fgets(line, sizeof line, server.out) != nullptr) {
-    const std::string_view text(line);
-    const size_t at = text.find("listening on ");
-    if (at == std::string_view::npos) continue;
-    const size_t colon = text.find(':', text.find("://", at) + 3);
-    const uint16_t bound = static_cast<uint16_t>(std::stoul(std::string(text.substr(colon + 1))));
-    return {server, bound};
+    if (std::optional<uint16_t> bound = testing::serve_port(line)) return {server, *bound};
   }
   ADD_FAILURE() << "fleetgate serve exited without listening";
   return {server, 0};

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -31,6 +32,7 @@
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/store_key.h"
 #include "support/scratch_config.h"
+#include "support/serve_output.h"
 
 extern char** environ;
 
@@ -76,13 +78,10 @@ Server start_server(const std::filesystem::path& config, const std::filesystem::
   Server s;
   EXPECT_EQ(posix_spawn(&s.pid, kFleetgate.c_str(), &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
-  // Bounded wait for the "listening on http://HOST:PORT" line.
+  // Bounded wait for serve's "fleetgate listening on http://HOST:PORT" line.
   for (int i = 0; i < 600 && s.port == 0; ++i) {
-    const std::string text = slurp(log);
-    const size_t at = text.find("listening on ");
-    if (at != std::string::npos) {
-      const size_t colon = text.find(':', text.find("://", at) + 3);
-      s.port = static_cast<uint16_t>(std::stoul(text.substr(colon + 1)));
+    if (std::optional<uint16_t> port = testing::serve_port(slurp(log))) {
+      s.port = *port;
       break;
     }
     if (waitpid(s.pid, nullptr, WNOHANG) == s.pid) {
