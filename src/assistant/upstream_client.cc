@@ -160,12 +160,15 @@ struct UpstreamClient::Impl {
   }
 
   std::unique_ptr<Connection> take_idle(Lane& lane, const std::string& key) {
-    std::lock_guard lock(lanes_mu);  // idle_connections() may count meanwhile
-    auto it = lane.idle.find(key);
-    if (it == lane.idle.end()) return nullptr;
-    std::unique_ptr<Connection> c = std::move(it->second);
-    lane.idle.erase(it);
-    return c->looks_alive() ? std::move(c) : nullptr;
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard lock(lanes_mu);  // idle_connections() may count meanwhile
+      auto it = lane.idle.find(key);
+      if (it == lane.idle.end()) return nullptr;
+      c = std::move(it->second);
+      lane.idle.erase(it);
+    }
+    return c->looks_alive() ? std::move(c) : nullptr;  // the probe is a syscall: outside the lock
   }
 
   void give_back(Lane& lane, std::unique_ptr<Connection> c) {
