@@ -1,7 +1,6 @@
 // `fleetgate train local|federate|evaluate`: training inside a region, federated averaging
 // across regions through model.weights transfers, and the local/federated/centralised table.
 // They open the data dir directly (not while `serve` holds it), like the other offline commands.
-#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -11,34 +10,14 @@
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/train_group.h"
+#include "fleetgate/app/transfer_env.h"
 #include "fleetgate/learning/evaluation.h"
 #include "fleetgate/learning/federation.h"
 #include "fleetgate/learning/local_training.h"
-#include "fleetgate/store/data_dir.h"
-#include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/transfer/transfer_service.h"
 
 namespace fleetgate::app {
 namespace {
-
-// The stores and keyrings of the named regions (every configured one when empty).
-struct RegionHomes {
-  std::map<std::string, std::unique_ptr<store::KvStore>> stores;
-  std::map<std::string, transfer::RegionData> data;
-};
-
-RegionHomes open_homes(const config::Config& cfg, const std::vector<std::string>& wanted) {
-  RegionHomes h;
-  for (const config::Region& r : cfg.regions) {
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), r.id) == wanted.end()) continue;
-    h.stores[r.id] = must(store::open_embedded(store::region_store_dir(r), telemetry::region_store_options()));
-    h.data[r.id] = transfer::RegionData{h.stores[r.id].get(), must(privacy::RegionKeys::open(r.data_dir, r.id)), r.data_dir};
-  }
-  for (const auto& id : wanted) {
-    if (!h.data.contains(id)) fail("unknown region '" + id + "'");
-  }
-  return h;
-}
 
 std::vector<std::string> region_ids(const config::Config& cfg) {
   std::vector<std::string> ids;
@@ -115,7 +94,7 @@ void add_local(CLI::App& train, Cli& cli) {
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
     ControlPlane cp = must(open_control_plane(loaded));
-    RegionHomes homes = open_homes(*loaded.config, {args->region});
+    RegionHomes homes = open_region_homes(*loaded.config, {args->region});
     const transfer::RegionData& home = homes.data.at(args->region);
     const learning::Checkpoint c = must(learning::train_and_store_local(
         *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(args->region)));
@@ -162,9 +141,11 @@ void add_federate(CLI::App& train, Cli& cli) {
   cmd->add_flag("--json", args->json, "Print the run and each region's held-out metrics of the global model as JSON");
   cmd->callback([&cli, args] {
     if (args->dp_noise > 0 && args->dp_clip <= 0) fail("--dp-noise needs --dp-clip");
-    LoadedConfig loaded = must(load(cli.config_path));
-    const config::Config& cfg = *loaded.config;
-    ControlPlane cp = must(open_control_plane(loaded));
+    // Every configured region's store opens, also those sitting this run out: the transfer
+    // service needs them all.
+    const std::unique_ptr<TransferEnv> env = open_transfer_env(cli.config_path);
+    const config::Config& cfg = *env->loaded.config;
+    audit::AuditLog& audit = *env->control.audit;
     learning::FederationOptions o;
     o.regions = args->regions.empty() ? region_ids(cfg) : args->regions;
     o.aggregator = args->aggregator.empty() ? o.regions.back() : args->aggregator;
@@ -177,24 +158,19 @@ void add_federate(CLI::App& train, Cli& cli) {
     o.legal_basis = args->legal_basis;
     o.assessment_ref = args->assessment_ref;
     o.bundle_dir = args->bundle_dir.empty() ? cfg.server.data_dir / "federation" : std::filesystem::path(args->bundle_dir);
-    o.now_ms = cp.audit->now_ms();
+    o.now_ms = audit.now_ms();
     o.run_id = std::to_string(o.now_ms);
 
-    // The transfer service needs every configured region's store, also those sitting this run out.
-    RegionHomes homes = open_homes(cfg, {});
-    transfer::TransferOptions transfer_options;
-    transfer_options.auto_approve_model_weights = cfg.transfer.auto_approve_model_weights;
-    auto service = must(transfer::TransferService::create(loaded.policy, *cp.store, *cp.audit, homes.data, transfer_options));
     const http::Principal requester{cli_actor(), {"operator"}, o.regions};
     auto step = [](uint32_t round, uint32_t rounds, const std::string& what) {
       std::fprintf(stderr, "\r\033[K[round %u/%u] %s", round, rounds, what.c_str());
     };
-    const learning::FederationReport report = must(learning::run_federation(*service, *loaded.policy, requester, homes.data, o, step));
+    const learning::FederationReport report = must(learning::run_federation(*env->service, *env->loaded.policy, requester, env->homes.data, o, step));
     std::fprintf(stderr, "\n");
     boost::json::object details{{"run", o.run_id}, {"rounds", o.rounds}, {"aggregator", o.aggregator},
                                 {"transfers", report.transfer_ids.size()}, {"train_examples", report.train_examples}};
     if (report.epsilon) details["epsilon"] = *report.epsilon;
-    must(cp.audit->append({cli_actor(), "learning.federate", "model/federated", o.aggregator, details}));
+    must(audit.append({cli_actor(), "learning.federate", "model/federated", o.aggregator, details}));
     if (args->json) {
       boost::json::array regions;
       for (const auto& r : o.regions) {
@@ -245,7 +221,7 @@ void add_evaluate(CLI::App& train, Cli& cli) {
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
     const std::vector<std::string> ids = args->regions.empty() ? region_ids(*loaded.config) : args->regions;
-    RegionHomes homes = open_homes(*loaded.config, ids);
+    RegionHomes homes = open_region_homes(*loaded.config, ids);
     const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0), args->fine_tune_epochs));
     boost::json::object result = learning::to_json(c);
     result["command"] = "fleetgate train evaluate";

@@ -13,40 +13,14 @@
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
+#include "fleetgate/app/transfer_env.h"
 #include "fleetgate/ledger/period.h"
-#include "fleetgate/privacy/keyring.h"
-#include "fleetgate/store/data_dir.h"
-#include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/transfer/transfer_service.h"
 
 namespace fleetgate::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Everything a transfer command needs, destroyed service first, stores last.
-struct TransferEnv {
-  LoadedConfig loaded;
-  ControlPlane control;
-  std::map<std::string, std::unique_ptr<store::KvStore>> region_stores;
-  std::unique_ptr<transfer::TransferService> service;
-};
-
-std::unique_ptr<TransferEnv> open_transfers(const Cli& cli) {
-  auto env = std::make_unique<TransferEnv>();
-  env->loaded = must(load(cli.config_path));
-  env->control = must(open_control_plane(env->loaded));
-  env->region_stores = must(store::open_region_stores(*env->loaded.config, telemetry::region_store_options()));
-  std::map<std::string, transfer::RegionData> regions;
-  for (const auto& r : env->loaded.config->regions) {
-    regions[r.id] = {env->region_stores.at(r.id).get(), must(privacy::RegionKeys::open(r.data_dir, r.id)), r.data_dir};
-  }
-  transfer::TransferOptions options;
-  options.auto_approve_model_weights = env->loaded.config->transfer.auto_approve_model_weights;
-  env->service = must(transfer::TransferService::create(env->loaded.policy, *env->control.store, *env->control.audit,
-                                                        std::move(regions), options));
-  return env;
-}
 
 // The default acting user: $USER, as in cli_actor().
 std::string default_user() { return cli_actor().substr(std::string_view("cli:").size()); }
@@ -131,7 +105,7 @@ void add_request(CLI::App& group, Cli& cli) {
       ->check(CLI::Range(1, 366))
       ->capture_default_str();
   cmd->callback([&cli, a] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     transfer::TransferRequest req;
     req.source_region = a->from_region;
     req.dest_region = a->to_region;
@@ -163,7 +137,7 @@ void add_decision(CLI::App& group, Cli& cli, bool approving) {
   cmd->add_option("--as", a->as, "Acting user (default $USER)");
   if (!approving) cmd->add_option("--reason", a->reason, "Why")->required();
   cmd->callback([&cli, a, approving] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     const http::Principal who = acting_user(*env, a->as);
     Status s = approving ? env->service->approve(who, a->id) : env->service->reject(who, a->id, a->reason);
     if (!s.is_ok()) fail(s);
@@ -176,7 +150,7 @@ void add_list_show(CLI::App& group, Cli& cli) {
   auto* list = group.add_subcommand("list", "List transfers (all, or those --as USER may see)");
   list->add_option("--as", *as, "Only transfers from or to this user's regions");
   list->callback([&cli, as] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     const http::Principal who = as->empty() ? http::Principal{cli_actor(), {}, {"*"}} : acting_user(*env, *as);
     for (const auto& t : must(env->service->list(who))) print_summary(t);
   });
@@ -185,7 +159,7 @@ void add_list_show(CLI::App& group, Cli& cli) {
   auto* show = group.add_subcommand("show", "Print one transfer as JSON");
   show->add_option("ID", *id, "Transfer id")->required();
   show->callback([&cli, id] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     std::cout << boost::json::serialize(transfer::to_json(must(env->service->get(*id)))) << "\n";
   });
 }
@@ -199,7 +173,7 @@ void add_export(CLI::App& group, Cli& cli) {
   cmd->add_option("ID", a->id, "Transfer id")->required();
   cmd->add_option("--out", a->out, "Folder for the bundle")->capture_default_str();
   cmd->callback([&cli, a] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     const fs::path bundle = must(env->service->export_bundle(a->id, a->out, cli_actor(), progress_line(a->id)));
     print_manifest(must(env->service->verify_bundle(bundle)));
     std::cout << bundle.string() << "\n";
@@ -210,7 +184,7 @@ void add_verify_import(CLI::App& group, Cli& cli) {
   auto bundle = std::make_shared<std::string>();
   auto* verify = group.add_subcommand("verify", "Check a bundle's signature and file hashes");
   verify->add_option("BUNDLE", *bundle, "Bundle directory")->required();
-  verify->callback([&cli, bundle] { print_manifest(must(open_transfers(cli)->service->verify_bundle(*bundle))); });
+  verify->callback([&cli, bundle] { print_manifest(must(open_transfer_env(cli.config_path)->service->verify_bundle(*bundle))); });
 
   struct Args {
     std::string bundle, region;
@@ -220,7 +194,7 @@ void add_verify_import(CLI::App& group, Cli& cli) {
   import->add_option("BUNDLE", a->bundle, "Bundle directory")->required();
   import->add_option("--region", a->region, "Destination region")->required();
   import->callback([&cli, a] {
-    auto env = open_transfers(cli);
+    auto env = open_transfer_env(cli.config_path);
     auto result = must(env->service->import_bundle(a->bundle, a->region, cli_actor()));
     std::cout << "imported transfer " << result.manifest.transfer_id << " into " << a->region << ": "
               << (result.artifact.empty() ? std::to_string(result.records) + " records"
@@ -233,7 +207,7 @@ void add_keys_and_artifacts(CLI::App& group, Cli& cli) {
   auto region = std::make_shared<std::string>();
   auto* key = group.add_subcommand("public-key", "Print the PEM public key a region signs its bundles with");
   key->add_option("--region", *region, "Region id")->required();
-  key->callback([&cli, region] { std::cout << must(open_transfers(cli)->service->public_key(*region)); });
+  key->callback([&cli, region] { std::cout << must(open_transfer_env(cli.config_path)->service->public_key(*region)); });
 
   struct Args {
     std::string region, name, file;
@@ -245,7 +219,7 @@ void add_keys_and_artifacts(CLI::App& group, Cli& cli) {
   put->add_option("FILE", a->file, "File holding the artifact")->required();
   put->callback([&cli, a] {
     const std::string bytes = read_whole_file(a->file);
-    Status s = open_transfers(cli)->service->put_artifact(a->region, a->name, bytes);
+    Status s = open_transfer_env(cli.config_path)->service->put_artifact(a->region, a->name, bytes);
     if (!s.is_ok()) fail(s);
     std::cout << "stored artifact " << a->name << " (" << bytes.size() << " bytes) in " << a->region << "\n";
   });
