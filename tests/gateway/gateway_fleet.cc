@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "fleetgate/app/cli.h"
+#include "support/running_service.h"
 #include "fleetgate/vehicle/vin.h"
 #include "mock_upstream/mock_fleet.h"
 
@@ -64,12 +64,9 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
     out << "[server]\ndata_dir = \"data\"\nthreads = 2\n\n" << mock::fleet_config_toml(providers, spec.chains);
     if (!out) return unavailable("cannot write " + config_file.string());
   }
-  auto loaded = app::load(config_file.string());
-  if (!loaded.is_ok()) return loaded.status();
-  auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+  auto service = fleetgate::testing::start_service(config_file);
   if (!service.is_ok()) return service.status();
   fleet->service_ = std::move(service).value();
-  if (Status s = fleet->service_->start(); !s.is_ok()) return s;
   return fleet;
 }
 

@@ -14,6 +14,7 @@
 
 #include "fleetgate/access/credentials.h"
 #include "fleetgate/app/service.h"
+#include "support/running_service.h"
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/vehicle/vin.h"
@@ -70,12 +71,9 @@ class RouteAccessTest : public ::testing::Test {
                                   "models = [\"fleetgate-onboard\"]\n";
     // The ledger (and its routes) runs when its terms sit beside the config.
     std::filesystem::copy_file(std::string(FLEETGATE_SOURCE_DIR) + "/config/ledger.toml", dir_ / "ledger.toml");
-    auto loaded = app::load(config_file.string());
-    ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
-    auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+    auto service = fleetgate::testing::start_service(config_file);
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(service).value();
-    ASSERT_TRUE(service_->start().is_ok());
     client_ = std::make_unique<TestClient>("127.0.0.1", service_->port());
 
     app::ControlPlane& cp = service_->control_plane();

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "fleetgate/access/fleet_ca.h"
-#include "fleetgate/app/cli.h"
 #include "fleetgate/app/service.h"
+#include "support/running_service.h"
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
@@ -63,12 +63,9 @@ class MtlsIngestTest : public ::testing::Test {
           << mock::fleet_config_toml({{"onboard", "vehicle", "", "", {"fleetgate-onboard"}}},
                                      {{"cn", {"onboard"}}, {"us", {"onboard"}}, {"eu", {"onboard"}}});
     }
-    auto loaded = app::load((dir_ / "fleetgate.toml").string());
-    ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
-    auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+    auto service = fleetgate::testing::start_service(dir_ / "fleetgate.toml");
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(service).value();
-    ASSERT_TRUE(service_->start().is_ok());
     for (const std::string& vin : {kVinA, kVinB}) {
       auto r = service_->control_plane().registry->register_vehicle(vin, "DE", "mtls test", "test:mtls");
       ASSERT_TRUE(r.is_ok()) << r.status().to_string();

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "fleetgate/app/cli.h"
 #include "fleetgate/app/service.h"
+#include "support/running_service.h"
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/vehicle/vin.h"
@@ -52,12 +52,9 @@ class UpstreamTlsTest : public ::testing::Test {
       out << "[server]\ndata_dir = \"data\"\nthreads = 2\n\n"
           << mock::fleet_config_toml(providers, {{"cn", {"trusting"}}, {"us", {"system-store"}}, {"eu", {"onboard"}}});
     }
-    auto loaded = app::load((dir_ / "fleetgate.toml").string());
-    ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
-    auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+    auto service = fleetgate::testing::start_service(dir_ / "fleetgate.toml");
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(service).value();
-    ASSERT_TRUE(service_->start().is_ok());
   }
 
   void TearDown() override {

@@ -1,0 +1,23 @@
+// Test support: the whole fleetgate service in-process, as `fleetgate serve` runs it, from a
+// config file and on an ephemeral port (Service::port() tells which).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "fleetgate/app/cli.h"
+#include "fleetgate/app/service.h"
+
+namespace fleetgate::testing {
+
+// Loads `config_file`, creates the service and starts it; the first failure otherwise.
+inline Result<std::unique_ptr<app::Service>> start_service(const std::filesystem::path& config_file) {
+  auto loaded = app::load(config_file.string());
+  if (!loaded.is_ok()) return loaded.status();
+  auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+  if (!service.is_ok()) return service.status();
+  if (Status s = (*service)->start(); !s.is_ok()) return s;
+  return std::move(service).value();
+}
+
+}  // namespace fleetgate::testing
