@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/record_codec.h"
-#include "fleetgate/telemetry/store_key.h"
+#include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::learning {
 namespace {
@@ -84,20 +83,15 @@ Result<std::vector<VehicleTrace>> read_region_traces(const store::KvReader& stor
     if (!records.empty()) out.push_back(trace_from_records(pseudonym, std::move(records)));
     records.clear();
   };
-  // Record keys start with the pseudonym prefix; latest states and datasets use other prefixes.
-  auto it = store.scan(privacy::kPseudonymPrefix);
-  for (; it->valid(); it->next()) {
-    auto key = telemetry::decode_store_key(it->key());
-    if (!key.is_ok()) return key.status();
-    auto record = codec.decode(it->value());
-    if (!record.is_ok()) return record.status();
-    if (key->pseudonym != pseudonym) {
+  Status s = telemetry::scan_records(store, codec, {}, [&](telemetry::Record&& r) {
+    if (r.pseudonym != pseudonym) {
       flush();
-      pseudonym = key->pseudonym;
+      pseudonym = r.pseudonym;
     }
-    records.push_back(std::move(record).value());
-  }
-  if (Status s = it->status(); !s.is_ok()) return s;
+    records.push_back(std::move(r));
+    return true;
+  });
+  if (!s.is_ok()) return s;
   flush();
   return out;
 }

@@ -104,6 +104,9 @@ std::string FieldCipher::associated_data(uint32_t key_id, const FieldBinding& bi
   put_bytes(aad, keys_->region());
   put_bytes(aad, binding.pseudonym);
   put_u32(aad, binding.field_id);
+  // Absent rather than empty when there are none, so envelopes sealed before clear bytes existed
+  // still open; the length prefix keeps the two forms distinct.
+  if (!binding.clear.empty()) put_u32(aad, static_cast<uint32_t>(binding.clear.size()));
   return aad;
 }
 
@@ -123,6 +126,8 @@ Result<std::string> FieldCipher::seal(std::string_view plaintext, const FieldBin
   int len = 0, final_len = 0;
   if (ctx == nullptr ||
       EVP_EncryptUpdate(ctx, nullptr, &len, bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      (!binding.clear.empty() &&
+       EVP_EncryptUpdate(ctx, nullptr, &len, bytes(binding.clear), static_cast<int>(binding.clear.size())) != 1) ||
       EVP_EncryptUpdate(ctx, ct, &len, bytes(plaintext), static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx, ct + len, &final_len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagSize, ct + plaintext.size()) != 1) {
@@ -156,6 +161,8 @@ Result<std::string> FieldCipher::open(std::string_view envelope, const FieldBind
   int len = 0, final_len = 0;
   if (ctx == nullptr ||
       EVP_DecryptUpdate(ctx, nullptr, &len, bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      (!binding.clear.empty() &&
+       EVP_DecryptUpdate(ctx, nullptr, &len, bytes(binding.clear), static_cast<int>(binding.clear.size())) != 1) ||
       EVP_DecryptUpdate(ctx, bytes(plain), &len, bytes(ct), static_cast<int>(ct.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) != 1) {
     return internal_error("AES-256-GCM decryption failed: " + detail::openssl_errors());

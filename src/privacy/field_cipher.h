@@ -1,7 +1,8 @@
 // Encryption of single fields at rest: AES-256-GCM with a random 96-bit nonce under the region's
 // active data key. Envelope, version 1:  u8 version (1) | u32 key id (big-endian) | 12-byte nonce |
 // ciphertext | 16-byte tag. The associated data binds the envelope header, the region, the record's
-// pseudonym and the field id, so a blob moved to another record, field or region fails to open.
+// pseudonym, the field id and, when given, further clear bytes stored beside the envelope, so a blob
+// moved to another record, field or region, or a change to those clear bytes, fails to open.
 // Random nonces stay safe for up to 2^32 seals per key (NIST SP 800-38D): rotate before that.
 #pragma once
 
@@ -22,6 +23,7 @@ inline constexpr size_t kEnvelopeOverhead = 1 + 4 + 12 + 16;
 struct FieldBinding {
   std::string_view pseudonym;  // the record's region pseudonym
   uint32_t field_id = 0;       // the field's catalogue number
+  std::string_view clear{};    // clear bytes kept beside the envelope that it also authenticates
 };
 
 class FieldCipher {
@@ -36,6 +38,8 @@ class FieldCipher {
   Result<std::string> open(std::string_view envelope, const FieldBinding& binding) const;
 
  private:
+  // The associated data up to binding.clear's length; the clear bytes follow it as a second
+  // AAD update, so they are authenticated without being copied.
   std::string associated_data(uint32_t key_id, const FieldBinding& binding) const;
 
   std::shared_ptr<const RegionKeys> keys_;

@@ -117,6 +117,24 @@ TEST(FieldCipher, ABlobMovedToAnotherRecordFieldOrRegionDoesNotOpen) {
   expect_data_loss(FieldCipher(fixed_keys("us", 9)).open(*sealed, kBinding), "failed authentication");
 }
 
+TEST(FieldCipher, ClearBytesBesideTheEnvelopeAreAuthenticated) {
+  auto eu = fixed_keys("eu", 9);
+  const std::string clear = "speed=42;gear=D";
+  const FieldBinding with_clear{kBinding.pseudonym, kBinding.field_id, clear};
+  auto sealed = FieldCipher(eu).seal("48.8566,2.3522", with_clear);
+  ASSERT_TRUE(sealed.is_ok());
+  auto opened = FieldCipher(eu).open(*sealed, with_clear);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  EXPECT_EQ(*opened, "48.8566,2.3522");
+  std::string edited = clear;
+  edited[6] = '9';
+  expect_data_loss(FieldCipher(eu).open(*sealed, {kBinding.pseudonym, kBinding.field_id, edited}), "failed authentication");
+  expect_data_loss(FieldCipher(eu).open(*sealed, kBinding), "failed authentication");
+  auto without = FieldCipher(eu).seal("48.8566,2.3522", kBinding);
+  ASSERT_TRUE(without.is_ok());
+  expect_data_loss(FieldCipher(eu).open(*without, with_clear), "failed authentication");
+}
+
 TEST(FieldCipher, WrongKeyIdTruncationAndVersionAreDataLoss) {
   auto newer = fixed_keys("eu", 9, 2);
   auto sealed = FieldCipher(newer).seal("x", kBinding);

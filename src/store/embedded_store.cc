@@ -132,7 +132,9 @@ class EmbeddedStore final : public KvStore {
 
   Status write(const WriteBatch& batch, WriteOptions options) override {
     if (batch.empty()) return Status::ok();
-    rocksdb::WriteBatch wb;
+    size_t bytes = 0;  // reserved up front: growing a large group's buffer copies it again and again
+    for (const auto& e : batch.entries()) bytes += e.key.size() + e.value.size() + 16;
+    rocksdb::WriteBatch wb(bytes);
     for (const auto& e : batch.entries()) {
       rocksdb::Status s = e.op == WriteBatch::Op::kPut ? wb.Put(slice(e.key), slice(e.value)) : wb.Delete(slice(e.key));
       if (!s.ok()) return from_rocksdb(s, dir_);

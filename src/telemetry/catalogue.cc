@@ -1,6 +1,7 @@
 #include "fleetgate/telemetry/catalogue.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 namespace fleetgate::telemetry {
@@ -59,15 +60,20 @@ constexpr bool sorted_by_number() {
 }
 static_assert(sorted_by_number(), "keep the catalogue in number order, one entry per field");
 
+// Field numbers 60 and up are reserved (telemetry.proto), so a table indexed by number finds a spec
+// in one step: ingest looks up every datum several times.
+constexpr uint32_t kFirstReserved = 60;
+constexpr auto kByNumber = [] {
+  std::array<const FieldSpec*, kFirstReserved> table{};
+  for (const FieldSpec& s : kCatalogue) table[static_cast<uint32_t>(s.field)] = &s;
+  return table;
+}();
+
 }  // namespace
 
 std::span<const FieldSpec> catalogue() { return kCatalogue; }
 
-const FieldSpec* find_field(uint32_t number) {
-  auto it = std::lower_bound(std::begin(kCatalogue), std::end(kCatalogue), number,
-                             [](const FieldSpec& s, uint32_t n) { return static_cast<uint32_t>(s.field) < n; });
-  return it != std::end(kCatalogue) && static_cast<uint32_t>(it->field) == number ? &*it : nullptr;
-}
+const FieldSpec* find_field(uint32_t number) { return number < kFirstReserved ? kByNumber[number] : nullptr; }
 
 const FieldSpec* find_field(std::string_view name) {
   auto it = std::find_if(std::begin(kCatalogue), std::end(kCatalogue), [&](const FieldSpec& s) { return s.name == name; });

@@ -1,5 +1,8 @@
 #include "fleetgate/telemetry/record_codec.h"
 
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
 #include <climits>
 
 #include "fleetgate/telemetry/proto/stored_record.pb.h"
@@ -10,14 +13,55 @@
 namespace fleetgate::telemetry {
 namespace {
 
-constexpr uint32_t kStoredFormat = 1;
-constexpr uint32_t kVinFieldId = 0;  // wire.FIELD_UNSPECIFIED: never a datum
+constexpr uint32_t kRecordFormat = 1;  // stored.StoredRecord
+constexpr uint32_t kBlockFormat = 2;   // stored.StoredBlock
+constexpr uint32_t kVinFieldId = 0;    // format 1: wire.FIELD_UNSPECIFIED binds the sealed VIN
 
 bool sealed_at_rest(const Datum& d) {
   return spec(d.field).data_class == DataClass::kPersonal || value_type(d.value) == ValueType::kLocation;
 }
 
-Status corrupt(std::string_view why) { return data_loss("stored telemetry record is corrupt: " + std::string(why)); }
+Status corrupt(std::string_view why) { return data_loss("stored telemetry is corrupt: " + std::string(why)); }
+
+void to_stored(const Datum& d, stored::StoredDatum& out) {
+  out.set_field(static_cast<uint32_t>(d.field));
+  if (set_scalar(d.value, out)) return;
+  const auto& v = std::get<Location>(d.value);
+  stored::StoredLocation* loc = out.mutable_location_value();
+  loc->set_lat(v.lat);
+  loc->set_lon(v.lon);
+  if (v.heading) loc->set_heading(*v.heading);
+}
+
+// A datum in clear (or opened); format 1's per-field envelopes are opened by the caller.
+Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
+  const FieldSpec* s = find_field(sd.field());
+  if (s == nullptr) return corrupt(std::string(at) + " has unknown field number " + std::to_string(sd.field()));
+  switch (sd.value_case()) {
+    case stored::StoredDatum::kStringValue: return Datum{s->field, sd.string_value()};
+    case stored::StoredDatum::kIntValue: return Datum{s->field, sd.int_value()};
+    case stored::StoredDatum::kDoubleValue: return Datum{s->field, sd.double_value()};
+    case stored::StoredDatum::kBoolValue: return Datum{s->field, sd.bool_value()};
+    case stored::StoredDatum::kLocationValue: {
+      const stored::StoredLocation& l = sd.location_value();
+      Location loc{l.lat(), l.lon(), std::nullopt};
+      if (l.has_heading()) loc.heading = l.heading();
+      return Datum{s->field, loc};
+    }
+    case stored::StoredDatum::kSealed: return corrupt(std::string(at) + " holds an envelope where a value belongs");
+    case stored::StoredDatum::VALUE_NOT_SET: break;
+  }
+  return corrupt(std::string(at) + " has no value");
+}
+
+std::string at(size_t record, size_t datum) {
+  return "records[" + std::to_string(record) + "].data[" + std::to_string(datum) + "]";
+}
+
+template <typename Message>
+bool parse(Message& m, std::string_view bytes) {
+  return bytes.size() <= INT_MAX && m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
 
 }  // namespace
 
@@ -31,58 +75,121 @@ Result<StoredForm> RecordCodec::encode(const Record& record) const {
 }
 
 Result<StoredForm> RecordCodec::encode(const Record& record, std::string_view pseudonym) const {
-  stored::StoredRecord out;
-  out.set_format(kStoredFormat);
-  out.set_pseudonym(std::string(pseudonym));
-  out.set_created_at(record.created_at_ms);
-  out.set_seq(record.seq);
-  auto vin = cipher_.seal(record.vin, {pseudonym, kVinFieldId});
-  if (!vin) return vin.status();
-  out.set_sealed_vin(std::move(vin).value());
-  for (const Datum& d : record.data) {
-    stored::StoredDatum* sd = out.add_data();
-    sd->set_field(static_cast<uint32_t>(d.field));
-    if (!sealed_at_rest(d)) {
-      set_scalar(d.value, *sd);  // a technical scalar, stored in clear
-      continue;
+  std::vector<StoredForm> out;
+  if (Status s = encode(std::span(&record, 1), pseudonym, out); !s.is_ok()) return s;
+  return std::move(out.front());
+}
+
+Status RecordCodec::encode(std::span<const Record> records, std::string_view pseudonym, std::vector<StoredForm>& out) const {
+  std::vector<const Record*> order;
+  order.reserve(records.size());
+  for (const Record& r : records) order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](const Record* a, const Record* b) {
+    return a->created_at_ms != b->created_at_ms ? a->created_at_ms < b->created_at_ms : a->seq < b->seq;
+  });
+  for (size_t begin = 0; begin < order.size();) {
+    const int64_t first = order[begin]->created_at_ms;
+    size_t end = begin + 1;
+    // Unsigned difference: exact for sorted times, and free of overflow at the int64 extremes.
+    while (end < order.size() && end - begin < kMaxBlockRecords &&
+           static_cast<uint64_t>(order[end]->created_at_ms) - static_cast<uint64_t>(first) <= kMaxBlockSpanMs) {
+      ++end;
     }
-    wire::Datum plain;
-    to_wire(d, plain);
-    auto sealed = cipher_.seal(plain.SerializeAsString(), {pseudonym, static_cast<uint32_t>(d.field)});
-    if (!sealed) return sealed.status();
-    sd->set_sealed(std::move(sealed).value());
+    if (Status s = encode_block(std::span(order).subspan(begin, end - begin), pseudonym, out); !s.is_ok()) return s;
+    begin = end;
   }
-  return StoredForm{encode_store_key(pseudonym, record.created_at_ms, record.seq), out.SerializeAsString()};
+  return Status::ok();
 }
 
-Result<Datum> RecordCodec::decode_datum(const stored::StoredDatum& sd, size_t index, std::string_view pseudonym) const {
-  const std::string at = "data[" + std::to_string(index) + "]";
-  const FieldSpec* s = find_field(sd.field());
-  if (s == nullptr) return corrupt(at + " has unknown field number " + std::to_string(sd.field()));
-  switch (sd.value_case()) {
-    case stored::StoredDatum::kStringValue: return Datum{s->field, sd.string_value()};
-    case stored::StoredDatum::kIntValue: return Datum{s->field, sd.int_value()};
-    case stored::StoredDatum::kDoubleValue: return Datum{s->field, sd.double_value()};
-    case stored::StoredDatum::kBoolValue: return Datum{s->field, sd.bool_value()};
-    case stored::StoredDatum::kSealed: break;
-    case stored::StoredDatum::VALUE_NOT_SET: return corrupt(at + " has no value");
+Status RecordCodec::encode_block(std::span<const Record* const> block, std::string_view pseudonym,
+                                 std::vector<StoredForm>& out) const {
+  // Per-thread messages, reused: cleared repeated fields keep their elements, so sealing a block
+  // allocates little beyond its output.
+  thread_local stored::ClearBlock clear;
+  thread_local stored::SealedBlock sealed;
+  thread_local stored::StoredBlock stored;
+  thread_local std::string plain;
+  clear.Clear();
+  sealed.Clear();
+  sealed.set_vin(block.front()->vin);
+  for (const Record* r : block) {
+    stored::StoredBlockRecord* sr = clear.add_records();
+    sr->set_created_at(r->created_at_ms);
+    sr->set_seq(r->seq);
+    for (const Datum& d : r->data) {
+      stored::StoredDatum* sd = sr->add_data();
+      if (sealed_at_rest(d)) {
+        sd->set_field(static_cast<uint32_t>(d.field));  // its value is the next sealed datum
+        to_stored(d, *sealed.add_data());
+      } else {
+        to_stored(d, *sd);
+      }
+    }
   }
-  auto plain = cipher_.open(sd.sealed(), {pseudonym, sd.field()});
-  if (!plain) return data_loss("stored telemetry record, " + at + " (" + std::string(s->name) + "): " + plain.status().message());
-  wire::Datum wd;
-  if (!wd.ParseFromString(*plain)) return corrupt(at + " holds a sealed value that is not a Datum");
-  auto d = from_wire(wd, index);
-  if (!d || d->field != s->field) return corrupt(at + " holds a sealed value of another field");
-  return d;
+  stored.Clear();
+  stored.set_format(kBlockFormat);
+  stored.set_pseudonym(std::string(pseudonym));
+  clear.SerializeToString(stored.mutable_clear());
+  sealed.SerializeToString(&plain);
+  auto envelope = cipher_.seal(plain, {pseudonym, kBlockBinding, stored.clear()});
+  if (!envelope) return envelope.status();
+  stored.set_sealed(std::move(envelope).value());
+  out.push_back({encode_store_key(pseudonym, block.front()->created_at_ms, block.front()->seq), stored.SerializeAsString()});
+  return Status::ok();
 }
 
-Result<Record> RecordCodec::decode(std::string_view value) const {
+Status RecordCodec::decode(std::string_view value, std::vector<Record>& out) const {
+  stored::StoredBlock head;
+  if (!parse(head, value)) return corrupt("not a stored telemetry value");
+  const size_t start = out.size();
+  Status s = head.format() == kRecordFormat  ? decode_format1(value, out)
+             : head.format() == kBlockFormat ? decode_block(value, out)
+                                             : corrupt("unknown format " + std::to_string(head.format()));
+  if (!s.is_ok()) out.resize(start);
+  return s;
+}
+
+Status RecordCodec::decode_block(std::string_view value, std::vector<Record>& out) const {
+  google::protobuf::Arena arena;
+  auto* block = google::protobuf::Arena::CreateMessage<stored::StoredBlock>(&arena);
+  auto* clear = google::protobuf::Arena::CreateMessage<stored::ClearBlock>(&arena);
+  auto* sealed = google::protobuf::Arena::CreateMessage<stored::SealedBlock>(&arena);
+  if (!parse(*block, value)) return corrupt("not a StoredBlock");
+  auto plain = cipher_.open(block->sealed(), {block->pseudonym(), kBlockBinding, block->clear()});
+  if (!plain) return data_loss("stored telemetry block: " + plain.status().message());
+  if (!parse(*sealed, *plain)) return corrupt("the sealed part of a block is not a SealedBlock");
+  if (!parse(*clear, block->clear())) return corrupt("the clear part of a block is not a ClearBlock");
+  if (clear->records_size() == 0) return corrupt("a block holds no records");
+  int next_sealed = 0;
+  for (int i = 0; i < clear->records_size(); ++i) {
+    const stored::StoredBlockRecord& sr = clear->records(i);
+    Record& r = out.emplace_back();
+    r.vin = sealed->vin();
+    r.pseudonym = block->pseudonym();
+    r.created_at_ms = sr.created_at();
+    r.seq = sr.seq();
+    r.data.reserve(static_cast<size_t>(sr.data_size()));
+    for (int j = 0; j < sr.data_size(); ++j) {
+      const stored::StoredDatum* sd = &sr.data(j);
+      if (sd->value_case() == stored::StoredDatum::VALUE_NOT_SET) {
+        if (next_sealed == sealed->data_size() || sealed->data(next_sealed).field() != sd->field()) {
+          return corrupt(at(i, j) + " has no sealed value of its field");
+        }
+        sd = &sealed->data(next_sealed++);
+      }
+      auto d = from_stored(*sd, at(i, j));
+      if (!d) return d.status();
+      r.data.push_back(std::move(d).value());
+    }
+  }
+  if (next_sealed != sealed->data_size()) return corrupt("a block holds sealed values no record refers to");
+  return Status::ok();
+}
+
+Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& out) const {
   stored::StoredRecord in;
-  if (value.size() > INT_MAX || !in.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return corrupt("not a StoredRecord message");
-  }
-  if (in.format() != kStoredFormat) return corrupt("unknown format " + std::to_string(in.format()));
-  Record r;
+  if (!parse(in, value)) return corrupt("not a StoredRecord");
+  Record& r = out.emplace_back();
   r.pseudonym = in.pseudonym();
   r.created_at_ms = in.created_at();
   r.seq = in.seq();
@@ -90,11 +197,40 @@ Result<Record> RecordCodec::decode(std::string_view value) const {
   if (!vin) return data_loss("stored telemetry record, vin: " + vin.status().message());
   r.vin = std::move(vin).value();
   for (int i = 0; i < in.data_size(); ++i) {
-    auto d = decode_datum(in.data(i), static_cast<size_t>(i), r.pseudonym);
-    if (!d) return d.status();
+    const stored::StoredDatum& sd = in.data(i);
+    const std::string where = "data[" + std::to_string(i) + "]";
+    if (sd.value_case() != stored::StoredDatum::kSealed) {
+      if (sd.value_case() == stored::StoredDatum::kLocationValue) return corrupt(where + " holds a location in clear");
+      auto d = from_stored(sd, where);
+      if (!d) return d.status();
+      r.data.push_back(std::move(d).value());
+      continue;
+    }
+    auto plain = cipher_.open(sd.sealed(), {r.pseudonym, sd.field()});
+    if (!plain) return data_loss("stored telemetry record, " + where + ": " + plain.status().message());
+    wire::Datum wd;
+    if (!wd.ParseFromString(*plain)) return corrupt(where + " holds a sealed value that is not a Datum");
+    auto d = from_wire(wd, static_cast<size_t>(i));
+    if (!d || static_cast<uint32_t>(d->field) != sd.field()) return corrupt(where + " holds a sealed value of another field");
     r.data.push_back(std::move(d).value());
   }
-  return r;
+  return Status::ok();
+}
+
+Result<uint64_t> RecordCodec::count(std::string_view value, int64_t from_ms, int64_t to_ms) {
+  auto in_range = [&](int64_t t) { return from_ms <= t && t <= to_ms; };
+  stored::StoredBlock head;
+  if (!parse(head, value)) return corrupt("not a stored telemetry value");
+  if (head.format() == kRecordFormat) {
+    stored::StoredRecord in;
+    if (!parse(in, value)) return corrupt("not a StoredRecord");
+    return in_range(in.created_at()) ? 1 : 0;
+  }
+  if (head.format() != kBlockFormat) return corrupt("unknown format " + std::to_string(head.format()));
+  stored::ClearBlock clear;
+  if (!parse(clear, head.clear())) return corrupt("the clear part of a block is not a ClearBlock");
+  return static_cast<uint64_t>(
+      std::count_if(clear.records().begin(), clear.records().end(), [&](const auto& r) { return in_range(r.created_at()); }));
 }
 
 }  // namespace fleetgate::telemetry

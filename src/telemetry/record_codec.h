@@ -1,13 +1,20 @@
-// The at-rest form of telemetry records in a region (stored.StoredRecord): the VIN is replaced by
-// the region pseudonym and kept only as a sealed envelope (field id 0); personal fields (catalogue
-// DataClass::kPersonal, e.g. location) are sealed with privacy::FieldCipher, bound to (region,
-// pseudonym, field); technical fields stay clear. A store therefore never sees a raw VIN or a clear
-// location. Records sealed under rotated-out keys stay readable while the keyring keeps the key.
+// The at-rest form of telemetry in a region. Records of one vehicle are stored in blocks
+// (stored.StoredBlock, format 2): the records of one ingest batch, at most kMaxBlockSpanMs and
+// kMaxBlockRecords apart, under the store key of the block's first (oldest) record. Technical values
+// are in clear; the VIN and every personal value (catalogue DataClass::kPersonal, location) of the
+// block are one privacy::FieldCipher envelope, bound to (region, pseudonym, kBlockBinding) and to the
+// clear part, so editing any byte of a block fails to open. A store therefore never sees a raw VIN
+// or a clear location. Single-record values of format 1 (each personal field its own envelope)
+// are still read, and records sealed under rotated-out keys stay readable while the ring holds them.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fleetgate/core/result.h"
 #include "fleetgate/privacy/field_cipher.h"
@@ -15,13 +22,16 @@
 #include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/record.h"
 
-namespace fleetgate::telemetry::stored {
-class StoredDatum;
-}
-
 namespace fleetgate::telemetry {
 
-// What a store writes: key from encode_store_key, value the sealed record.
+// A block's records lie within this span of its first record's created_at, so a time-range read
+// starts this much earlier, and retention (by the key's time) keeps a record at most this long.
+inline constexpr int64_t kMaxBlockSpanMs = 60'000;
+inline constexpr size_t kMaxBlockRecords = 1024;
+// The FieldBinding field id of block envelopes: wire field numbers from 60 up are reserved forever.
+inline constexpr uint32_t kBlockBinding = std::numeric_limits<uint32_t>::max();
+
+// What a store writes: key from encode_store_key, value the sealed block.
 struct StoredForm {
   std::string key;
   std::string value;
@@ -31,23 +41,31 @@ class RecordCodec {
  public:
   explicit RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys);
 
-  // Seals a validated record (its pseudonym member is ignored and recomputed from the VIN).
+  // Seals validated records of one vehicle as blocks appended to `out`, records ordered by
+  // (created_at, seq). REQUIRES: all share one VIN and pseudonym == pseudonym(vin).
   // kInternal only when OpenSSL fails.
-  Result<StoredForm> encode(const Record& record) const;
-  // The same with the record's pseudonym already known, for callers sealing many records of one
-  // vehicle. REQUIRES: pseudonym == pseudonym(record.vin).
+  Status encode(std::span<const Record> records, std::string_view pseudonym, std::vector<StoredForm>& out) const;
+  // One record as a block of its own.
   Result<StoredForm> encode(const Record& record, std::string_view pseudonym) const;
+  // The same, computing the pseudonym.
+  Result<StoredForm> encode(const Record& record) const;
 
-  // The record back, with vin, pseudonym and every value in clear. kDataLoss when the bytes are
-  // corrupt, were sealed in another region or under a key the ring no longer holds.
-  Result<Record> decode(std::string_view value) const;
+  // Appends the records stored in `value` to `out`, oldest first, with vin, pseudonym and every
+  // value in clear. kDataLoss (and `out` as it was) when the bytes are corrupt, were sealed in
+  // another region or under a key the ring no longer holds.
+  Status decode(std::string_view value, std::vector<Record>& out) const;
+  // How many records in `value` have from_ms <= created_at <= to_ms, from the clear part alone.
+  // kDataLoss when the bytes are not a stored value.
+  static Result<uint64_t> count(std::string_view value, int64_t from_ms, int64_t to_ms);
 
   // The region pseudonym of `vin`, for building key prefixes in queries.
   Result<std::string> pseudonym(std::string_view vin) const { return pseudonymiser_.pseudonym(vin); }
   const std::string& region() const { return keys_->region(); }
 
  private:
-  Result<Datum> decode_datum(const stored::StoredDatum& sd, size_t index, std::string_view pseudonym) const;
+  Status encode_block(std::span<const Record* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
+  Status decode_block(std::string_view value, std::vector<Record>& out) const;
+  Status decode_format1(std::string_view value, std::vector<Record>& out) const;
 
   std::shared_ptr<const privacy::RegionKeys> keys_;
   privacy::Pseudonymiser pseudonymiser_;

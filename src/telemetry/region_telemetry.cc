@@ -3,7 +3,7 @@
 #include <functional>
 #include <future>
 
-#include "fleetgate/telemetry/store_key.h"
+#include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::telemetry {
 
@@ -23,9 +23,9 @@ Result<std::string> RegionTelemetry::load_vehicle(const std::string& vin) {
   Vehicle v{std::move(pseudonym).value(), {}};
   Result<std::string> stored = store_.get(std::string(kLatestKeyPrefix) + v.pseudonym);
   if (stored.is_ok()) {
-    Result<Record> r = codec_.decode(*stored);
-    if (!r.is_ok()) return r.status();
-    v.latest = LatestState::from_record(*r);
+    std::vector<Record> r;
+    if (Status s = codec_.decode(*stored, r); !s.is_ok()) return s;
+    v.latest = LatestState::from_record(r.front());
   } else if (stored.status().code() != Code::kNotFound) {
     return stored.status();
   }
@@ -65,12 +65,10 @@ Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLo
   }
   Result<std::string> pseudonym = load_vehicle(vin);
   if (!pseudonym.is_ok()) return pseudonym.status();
+  std::vector<StoredForm> blocks;
+  if (Status s = codec_.encode(records, *pseudonym, blocks); !s.is_ok()) return s;
   store::WriteBatch batch;
-  for (const Record& r : records) {
-    Result<StoredForm> sealed = codec_.encode(r, *pseudonym);
-    if (!sealed.is_ok()) return sealed.status();
-    batch.put(sealed->key, sealed->value);
-  }
+  for (const StoredForm& b : blocks) batch.put(b.key, b.value);
 
   std::lock_guard vehicle_lock(vehicle_mu_[std::hash<std::string>{}(vin) % vehicle_mu_.size()]);
   {
@@ -114,17 +112,12 @@ Result<std::vector<Record>> RegionTelemetry::read(std::string_view vin, int64_t 
   Result<std::string> pseudonym = codec_.pseudonym(vin);
   if (!pseudonym.is_ok()) return pseudonym.status();
   std::vector<Record> out;
-  std::unique_ptr<store::KvIterator> it =
-      store_.scan(store_key_prefix(*pseudonym), encode_store_key(*pseudonym, from_ms, 0));
-  for (; it->valid() && out.size() < limit; it->next()) {
-    Result<StoreKey> key = decode_store_key(it->key());
-    if (!key.is_ok()) return key.status();
-    if (key->created_at_ms > to_ms) break;
-    Result<Record> r = codec_.decode(it->value());
-    if (!r.is_ok()) return r.status();
-    out.push_back(std::move(r).value());
-  }
-  if (Status s = it->status(); !s.is_ok()) return s;
+  if (limit == 0) return out;
+  Status s = scan_records(store_, codec_, {std::move(pseudonym).value(), from_ms, to_ms}, [&](Record&& r) {
+    out.push_back(std::move(r));
+    return out.size() < limit;
+  });
+  if (!s.is_ok()) return s;
   return out;
 }
 

@@ -1,9 +1,9 @@
-// One region's telemetry at rest. Records are sealed with the region's keys (RecordCodec) under
-// store keys (store_key.h) and appended durably through group commit. Each vehicle's latest state
-// (key "latest/<pseudonym>", sealed the same way) is kept in memory and written once per commit
-// group, in the same atomic write as the group's records, so a stored state covers at least every
-// acknowledged record (it may also hold records of the next group, queued while this one was
-// sealed). Reads serve queries and the gateway. Thread-safe.
+// One region's telemetry at rest. Each submitted batch is sealed with the region's keys into blocks
+// (RecordCodec) under store keys (store_key.h) and appended durably through group commit. Each
+// vehicle's latest state (key "latest/<pseudonym>", sealed the same way) is kept in memory and
+// written once per commit group, in the same atomic write as the group's records, so a stored state
+// covers at least every acknowledged record (it may also hold records of the next group, queued
+// while this one was sealed). Reads serve queries and the gateway. Thread-safe.
 #pragma once
 
 #include <array>

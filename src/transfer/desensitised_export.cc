@@ -9,7 +9,7 @@
 #include "fleetgate/telemetry/desensitise.h"
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/record_codec.h"
-#include "fleetgate/telemetry/store_key.h"
+#include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::transfer {
 namespace {
@@ -17,42 +17,20 @@ namespace {
 namespace json = boost::json;
 using telemetry::DesensitisedRecord;
 
-// One prefix scan per selected vehicle, or one over every record of the region.
-std::vector<std::pair<std::string, std::string>> scan_ranges(const telemetry::RecordCodec& codec, const ExportSpec& spec,
-                                                             Status& error) {
-  std::vector<std::pair<std::string, std::string>> ranges;  // (prefix, start)
+// The record ranges of the selected vehicles (one each), or one over every vehicle of the region.
+Result<std::vector<telemetry::RecordRange>> ranges_of(const telemetry::RecordCodec& codec, const ExportSpec& spec) {
+  std::vector<telemetry::RecordRange> ranges;
   if (spec.vins.empty()) {
-    ranges.emplace_back(std::string(privacy::kPseudonymPrefix), std::string());
+    ranges.push_back({"", spec.from_ms, spec.to_ms});
     return ranges;
   }
   std::set<std::string> seen;
   for (const auto& vin : spec.vins) {
     auto p = codec.pseudonym(vin);
-    if (!p.is_ok()) {
-      error = p.status();
-      return {};
-    }
-    if (!seen.insert(*p).second) continue;
-    ranges.emplace_back(telemetry::store_key_prefix(*p), telemetry::encode_store_key(*p, spec.from_ms, 0));
+    if (!p.is_ok()) return p.status();
+    if (seen.insert(*p).second) ranges.push_back({std::move(p).value(), spec.from_ms, spec.to_ms});
   }
   return ranges;
-}
-
-// Walks the selected record keys of `reader`, calling `visit(value)` for each in range.
-template <typename Visit>
-Status for_each_selected(const store::KvReader& reader, const std::vector<std::pair<std::string, std::string>>& ranges,
-                         const ExportSpec& spec, Visit&& visit) {
-  for (const auto& [prefix, start] : ranges) {
-    auto it = reader.scan(prefix, start);
-    for (; it->valid(); it->next()) {
-      auto key = telemetry::decode_store_key(it->key());
-      if (!key.is_ok()) return key.status();
-      if (key->created_at_ms < spec.from_ms || key->created_at_ms > spec.to_ms) continue;
-      if (Status s = visit(it->value()); !s.is_ok()) return s;
-    }
-    if (Status s = it->status(); !s.is_ok()) return s;
-  }
-  return Status::ok();
 }
 
 // The (time bucket, location cell) group of a desensitised record; cells are exact grid centres.
@@ -82,31 +60,35 @@ Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::sh
   auto transfer_pseudonyms = region_pseudonyms.for_transfer(spec.transfer_id);
   if (!transfer_pseudonyms.is_ok()) return transfer_pseudonyms.status();
   telemetry::RecordCodec codec(std::move(keys));
-  Status error;
-  const auto ranges = scan_ranges(codec, spec, error);
-  if (!error.is_ok()) return error;
+  const auto ranges = ranges_of(codec, spec);
+  if (!ranges.is_ok()) return ranges.status();
 
   const std::unique_ptr<store::KvReader> snapshot = store.snapshot();
   uint64_t total = 0;
-  Status s = for_each_selected(*snapshot, ranges, spec, [&total](std::string_view) {
-    ++total;
-    return Status::ok();
-  });
-  if (!s.is_ok()) return s;
+  for (const auto& range : *ranges) {
+    auto n = telemetry::count_records(*snapshot, range);
+    if (!n.is_ok()) return n.status();
+    total += *n;
+  }
 
   const telemetry::DesensitiseOptions options{coarsener, *transfer_pseudonyms, spec.fields};
   std::vector<DesensitisedRecord> kept;
   uint64_t done = 0;
-  s = for_each_selected(*snapshot, ranges, spec, [&](std::string_view value) -> Status {
-    auto record = codec.decode(value);
-    if (!record.is_ok()) return record.status();
-    auto d = telemetry::desensitise(*record, options);
-    if (!d.is_ok()) return d.status();
-    if (!d->data.empty()) kept.push_back(std::move(d).value());
-    if (progress && (++done % 4096 == 0 || done == total)) progress(done, total);
-    return Status::ok();
-  });
-  if (!s.is_ok()) return s;
+  Status error;
+  for (const auto& range : *ranges) {
+    Status s = telemetry::scan_records(*snapshot, codec, range, [&](telemetry::Record&& record) {
+      auto d = telemetry::desensitise(record, options);
+      if (!d.is_ok()) {
+        error = d.status();
+        return false;
+      }
+      if (!d->data.empty()) kept.push_back(std::move(d).value());
+      if (progress && (++done % 4096 == 0 || done == total)) progress(done, total);
+      return true;
+    });
+    if (!s.is_ok()) return s;
+    if (!error.is_ok()) return error;
+  }
 
   std::map<GroupKey, std::set<std::string>> group_vehicles;
   if (spec.min_group_size > 1) {
