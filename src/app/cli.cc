@@ -1,7 +1,11 @@
 #include "fleetgate/app/cli.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
+#include <vector>
 
 namespace fleetgate::app {
 
@@ -15,8 +19,16 @@ Result<LoadedConfig> load(const std::string& path) {
 }
 
 std::string cli_actor() {
-  const char* user = std::getenv("USER");
-  return std::string("cli:") + (user != nullptr && *user != '\0' ? user : "unknown");
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return std::string("cli:") + user;
+  // Services, cron jobs and containers often run without $USER: name the account instead.
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  const uid_t uid = geteuid();
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr && *found->pw_name != '\0') {
+    return std::string("cli:") + found->pw_name;
+  }
+  return "cli:uid " + std::to_string(uid);
 }
 
 void fail(const std::string& message, int code) {

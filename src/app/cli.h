@@ -28,7 +28,8 @@ Result<LoadedConfig> load(const std::string& path);
 [[noreturn]] void fail(const std::string& message, int code = 1);
 [[noreturn]] inline void fail(const Status& s, int code = 1) { fail(s.message(), code); }
 
-// "cli:$USER", the actor of audit entries made from the command line.
+// The actor of audit entries made from the command line: "cli:$USER", else "cli:" and the account
+// name of the effective uid (services and containers often run without $USER), else "cli:uid N".
 std::string cli_actor();
 
 // Unwraps a Result or fails the command with its error.
