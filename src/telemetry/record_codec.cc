@@ -25,33 +25,17 @@ Status corrupt(std::string_view why) { return data_loss("stored telemetry is cor
 
 void to_stored(const Datum& d, stored::StoredDatum& out) {
   out.set_field(static_cast<uint32_t>(d.field));
-  if (set_scalar(d.value, out)) return;
-  const auto& v = std::get<Location>(d.value);
-  stored::StoredLocation* loc = out.mutable_location_value();
-  loc->set_lat(v.lat);
-  loc->set_lon(v.lon);
-  if (v.heading) loc->set_heading(*v.heading);
+  set_value(d.value, out);
 }
 
 // A datum in clear (or opened); format 1's per-field envelopes are opened by the caller.
 Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
   const FieldSpec* s = find_field(sd.field());
   if (s == nullptr) return corrupt(std::string(at) + " has unknown field number " + std::to_string(sd.field()));
-  switch (sd.value_case()) {
-    case stored::StoredDatum::kStringValue: return Datum{s->field, sd.string_value()};
-    case stored::StoredDatum::kIntValue: return Datum{s->field, sd.int_value()};
-    case stored::StoredDatum::kDoubleValue: return Datum{s->field, sd.double_value()};
-    case stored::StoredDatum::kBoolValue: return Datum{s->field, sd.bool_value()};
-    case stored::StoredDatum::kLocationValue: {
-      const stored::StoredLocation& l = sd.location_value();
-      Location loc{l.lat(), l.lon(), std::nullopt};
-      if (l.has_heading()) loc.heading = l.heading();
-      return Datum{s->field, loc};
-    }
-    case stored::StoredDatum::kSealed: return corrupt(std::string(at) + " holds an envelope where a value belongs");
-    case stored::StoredDatum::VALUE_NOT_SET: break;
-  }
-  return corrupt(std::string(at) + " has no value");
+  if (sd.value_case() == stored::StoredDatum::kSealed) return corrupt(std::string(at) + " holds an envelope where a value belongs");
+  std::optional<Value> v = value_of(sd);
+  if (!v) return corrupt(std::string(at) + " has no value");
+  return Datum{s->field, std::move(*v)};
 }
 
 std::string at(size_t record, size_t datum) {

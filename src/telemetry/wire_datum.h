@@ -1,8 +1,10 @@
 // Internal to the telemetry module: conversion of one Datum to and from its wire.Datum message,
-// shared by the frame encoding and the at-rest codec.
+// shared by the frame encoding and the at-rest codec, and of a Value to and from the value oneof
+// that wire.Datum and stored.StoredDatum spell alike.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <type_traits>
 #include <variant>
 
@@ -33,6 +35,34 @@ bool set_scalar(const Value& v, Message& out) {
         return true;
       },
       v);
+}
+
+// Sets the value oneof of a wire.Datum or stored.StoredDatum from `v`.
+template <typename Message>
+void set_value(const Value& v, Message& out) {
+  if (set_scalar(v, out)) return;
+  const auto& loc = std::get<Location>(v);
+  auto* l = out.mutable_location_value();
+  l->set_lat(loc.lat);
+  l->set_lon(loc.lon);
+  if (loc.heading) l->set_heading(*loc.heading);
+}
+
+// The value in the oneof of a wire.Datum or stored.StoredDatum; nullopt when none is set (or one
+// only that message has).
+template <typename Message>
+std::optional<Value> value_of(const Message& d) {
+  switch (d.value_case()) {
+    case Message::kStringValue: return Value{d.string_value()};
+    case Message::kIntValue: return Value{d.int_value()};
+    case Message::kDoubleValue: return Value{d.double_value()};
+    case Message::kBoolValue: return Value{d.bool_value()};
+    case Message::kLocationValue: {
+      const auto& l = d.location_value();
+      return Value{Location{l.lat(), l.lon(), l.has_heading() ? std::optional<double>(l.heading()) : std::nullopt}};
+    }
+    default: return std::nullopt;
+  }
 }
 
 void to_wire(const Datum& d, wire::Datum& out);
