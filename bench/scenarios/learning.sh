@@ -2,24 +2,26 @@
 # In-region training and federated learning on simulated fleet data, end to end: SUMO scenarios
 # per region (one region data-poor through --demand), replayed through `fleetgate serve`'s
 # WebSocket ingest into each region, `train curate` and `train local` in each region,
-# `train federate` (weights cross only as model.weights transfers), then `train evaluate` writes
-# the local / federated / fine-tuned / centralised* table to RESULTS_DIR/learning.json, with the scenario
+# `train federate` (weights cross only as model.weights transfers; each region then personalises
+# the global model in region and deploys that), then `train evaluate` writes the local / federated
+# global / personalised / centralised* table to RESULTS_DIR/learning.json, with the scenario
 # parameters and per-step seconds under "flow".
 #   bench/scenarios/learning.sh BUILD_DIR RESULTS_DIR
-#   env: SIZE (ci; or bench), SEED (7), DEMAND (us=0.2: tools/sumo-scenarios.sh --demand),
+#   env: SIZE (ci; or bench), SEED (7), DEMAND (us=0.1: tools/sumo-scenarios.sh --demand),
 #        ROUNDS (20), ROUND_EPOCHS (2: local epochs per federated round), EPOCHS (30: local-only and
-#        centralised), FINE_TUNE_EPOCHS (10: the federated model trained on in each region; 0: off),
-#        AGGREGATOR (eu)
+#        centralised), PERSONAL_EPOCHS (10: in-region personalisation of the global model; 0: regions
+#        deploy the global model), TEST_FRACTION (0.5: share of held-out vehicles), AGGREGATOR (eu)
 set -euo pipefail
 source "$(dirname "$0")/common.bash"
 bench_init "$@"
 size=${SIZE:-ci}
 seed=${SEED:-7}
-demand=${DEMAND-us=0.2}
+demand=${DEMAND-us=0.1}
 rounds=${ROUNDS:-20}
 round_epochs=${ROUND_EPOCHS:-2}
 epochs=${EPOCHS:-30}
-fine_tune_epochs=${FINE_TUNE_EPOCHS:-10}
+personal_epochs=${PERSONAL_EPOCHS:-10}
+test_fraction=${TEST_FRACTION:-0.5}
 aggregator=${AGGREGATOR:-eu}
 regions="cn us eu"
 if ! command -v sumo >/dev/null; then
@@ -27,17 +29,22 @@ if ! command -v sumo >/dev/null; then
   exit 0
 fi
 
-# Seconds since the previous call, for the "flow" timings.
+# Records the seconds since the previous call as step $1 of the "flow" timings (none without $1).
+# Not called in a $(...) subshell, which would lose the new mark.
 mark=$(date +%s.%N)
-lap() { local now; now=$(date +%s.%N); python3 -c "print(round($now - $mark, 2))"; mark=$now; }
 declare -A seconds=()
+lap() {
+  local now; now=$(date +%s.%N)
+  [ -z "${1:-}" ] || seconds[$1]=$(python3 -c "print(round($now - $mark, 2))")
+  mark=$now
+}
 
 sed "s|^data_dir = .*|data_dir = \"$work/data\"|" "$root/config/fleetgate.toml" >"$work/fleetgate.toml"
 printf '\n[transfer]\nauto_approve_model_weights = true\n' >>"$work/fleetgate.toml"
 fg() { "$fleetgate" -c "$work/fleetgate.toml" "$@"; }
 
 "$root/tools/sumo-scenarios.sh" --out "$work/sumo" --size "$size" --seed "$seed" --demand "$demand" >&2
-seconds[generate]=$(lap)
+lap generate
 
 declare -A vehicles=()
 serial=1
@@ -58,32 +65,35 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 [ -n "$port" ] || { echo "learning.sh: fleetgate serve did not start: $(cat "$work/serve.log")" >&2; exit 1; }
-lap >/dev/null
+lap
 for region in $regions; do
   fg sim replay --sumo-fcd "$work/sumo/$region/fcd.xml" --region "$region" --tokens "$work/$region.tokens" \
     --url "ws://127.0.0.1:$port/v1/telemetry/ws" >&2 2>/dev/null
 done
-seconds[replay]=$(lap)
+lap replay
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=
 
 for region in $regions; do
-  fg train curate --region "$region" --window-s 5 --horizon-s 3 --negatives-per-positive 2 --seed 5 >&2
+  fg train curate --region "$region" --window-s 5 --horizon-s 3 --negatives-per-positive 2 --seed 5 \
+    --test-fraction "$test_fraction" >&2
 done
-seconds[curate]=$(lap)
+lap curate
 for region in $regions; do
   fg train local --region "$region" --epochs "$epochs" --seed 1 >&2 2>/dev/null
 done
-seconds[local]=$(lap)
+lap local
 fg train federate --rounds "$rounds" --epochs "$round_epochs" --seed 1 --regions "${regions// /,}" \
+  --personal-epochs "$personal_epochs" \
   --aggregator "$aggregator" --legal-basis "model parameters only" --assessment-ref SA-2026-017 >&2 2>/dev/null
-seconds[federate]=$(lap)
-fg train evaluate --epochs "$epochs" --seed 1 --fine-tune-epochs "$fine_tune_epochs" --out "$work/learning.json" >&2
-seconds[evaluate]=$(lap)
+lap federate
+fg train evaluate --epochs "$epochs" --seed 1 --out "$work/learning.json" >&2
+lap evaluate
 fg audit verify >&2
 
-flow=$(printf '%s\n' "size=$size" "seed=$seed" "demand=$demand" "rounds=$rounds" "round_epochs=$round_epochs" "fine_tune_epochs=$fine_tune_epochs" \
+flow=$(printf '%s\n' "size=$size" "seed=$seed" "demand=$demand" "rounds=$rounds" "round_epochs=$round_epochs" \
+  "personal_epochs=$personal_epochs" "test_fraction=$test_fraction" \
   "aggregator=$aggregator" $(for r in $regions; do echo "vehicles.$r=${vehicles[$r]}"; done) \
   $(for step in "${!seconds[@]}"; do echo "seconds.$step=${seconds[$step]}"; done))
 python3 - "$work/learning.json" "$results/learning.json" "$flow" <<'PY'
@@ -96,7 +106,7 @@ for line in sys.argv[3].splitlines():
     if name:
         flow[group][name] = float(value) if group == "seconds" else int(value)
     else:
-        flow[key] = int(value) if value.isdigit() else value
+        flow[key] = int(value) if value.isdigit() else float(value) if value.replace(".", "", 1).isdigit() else value
 result["flow"] = flow
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 PY

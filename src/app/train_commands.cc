@@ -39,9 +39,14 @@ std::string metrics_line(const learning::BinaryMetrics& m) {
   return buf;
 }
 
+// The AUC of `m`, null when undefined (one class only).
+boost::json::value auc_json(const learning::BinaryMetrics& m) {
+  return m.auc ? boost::json::value(*m.auc) : boost::json::value(nullptr);
+}
+
 // Adds test_auc (null when undefined), test_accuracy and test_log_loss of `m` to `o`.
 void put_test_metrics(boost::json::object& o, const learning::BinaryMetrics& m) {
-  o["test_auc"] = m.auc ? boost::json::value(*m.auc) : boost::json::value(nullptr);
+  o["test_auc"] = auc_json(m);
   o["test_accuracy"] = m.accuracy;
   o["test_log_loss"] = m.log_loss;
 }
@@ -99,7 +104,7 @@ void add_local(CLI::App& train, Cli& cli) {
     const learning::Checkpoint c = must(learning::train_and_store_local(
         *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(args->region)));
     const learning::BinaryMetrics& m = *c.meta.test;
-    const boost::json::value auc = m.auc ? boost::json::value(*m.auc) : boost::json::value(nullptr);
+    const boost::json::value auc = auc_json(m);
     must(cp.audit->append({cli_actor(), "learning.train_local", "model/local", args->region,
                            {{"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples},
                             {"epochs", c.meta.epochs}, {"seed", c.meta.seed}, {"test_auc", auc}}}));
@@ -121,6 +126,7 @@ void add_federate(CLI::App& train, Cli& cli) {
     std::string aggregator;
     TrainFlags flags;
     double dp_clip = 0, dp_noise = 0, dp_delta = 1e-5;
+    uint32_t personal_epochs = 10;
     std::string legal_basis, assessment_ref, bundle_dir;
     bool json = false;
   };
@@ -131,6 +137,10 @@ void add_federate(CLI::App& train, Cli& cli) {
   cmd->add_option("--regions", args->regions, "Participating regions (default: all)")->delimiter(',');
   cmd->add_option("--aggregator", args->aggregator, "Region that averages (default: the last participant)");
   args->flags.add_to(*cmd, "Local epochs per round");
+  cmd->add_option("--personal-epochs", args->personal_epochs,
+                  "After the last round, adapt the global model this many epochs in each region on its own data; "
+                  "the region deploys that personalised model (0: deploy the global model)")
+      ->check(CLI::Range(0, 10000))->capture_default_str();
   cmd->add_option("--dp-clip", args->dp_clip, "Clip each region's update to this L2 norm (0: no differential privacy)")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--dp-noise", args->dp_noise, "Gaussian noise multiplier sigma (noise std = sigma * clip)")->check(CLI::Range(0.0, 1e6));
@@ -151,6 +161,10 @@ void add_federate(CLI::App& train, Cli& cli) {
     o.aggregator = args->aggregator.empty() ? o.regions.back() : args->aggregator;
     o.rounds = args->rounds;
     o.local = args->flags.train();
+    if (args->personal_epochs > 0) {
+      o.personal = args->flags.train();
+      o.personal->epochs = args->personal_epochs;
+    }
     o.hidden = args->flags.hidden;
     o.dataset_version = args->flags.dataset;
     if (args->dp_clip > 0) o.dp = learning::DpOptions{.clip = args->dp_clip, .noise_multiplier = args->dp_noise};
@@ -170,12 +184,15 @@ void add_federate(CLI::App& train, Cli& cli) {
     boost::json::object details{{"run", o.run_id}, {"rounds", o.rounds}, {"aggregator", o.aggregator},
                                 {"transfers", report.transfer_ids.size()}, {"train_examples", report.train_examples}};
     if (report.epsilon) details["epsilon"] = *report.epsilon;
+    details["deployed"] = o.personal ? learning::kPersonalisedKind : learning::kFederatedModel;
+    if (o.personal) details["personal_epochs"] = o.personal->epochs;
     must(audit.append({cli_actor(), "learning.federate", "model/federated", o.aggregator, details}));
     if (args->json) {
       boost::json::array regions;
       for (const auto& r : o.regions) {
         boost::json::object row{{"region", r}, {"train_examples", report.samples.at(r)}};
         put_test_metrics(row, report.test.at(r));
+        row["global_test_auc"] = auc_json(report.global_test.at(r));
         regions.push_back(std::move(row));
       }
       details["regions"] = std::move(regions);
@@ -189,7 +206,8 @@ void add_federate(CLI::App& train, Cli& cli) {
               << o.bundle_dir.string() << "\n";
     for (const auto& r : o.regions) {
       std::cout << "  " << r << ": " << report.samples.at(r) << " training examples; global model on its held-out split: "
-                << metrics_line(report.test.at(r)) << "\n";
+                << metrics_line(report.global_test.at(r)) << "\n";
+      if (o.personal) std::cout << "      personalised in " << r << " (deployed): " << metrics_line(report.test.at(r)) << "\n";
     }
     if (o.dp) {
       if (report.epsilon) {
@@ -207,22 +225,18 @@ void add_evaluate(CLI::App& train, Cli& cli) {
     std::vector<std::string> regions;
     TrainFlags flags;
     std::string out = "bench/results/learning.json";
-    uint32_t fine_tune_epochs = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = train.add_subcommand(
-      "evaluate", "Per region: local-only vs federated vs centralised (simulation only) on its held-out split");
+      "evaluate", "Per region: local-only vs federated (global, personalised) vs centralised (simulation only) on its held-out split");
   cmd->add_option("--regions", args->regions, "Regions (default: all)")->delimiter(',');
   args->flags.add_to(*cmd, "Epochs of the local-only and centralised models");
   cmd->add_option("--out", args->out, "JSON results file")->capture_default_str();
-  cmd->add_option("--fine-tune-epochs", args->fine_tune_epochs,
-                  "Also score each region's federated model after this many epochs on its own data (0: no)")
-      ->check(CLI::Range(0, 10000))->capture_default_str();
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
     const std::vector<std::string> ids = args->regions.empty() ? region_ids(*loaded.config) : args->regions;
     RegionHomes homes = open_region_homes(*loaded.config, ids);
-    const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0), args->fine_tune_epochs));
+    const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0)));
     boost::json::object result = learning::to_json(c);
     result["command"] = "fleetgate train evaluate";
     const std::filesystem::path out(args->out);

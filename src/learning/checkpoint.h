@@ -22,7 +22,7 @@ namespace fleetgate::learning {
 inline constexpr std::string_view kModelKeyPrefix = "model/";
 
 struct ModelMeta {
-  std::string kind;             // "local", "federated", or "update"/"global" inside a federation
+  std::string kind;             // "local", "federated", "personalised", or "update"/"global" inside a federation
   std::string region;           // region whose data trained it (the aggregator for "global")
   std::string dataset_version;  // dataset of `region` it trained on ("" for "global")
   ModelSpec spec;

@@ -1,5 +1,6 @@
 #include "fleetgate/learning/evaluation.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "fleetgate/learning/federation.h"
@@ -39,34 +40,49 @@ std::string pct(const std::optional<double>& v) {
   return buf;
 }
 
+// Region `r`'s stored federated model `name`, checked to fit its dataset `d`.
+Result<Checkpoint> load_federated(const transfer::RegionData& rd, const std::string& r, std::string_view name,
+                                  const RegionTrainingData& d) {
+  auto f = load_checkpoint(*rd.store, name);
+  if (!f.is_ok()) {
+    return Status(f.status().code(), "region " + r + ": " + f.status().message() + " (run `fleetgate train federate` first)");
+  }
+  if (!f->normaliser || f->meta.spec != d.spec) {
+    return failed_precondition("region " + r + "'s model/" + std::string(name) + " does not fit its dataset");
+  }
+  return f;
+}
+
+Result<BinaryMetrics> score(const RegionTrainingData& d, const Checkpoint& c) {
+  return evaluate_model(d.spec, c.weights, *c.normaliser, d.dataset.test);
+}
+
 }  // namespace
 
 Result<Comparison> compare_models(const std::map<std::string, transfer::RegionData>& regions,
-                                  const std::vector<std::string>& region_ids, const LocalTrainOptions& options,
-                                  uint32_t fine_tune_epochs) {
+                                  const std::vector<std::string>& region_ids, const LocalTrainOptions& options) {
   if (region_ids.empty()) return invalid_argument("no regions to compare");
   Comparison out;
   out.options = options;
-  out.fine_tune_epochs = fine_tune_epochs;
   std::vector<RegionTrainingData> data;
-  std::vector<Checkpoint> federated;
+  std::vector<Checkpoint> global, deployed;
   for (const auto& r : region_ids) {
     const auto it = regions.find(r);
     if (it == regions.end()) return invalid_argument("unknown region " + r);
     auto d = load_training_data(*it->second.store, it->second.keys, options.dataset_version, options.hidden);
     if (!d.is_ok()) return Status(d.status().code(), "region " + r + ": " + d.status().message());
     if (!data.empty() && d->spec != data.front().spec) return invalid_argument("region " + r + "'s dataset has another shape");
-    auto f = load_checkpoint(*it->second.store, kFederatedModel);
-    if (!f.is_ok()) {
-      return Status(f.status().code(), "region " + r + ": " + f.status().message() + " (run `fleetgate train federate` first)");
-    }
-    if (!f->normaliser || f->meta.spec != d->spec) return failed_precondition("region " + r + "'s federated model does not fit its dataset");
+    auto g = load_federated(it->second, r, kFederatedGlobalModel, *d);
+    if (!g.is_ok()) return g.status();
+    auto f = load_federated(it->second, r, kFederatedModel, *d);
+    if (!f.is_ok()) return f.status();
     data.push_back(std::move(d).value());
-    federated.push_back(std::move(f).value());
+    global.push_back(std::move(g).value());
+    deployed.push_back(std::move(f).value());
   }
   auto central = train_centralised(data, options);
   if (!central.is_ok()) return central.status();
-  out.federated_rounds = federated.front().meta.rounds;
+  out.federated_rounds = global.front().meta.rounds;
 
   for (size_t i = 0; i < data.size(); ++i) {
     const RegionTrainingData& d = data[i];
@@ -78,17 +94,13 @@ Result<Comparison> compare_models(const std::map<std::string, transfer::RegionDa
     auto local = train_local_model(d, options);
     if (!local.is_ok()) return local.status();
     row.local = *local->meta.test;
-    auto fed = evaluate_model(d.spec, federated[i].weights, *federated[i].normaliser, d.dataset.test);
+    auto fed = score(d, global[i]);
     if (!fed.is_ok()) return fed.status();
     row.federated = *fed;
-    if (fine_tune_epochs > 0) {
-      TrainOptions t = options.train;
-      t.epochs = fine_tune_epochs;
-      auto tuned = train_model(d.spec, federated[i].weights, d.dataset.train, *federated[i].normaliser, t);
-      if (!tuned.is_ok()) return tuned.status();
-      auto m = evaluate_model(d.spec, *tuned, *federated[i].normaliser, d.dataset.test);
-      if (!m.is_ok()) return m.status();
-      row.fine_tuned = *m;
+    if (deployed[i].meta.kind == kPersonalisedKind) {
+      auto personal = score(d, deployed[i]);
+      if (!personal.is_ok()) return personal.status();
+      row.personalised = *personal;
     }
     auto cen = evaluate_model(d.spec, central->first, central->second, d.dataset.test);
     if (!cen.is_ok()) return cen.status();
@@ -100,6 +112,7 @@ Result<Comparison> compare_models(const std::map<std::string, transfer::RegionDa
 
 boost::json::object to_json(const Comparison& c) {
   boost::json::array rows;
+  bool personalised = false;
   for (const ComparisonRow& r : c.rows) {
     boost::json::object row{{"region", r.region},
                             {"train_examples", r.train_examples},
@@ -108,12 +121,13 @@ boost::json::object to_json(const Comparison& c) {
                             {"local", metrics_json(r.local)},
                             {"federated", metrics_json(r.federated)},
                             {"centralised", metrics_json(r.centralised)}};
-    if (r.fine_tuned) row["fine_tuned"] = metrics_json(*r.fine_tuned);
+    if (r.personalised) row["personalised"] = metrics_json(*r.personalised);
+    personalised = personalised || r.personalised;
     rows.emplace_back(std::move(row));
   }
   return {{"regions", rows},
           {"federated_rounds", c.federated_rounds},
-          {"fine_tune_epochs", c.fine_tune_epochs},
+          {"deployed", personalised ? "personalised" : "federated"},
           {"epochs", c.options.train.epochs},
           {"seed", c.options.train.seed},
           {"hidden", c.options.hidden},
@@ -122,20 +136,26 @@ boost::json::object to_json(const Comparison& c) {
 }
 
 std::string to_markdown(const Comparison& c) {
-  const bool tuned = c.fine_tune_epochs > 0;
-  std::string out = "| region | train | test (pos) | local AUC | federated AUC | " +
-                    std::string(tuned ? "fine-tuned AUC | " : "") + "centralised* AUC | local acc | federated acc | " +
-                    (tuned ? "fine-tuned acc | " : "") + "centralised* acc |\n| --- |" +
-                    (tuned ? " ---: | ---: |" : "") + " ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  const bool personal = std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.personalised; });
+  // " local | federated | (personalised |) centralised |" of one metric.
+  auto cells = [&](const ComparisonRow& r, auto metric) {
+    std::string s = " " + pct(metric(r.local)) + " | " + pct(metric(r.federated)) + " |";
+    if (personal) s += " " + (r.personalised ? pct(metric(*r.personalised)) : std::string("n/a")) + " |";
+    return s + " " + pct(metric(r.centralised)) + " |";
+  };
+  auto header = [&](const std::string& m) {
+    return " local " + m + " | federated " + m + " |" + (personal ? " personalised " + m + " |" : "") + " centralised* " + m + " |";
+  };
+  const std::string numeric(personal ? " ---: | ---: | ---: | ---: |" : " ---: | ---: | ---: |");
+  std::string out = "| region | train | test (pos) |" + header("AUC") + header("acc") + "\n| --- | ---: | ---: |" + numeric + numeric + "\n";
   for (const ComparisonRow& r : c.rows) {
     out += "| " + r.region + " | " + std::to_string(r.train_examples) + " | " + std::to_string(r.test_examples) + " (" +
-           std::to_string(r.test_positives) + ") | " + pct(r.local.auc) + " | " + pct(r.federated.auc) + " | " +
-           (r.fine_tuned ? pct(r.fine_tuned->auc) + " | " : "") + pct(r.centralised.auc) + " | " + pct(r.local.accuracy) +
-           " | " + pct(r.federated.accuracy) + " | " + (r.fine_tuned ? pct(r.fine_tuned->accuracy) + " | " : "") +
-           pct(r.centralised.accuracy) + " |\n";
+           std::to_string(r.test_positives) + ") |" + cells(r, [](const BinaryMetrics& m) { return m.auc; }) +
+           cells(r, [](const BinaryMetrics& m) { return std::optional<double>(m.accuracy); }) + "\n";
   }
-  if (tuned) out += "\nfine-tuned: the federated model trained " + std::to_string(c.fine_tune_epochs) + " more epochs in its region.\n";
-  out += "\n* " + std::string(kCentralisedNote) + ".\n";
+  out += "\nfederated: the global model after " + std::to_string(c.federated_rounds) + " rounds";
+  if (personal) out += "; personalised: that model adapted in each region on its own data, the model the region deploys";
+  out += ".\n* " + std::string(kCentralisedNote) + ".\n";
   return out;
 }
 

@@ -34,6 +34,7 @@ Status check_options(const FederationOptions& o, const std::map<std::string, tra
     return invalid_argument("run id must be letters and digits");
   }
   if (o.dp && !(o.dp_delta > 0 && o.dp_delta < 1)) return invalid_argument("dp delta must be in (0, 1)");
+  if (o.personal && o.personal->epochs == 0) return invalid_argument("personalisation needs at least one epoch");
   return Status::ok();
 }
 
@@ -76,8 +77,8 @@ class Federation {
         global[r] = std::move(arrived->weights);
       }
     }
-    for (const auto& r : o_.regions) {
-      if (Status s = store_final(r, global[r]); !s.is_ok()) return s;
+    for (size_t i = 0; i < o_.regions.size(); ++i) {
+      if (Status s = store_final(o_.regions[i], i, global[o_.regions[i]]); !s.is_ok()) return s;
     }
     report_.rounds = o_.rounds;
     if (o_.dp && o_.dp->noise_multiplier > 0) report_.epsilon = gaussian_epsilon(o_.dp->noise_multiplier, o_.rounds, o_.dp_delta);
@@ -183,16 +184,37 @@ class Federation {
     return arrived;
   }
 
-  Status store_final(const std::string& r, const ModelWeights& w) {
+  // Stores the global model and the model `r` deploys (the global one, or personalised in `r`).
+  Status store_final(const std::string& r, size_t index, const ModelWeights& global) {
+    auto plain = region_checkpoint(r, "federated", global);
+    if (!plain.is_ok()) return plain.status();
+    report_.global_test[r] = *plain->meta.test;
+    if (Status s = save_checkpoint(*regions_.at(r).store, kFederatedGlobalModel, *plain); !s.is_ok()) return s;
+    if (!o_.personal) {
+      report_.test[r] = *plain->meta.test;
+      return save_checkpoint(*regions_.at(r).store, kFederatedModel, *plain);
+    }
+    step(o_.rounds, "personalising in " + r);
+    TrainOptions t = *o_.personal;
+    t.seed = o_.personal->seed + index;
+    auto tuned = train_model(spec_, global, data_.at(r).dataset.train, data_.at(r).normaliser, t);
+    if (!tuned.is_ok()) return tuned.status();
+    auto personal = region_checkpoint(r, std::string(kPersonalisedKind), std::move(tuned).value());
+    if (!personal.is_ok()) return personal.status();
+    report_.test[r] = *personal->meta.test;
+    return save_checkpoint(*regions_.at(r).store, kFederatedModel, *personal);
+  }
+
+  // A checkpoint of `r` with its dataset version, normaliser and held-out metrics.
+  Result<Checkpoint> region_checkpoint(const std::string& r, const std::string& kind, ModelWeights w) const {
     const RegionTrainingData& d = data_.at(r);
     auto test = evaluate_model(spec_, w, d.normaliser, d.dataset.test);
     if (!test.is_ok()) return test.status();
-    report_.test[r] = *test;
-    Checkpoint c = weights_only("federated", r, o_.rounds, report_.train_examples, w);
+    Checkpoint c = weights_only(kind, r, o_.rounds, report_.train_examples, std::move(w));
     c.meta.dataset_version = d.dataset.version;
     c.meta.test = *test;
     c.normaliser = d.normaliser;
-    return save_checkpoint(*regions_.at(r).store, kFederatedModel, c);
+    return c;
   }
 
   void step(uint32_t round, const std::string& what) {

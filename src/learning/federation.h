@@ -5,7 +5,11 @@
 // to every region the same way. Datasets, normalisers and records never leave their region:
 // every crossing is a weights-only checkpoint, checked against residency::Policy::decide first.
 // With DpOptions, each region clips its update and adds Gaussian noise before it leaves.
-// At the end every region stores the global model with its own normaliser as "model/federated".
+// At the end every region stores the global model with its own normaliser as
+// "model/federated-global" and the model it deploys as "model/federated": the global model, or
+// with `personal` set, the global model trained further in the region on its own training split
+// (personalised federated learning by local adaptation: federate, then fine-tune in region). The
+// personalised model never leaves its region and adds no transfer.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +31,12 @@
 
 namespace fleetgate::learning {
 
-// The name of the federated checkpoint in each region store ("model/federated").
+// The federated model a region deploys ("model/federated"): personalised when the run was.
 inline constexpr std::string_view kFederatedModel = "federated";
+// The plain global model of the last round, as the region received it ("model/federated-global").
+inline constexpr std::string_view kFederatedGlobalModel = "federated-global";
+// ModelMeta::kind of a personalised "model/federated".
+inline constexpr std::string_view kPersonalisedKind = "personalised";
 
 struct FederationOptions {
   std::vector<std::string> regions;  // participants, each with a dataset; the aggregator among them
@@ -39,6 +47,10 @@ struct FederationOptions {
   std::string dataset_version{kLatestVersion};  // of every region
   std::optional<DpOptions> dp;       // per-region clipping and noise; none when empty
   double dp_delta = 1e-5;            // delta of the reported (epsilon, delta)
+  // In-region personalisation after the last round: epochs, batch, learning rate and seed (plus
+  // the region's index) of the training that turns the global model into the region's own.
+  // None: every region deploys the global model.
+  std::optional<TrainOptions> personal;
   // Transfer paperwork of every weights transfer; all required.
   std::string legal_basis;
   std::string assessment_ref;
@@ -51,7 +63,8 @@ struct FederationReport {
   uint32_t rounds = 0;
   uint64_t train_examples = 0;                  // over all regions
   std::map<std::string, uint64_t> samples;      // per region
-  std::map<std::string, BinaryMetrics> test;    // the final global model on each region's test split
+  std::map<std::string, BinaryMetrics> test;    // the deployed model on each region's test split
+  std::map<std::string, BinaryMetrics> global_test;  // the final global model on each region's test split
   std::vector<std::string> transfer_ids;        // every model.weights transfer, in order
   std::optional<double> epsilon;                // per-region (epsilon, dp_delta) when dp.noise_multiplier > 0
 };

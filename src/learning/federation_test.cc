@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "fleetgate/learning/evaluation.h"
 #include "fleetgate/learning/synthetic_dataset.h"
 #include "fleetgate/transfer/transfer_test_env.h"
@@ -11,17 +15,20 @@ namespace {
 
 const std::vector<std::string> kRegions = {"cn", "us", "eu"};
 
-// Three regions with datasets of very different sizes, wired to the transfer service.
+// Three regions with datasets of very different sizes, wired to the transfer service; a region
+// named in `local_rule` labels its data by a partly different rule (synthetic_dataset).
 class FederationTest : public ::testing::Test {
  protected:
-  explicit FederationTest(bool auto_approve = true) : env_(with_auto_approval(auto_approve)) {
+  explicit FederationTest(bool auto_approve = true, const std::map<std::string, double>& local_rule = {})
+      : env_(with_auto_approval(auto_approve)) {
     const std::map<std::string, int> train_size = {{"cn", 40}, {"us", 400}, {"eu", 120}};
     uint64_t seed = 100;
     for (const auto& r : kRegions) {
       auto keys = privacy::RegionKeys::open(env_.dir() / r, r);
       EXPECT_TRUE(keys.is_ok()) << keys.status().to_string();
       regions_[r] = transfer::RegionData{&env_.region_store(r), *keys, env_.dir() / r};
-      auto saved = save_dataset(env_.region_store(r), *keys, synthetic_dataset(r, train_size.at(r), 300, ++seed));
+      const double rule = local_rule.contains(r) ? local_rule.at(r) : 0.0;
+      auto saved = save_dataset(env_.region_store(r), *keys, synthetic_dataset(r, train_size.at(r), 300, ++seed, 0.3, rule));
       EXPECT_TRUE(saved.is_ok()) << saved.status().to_string();
     }
   }
@@ -148,25 +155,83 @@ TEST_F(FederationTest, FederationHelpsTheSmallRegionAndTracksCentralised) {
   EXPECT_NE(to_markdown(*cmp).find("simulation only"), std::string::npos);
 }
 
-TEST_F(FederationTest, FineTuningTrainsTheFederatedModelInRegionWithoutStoringIt) {
+TEST_F(FederationTest, WithoutPersonalisationEveryRegionDeploysTheGlobalModel) {
   ASSERT_TRUE(run(options()).is_ok());
-  auto stored = load_checkpoint(env_.region_store("cn"), kFederatedModel);
-  ASSERT_TRUE(stored.is_ok());
-  LocalTrainOptions local{.hidden = 16, .train = {.epochs = 4, .seed = 7}};
-  auto plain = compare_models(regions_, kRegions, local);
-  auto tuned = compare_models(regions_, kRegions, local, 3);
-  ASSERT_TRUE(plain.is_ok() && tuned.is_ok()) << tuned.status().to_string();
-  for (size_t i = 0; i < kRegions.size(); ++i) {
-    EXPECT_FALSE(plain->rows[i].fine_tuned);
-    ASSERT_TRUE(tuned->rows[i].fine_tuned) << kRegions[i];
-    EXPECT_EQ(tuned->rows[i].federated.log_loss, plain->rows[i].federated.log_loss) << kRegions[i];
-    EXPECT_NE(tuned->rows[i].fine_tuned->log_loss, tuned->rows[i].federated.log_loss) << kRegions[i];
+  for (const auto& r : kRegions) {
+    auto deployed = load_checkpoint(env_.region_store(r), kFederatedModel);
+    auto global = load_checkpoint(env_.region_store(r), kFederatedGlobalModel);
+    ASSERT_TRUE(deployed.is_ok() && global.is_ok()) << r;
+    EXPECT_EQ(*deployed, *global) << r;
+    EXPECT_EQ(deployed->meta.kind, "federated");
   }
-  EXPECT_EQ(to_json(*tuned).at("fine_tune_epochs").to_number<uint32_t>(), 3u);
-  EXPECT_TRUE(to_json(*tuned).at("regions").as_array()[0].as_object().contains("fine_tuned"));
-  EXPECT_NE(to_markdown(*tuned).find("fine-tuned AUC"), std::string::npos);
-  EXPECT_EQ(to_markdown(*plain).find("fine-tuned"), std::string::npos);
-  EXPECT_EQ(load_checkpoint(env_.region_store("cn"), kFederatedModel).value(), *stored);
+  auto cmp = compare_models(regions_, kRegions, LocalTrainOptions{.hidden = 16, .train = {.epochs = 4, .seed = 7}});
+  ASSERT_TRUE(cmp.is_ok()) << cmp.status().to_string();
+  for (const ComparisonRow& row : cmp->rows) EXPECT_FALSE(row.personalised) << row.region;
+  EXPECT_EQ(to_json(*cmp).at("deployed").as_string(), "federated");
+  EXPECT_EQ(to_markdown(*cmp).find("personalised"), std::string::npos);
+}
+
+// cn has 40 training examples and labels them by a partly different rule than us and eu.
+class PersonalisedFederationTest : public FederationTest {
+ protected:
+  PersonalisedFederationTest() : FederationTest(true, {{"cn", 1.0}}) {}
+
+  // Every byte `r`'s store holds, and every bundle exported during the run.
+  std::string everything_outside(const std::string& r) {
+    std::string out;
+    for (const auto& other : kRegions) {
+      if (other == r) continue;
+      for (auto it = env_.region_store(other).scan(""); it->valid(); it->next()) out.append(it->key()).append(it->value());
+    }
+    for (const auto& f : std::filesystem::recursive_directory_iterator(env_.dir() / "bundles")) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+  }
+};
+
+TEST_F(PersonalisedFederationTest, TheSmallRegionDeploysAPersonalisedModelBetterThanLocalOnlyThatNeverLeavesIt) {
+  FederationOptions o = options();
+  o.rounds = 4;
+  o.personal = TrainOptions{.epochs = 8, .seed = 11};
+  auto report = run(o);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(report->transfer_ids.size(), 16u) << "personalisation moves nothing";
+
+  LocalTrainOptions local{.hidden = 16, .train = {.epochs = 16, .seed = 7}};
+  auto cmp = compare_models(regions_, kRegions, local);
+  ASSERT_TRUE(cmp.is_ok()) << cmp.status().to_string();
+  const ComparisonRow& cn = cmp->rows[0];
+  ASSERT_EQ(cn.region, "cn");
+  ASSERT_TRUE(cn.personalised);
+  EXPECT_GT(*cn.personalised->auc, *cn.local.auc + 0.02) << to_markdown(*cmp);
+  EXPECT_GT(*cn.personalised->auc, *cn.federated.auc) << to_markdown(*cmp);
+  EXPECT_EQ(*cn.personalised->auc, *report->test.at("cn").auc);
+  EXPECT_EQ(to_json(*cmp).at("deployed").as_string(), "personalised");
+  EXPECT_NE(to_markdown(*cmp).find("personalised AUC"), std::string::npos);
+
+  // cn deploys its own model, keeps the global one beside it, and its parameters are nowhere else.
+  auto deployed = load_checkpoint(env_.region_store("cn"), kFederatedModel);
+  auto global = load_checkpoint(env_.region_store("cn"), kFederatedGlobalModel);
+  ASSERT_TRUE(deployed.is_ok() && global.is_ok());
+  EXPECT_EQ(deployed->meta.kind, kPersonalisedKind);
+  EXPECT_NE(deployed->weights, global->weights);
+  const std::vector<float>& first = deployed->weights.tensors.front().values;
+  const std::string parameters(reinterpret_cast<const char*>(first.data()), first.size() * sizeof(float));
+  EXPECT_EQ(everything_outside("cn").find(parameters), std::string::npos) << "cn's personalised parameters left cn";
+}
+
+TEST_F(PersonalisedFederationTest, PersonalisationIsDeterministicPerSeed) {
+  FederationOptions o = options();
+  o.rounds = 1;
+  o.personal = TrainOptions{.epochs = 2, .seed = 11};
+  ASSERT_TRUE(run(o).is_ok());
+  const ModelWeights first = load_checkpoint(env_.region_store("us"), kFederatedModel).value().weights;
+  o.run_id = "t2";
+  ASSERT_TRUE(run(o).is_ok());
+  EXPECT_EQ(load_checkpoint(env_.region_store("us"), kFederatedModel).value().weights, first);
 }
 
 TEST_F(FederationTest, DifferentialPrivacyReportsEpsilonAndStillLearns) {
@@ -188,6 +253,9 @@ TEST_F(FederationTest, RefusesBadOptions) {
   EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
   o = options();
   o.regions = {"cn", "cn", "eu"};
+  EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
+  o = options();
+  o.personal = TrainOptions{.epochs = 0};
   EXPECT_EQ(run(o).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(load_checkpoint(env_.region_store("eu"), kFederatedModel).status().code(), Code::kNotFound);
 }

@@ -31,6 +31,7 @@
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/store_key.h"
+#include "fleetgate/telemetry/stored_records.h"
 #include "support/scratch_config.h"
 #include "support/serve_output.h"
 
@@ -218,13 +219,14 @@ TEST_F(SumoPipeline, ReplayedTrafficIsCuratedInItsRegionOnly) {
   for (const auto& region : cfg->regions) {
     auto kv = store::open_embedded(store::region_store_dir(region));
     ASSERT_TRUE(kv.is_ok()) << kv.status().to_string();
-    const size_t records = count_keys(**kv, privacy::kPseudonymPrefix);
+    auto records = telemetry::count_records(**kv, {});  // every vehicle's records, from the blocks
+    ASSERT_TRUE(records.is_ok()) << records.status().to_string();
     const size_t datasets = count_keys(**kv, learning::kDatasetKeyPrefix);
     if (region.id == "eu") {
-      EXPECT_GT(records, 1000u);
+      EXPECT_GT(*records, 1000u);
       EXPECT_EQ(datasets, 2u);  // summary and sealed examples
     } else {
-      EXPECT_EQ(records, 0u) << region.id;
+      EXPECT_EQ(*records, 0u) << region.id;
       EXPECT_EQ(datasets, 0u) << region.id;
     }
   }
@@ -246,14 +248,17 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
   constexpr uint64_t kSeed = 3;
   const auto federate_log = dir_ / "federate.log";
   ASSERT_EQ(run(fg_ + " train federate --rounds " + std::to_string(kRounds) + " --epochs 5 --seed " + std::to_string(kSeed) +
-                    " --regions cn,eu --aggregator eu --legal-basis 'model parameters only' --assessment-ref SA-TEST-8"
+                    " --personal-epochs 3 --regions cn,eu --aggregator eu --legal-basis 'model parameters only'"
+                    " --assessment-ref SA-TEST-8"
                     " --bundle-dir " + (dir_ / "bundles").string() + " --json",
                 federate_log),
             0)
       << slurp(federate_log);
   const boost::json::object federated = last_json_object(slurp(federate_log));
-  // Per round: the cn update goes to eu, the global model comes back to cn.
+  // Per round: the cn update goes to eu, the global model comes back to cn. Personalising the
+  // global model in each region afterwards moves nothing.
   const uint64_t expected_transfers = 2 * kRounds;
+  EXPECT_EQ(federated.at("deployed").as_string(), "personalised");
   EXPECT_EQ(federated.at("transfers").to_number<uint64_t>(), expected_transfers);
   std::map<std::string, boost::json::object> federated_test;
   for (const auto& row : federated.at("regions").as_array()) {
@@ -281,28 +286,31 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
         (home == region.id ? own : foreign).insert(*p);
       }
     }
-    size_t records = 0;
+    size_t blocks = 0;  // keys of stored telemetry blocks
     for (auto it = (*kv)->scan(privacy::kPseudonymPrefix); it->valid(); it->next()) {
       auto key = telemetry::decode_store_key(it->key());
       ASSERT_TRUE(key.is_ok()) << region.id << ": " << key.status().to_string();
       EXPECT_TRUE(own.contains(key->pseudonym)) << region.id << " holds a record of " << key->pseudonym
                                                 << (foreign.contains(key->pseudonym) ? ", a vehicle homed elsewhere" : "");
-      ++records;
+      ++blocks;
     }
     auto datasets = learning::list_datasets(**kv);
     ASSERT_TRUE(datasets.is_ok()) << datasets.status().to_string();
     if (!vins.contains(region.id)) {
-      EXPECT_EQ(records, 0u) << region.id;
+      EXPECT_EQ(blocks, 0u) << region.id;
       EXPECT_TRUE(datasets->empty()) << region.id;
       continue;
     }
-    EXPECT_GT(records, 1000u) << region.id;
+    auto records = telemetry::count_records(**kv, {});
+    ASSERT_TRUE(records.is_ok()) << records.status().to_string();
+    EXPECT_GT(*records, 1000u) << region.id;
     ASSERT_EQ(datasets->size(), 1u) << region.id;
     EXPECT_EQ(datasets->front().region, region.id);
 
-    // Learning: the federated model (3 rounds) against the untrained model it started from, on the
-    // region's held-out split. With over 100 held-out windows a ranking at chance has an AUC
-    // standard deviation of about 0.03, so 0.7 and a 0.1 lead cannot pass by luck.
+    // Learning: the federated model (3 rounds) and the personalised one the region deploys against
+    // the untrained model they started from, on the region's held-out split. With over 100
+    // held-out windows a ranking at chance has an AUC standard deviation of about 0.03, so 0.7
+    // and a 0.1 lead cannot pass by luck.
     auto data = learning::load_training_data(**kv, *keys, learning::kLatestVersion, 32);
     ASSERT_TRUE(data.is_ok()) << data.status().to_string();
     auto init = learning::initial_weights(data->spec, kSeed);
@@ -315,6 +323,7 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
     EXPECT_GT(auc, 0.7) << region.id << ": " << boost::json::serialize(fed);
     EXPECT_GT(auc, untrained->auc.value_or(0.5) + 0.1) << region.id << ": untrained AUC " << untrained->auc.value_or(0.5);
     EXPECT_LT(fed.at("test_log_loss").to_number<double>(), untrained->log_loss) << region.id;
+    EXPECT_GT(fed.at("global_test_auc").to_number<double>(), untrained->auc.value_or(0.5) + 0.1) << region.id;
   }
 
   // The audit chain is intact and its only transfers are the federation's model.weights ones.
