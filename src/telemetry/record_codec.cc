@@ -127,29 +127,27 @@ Status RecordCodec::decode(std::string_view value, std::vector<Record>& out) con
   if (!parse(head, value)) return corrupt("not a stored telemetry value");
   const size_t start = out.size();
   Status s = head.format() == kRecordFormat  ? decode_format1(value, out)
-             : head.format() == kBlockFormat ? decode_block(value, out)
+             : head.format() == kBlockFormat ? decode_block(head, out)
                                              : corrupt("unknown format " + std::to_string(head.format()));
   if (!s.is_ok()) out.resize(start);
   return s;
 }
 
-Status RecordCodec::decode_block(std::string_view value, std::vector<Record>& out) const {
+Status RecordCodec::decode_block(const stored::StoredBlock& block, std::vector<Record>& out) const {
   google::protobuf::Arena arena;
-  auto* block = google::protobuf::Arena::CreateMessage<stored::StoredBlock>(&arena);
   auto* clear = google::protobuf::Arena::CreateMessage<stored::ClearBlock>(&arena);
   auto* sealed = google::protobuf::Arena::CreateMessage<stored::SealedBlock>(&arena);
-  if (!parse(*block, value)) return corrupt("not a StoredBlock");
-  auto plain = cipher_.open(block->sealed(), {block->pseudonym(), kBlockBinding, block->clear()});
+  auto plain = cipher_.open(block.sealed(), {block.pseudonym(), kBlockBinding, block.clear()});
   if (!plain) return data_loss("stored telemetry block: " + plain.status().message());
   if (!parse(*sealed, *plain)) return corrupt("the sealed part of a block is not a SealedBlock");
-  if (!parse(*clear, block->clear())) return corrupt("the clear part of a block is not a ClearBlock");
+  if (!parse(*clear, block.clear())) return corrupt("the clear part of a block is not a ClearBlock");
   if (clear->records_size() == 0) return corrupt("a block holds no records");
   int next_sealed = 0;
   for (int i = 0; i < clear->records_size(); ++i) {
     const stored::StoredBlockRecord& sr = clear->records(i);
     Record& r = out.emplace_back();
     r.vin = sealed->vin();
-    r.pseudonym = block->pseudonym();
+    r.pseudonym = block.pseudonym();
     r.created_at_ms = sr.created_at();
     r.seq = sr.seq();
     r.data.reserve(static_cast<size_t>(sr.data_size()));

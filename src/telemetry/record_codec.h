@@ -22,6 +22,10 @@
 #include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/record.h"
 
+namespace fleetgate::telemetry::stored {
+class StoredBlock;
+}
+
 namespace fleetgate::telemetry {
 
 // A block's records lie within this span of its first record's created_at, so a time-range read
@@ -64,7 +68,7 @@ class RecordCodec {
 
  private:
   Status encode_block(std::span<const Record* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
-  Status decode_block(std::string_view value, std::vector<Record>& out) const;
+  Status decode_block(const stored::StoredBlock& block, std::vector<Record>& out) const;
   Status decode_format1(std::string_view value, std::vector<Record>& out) const;
 
   std::shared_ptr<const privacy::RegionKeys> keys_;
