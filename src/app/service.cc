@@ -114,6 +114,7 @@ struct Service::Impl {
 
   Status start_telemetry(bool group_commit) {
     telemetry::IngestOptions options;
+    options.metrics = metrics;
     options.commit.group_commit = group_commit;
     auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit, options);
     if (!service.is_ok()) return service.status();

@@ -29,6 +29,18 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
     const std::map<std::string, std::unique_ptr<store::KvStore>>& region_stores,
     const vehicle::FleetRegistry& registry, audit::AuditLog& audit, IngestOptions options) {
   route_protobuf_logs_to_spdlog();
+  if (!options.metrics) options.metrics = std::make_shared<http::MetricsRegistry>();
+  auto records = options.metrics->counter("fleetgate_telemetry_records_total",
+                                          "Telemetry records durably stored, by home region", {"region"});
+  if (!records.is_ok()) return records.status();
+  auto batches = options.metrics->counter(
+      "fleetgate_telemetry_batches_total",
+      "Telemetry frames and HTTP batches by home region and outcome: stored, refused (invalid) or failed (store)",
+      {"region", "outcome"});
+  if (!batches.is_ok()) return batches.status();
+  auto writes = options.metrics->counter("fleetgate_telemetry_commit_writes_total",
+                                         "Group-commit writes (one WAL fsync each), by region", {"region"});
+  if (!writes.is_ok()) return writes.status();
   std::unique_ptr<IngestService> service(new IngestService(policy, registry, audit, std::move(options)));
   for (const config::Region& region : policy->config().regions) {
     auto store = region_stores.find(region.id);
@@ -37,8 +49,11 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
     }
     auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
     if (!keys.is_ok()) return keys.status();
+    const StoreCounters counters{&(*records)->with({region.id}), &(*batches)->with({region.id, "stored"}),
+                                 &(*batches)->with({region.id, "failed"}), &(*writes)->with({region.id})};
     service->regions_.emplace(region.id, std::make_unique<RegionTelemetry>(std::move(keys).value(), *store->second,
-                                                                          service->options_.commit));
+                                                                          counters, service->options_.commit));
+    service->refused_.emplace(region.id, &(*batches)->with({region.id, "refused"}));
   }
   return service;
 }
@@ -66,19 +81,29 @@ Status IngestService::check_vin(const VehicleChannel& channel, const Record& r) 
   return permission_denied("record for VIN " + r.vin.substr(0, 32) + " sent by vehicle " + channel.vin);
 }
 
+void IngestService::refused(const VehicleChannel& channel) const {
+  if (auto it = refused_.find(channel.region); it != refused_.end()) it->second->inc();
+}
+
 Result<Record> IngestService::parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format) const {
   Result<Record> r = parse_frame(bytes, format, validator_);
-  if (!r.is_ok()) return r;
-  if (Status s = check_vin(channel, *r); !s.is_ok()) return s;
+  if (r.is_ok()) {
+    if (Status s = check_vin(channel, *r); !s.is_ok()) r = s;
+  }
+  if (!r.is_ok()) refused(channel);
   return r;
 }
 
 Result<std::vector<Record>> IngestService::parse_batch(const VehicleChannel& channel, std::string_view bytes,
                                                        FrameFormat format) const {
   Result<std::vector<Record>> records = telemetry::parse_batch(bytes, format, validator_, options_.max_batch_records);
-  if (!records.is_ok()) return records;
+  if (!records.is_ok()) {
+    refused(channel);
+    return records;
+  }
   for (size_t i = 0; i < records->size(); ++i) {
     if (Status s = check_vin(channel, (*records)[i]); !s.is_ok()) {
+      refused(channel);
       return Status(s.code(), "records[" + std::to_string(i) + "]: " + s.message());
     }
   }

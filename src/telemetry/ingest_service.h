@@ -17,6 +17,7 @@
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/http/message.h"
+#include "fleetgate/http/metrics.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/group_commit_log.h"
@@ -36,6 +37,10 @@ struct IngestOptions {
   size_t max_batch_records = 10000;           // per HTTP batch or WebSocket batch frame
   size_t max_batch_frame_bytes = 1 << 20;     // per WebSocket batch frame
   size_t max_query_records = 10000;           // per query response
+  // Where ingest is counted, per region: fleetgate_telemetry_records_total,
+  // fleetgate_telemetry_batches_total{outcome=stored|refused|failed} and
+  // fleetgate_telemetry_commit_writes_total. Null: a registry of the service's own.
+  std::shared_ptr<http::MetricsRegistry> metrics{};
 };
 
 // Options for opening region stores so that [[regions]] retention_days applies to record keys:
@@ -100,6 +105,8 @@ class IngestService {
                 audit::AuditLog& audit, IngestOptions options);
   Result<VehicleChannel> channel_of(std::string_view vin) const;
   Status check_vin(const VehicleChannel& channel, const Record& r) const;
+  // Counts a batch of `channel` refused before storing (malformed, invalid, another VIN).
+  void refused(const VehicleChannel& channel) const;
 
   std::shared_ptr<const residency::Policy> policy_;
   const vehicle::FleetRegistry& registry_;
@@ -107,6 +114,7 @@ class IngestService {
   IngestOptions options_;
   Validator validator_;
   std::map<std::string, std::unique_ptr<RegionTelemetry>, std::less<>> regions_;
+  std::map<std::string, http::Counter*, std::less<>> refused_;  // by region
 };
 
 }  // namespace fleetgate::telemetry

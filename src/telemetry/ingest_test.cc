@@ -88,6 +88,26 @@ TEST_F(IngestTest, BatchFramesAreStoredAllOrNothingWithOneAckEach) {
   EXPECT_EQ(env_.service().latest_state(kEuVin)->seq, 5u);
 }
 
+TEST_F(IngestTest, IngestIsCountedPerRegionAndOutcome) {
+  auto ws = TestWebSocket::connect("127.0.0.1", env_.server().port(), "/v1/telemetry/ws?batch=1", bearer("vehicle:" + std::string(kEuVin)));
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  std::vector<Record> good, bad;
+  for (uint64_t seq = 1; seq <= 5; ++seq) good.push_back(make_record(kEuVin, seq, 10.0 * seq));
+  bad.push_back(make_record(kEuVin, 6, 900.0));
+  ASSERT_TRUE((*ws)->send_binary(encode_protobuf_batch(good)).is_ok());
+  ASSERT_TRUE((*ws)->send_binary(encode_protobuf_batch(bad)).is_ok());
+  ASSERT_TRUE((*ws)->send_binary("not a batch").is_ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*ws)->receive().is_ok());
+  const std::string text = env_.service().options().metrics->render();
+  EXPECT_NE(text.find("fleetgate_telemetry_records_total{region=\"eu\"} 5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fleetgate_telemetry_records_total{region=\"us\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fleetgate_telemetry_batches_total{region=\"eu\",outcome=\"stored\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fleetgate_telemetry_batches_total{region=\"eu\",outcome=\"refused\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fleetgate_telemetry_batches_total{region=\"eu\",outcome=\"failed\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("fleetgate_telemetry_commit_writes_total{region=\"eu\"} 0\n"), std::string::npos)
+      << "the stored batch took a group-commit write: " << text;
+}
+
 TEST_F(IngestTest, AResentFrameIsStoredOnce) {
   auto ws = connect(kEuVin);
   ASSERT_TRUE(ws);
@@ -96,7 +116,7 @@ TEST_F(IngestTest, AResentFrameIsStoredOnce) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(parse_ack(ws->receive().value()).ok());
   auto records = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
   ASSERT_TRUE(records.is_ok());
-  EXPECT_EQ(records->size(), 1u) << "records are keyed by (vehicle, created_at, seq)";
+  EXPECT_EQ(records->size(), 1u) << "blocks are keyed by their first record's (vehicle, created_at, seq)";
 }
 
 TEST_F(IngestTest, BadFramesAreRefusedAndTheConnectionStaysUsable) {

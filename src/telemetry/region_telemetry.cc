@@ -8,9 +8,10 @@
 namespace fleetgate::telemetry {
 
 RegionTelemetry::RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
-                                 store::GroupCommitOptions options)
+                                 StoreCounters counters, store::GroupCommitOptions options)
     : codec_(std::move(keys)),
       store_(store),
+      counters_(counters),
       log_(store, options, [this](store::WriteBatch& group) { return add_latest_states(group); }) {}
 
 Result<std::string> RegionTelemetry::load_vehicle(const std::string& vin) {
@@ -40,6 +41,7 @@ void RegionTelemetry::forget_vehicle(const std::string& vin) {
 }
 
 Status RegionTelemetry::add_latest_states(store::WriteBatch& group) {
+  counters_.commit_writes->inc();  // called once per group, just before its write
   std::vector<Vehicle> changed;
   {
     std::lock_guard lock(cache_mu_);
@@ -80,11 +82,20 @@ Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLo
     if (changed) dirty_.insert(vin);
   }
   // A failed write leaves the cache ahead of the store: drop the entry so it reloads.
-  Status queued = log_.submit(std::move(batch), [this, vin, done = std::move(done)](Status s) {
-    if (!s.is_ok()) forget_vehicle(vin);
+  Status queued = log_.submit(std::move(batch), [this, vin, n = records.size(), done = std::move(done)](Status s) {
+    if (s.is_ok()) {
+      counters_.records->inc(static_cast<double>(n));
+      counters_.batches_stored->inc();
+    } else {
+      forget_vehicle(vin);
+      counters_.batches_failed->inc();
+    }
     done(std::move(s));
   });
-  if (!queued.is_ok()) forget_vehicle(vin);
+  if (!queued.is_ok()) {
+    forget_vehicle(vin);
+    counters_.batches_failed->inc();
+  }
   return queued;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fleetgate/core/result.h"
+#include "fleetgate/http/metrics.h"
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/store/group_commit_log.h"
 #include "fleetgate/store/kv_store.h"
@@ -29,10 +30,19 @@ namespace fleetgate::telemetry {
 // Key prefix of latest states; record keys start with a pseudonym ("p_…") and never collide.
 inline constexpr std::string_view kLatestKeyPrefix = "latest/";
 
+// Where a region's stores are counted: children of IngestService's metric families.
+struct StoreCounters {
+  http::Counter* records = nullptr;        // records durably stored
+  http::Counter* batches_stored = nullptr;  // batches (frames, HTTP batches) acknowledged
+  http::Counter* batches_failed = nullptr;  // batches the store failed or refused (queue full)
+  http::Counter* commit_writes = nullptr;   // group-commit writes (one fsync each)
+};
+
 class RegionTelemetry {
  public:
   // REQUIRES: `store` outlives this object and is the store of `keys->region()`.
-  RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
+  // REQUIRES: every counter is set and outlives this object.
+  RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store, StoreCounters counters,
                   store::GroupCommitOptions options = {});
 
   const std::string& region() const { return codec_.region(); }
@@ -69,6 +79,7 @@ class RegionTelemetry {
 
   RecordCodec codec_;
   store::KvStore& store_;
+  StoreCounters counters_;
   // Serialises fold-and-queue per vehicle (by VIN hash) so batches queue in fold order.
   std::array<std::mutex, 64> vehicle_mu_;
   std::mutex cache_mu_;
