@@ -27,7 +27,7 @@ struct Connection {
   boost::beast::flat_buffer buffer;
   std::string remote;  // "ip:port"
   std::optional<PeerCertificate> peer;  // the verified client certificate, after the handshake
-  // Touched only on the connection's strand.
+  // Touched only on the connection's event loop.
   bool busy = false;     // a request is being handled, or a WebSocket owns the socket
   bool closing = false;  // the server is stopping: close after the current response
 };

@@ -8,7 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -49,14 +48,22 @@ struct Server::Impl {
         registry(m ? std::move(m) : std::make_shared<MetricsRegistry>()),
         authenticator(a ? std::move(a) : std::make_shared<DenyAllAuthenticator>()),
         readiness([] { return Status::ok(); }),
-        ioc(std::max(1, options.io_threads)),
-        acceptor(net::make_strand(ioc)) {}
+        loops(make_loops(options.io_threads)),
+        acceptor(loops.front()->get_executor()) {}
+
+  // One single-threaded io_context per I/O thread (each connection lives on one of them), so an
+  // event never wakes a second thread: no hand-off between I/O threads, no strand to take.
+  static std::vector<std::unique_ptr<net::io_context>> make_loops(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (int i = 0; i < std::max(1, threads); ++i) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
+  }
 
   Status register_metrics();
   void add_builtin_routes();
   net::awaitable<void> accept_loop();
   void admit(tcp::socket socket);
-  // Runs fn(connection) on each live connection's strand.
+  // Runs fn(connection) on each live connection's event loop.
   void for_each_connection(const std::function<void(Connection&)>& fn);
   // Waits until no connection is left, or until `deadline` when given; true when none is left.
   bool wait_for_connections(std::optional<std::chrono::steady_clock::time_point> deadline);
@@ -71,8 +78,9 @@ struct Server::Impl {
   HistogramFamily* latency = nullptr;
   Gauge* in_flight = nullptr;
 
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  size_t next_loop = 0;  // accept loop only: where the next connection goes (round robin)
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<net::thread_pool> workers;
   std::optional<ServerCore> core;
   std::shared_ptr<net::ssl::context> tls_context;  // set by start() when options.tls
@@ -130,7 +138,8 @@ void Server::Impl::add_builtin_routes() {
 
 net::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+    net::io_context& loop = *loops[next_loop++ % loops.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(loop.get_executor(), net::as_tuple(net::use_awaitable));
     if (!acceptor.is_open()) co_return;
     if (ec) {
       // Typically out of file descriptors: back off instead of spinning.
@@ -245,11 +254,11 @@ Status Server::start() {
   d.workers = std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(1, d.options.worker_threads)));
   d.core.emplace(ServerCore{d.options, d.router, *d.authenticator, d.workers->get_executor(), d.requests, d.latency,
                             d.in_flight});
-  d.work.emplace(d.ioc.get_executor());
+  for (auto& loop : d.loops) d.work.emplace_back(loop->get_executor());
   net::co_spawn(d.acceptor.get_executor(), d.accept_loop(), [](std::exception_ptr e) {
     if (e) spdlog::error("http accept loop ended by an exception");
   });
-  for (int i = 0; i < std::max(1, d.options.io_threads); ++i) d.io_threads.emplace_back([&d] { d.ioc.run(); });
+  for (auto& loop : d.loops) d.io_threads.emplace_back([&loop = *loop] { loop.run(); });
   {
     std::lock_guard lock(d.mu);
     d.state = Impl::State::kRunning;
@@ -280,8 +289,8 @@ void Server::stop() {
     d.for_each_connection([](Connection& c) { c.stream.close(); });
     d.wait_for_connections(std::nullopt);
   }
-  d.work.reset();
-  d.ioc.stop();
+  d.work.clear();
+  for (auto& loop : d.loops) loop->stop();
   for (std::thread& t : d.io_threads) t.join();
   d.io_threads.clear();
   d.workers->join();

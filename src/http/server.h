@@ -1,6 +1,7 @@
 // The HTTP/1.1 server every feature registers its routes on. It knows nothing about features.
 //
-// Threading: `io_threads` run all socket I/O (one coroutine per connection, on a strand);
+// Threading: `io_threads` run all socket I/O, each its own single-threaded event loop (one
+// coroutine per connection, which stays on the loop that accepted it);
 // Handler and StreamHandler calls, and Authenticator calls, run on a separate pool of
 // `worker_threads` so blocking work (RocksDB, upstream HTTP) never stalls I/O. A request waits in
 // the pool's queue when every worker is busy. WebSocketHandlers are coroutines on the I/O strand
