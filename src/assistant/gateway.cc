@@ -10,6 +10,7 @@
 #include "fleetgate/assistant/upstream_provider.h"
 #include "fleetgate/assistant/usage_meter.h"
 #include "fleetgate/core/digest.h"
+#include "fleetgate/http/blocking.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/json_body.h"
 #include "fleetgate/http/stream_writer.h"
@@ -18,6 +19,8 @@ namespace fleetgate::assistant {
 namespace {
 
 namespace json = boost::json;
+namespace net = boost::asio;
+using net::awaitable;
 using http::Request;
 using http::Response;
 using http::StatusCode;
@@ -77,6 +80,7 @@ struct PendingCall {
 
 struct Gateway::Impl {
   GatewayDeps deps;
+  net::any_io_executor blocking;  // the server's workers: audit appends wait on the disk there
   std::unique_ptr<UsageMeter> usage_meter;  // writes to deps.usage off the request path
   http::CounterFamily* requests = nullptr;
   http::CounterFamily* refusals = nullptr;
@@ -90,7 +94,8 @@ struct Gateway::Impl {
     std::optional<VehicleState> state;
   };
 
-  Review review(const Caller& c, const std::vector<PendingCall>& calls, const std::string& provider) {
+  // Decides every call; refusals are counted here and audited by audit_refusals().
+  Review review(const Caller& c, const std::vector<PendingCall>& calls) {
     Review r;
     const auto now = Clock::now();
     for (size_t i = 0; i < calls.size(); ++i) {
@@ -105,18 +110,29 @@ struct Gateway::Impl {
         continue;
       }
       refusals->with({c.region, d.reason_code}).inc();
-      auto logged = deps.audit->append(audit::Event{"vehicle:" + c.vin, "assistant.tool_call.refused", c.vin, c.region,
-                                                    json::object{{"tool", call.name},
-                                                                 {"reason", d.reason_code},
-                                                                 {"provider", provider}}});
-      if (!logged.is_ok()) spdlog::error("audit append failed for a refused tool call: {}", logged.status().to_string());
       r.refused.emplace_back(call.name, std::move(d));
     }
     return r;
   }
 
+  // Appends an audit entry per refused call, on a worker (the append waits for its fsync); the
+  // answer leaves only after its refusals are on record.
+  awaitable<void> audit_refusals(const Caller& c, const Review& r, const std::string& provider) {
+    if (r.refused.empty()) co_return;
+    auto append = [&] {
+      for (const auto& [tool, d] : r.refused) {
+        auto logged = deps.audit->append(audit::Event{"vehicle:" + c.vin, "assistant.tool_call.refused", c.vin, c.region,
+                                                      json::object{{"tool", tool},
+                                                                   {"reason", d.reason_code},
+                                                                   {"provider", provider}}});
+        if (!logged.is_ok()) spdlog::error("audit append failed for a refused tool call: {}", logged.status().to_string());
+      }
+    };
+    co_await http::run_blocking(blocking, std::move(append));
+  }
+
   // Applies a review to a non-streamed assistant message in place; returns the review.
-  Review review_message(const Caller& c, json::object& choice, const std::string& provider) {
+  Review review_message(const Caller& c, json::object& choice) {
     json::object* message = choice.contains("message") ? choice["message"].if_object() : nullptr;
     if (message == nullptr) return {};
     json::array* calls = message->contains("tool_calls") ? (*message)["tool_calls"].if_array() : nullptr;
@@ -133,7 +149,7 @@ struct Gateway::Impl {
       }
       pending.push_back(std::move(p));
     }
-    Review r = review(c, pending, provider);
+    Review r = review(c, pending);
     if (r.refused.empty()) return r;
     if (r.allowed.empty()) {
       message->erase("tool_calls");
@@ -207,9 +223,11 @@ struct Gateway::Impl {
     h.set("x-fleetgate-overhead-us", std::to_string(overhead_us));
   }
 
-  void chat(const Request& req, http::StreamWriter& writer);
-  void chat_streamed(const Caller& c, json::object body, bool client_wants_usage, http::StreamWriter& writer,
-                     SteadyClock::time_point t0);
+  awaitable<void> chat(const Request& req, http::StreamWriter& writer);
+  awaitable<void> chat_completed(const Caller& c, json::object body, std::string model, http::StreamWriter& writer,
+                                 SteadyClock::time_point t0);
+  awaitable<void> chat_streamed(const Caller& c, json::object body, bool client_wants_usage, http::StreamWriter& writer,
+                                SteadyClock::time_point t0);
   Response models(const Request& req);
   Response report_state(const Request& req);
 };
@@ -226,13 +244,13 @@ class RelaySink : public StreamSink {
 
   void attempt_started(std::string_view provider_id) override { provider_ = provider_id; }
 
-  bool send_event(std::string_view data) override {
+  awaitable<bool> send_event(std::string_view data) override {
     boost::system::error_code ec;
     json::value parsed = json::parse(data, ec);
     if (ec || !parsed.is_object()) {
       // An unreadable chunk cannot be reviewed, so it never reaches the vehicle.
       spdlog::warn("dropping an unparsable stream chunk from provider {}", provider_);
-      return true;
+      co_return true;
     }
     json::object& chunk = parsed.as_object();
     bool modified = false;
@@ -245,6 +263,7 @@ class RelaySink : public StreamSink {
       }
     }
     bool has_payload = chunk.contains("usage");
+    std::vector<Review> reviews;
     if (auto* choices = chunk.if_contains("choices"); choices && choices->is_array()) {
       for (auto& cv : choices->as_array()) {
         if (!cv.is_object()) continue;
@@ -252,29 +271,37 @@ class RelaySink : public StreamSink {
         modified |= hold_tool_calls(choice);
         const json::value* finish = choice.if_contains("finish_reason");
         if (finish != nullptr && finish->is_string() && !pending_.empty()) {
-          release_reviewed(choice);
+          reviews.push_back(release_reviewed(choice));
           modified = true;
         }
         has_payload |= choice_has_payload(choice);
       }
     }
-    if (modified && !has_payload) return true;
-    return forward(modified ? json::serialize(chunk) : std::string(data));
+    for (const Review& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
+    if (modified && !has_payload) co_return true;
+    const std::string relayed = modified ? json::serialize(chunk) : std::string(data);
+    const bool sent = co_await forward(relayed);
+    co_return sent;
   }
 
-  void send_error_and_close(std::string_view error_json) override {
+  awaitable<void> send_error_and_close(std::string_view error_json) override {
     if (ensure_started() && !writer_.send_event(error_json, "error").is_ok()) spdlog::debug("stream error event not delivered");
     closed_ = true;
+    co_return;
   }
 
   // Tool calls whose stream ended without a finish_reason are reviewed and released here.
-  bool flush() {
-    if (pending_.empty()) return true;
+  awaitable<bool> flush() {
+    if (pending_.empty()) co_return true;
     json::object choice{{"index", 0}, {"delta", json::object{}}, {"finish_reason", nullptr}};
-    release_reviewed(choice);
-    return forward(json::serialize(json::object{{"object", "chat.completion.chunk"},
-                                                {"model", model_},
-                                                {"choices", json::array{std::move(choice)}}}));
+    const Review r = release_reviewed(choice);
+    co_await gw_.audit_refusals(caller_, r, provider_);
+    json::array choices;
+    choices.push_back(std::move(choice));
+    const std::string released = json::serialize(
+        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
+    const bool sent = co_await forward(released);
+    co_return sent;
   }
 
   bool started() const { return started_; }
@@ -317,8 +344,9 @@ class RelaySink : public StreamSink {
     return true;
   }
 
-  void release_reviewed(json::object& choice) {
-    Review r = gw_.review(caller_, pending_, provider_);
+  // Reviews the held calls into `choice`; returns the review for the audit.
+  Review release_reviewed(json::object& choice) {
+    Review r = gw_.review(caller_, pending_);
     tool_calls_ += static_cast<int>(pending_.size());
     refused_ += static_cast<int>(r.refused.size());
     pending_.clear();
@@ -327,6 +355,7 @@ class RelaySink : public StreamSink {
     if (!r.allowed.empty()) delta["tool_calls"] = r.allowed;
     if (!r.refused.empty()) delta["content"] = r.explanation();
     choice["finish_reason"] = r.allowed.empty() ? "stop" : "tool_calls";
+    return r;
   }
 
   bool ensure_started() {
@@ -339,9 +368,11 @@ class RelaySink : public StreamSink {
     return started_;
   }
 
-  bool forward(const std::string& data) {
-    if (closed_ || !ensure_started()) return false;
-    return writer_.send_event(data).is_ok();
+  // Queues `data` for the vehicle and waits while the vehicle is slower than the provider.
+  awaitable<bool> forward(const std::string& data) {
+    if (closed_ || !ensure_started() || !writer_.send_event(data).is_ok()) co_return false;
+    co_await writer_.writable();
+    co_return true;
   }
 
   Gateway::Impl& gw_;
@@ -383,17 +414,17 @@ Response json_error(const RouteResult& r) {
 
 }  // namespace
 
-void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
+awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
   const auto t0 = SteadyClock::now();
   auto caller = caller_of(req);
   if (!caller.is_ok()) {
     reply(writer, http::error_response(caller.status()));
-    return;
+    co_return;
   }
   auto parsed = parse_chat_request(req.body());
   if (!parsed.is_ok()) {
     reply(writer, http::error_response(parsed.status()));
-    return;
+    co_return;
   }
   caller->lang = detect_language(last_user_text(*parsed));
   json::object body = parsed->body;
@@ -403,13 +434,17 @@ void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
     if (auto* o = body.if_contains("stream_options"); o && o->is_object()) options = o->as_object();
     options["include_usage"] = true;
     body["stream_options"] = std::move(options);
-    chat_streamed(*caller, std::move(body), parsed->include_usage, writer, t0);
-    return;
+    co_await chat_streamed(*caller, std::move(body), parsed->include_usage, writer, t0);
+  } else {
+    co_await chat_completed(*caller, std::move(body), parsed->model, writer, t0);
   }
+}
+
+awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body, std::string model,
+                                              http::StreamWriter& writer, SteadyClock::time_point t0) {
   const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
-  RouteResult result = deps.router->complete(caller->region, body, *cancel);
+  RouteResult result = co_await deps.router->complete(c.region, body, *cancel);
   Metered metered;
-  std::string model = parsed->model;
   int tool_calls = 0, refused = 0;
   Response resp;
   if (result.ok()) {
@@ -430,7 +465,8 @@ void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
           if (auto* msg = choice.as_object().if_contains("message"); msg && msg->is_object()) {
             if (auto* tc = msg->as_object().if_contains("tool_calls"); tc && tc->is_array()) tool_calls += static_cast<int>(tc->as_array().size());
           }
-          Review r = review_message(*caller, choice.as_object(), result.provider_id);
+          Review r = review_message(c, choice.as_object());
+          co_await audit_refusals(c, r, result.provider_id);
           refused += static_cast<int>(r.refused.size());
           changed |= !r.refused.empty();
         }
@@ -445,20 +481,21 @@ void Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
   }
   const int64_t total_us = micros_since(t0);
   const int64_t overhead_us = std::max<int64_t>(0, total_us - upstream_micros(result));
-  overhead->with({caller->region}).observe(static_cast<double>(overhead_us) / 1e6);
-  set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, caller->region, overhead_us);
-  meter(*caller, result, model, metered, tool_calls, refused, total_us);
+  overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
+  set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, overhead_us);
+  meter(c, result, model, metered, tool_calls, refused, total_us);
   reply(writer, std::move(resp));
 }
 
-void Gateway::Impl::chat_streamed(const Caller& c, json::object body, bool client_wants_usage, http::StreamWriter& writer,
-                                  SteadyClock::time_point t0) {
+awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, json::object body, bool client_wants_usage,
+                                             http::StreamWriter& writer, SteadyClock::time_point t0) {
   const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
   const std::string requested_model = body.contains("model") && body["model"].is_string() ? std::string(body["model"].as_string()) : "";
   RelaySink sink(*this, c, writer, client_wants_usage, t0);
-  RouteResult result = deps.router->stream(c.region, body, sink, *cancel);
+  RouteResult result = co_await deps.router->stream(c.region, body, sink, *cancel);
   if (result.ok()) {
-    if (sink.flush() && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
+    const bool flushed = co_await sink.flush();
+    if (flushed && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     if (!sink.started()) {
       // The provider finished without a single event: answer with an empty stream, still valid.
       http::Fields headers;
@@ -572,8 +609,9 @@ Status Gateway::register_routes(http::Server& server) {
   using http::RouteOptions;
   using http::Verb;
   Impl* impl = impl_.get();
-  Status s = server.stream_route(Verb::post, "/v1/chat/completions", RouteOptions::for_roles({"vehicle"}),
-                                 [impl](const Request& r, http::StreamWriter& w) { impl->chat(r, w); });
+  impl->blocking = server.workers();
+  Status s = server.async_stream_route(Verb::post, "/v1/chat/completions", RouteOptions::for_roles({"vehicle"}),
+                                       [impl](const Request& r, http::StreamWriter& w) { return impl->chat(r, w); });
   if (!s.is_ok()) return s;
   s = server.route(Verb::get, "/v1/models", RouteOptions::for_roles({"vehicle"}),
                    [impl](const Request& r) { return impl->models(r); });

@@ -8,7 +8,7 @@
 
 namespace fleetgate::assistant {
 
-class OnboardProvider : public Provider {
+class OnboardProvider : public InProcessProvider {
  public:
   // REQUIRES: config.kind is onboard.
   explicit OnboardProvider(config::Provider config, OnboardOptions options = {});

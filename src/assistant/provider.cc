@@ -1,5 +1,7 @@
 #include "fleetgate/assistant/provider.h"
 
+#include <vector>
+
 namespace fleetgate::assistant {
 
 std::string_view to_string(Outcome o) {
@@ -38,6 +40,35 @@ Outcome outcome_for_http_status(int status) {
   if (status == 401 || status == 403) return Outcome::kAuthError;
   if (status >= 400) return Outcome::kRejected;
   return Outcome::kBadResponse;  // 1xx/3xx: an OpenAI-compatible API never answers that way
+}
+
+boost::asio::awaitable<ProviderReply> InProcessProvider::async_complete(const boost::json::object& request,
+                                                                       const CancelToken& cancel) {
+  co_return complete(request, cancel);
+}
+
+boost::asio::awaitable<ProviderReply> InProcessProvider::async_stream(const boost::json::object& request,
+                                                                     const AsyncEventCallback& on_event,
+                                                                     const CancelToken& cancel) {
+  std::vector<std::string> events;
+  ProviderReply reply = stream(
+      request,
+      [&events](std::string_view data) {
+        events.emplace_back(data);
+        return true;
+      },
+      cancel);
+  reply.events = 0;
+  for (const std::string& data : events) {
+    const bool more = co_await on_event(data);
+    if (!more) {
+      reply.outcome = Outcome::kCancelled;
+      reply.detail = "the consumer went away";
+      break;
+    }
+    ++reply.events;
+  }
+  co_return reply;
 }
 
 }  // namespace fleetgate::assistant

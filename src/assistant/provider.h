@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include "fleetgate/assistant/cancel_token.h"
@@ -56,9 +57,10 @@ struct ProviderReply {
   size_t events = 0;            // stream(): events handed to the callback
 };
 
-// Receives one SSE event's data (a chat.completion.chunk JSON text, never "[DONE]").
-// Returns false when the consumer is gone; the provider then stops and reports kCancelled.
+// Receive one SSE event's data (a chat.completion.chunk JSON text, never "[DONE]").
+// Return false when the consumer is gone; the provider then stops and reports kCancelled.
 using EventCallback = std::function<bool(std::string_view data)>;
+using AsyncEventCallback = std::function<boost::asio::awaitable<bool>(std::string_view data)>;
 
 class Provider {
  public:
@@ -70,15 +72,34 @@ class Provider {
   // OK when the provider can be called now; else why not (e.g. its API key env var is unset).
   virtual Status ready() const = 0;
 
-  // Non-streaming chat completion of `request` (its "stream" member is ignored). Blocks the
-  // calling thread; returns promptly with kCancelled once `cancel` fires.
-  virtual ProviderReply complete(const boost::json::object& request, const CancelToken& cancel) = 0;
+  // Non-streaming chat completion of `request` (its "stream" member is ignored). A coroutine on
+  // the caller's single-threaded event loop that never blocks it; returns promptly with kCancelled
+  // once `cancel` fires.
+  virtual boost::asio::awaitable<ProviderReply> async_complete(const boost::json::object& request,
+                                                               const CancelToken& cancel) = 0;
 
-  // Streaming chat completion: calls `on_event` on the calling thread for each event until the
-  // stream's [DONE]. kOk means the stream finished; any other outcome with events > 0 means it
-  // broke midway.
+  // Streaming chat completion: awaits `on_event` for each event until the stream's [DONE]. kOk
+  // means the stream finished; any other outcome with events > 0 means it broke midway.
+  virtual boost::asio::awaitable<ProviderReply> async_stream(const boost::json::object& request,
+                                                             const AsyncEventCallback& on_event,
+                                                             const CancelToken& cancel) = 0;
+};
+
+// A provider that computes its answer in this process without waiting on anything (the on-board
+// engine, test doubles): it implements complete() and stream() as plain functions, which the
+// async calls run inline on the caller's loop. A stream's events are all computed first, then
+// handed to the consumer one by one; a consumer that stops makes the reply kCancelled.
+class InProcessProvider : public Provider {
+ public:
+  virtual ProviderReply complete(const boost::json::object& request, const CancelToken& cancel) = 0;
   virtual ProviderReply stream(const boost::json::object& request, const EventCallback& on_event,
                                const CancelToken& cancel) = 0;
+
+  boost::asio::awaitable<ProviderReply> async_complete(const boost::json::object& request,
+                                                       const CancelToken& cancel) final;
+  boost::asio::awaitable<ProviderReply> async_stream(const boost::json::object& request,
+                                                     const AsyncEventCallback& on_event,
+                                                     const CancelToken& cancel) final;
 };
 
 }  // namespace fleetgate::assistant

@@ -2,11 +2,18 @@
 
 #include <algorithm>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace fleetgate::assistant {
 
+namespace asio = boost::asio;
 namespace json = boost::json;
+using asio::awaitable;
 using std::chrono::milliseconds;
 using residency::DataClass;
 
@@ -39,11 +46,21 @@ Result<std::unique_ptr<Router>> Router::create(std::shared_ptr<const residency::
   return router;
 }
 
+namespace {
+
+awaitable<bool> sleep_unless_cancelled(milliseconds d, const CancelToken& cancel) {
+  // Shared with the cancel callback, which may run on another thread after this frame is gone.
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, d);
+  CancelSubscription wake(cancel, [timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return !cancel.cancelled();
+}
+
+}  // namespace
+
 Router::Router(std::shared_ptr<const residency::Policy> policy, RouterOptions options)
     : policy_(std::move(policy)), options_(std::move(options)) {
-  if (!options_.sleep) {
-    options_.sleep = [](milliseconds d, const CancelToken& cancel) { return !cancel.wait_for(d); };
-  }
+  if (!options_.sleep) options_.sleep = sleep_unless_cancelled;
   rng_.seed(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}());
   for (const config::Provider& p : policy_->config().providers) {
     breakers_.emplace(p.id, std::make_unique<CircuitBreaker>(options_.breaker, options_.now));
@@ -109,8 +126,8 @@ void record(CircuitBreaker& breaker, Outcome o) {
 
 }  // namespace
 
-RouteResult Router::route(std::string_view region, const json::object& request, const CancelToken& cancel,
-                          const CallFn& call, StreamSink* sink) {
+awaitable<RouteResult> Router::route(std::string_view region, const json::object& request, const CancelToken& cancel,
+                                     const CallFn& call, StreamSink* sink) {
   RouteResult result;
   auto skip = [&](const std::string& id, Outcome why, std::string detail) {
     result.attempts.push_back({id, why, 0, milliseconds(0), milliseconds(0), std::move(detail)});
@@ -140,15 +157,18 @@ RouteResult Router::route(std::string_view region, const json::object& request, 
     const json::object sent = request_for(*configured, request);
     milliseconds wait(0);
     for (uint32_t n = 0; n <= configured->max_retries; ++n) {
-      if (wait.count() > 0 && !options_.sleep(wait, cancel)) return cancelled(std::move(result));
-      if (cancel.cancelled()) return cancelled(std::move(result));
+      if (wait.count() > 0) {
+        const bool slept = co_await options_.sleep(wait, cancel);
+        if (!slept) co_return cancelled(std::move(result));
+      }
+      if (cancel.cancelled()) co_return cancelled(std::move(result));
       if (!breaker.allow()) {
         skip(id, Outcome::kCircuitOpen, "circuit breaker open");
         break;
       }
       size_t relayed = 0;
       const auto start = std::chrono::steady_clock::now();
-      ProviderReply reply = call(provider, sent, relayed);
+      ProviderReply reply = co_await call(provider, sent, relayed);
       const auto latency = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
       record(breaker, reply.outcome);
       result.attempts.push_back({id, reply.outcome, reply.http_status, latency, wait, reply.detail});
@@ -158,18 +178,18 @@ RouteResult Router::route(std::string_view region, const json::object& request, 
         result.provider_id = id;
         result.http_status = reply.http_status;
         result.body = std::move(reply.body);
-        return result;
+        co_return result;
       }
-      if (reply.outcome == Outcome::kCancelled || cancel.cancelled()) return cancelled(std::move(result));
+      if (reply.outcome == Outcome::kCancelled || cancel.cancelled()) co_return cancelled(std::move(result));
       if (relayed > 0 && sink != nullptr) {
         // The vehicle already has part of this answer: no retry, no failover.
         result.outcome = Outcome::kStreamBroken;
         result.provider_id = id;
         result.http_status = 200;
-        sink->send_error_and_close(json::serialize(
+        co_await sink->send_error_and_close(json::serialize(
             error_body("provider '" + id + "' broke off the answer: " + reply.detail, "upstream_error",
                        "stream_interrupted")));
-        return result;
+        co_return result;
       }
       if (!is_retryable(reply.outcome)) break;
       wait = backoff(n);
@@ -179,30 +199,29 @@ RouteResult Router::route(std::string_view region, const json::object& request, 
       }
     }
   }
-  return all_failed(region, std::move(result));
+  co_return all_failed(region, std::move(result));
 }
 
-RouteResult Router::complete(std::string_view home_region, const json::object& request, const CancelToken& cancel) {
-  return route(home_region, request, cancel,
-               [&](Provider& p, const json::object& req, size_t&) { return p.complete(req, cancel); }, nullptr);
+awaitable<RouteResult> Router::complete(std::string_view home_region, const json::object& request,
+                                        const CancelToken& cancel) {
+  const CallFn call = [&cancel](Provider& p, const json::object& req, size_t&) { return p.async_complete(req, cancel); };
+  co_return co_await route(home_region, request, cancel, call, nullptr);
 }
 
-RouteResult Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
-                           const CancelToken& cancel) {
-  return route(
-      home_region, request, cancel,
-      [&](Provider& p, const json::object& req, size_t& relayed) {
-        sink.attempt_started(p.config().id);
-        return p.stream(
-            req,
-            [&](std::string_view data) {
-              if (!sink.send_event(data)) return false;
-              ++relayed;
-              return true;
-            },
-            cancel);
-      },
-      &sink);
+awaitable<RouteResult> Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
+                                      const CancelToken& cancel) {
+  size_t* relayed_by_attempt = nullptr;  // the current attempt's count, bumped by `relay`
+  const AsyncEventCallback relay = [&sink, &relayed_by_attempt](std::string_view data) -> awaitable<bool> {
+    const bool delivered = co_await sink.send_event(data);
+    if (delivered) ++*relayed_by_attempt;
+    co_return delivered;
+  };
+  const CallFn call = [&](Provider& p, const json::object& req, size_t& relayed) {
+    sink.attempt_started(p.config().id);
+    relayed_by_attempt = &relayed;
+    return p.async_stream(req, relay, cancel);
+  };
+  co_return co_await route(home_region, request, cancel, call, &sink);
 }
 
 std::vector<std::pair<std::string, BreakerState>> Router::breaker_states() const {

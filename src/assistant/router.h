@@ -5,7 +5,8 @@
 // backoff, then fails over to the next provider. Providers whose API key is unset or whose
 // circuit breaker is open are skipped. Once a stream has relayed its first event there is no
 // retry and no failover: a later upstream break ends the stream with a final error event.
-// Thread-safe: any number of gateway worker threads may route at once; calls block the caller.
+// Calls are coroutines on the caller's single-threaded event loop (see Provider); any number of
+// loops may route at once.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include "fleetgate/assistant/circuit_breaker.h"
@@ -38,8 +40,9 @@ struct RouterOptions {
   RetryOptions retry;
   BreakerOptions breaker;
   SteadyNow now = std::chrono::steady_clock::now;  // clock of the circuit breakers
-  // Waits `d` before a retry; returns false when `cancel` fired meanwhile. Default: cancel.wait_for.
-  std::function<bool(std::chrono::milliseconds d, const CancelToken& cancel)> sleep;
+  // Waits `d` before a retry; returns false when `cancel` fired meanwhile. Default: a timer on the
+  // caller's loop that the cancel token cuts short.
+  std::function<boost::asio::awaitable<bool>(std::chrono::milliseconds d, const CancelToken& cancel)> sleep;
   uint64_t jitter_seed = 0;  // 0: seeded from std::random_device
 };
 
@@ -75,12 +78,12 @@ class StreamSink {
   // Relays one event's data (chat.completion.chunk JSON) to the vehicle. The first call is when
   // the gateway commits to a 200 event stream; until then a failure can still become a JSON
   // error response. Returns false when the vehicle is gone.
-  virtual bool send_event(std::string_view data) = 0;
+  virtual boost::asio::awaitable<bool> send_event(std::string_view data) = 0;
   // Called before each attempt, so the first relayed event can be attributed to its provider.
   virtual void attempt_started(std::string_view provider_id) { (void)provider_id; }
   // The upstream broke after events were relayed: write `error_json` (OpenAI error shape) as a
   // final event and close the stream cleanly. Called at most once; no events follow.
-  virtual void send_error_and_close(std::string_view error_json) = 0;
+  virtual boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) = 0;
 };
 
 class Router {
@@ -93,22 +96,23 @@ class Router {
                                                 RouterOptions options = {});
 
   // Non-streaming completion for a vehicle homed in `home_region`.
-  RouteResult complete(std::string_view home_region, const boost::json::object& request, const CancelToken& cancel);
+  boost::asio::awaitable<RouteResult> complete(std::string_view home_region, const boost::json::object& request,
+                                               const CancelToken& cancel);
 
   // Streaming completion: events go to `sink`. On success the gateway ends the stream with
   // "data: [DONE]"; on kStreamBroken the sink has already closed it; otherwise nothing was sent
   // and the gateway answers http_status with body.
-  RouteResult stream(std::string_view home_region, const boost::json::object& request, StreamSink& sink,
-                     const CancelToken& cancel);
+  boost::asio::awaitable<RouteResult> stream(std::string_view home_region, const boost::json::object& request,
+                                             StreamSink& sink, const CancelToken& cancel);
 
   // Circuit breaker state of every configured provider, by id (for metrics).
   std::vector<std::pair<std::string, BreakerState>> breaker_states() const;
 
  private:
-  using CallFn = std::function<ProviderReply(Provider&, const boost::json::object&, size_t& relayed)>;
+  using CallFn = std::function<boost::asio::awaitable<ProviderReply>(Provider&, const boost::json::object&, size_t& relayed)>;
   Router(std::shared_ptr<const residency::Policy> policy, RouterOptions options);
-  RouteResult route(std::string_view home_region, const boost::json::object& request, const CancelToken& cancel,
-                    const CallFn& call, StreamSink* sink);
+  boost::asio::awaitable<RouteResult> route(std::string_view home_region, const boost::json::object& request,
+                                            const CancelToken& cancel, const CallFn& call, StreamSink* sink);
   std::chrono::milliseconds backoff(uint32_t retry);
 
   std::shared_ptr<const residency::Policy> policy_;

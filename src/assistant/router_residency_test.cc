@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/http/blocking.h"
 #include "mock_upstream/mock_fleet.h"
 #include "mock_upstream/mock_upstream.h"
 
@@ -29,6 +30,7 @@ namespace {
 
 namespace json = boost::json;
 using std::chrono::milliseconds;
+using http::await_blocking;
 
 const std::vector<std::string> kRegions = {"cn", "us", "eu"};
 const std::vector<std::string> kUpstreams = {"cn-1", "cn-2", "us-1", "us-2", "eu-1", "eu-2"};
@@ -63,7 +65,7 @@ constexpr Mode kModes[] = {Mode::kOk,           Mode::kServerError, Mode::kRateL
                            Mode::kConnectError, Mode::kBadResponse, Mode::kBreakMidStream};
 
 // A provider in-process: checks every request against its own location.
-class FakeRegionalProvider : public Provider {
+class FakeRegionalProvider : public InProcessProvider {
  public:
   explicit FakeRegionalProvider(config::Provider cfg) : cfg_(std::move(cfg)) {}
   const config::Provider& config() const override { return cfg_; }
@@ -109,11 +111,14 @@ class FakeRegionalProvider : public Provider {
 };
 
 struct NullSink : StreamSink {
-  bool send_event(std::string_view) override {
+  boost::asio::awaitable<bool> send_event(std::string_view) override {
     ++events;
-    return true;
+    co_return true;
   }
-  void send_error_and_close(std::string_view error_json) override { errors.emplace_back(error_json); }
+  boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) override {
+    errors.emplace_back(error_json);
+    co_return;
+  }
   size_t events = 0;
   std::vector<std::string> errors;
 };
@@ -155,7 +160,7 @@ void check_result(const std::string& region, bool stream, const RouteResult& r, 
 
 RouterOptions fast_options(std::chrono::steady_clock::time_point& now) {
   RouterOptions o;
-  o.sleep = [](milliseconds, const CancelToken&) { return true; };  // backoff is not slept here
+  o.sleep = [](milliseconds, const CancelToken&) -> boost::asio::awaitable<bool> { co_return true; };  // not slept here
   o.now = [&now] { return now; };
   o.breaker.failure_threshold = 3;
   o.breaker.cool_down = milliseconds(5000);
@@ -174,7 +179,8 @@ void route_random_request(Router& router, std::mt19937_64& rng, const residency:
   const bool stream = streaming(rng);
   NullSink sink;
   json::object request = vehicle_request(region, stream);
-  RouteResult r = stream ? router.stream(region, request, sink, cancel) : router.complete(region, request, cancel);
+  RouteResult r = stream ? await_blocking(router.stream(region, request, sink, cancel))
+                         : await_blocking(router.complete(region, request, cancel));
   check_result(region, stream, r, sink, policy, tally);
 }
 

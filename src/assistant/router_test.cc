@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/http/blocking.h"
 #include "mock_upstream/mock_fleet.h"
 #include "mock_upstream/mock_upstream.h"
 
@@ -17,11 +18,12 @@ namespace {
 namespace json = boost::json;
 using mock::MockUpstream;
 using std::chrono::milliseconds;
+using http::await_blocking;
 
 constexpr milliseconds kPatience(10000);
 
 // Stands in for the onboard engine: answers every request from the vehicle itself.
-class FakeOnboard : public Provider {
+class FakeOnboard : public InProcessProvider {
  public:
   explicit FakeOnboard(config::Provider cfg) : cfg_(std::move(cfg)) {}
   const config::Provider& config() const override { return cfg_; }
@@ -45,12 +47,13 @@ class FakeOnboard : public Provider {
 
 // Records what the router relays to the vehicle.
 struct RecordingSink : StreamSink {
-  bool send_event(std::string_view data) override {
+  boost::asio::awaitable<bool> send_event(std::string_view data) override {
     events.emplace_back(data);
-    return true;
+    co_return true;
   }
-  void send_error_and_close(std::string_view error_json) override {
+  boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) override {
     errors.emplace_back(error_json);
+    co_return;
   }
   std::vector<std::string> events;
   std::vector<std::string> errors;
@@ -95,10 +98,10 @@ class RouterTest : public ::testing::Test {
     onboard = std::make_shared<FakeOnboard>(*policy->config().provider("onboard"));
     impls.push_back(onboard);
     options.now = [this] { return now; };
-    options.sleep = [this](milliseconds d, const CancelToken&) {
+    options.sleep = [this](milliseconds d, const CancelToken&) -> boost::asio::awaitable<bool> {
       slept.push_back(d);
       if (on_sleep) on_sleep();
-      return true;
+      co_return true;
     };
     options.breaker.failure_threshold = 3;
     options.breaker.cool_down = milliseconds(30000);
@@ -140,7 +143,7 @@ std::string identity_of(std::string_view body) {
 
 TEST_F(RouterTest, FirstProviderAnswersAndOthersAreUntouched) {
   build(specs());
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-a");
   EXPECT_EQ(r.http_status, 200);
@@ -154,7 +157,7 @@ TEST_F(RouterTest, FirstProviderAnswersAndOthersAreUntouched) {
 TEST_F(RouterTest, ServerErrorsAreRetriedThenFailOverInChainOrder) {
   build(specs(/*max_retries=*/2));
   set("ds-a", "status=500");
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u) << "one try and two retries";
@@ -173,7 +176,7 @@ TEST_F(RouterTest, RateLimitIsRetriedAfterRetryAfter) {
   build(specs());
   set("ds-a", "status=429;retry_after=2");
   on_sleep = [&] { set("ds-a", "ok"); };  // the limit lifts while the router waits
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-a");
   ASSERT_EQ(slept.size(), 1u);
@@ -189,7 +192,7 @@ TEST_F(RouterTest, RetryAfterBeyondTheLimitFailsOverAtOnce) {
   o.retry.max_retry_after = milliseconds(1000);
   build(specs(), o);
   set("ds-a", "status=429;retry_after=60");
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(mocks["ds-a"]->request_count(), 1u);
@@ -200,7 +203,7 @@ TEST_F(RouterTest, ConnectFailuresFailOverToTheOnboardEngineWithItsModel) {
   build(specs(/*max_retries=*/1));
   ASSERT_TRUE(mocks["ds-a"]->set_accepting(false).is_ok());
   set("ds-b", "reset");
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "onboard");
   EXPECT_EQ(onboard->last_model, "fleetgate-onboard") << "the onboard engine gets a model it serves";
@@ -213,7 +216,7 @@ TEST_F(RouterTest, ConnectFailuresFailOverToTheOnboardEngineWithItsModel) {
 TEST_F(RouterTest, MalformedRequestIsReturnedWithoutFailover) {
   build(specs());
   set("ds-a", "status=400");
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   EXPECT_EQ(r.outcome, Outcome::kRejected);
   EXPECT_EQ(r.http_status, 400);
   EXPECT_EQ(r.provider_id, "ds-a");
@@ -232,7 +235,7 @@ TEST_F(RouterTest, AllFailingIsA503NamingEveryProviderAndReason) {
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
   auto only_upstream = Router::create(*p, make_upstream_providers((*p)->config(), client));
   ASSERT_TRUE(only_upstream.is_ok());
-  RouteResult r = (*only_upstream)->complete("us", request, cancel);
+  RouteResult r = await_blocking((*only_upstream)->complete("us", request, cancel));
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.http_status, 503);
   json::object err = json::parse(r.body).as_object().at("error").as_object();
@@ -241,7 +244,7 @@ TEST_F(RouterTest, AllFailingIsA503NamingEveryProviderAndReason) {
       << err.at("message");
   EXPECT_EQ(err.at("attempts").as_array().size(), 1u);
 
-  RouteResult nowhere = router->complete("mars", request, cancel);
+  RouteResult nowhere = await_blocking(router->complete("mars", request, cancel));
   EXPECT_EQ(nowhere.http_status, 503);
   EXPECT_EQ(nowhere.outcome, Outcome::kDenied);
 }
@@ -252,7 +255,7 @@ TEST_F(RouterTest, UnconfiguredProviderIsSkippedWithoutContact) {
   ASSERT_EQ(providers[0].id, "ds-a");
   ::unsetenv("FG_ROUTER_TEST_UNSET_KEY");
   build(providers);
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(r.attempts[0].outcome, Outcome::kUnconfigured);
@@ -263,11 +266,11 @@ TEST_F(RouterTest, UnconfiguredProviderIsSkippedWithoutContact) {
 TEST_F(RouterTest, BreakerOpensAfterFailuresAndHalfOpensAfterCoolDown) {
   build(specs(/*max_retries=*/2));  // threshold 3: one routed request opens it
   set("ds-a", "status=503");
-  ASSERT_TRUE(router->complete("cn", request, cancel).ok());
+  ASSERT_TRUE(await_blocking(router->complete("cn", request, cancel)).ok());
   EXPECT_EQ(breaker("ds-a"), BreakerState::kOpen);
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u);
 
-  RouteResult r = router->complete("cn", request, cancel);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.attempts[0].outcome, Outcome::kCircuitOpen);
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u) << "an open breaker keeps the provider uncontacted";
@@ -275,7 +278,7 @@ TEST_F(RouterTest, BreakerOpensAfterFailuresAndHalfOpensAfterCoolDown) {
   now += milliseconds(30000);
   EXPECT_EQ(breaker("ds-a"), BreakerState::kHalfOpen);
   set("ds-a", "ok");
-  r = router->complete("cn", request, cancel);
+  r = await_blocking(router->complete("cn", request, cancel));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.provider_id, "ds-a") << "the half-open probe goes through";
   EXPECT_EQ(breaker("ds-a"), BreakerState::kClosed);
@@ -285,7 +288,7 @@ TEST_F(RouterTest, StreamFailsOverBeforeTheFirstEvent) {
   build(specs());
   set("ds-a", "status=503");
   RecordingSink sink;
-  RouteResult r = router->stream("cn", request, sink, cancel);
+  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   ASSERT_FALSE(sink.events.empty());
@@ -298,7 +301,7 @@ TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   build(specs());
   set("ds-a", "content=a b c d e;break_after=2");
   RecordingSink sink;
-  RouteResult r = router->stream("cn", request, sink, cancel);
+  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
   EXPECT_EQ(r.outcome, Outcome::kStreamBroken);
   EXPECT_EQ(r.provider_id, "ds-a");
   EXPECT_EQ(sink.events.size(), 2u);
@@ -313,7 +316,7 @@ TEST_F(RouterTest, CancelStopsRoutingAndClosesTheUpstreamConnection) {
   build(specs());
   set("ds-a", "latency_ms=60000");
   RouteResult r;
-  std::thread vehicle([&] { r = router->complete("cn", request, cancel); });
+  std::thread vehicle([&] { r = await_blocking(router->complete("cn", request, cancel)); });
   ASSERT_TRUE(mocks["ds-a"]->wait_for_requests(1, kPatience));
   cancel.cancel();
   vehicle.join();
@@ -354,7 +357,7 @@ TEST_F(RouterTest, EveryAttemptIsToAProviderThePolicyAllows) {
     }
     json::object tagged = request;
     tagged["x_vehicle_region"] = region;
-    RouteResult r = router->complete(region, tagged, cancel);
+    RouteResult r = await_blocking(router->complete(region, tagged, cancel));
     ASSERT_TRUE(r.ok()) << r.body;
     EXPECT_EQ(r.provider_id, "onboard");
     for (const Attempt& a : r.attempts) {

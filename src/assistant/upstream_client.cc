@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <map>
@@ -11,6 +12,8 @@
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -28,6 +31,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using asio::awaitable;
 namespace { using SteadyClock = std::chrono::steady_clock; }
 
 std::string_view to_string(ClientFailure f) {
@@ -140,42 +144,74 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 
 }  // namespace
 
-// The I/O of one calling thread: its own io_context, run only by that thread while one of its
-// calls is in flight, and its idle keep-alive connections (one per pool key, since a thread makes
-// one call at a time).
-struct Lane {
-  asio::io_context io{1};
-  std::map<std::string, std::unique_ptr<Connection>> idle;  // by pool key; destroyed before io
+namespace {
+
+// An idle connection in a pool, counted in its client's idle count for as long as it is pooled.
+struct Pooled {
+  Pooled(std::unique_ptr<Connection> c, std::shared_ptr<std::atomic<size_t>> n) : conn(std::move(c)), count(std::move(n)) {
+    ++*count;
+  }
+  ~Pooled() {
+    if (count) --*count;
+  }
+  Pooled(Pooled&& o) noexcept = default;
+  Pooled& operator=(Pooled&&) = delete;
+  std::unique_ptr<Connection> conn;
+  std::shared_ptr<std::atomic<size_t>> count;
 };
 
-struct UpstreamClient::Impl {
-  explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
+// The idle keep-alive connections of one event loop. It is a service of that loop's io_context, so
+// the sockets close with their loop whichever of the loop and the client goes first. Keys name
+// the client too: clients never share connections (their trust settings may differ).
+class IdlePool : public asio::execution_context::service {
+ public:
+  static inline asio::execution_context::id id;
+  static constexpr size_t kMaxPerKey = 256;  // more idle connections to one origin are closed
 
-  // The calling thread's lane, made at its first call.
-  Lane& lane() {
-    std::lock_guard lock(lanes_mu);
-    auto& l = lanes[std::this_thread::get_id()];
-    if (!l) l = std::make_unique<Lane>();
-    return *l;
-  }
+  explicit IdlePool(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
 
-  std::unique_ptr<Connection> take_idle(Lane& lane, const std::string& key) {
+  std::unique_ptr<Connection> take(const std::string& key) {
     std::unique_ptr<Connection> c;
     {
-      std::lock_guard lock(lanes_mu);  // idle_connections() may count meanwhile
-      auto it = lane.idle.find(key);
-      if (it == lane.idle.end()) return nullptr;
-      c = std::move(it->second);
-      lane.idle.erase(it);
+      std::lock_guard lock(mu_);
+      auto it = idle_.find(key);
+      if (it == idle_.end() || it->second.empty()) return nullptr;
+      c = std::move(it->second.back().conn);
+      it->second.pop_back();
     }
     return c->looks_alive() ? std::move(c) : nullptr;  // the probe is a syscall: outside the lock
   }
 
-  void give_back(Lane& lane, std::unique_ptr<Connection> c) {
+  void give_back(const std::string& key, std::unique_ptr<Connection> c, const std::shared_ptr<std::atomic<size_t>>& count) {
     c->tcp().expires_never();
-    const std::string key = c->origin;
-    std::lock_guard lock(lanes_mu);
-    lane.idle[key] = std::move(c);
+    std::lock_guard lock(mu_);
+    auto& list = idle_[key];
+    if (list.size() < kMaxPerKey) list.emplace_back(std::move(c), count);
+  }
+
+ private:
+  void shutdown() override {
+    std::lock_guard lock(mu_);
+    idle_.clear();
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::vector<Pooled>> idle_;  // most recently used last
+};
+
+std::atomic<uint64_t> next_client_id{1};
+
+}  // namespace
+
+struct UpstreamClient::Impl {
+  explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
+
+  // The calling thread's own event loop for blocking calls, made at its first call.
+  asio::io_context& own_loop() {
+    std::lock_guard lock(loops_mu);
+    auto& l = loops[std::this_thread::get_id()];
+    if (!l) l = std::make_unique<asio::io_context>(1);
+    return *l;
   }
 
   // The context for https calls trusting `ca_file` besides the system store and
@@ -211,25 +247,28 @@ struct UpstreamClient::Impl {
   }
 
   ClientOptions options;
+  const std::string pool_prefix = "client " + std::to_string(next_client_id++) + " ";
+  const std::shared_ptr<std::atomic<size_t>> idle_count = std::make_shared<std::atomic<size_t>>(0);
   asio::ssl::context tls_context{asio::ssl::context::tls_client};
   std::mutex contexts_mu;
   std::map<std::string, std::unique_ptr<asio::ssl::context>> contexts;  // by ca_file
-  mutable std::mutex lanes_mu;
-  std::map<std::thread::id, std::unique_ptr<Lane>> lanes;  // declared last: closed before the contexts
+  std::mutex loops_mu;
+  std::map<std::thread::id, std::unique_ptr<asio::io_context>> loops;  // declared last: closed before the contexts
 };
 
 namespace {
 
-// One request in flight, on its calling thread's lane: everything here runs on that thread, except
-// request_stop(), which the cancel token may call from any thread and which posts to the lane.
+// One request in flight, on its caller's event loop: everything here runs on that loop, except
+// request_stop(), which the cancel token may call from any thread and which posts to the loop.
 struct Call {
-  Call(UpstreamClient::Impl& client, Lane& l, const ClientRequest& req, Url u, asio::ssl::context* tls,
-       const SseHandler* handler)
+  Call(UpstreamClient::Impl& client, asio::any_io_executor loop, const ClientRequest& req, Url u,
+       asio::ssl::context* tls, const AsyncSseHandler* handler)
       : impl(client),
-        lane(l),
+        ex(std::move(loop)),
+        pool(asio::use_service<IdlePool>(asio::query(ex, asio::execution::context))),
         url(std::move(u)),
         tls_context(tls),
-        pool_key(url.origin() + (req.ca_file.empty() ? "" : " trusting " + req.ca_file)),
+        pool_key(client.pool_prefix + url.origin() + (req.ca_file.empty() ? "" : " trusting " + req.ca_file)),
         method(req.method),
         body(req.body),
         bearer(req.bearer_token),
@@ -237,11 +276,11 @@ struct Call {
         timeouts(req.timeouts),
         on_event(handler),
         deadline(SteadyClock::now() + std::chrono::milliseconds(req.timeouts.total_ms)),
-        resolver(l.io),
+        resolver(ex),
         sse(client.options.max_event_bytes) {}
 
   void request_stop(const std::shared_ptr<Call>& self) {
-    asio::post(lane.io, [self] {
+    asio::post(ex, [self] {
       self->stop = true;
       self->resolver.cancel();
       if (self->conn) self->conn->close();
@@ -249,19 +288,21 @@ struct Call {
   }
 
   // Hands one event to the caller's handler; false when the handler wants no more (or threw).
-  bool deliver(const SseEvent& ev) {
+  awaitable<bool> deliver(const SseEvent& ev) {
     ++delivered;
+    bool more = false;
     try {
-      if ((*on_event)(ev)) return true;
+      more = co_await (*on_event)(ev);
     } catch (...) {
       handler_error = std::current_exception();
     }
-    handler_stopped = stop = true;
-    return false;
+    if (!more) handler_stopped = stop = true;
+    co_return more;
   }
 
   UpstreamClient::Impl& impl;
-  Lane& lane;
+  const asio::any_io_executor ex;
+  IdlePool& pool;
   const Url url;
   asio::ssl::context* const tls_context;  // for https URLs: trusts the system store and req.ca_file
   const std::string pool_key;             // connections are reused only with the same trust
@@ -270,7 +311,7 @@ struct Call {
   const std::string bearer;
   const std::vector<std::pair<std::string, std::string>> extra_headers;
   const config::Timeouts timeouts;
-  const SseHandler* const on_event;        // set for call_stream()
+  const AsyncSseHandler* const on_event;   // set for streaming calls
   const SteadyClock::time_point deadline;  // total timeout
 
   tcp::resolver resolver;
@@ -280,11 +321,8 @@ struct Call {
   size_t delivered = 0;         // events handed to on_event
   bool handler_stopped = false;  // on_event returned false or threw
   std::exception_ptr handler_error;
-  bool finished = false;
-  ClientReply reply;
 };
 
-using asio::awaitable;
 using asio::redirect_error;
 using asio::use_awaitable;
 
@@ -306,7 +344,7 @@ awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
   };
 
   beast::error_code ec;
-  asio::steady_timer guard(c.lane.io, limit);
+  asio::steady_timer guard(c.ex, limit);
   guard.async_wait([self](const beast::error_code& e) {
     if (!e) self->resolver.cancel();
   });
@@ -317,13 +355,13 @@ awaitable<std::optional<ClientReply>> connect(std::shared_ptr<Call> self) {
   auto conn = std::make_unique<Connection>();
   conn->origin = c.pool_key;
   if (c.url.tls) {
-    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.lane.io, *c.tls_context);
+    conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ex, *c.tls_context);
     if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), c.url.host.c_str())) {
       co_return failure(ClientFailure::kConnect, "cannot set TLS server name '" + c.url.host + "'");
     }
     conn->tls->set_verify_callback(asio::ssl::host_name_verification(c.url.host));
   } else {
-    conn->plain = std::make_unique<beast::tcp_stream>(c.lane.io);
+    conn->plain = std::make_unique<beast::tcp_stream>(c.ex);
   }
   c.conn = std::move(conn);
   c.conn->tcp().expires_at(limit);
@@ -395,10 +433,14 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
   }
   const bool sse = c.on_event && r.status >= 200 && r.status < 300;
   bool done = false;
-  auto deliver = [&](const SseEvent& ev) {
-    if (ev.data != "[DONE]") return c.deliver(ev);
-    done = true;
-    return false;
+  std::vector<SseEvent> parsed;  // the events of one read, handed over before the next read
+  auto collect = [&](const SseEvent& ev) {
+    if (ev.data == "[DONE]") {
+      done = true;
+      return false;
+    }
+    parsed.push_back(ev);
+    return true;
   };
 
   tcp.expires_at(c.deadline);
@@ -418,9 +460,13 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
                         "upstream connection broke during the response: " + ec.message());
     }
     if (sse) {
-      Status st = c.sse.feed(std::string_view(buf, n), deliver);
-      if (!st.is_ok()) co_return failure(ClientFailure::kProtocol, st.message());
+      Status st = c.sse.feed(std::string_view(buf, n), collect);
+      for (const SseEvent& ev : parsed) {
+        if (!co_await c.deliver(ev)) break;
+      }
+      parsed.clear();
       if (c.handler_stopped) co_return failure(ClientFailure::kCancelled, "stopped by the event handler");
+      if (!st.is_ok()) co_return failure(ClientFailure::kProtocol, st.message());
     } else {
       if (r.body.size() + n > c.impl.options.max_response_bytes) {
         co_return failure(ClientFailure::kProtocol, "response body exceeds " +
@@ -431,7 +477,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
   }
   r.saw_done = done;
   if (parser.keep_alive()) {
-    c.impl.give_back(c.lane, std::move(c.conn));
+    c.pool.give_back(c.pool_key, std::move(c.conn), c.impl.idle_count);
   } else {
     c.conn.reset();
   }
@@ -441,7 +487,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
 awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
   Call& c = *self;
   for (int attempt = 0;; ++attempt) {
-    c.conn = c.impl.take_idle(c.lane, c.pool_key);
+    c.conn = c.pool.take(c.pool_key);
     const bool reused = c.conn != nullptr;
     if (!reused) {
       std::optional<ClientReply> f = co_await connect(self);
@@ -461,27 +507,6 @@ awaitable<ClientReply> perform(std::shared_ptr<Call> self, std::string path) {
   }
 }
 
-// Runs `c` on its lane, on the calling thread, until it finished (also when it throws).
-ClientReply run(const std::shared_ptr<Call>& c, const std::string& path) {
-  asio::io_context& io = c->lane.io;
-  asio::co_spawn(io, perform(c, path), [c](std::exception_ptr e, ClientReply r) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        r = failure(ClientFailure::kProtocol, std::string("upstream call failed: ") + ex.what());
-      }
-    }
-    c->reply = std::move(r);
-    c->finished = true;
-  });
-  io.restart();
-  while (!c->finished) io.run_one();
-  io.poll();  // completions the call left ready (cancelled timers), so none waits for the next call
-  if (c->handler_error) std::rethrow_exception(c->handler_error);
-  return std::move(c->reply);
-}
-
 }  // namespace
 
 Result<std::shared_ptr<UpstreamClient>> UpstreamClient::create(ClientOptions options) {
@@ -495,45 +520,69 @@ UpstreamClient::~UpstreamClient() = default;
 
 namespace {
 
-Result<std::shared_ptr<Call>> make_call(UpstreamClient::Impl& impl, const ClientRequest& req, const SseHandler* on_event) {
-  auto url = parse_url(req.base_url);
-  if (!url) return url.status();
+// One call on the calling coroutine's event loop; the handler's exception, if any, is rethrown.
+awaitable<ClientReply> call_here(UpstreamClient::Impl& impl, const ClientRequest& request, const AsyncSseHandler* on_event,
+                                 const CancelToken& cancel) {
+  auto url = parse_url(request.base_url);
+  if (!url) co_return failure(ClientFailure::kProtocol, url.status().message());
   asio::ssl::context* tls = nullptr;
   if (url->tls) {
-    auto ctx = impl.context_for(req.ca_file);
-    if (!ctx.is_ok()) return ctx.status();
+    auto ctx = impl.context_for(request.ca_file);
+    if (!ctx.is_ok()) co_return failure(ClientFailure::kProtocol, ctx.status().message());
     tls = *ctx;
   }
-  return std::make_shared<Call>(impl, impl.lane(), req, std::move(url).value(), tls, on_event);
+  const asio::any_io_executor loop = co_await asio::this_coro::executor;
+  auto c = std::make_shared<Call>(impl, loop, request, std::move(url).value(), tls, on_event);
+  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
+  ClientReply r;
+  try {
+    r = co_await perform(c, request.path);
+  } catch (const std::exception& ex) {
+    r = failure(ClientFailure::kProtocol, std::string("upstream call failed: ") + ex.what());
+  }
+  if (c->handler_error) std::rethrow_exception(c->handler_error);
+  r.events = c->delivered;
+  co_return r;
 }
 
-ClientReply call_on_lane(UpstreamClient::Impl& impl, const ClientRequest& request, const SseHandler* on_event,
-                         const CancelToken& cancel) {
-  auto made = make_call(impl, request, on_event);
-  if (!made) return failure(ClientFailure::kProtocol, made.status().message());
-  std::shared_ptr<Call> c = std::move(made).value();
-  CancelSubscription stop_on_cancel(cancel, [c] { c->request_stop(c); });
-  ClientReply r = run(c, request.path);
-  r.events = c->delivered;
-  return r;
+// A blocking call: call_here on the calling thread's own loop, run until the call finished.
+ClientReply call_blocking(UpstreamClient::Impl& impl, const ClientRequest& request, const AsyncSseHandler* on_event,
+                          const CancelToken& cancel) {
+  asio::io_context& io = impl.own_loop();
+  std::optional<ClientReply> reply;
+  std::exception_ptr error;
+  asio::co_spawn(io, call_here(impl, request, on_event, cancel), [&](std::exception_ptr e, ClientReply r) {
+    error = e;
+    reply = std::move(r);
+  });
+  io.restart();
+  while (!reply) io.run_one();
+  io.poll();  // completions the call left ready (cancelled timers), so none waits for the next call
+  if (error) std::rethrow_exception(error);
+  return std::move(*reply);
 }
 
 }  // namespace
 
 ClientReply UpstreamClient::call(const ClientRequest& request, const CancelToken& cancel) {
-  return call_on_lane(*impl_, request, nullptr, cancel);
+  return call_blocking(*impl_, request, nullptr, cancel);
 }
 
 ClientReply UpstreamClient::call_stream(const ClientRequest& request, const SseHandler& on_event,
                                         const CancelToken& cancel) {
-  return call_on_lane(*impl_, request, &on_event, cancel);
+  const AsyncSseHandler handler = [&on_event](const SseEvent& ev) -> awaitable<bool> { co_return on_event(ev); };
+  return call_blocking(*impl_, request, &handler, cancel);
 }
 
-size_t UpstreamClient::idle_connections() const {
-  std::lock_guard lock(impl_->lanes_mu);
-  size_t n = 0;
-  for (const auto& [thread, lane] : impl_->lanes) n += lane->idle.size();
-  return n;
+awaitable<ClientReply> UpstreamClient::async_call(const ClientRequest& request, const CancelToken& cancel) {
+  return call_here(*impl_, request, nullptr, cancel);
 }
+
+awaitable<ClientReply> UpstreamClient::async_call_stream(const ClientRequest& request, const AsyncSseHandler& on_event,
+                                                         const CancelToken& cancel) {
+  return call_here(*impl_, request, &on_event, cancel);
+}
+
+size_t UpstreamClient::idle_connections() const { return *impl_->idle_count; }
 
 }  // namespace fleetgate::assistant

@@ -3,13 +3,16 @@
 // the request's ca_file, and the host name); http base URLs use plain
 // TCP (loopback mocks). Keeps one idle keep-alive connection per origin and calling thread.
 //
-// Threading model: calls are synchronous and run on the calling thread (a gateway worker): each
-// calling thread gets its own io_context (its "lane", made at its first call and kept for the
-// client's life) and runs it only while its call is in flight, so a call costs no thread hand-off.
-// call_stream() invokes the event handler on that thread as each event is parsed, and reads no
-// further while the handler runs, so a slow consumer never makes the client buffer a stream.
-// Calls may run concurrently from any number of threads, but never from inside an event handler.
-// Destroying the client requires no call in flight.
+// Threading model: async_call() and async_call_stream() are coroutines that do their socket work on
+// the calling coroutine's executor, which must be a single-threaded event loop (an io_context run
+// by one thread, e.g. an http::Server I/O thread), so a call costs no thread hand-off. Idle
+// keep-alive connections are pooled per loop and client (they close with their loop). call() and
+// call_stream() are the same calls for blocking callers: each calling thread gets its own loop
+// (made at its first call, kept for the client's life) and runs it while its call is in flight.
+// A streaming call hands each event to the handler once it is parsed and reads no further until
+// the handler returned, so a slow consumer never makes the client buffer a stream. Calls may run
+// concurrently from any number of threads and loops; a blocking call never from inside an event
+// handler. Destroying the client requires no call in flight.
 #pragma once
 
 #include <chrono>
@@ -21,6 +24,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "fleetgate/assistant/cancel_token.h"
 #include "fleetgate/assistant/sse_parser.h"
@@ -73,8 +78,9 @@ struct ClientReply {
   bool ok() const { return failure == ClientFailure::kNone; }
 };
 
-// Receives each SSE event except the final "[DONE]"; return false to stop (reply: kCancelled).
+// Receive each SSE event except the final "[DONE]"; return false to stop (reply: kCancelled).
 using SseHandler = std::function<bool(const SseEvent&)>;
+using AsyncSseHandler = std::function<boost::asio::awaitable<bool>(const SseEvent&)>;
 
 class UpstreamClient {
  public:
@@ -92,7 +98,12 @@ class UpstreamClient {
   // `on_event` on the calling thread; a non-2xx response comes back with its body instead.
   ClientReply call_stream(const ClientRequest& request, const SseHandler& on_event, const CancelToken& cancel);
 
-  // Idle keep-alive connections currently pooled, over all origins.
+  // The same calls on the calling coroutine's event loop (see the threading model above).
+  boost::asio::awaitable<ClientReply> async_call(const ClientRequest& request, const CancelToken& cancel);
+  boost::asio::awaitable<ClientReply> async_call_stream(const ClientRequest& request, const AsyncSseHandler& on_event,
+                                                        const CancelToken& cancel);
+
+  // Idle keep-alive connections currently pooled, over all origins and loops.
   size_t idle_connections() const;
 
   struct Impl;

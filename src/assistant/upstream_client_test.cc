@@ -6,9 +6,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/http/blocking.h"
 #include "mock_upstream/mock_upstream.h"
 
 namespace fleetgate::assistant {
@@ -17,6 +20,7 @@ namespace {
 namespace json = boost::json;
 using mock::MockUpstream;
 using std::chrono::milliseconds;
+using http::await_blocking;
 
 // Generous bound for waiting on the mock: only reached when the behaviour under test is broken.
 constexpr milliseconds kPatience(10000);
@@ -262,6 +266,39 @@ TEST(UpstreamClient, EachCallingThreadKeepsItsOwnConnectionPerOrigin) {
   EXPECT_EQ(client->idle_connections(), 8u);
 }
 
+// Async calls share their loop's pool: concurrent calls open a connection each, later calls reuse
+// them, and the pooled connections close with the loop.
+TEST(UpstreamClient, AsyncCallsOnOneLoopShareItsPoolWhichClosesWithTheLoop) {
+  auto m = start_mock("loop");
+  auto client = make_client();
+  CancelToken cancel;
+  const ClientRequest req = chat_request(*m, kChat);
+  {
+    boost::asio::io_context loop(1);
+    std::vector<ClientReply> replies;
+    auto batch = [&](int n) {
+      for (int i = 0; i < n; ++i) {
+        boost::asio::co_spawn(loop, client->async_call(req, cancel), [&](std::exception_ptr e, ClientReply r) {
+          EXPECT_FALSE(e);
+          replies.push_back(std::move(r));
+        });
+      }
+      loop.restart();
+      loop.run();
+    };
+    batch(4);
+    batch(4);
+    ASSERT_EQ(replies.size(), 8u);
+    for (size_t i = 0; i < replies.size(); ++i) {
+      EXPECT_TRUE(replies[i].ok()) << replies[i].error;
+      EXPECT_EQ(replies[i].reused_connection, i >= 4) << i;
+    }
+    EXPECT_EQ(m->connections_accepted(), 4u);
+    EXPECT_EQ(client->idle_connections(), 4u);
+  }
+  EXPECT_EQ(client->idle_connections(), 0u) << "the loop's pool closed with it";
+}
+
 TEST(UpstreamClient, AnEventHandlerThatThrowsStopsTheCallAndTheExceptionReachesTheCaller) {
   auto m = start_mock("throwing");
   auto client = make_client();
@@ -366,7 +403,7 @@ TEST(UpstreamProvider, ReadsItsKeyFromTheEnvironmentAndForwardsTheRequest) {
 
   CancelToken cancel;
   json::object request = json::parse(R"({"model":"m","stream":true,"messages":[],"vendor_opt":42})").as_object();
-  ProviderReply r = p.complete(request, cancel);
+  ProviderReply r = await_blocking(p.async_complete(request, cancel));
   ASSERT_EQ(r.outcome, Outcome::kOk) << r.detail;
   json::object body = parse_object(r.body);
   EXPECT_EQ(body["mock_echo"], json::parse(R"({"vendor_opt":42})"));
@@ -375,10 +412,11 @@ TEST(UpstreamProvider, ReadsItsKeyFromTheEnvironmentAndForwardsTheRequest) {
   EXPECT_EQ(m->requests().at(0).headers["authorization"], "Bearer sk-from-env");
 
   std::vector<std::string> events;
-  r = p.stream(request, [&](std::string_view d) {
+  const AsyncEventCallback collect = [&](std::string_view d) -> boost::asio::awaitable<bool> {
     events.emplace_back(d);
-    return true;
-  }, cancel);
+    co_return true;
+  };
+  r = await_blocking(p.async_stream(request, collect, cancel));
   ASSERT_EQ(r.outcome, Outcome::kOk) << r.detail;
   EXPECT_EQ(parse_object(events.at(0))["mock_echo"], json::parse(R"({"vendor_opt":42})"));
   ::unsetenv("FG_TEST_UPSTREAM_KEY");
@@ -397,7 +435,7 @@ TEST(UpstreamProvider, ClassifiesFailures) {
   };
   for (const auto& [scenario, expected] : cases) {
     m->set_scenario(*mock::parse_scenario(scenario));
-    ProviderReply r = p.complete(request, cancel);
+    ProviderReply r = await_blocking(p.async_complete(request, cancel));
     EXPECT_EQ(r.outcome, expected) << scenario << ": " << r.detail;
     EXPECT_FALSE(r.detail.empty());
   }

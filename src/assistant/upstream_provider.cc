@@ -90,8 +90,11 @@ ProviderReply reply_from(ClientReply c) {
 
 }  // namespace
 
-ProviderReply UpstreamProvider::complete(const json::object& request, const CancelToken& cancel) {
-  ProviderReply r = reply_from(client_->call(client_request(request, false), cancel));
+boost::asio::awaitable<ProviderReply> UpstreamProvider::async_complete(const json::object& request,
+                                                                      const CancelToken& cancel) {
+  // (Named, not a temporary in the co_await expression: GCC 12 frees such temporaries twice.)
+  const ClientRequest call = client_request(request, false);
+  ProviderReply r = reply_from(co_await client_->async_call(call, cancel));
   if (r.outcome == Outcome::kOk) {
     boost::system::error_code ec;
     json::value v = json::parse(r.body, ec);
@@ -100,20 +103,22 @@ ProviderReply UpstreamProvider::complete(const json::object& request, const Canc
       r.detail = "HTTP " + std::to_string(r.http_status) + " with a body that is not a JSON object";
     }
   }
-  return r;
+  co_return r;
 }
 
-ProviderReply UpstreamProvider::stream(const json::object& request, const EventCallback& on_event,
-                                       const CancelToken& cancel) {
-  ClientReply c = client_->call_stream(client_request(request, true),
-                                       [&](const SseEvent& ev) { return on_event(ev.data); }, cancel);
+boost::asio::awaitable<ProviderReply> UpstreamProvider::async_stream(const json::object& request,
+                                                                    const AsyncEventCallback& on_event,
+                                                                    const CancelToken& cancel) {
+  const AsyncSseHandler relay = [&on_event](const SseEvent& ev) { return on_event(ev.data); };
+  const ClientRequest call = client_request(request, true);
+  ClientReply c = co_await client_->async_call_stream(call, relay, cancel);
   const bool unterminated = c.ok() && c.status >= 200 && c.status < 300 && !c.saw_done;
   ProviderReply r = reply_from(std::move(c));
   if (unterminated) {
     r.outcome = r.events > 0 ? Outcome::kStreamBroken : Outcome::kBadResponse;
     r.detail = "the event stream ended without [DONE]";
   }
-  return r;
+  co_return r;
 }
 
 std::vector<std::shared_ptr<Provider>> make_upstream_providers(const config::Config& cfg,

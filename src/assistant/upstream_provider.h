@@ -30,9 +30,11 @@ class UpstreamProvider : public Provider {
   const config::Provider& config() const override { return cfg_; }
   // failed_precondition naming the variable when api_key_env is set but the variable is not.
   Status ready() const override;
-  ProviderReply complete(const boost::json::object& request, const CancelToken& cancel) override;
-  ProviderReply stream(const boost::json::object& request, const EventCallback& on_event,
-                       const CancelToken& cancel) override;
+  boost::asio::awaitable<ProviderReply> async_complete(const boost::json::object& request,
+                                                       const CancelToken& cancel) override;
+  boost::asio::awaitable<ProviderReply> async_stream(const boost::json::object& request,
+                                                     const AsyncEventCallback& on_event,
+                                                     const CancelToken& cancel) override;
 
  private:
   ClientRequest client_request(const boost::json::object& request, bool stream) const;

@@ -165,17 +165,24 @@ net::awaitable<std::optional<Response>> on_worker(const ServerCore& core, F fn) 
 }
 
 // Writes a StreamWriter's head and chunks to the connection. chunk() queues the chunk and
-// returns: one writer coroutine on the connection's strand sends whatever is queued, so a worker
+// returns: one writer coroutine on the connection's loop sends whatever is queued, so a handler
 // never waits for a write to complete and chunks that pile up meanwhile go out as one write.
-// chunk() blocks only while more than kHighWater bytes wait (a slow client slows its handler down
-// instead of growing memory); a failed write fails the next chunk(). The head goes out with the
-// first chunk, or at drain() when the stream ends without one.
+// While more than kHighWater bytes wait, chunk() from a worker blocks, and a handler on the loop
+// awaits room() instead (a slow client slows its handler down instead of growing memory); a failed
+// write fails the next chunk(). The head goes out with the first chunk, or at drain() when the
+// stream ends without one.
 class ConnectionSink : public StreamSink, public std::enable_shared_from_this<ConnectionSink> {
  public:
   static constexpr size_t kHighWater = 256 << 10;
 
-  ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive)
-      : c_(std::move(c)), timeout_(timeout), keep_alive_(keep_alive), idle_(c_->stream.get_executor()) {}
+  // `on_loop`: the handler runs on the connection's loop, where chunk() must never block.
+  ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive, bool on_loop)
+      : c_(std::move(c)),
+        timeout_(timeout),
+        keep_alive_(keep_alive),
+        on_loop_(on_loop),
+        idle_(c_->stream.get_executor()),
+        room_timer_(c_->stream.get_executor()) {}
 
   Status begin(StatusCode status, const Fields& headers) override {
     std::lock_guard lock(mu_);
@@ -196,6 +203,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
       pending_.append(size, end).append("\r\n").append(data).append("\r\n");
       spawn = !std::exchange(writing_, true);
       if (!spawn) {
+        if (on_loop_) return Status::ok();
         room_.wait(lock, [&] { return pending_.size() <= kHighWater || error_; });
         return error_ ? lost(error_) : Status::ok();
       }
@@ -204,7 +212,19 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
     return Status::ok();
   }
 
-  // On the strand, once the handler returned: waits until everything queued was written, then
+  // On the loop: until the queue is below kHighWater or a write failed.
+  net::awaitable<void> room() override {
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (pending_.size() <= kHighWater || error_) co_return;
+      }
+      room_timer_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await room_timer_.async_wait(kTuple);
+    }
+  }
+
+  // On the loop, once the handler returned: waits until everything queued was written, then
   // writes the head if no chunk carried it. Returns the first write error.
   net::awaitable<beast::error_code> drain() {
     for (;;) {
@@ -225,7 +245,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
     co_return co_await write_head(*head);
   }
 
-  // Read on the strand after drain().
+  // Read on the loop after drain().
   StatusCode status() const { return status_; }
   size_t bytes() const { return bytes_; }
 
@@ -240,7 +260,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
     co_return ec;
   }
 
-  // The writer: on the strand until the queue is empty or a write failed.
+  // The writer: on the loop until the queue is empty or a write failed.
   static net::awaitable<void> write_queued(std::shared_ptr<ConnectionSink> self) {
     ConnectionSink& s = *self;
     std::string batch;
@@ -256,6 +276,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
         head.swap(s.head_);
       }
       s.room_.notify_all();
+      s.room_timer_.cancel();
       beast::error_code ec;
       if (head) ec = co_await s.write_head(*head);
       if (!ec) {
@@ -273,13 +294,16 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
       }
     }
     s.room_.notify_all();
+    s.room_timer_.cancel();
     s.idle_.cancel();
   }
 
   std::shared_ptr<Connection> c_;
   const std::chrono::milliseconds timeout_;
   const bool keep_alive_;
-  net::steady_timer idle_;  // drain() waits here for the writer to finish
+  const bool on_loop_;
+  net::steady_timer idle_;        // drain() waits here for the writer to finish
+  net::steady_timer room_timer_;  // room() waits here for the queue to shrink
   mutable std::mutex mu_;
   std::condition_variable room_;  // chunk() waits here for the queue to shrink
   std::optional<beast_http::response<beast_http::empty_body>> head_;  // begun, not yet written
@@ -287,7 +311,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
   bool writing_ = false;                                               // a writer coroutine runs
   beast::error_code error_;
   StatusCode status_ = StatusCode::ok;
-  size_t bytes_ = 0;  // strand only
+  size_t bytes_ = 0;  // loop only
 };
 
 // Cancels `writer` when the peer closes (or the socket is closed under it) while the stream
@@ -320,17 +344,31 @@ net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange
   co_return co_await reply(core, c, x, std::move(*r), keep_alive);
 }
 
+// A StreamHandler (on a worker) or an AsyncStreamHandler (on the loop).
 net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<Connection>& c, Exchange& x,
-                                  const Route& route, const StreamHandler& handler, Request& req, bool keep_alive) {
-  auto sink = std::make_shared<ConnectionSink>(c, core.options.write_timeout, keep_alive);
+                                  const Route& route, Request& req, bool keep_alive) {
+  const auto* blocking = std::get_if<StreamHandler>(&route.handler);
+  auto sink = std::make_shared<ConnectionSink>(c, core.options.write_timeout, keep_alive, blocking == nullptr);
   auto writer = std::make_shared<StreamWriter>(sink);
   auto handler_done = std::make_shared<bool>(false);
   watch_disconnect(c, writer, handler_done);
-  std::optional<Response> early = co_await on_worker(core, [&]() -> std::optional<Response> {
-    if (std::optional<Response> denied = check_access(core, route, req)) return denied;
-    handler(req, *writer);
-    return std::nullopt;
-  });
+  std::optional<Response> early;  // an access refusal, or the 500 of a handler that threw
+  if (blocking != nullptr) {
+    early = co_await on_worker(core, [&]() -> std::optional<Response> {
+      if (std::optional<Response> denied = check_access(core, route, req)) return denied;
+      (*blocking)(req, *writer);
+      return std::nullopt;
+    });
+  } else {
+    early = check_access(core, route, req);
+    if (!early) {
+      try {
+        co_await std::get<AsyncStreamHandler>(route.handler)(req, *writer);
+      } catch (const std::exception& e) {
+        early = internal_error(e.what());
+      }
+    }
+  }
   *handler_done = true;
   beast::error_code ignored;
   c->stream.socket().cancel(ignored);
@@ -449,8 +487,8 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   if (const auto* h = std::get_if<Handler>(&route->handler)) {
     co_return co_await serve_plain(core, *c, x, *route, *h, req, keep_alive);
   }
-  if (const auto* h = std::get_if<StreamHandler>(&route->handler)) {
-    co_return co_await serve_stream(core, c, x, *route, *h, req, keep_alive);
+  if (!std::holds_alternative<WebSocketHandler>(route->handler)) {
+    co_return co_await serve_stream(core, c, x, *route, req, keep_alive);
   }
   co_return co_await serve_websocket(core, *c, x, in_flight, *route, std::get<WebSocketHandler>(route->handler), req,
                                      keep_alive);

@@ -21,7 +21,7 @@ struct Route {
   Verb method = Verb::get;
   std::string pattern;
   RouteOptions options;
-  std::variant<Handler, StreamHandler, WebSocketHandler> handler;
+  std::variant<Handler, StreamHandler, AsyncStreamHandler, WebSocketHandler> handler;
 };
 
 class Router {

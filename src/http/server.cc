@@ -49,6 +49,7 @@ struct Server::Impl {
         authenticator(a ? std::move(a) : std::make_shared<DenyAllAuthenticator>()),
         readiness([] { return Status::ok(); }),
         loops(make_loops(options.io_threads)),
+        workers(std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(1, options.worker_threads)))),
         acceptor(loops.front()->get_executor()) {}
 
   // One single-threaded io_context per I/O thread (each connection lives on one of them), so an
@@ -216,6 +217,12 @@ Status Server::stream_route(Verb method, std::string_view pattern, RouteOptions 
   return impl_->router.add({method, std::string(pattern), std::move(access), std::move(handler)});
 }
 
+Status Server::async_stream_route(Verb method, std::string_view pattern, RouteOptions access,
+                                  AsyncStreamHandler handler) {
+  if (Status s = not_before_start(impl_->state != Impl::State::kNew); !s.is_ok()) return s;
+  return impl_->router.add({method, std::string(pattern), std::move(access), std::move(handler)});
+}
+
 Status Server::websocket_route(std::string_view pattern, RouteOptions access, WebSocketHandler handler) {
   if (Status s = not_before_start(impl_->state != Impl::State::kNew); !s.is_ok()) return s;
   return impl_->router.add({Verb::get, std::string(pattern), std::move(access), std::move(handler)});
@@ -251,7 +258,6 @@ Status Server::start() {
   }
   d.bound_port = d.acceptor.local_endpoint().port();
 
-  d.workers = std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(1, d.options.worker_threads)));
   d.core.emplace(ServerCore{d.options, d.router, *d.authenticator, d.workers->get_executor(), d.requests, d.latency,
                             d.in_flight});
   for (auto& loop : d.loops) d.work.emplace_back(loop->get_executor());
@@ -314,6 +320,7 @@ Status Server::run(const std::function<void()>& on_started) {
 }
 
 MetricsRegistry& Server::metrics() { return *impl_->registry; }
+boost::asio::any_io_executor Server::workers() const { return impl_->workers->get_executor(); }
 std::vector<const Route*> Server::routes() const { return impl_->router.routes(); }
 
 }  // namespace fleetgate::http

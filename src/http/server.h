@@ -2,9 +2,10 @@
 //
 // Threading: `io_threads` run all socket I/O, each its own single-threaded event loop (one
 // coroutine per connection, which stays on the loop that accepted it);
-// Handler and StreamHandler calls, and Authenticator calls, run on a separate pool of
-// `worker_threads` so blocking work (RocksDB, upstream HTTP) never stalls I/O. A request waits in
-// the pool's queue when every worker is busy. WebSocketHandlers are coroutines on the I/O strand
+// Handler and StreamHandler calls, and their Authenticator calls, run on a separate pool of
+// `worker_threads` so blocking work (RocksDB, upstream HTTP) never stalls I/O; AsyncStreamHandlers
+// (and their Authenticator calls) run on the connection's loop. A request waits in
+// the pool's queue when every worker is busy. WebSocketHandlers are coroutines on the connection's loop
 // and use WebSocketSession::run_blocking for blocking work.
 //
 // Built-in routes: GET /healthz (public, 200 while the process is up), GET /readyz (public, 200
@@ -72,6 +73,7 @@ class Server {
   // Router::add: invalid_argument for a bad pattern, already_exists for a clash.
   Status route(Verb method, std::string_view pattern, RouteOptions access, Handler handler);
   Status stream_route(Verb method, std::string_view pattern, RouteOptions access, StreamHandler handler);
+  Status async_stream_route(Verb method, std::string_view pattern, RouteOptions access, AsyncStreamHandler handler);
   // A GET route that upgrades to WebSocket; a plain GET to it gets 426.
   Status websocket_route(std::string_view pattern, RouteOptions access, WebSocketHandler handler);
   // Decides /readyz; called on a worker thread. Default: always ready. REQUIRES: before start().
@@ -92,6 +94,8 @@ class Server {
   Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();
+  // The worker pool, where async handlers run their blocking work (run_blocking()).
+  boost::asio::any_io_executor workers() const;
   // Every registered route, built-in ones included, in registration order.
   std::vector<const Route*> routes() const;
 

@@ -2,9 +2,11 @@
 // line and headers (chunked transfer encoding), which go out with the first chunk; each
 // write()/send_event() is one chunk written and flushed before the call returns. cancelled() turns true, and on_cancel callbacks run, when the
 // client goes away (or the server force-closes the connection at its shutdown deadline), so an
-// upstream request can be abandoned. Calls block the worker thread running the handler.
+// upstream request can be abandoned. On a worker, write() blocks while the client is slow; on the
+// connection's loop (AsyncStreamHandler) it never blocks and the handler awaits writable().
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,6 +29,8 @@ class StreamSink {
   virtual Status begin(StatusCode status, const Fields& headers) = 0;
   // Sends one chunk (after the head, if that is still pending); blocks until written.
   virtual Status chunk(std::string_view data) = 0;
+  // Completes once chunks may be sent again without piling up (default: at once).
+  virtual boost::asio::awaitable<void> room() { co_return; }
 };
 
 class StreamWriter {
@@ -40,6 +44,8 @@ class StreamWriter {
   // Writes `data` as one chunk. failed_precondition before start(); unavailable once cancelled.
   // Empty data is a no-op (an empty chunk would end the stream).
   Status write(std::string_view data);
+  // Completes when the sink can take more (the client has read enough), or at once when it can.
+  boost::asio::awaitable<void> writable() { return sink_->room(); }
   // Writes one SSE event: "event: NAME\n" when `event` is set, "data: LINE\n" per line of `data`,
   // then a blank line.
   Status send_event(std::string_view data, std::string_view event = {});
