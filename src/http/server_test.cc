@@ -455,6 +455,81 @@ TEST_F(ServerTest, StreamHandlerMayReplyOrFail) {
   EXPECT_EQ(r->status, 403u);
 }
 
+// An async handler runs on the connection's loop: while it waits for a slow client (writable()),
+// the same loop keeps serving other connections, and every chunk still arrives in order.
+TEST_F(ServerTest, AsyncStreamHandlerWaitsForASlowClientWithoutBlockingItsLoop) {
+  // ~12 MB: far more than the sink's queue plus the loopback socket buffers (up to ~4 MB here).
+  constexpr int kEvents = 12000;
+  options_.io_threads = 1;  // both clients on the same loop
+  std::atomic<int> sent{0};
+  start([&](Server& s) {
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/many", RouteOptions::public_access(),
+                                     [&sent](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
+                                       if (!w.start().is_ok()) co_return;
+                                       for (int i = 0; i < kEvents; ++i) {
+                                         if (!w.send_event(std::to_string(i) + std::string(1000, 'x')).is_ok()) co_return;
+                                         ++sent;
+                                         co_await w.writable();
+                                       }
+                                     })
+                    .is_ok());
+  });
+  TestClient slow = client();
+  Result<std::unique_ptr<testing::SseStream>> stream = slow.stream(Verb::get, "/v1/many");
+  ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
+  ASSERT_TRUE((*stream)->next().is_ok());
+  std::this_thread::sleep_for(200ms);  // the handler runs ahead until the queue is full, then waits
+  EXPECT_LT(sent.load(), kEvents) << "the handler waited for the slow client";
+  Result<ClientResponse> other = client().get("/healthz");
+  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+  EXPECT_EQ(other->status, 200u) << "the loop serves others while the stream waits";
+  for (int i = 1; i < kEvents; ++i) {
+    Result<std::optional<testing::SseEvent>> e = (*stream)->next();
+    ASSERT_TRUE(e.is_ok() && e->has_value()) << "event " << i;
+    ASSERT_EQ((*e)->data, std::to_string(i) + std::string(1000, 'x'));
+  }
+  Result<std::optional<testing::SseEvent>> end = (*stream)->next();
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_FALSE(end->has_value());
+}
+
+TEST_F(ServerTest, AsyncStreamHandlerMayReplyThrowOrBeDenied) {
+  start([&](Server& s) {
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/refuse", RouteOptions::public_access(),
+                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
+                                       (void)w.reply(error_response(invalid_argument("model is required")));
+                                       co_return;
+                                     })
+                    .is_ok());
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/throw", RouteOptions::public_access(),
+                                     [](const Request&, StreamWriter&) -> boost::asio::awaitable<void> {
+                                       throw std::runtime_error("boom");
+                                       co_return;
+                                     })
+                    .is_ok());
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/locked", RouteOptions::for_roles({"vehicle"}),
+                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
+                                       (void)w.start();
+                                       co_return;
+                                     })
+                    .is_ok());
+  });
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/v1/refuse");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(error_code_of(*r), "invalid_argument");
+  r = c.get("/v1/throw");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 500u);
+  r = c.get("/v1/locked", {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 403u);
+  r = c.get("/v1/locked");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+}
+
 TEST_F(ServerTest, GracefulStopFinishesInFlightRequest) {
   std::promise<void> entered;
   std::promise<void> release;
