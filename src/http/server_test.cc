@@ -428,31 +428,55 @@ TEST_F(ServerTest, WritesFailOnceTheClientIsGone) {
   EXPECT_GT(f.get(), 10) << "the handler's writes must fail after the client closed, not run to the end";
 }
 
-TEST_F(ServerTest, StreamHandlerMayReplyOrFail) {
+// Both kinds of stream handler, on a worker (/v1/...) and on the loop (/v1/async/...).
+TEST_F(ServerTest, StreamHandlersMayReplyOrFail) {
   start([&](Server& s) {
     ASSERT_TRUE(s.stream_route(Verb::get, "/v1/refuse", RouteOptions::public_access(),
                                [](const Request&, StreamWriter& w) {
                                  (void)w.reply(error_response(invalid_argument("model is required")));
                                })
                     .is_ok());
-    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/silent", RouteOptions::public_access(),
+    ASSERT_TRUE(s.stream_route(Verb::get, "/v1/fail", RouteOptions::public_access(),
                                [](const Request&, StreamWriter&) {})
                     .is_ok());
     ASSERT_TRUE(s.stream_route(Verb::get, "/v1/locked", RouteOptions::for_roles({"vehicle"}),
                                [](const Request&, StreamWriter& w) { (void)w.start(); })
                     .is_ok());
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/async/refuse", RouteOptions::public_access(),
+                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
+                                       (void)w.reply(error_response(invalid_argument("model is required")));
+                                       co_return;
+                                     })
+                    .is_ok());
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/async/fail", RouteOptions::public_access(),
+                                     [](const Request&, StreamWriter&) -> boost::asio::awaitable<void> {
+                                       throw std::runtime_error("boom");
+                                       co_return;
+                                     })
+                    .is_ok());
+    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/async/locked", RouteOptions::for_roles({"vehicle"}),
+                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
+                                       (void)w.start();
+                                       co_return;
+                                     })
+                    .is_ok());
   });
   TestClient c = client();
-  Result<ClientResponse> r = c.get("/v1/refuse");
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 400u);
-  EXPECT_EQ(error_code_of(*r), "invalid_argument");
-  r = c.get("/v1/silent");
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 500u);
-  r = c.get("/v1/locked", {{"Authorization", "Bearer op"}});
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 403u);
+  for (std::string prefix : {"/v1/", "/v1/async/"}) {
+    Result<ClientResponse> r = c.get(prefix + "refuse");
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->status, 400u) << prefix;
+    EXPECT_EQ(error_code_of(*r), "invalid_argument");
+    r = c.get(prefix + "fail");  // no response at all, or an exception
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->status, 500u) << prefix;
+    r = c.get(prefix + "locked", {{"Authorization", "Bearer op"}});
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->status, 403u) << prefix;
+    r = c.get(prefix + "locked");
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->status, 401u) << prefix;
+  }
 }
 
 // An async handler runs on the connection's loop: while it waits for a slow client (writable()),
@@ -491,43 +515,6 @@ TEST_F(ServerTest, AsyncStreamHandlerWaitsForASlowClientWithoutBlockingItsLoop) 
   Result<std::optional<testing::SseEvent>> end = (*stream)->next();
   ASSERT_TRUE(end.is_ok());
   EXPECT_FALSE(end->has_value());
-}
-
-TEST_F(ServerTest, AsyncStreamHandlerMayReplyThrowOrBeDenied) {
-  start([&](Server& s) {
-    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/refuse", RouteOptions::public_access(),
-                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
-                                       (void)w.reply(error_response(invalid_argument("model is required")));
-                                       co_return;
-                                     })
-                    .is_ok());
-    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/throw", RouteOptions::public_access(),
-                                     [](const Request&, StreamWriter&) -> boost::asio::awaitable<void> {
-                                       throw std::runtime_error("boom");
-                                       co_return;
-                                     })
-                    .is_ok());
-    ASSERT_TRUE(s.async_stream_route(Verb::get, "/v1/locked", RouteOptions::for_roles({"vehicle"}),
-                                     [](const Request&, StreamWriter& w) -> boost::asio::awaitable<void> {
-                                       (void)w.start();
-                                       co_return;
-                                     })
-                    .is_ok());
-  });
-  TestClient c = client();
-  Result<ClientResponse> r = c.get("/v1/refuse");
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 400u);
-  EXPECT_EQ(error_code_of(*r), "invalid_argument");
-  r = c.get("/v1/throw");
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 500u);
-  r = c.get("/v1/locked", {{"Authorization", "Bearer op"}});
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 403u);
-  r = c.get("/v1/locked");
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 401u);
 }
 
 TEST_F(ServerTest, GracefulStopFinishesInFlightRequest) {
