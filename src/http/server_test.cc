@@ -377,6 +377,18 @@ TEST_F(ServerTest, StreamHandlerSeesClientDisconnect) {
   EXPECT_TRUE(ready(f));
 }
 
+// Reads events from..to-1, each its number followed by 1000 'x', then the end of the stream.
+void expect_numbered_events(testing::SseStream& stream, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    Result<std::optional<testing::SseEvent>> e = stream.next();
+    ASSERT_TRUE(e.is_ok() && e->has_value()) << "event " << i;
+    ASSERT_EQ((*e)->data, std::to_string(i) + std::string(1000, 'x'));
+  }
+  Result<std::optional<testing::SseEvent>> end = stream.next();
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_FALSE(end->has_value());
+}
+
 TEST_F(ServerTest, ManyQueuedChunksArriveWholeAndInOrder) {
   constexpr int kEvents = 3000;  // ~3 MB: far more than the sink queues before the handler waits
   start([&](Server& s) {
@@ -392,14 +404,7 @@ TEST_F(ServerTest, ManyQueuedChunksArriveWholeAndInOrder) {
   TestClient c = client();
   Result<std::unique_ptr<testing::SseStream>> stream = c.stream(Verb::get, "/v1/many");
   ASSERT_TRUE(stream.is_ok()) << stream.status().to_string();
-  for (int i = 0; i < kEvents; ++i) {
-    Result<std::optional<testing::SseEvent>> e = (*stream)->next();
-    ASSERT_TRUE(e.is_ok() && e->has_value()) << "event " << i;
-    ASSERT_EQ((*e)->data, std::to_string(i) + std::string(1000, 'x'));
-  }
-  Result<std::optional<testing::SseEvent>> end = (*stream)->next();
-  ASSERT_TRUE(end.is_ok());
-  EXPECT_FALSE(end->has_value());
+  expect_numbered_events(**stream, 0, kEvents);
 }
 
 TEST_F(ServerTest, WritesFailOnceTheClientIsGone) {
@@ -507,14 +512,7 @@ TEST_F(ServerTest, AsyncStreamHandlerWaitsForASlowClientWithoutBlockingItsLoop) 
   Result<ClientResponse> other = client().get("/healthz");
   ASSERT_TRUE(other.is_ok()) << other.status().to_string();
   EXPECT_EQ(other->status, 200u) << "the loop serves others while the stream waits";
-  for (int i = 1; i < kEvents; ++i) {
-    Result<std::optional<testing::SseEvent>> e = (*stream)->next();
-    ASSERT_TRUE(e.is_ok() && e->has_value()) << "event " << i;
-    ASSERT_EQ((*e)->data, std::to_string(i) + std::string(1000, 'x'));
-  }
-  Result<std::optional<testing::SseEvent>> end = (*stream)->next();
-  ASSERT_TRUE(end.is_ok());
-  EXPECT_FALSE(end->has_value());
+  expect_numbered_events(**stream, 1, kEvents);
 }
 
 TEST_F(ServerTest, GracefulStopFinishesInFlightRequest) {
