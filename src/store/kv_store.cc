@@ -7,6 +7,11 @@ WriteBatch& WriteBatch::put(std::string_view key, std::string_view value) {
   return *this;
 }
 
+WriteBatch& WriteBatch::put_moved(std::string&& key, std::string&& value) {
+  entries_.push_back({Op::kPut, std::move(key), std::move(value)});
+  return *this;
+}
+
 WriteBatch& WriteBatch::remove(std::string_view key) {
   entries_.push_back({Op::kRemove, std::string(key), {}});
   return *this;

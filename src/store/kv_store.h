@@ -48,6 +48,8 @@ class WriteBatch {
   };
 
   WriteBatch& put(std::string_view key, std::string_view value);
+  // put() taking the strings over instead of copying them (large values on the ingest path).
+  WriteBatch& put_moved(std::string&& key, std::string&& value);
   WriteBatch& remove(std::string_view key);
   // Moves every entry of `other` to the end of this batch, keeping their order.
   WriteBatch& append(WriteBatch&& other);

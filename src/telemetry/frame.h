@@ -1,13 +1,13 @@
 // Parsing of telemetry frames as they arrive from vehicles: size limit, decoding (protobuf or
 // JSON) and validation. The entry points ingest servers call; any byte string yields valid
-// Records or a kInvalidArgument error saying why.
+// records or a kInvalidArgument error saying why.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
-#include <vector>
 
 #include "fleetgate/core/result.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
 #include "fleetgate/telemetry/validator.h"
 
@@ -18,9 +18,11 @@ enum class FrameFormat { kProtobuf, kJson };
 // One record: a wire.Payload or a JSON object, at most max_frame_bytes.
 Result<Record> parse_frame(std::string_view bytes, FrameFormat format, const Validator& validator);
 
-// A batch: a wire.Batch or a JSON array of frames, each within max_frame_bytes, 1 to
-// `max_records` of them. Errors name the record: "records[3]: …".
-Result<std::vector<Record>> parse_batch(std::string_view bytes, FrameFormat format, const Validator& validator,
-                                        size_t max_records);
+// The records of one frame, validated, as wire.Payloads in `out` (replaced): a single record as
+// for parse_frame, or with `batch` a wire.Batch or a JSON array of frames, each within
+// max_frame_bytes, 1 to `max_records` of them; errors in a batch name the record: "records[3]: …".
+// Ingest stores records in this form, without decoding them into Records.
+Status parse_records(std::string_view bytes, FrameFormat format, bool batch, const Validator& validator,
+                     size_t max_records, wire::Batch& out);
 
 }  // namespace fleetgate::telemetry

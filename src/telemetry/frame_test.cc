@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fleetgate/telemetry/json_format.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
 #include "fleetgate/telemetry/test_records.h"
 
@@ -38,6 +39,56 @@ TEST(ParseFrame, ValidatesAfterDecoding) {
   auto m = parse_frame("not json", FrameFormat::kJson, fixed_clock_validator());
   ASSERT_FALSE(m.is_ok());
   EXPECT_EQ(m.status().code(), Code::kInvalidArgument);
+}
+
+std::vector<Record> decoded(const wire::Batch& batch) {
+  std::vector<Record> out;
+  for (const wire::Payload& p : batch.records()) out.push_back(*decode_payload(p));
+  return out;
+}
+
+TEST(ParseRecords, ReadsSingleFramesAndBatchesOfBothFormats) {
+  const Validator v = fixed_clock_validator();
+  Record second = sample_record();
+  second.seq = 43;
+  const std::vector<Record> records{sample_record(), second};
+  wire::Batch out;
+  ASSERT_TRUE(parse_records(encode_protobuf(second), FrameFormat::kProtobuf, false, v, 10, out).is_ok());
+  EXPECT_EQ(decoded(out), std::vector<Record>{second});
+  ASSERT_TRUE(parse_records(encode_json(second), FrameFormat::kJson, false, v, 10, out).is_ok());
+  EXPECT_EQ(decoded(out), std::vector<Record>{second}) << "the previous frame's records are replaced";
+  ASSERT_TRUE(parse_records(encode_protobuf_batch(records), FrameFormat::kProtobuf, true, v, 10, out).is_ok());
+  EXPECT_EQ(decoded(out), records);
+  const std::string array = "[" + encode_json(sample_record()) + "," + encode_json(second) + "]";
+  ASSERT_TRUE(parse_records(array, FrameFormat::kJson, true, v, 10, out).is_ok());
+  EXPECT_EQ(decoded(out), records);
+}
+
+TEST(ParseRecords, ValidatesEveryRecordAndNamesItInABatch) {
+  const Validator v = fixed_clock_validator();
+  Record bad = sample_record();
+  bad.data.push_back({Field::kSpeed, 900.0});
+  wire::Batch out;
+  Status s = parse_records(encode_protobuf(bad), FrameFormat::kProtobuf, false, v, 10, out);
+  EXPECT_EQ(s.message(), parse_frame(encode_protobuf(bad), FrameFormat::kProtobuf, v).status().message());
+  s = parse_records(encode_protobuf_batch({sample_record(), bad}), FrameFormat::kProtobuf, true, v, 10, out);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message().rfind("records[1]: data[7] (speed): 900 km/h is out of range", 0), 0u) << s.message();
+  s = parse_records("[" + encode_json(sample_record()) + "," + encode_json(bad) + "]", FrameFormat::kJson, true, v, 10, out);
+  EXPECT_EQ(s.message().rfind("records[1]: data[7] (speed)", 0), 0u) << s.message();
+  wire::Payload unknown;
+  to_payload(sample_record(), unknown);
+  unknown.mutable_data(2)->set_field(static_cast<wire::Field>(57));
+  unknown.set_vin("not a VIN");
+  s = parse_records(unknown.SerializeAsString(), FrameFormat::kProtobuf, false, v, 10, out);
+  EXPECT_EQ(s.message(), "data[2].field: unknown field number 57") << "structure is checked before the VIN and values";
+  EXPECT_NE(parse_records(encode_protobuf_batch({sample_record(), sample_record()}), FrameFormat::kProtobuf, true, v,
+                          1, out)
+                .message()
+                .find("batch of 2 records exceeds the limit of 1"),
+            std::string::npos);
+  EXPECT_EQ(parse_records("", FrameFormat::kProtobuf, true, v, 10, out).message(), "empty batch");
+  EXPECT_EQ(parse_records("\xff\xff", FrameFormat::kProtobuf, true, v, 10, out).code(), Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -81,17 +81,6 @@ struct AckQueue {
 
 net::awaitable<void> wait(net::steady_timer& t) { co_await t.async_wait(kTuple); }
 
-// The records of one frame: a single record, or with `batch` (?batch=1) a whole batch.
-Result<std::vector<Record>> parse_records(const IngestService& service, const VehicleChannel& channel,
-                                          std::string_view bytes, FrameFormat format, bool batch) {
-  if (batch) return service.parse_batch(channel, bytes, format);
-  Result<Record> r = service.parse(channel, bytes, format);
-  if (!r.is_ok()) return r.status();
-  std::vector<Record> one;
-  one.push_back(std::move(r).value());
-  return one;
-}
-
 net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel, bool batch,
                                  http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q) {
   const net::any_io_executor ex = ws.get_executor();
@@ -106,15 +95,17 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     const uint64_t index = q->base + q->slots.size();
     q->slots.push_back({std::nullopt, text});
     const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
-    Result<std::vector<Record>> records =
-        parse_records(service, channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf, batch);
+    // No suspension from parse to submit: the records are in this thread's parse buffer.
+    Result<const wire::Batch*> records =
+        service.parse(channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf, batch);
     if (!records.is_ok()) {
       q->complete(index, encode_ack(0, 0, records.status(), text));
       continue;
     }
-    const uint64_t seq = records->back().seq;
-    const size_t count = records->size();
-    Status queued = channel.store->submit(std::move(records).value(), [q, ex, index, seq, count, text](Status s) {
+    const wire::Batch& frame = **records;
+    const uint64_t seq = frame.records(frame.records_size() - 1).seq();
+    const size_t count = static_cast<size_t>(frame.records_size());
+    Status queued = channel.store->submit(frame, [q, ex, index, seq, count, text](Status s) {
       net::post(ex, [q, index, ack = encode_ack(seq, count, s, text)]() mutable { q->complete(index, std::move(ack)); });
     });
     if (!queued.is_ok()) q->complete(index, encode_ack(seq, count, queued, text));

@@ -77,13 +77,13 @@ class IngestService {
   // role; the registry's kNotFound/kInvalidArgument when its VIN is not a registered vehicle.
   Result<VehicleChannel> open_channel(const http::Principal& vehicle) const;
 
-  // One frame from the channel's vehicle: parse_frame's errors, and kPermissionDenied when the
-  // frame's VIN is not the channel's.
-  Result<Record> parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format) const;
-  // A batch from the channel's vehicle (frame.h parse_batch, at most max_batch_records), each
-  // record checked as by parse(); errors name the record: "records[3]: …".
-  Result<std::vector<Record>> parse_batch(const VehicleChannel& channel, std::string_view bytes,
-                                          FrameFormat format) const;
+  // The records of one frame from the channel's vehicle (frame.h parse_records; a `batch` holds at
+  // most max_batch_records): its errors, and kPermissionDenied when a record's VIN is not the
+  // channel's. Errors in a batch name the record: "records[3]: …". The records live in a buffer of
+  // the calling thread, reused by its next call (so it stays warm in cache and allocates little):
+  // submit them before the thread parses again.
+  Result<const wire::Batch*> parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format,
+                                   bool batch) const;
 
   // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
   // returning; the number of records stored. Errors name the record: "records[3]: …".
@@ -104,7 +104,7 @@ class IngestService {
   IngestService(std::shared_ptr<const residency::Policy> policy, const vehicle::FleetRegistry& registry,
                 audit::AuditLog& audit, IngestOptions options);
   Result<VehicleChannel> channel_of(std::string_view vin) const;
-  Status check_vin(const VehicleChannel& channel, const Record& r) const;
+  Status check_vin(const VehicleChannel& channel, const wire::Payload& r) const;
   // Counts a batch of `channel` refused before storing (malformed, invalid, another VIN).
   void refused(const VehicleChannel& channel) const;
 

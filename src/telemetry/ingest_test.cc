@@ -26,6 +26,13 @@ Record make_record(std::string vin, uint64_t seq, double speed, std::string gear
   return r;
 }
 
+// Records as ingest stores them: validated wire.Payloads.
+wire::Batch batch_of(const std::vector<Record>& records) {
+  wire::Batch batch;
+  for (const Record& r : records) to_payload(r, *batch.add_records());
+  return batch;
+}
+
 wire::Ack parse_ack(const std::string& bytes) {
   wire::Ack ack;
   EXPECT_TRUE(ack.ParseFromString(bytes));
@@ -207,11 +214,11 @@ TEST_F(IngestTest, HttpBatchIsAllOrNothing) {
 
 TEST_F(IngestTest, LatestStateFoldsRecordsAndIgnoresLateOnes) {
   RegionTelemetry& eu = *env_.service().region("eu");
-  ASSERT_TRUE(eu.append({make_record(kEuVin, 10, 80, "D")}).is_ok());
+  ASSERT_TRUE(eu.append(batch_of({make_record(kEuVin, 10, 80, "D")})).is_ok());
   Record partial = make_record(kEuVin, 11, 0);
   partial.data = {{Field::kSpeed, 0.0}, {Field::kChargingState, std::string("charging")}};
-  ASSERT_TRUE(eu.append({partial}).is_ok());
-  ASSERT_TRUE(eu.append({make_record(kEuVin, 9, 120, "R")}).is_ok());  // late
+  ASSERT_TRUE(eu.append(batch_of({partial})).is_ok());
+  ASSERT_TRUE(eu.append(batch_of({make_record(kEuVin, 9, 120, "R")})).is_ok());  // late
   auto s = env_.service().latest_state(kEuVin);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
   EXPECT_EQ(s->speed_kmh(), 0.0);
@@ -223,7 +230,7 @@ TEST_F(IngestTest, LatestStateFoldsRecordsAndIgnoresLateOnes) {
 }
 
 TEST_F(IngestTest, LatestStateSurvivesARestart) {
-  ASSERT_TRUE(env_.service().region("eu")->append({make_record(kEuVin, 10, 42)}).is_ok());
+  ASSERT_TRUE(env_.service().region("eu")->append(batch_of({make_record(kEuVin, 10, 42)})).is_ok());
   env_.close();
   env_.open();
   auto s = env_.service().latest_state(kEuVin);
@@ -233,8 +240,8 @@ TEST_F(IngestTest, LatestStateSurvivesARestart) {
 }
 
 TEST_F(IngestTest, QueryServesTheHomeRegionOnlyAndAuditsRefusals) {
-  ASSERT_TRUE(env_.service().region("eu")->append({make_record(kEuVin, 1, 10), make_record(kEuVin, 2, 20),
-                                                   make_record(kEuVin, 3, 30)})
+  ASSERT_TRUE(env_.service().region("eu")->append(batch_of({make_record(kEuVin, 1, 10), make_record(kEuVin, 2, 20),
+                                                            make_record(kEuVin, 3, 30)}))
                   .is_ok());
   TestClient client("127.0.0.1", env_.server().port());
   const std::string from = std::to_string(kIngestNowMs - 10'000 + 2);

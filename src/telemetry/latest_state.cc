@@ -2,6 +2,9 @@
 
 #include <tuple>
 
+#include "fleetgate/telemetry/proto_format.h"
+#include "fleetgate/telemetry/wire_datum.h"
+
 namespace fleetgate::telemetry {
 namespace {
 
@@ -53,14 +56,20 @@ LatestState LatestState::from_record(const Record& r) {
   return s;
 }
 
-bool fold(LatestState& state, const Record& r) {
+bool fold(LatestState& state, const wire::Payload& r) {
   const bool empty = state.vin.empty();
-  if (!empty && std::tie(r.created_at_ms, r.seq) < std::tie(state.updated_at_ms, state.seq)) return false;
-  state.vin = r.vin;
-  state.updated_at_ms = r.created_at_ms;
-  state.seq = r.seq;
-  for (const Datum& d : r.data) state.values[d.field] = d.value;
+  if (!empty && std::tuple(r.created_at(), r.seq()) < std::tie(state.updated_at_ms, state.seq)) return false;
+  if (empty) state.vin = r.vin();
+  state.updated_at_ms = r.created_at();
+  state.seq = r.seq();
+  for (const wire::Datum& d : r.data()) state.values[static_cast<Field>(d.field())] = *value_of(d);
   return true;
+}
+
+bool fold(LatestState& state, const Record& r) {
+  wire::Payload payload;
+  to_payload(r, payload);
+  return fold(state, payload);
 }
 
 }  // namespace fleetgate::telemetry

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
 
 namespace fleetgate::telemetry {
@@ -35,7 +36,9 @@ struct LatestState {
 };
 
 // Folds `r` into `state` unless r is older than it; true when the state changed.
-// REQUIRES: r.vin == state.vin, or state is empty.
+// REQUIRES: r is valid (Validator), and r.vin == state.vin or state is empty.
+bool fold(LatestState& state, const wire::Payload& r);
+// The same for a decoded record.
 bool fold(LatestState& state, const Record& r);
 
 }  // namespace fleetgate::telemetry

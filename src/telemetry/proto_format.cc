@@ -7,11 +7,16 @@
 
 namespace fleetgate::telemetry {
 
-Result<Record> decode_protobuf(std::string_view bytes) {
-  wire::Payload payload;
-  if (bytes.size() > INT_MAX || !payload.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+Status parse_payload(std::string_view bytes, wire::Payload& out) {
+  if (bytes.size() > INT_MAX || !out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return invalid_argument("malformed protobuf frame (" + std::to_string(bytes.size()) + " bytes)");
   }
+  return Status::ok();
+}
+
+Result<Record> decode_protobuf(std::string_view bytes) {
+  wire::Payload payload;
+  if (Status s = parse_payload(bytes, payload); !s.is_ok()) return s;
   return decode_payload(payload);
 }
 
@@ -29,16 +34,13 @@ Result<Record> decode_payload(const wire::Payload& payload) {
   return r;
 }
 
-namespace {
-
-void to_payload(const Record& record, wire::Payload& payload) {
-  payload.set_vin(record.vin);
-  payload.set_created_at(record.created_at_ms);
-  payload.set_seq(record.seq);
-  for (const Datum& d : record.data) to_wire(d, *payload.add_data());
+void to_payload(const Record& record, wire::Payload& out) {
+  out.Clear();
+  out.set_vin(record.vin);
+  out.set_created_at(record.created_at_ms);
+  out.set_seq(record.seq);
+  for (const Datum& d : record.data) to_wire(d, *out.add_data());
 }
-
-}  // namespace
 
 std::string encode_protobuf(const Record& record) {
   wire::Payload payload;

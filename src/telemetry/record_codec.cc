@@ -7,6 +7,7 @@
 
 #include "fleetgate/telemetry/proto/stored_record.pb.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
+#include "fleetgate/telemetry/proto_format.h"
 #include "fleetgate/telemetry/store_key.h"
 #include "fleetgate/telemetry/wire_datum.h"
 
@@ -17,15 +18,31 @@ constexpr uint32_t kRecordFormat = 1;  // stored.StoredRecord
 constexpr uint32_t kBlockFormat = 2;   // stored.StoredBlock
 constexpr uint32_t kVinFieldId = 0;    // format 1: wire.FIELD_UNSPECIFIED binds the sealed VIN
 
-bool sealed_at_rest(const Datum& d) {
-  return spec(d.field).data_class == DataClass::kPersonal || value_type(d.value) == ValueType::kLocation;
+bool sealed_at_rest(const wire::Datum& d) {
+  return find_field(static_cast<uint32_t>(d.field()))->data_class == DataClass::kPersonal ||
+         d.value_case() == wire::Datum::kLocationValue;
 }
 
 Status corrupt(std::string_view why) { return data_loss("stored telemetry is corrupt: " + std::string(why)); }
 
-void to_stored(const Datum& d, stored::StoredDatum& out) {
-  out.set_field(static_cast<uint32_t>(d.field));
-  set_value(d.value, out);
+// The value oneofs of wire.Datum and stored.StoredDatum spell alike; only locations differ.
+void to_stored(const wire::Datum& d, stored::StoredDatum& out) {
+  out.set_field(static_cast<uint32_t>(d.field()));
+  switch (d.value_case()) {
+    case wire::Datum::kStringValue: out.set_string_value(d.string_value()); break;
+    case wire::Datum::kIntValue: out.set_int_value(d.int_value()); break;
+    case wire::Datum::kDoubleValue: out.set_double_value(d.double_value()); break;
+    case wire::Datum::kBoolValue: out.set_bool_value(d.bool_value()); break;
+    case wire::Datum::kLocationValue: {
+      const wire::Location& in = d.location_value();
+      stored::StoredLocation* l = out.mutable_location_value();
+      l->set_lat(in.lat());
+      l->set_lon(in.lon());
+      if (in.has_heading()) l->set_heading(in.heading());
+      break;
+    }
+    case wire::Datum::VALUE_NOT_SET: break;
+  }
 }
 
 // A datum in clear (or opened); format 1's per-field envelopes are opened by the caller.
@@ -65,18 +82,23 @@ Result<StoredForm> RecordCodec::encode(const Record& record, std::string_view ps
 }
 
 Status RecordCodec::encode(std::span<const Record> records, std::string_view pseudonym, std::vector<StoredForm>& out) const {
-  std::vector<const Record*> order;
-  order.reserve(records.size());
-  for (const Record& r : records) order.push_back(&r);
-  std::sort(order.begin(), order.end(), [](const Record* a, const Record* b) {
-    return a->created_at_ms != b->created_at_ms ? a->created_at_ms < b->created_at_ms : a->seq < b->seq;
+  wire::Batch batch;
+  for (const Record& r : records) to_payload(r, *batch.add_records());
+  return encode(batch, pseudonym, out);
+}
+
+Status RecordCodec::encode(const wire::Batch& records, std::string_view pseudonym, std::vector<StoredForm>& out) const {
+  thread_local std::vector<const wire::Payload*> order;
+  order.assign(records.records().pointer_begin(), records.records().pointer_end());
+  std::sort(order.begin(), order.end(), [](const wire::Payload* a, const wire::Payload* b) {
+    return a->created_at() != b->created_at() ? a->created_at() < b->created_at() : a->seq() < b->seq();
   });
   for (size_t begin = 0; begin < order.size();) {
-    const int64_t first = order[begin]->created_at_ms;
+    const int64_t first = order[begin]->created_at();
     size_t end = begin + 1;
     // Unsigned difference: exact for sorted times, and free of overflow at the int64 extremes.
     while (end < order.size() && end - begin < kMaxBlockRecords &&
-           static_cast<uint64_t>(order[end]->created_at_ms) - static_cast<uint64_t>(first) <= kMaxBlockSpanMs) {
+           static_cast<uint64_t>(order[end]->created_at()) - static_cast<uint64_t>(first) <= kMaxBlockSpanMs) {
       ++end;
     }
     if (Status s = encode_block(std::span(order).subspan(begin, end - begin), pseudonym, out); !s.is_ok()) return s;
@@ -85,7 +107,7 @@ Status RecordCodec::encode(std::span<const Record> records, std::string_view pse
   return Status::ok();
 }
 
-Status RecordCodec::encode_block(std::span<const Record* const> block, std::string_view pseudonym,
+Status RecordCodec::encode_block(std::span<const wire::Payload* const> block, std::string_view pseudonym,
                                  std::vector<StoredForm>& out) const {
   // Per-thread messages, reused: cleared repeated fields keep their elements, so sealing a block
   // allocates little beyond its output.
@@ -95,15 +117,15 @@ Status RecordCodec::encode_block(std::span<const Record* const> block, std::stri
   thread_local std::string plain;
   clear.Clear();
   sealed.Clear();
-  sealed.set_vin(block.front()->vin);
-  for (const Record* r : block) {
+  sealed.set_vin(block.front()->vin());
+  for (const wire::Payload* r : block) {
     stored::StoredBlockRecord* sr = clear.add_records();
-    sr->set_created_at(r->created_at_ms);
-    sr->set_seq(r->seq);
-    for (const Datum& d : r->data) {
+    sr->set_created_at(r->created_at());
+    sr->set_seq(r->seq());
+    for (const wire::Datum& d : r->data()) {
       stored::StoredDatum* sd = sr->add_data();
       if (sealed_at_rest(d)) {
-        sd->set_field(static_cast<uint32_t>(d.field));  // its value is the next sealed datum
+        sd->set_field(static_cast<uint32_t>(d.field()));  // its value is the next sealed datum
         to_stored(d, *sealed.add_data());
       } else {
         to_stored(d, *sd);
@@ -112,13 +134,14 @@ Status RecordCodec::encode_block(std::span<const Record* const> block, std::stri
   }
   stored.Clear();
   stored.set_format(kBlockFormat);
-  stored.set_pseudonym(std::string(pseudonym));
+  stored.set_pseudonym(pseudonym.data(), pseudonym.size());
   clear.SerializeToString(stored.mutable_clear());
   sealed.SerializeToString(&plain);
   auto envelope = cipher_.seal(plain, {pseudonym, kBlockBinding, stored.clear()});
   if (!envelope) return envelope.status();
   stored.set_sealed(std::move(envelope).value());
-  out.push_back({encode_store_key(pseudonym, block.front()->created_at_ms, block.front()->seq), stored.SerializeAsString()});
+  out.push_back({encode_store_key(pseudonym, block.front()->created_at(), block.front()->seq()),
+                 stored.SerializeAsString()});
   return Status::ok();
 }
 

@@ -25,6 +25,10 @@
 namespace fleetgate::telemetry::stored {
 class StoredBlock;
 }
+namespace fleetgate::telemetry::wire {
+class Batch;
+class Payload;
+}
 
 namespace fleetgate::telemetry {
 
@@ -45,9 +49,11 @@ class RecordCodec {
  public:
   explicit RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys);
 
-  // Seals validated records of one vehicle as blocks appended to `out`, records ordered by
-  // (created_at, seq). REQUIRES: all share one VIN and pseudonym == pseudonym(vin).
-  // kInternal only when OpenSSL fails.
+  // Seals validated records of one vehicle, as received (Validator::validate(wire::Payload)), as
+  // blocks appended to `out`, records ordered by (created_at, seq). REQUIRES: all share one VIN
+  // and pseudonym == pseudonym(vin). kInternal only when OpenSSL fails.
+  Status encode(const wire::Batch& records, std::string_view pseudonym, std::vector<StoredForm>& out) const;
+  // The same for decoded records.
   Status encode(std::span<const Record> records, std::string_view pseudonym, std::vector<StoredForm>& out) const;
   // One record as a block of its own.
   Result<StoredForm> encode(const Record& record, std::string_view pseudonym) const;
@@ -67,7 +73,7 @@ class RecordCodec {
   const std::string& region() const { return keys_->region(); }
 
  private:
-  Status encode_block(std::span<const Record* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
+  Status encode_block(std::span<const wire::Payload* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
   Status decode_block(const stored::StoredBlock& block, std::vector<Record>& out) const;
   Status decode_format1(std::string_view value, std::vector<Record>& out) const;
 

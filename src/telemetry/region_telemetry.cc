@@ -59,18 +59,18 @@ Status RegionTelemetry::add_latest_states(store::WriteBatch& group) {
   return Status::ok();
 }
 
-Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLog::Done done) {
-  if (records.empty()) return invalid_argument("no records to store");
-  const std::string vin = records.front().vin;
-  for (const Record& r : records) {
-    if (r.vin != vin) return invalid_argument("one batch holds records of " + vin + " and " + r.vin);
+Status RegionTelemetry::submit(const wire::Batch& records, store::GroupCommitLog::Done done) {
+  if (records.records().empty()) return invalid_argument("no records to store");
+  const std::string& vin = records.records(0).vin();
+  for (const wire::Payload& r : records.records()) {
+    if (r.vin() != vin) return invalid_argument("one batch holds records of " + vin + " and " + r.vin());
   }
   Result<std::string> pseudonym = load_vehicle(vin);
   if (!pseudonym.is_ok()) return pseudonym.status();
   std::vector<StoredForm> blocks;
   if (Status s = codec_.encode(records, *pseudonym, blocks); !s.is_ok()) return s;
   store::WriteBatch batch;
-  for (const StoredForm& b : blocks) batch.put(b.key, b.value);
+  for (StoredForm& b : blocks) batch.put_moved(std::move(b.key), std::move(b.value));
 
   std::lock_guard vehicle_lock(vehicle_mu_[std::hash<std::string>{}(vin) % vehicle_mu_.size()]);
   {
@@ -78,11 +78,11 @@ Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLo
     auto cached = cache_.find(vin);
     if (cached == cache_.end()) return unavailable("a write of " + vin + "'s telemetry just failed; send again");
     bool changed = false;
-    for (const Record& r : records) changed = fold(cached->second.latest, r) || changed;
+    for (const wire::Payload& r : records.records()) changed = fold(cached->second.latest, r) || changed;
     if (changed) dirty_.insert(vin);
   }
   // A failed write leaves the cache ahead of the store: drop the entry so it reloads.
-  Status queued = log_.submit(std::move(batch), [this, vin, n = records.size(), done = std::move(done)](Status s) {
+  Status queued = log_.submit(std::move(batch), [this, vin, n = records.records_size(), done = std::move(done)](Status s) {
     if (s.is_ok()) {
       counters_.records->inc(static_cast<double>(n));
       counters_.batches_stored->inc();
@@ -99,10 +99,10 @@ Status RegionTelemetry::submit(std::vector<Record> records, store::GroupCommitLo
   return queued;
 }
 
-Status RegionTelemetry::append(std::vector<Record> records) {
+Status RegionTelemetry::append(const wire::Batch& records) {
   auto outcome = std::make_shared<std::promise<Status>>();
   std::future<Status> result = outcome->get_future();
-  Status queued = submit(std::move(records), [outcome](Status s) { outcome->set_value(std::move(s)); });
+  Status queued = submit(records, [outcome](Status s) { outcome->set_value(std::move(s)); });
   if (!queued.is_ok()) return queued;
   return result.get();
 }

@@ -22,6 +22,7 @@
 #include "fleetgate/store/group_commit_log.h"
 #include "fleetgate/store/kv_store.h"
 #include "fleetgate/telemetry/latest_state.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
 #include "fleetgate/telemetry/record_codec.h"
 
@@ -47,14 +48,15 @@ class RegionTelemetry {
 
   const std::string& region() const { return codec_.region(); }
 
-  // Seals `records` (validated, all of one vehicle) and queues them as one atomic batch, folding
-  // them into the vehicle's latest state; `done` gets OK once they are durable (with a latest
-  // state that covers them), else the write error.
+  // Seals `records` (validated as received, frame.h parse_records; all of one vehicle) and queues
+  // them as one atomic batch, folding them into the vehicle's latest state; `done` gets OK once
+  // they are durable (with a latest state that covers them), else the write error. `records` is
+  // not needed once this returns.
   // Errors returned here mean nothing was queued and `done` is never called: kInvalidArgument
   // for an empty list or mixed VINs, kResourceExhausted when the store lags behind.
-  Status submit(std::vector<Record> records, store::GroupCommitLog::Done done);
+  Status submit(const wire::Batch& records, store::GroupCommitLog::Done done);
   // submit() and wait: OK means durable.
-  Status append(std::vector<Record> records);
+  Status append(const wire::Batch& records);
 
   // kNotFound when the vehicle never reported to this region.
   Result<LatestState> latest(std::string_view vin);

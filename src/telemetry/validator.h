@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "fleetgate/core/result.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
 
 namespace fleetgate::telemetry {
@@ -29,15 +30,19 @@ class Validator {
   explicit Validator(ValidationOptions options = {}, Clock clock = system_clock_ms)
       : options_(options), clock_(std::move(clock)) {}
 
-  // OK when the VIN is valid (vehicle::validate), created_at is within [now - max_age,
+  // OK when every datum has a known field number and a value (checked first, wire_datum.h
+  // check_wire), the VIN is valid (vehicle::validate), created_at is within [now - max_age,
   // now + max_clock_skew], there are at most max_data_items entries and each value has the
-  // catalogue's type and lies in its range (finite, in the allowed set for strings).
+  // catalogue's type and lies in its range (finite, in the allowed set for strings). Ingest
+  // validates records as received, without decoding them into Records.
+  Status validate(const wire::Payload& record) const;
+  // The same for a decoded record.
   Status validate(const Record& record) const;
 
   const ValidationOptions& options() const { return options_; }
 
  private:
-  Status validate_datum(size_t index, const Datum& d) const;
+  Status validate_datum(size_t index, const FieldSpec& s, const wire::Datum& d) const;
 
   ValidationOptions options_;
   Clock clock_;

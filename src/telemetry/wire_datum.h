@@ -66,7 +66,10 @@ std::optional<Value> value_of(const Message& d) {
 }
 
 void to_wire(const Datum& d, wire::Datum& out);
-// kInvalidArgument naming data[index] for an unknown or missing field number or a missing value.
+// The catalogue entry of a well-formed wire.Datum: kInvalidArgument naming data[index] for an
+// unknown or missing field number or a missing value.
+Result<const FieldSpec*> check_wire(const wire::Datum& d, size_t index);
+// check_wire, then the datum.
 Result<Datum> from_wire(const wire::Datum& d, size_t index);
 
 }  // namespace fleetgate::telemetry
