@@ -46,11 +46,6 @@ void CancelToken::forget(uint64_t id) const {
   cv_.wait(lock, [&] { return !firing_; });
 }
 
-bool CancelToken::wait_for(std::chrono::milliseconds d) const {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, d, [&] { return cancelled_; });
-}
-
 CancelSubscription::CancelSubscription(const CancelToken& token, std::function<void()> fn)
     : token_(token), id_(token.on_cancel(std::move(fn))) {}
 

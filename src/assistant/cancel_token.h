@@ -3,7 +3,6 @@
 // on_cancel run exactly once, on the thread that calls cancel() (or at once if already cancelled).
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -28,12 +27,9 @@ class CancelToken {
   // REQUIRES: id came from on_cancel. Once forget returns, the callback is not running and never will.
   void forget(uint64_t id) const;
 
-  // Sleeps up to `d`; returns true when woken early because the token was cancelled.
-  bool wait_for(std::chrono::milliseconds d) const;
-
  private:
   mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
+  mutable std::condition_variable cv_;  // forget() waits here for a firing callback
   bool cancelled_ = false;
   bool firing_ = false;
   mutable uint64_t next_id_ = 1;
