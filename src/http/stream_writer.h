@@ -1,8 +1,9 @@
 // StreamWriter: what a StreamHandler writes a streamed response through. start() commits the status
 // line and headers (chunked transfer encoding), which go out with the first chunk; each
 // write()/send_event() is one chunk, queued for the connection's writer (chunks queued meanwhile
-// leave in one write). cancelled() turns true, and on_cancel callbacks run, when the client goes away (or the server force-closes the connection at its shutdown deadline), so an
-// upstream request can be abandoned. On a worker, write() blocks while the client is slow; on the
+// leave in one write). cancelled() turns true, and on_cancel callbacks run, when the client goes
+// away (or the server force-closes the connection at its shutdown deadline), so an upstream
+// request can be abandoned. On a worker, write() blocks while the client is slow; on the
 // connection's loop (AsyncStreamHandler) it never blocks and the handler awaits writable().
 #pragma once
 
