@@ -6,16 +6,10 @@
 
 #include <boost/json/parse.hpp>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -23,89 +17,34 @@
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/ingest_service.h"
+#include "support/fleetgate_process.h"
 #include "support/scratch_config.h"
-#include "support/serve_output.h"
-
-extern char** environ;
 
 namespace fleetgate {
 namespace {
 
-constexpr const char* kFleetgate = FLEETGATE_BINARY_DIR "/src/app/fleetgate";
+using testing::exited_zero;
+using testing::read_output;
+using testing::spawn_fleetgate;
+using testing::wait_for;
+
 constexpr size_t kVehicles = 9;
-
-// A fleetgate process with its stdout on a pipe.
-struct Child {
-  pid_t pid = -1;
-  FILE* out = nullptr;
-};
-
-Child spawn_fleetgate(std::vector<std::string> args) {
-  args.insert(args.begin(), kFleetgate);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out[2];
-  EXPECT_EQ(pipe(out), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  Child child;
-  EXPECT_EQ(posix_spawn(&child.pid, kFleetgate, &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  child.out = fdopen(out[0], "r");
-  return child;
-}
-
-std::string read_all(FILE* f) {
-  std::string text;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, f)) text.append(buf, n);
-  std::fclose(f);
-  return text;
-}
-
-int wait_for(pid_t pid) {
-  int wstatus = 0;
-  EXPECT_EQ(waitpid(pid, &wstatus, 0), pid);
-  return wstatus;
-}
-
-// `fleetgate serve` on `port` (0 = ephemeral); returns once it listens, with the port it printed.
-std::pair<Child, uint16_t> start_server(const std::filesystem::path& config, uint16_t port) {
-  Child server = spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)});
-  char line[512];
-  while (std::fgets(line, sizeof line, server.out) != nullptr) {
-    if (std::optional<uint16_t> bound = testing::serve_port(line)) return {server, *bound};
-  }
-  ADD_FAILURE() << "fleetgate serve exited without listening";
-  return {server, 0};
-}
-
-void stop_server(Child& server, int signal) {
-  kill(server.pid, signal);
-  const int wstatus = wait_for(server.pid);
-  std::fclose(server.out);
-  if (signal == SIGKILL) EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
-  else EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-}
 
 TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplicates) {
   store::TestDir dir;
   const auto config = testing::write_scratch_config(dir.path());
   const auto tokens = dir / "tokens";
   const auto acked = dir / "acked.txt";
-  Child fleet = spawn_fleetgate(
+  auto fleet = spawn_fleetgate(
       {"-c", config.string(), "sim", "fleet", "--vehicles", std::to_string(kVehicles), "--tokens", tokens.string()});
-  read_all(fleet.out);
-  ASSERT_EQ(wait_for(fleet.pid), 0);
+  read_output(fleet);
+  ASSERT_TRUE(exited_zero(wait_for(fleet)));
 
-  auto [server, port] = start_server(config, 0);
+  testing::Serve server = testing::start_serve(config, 0, dir / "serve.log");
+  const uint16_t port = server.port;
   ASSERT_GT(port, 0);
   std::error_code ignored;  // the acked file appears with the first acknowledgement
-  Child sim = spawn_fleetgate({"sim", "run", "--tokens", tokens.string(), "--url",
+  auto sim = spawn_fleetgate({"sim", "run", "--tokens", tokens.string(), "--url",
                                "ws://127.0.0.1:" + std::to_string(port) + "/v1/telemetry/ws", "--rate", "0",
                                "--duration", "4", "--records-per-frame", "5", "--acked", acked.string(), "--json"});
   // Kill once acknowledgements flow (bounded: a slow start, e.g. under ASan, must not make the
@@ -115,12 +54,12 @@ TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplica
   }
   ASSERT_GT(std::filesystem::file_size(acked, ignored), 0u) << "no acknowledgement within 60 s";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  stop_server(server, SIGKILL);
-  auto [restarted, same_port] = start_server(config, port);
-  ASSERT_EQ(same_port, port);
-  const std::string summary_text = read_all(sim.out);
-  ASSERT_EQ(wait_for(sim.pid), 0);
-  stop_server(restarted, SIGTERM);
+  testing::stop_serve(server, SIGKILL);
+  testing::Serve restarted = testing::start_serve(config, port, dir / "serve.log");
+  ASSERT_EQ(restarted.port, port);
+  const std::string summary_text = read_output(sim);
+  ASSERT_TRUE(exited_zero(wait_for(sim)));
+  testing::stop_serve(restarted);
 
   const boost::json::object summary = boost::json::parse(summary_text).as_object();
   const uint64_t acked_records = summary.at("acked").to_number<uint64_t>();

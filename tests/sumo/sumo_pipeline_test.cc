@@ -9,20 +9,13 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "fleetgate/learning/dataset.h"
 #include "fleetgate/learning/local_training.h"
@@ -32,15 +25,12 @@
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/store_key.h"
 #include "fleetgate/telemetry/stored_records.h"
+#include "support/fleetgate_process.h"
 #include "support/scratch_config.h"
-#include "support/serve_output.h"
-
-extern char** environ;
 
 namespace fleetgate {
 namespace {
 
-const std::string kFleetgate = FLEETGATE_BINARY_DIR "/src/app/fleetgate";
 const std::string kScenarios = FLEETGATE_SOURCE_DIR "/tools/sumo-scenarios.sh";
 
 bool sumo_installed() {
@@ -59,48 +49,6 @@ std::string slurp(const std::filesystem::path& p) {
 int run(const std::string& command, const std::filesystem::path& log) {
   const int status = std::system((command + " >" + log.string() + " 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// `fleetgate serve` on an ephemeral port, its output in `log`.
-struct Server {
-  pid_t pid = -1;
-  uint16_t port = 0;
-};
-
-Server start_server(const std::filesystem::path& config, const std::filesystem::path& log) {
-  std::vector<std::string> args = {kFleetgate, "-c", config.string(), "serve", "--port", "0"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  Server s;
-  EXPECT_EQ(posix_spawn(&s.pid, kFleetgate.c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  // Bounded wait for serve's "fleetgate listening on http://HOST:PORT" line.
-  for (int i = 0; i < 600 && s.port == 0; ++i) {
-    if (std::optional<uint16_t> port = testing::serve_port(slurp(log))) {
-      s.port = *port;
-      break;
-    }
-    if (waitpid(s.pid, nullptr, WNOHANG) == s.pid) {
-      s.pid = -1;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return s;
-}
-
-void stop_server(Server& s) {
-  if (s.pid <= 0) return;
-  kill(s.pid, SIGTERM);
-  int status = 0;
-  waitpid(s.pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  s.pid = -1;
 }
 
 std::string value_of(const std::string& env_text, const std::string& name) {
@@ -145,7 +93,7 @@ class SumoPipeline : public ::testing::Test {
     if (!sumo_installed()) GTEST_SKIP() << "SUMO is not installed (Debian packages sumo and sumo-tools; ./dev setup installs them)";
     ASSERT_TRUE(generated_) << slurp(generate_log_);
     config_ = testing::write_scratch_config(dir_.path());
-    fg_ = kFleetgate + " -c " + config_.string();
+    fg_ = testing::kFleetgateBinary + " -c " + config_.string();
   }
 
   static std::filesystem::path scenarios() { return *scenarios_dir_ / "scenarios"; }
@@ -167,7 +115,7 @@ class SumoPipeline : public ::testing::Test {
           << slurp(dir_ / "fleet.log");
       serial += static_cast<uint32_t>(vehicles);
     }
-    Server server = start_server(config_, dir_ / "serve.log");
+    testing::Serve server = testing::start_serve(config_, 0, dir_ / "serve.log");
     ASSERT_GT(server.port, 0) << slurp(dir_ / "serve.log");
     for (const auto& r : regions) {
       const int replayed = run(fg_ + " sim replay --sumo-fcd " + (scenarios() / r / "fcd.xml").string() + " --region " + r +
@@ -176,7 +124,7 @@ class SumoPipeline : public ::testing::Test {
                                dir_ / "replay.log");
       EXPECT_EQ(replayed, 0) << r << ": " << slurp(dir_ / "replay.log");
     }
-    stop_server(server);
+    testing::stop_serve(server);
   }
 
   // `train curate --json` in `region`; its summary.

@@ -1,0 +1,128 @@
+// Test support: the real `fleetgate` binary as a child process. A command runs with its stdout on
+// a pipe (read_output); `serve` runs with its output in a log file and counts as started once it
+// prints the port it listens on.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/serve_output.h"
+
+extern char** environ;
+
+namespace fleetgate::testing {
+
+inline const std::string kFleetgateBinary = FLEETGATE_BINARY_DIR "/src/app/fleetgate";
+
+struct FleetgateProcess {
+  pid_t pid = -1;
+  FILE* out = nullptr;  // its stdout, when spawned without a log file
+};
+
+// Spawns `fleetgate ARGS...`: stdout and stderr appended to `log` when given, else stdout on a pipe
+// (stderr stays the test's). pid -1 when the spawn failed (already reported).
+inline FleetgateProcess spawn_fleetgate(std::vector<std::string> args, const std::filesystem::path& log = {}) {
+  args.insert(args.begin(), kFleetgateBinary);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  int pipe_fds[2] = {-1, -1};
+  if (log.empty()) {
+    EXPECT_EQ(pipe(pipe_fds), 0);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
+  FleetgateProcess child;
+  const int rc = posix_spawn(&child.pid, kFleetgateBinary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  EXPECT_EQ(rc, 0) << "cannot spawn " << kFleetgateBinary;
+  if (rc != 0) child.pid = -1;
+  if (pipe_fds[1] >= 0) close(pipe_fds[1]);
+  if (pipe_fds[0] >= 0) child.out = fdopen(pipe_fds[0], "r");
+  return child;
+}
+
+// Everything the child writes to its stdout pipe until it closes it.
+inline std::string read_output(FleetgateProcess& child) {
+  std::string text;
+  if (child.out == nullptr) return text;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, child.out)) text.append(buf, n);
+  std::fclose(child.out);
+  child.out = nullptr;
+  return text;
+}
+
+// Waits for the child to end; its wait status.
+inline int wait_for(FleetgateProcess& child) {
+  int wstatus = 0;
+  EXPECT_EQ(waitpid(child.pid, &wstatus, 0), child.pid);
+  child.pid = -1;
+  if (child.out != nullptr) std::fclose(child.out);
+  child.out = nullptr;
+  return wstatus;
+}
+
+inline bool exited_zero(int wstatus) { return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0; }
+
+struct Serve {
+  FleetgateProcess process;
+  uint16_t port = 0;  // 0 when it did not start (already reported)
+};
+
+// `fleetgate -c CONFIG serve --port PORT` (0: ephemeral), output appended to `log`; returns once it
+// listens, with the port it printed. Waits at most 60 s.
+inline Serve start_serve(const std::filesystem::path& config, uint16_t port, const std::filesystem::path& log) {
+  std::error_code ignored;
+  const auto logged_before = std::filesystem::file_size(log, ignored);
+  Serve s{spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log), 0};
+  for (int i = 0; i < 1200 && s.process.pid > 0; ++i) {
+    std::ifstream in(log);
+    in.seekg(ignored ? 0 : static_cast<std::streamoff>(logged_before));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (std::optional<uint16_t> bound = serve_port(text)) {
+      s.port = *bound;
+      return s;
+    }
+    if (waitpid(s.process.pid, nullptr, WNOHANG) == s.process.pid) {
+      s.process.pid = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "fleetgate serve did not start; see " << log;
+  return s;
+}
+
+// Sends `signal` to serve and waits for it: SIGKILL must kill it, any other signal must end it
+// cleanly (exit 0).
+inline void stop_serve(Serve& s, int signal = SIGTERM) {
+  if (s.process.pid <= 0) return;
+  kill(s.process.pid, signal);
+  const int wstatus = wait_for(s.process);
+  if (signal == SIGKILL) EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
+  else EXPECT_TRUE(exited_zero(wstatus)) << "fleetgate serve exited with status " << wstatus;
+}
+
+}  // namespace fleetgate::testing
