@@ -1,6 +1,7 @@
 // The Torch-backed half of learning: building the braking model of a ModelSpec, training it on
 // CPU and predicting with it. Nothing here exposes Torch types; weights travel as ModelWeights.
 // Runs single-threaded (at::set_num_threads(1)) so a seed fixes every result bit for bit.
+// The first call loads the Torch module (torch_module.h); kUnavailable when it cannot.
 #pragma once
 
 #include <cstdint>

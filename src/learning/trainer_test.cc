@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
 #include "fleetgate/learning/metrics.h"
 #include "fleetgate/learning/synthetic_dataset.h"
 
@@ -53,6 +58,28 @@ TEST(Trainer, RefusesMisfitInput) {
   bad[0].features.pop_back();
   EXPECT_EQ(predict(f.spec, init, bad, f.norm).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(initial_weights(ModelSpec{}, 1).status().code(), Code::kInvalidArgument);
+}
+
+// The shared libraries an ELF file names (readelf -d), one per line.
+std::string needed_libraries(const std::string& file) {
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(("readelf -d " + file + " 2>&1").c_str(), "r"), pclose);
+  std::string out;
+  char line[512];
+  while (p && std::fgets(line, sizeof line, p.get()) != nullptr) {
+    if (std::string_view(line).find("(NEEDED)") != std::string_view::npos) out += line;
+  }
+  return out;
+}
+
+// The trainer loads LibTorch on its first call (the tests above train through it); the CLI and
+// `serve` must not pay for loading it at start.
+TEST(TorchModule, OnlyTheModuleLinksLibTorch) {
+  const std::string module = needed_libraries(FLEETGATE_BINARY_DIR "/src/app/fleetgate-torch.so");
+  EXPECT_NE(module.find("libtorch"), std::string::npos) << module;
+  const std::string app = needed_libraries(FLEETGATE_BINARY_DIR "/src/app/fleetgate");
+  ASSERT_NE(app.find("libc.so"), std::string::npos) << "readelf found no libraries: " << app;
+  EXPECT_EQ(app.find("libtorch"), std::string::npos) << app;
+  EXPECT_EQ(app.find("libc10"), std::string::npos) << app;
 }
 
 }  // namespace
