@@ -26,6 +26,14 @@ using http::Response;
 using http::StatusCode;
 using SteadyClock = std::chrono::steady_clock;
 
+// A usage record's id, unique without a CSPRNG call per request (RAND_bytes cost ~3% of the
+// gateway's CPU): 96 random bits per thread, then that thread's count.
+std::string next_request_id() {
+  thread_local const std::string prefix = "req_" + random_token(12) + "_";
+  thread_local uint64_t count = 0;
+  return prefix + std::to_string(++count);
+}
+
 int64_t micros_since(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t).count();
 }
@@ -183,7 +191,7 @@ struct Gateway::Impl {
              int refused, int64_t latency_us) {
     ledger::UsageRecord u;
     u.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    u.request_id = "req_" + random_token(12);
+    u.request_id = next_request_id();
     auto pseudonym = deps.pseudonymisers.at(c.region)->pseudonym(c.vin);
     u.vehicle_pseudonym = pseudonym.is_ok() ? *pseudonym : "unknown";
     u.region = c.region;

@@ -372,7 +372,10 @@ TEST_F(GatewayTest, TrunkOpensOnlyWhenTheVehicleIsKnownToBeParked) {
   auto records = wait_for_usage("cn", 5);
   ASSERT_EQ(records.size(), 5u);
   int refused_records = 0;
+  std::set<std::string> request_ids;
   for (const auto& u : records) {
+    EXPECT_TRUE(u.request_id.starts_with("req_")) << u.request_id;
+    EXPECT_TRUE(request_ids.insert(u.request_id).second) << u.request_id << " metered twice";
     EXPECT_EQ(u.tool_calls, 1);
     if (u.outcome == "refused") {
       ++refused_records;
