@@ -49,7 +49,10 @@ std::string encode_protobuf(const Record& record) {
 }
 
 std::string encode_protobuf_batch(const std::vector<Record>& records) {
-  wire::Batch batch;
+  // Per thread and reused: cleared repeated fields keep their messages, so a simulator sending
+  // frame after frame does not allocate every payload and datum again (it was 40% of its CPU).
+  thread_local wire::Batch batch;
+  batch.Clear();
   for (const Record& r : records) to_payload(r, *batch.add_records());
   return batch.SerializeAsString();
 }
