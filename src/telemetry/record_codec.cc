@@ -1,10 +1,14 @@
 #include "fleetgate/telemetry/record_codec.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
 #include <climits>
 
+#include "fleetgate/telemetry/columnar_block.h"
 #include "fleetgate/telemetry/proto/stored_record.pb.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
@@ -14,44 +18,20 @@
 namespace fleetgate::telemetry {
 namespace {
 
-constexpr uint32_t kRecordFormat = 1;  // stored.StoredRecord
-constexpr uint32_t kBlockFormat = 2;   // stored.StoredBlock
-constexpr uint32_t kVinFieldId = 0;    // format 1: wire.FIELD_UNSPECIFIED binds the sealed VIN
-
-bool sealed_at_rest(const wire::Datum& d) {
-  return find_field(static_cast<uint32_t>(d.field()))->data_class == DataClass::kPersonal ||
-         d.value_case() == wire::Datum::kLocationValue;
-}
-
-Status corrupt(std::string_view why) { return data_loss("stored telemetry is corrupt: " + std::string(why)); }
-
-// The value oneofs of wire.Datum and stored.StoredDatum spell alike; only locations differ.
-void to_stored(const wire::Datum& d, stored::StoredDatum& out) {
-  out.set_field(static_cast<uint32_t>(d.field()));
-  switch (d.value_case()) {
-    case wire::Datum::kStringValue: out.set_string_value(d.string_value()); break;
-    case wire::Datum::kIntValue: out.set_int_value(d.int_value()); break;
-    case wire::Datum::kDoubleValue: out.set_double_value(d.double_value()); break;
-    case wire::Datum::kBoolValue: out.set_bool_value(d.bool_value()); break;
-    case wire::Datum::kLocationValue: {
-      const wire::Location& in = d.location_value();
-      stored::StoredLocation* l = out.mutable_location_value();
-      l->set_lat(in.lat());
-      l->set_lon(in.lon());
-      if (in.has_heading()) l->set_heading(in.heading());
-      break;
-    }
-    case wire::Datum::VALUE_NOT_SET: break;
-  }
-}
+constexpr uint32_t kRecordFormat = 1;    // stored.StoredRecord
+constexpr uint32_t kBlockFormat = 2;     // stored.StoredBlock of ClearBlock and SealedBlock
+constexpr uint32_t kColumnarFormat = 3;  // stored.StoredBlock of ColumnarBlock and SealedColumns
+constexpr uint32_t kVinFieldId = 0;      // format 1: wire.FIELD_UNSPECIFIED binds the sealed VIN
 
 // A datum in clear (or opened); format 1's per-field envelopes are opened by the caller.
 Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
   const FieldSpec* s = find_field(sd.field());
-  if (s == nullptr) return corrupt(std::string(at) + " has unknown field number " + std::to_string(sd.field()));
-  if (sd.value_case() == stored::StoredDatum::kSealed) return corrupt(std::string(at) + " holds an envelope where a value belongs");
+  if (s == nullptr) return corrupt_at_rest(std::string(at) + " has unknown field number " + std::to_string(sd.field()));
+  if (sd.value_case() == stored::StoredDatum::kSealed) {
+    return corrupt_at_rest(std::string(at) + " holds an envelope where a value belongs");
+  }
   std::optional<Value> v = value_of(sd);
-  if (!v) return corrupt(std::string(at) + " has no value");
+  if (!v) return corrupt_at_rest(std::string(at) + " has no value");
   return Datum{s->field, std::move(*v)};
 }
 
@@ -59,9 +39,25 @@ std::string at(size_t record, size_t datum) {
   return "records[" + std::to_string(record) + "].data[" + std::to_string(datum) + "]";
 }
 
-template <typename Message>
-bool parse(Message& m, std::string_view bytes) {
+bool parse(google::protobuf::MessageLite& m, std::string_view bytes) {
   return bytes.size() <= INT_MAX && m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+constexpr size_t kMaxFieldHeader = 1 + 10;  // the tag of a field below 16, a varint length
+
+// Appends field `number` of a serialized message to `out`: `size` bytes, written by `write` to a
+// CodedOutputStream straight into `out`. Returns where those bytes start.
+template <typename Write>
+size_t append_field(std::string& out, int number, size_t size, Write write) {
+  using google::protobuf::internal::WireFormatLite;
+  {
+    google::protobuf::io::StringOutputStream sink(&out);
+    google::protobuf::io::CodedOutputStream os(&sink);
+    os.WriteTag(WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    os.WriteVarint64(size);
+    write(os);
+  }
+  return out.size() - size;
 }
 
 }  // namespace
@@ -109,62 +105,67 @@ Status RecordCodec::encode(const wire::Batch& records, std::string_view pseudony
 
 Status RecordCodec::encode_block(std::span<const wire::Payload* const> block, std::string_view pseudonym,
                                  std::vector<StoredForm>& out) const {
-  // Per-thread messages, reused: cleared repeated fields keep their elements, so sealing a block
+  // Per-thread messages, reused: cleared repeated fields keep their capacity, so sealing a block
   // allocates little beyond its output.
-  thread_local stored::ClearBlock clear;
-  thread_local stored::SealedBlock sealed;
-  thread_local stored::StoredBlock stored;
+  thread_local stored::ColumnarBlock clear;
+  thread_local stored::SealedColumns sealed;
+  thread_local stored::StoredBlock head;
   thread_local std::string plain;
-  clear.Clear();
-  sealed.Clear();
-  sealed.set_vin(block.front()->vin());
-  for (const wire::Payload* r : block) {
-    stored::StoredBlockRecord* sr = clear.add_records();
-    sr->set_created_at(r->created_at());
-    sr->set_seq(r->seq());
-    for (const wire::Datum& d : r->data()) {
-      stored::StoredDatum* sd = sr->add_data();
-      if (sealed_at_rest(d)) {
-        sd->set_field(static_cast<uint32_t>(d.field()));  // its value is the next sealed datum
-        to_stored(d, *sealed.add_data());
-      } else {
-        to_stored(d, *sd);
-      }
-    }
-  }
-  stored.Clear();
-  stored.set_format(kBlockFormat);
-  stored.set_pseudonym(pseudonym.data(), pseudonym.size());
-  clear.SerializeToString(stored.mutable_clear());
+  if (Status s = write_columns(block, clear, sealed); !s.is_ok()) return s;
   sealed.SerializeToString(&plain);
-  auto envelope = cipher_.seal(plain, {pseudonym, kBlockBinding, stored.clear()});
+  // The StoredBlock is written field by field into the value, so the clear part is serialized
+  // once, in place, and sealed with the value's own bytes as its associated data.
+  head.set_format(kColumnarFormat);
+  head.set_pseudonym(pseudonym.data(), pseudonym.size());
+  const size_t clear_size = clear.ByteSizeLong();
+  std::string value;
+  value.reserve(head.ByteSizeLong() + clear_size + plain.size() + privacy::kEnvelopeOverhead + 2 * kMaxFieldHeader);
+  head.AppendToString(&value);
+  const size_t clear_at = append_field(value, stored::StoredBlock::kClearFieldNumber, clear_size,
+                                       [&](auto& os) { clear.SerializeWithCachedSizes(&os); });
+  auto envelope = cipher_.seal(plain, {pseudonym, kBlockBinding, std::string_view(value).substr(clear_at, clear_size)});
   if (!envelope) return envelope.status();
-  stored.set_sealed(std::move(envelope).value());
-  out.push_back({encode_store_key(pseudonym, block.front()->created_at(), block.front()->seq()),
-                 stored.SerializeAsString()});
+  append_field(value, stored::StoredBlock::kSealedFieldNumber, envelope->size(),
+               [&](auto& os) { os.WriteRaw(envelope->data(), static_cast<int>(envelope->size())); });
+  out.push_back({encode_store_key(pseudonym, block.front()->created_at(), block.front()->seq()), std::move(value)});
   return Status::ok();
 }
 
 Status RecordCodec::decode(std::string_view value, std::vector<Record>& out) const {
   stored::StoredBlock head;
-  if (!parse(head, value)) return corrupt("not a stored telemetry value");
+  if (!parse(head, value)) return corrupt_at_rest("not a stored telemetry value");
   const size_t start = out.size();
-  Status s = head.format() == kRecordFormat  ? decode_format1(value, out)
-             : head.format() == kBlockFormat ? decode_block(head, out)
-                                             : corrupt("unknown format " + std::to_string(head.format()));
+  Status s = head.format() == kRecordFormat      ? decode_format1(value, out)
+             : head.format() == kBlockFormat     ? decode_block(head, out)
+             : head.format() == kColumnarFormat  ? decode_columnar(head, out)
+                                                 : corrupt_at_rest("unknown format " + std::to_string(head.format()));
   if (!s.is_ok()) out.resize(start);
   return s;
+}
+
+Status RecordCodec::open_block(const stored::StoredBlock& block, google::protobuf::MessageLite& clear,
+                               google::protobuf::MessageLite& sealed) const {
+  auto plain = cipher_.open(block.sealed(), {block.pseudonym(), kBlockBinding, block.clear()});
+  if (!plain) return data_loss("stored telemetry block: " + plain.status().message());
+  if (!parse(sealed, *plain)) return corrupt_at_rest("the sealed part of a block is not a " + sealed.GetTypeName());
+  if (!parse(clear, block.clear())) return corrupt_at_rest("the clear part of a block is not a " + clear.GetTypeName());
+  return Status::ok();
+}
+
+Status RecordCodec::decode_columnar(const stored::StoredBlock& block, std::vector<Record>& out) const {
+  google::protobuf::Arena arena;
+  auto* clear = google::protobuf::Arena::CreateMessage<stored::ColumnarBlock>(&arena);
+  auto* sealed = google::protobuf::Arena::CreateMessage<stored::SealedColumns>(&arena);
+  if (Status s = open_block(block, *clear, *sealed); !s.is_ok()) return s;
+  return read_columns(*clear, *sealed, block.pseudonym(), out);
 }
 
 Status RecordCodec::decode_block(const stored::StoredBlock& block, std::vector<Record>& out) const {
   google::protobuf::Arena arena;
   auto* clear = google::protobuf::Arena::CreateMessage<stored::ClearBlock>(&arena);
   auto* sealed = google::protobuf::Arena::CreateMessage<stored::SealedBlock>(&arena);
-  auto plain = cipher_.open(block.sealed(), {block.pseudonym(), kBlockBinding, block.clear()});
-  if (!plain) return data_loss("stored telemetry block: " + plain.status().message());
-  if (!parse(*sealed, *plain)) return corrupt("the sealed part of a block is not a SealedBlock");
-  if (!parse(*clear, block.clear())) return corrupt("the clear part of a block is not a ClearBlock");
-  if (clear->records_size() == 0) return corrupt("a block holds no records");
+  if (Status s = open_block(block, *clear, *sealed); !s.is_ok()) return s;
+  if (clear->records_size() == 0) return corrupt_at_rest("a block holds no records");
   int next_sealed = 0;
   for (int i = 0; i < clear->records_size(); ++i) {
     const stored::StoredBlockRecord& sr = clear->records(i);
@@ -178,7 +179,7 @@ Status RecordCodec::decode_block(const stored::StoredBlock& block, std::vector<R
       const stored::StoredDatum* sd = &sr.data(j);
       if (sd->value_case() == stored::StoredDatum::VALUE_NOT_SET) {
         if (next_sealed == sealed->data_size() || sealed->data(next_sealed).field() != sd->field()) {
-          return corrupt(at(i, j) + " has no sealed value of its field");
+          return corrupt_at_rest(at(i, j) + " has no sealed value of its field");
         }
         sd = &sealed->data(next_sealed++);
       }
@@ -187,13 +188,13 @@ Status RecordCodec::decode_block(const stored::StoredBlock& block, std::vector<R
       r.data.push_back(std::move(d).value());
     }
   }
-  if (next_sealed != sealed->data_size()) return corrupt("a block holds sealed values no record refers to");
+  if (next_sealed != sealed->data_size()) return corrupt_at_rest("a block holds sealed values no record refers to");
   return Status::ok();
 }
 
 Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& out) const {
   stored::StoredRecord in;
-  if (!parse(in, value)) return corrupt("not a StoredRecord");
+  if (!parse(in, value)) return corrupt_at_rest("not a StoredRecord");
   Record& r = out.emplace_back();
   r.pseudonym = in.pseudonym();
   r.created_at_ms = in.created_at();
@@ -205,7 +206,7 @@ Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& 
     const stored::StoredDatum& sd = in.data(i);
     const std::string where = "data[" + std::to_string(i) + "]";
     if (sd.value_case() != stored::StoredDatum::kSealed) {
-      if (sd.value_case() == stored::StoredDatum::kLocationValue) return corrupt(where + " holds a location in clear");
+      if (sd.value_case() == stored::StoredDatum::kLocationValue) return corrupt_at_rest(where + " holds a location in clear");
       auto d = from_stored(sd, where);
       if (!d) return d.status();
       r.data.push_back(std::move(d).value());
@@ -214,9 +215,11 @@ Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& 
     auto plain = cipher_.open(sd.sealed(), {r.pseudonym, sd.field()});
     if (!plain) return data_loss("stored telemetry record, " + where + ": " + plain.status().message());
     wire::Datum wd;
-    if (!wd.ParseFromString(*plain)) return corrupt(where + " holds a sealed value that is not a Datum");
+    if (!wd.ParseFromString(*plain)) return corrupt_at_rest(where + " holds a sealed value that is not a Datum");
     auto d = from_wire(wd, static_cast<size_t>(i));
-    if (!d || static_cast<uint32_t>(d->field) != sd.field()) return corrupt(where + " holds a sealed value of another field");
+    if (!d || static_cast<uint32_t>(d->field) != sd.field()) {
+      return corrupt_at_rest(where + " holds a sealed value of another field");
+    }
     r.data.push_back(std::move(d).value());
   }
   return Status::ok();
@@ -225,15 +228,21 @@ Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& 
 Result<uint64_t> RecordCodec::count(std::string_view value, int64_t from_ms, int64_t to_ms) {
   auto in_range = [&](int64_t t) { return from_ms <= t && t <= to_ms; };
   stored::StoredBlock head;
-  if (!parse(head, value)) return corrupt("not a stored telemetry value");
+  if (!parse(head, value)) return corrupt_at_rest("not a stored telemetry value");
   if (head.format() == kRecordFormat) {
     stored::StoredRecord in;
-    if (!parse(in, value)) return corrupt("not a StoredRecord");
+    if (!parse(in, value)) return corrupt_at_rest("not a StoredRecord");
     return in_range(in.created_at()) ? 1 : 0;
   }
-  if (head.format() != kBlockFormat) return corrupt("unknown format " + std::to_string(head.format()));
+  if (head.format() == kColumnarFormat) {
+    stored::ColumnarBlock clear;
+    if (!parse(clear, head.clear())) return corrupt_at_rest("the clear part of a block is not a ColumnarBlock");
+    return count_columns(clear, from_ms, to_ms);
+  }
+  if (head.format() != kBlockFormat) return corrupt_at_rest("unknown format " + std::to_string(head.format()));
   stored::ClearBlock clear;
-  if (!parse(clear, head.clear())) return corrupt("the clear part of a block is not a ClearBlock");
+  if (!parse(clear, head.clear())) return corrupt_at_rest("the clear part of a block is not a ClearBlock");
+  if (clear.records_size() == 0) return corrupt_at_rest("a block holds no records");
   return static_cast<uint64_t>(
       std::count_if(clear.records().begin(), clear.records().end(), [&](const auto& r) { return in_range(r.created_at()); }));
 }

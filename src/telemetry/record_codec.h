@@ -1,10 +1,12 @@
 // The at-rest form of telemetry in a region. Records of one vehicle are stored in blocks
-// (stored.StoredBlock, format 2): the records of one ingest batch, at most kMaxBlockSpanMs and
-// kMaxBlockRecords apart, under the store key of the block's first (oldest) record. Technical values
-// are in clear; the VIN and every personal value (catalogue DataClass::kPersonal, location) of the
-// block are one privacy::FieldCipher envelope, bound to (region, pseudonym, kBlockBinding) and to the
-// clear part, so editing any byte of a block fails to open. A store therefore never sees a raw VIN
-// or a clear location. Single-record values of format 1 (each personal field its own envelope)
+// (stored.StoredBlock, format 3): the records of one ingest batch, at most kMaxBlockSpanMs and
+// kMaxBlockRecords apart, under the store key of the block's first (oldest) record. Each block
+// stores its records' layouts (fields and value kinds) once and their values in packed columns
+// (columnar_block.h). Technical values are in clear; the VIN and every personal value (catalogue
+// DataClass::kPersonal, location) of the block are one privacy::FieldCipher envelope, bound to
+// (region, pseudonym, kBlockBinding) and to the clear part, so editing any byte of a block fails to
+// open. A store therefore never sees a raw VIN or a clear location. Blocks of format 2 (one
+// message per value) and single-record values of format 1 (each personal field its own envelope)
 // are still read, and records sealed under rotated-out keys stay readable while the ring holds them.
 #pragma once
 
@@ -22,6 +24,9 @@
 #include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/record.h"
 
+namespace google::protobuf {
+class MessageLite;
+}
 namespace fleetgate::telemetry::stored {
 class StoredBlock;
 }
@@ -51,7 +56,9 @@ class RecordCodec {
 
   // Seals validated records of one vehicle, as received (Validator::validate(wire::Payload)), as
   // blocks appended to `out`, records ordered by (created_at, seq). REQUIRES: all share one VIN
-  // and pseudonym == pseudonym(vin). kInternal only when OpenSSL fails.
+  // and pseudonym == pseudonym(vin). kInvalidArgument for a datum of an unknown field, without a
+  // value or with one not of its catalogue type (never so after validation); kInternal when
+  // OpenSSL fails. Blocks sealed before an error stay in `out`.
   Status encode(const wire::Batch& records, std::string_view pseudonym, std::vector<StoredForm>& out) const;
   // The same for decoded records.
   Status encode(std::span<const Record> records, std::string_view pseudonym, std::vector<StoredForm>& out) const;
@@ -61,11 +68,13 @@ class RecordCodec {
   Result<StoredForm> encode(const Record& record) const;
 
   // Appends the records stored in `value` to `out`, oldest first, with vin, pseudonym and every
-  // value in clear. kDataLoss (and `out` as it was) when the bytes are corrupt, were sealed in
-  // another region or under a key the ring no longer holds.
+  // value in clear. kDataLoss (and `out` as it was) when the bytes are corrupt (of a format-3
+  // block, also when its parts are inconsistent: read_columns in columnar_block.h), were sealed
+  // in another region or under a key the ring no longer holds.
   Status decode(std::string_view value, std::vector<Record>& out) const;
   // How many records in `value` have from_ms <= created_at <= to_ms, from the clear part alone.
-  // kDataLoss when the bytes are not a stored value.
+  // kDataLoss when the bytes are not a stored value or the clear part of a block is inconsistent
+  // (of format 3: count_columns).
   static Result<uint64_t> count(std::string_view value, int64_t from_ms, int64_t to_ms);
 
   // The region pseudonym of `vin`, for building key prefixes in queries.
@@ -74,6 +83,10 @@ class RecordCodec {
 
  private:
   Status encode_block(std::span<const wire::Payload* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
+  // Opens the envelope of a format 2 or 3 block into `sealed` and parses its clear part into `clear`.
+  Status open_block(const stored::StoredBlock& block, google::protobuf::MessageLite& clear,
+                    google::protobuf::MessageLite& sealed) const;
+  Status decode_columnar(const stored::StoredBlock& block, std::vector<Record>& out) const;
   Status decode_block(const stored::StoredBlock& block, std::vector<Record>& out) const;
   Status decode_format1(std::string_view value, std::vector<Record>& out) const;
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 
 #include "fleetgate/privacy/test_keys.h"
+#include "fleetgate/telemetry/columnar_block.h"
 #include "fleetgate/telemetry/proto/stored_record.pb.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/store_key.h"
@@ -79,6 +81,82 @@ std::string format1_value(const std::shared_ptr<const privacy::RegionKeys>& keys
     sd->set_sealed(*cipher.seal(plain.SerializeAsString(), {pseudonym, static_cast<uint32_t>(d.field)}));
   }
   return out.SerializeAsString();
+}
+
+// Records of one vehicle as the format-2 writer stored them: one StoredDatum per value, personal
+// ones in the block's envelope.
+std::string format2_value(const std::shared_ptr<const privacy::RegionKeys>& keys, const std::vector<Record>& records) {
+  const std::string pseudonym = *privacy::Pseudonymiser(keys).pseudonym(records.front().vin);
+  stored::ClearBlock clear;
+  stored::SealedBlock sealed;
+  sealed.set_vin(records.front().vin);
+  for (const Record& r : records) {
+    stored::StoredBlockRecord* sr = clear.add_records();
+    sr->set_created_at(r.created_at_ms);
+    sr->set_seq(r.seq);
+    for (const Datum& d : r.data) {
+      stored::StoredDatum* sd = sr->add_data();
+      sd->set_field(static_cast<uint32_t>(d.field));
+      if (spec(d.field).data_class == DataClass::kTechnical) {
+        set_value(d.value, *sd);
+        continue;
+      }
+      stored::StoredDatum* sealed_datum = sealed.add_data();
+      sealed_datum->set_field(static_cast<uint32_t>(d.field));
+      set_value(d.value, *sealed_datum);
+    }
+  }
+  stored::StoredBlock out;
+  out.set_format(2);
+  out.set_pseudonym(pseudonym);
+  out.set_clear(clear.SerializeAsString());
+  out.set_sealed(*privacy::FieldCipher(keys).seal(sealed.SerializeAsString(), {pseudonym, kBlockBinding, out.clear()}));
+  return out.SerializeAsString();
+}
+
+// The parts of a format-3 block, opened with the region's cipher.
+struct Parts {
+  std::string pseudonym;
+  stored::ColumnarBlock clear;
+  stored::SealedColumns sealed;
+};
+
+Parts open_parts(const std::shared_ptr<const privacy::RegionKeys>& keys, const std::string& value) {
+  Parts p;
+  stored::StoredBlock block;
+  EXPECT_TRUE(block.ParseFromString(value));
+  EXPECT_EQ(block.format(), 3u);
+  p.pseudonym = block.pseudonym();
+  EXPECT_TRUE(p.clear.ParseFromString(block.clear()));
+  auto plain = privacy::FieldCipher(keys).open(block.sealed(), {p.pseudonym, kBlockBinding, block.clear()});
+  EXPECT_TRUE(plain.is_ok()) << plain.status().to_string();
+  EXPECT_TRUE(p.sealed.ParseFromString(*plain));
+  return p;
+}
+
+// A format-3 value of `p`, sealed properly: whatever is wrong with it is wrong inside the envelope.
+std::string seal_parts(const std::shared_ptr<const privacy::RegionKeys>& keys, const Parts& p) {
+  stored::StoredBlock out;
+  out.set_format(3);
+  out.set_pseudonym(p.pseudonym);
+  out.set_clear(p.clear.SerializeAsString());
+  out.set_sealed(*privacy::FieldCipher(keys).seal(p.sealed.SerializeAsString(), {p.pseudonym, kBlockBinding, out.clear()}));
+  return out.SerializeAsString();
+}
+
+// Decodes `records` after a trip through one format-3 block.
+std::vector<Record> one_block_round_trip(const RecordCodec& codec, const std::vector<Record>& records) {
+  const auto blocks = encode_all(codec, records);
+  EXPECT_EQ(blocks.size(), 1u);
+  auto back = decode(codec, blocks.at(0).value);
+  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
+  return back.is_ok() ? *back : std::vector<Record>{};
+}
+
+// `records` as decoding returns them: with the pseudonym set.
+std::vector<Record> with_pseudonym(const RecordCodec& codec, std::vector<Record> records) {
+  for (Record& r : records) r.pseudonym = *codec.pseudonym(r.vin);
+  return records;
 }
 
 TEST(RecordCodec, RoundTripsAndKeysByPseudonymTimeAndSeq) {
@@ -199,7 +277,7 @@ TEST(RecordCodec, CorruptBytesAreDataLossNeverACrash) {
   expect_data_loss(decode(codec, ""));  // no format
   stored::StoredBlock block;
   ASSERT_TRUE(block.ParseFromString(codec.encode(sample_record())->value));
-  block.set_format(3);
+  block.set_format(4);
   expect_data_loss(decode(codec, block.SerializeAsString()));
   EXPECT_EQ(RecordCodec::count(block.SerializeAsString(), 0, kNow).status().code(), Code::kDataLoss);
   EXPECT_EQ(RecordCodec::count("\xff\xff", 0, kNow).status().code(), Code::kDataLoss);
@@ -233,6 +311,222 @@ TEST(RecordCodec, ReadsRecordsSealedBeforeARotation) {
   auto back = decode(rotated, old_value);
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(back->front().data, sample_record().data);
+}
+
+TEST(RecordCodec, WritesFormatThreeWithOneLayoutAndPackedColumns) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  const auto blocks = encode_all(codec, drive(50, 100));
+  ASSERT_EQ(blocks.size(), 1u);
+  const Parts p = open_parts(keys, blocks[0].value);
+  ASSERT_EQ(p.clear.layouts_size(), 1);
+  EXPECT_EQ(p.clear.layout_of_size(), 0) << "no layout indices when every record has the one layout";
+  EXPECT_EQ(p.clear.layouts(0).fields_size(), 7);
+  EXPECT_EQ(p.clear.created_at_size(), 50);
+  EXPECT_EQ(p.clear.created_at(1), 100) << "times after the first are differences";
+  EXPECT_EQ(p.clear.seq(1), 1);
+  // Per record in clear: state of charge (double), range (int), trunk (bool), gear (string).
+  EXPECT_EQ(p.clear.values().doubles_size(), 50);
+  EXPECT_EQ(p.clear.values().ints_size(), 50);
+  EXPECT_EQ(p.clear.values().bools_size(), 50);
+  EXPECT_EQ(p.clear.values().strings_size(), 50);
+  EXPECT_EQ(p.clear.values().dictionary_size(), 1) << "\"D\" stored once";
+  // Sealed: speed, steering angle and the location's lat and lon (drive() gives no heading).
+  EXPECT_EQ(p.sealed.values().doubles_size(), 50 * 4);
+  EXPECT_EQ(p.sealed.vin(), kVin);
+}
+
+TEST(RecordCodec, RoundTripsEveryValueKindInEitherPart) {
+  RecordCodec codec(fixed_keys("eu", 3));
+  Record r = sample_record();
+  r.data.push_back({Field::kChargingState, std::string("disconnected")});  // a second string column entry
+  r.data.push_back({Field::kWindowRearLeft, int64_t{-7}});                  // negative ints zigzag
+  r.data.push_back({Field::kFrunkOpen, true});
+  r.data.push_back({Field::kSpeed, 0.0});                                   // a field twice
+  r.data.push_back({Field::kYawRate, -359.5});
+  r.data.push_back({Field::kOdometer, 1e300});
+  std::vector<Record> records{r};
+  Record no_heading = r;
+  no_heading.seq += 1;
+  no_heading.data[1].value = Location{-33.9, 151.2, std::nullopt};
+  records.push_back(no_heading);
+  EXPECT_EQ(one_block_round_trip(codec, records), with_pseudonym(codec, records));
+}
+
+TEST(RecordCodec, OneBlockHoldsRecordsOfDifferentLayouts) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  std::vector<Record> records = drive(5, 1000);
+  records[1].data.pop_back();                                       // fewer items
+  std::swap(records[2].data[0], records[2].data[2]);                // another order
+  records[3].data.clear();                                          // none at all
+  records[4].data[1].value = Location{52.1, 13.4, 270.0};           // a heading: another kind
+  const auto blocks = encode_all(codec, records);
+  ASSERT_EQ(blocks.size(), 1u);
+  const Parts p = open_parts(keys, blocks[0].value);
+  EXPECT_EQ(p.clear.layouts_size(), 5);
+  EXPECT_EQ(p.clear.layout_of_size(), 5);
+  EXPECT_EQ(one_block_round_trip(codec, records), with_pseudonym(codec, records));
+}
+
+TEST(RecordCodec, RefusesToStoreAValueOfAnotherTypeThanItsField) {
+  RecordCodec codec(fixed_keys("eu", 3));
+  std::vector<Record> records = drive(2, 1000);
+  records[1].data[4].value = std::string("open");  // trunk_open is a bool
+  std::vector<StoredForm> out;
+  Status s = codec.encode(records, *codec.pseudonym(kVin), out);
+  ASSERT_EQ(s.code(), Code::kInvalidArgument) << s.to_string();
+  EXPECT_NE(s.message().find("data[4] (trunk_open): a string value where the catalogue says bool"), std::string::npos)
+      << s.message();
+  Record unknown = sample_record();
+  unknown.data[0].field = static_cast<Field>(57);
+  EXPECT_EQ(codec.encode(unknown).status().code(), Code::kInvalidArgument);
+}
+
+TEST(RecordCodec, RoundTripsMoreDistinctStringsThanTheDictionaryProbes) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  std::vector<Record> records = drive(3 * kDictionaryProbe, 10);
+  for (size_t i = 0; i < records.size(); ++i) {
+    // Unvalidated gears: distinct for the first 2 * kDictionaryProbe records, then repeats of
+    // strings both inside and beyond the probed entries.
+    records[i].data[2].value = "gear " + std::to_string(i % (2 * kDictionaryProbe));
+    if (i % 5 == 0) records[i].data[2].value = std::string(1000, static_cast<char>('a' + i % 26));
+  }
+  EXPECT_EQ(one_block_round_trip(codec, records), with_pseudonym(codec, records));
+  const Parts p = open_parts(keys, encode_all(codec, records)[0].value);
+  EXPECT_GT(p.clear.values().dictionary_size(), kDictionaryProbe);
+}
+
+TEST(RecordCodec, RecordsSharingATimeKeepTheirSeqOrderAndCount) {
+  RecordCodec codec(fixed_keys("eu", 3));
+  std::vector<Record> records = drive(5, 0);  // one created_at, seq 1..5
+  records[4].created_at_ms += 1;
+  std::reverse(records.begin(), records.end());
+  const auto blocks = encode_all(codec, records);
+  ASSERT_EQ(blocks.size(), 1u);
+  std::reverse(records.begin(), records.end());
+  EXPECT_EQ(*decode(codec, blocks[0].value), with_pseudonym(codec, records));
+  const int64_t t = records[0].created_at_ms;
+  EXPECT_EQ(*RecordCodec::count(blocks[0].value, t, t), 4u);
+  EXPECT_EQ(*RecordCodec::count(blocks[0].value, t + 1, INT64_MAX), 1u);
+  EXPECT_EQ(*RecordCodec::count(blocks[0].value, INT64_MIN, t - 1), 0u);
+}
+
+TEST(RecordCodec, RoundTripsExtremeTimesAndSeqs) {
+  RecordCodec codec(fixed_keys("eu", 3));
+  std::vector<Record> low = drive(2, 1);
+  low[0].created_at_ms = INT64_MIN;
+  low[1].created_at_ms = INT64_MIN + 1;
+  low[0].seq = UINT64_MAX;
+  low[1].seq = 0;  // the difference wraps
+  EXPECT_EQ(one_block_round_trip(codec, low), with_pseudonym(codec, low));
+  std::vector<Record> high = drive(2, 1);
+  high[0].created_at_ms = INT64_MAX - 1;
+  high[1].created_at_ms = INT64_MAX;
+  high[1].seq = UINT64_MAX;
+  EXPECT_EQ(one_block_round_trip(codec, high), with_pseudonym(codec, high));
+  EXPECT_EQ(*RecordCodec::count(encode_all(codec, high)[0].value, INT64_MAX, INT64_MAX), 1u);
+}
+
+TEST(RecordCodec, ReadsAndCountsFormatTwoBlocks) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  std::vector<Record> records = drive(4, 1000);
+  records[2].data.push_back({Field::kChargingState, std::string("charging")});
+  const std::string value = format2_value(keys, records);
+  EXPECT_EQ(*decode(codec, value), with_pseudonym(codec, records));
+  EXPECT_EQ(*RecordCodec::count(value, records[1].created_at_ms, records[2].created_at_ms), 2u);
+
+  stored::StoredBlock relabelled;
+  ASSERT_TRUE(relabelled.ParseFromString(value));
+  relabelled.set_format(3);  // the envelope still opens, the clear part holds no records
+  expect_data_loss(decode(codec, relabelled.SerializeAsString()));
+  EXPECT_EQ(RecordCodec::count(relabelled.SerializeAsString(), INT64_MIN, INT64_MAX).status().code(), Code::kDataLoss);
+}
+
+TEST(RecordCodec, AFormatThreeBlockRelabelledAsAnotherFormatIsDataLoss) {
+  RecordCodec codec(fixed_keys("eu", 3));
+  stored::StoredBlock block;
+  ASSERT_TRUE(block.ParseFromString(encode_all(codec, drive(3, 1000))[0].value));
+  for (uint32_t format : {1u, 2u, 4u}) {
+    block.set_format(format);
+    expect_data_loss(decode(codec, block.SerializeAsString()));
+    if (format == 1) continue;  // count reads a format-1 time without opening anything
+    EXPECT_EQ(RecordCodec::count(block.SerializeAsString(), INT64_MIN, INT64_MAX).status().code(), Code::kDataLoss)
+        << format;
+  }
+}
+
+// A properly sealed format-3 block whose parts `edit` made inconsistent must be kDataLoss naming
+// `fragment`, from decode and, when the clear part is at fault, from count.
+void expect_structural_data_loss(std::string_view fragment, bool count_sees_it, const std::function<void(Parts&)>& edit) {
+  SCOPED_TRACE(std::string(fragment));
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  std::vector<Record> records = drive(3, 1000);
+  records[2].data.pop_back();  // two layouts
+  Parts p = open_parts(keys, encode_all(codec, records)[0].value);
+  ASSERT_EQ(p.clear.layouts_size(), 2);
+  edit(p);
+  const std::string value = seal_parts(keys, p);
+  auto r = decode(codec, value);
+  expect_data_loss(r);
+  if (!r.is_ok()) {
+    EXPECT_NE(r.status().message().find(fragment), std::string::npos) << r.status().message();
+  }
+  auto n = RecordCodec::count(value, INT64_MIN, INT64_MAX);
+  if (count_sees_it) {
+    ASSERT_FALSE(n.is_ok());
+    EXPECT_EQ(n.status().code(), Code::kDataLoss);
+    EXPECT_NE(n.status().message().find(fragment), std::string::npos) << n.status().message();
+  } else {
+    EXPECT_EQ(*n, 3u) << "count reads the clear part alone";
+  }
+}
+
+TEST(RecordCodec, AStructurallyBadBlockIsDataLossEvenWhenItsEnvelopeOpens) {
+  expect_structural_data_loss("holds no records", true, [](Parts& p) {
+    p.clear.clear_created_at();
+    p.clear.clear_seq();
+  });
+  expect_structural_data_loss("3 times but 2 seqs", true, [](Parts& p) { p.clear.mutable_seq()->RemoveLast(); });
+  expect_structural_data_loss("has 2 layouts and 0 layout indices", true, [](Parts& p) { p.clear.clear_layout_of(); });
+  expect_structural_data_loss("has 2 layouts and 2 layout indices", true, [](Parts& p) { p.clear.mutable_layout_of()->RemoveLast(); });
+  expect_structural_data_loss("records[1] has layout 2 of 2", true, [](Parts& p) { p.clear.set_layout_of(1, 2); });
+  expect_structural_data_loss("records[0] has layout 4294967295 of 2", true,
+                              [](Parts& p) { p.clear.set_layout_of(0, UINT32_MAX); });
+  expect_structural_data_loss("layouts[0] has 7 fields but 6 kinds", true,
+                              [](Parts& p) { p.clear.mutable_layouts(0)->mutable_kinds()->RemoveLast(); });
+  expect_structural_data_loss("layouts[1] item 0 has unknown field number 57", true,
+                              [](Parts& p) { p.clear.mutable_layouts(1)->set_fields(0, 57); });
+  expect_structural_data_loss("layouts[0] item 0 has unknown field number 0", true,
+                              [](Parts& p) { p.clear.mutable_layouts(0)->set_fields(0, 0); });
+  expect_structural_data_loss("layouts[0] item 0 has value kind 1 for speed, a double field", true,
+                              [](Parts& p) { p.clear.mutable_layouts(0)->set_kinds(0, stored::VALUE_KIND_STRING); });
+  expect_structural_data_loss("layouts[0] item 1 has value kind 99 for location", true,
+                              [](Parts& p) { p.clear.mutable_layouts(0)->set_kinds(1, static_cast<stored::ValueKind>(99)); });
+  expect_structural_data_loss("layouts[0] item 1 has value kind 0 for location", true,
+                              [](Parts& p) { p.clear.mutable_layouts(0)->set_kinds(1, stored::VALUE_KIND_UNSPECIFIED); });
+  expect_structural_data_loss("clear part has 2 doubles where its layouts call for 3", true,
+                              [](Parts& p) { p.clear.mutable_values()->mutable_doubles()->RemoveLast(); });
+  expect_structural_data_loss("clear part has 4 ints where its layouts call for 3", true,
+                              [](Parts& p) { p.clear.mutable_values()->add_ints(1); });
+  expect_structural_data_loss("clear part has 4 bools where its layouts call for 3", true,
+                              [](Parts& p) { p.clear.mutable_values()->add_bools(true); });
+  expect_structural_data_loss("clear part refers to string 1 of a dictionary of 1", true,
+                              [](Parts& p) { p.clear.mutable_values()->set_strings(2, 1); });
+  expect_structural_data_loss("clear part refers to string 4294967295 of a dictionary of 0", true, [](Parts& p) {
+    p.clear.mutable_values()->clear_dictionary();
+    p.clear.mutable_values()->set_strings(0, UINT32_MAX);
+  });
+  expect_structural_data_loss("sealed part has 10 doubles where its layouts call for 11", false,
+                              [](Parts& p) { p.sealed.mutable_values()->mutable_doubles()->RemoveLast(); });
+  expect_structural_data_loss("sealed part has 1 strings where its layouts call for 0", false,
+                              [](Parts& p) { p.sealed.mutable_values()->add_strings(0); });
+  expect_structural_data_loss("layouts[0] item 6 has value kind 5 for steering_angle", true, [](Parts& p) {
+    p.clear.mutable_layouts(0)->set_kinds(6, stored::VALUE_KIND_LOCATION);  // would read two doubles
+  });
 }
 
 }  // namespace
