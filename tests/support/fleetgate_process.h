@@ -94,12 +94,12 @@ struct Serve {
 // `fleetgate -c CONFIG serve --port PORT` (0: ephemeral), output appended to `log`; returns once it
 // listens, with the port it printed. Waits at most 60 s.
 inline Serve start_serve(const std::filesystem::path& config, uint16_t port, const std::filesystem::path& log) {
-  std::error_code ignored;
-  const auto logged_before = std::filesystem::file_size(log, ignored);
+  std::error_code no_log;  // set when the log does not exist yet: then serve's output starts at 0
+  const auto logged_before = std::filesystem::file_size(log, no_log);
   Serve s{spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log), 0};
   for (int i = 0; i < 1200 && s.process.pid > 0; ++i) {
     std::ifstream in(log);
-    in.seekg(ignored ? 0 : static_cast<std::streamoff>(logged_before));
+    in.seekg(no_log ? 0 : static_cast<std::streamoff>(logged_before));
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (std::optional<uint16_t> bound = serve_port(text)) {
       s.port = *bound;
