@@ -221,7 +221,7 @@ struct Gateway::Impl {
 
   static int64_t upstream_micros(const RouteResult& r) {
     int64_t us = 0;
-    for (const Attempt& a : r.attempts) us += (a.latency.count() + a.waited.count()) * 1000;
+    for (const Attempt& a : r.attempts) us += (a.latency + a.waited).count();
     return us;
   }
 

@@ -51,7 +51,7 @@ struct Attempt {
   std::string provider_id;
   Outcome outcome = Outcome::kOk;
   int http_status = 0;
-  std::chrono::milliseconds latency{0};  // time inside the provider call
+  std::chrono::microseconds latency{0};  // time inside the provider call
   std::chrono::milliseconds waited{0};   // backoff slept before this attempt
   std::string detail;
 };

@@ -30,6 +30,7 @@ class FakeOnboard : public InProcessProvider {
   Status ready() const override { return Status::ok(); }
   ProviderReply complete(const json::object& request, const CancelToken&) override {
     ++calls;
+    std::this_thread::sleep_for(think);
     last_model = request.at("model").as_string().c_str();
     return {Outcome::kOk, 200, R"({"object":"chat.completion","mock_identity":"onboard"})", {}, "", 0};
   }
@@ -40,6 +41,7 @@ class FakeOnboard : public InProcessProvider {
   }
   int calls = 0;
   std::string last_model;
+  std::chrono::microseconds think{0};  // how long complete() takes
 
  private:
   config::Provider cfg_;
@@ -211,6 +213,19 @@ TEST_F(RouterTest, ConnectFailuresFailOverToTheOnboardEngineWithItsModel) {
   EXPECT_EQ(r.attempts[0].outcome, Outcome::kConnectError);
   EXPECT_EQ(r.attempts[2].outcome, Outcome::kConnectError);
   expect_untouched({"xai-us", "xai-eu"});
+}
+
+// The gateway's overhead header subtracts this from its own time: whole milliseconds would
+// count most of a sub-millisecond provider call as gateway overhead.
+TEST_F(RouterTest, AttemptLatencyKeepsMicroseconds) {
+  build(specs(/*max_retries=*/0));
+  ASSERT_TRUE(mocks["ds-a"]->set_accepting(false).is_ok());
+  ASSERT_TRUE(mocks["ds-b"]->set_accepting(false).is_ok());
+  onboard->think = std::chrono::microseconds(1500);
+  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  ASSERT_TRUE(r.ok()) << r.body;
+  ASSERT_EQ(r.provider_id, "onboard");
+  EXPECT_GE(r.attempts.back().latency, std::chrono::microseconds(1500));
 }
 
 TEST_F(RouterTest, MalformedRequestIsReturnedWithoutFailover) {
