@@ -1,10 +1,32 @@
 // `fleetgate serve`: every region's API on one process (the embedded default).
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/service.h"
 
 namespace fleetgate::app {
+namespace {
+
+// serve writes a line per request. Through the C library's stdout buffer, written out every
+// kLogFlushEvery and at once from a warning up, that costs no write(2) per request. A line
+// reaches stdout within kLogFlushEvery; a killed process loses at most that much of its access
+// log (the usage log, not this, is the durable record of every request).
+constexpr std::chrono::seconds kLogFlushEvery(1);  // spdlog flushes in whole seconds
+
+void buffer_log() {
+  auto logger = std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cout));
+  logger->set_level(spdlog::default_logger()->level());
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::flush_every(kLogFlushEvery);
+}
+
+}  // namespace
 
 void add_serve_command(CLI::App& app, Cli& cli) {
   auto port = std::make_shared<int>(-1);
@@ -19,10 +41,12 @@ void add_serve_command(CLI::App& app, Cli& cli) {
     if (*port >= 0) options.port = static_cast<uint16_t>(*port);
     options.ingest_group_commit = !*no_group_commit;
     auto service = must(Service::create(loaded, options));
+    buffer_log();
     Status s = service->run([&] {
       spdlog::info("fleetgate listening on {}://{}:{} ({} regions)", loaded.config->server.tls ? "https" : "http",
                    loaded.config->server.listen_address,
                    service->port(), loaded.config->regions.size());
+      spdlog::default_logger()->flush();  // whoever waits for this line sees it now
     });
     if (!s.is_ok()) fail(s);
     spdlog::info("fleetgate stopped");
