@@ -165,7 +165,8 @@ token=$("$fleetgate" -c "$work/fleetgate.toml" fleet token "$vin")
 "$fleetgate" -c "$work/fleetgate.toml" serve >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_for_port "$fg_port"
-add_target fleetgate "${pids[-1]}" "http://127.0.0.1:$fg_port/v1/chat/completions" --token "$token"
+add_target fleetgate "${pids[-1]}" "http://127.0.0.1:$fg_port/v1/chat/completions" --token "$token" \
+  --header-stat x-fleetgate-overhead-us
 
 # (3) Through Portkey, headless, its OpenAI provider pointed at a mock.
 if [ -f "$portkey" ] && command -v node >/dev/null; then
@@ -272,6 +273,8 @@ for t in targets:
          "stream": {"achieved_rps": median(r["achieved_rps"] for r in streamed.values()),
                     "errors": sum(r["errors"] for r in streamed.values()),
                     "ttft_ms": quantiles(streamed, "ttft_ms"), "latency_ms": quantiles(streamed, "latency_ms")}}
+    if any("header_stat" in r for r in plain.values()):  # the gateway's own time per request, by its header
+        s["own_overhead_us"] = quantiles(plain, "header_stat")
     if t != "direct":
         s["added_ms"] = added(plain, rounds_of("direct", False), "latency_ms", ("p50", "p90", "p99"))
         s["ttft_added_ms"] = added(streamed, rounds_of("direct", True), "ttft_ms", ("p50", "p99"))
@@ -308,5 +311,9 @@ for t in targets:
     print(f"| {t} | {s['max_sustained_rps']:g} ({s['peak_rps']:g}) | {fmt(lat.get('p50'))} / {fmt(lat.get('p99'))}{f' ({errs} errors)' if errs else ''} | "
           f"{fmt(plus['p50']) + ' / ' + fmt(plus['p99']) if plus else '–'} | {fmt(ttft.get('p50'))} / {fmt(ttft.get('p99'))} | "
           f"{fmt(s.get('ttft_added_ms', {}).get('p50'))} | {s['server_cpu_us_per_request']:g} / {fmt(s['at_compare_rps']['server_cpu_us_per_request'])} |")
+if "own_overhead_us" in summary.get("fleetgate", {}):
+    o = summary["fleetgate"]["own_overhead_us"]
+    print(f"\nfleetgate's own time per request at {compare_rps:g} req/s (x-fleetgate-overhead-us, outside the provider call): "
+          f"p50 {fmt(o['p50'])} µs, p99 {fmt(o['p99'])} µs, p99.9 {fmt(o['p999'])} µs")
 print(f"\nmedians over {summary['direct']['rounds']} rounds; load average before/after: {load_before} / {load_after}; targets met: {json.dumps(targets_met)}")
 PY

@@ -4,6 +4,8 @@
 // latency counts from the due time, so time spent queued behind a slow server is included
 // (no coordinated omission). Reports achieved requests per second, errors, latency percentiles
 // from the sorted samples and, for streams, time to first token (the first body bytes).
+// --header-stat NAME adds the percentiles of a numeric response header over the answered
+// requests (fleetgate's x-fleetgate-overhead-us: the gateway's own time per request).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -57,6 +60,7 @@ struct Args {
   uint32_t timeout_ms = 10'000;
   bool stream = false;
   bool json = false;
+  std::string header_stat;  // a numeric response header to report percentiles of
 };
 
 struct Target {
@@ -107,6 +111,7 @@ Result<bhttp::request<bhttp::string_body>> build_request(const Args& a, const Ta
 struct Tally {
   std::vector<int64_t> latency_ns;
   std::vector<int64_t> ttft_ns;
+  std::vector<int64_t> header_values;  // of --header-stat, from answered requests that carried it
   uint64_t ok = 0;
   std::map<std::string, uint64_t> errors;  // by kind: "connect", "io", "timeout", "http_503"...
 };
@@ -182,6 +187,15 @@ net::awaitable<void> drive(const Args& a, const tcp::resolver::results_type& end
       ++tally.ok;
       tally.latency_ns.push_back((done - due).count());
       if (a.stream && first_byte) tally.ttft_ns.push_back((*first_byte - due).count());
+      if (!a.header_stat.empty()) {
+        const auto field = parser.get().find(a.header_stat);
+        int64_t v = 0;
+        if (field != parser.get().end()) {
+          const std::string_view text = field->value();
+          const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (err == std::errc() && end == text.data() + text.size()) tally.header_values.push_back(v);
+        }
+      }
     }
     if (!parser.get().keep_alive()) {
       stream.close();
@@ -192,24 +206,25 @@ net::awaitable<void> drive(const Args& a, const tcp::resolver::results_type& end
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-// Percentiles of nanosecond samples, in milliseconds.
-json::object summarize(std::vector<int64_t>& ns) {
+// Percentiles of samples divided by `unit` (1e6: nanoseconds in milliseconds), rounded to
+// thousandths.
+json::object summarize(std::vector<int64_t>& samples, double unit = 1e6) {
   json::object out;
-  if (ns.empty()) return out;
-  std::sort(ns.begin(), ns.end());
+  if (samples.empty()) return out;
+  std::sort(samples.begin(), samples.end());
   auto at = [&](double q) {
-    const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(ns.size())));
-    return static_cast<double>(ns[std::clamp<size_t>(rank, 1, ns.size()) - 1]) / 1e6;
+    const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(samples.size())));
+    return static_cast<double>(samples[std::clamp<size_t>(rank, 1, samples.size()) - 1]) / unit;
   };
   double sum = 0;
-  for (int64_t v : ns) sum += static_cast<double>(v);
-  auto ms = [](double v) { return std::round(v * 1000) / 1000; };  // microsecond resolution
-  out["p50"] = ms(at(0.50));
-  out["p90"] = ms(at(0.90));
-  out["p99"] = ms(at(0.99));
-  out["p999"] = ms(at(0.999));
-  out["max"] = ms(static_cast<double>(ns.back()) / 1e6);
-  out["mean"] = ms(sum / static_cast<double>(ns.size()) / 1e6);
+  for (int64_t v : samples) sum += static_cast<double>(v);
+  auto thousandths = [](double v) { return std::round(v * 1000) / 1000; };
+  out["p50"] = thousandths(at(0.50));
+  out["p90"] = thousandths(at(0.90));
+  out["p99"] = thousandths(at(0.99));
+  out["p999"] = thousandths(at(0.999));
+  out["max"] = thousandths(static_cast<double>(samples.back()) / unit);
+  out["mean"] = thousandths(sum / static_cast<double>(samples.size()) / unit);
   return out;
 }
 
@@ -246,6 +261,7 @@ json::object run(const Args& a) {
     all.ok += tally.ok;
     all.latency_ns.insert(all.latency_ns.end(), tally.latency_ns.begin(), tally.latency_ns.end());
     all.ttft_ns.insert(all.ttft_ns.end(), tally.ttft_ns.begin(), tally.ttft_ns.end());
+    all.header_values.insert(all.header_values.end(), tally.header_values.begin(), tally.header_values.end());
     for (const auto& [kind, n] : tally.errors) all.errors[kind] += n;
   }
   uint64_t errors = 0;
@@ -266,6 +282,12 @@ json::object run(const Args& a) {
                    {"achieved_rps", std::round(static_cast<double>(all.ok) / elapsed)},
                    {"latency_ms", summarize(all.latency_ns)}};
   if (a.stream) out["ttft_ms"] = summarize(all.ttft_ns);
+  if (!a.header_stat.empty()) {
+    // "missing": answered requests without the header or with a value that is not an integer.
+    json::object stat{{"name", a.header_stat}, {"count", all.header_values.size()}, {"missing", all.ok - all.header_values.size()}};
+    for (auto& [q, v] : summarize(all.header_values, 1)) stat[q] = v;
+    out["header_stat"] = std::move(stat);
+  }
   return out;
 }
 
@@ -274,11 +296,11 @@ void print_text(const json::object& r) {
             << " s over " << r.at("connections").as_int64() << " connections" << (r.at("stream").as_bool() ? " (stream)" : "")
             << "\nachieved " << r.at("achieved_rps").to_number<double>() << " req/s, " << r.at("ok").to_number<uint64_t>()
             << " ok, " << r.at("errors").to_number<uint64_t>() << " errors " << json::serialize(r.at("errors_by_kind")) << "\n";
-  for (const char* key : {"latency_ms", "ttft_ms"}) {
+  for (const char* key : {"latency_ms", "ttft_ms", "header_stat"}) {
     const json::value* v = r.if_contains(key);
-    if (v == nullptr || v->as_object().empty()) continue;
+    if (v == nullptr || !v->as_object().contains("p50")) continue;
     const json::object& p = v->as_object();
-    std::cout << key << ":";
+    std::cout << (p.contains("name") ? p.at("name").as_string().c_str() : key) << ":";
     for (const char* q : {"p50", "p90", "p99", "p999", "max", "mean"}) std::cout << " " << q << "=" << p.at(q).to_number<double>();
     std::cout << "\n";
   }
@@ -301,6 +323,7 @@ void add_bench_client_command(CLI::App& app, Cli& /*cli*/) {
   cmd->add_option("--timeout-ms", a->timeout_ms, "Per connect, write and response")->check(CLI::Range(1, 600000))->capture_default_str();
   cmd->add_flag("--stream", a->stream, "Ask for an SSE stream and measure time to first token");
   cmd->add_flag("--json", a->json, "Print the summary as one JSON object");
+  cmd->add_option("--header-stat", a->header_stat, "Also report percentiles of this integer response header");
   cmd->callback([a] {
     const json::object result = run(*a);
     if (a->json) {
