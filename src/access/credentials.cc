@@ -64,9 +64,15 @@ bool is_user_role(std::string_view role) {
   return std::find(std::begin(kUserRoles), std::end(kUserRoles), role) != std::end(kUserRoles);
 }
 
-Status stored_ok(const Result<std::vector<audit::Entry>>& r) { return r.is_ok() ? Status::ok() : r.status(); }
+const Status kBadToken{Code::kUnauthenticated, "invalid or revoked token"};
 
 }  // namespace
+
+Status CredentialStore::commit(std::vector<audit::Event> events, const store::WriteBatch& change) {
+  auto appended = audit_.append_with(std::move(events), change);
+  known_.invalidate();
+  return appended.is_ok() ? Status::ok() : appended.status();
+}
 
 Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, std::string_view region,
                                                          std::string_view actor) {
@@ -86,8 +92,8 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
   batch.put(key(kTokenPrefix, digest),
             json::serialize(json::object{{"kind", "vehicle"}, {"subject", vin}, {"region", region},
                                          {"issued_ms", audit_.now_ms()}}));
-  Status s = stored_ok(audit_.append_with(
-      {audit::Event{std::string(actor), "vehicle.token.issue", std::string(vin), std::string(region), details}}, batch));
+  Status s = commit(
+      {audit::Event{std::string(actor), "vehicle.token.issue", std::string(vin), std::string(region), details}}, batch);
   if (!s.is_ok()) return s;
   return token;
 }
@@ -109,10 +115,10 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
   User u{std::string(name), std::move(roles), std::move(regions), false, audit_.now_ms()};
   store::WriteBatch batch;
   batch.put(key(kUserPrefix, name), encode_user(u));
-  Status s = stored_ok(audit_.append_with(
+  Status s = commit(
       {audit::Event{std::string(actor), "user.add", u.name, "",
                     json::object{{"roles", to_array(u.roles)}, {"regions", to_array(u.regions)}}}},
-      batch));
+      batch);
   if (!s.is_ok()) return s;
   return u;
 }
@@ -147,9 +153,9 @@ Result<std::string> CredentialStore::issue_user_token(std::string_view name, std
   store::WriteBatch batch;
   batch.put(key(kTokenPrefix, digest), json::serialize(json::object{{"kind", "user"}, {"subject", name},
                                                                      {"issued_ms", audit_.now_ms()}}));
-  Status s = stored_ok(audit_.append_with(
+  Status s = commit(
       {audit::Event{std::string(actor), "user.token.issue", std::string(name), "", json::object{{"token_sha256_prefix", digest.substr(0, 12)}}}},
-      batch));
+      batch);
   if (!s.is_ok()) return s;
   return token;
 }
@@ -161,13 +167,17 @@ Status CredentialStore::revoke_user(std::string_view name, std::string_view acto
   u->revoked = true;
   store::WriteBatch batch;
   batch.put(key(kUserPrefix, name), encode_user(*u));
-  return stored_ok(audit_.append_with({audit::Event{std::string(actor), "user.revoke", std::string(name), "", {}}}, batch));
+  return commit({audit::Event{std::string(actor), "user.revoke", std::string(name), "", {}}}, batch);
 }
 
 Result<http::Principal> CredentialStore::lookup(std::string_view token) const {
-  static const Status kBadToken{Code::kUnauthenticated, "invalid or revoked token"};
   if (token.empty() || token.size() > 256) return kBadToken;
-  auto raw = audit_.store().get(key(kTokenPrefix, sha256_hex(token)));
+  const std::string digest = sha256_hex(token);
+  return known_.get(digest, [&] { return load(digest); });
+}
+
+Result<http::Principal> CredentialStore::load(const std::string& digest) const {
+  auto raw = audit_.store().get(key(kTokenPrefix, digest));
   if (!raw.is_ok()) return raw.status().code() == Code::kNotFound ? kBadToken : raw.status();
   boost::system::error_code ec;
   json::value v = json::parse(*raw, ec);

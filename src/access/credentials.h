@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/read_through_cache.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/http/message.h"
 
@@ -28,7 +29,7 @@ struct User {
 
 class CredentialStore {
  public:
-  // REQUIRES: `audit` (and its store) outlive this object.
+  // REQUIRES: `audit` (and its store) outlive this object; one credential store per audit log.
   explicit CredentialStore(audit::AuditLog& audit) : audit_(audit) {}
 
   // Mints a token for a registered vehicle homed in `region`, revoking its previous token.
@@ -47,10 +48,18 @@ class CredentialStore {
 
   // Who holds a presented token: a vehicle (subject VIN, role "vehicle", its home region at
   // issue) or a user (their current roles and regions); unauthenticated when unknown or revoked.
+  // Known tokens are answered from memory after their first lookup; every change through this
+  // store (issue, revoke, new user) drops them before it returns.
   Result<http::Principal> lookup(std::string_view token) const;
 
  private:
+  Result<http::Principal> load(const std::string& digest) const;
+  // Writes `change` with its audit `events` in one atomic write, then forgets every known token.
+  Status commit(std::vector<audit::Event> events, const store::WriteBatch& change);
+
+  static constexpr size_t kKnownTokens = 65536;
   audit::AuditLog& audit_;
+  mutable ReadThroughCache<http::Principal> known_{kKnownTokens};
 };
 
 }  // namespace fleetgate::access

@@ -173,16 +173,24 @@ Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std:
   if (existing.status().code() != Code::kNotFound) return existing.status();
   store::WriteBatch change;
   change.put(vehicle_key(vin), encode_record(*record));
-  auto appended = audit_.append_with({registration_event(*record, actor, {})}, change);
+  auto appended = commit({registration_event(*record, actor, {})}, change);
   if (!appended.is_ok()) return appended.status();
   return with_providers(std::move(record).value());
 }
 
 Result<VehicleRecord> FleetRegistry::show(std::string_view vin) const {
   if (Status s = check_vin(vin); !s.is_ok()) return s;
-  auto record = load(vin);
-  if (!record.is_ok()) return record.status();
-  return with_providers(std::move(record).value());
+  return shown_.get(vin, [&]() -> Result<VehicleRecord> {
+    auto record = load(vin);
+    if (!record.is_ok()) return record.status();
+    return with_providers(std::move(record).value());
+  });
+}
+
+Result<std::vector<audit::Entry>> FleetRegistry::commit(std::vector<audit::Event> events, const store::WriteBatch& change) {
+  auto appended = audit_.append_with(std::move(events), change);
+  shown_.invalidate();
+  return appended;
 }
 
 Result<VehiclePage> FleetRegistry::list(const ListFilter& filter) const {
@@ -236,8 +244,7 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
   change.put(vehicle_key(vin), encode_record(after));
   json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
                        {"to_region", after.region},     {"reason", reason}};
-  auto appended =
-      audit_.append_with({audit::Event{std::string(actor), "vehicle.rehome", after.vin, after.region, details}}, change);
+  auto appended = commit({audit::Event{std::string(actor), "vehicle.rehome", after.vin, after.region, details}}, change);
   if (!appended.is_ok()) return appended.status();
   return Rehome{with_providers(std::move(before).value()), with_providers(std::move(after))};
 }
@@ -291,7 +298,7 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
         registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
   }
   if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
-  auto appended = audit_.append_with(std::move(events), change);
+  auto appended = commit(std::move(events), change);
   if (!appended.is_ok()) return appended.status();
   report.imported = appended->size();
   return report;

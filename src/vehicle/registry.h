@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fleetgate/audit/audit_log.h"
+#include "fleetgate/core/read_through_cache.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/vehicle/vehicle_record.h"
@@ -71,7 +72,9 @@ class FleetRegistry {
   Result<VehicleRecord> register_vehicle(std::string_view vin, std::string_view market, std::string_view label,
                                          std::string_view actor);
 
-  // kNotFound when the VIN is not registered, kInvalidArgument when it is not a VIN.
+  // kNotFound when the VIN is not registered, kInvalidArgument when it is not a VIN. Served from
+  // memory after the first read (the gateway asks on every request); every change through this
+  // registry drops what it kept before the change returns.
   Result<VehicleRecord> show(std::string_view vin) const;
 
   // One page of vehicles matching every set filter.
@@ -96,11 +99,15 @@ class FleetRegistry {
   Result<VehicleRecord> load(std::string_view vin) const;
   VehicleRecord with_providers(VehicleRecord r) const;
   Result<std::string> region_of_market(std::string_view market) const;
+  // Writes `change` with its audit `events` in one atomic write, then forgets every shown record.
+  Result<std::vector<audit::Entry>> commit(std::vector<audit::Event> events, const store::WriteBatch& change);
 
   audit::AuditLog& audit_;
   store::KvStore& store_;
   std::shared_ptr<const residency::Policy> policy_;
   std::mutex write_mu_;  // serializes check-then-write of changes
+  static constexpr size_t kShownEntries = 65536;
+  mutable ReadThroughCache<VehicleRecord> shown_{kShownEntries};
 };
 
 }  // namespace fleetgate::vehicle

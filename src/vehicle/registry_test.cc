@@ -156,6 +156,7 @@ TEST_F(RegistryTest, ListFiltersAndPages) {
 
 TEST_F(RegistryTest, RehomeMovesRegionAndAuditsBothSides) {
   must_register(kShanghai, "DE");
+  EXPECT_EQ(env_.registry().show(kShanghai)->region, "eu");  // shown once: the next show must not be from before the move
   env_.now_ms += 60'000;
   auto moved = env_.registry().rehome(kShanghai, "us", "cli:test", "owner relocated to Texas");
   ASSERT_TRUE(moved.is_ok()) << moved.status().to_string();
