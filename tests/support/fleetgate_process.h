@@ -19,6 +19,7 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/serve_output.h"
@@ -86,7 +87,17 @@ inline int wait_for(FleetgateProcess& child) {
 
 inline bool exited_zero(int wstatus) { return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0; }
 
+// A running `serve`. A test that fails before stop_serve() must not leave it running: whatever
+// still runs when this goes out of scope is killed and reaped.
 struct Serve {
+  Serve(FleetgateProcess p, uint16_t listening) : process(p), port(listening) {}
+  Serve(Serve&& o) noexcept : process(std::exchange(o.process, {})), port(o.port) {}
+  Serve& operator=(Serve&&) = delete;
+  ~Serve() {
+    if (process.pid <= 0) return;
+    kill(process.pid, SIGKILL);
+    waitpid(process.pid, nullptr, 0);
+  }
   FleetgateProcess process;
   uint16_t port = 0;  // 0 when it did not start (already reported)
 };
