@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -31,7 +32,7 @@ class ReadThroughCache {
     uint64_t generation;
     {
       std::shared_lock lock(mu_);
-      if (auto it = entries_.find(std::string(key)); it != entries_.end()) return it->second;
+      if (auto it = entries_.find(key); it != entries_.end()) return it->second;
       generation = generation_;
     }
     Result<V> loaded = std::forward<Load>(load)();
@@ -58,9 +59,14 @@ class ReadThroughCache {
   }
 
  private:
+  struct Hash {  // lets find() take the string_view as it is
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   const size_t capacity_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, V> entries_;
+  std::unordered_map<std::string, V, Hash, std::equal_to<>> entries_;
   uint64_t generation_ = 0;
 };
 
