@@ -12,9 +12,13 @@
 # median over rounds of each quantile; its added latency the median over rounds of its quantile
 # minus the direct run's of the same round, so a noisy moment of the machine weighs one round and
 # hits the targets alike. Writes RESULTS_DIR/gateway.json and prints a markdown table.
+# With PIN=1 (the default on 2+ cores) the proxies run on cores of their own, as they would on
+# their own hosts: CPU 0 runs the client and the mocks, the other CPUs the proxy under test, with
+# as many I/O threads (nginx workers) as it has CPUs. PIN=0 lets everything share every core,
+# with 2 I/O threads each.
 #   bench/scenarios/gateway.sh BUILD_DIR RESULTS_DIR
 #   env: SECONDS_PER_RUN (5), CONNECTIONS (64), COMPARE_RPS (5000), STREAM_RPS (1000), ROUNDS (5),
-#        RATES ("100 250 500 1000 2000 5000 10000 15000 20000 30000 40000"), P99_LIMIT_MS (10)
+#        RATES ("100 250 500 1000 2000 5000 10000 15000 20000 30000 40000"), P99_LIMIT_MS (10), PIN
 set -euo pipefail
 source "$(dirname "$0")/common.bash"
 bench_init "$@"
@@ -31,6 +35,19 @@ rounds=${ROUNDS:-5}
 ticks=$(getconf CLK_TCK)
 log() { echo "[gateway] $*" >&2; }
 
+cpus=$(nproc)
+pin=${PIN:-$([ "$cpus" -ge 2 ] && echo 1 || echo 0)}
+if [ "$pin" = 1 ]; then
+  [ "$cpus" -ge 2 ] || { echo "gateway.sh: PIN=1 needs 2 or more CPUs" >&2; exit 1; }
+  on_load=(taskset -c 0)
+  on_proxy=(taskset -c "1-$((cpus - 1))")
+  proxy_threads=$((cpus - 1))
+else
+  on_load=()
+  on_proxy=()
+  proxy_threads=2
+fi
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 wait_for_port() {
@@ -46,7 +63,7 @@ wait_for_port() {
 # start_mock NAME: a mock upstream located in eu on a free port; sets mock_port.
 start_mock() {
   mock_port=$(free_port)
-  "$mock" --identity "$1" --location eu --port "$mock_port" --model mock-model >"$work/$1.log" 2>&1 &
+  "${on_load[@]}" "$mock" --identity "$1" --location eu --port "$mock_port" --model mock-model >"$work/$1.log" 2>&1 &
   pids+=($!)
   wait_for_port "$mock_port"
 }
@@ -67,7 +84,7 @@ run_client() {
   [ "$stream" = 1 ] && flags+=(--stream)
   local cpu0 cpu1 out
   cpu0=$(cpu_ticks "$pid")
-  out=$("$fleetgate" bench-client "${flags[@]}" "$@")
+  out=$("${on_load[@]}" "$fleetgate" bench-client "${flags[@]}" "$@")
   cpu1=$(cpu_ticks "$pid")
   python3 - "$target" "$out" "$cpu0" "$cpu1" "$ticks" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
@@ -141,7 +158,7 @@ cat >"$work/fleetgate.toml" <<TOML
 [server]
 listen = "127.0.0.1"
 port = $fg_port
-threads = 2
+threads = $proxy_threads
 data_dir = "$work/data"
 
 [[regions]]
@@ -162,7 +179,7 @@ TOML
 vin=LRW3E7EA8PC390117
 "$fleetgate" -c "$work/fleetgate.toml" fleet register "$vin" --market DE >/dev/null
 token=$("$fleetgate" -c "$work/fleetgate.toml" fleet token "$vin")
-"$fleetgate" -c "$work/fleetgate.toml" serve >"$work/serve.log" 2>&1 &
+"${on_proxy[@]}" "$fleetgate" -c "$work/fleetgate.toml" serve >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_for_port "$fg_port"
 add_target fleetgate "${pids[-1]}" "http://127.0.0.1:$fg_port/v1/chat/completions" --token "$token" \
@@ -172,7 +189,7 @@ add_target fleetgate "${pids[-1]}" "http://127.0.0.1:$fg_port/v1/chat/completion
 if [ -f "$portkey" ] && command -v node >/dev/null; then
   start_mock via-portkey
   pk_port=$(free_port)
-  NODE_ENV=production node "$portkey" --port="$pk_port" --headless >"$work/portkey.log" 2>&1 &
+  NODE_ENV=production "${on_proxy[@]}" node "$portkey" --port="$pk_port" --headless >"$work/portkey.log" 2>&1 &
   pids+=($!)
   wait_for_port "$pk_port"
   add_target portkey "${pids[-1]}" "http://127.0.0.1:$pk_port/v1/chat/completions" --token mock-key \
@@ -188,7 +205,7 @@ if command -v nginx >/dev/null; then
   ngx_port=$(free_port)
   mkdir -p "$work/nginx"
   cat >"$work/nginx/nginx.conf" <<NGINX
-worker_processes 2;
+worker_processes $proxy_threads;
 daemon off;
 pid $work/nginx/nginx.pid;
 events { worker_connections 4096; }
@@ -211,7 +228,7 @@ http {
   }
 }
 NGINX
-  nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+  "${on_proxy[@]}" nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
   pids+=($!)
   wait_for_port "$ngx_port"
   sleep 0.2  # its workers start after the master listens
@@ -226,10 +243,11 @@ for round in $(seq 1 "$rounds"); do
 done
 
 python3 - "$work/runs.jsonl" "$results/gateway.json" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  "$compare_rps" "$stream_rps" "$p99_limit" <<'PY'
+  "$compare_rps" "$stream_rps" "$p99_limit" "$pin" "$proxy_threads" <<'PY'
 import json, os, platform, sys
 runs_file, out, load_before, load_after = sys.argv[1:5]
 compare_rps, stream_rps, p99_limit = float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+pinned, proxy_threads = sys.argv[8] == "1", int(sys.argv[9])
 runs = [json.loads(l) for l in open(runs_file)]
 targets = [t for t in ("direct", "fleetgate", "portkey", "nginx") if any(r["target"] == t for r in runs)]
 
@@ -293,7 +311,9 @@ if "fleetgate" in summary:
             10 * f["server_cpu_us_per_request"] <= p["server_cpu_us_per_request"]
 doc = {"scenario": "assistant gateway overhead, loopback, zero-latency mock upstream, open-loop fleetgate bench-client",
        "host": {"cpus": os.cpu_count(), "machine": platform.machine(), "load_avg_before": load_before, "load_avg_after": load_after,
-                "note": "cores shared with other workloads; client, mock and gateway all run on this host"},
+                "note": "client, mocks and proxies all run on this host"},
+       "placement": {"pinned": pinned, "proxy_threads": proxy_threads,
+                     "cpus": "client and mocks on CPU 0, the proxy under test on the others" if pinned else "all processes share all CPUs"},
        "compare_rps": compare_rps, "stream_rps": stream_rps, "p99_limit_ms": p99_limit,
        "summary": summary, "targets_met": targets_met, "runs": runs}
 json.dump(doc, open(out, "w"), indent=2)
