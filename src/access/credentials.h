@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ struct User {
   int64_t created_ms = 0;
 };
 
+// Thread-safe: changes are serialized, since each reads the state it replaces.
 class CredentialStore {
  public:
   // REQUIRES: `audit` (and its store) outlive this object; one credential store per audit log.
@@ -34,6 +36,8 @@ class CredentialStore {
 
   // Mints a token for a registered vehicle homed in `region`, revoking its previous token.
   Result<std::string> issue_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor);
+  // Revokes the vehicle's token (homed in `region`, for the audit entry); not_found when it holds none.
+  Status revoke_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor);
 
   // Creates a user. invalid_argument for a bad name, unknown role or empty grant;
   // already_exists when the name is taken.
@@ -59,6 +63,7 @@ class CredentialStore {
 
   static constexpr size_t kKnownTokens = 65536;
   audit::AuditLog& audit_;
+  std::mutex change_mu_;  // held by every change from its first read to its commit
   mutable ReadThroughCache<http::Principal> known_{kKnownTokens};
 };
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 
@@ -59,6 +62,46 @@ TEST_F(CredentialsTest, ReissuingRevokesThePreviousVehicleToken) {
   ASSERT_TRUE(first.is_ok() && second.is_ok());
   EXPECT_EQ(creds_->lookup(*first).status().code(), Code::kUnauthenticated);
   EXPECT_TRUE(creds_->lookup(*second).is_ok());
+}
+
+TEST_F(CredentialsTest, RevokingAVehicleTokenEndsItAtOnce) {
+  auto token = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  ASSERT_TRUE(token.is_ok());
+  ASSERT_TRUE(creds_->lookup(*token).is_ok());  // known, so answered from memory from now on
+  ASSERT_TRUE(creds_->revoke_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test").is_ok());
+  EXPECT_EQ(creds_->lookup(*token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(creds_->revoke_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test").code(), Code::kNotFound);
+  auto next = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+  ASSERT_TRUE(next.is_ok());
+  EXPECT_TRUE(creds_->lookup(*next).is_ok());
+  auto tail = audit_->tail(2);
+  ASSERT_TRUE(tail.is_ok());
+  EXPECT_EQ((*tail)[0].action, "vehicle.token.revoke");
+  EXPECT_EQ((*tail)[0].region, "eu");
+  EXPECT_FALSE((*tail)[1].details.contains("replaced_previous")) << "the revoked token is gone, nothing to replace";
+}
+
+// Issues race once they come over HTTP: however they interleave, one token per vehicle stays valid.
+TEST_F(CredentialsTest, ConcurrentReissuesLeaveExactlyOneValidToken) {
+  constexpr int kThreads = 8;
+  std::vector<std::string> tokens(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < 20; ++round) {
+        auto t = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
+        ASSERT_TRUE(t.is_ok());
+        tokens[i] = *t;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  int valid = 0;
+  for (const auto& t : tokens) valid += creds_->lookup(t).is_ok() ? 1 : 0;
+  EXPECT_EQ(valid, 1);
+  size_t stored = 0;
+  for (auto it = store_->scan("cred/token/"); it->valid(); it->next()) ++stored;
+  EXPECT_EQ(stored, 1u);
 }
 
 TEST_F(CredentialsTest, UnknownTokensAreUnauthenticated) {

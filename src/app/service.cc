@@ -3,6 +3,7 @@
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
+#include "fleetgate/access/token_routes.h"
 #include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
@@ -189,6 +190,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   Status s = impl->open_regions();
   if (!s.is_ok()) return s;
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
+  if (!s.is_ok()) return s;
+  s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;
   s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;

@@ -53,6 +53,9 @@ const std::map<std::string, unsigned> kOutOfScopeStatus = {
     // registry_routes.cc: out-of-scope records answer like absent ones so callers cannot probe
     // other regions' fleets.
     {"GET /v1/vehicles/{vin}", 404},
+    // token_routes.cc: the same, for minting and revoking a vehicle's token.
+    {"POST /v1/vehicles/{vin}/token", 404},
+    {"DELETE /v1/vehicles/{vin}/token", 404},
 };
 
 const std::vector<std::string> kPersonRoles(std::begin(access::kUserRoles), std::end(access::kUserRoles));
@@ -112,6 +115,8 @@ class RouteAccessTest : public ::testing::Test {
         {"GET /v1/vehicles", {"/v1/vehicles?region=cn", ""}},
         {"GET /v1/vehicles/{vin}", {"/v1/vehicles/" + cn_vin_, ""}},
         {"POST /v1/vehicles/{vin}/state", {"/v1/vehicles/" + cn_vin_ + "/state", R"({"speed_kmh":0,"gear":"P"})"}},
+        {"POST /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
+        {"DELETE /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
         {"GET /v1/telemetry/{vin}", {"/v1/telemetry/" + cn_vin_, ""}},
         {"POST /v1/transfers",
          {"/v1/transfers", R"({"source_region":"cn","dest_region":"eu","data_class":"desensitised","fields":["speed"],)"
@@ -220,6 +225,57 @@ TEST_F(RouteAccessTest, RightRoleInTheRightRegionGetsThrough) {
   const json::value v = json::parse(page->body);
   EXPECT_EQ(v.at("entries").as_array().size(), 2u);
   EXPECT_EQ(v.at("next_seq").as_int64(), 3);
+}
+
+// A car registered and given its token over HTTP while the service runs, then re-keyed and
+// revoked: each token works until the next change, and every change is audited.
+TEST_F(RouteAccessTest, OperatorsIssueAndRevokeVehicleTokensWhileServing) {
+  const std::string op = all_.at("operator");
+  const std::string vin = test_vin(3);
+  auto as = [&](const std::string& token) { return HeaderList{{"Authorization", "Bearer " + token}}; };
+  auto models_status = [&](const std::string& token) {
+    client_->close();
+    auto r = client_->get("/v1/models", as(token));
+    EXPECT_TRUE(r.is_ok());
+    return r.is_ok() ? r->status : 0u;
+  };
+  auto mint = [&]() -> std::string {
+    client_->close();
+    auto r = client_->request(http::Verb::post, "/v1/vehicles/" + vin + "/token", "", as(op));
+    EXPECT_TRUE(r.is_ok());
+    if (!r.is_ok()) return "";
+    EXPECT_EQ(r->status, 201u) << r->body;
+    EXPECT_EQ(r->header("cache-control"), "no-store");
+    const json::value v = json::parse(r->body);
+    EXPECT_EQ(v.at("object").as_string(), "vehicle.token");
+    EXPECT_EQ(v.at("vin").as_string(), vin);
+    EXPECT_EQ(v.at("region").as_string(), "cn");
+    return std::string(v.at("token").as_string());
+  };
+
+  EXPECT_EQ(call(http::Verb::post, "/v1/vehicles/" + vin + "/token", "", op), 404u) << "not registered yet";
+  EXPECT_EQ(call(http::Verb::post, "/v1/vehicles", R"({"vin":")" + vin + R"(","market":"CN"})", op), 201u);
+  const std::string first = mint();
+  EXPECT_EQ(models_status(first), 200u);
+  const std::string second = mint();
+  EXPECT_EQ(models_status(first), 401u) << "a new token replaces the previous one";
+  EXPECT_EQ(models_status(second), 200u);
+
+  EXPECT_EQ(call(http::Verb::delete_, "/v1/vehicles/" + vin + "/token", "", op), 204u);
+  EXPECT_EQ(models_status(second), 401u) << "revoked";
+  EXPECT_EQ(call(http::Verb::delete_, "/v1/vehicles/" + vin + "/token", "", op), 404u) << "nothing left to revoke";
+  EXPECT_EQ(call(http::Verb::post, "/v1/vehicles/NOT-A-VIN/token", "", op), 400u);
+
+  auto tail = service_->control_plane().audit->tail(3);
+  ASSERT_TRUE(tail.is_ok());
+  std::vector<std::string> actions;
+  for (const auto& e : *tail) {
+    actions.push_back(e.action);
+    EXPECT_EQ(e.actor, "user:operator-all");
+    EXPECT_EQ(e.subject, vin);
+    EXPECT_EQ(e.region, "cn");
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"vehicle.token.issue", "vehicle.token.issue", "vehicle.token.revoke"}));
 }
 
 }  // namespace
