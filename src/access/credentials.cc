@@ -77,7 +77,7 @@ Status CredentialStore::commit(std::vector<audit::Event> events, const store::Wr
 Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, std::string_view region,
                                                          std::string_view actor) {
   if (vin.empty() || region.empty()) return invalid_argument("a vehicle token needs a VIN and its home region");
-  std::lock_guard lock(change_mu_);
+  std::lock_guard lock(write_mu_);
   std::string token = "fgv_" + random_token(32);
   std::string digest = sha256_hex(token);
   store::KvStore& kv = audit_.store();
@@ -100,7 +100,7 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
 }
 
 Status CredentialStore::revoke_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor) {
-  std::lock_guard lock(change_mu_);
+  std::lock_guard lock(write_mu_);
   auto current = audit_.store().get(key(kVehiclePrefix, vin));
   if (!current.is_ok()) {
     if (current.status().code() == Code::kNotFound) return not_found("vehicle " + std::string(vin) + " holds no token");
@@ -121,7 +121,7 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
     if (!is_user_role(r)) return invalid_argument("unknown role '" + r + "' (expected operator, approver, dpo, auditor or admin)");
   }
   if (regions.empty()) return invalid_argument("a user needs at least one region (or \"*\")");
-  std::lock_guard lock(change_mu_);
+  std::lock_guard lock(write_mu_);
   std::sort(roles.begin(), roles.end());
   roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
   store::KvStore& kv = audit_.store();
@@ -161,7 +161,7 @@ Result<std::vector<User>> CredentialStore::users() const {
 }
 
 Result<std::string> CredentialStore::issue_user_token(std::string_view name, std::string_view actor) {
-  std::lock_guard lock(change_mu_);
+  std::lock_guard lock(write_mu_);
   auto u = user(name);
   if (!u.is_ok()) return u.status();
   if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is revoked");
@@ -178,7 +178,7 @@ Result<std::string> CredentialStore::issue_user_token(std::string_view name, std
 }
 
 Status CredentialStore::revoke_user(std::string_view name, std::string_view actor) {
-  std::lock_guard lock(change_mu_);
+  std::lock_guard lock(write_mu_);
   auto u = user(name);
   if (!u.is_ok()) return u.status();
   if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is already revoked");

@@ -63,7 +63,7 @@ class CredentialStore {
 
   static constexpr size_t kKnownTokens = 65536;
   audit::AuditLog& audit_;
-  std::mutex change_mu_;  // held by every change from its first read to its commit
+  std::mutex write_mu_;  // serializes check-then-write of changes, as in the fleet registry
   mutable ReadThroughCache<http::Principal> known_{kKnownTokens};
 };
 
