@@ -51,12 +51,15 @@ TlsConfig parse_tls(const TomlValue& t, const std::filesystem::path& base) {
 
 ServerOptions parse_server(const TomlValue& t, const std::filesystem::path& base) {
   ServerOptions s;
-  reject_unknown_keys(t, "server", {"listen", "port", "threads", "max_body_bytes", "data_dir", "tls"});
+  reject_unknown_keys(t, "server", {"listen", "port", "threads", "max_body_bytes", "max_connections", "data_dir", "tls"});
   if (auto* v = optional_field(t, "listen")) s.listen_address = as_nonempty_string(*v, "server.listen");
   if (auto* v = optional_field(t, "port")) s.port = static_cast<uint16_t>(as_int_in(*v, "server.port", 0, 65535));
   if (auto* v = optional_field(t, "threads")) s.threads = static_cast<int>(as_int_in(*v, "server.threads", 1, 256));
   if (auto* v = optional_field(t, "max_body_bytes")) {
     s.max_body_bytes = static_cast<size_t>(as_int_in(*v, "server.max_body_bytes", 1024, int64_t{1} << 30));
+  }
+  if (auto* v = optional_field(t, "max_connections")) {
+    s.max_connections = static_cast<size_t>(as_int_in(*v, "server.max_connections", 1, 1'000'000));
   }
   s.data_dir = resolve(base, "data");
   if (auto* v = optional_field(t, "data_dir")) s.data_dir = resolve(base, as_nonempty_string(*v, "server.data_dir"));

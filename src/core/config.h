@@ -42,6 +42,7 @@ struct ServerOptions {
   uint16_t port = 8080;
   int threads = 2;                        // I/O threads of the HTTP server
   size_t max_body_bytes = 1 << 20;        // larger request bodies get 413
+  size_t max_connections = 4096;          // open HTTP connections at most; more are closed at once
   std::filesystem::path data_dir = "data";  // root of embedded stores; regions default below it
   std::optional<TlsConfig> tls = {};      // nullopt: plain HTTP
 };

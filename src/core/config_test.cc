@@ -68,6 +68,7 @@ TEST(Config, DefaultConfigInRepoLoads) {
   auto c = load_config(std::string(FLEETGATE_SOURCE_DIR) + "/config/fleetgate.toml");
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
   EXPECT_EQ(c->regions.size(), 3u);
+  EXPECT_EQ(c->server.max_connections, 4096u);
   EXPECT_EQ(c->region_for_market("CN")->id, "cn");
   EXPECT_EQ(c->region_for_market("DE")->id, "eu");
 }
@@ -103,6 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"kind = \"onboard\"", "kind = \"magic\"", "unknown provider kind 'magic'"},
         BadCase{"port = 9000", "port = 99999", "server.port: must be between 0 and 65535"},
         BadCase{"port = 9000", "prot = 9000", "server.prot: unknown key"},
+        BadCase{"port = 9000", "max_connections = 0", "server.max_connections: must be between 1 and 1000000"},
         BadCase{"port = 9000", "port = \"x\"", "server.port: expected an integer"},
         BadCase{"models = [\"grok-4\"]", "models = []", "at least one model"},
         BadCase{"base_url = \"https://api.x.ai\"", "base_url = \"ftp://x\"", "must start with http"},

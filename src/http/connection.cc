@@ -18,6 +18,8 @@
 #include <chrono>
 #include <charconv>
 #include <condition_variable>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <optional>
@@ -138,8 +140,8 @@ std::optional<Response> unreadable_response(beast::error_code ec) {
   return std::nullopt;
 }
 
-// On a worker: the 401/403 response when the caller may not use the route, else nullopt (and
-// the request carries the caller).
+// The 401/403 response when the caller may not use the route, else nullopt (and the request
+// carries the caller). Runs the Authenticator, which may block.
 std::optional<Response> check_access(const ServerCore& core, const Route& route, Request& req) {
   Result<std::optional<Principal>> who = authorize(route.options, core.authenticator, req);
   if (!who.is_ok()) {
@@ -335,12 +337,9 @@ void watch_disconnect(const std::shared_ptr<Connection>& c, std::shared_ptr<Stre
   });
 }
 
-net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange& x, const Route& route,
-                                 const Handler& handler, Request& req, bool keep_alive) {
-  std::optional<Response> r = co_await on_worker(core, [&]() -> Response {
-    if (std::optional<Response> denied = check_access(core, route, req)) return std::move(*denied);
-    return handler(req);
-  });
+net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange& x, const Handler& handler,
+                                 Request& req, bool keep_alive) {
+  std::optional<Response> r = co_await on_worker(core, [&]() -> Response { return handler(req); });
   co_return co_await reply(core, c, x, std::move(*r), keep_alive);
 }
 
@@ -352,21 +351,17 @@ net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<
   auto writer = std::make_shared<StreamWriter>(sink);
   auto handler_done = std::make_shared<bool>(false);
   watch_disconnect(c, writer, handler_done);
-  std::optional<Response> early;  // an access refusal, or the 500 of a handler that threw
+  std::optional<Response> early;  // the 500 of a handler that threw
   if (blocking != nullptr) {
     early = co_await on_worker(core, [&]() -> std::optional<Response> {
-      if (std::optional<Response> denied = check_access(core, route, req)) return denied;
       (*blocking)(req, *writer);
       return std::nullopt;
     });
   } else {
-    early = check_access(core, route, req);
-    if (!early) {
-      try {
-        co_await std::get<AsyncStreamHandler>(route.handler)(req, *writer);
-      } catch (const std::exception& e) {
-        early = internal_error(e.what());
-      }
+    try {
+      co_await std::get<AsyncStreamHandler>(route.handler)(req, *writer);
+    } catch (const std::exception& e) {
+      early = internal_error(e.what());
     }
   }
   *handler_done = true;
@@ -394,8 +389,6 @@ net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<
 net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exchange& x, InFlight& in_flight,
                                      const Route& route, const WebSocketHandler& handler, Request& req,
                                      bool keep_alive) {
-  std::optional<Response> denied = co_await on_worker(core, [&] { return check_access(core, route, req); });
-  if (denied) co_return co_await reply(core, c, x, std::move(*denied), keep_alive);
   if (!websocket::is_upgrade(req.message())) {
     Response r = error_response(StatusCode::upgrade_required, "this route needs a WebSocket upgrade",
                                 "upgrade_required");
@@ -421,10 +414,71 @@ net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exch
   co_return false;
 }
 
-// Serves one request; true when the connection may serve another.
+// The answer to a request no route takes (404, 405, or 400 for a malformed %-escape).
+Response routing_refusal(const Router::Match& match, const Request& req) {
+  switch (match.outcome) {
+    case Router::Outcome::kMethodNotAllowed: {
+      Response r = error_response(StatusCode::method_not_allowed,
+                                  "method " + std::string(req.method_string()) + " not allowed here",
+                                  "method_not_allowed");
+      r.headers.set(beast_http::field::allow, allow_header(match.allowed));
+      return r;
+    }
+    case Router::Outcome::kBadPath:
+      return error_response(StatusCode::bad_request, "malformed %-escape in path", "invalid_argument");
+    case Router::Outcome::kNotFound:
+    case Router::Outcome::kFound:
+      break;
+  }
+  return error_response(StatusCode::not_found, "no such route", "not_found");
+}
+
+// The 401/403 for a caller the route refuses, decided from the request head alone: on the loop for
+// an AsyncStreamHandler (whose contract says its authenticator must not block), else on a worker.
+net::awaitable<std::optional<Response>> refuse_access(const ServerCore& core, const Route& route, Request& req) {
+  if (route.options.is_public) co_return std::nullopt;
+  if (std::holds_alternative<AsyncStreamHandler>(route.handler)) co_return check_access(core, route, req);
+  co_return co_await on_worker(core, [&] { return check_access(core, route, req); });
+}
+
+// What reading a request body came to: `read`, or else the answer to give before closing (none
+// when the peer is gone or too slow).
+struct BodyRead {
+  bool read = false;
+  std::optional<Response> answer;
+};
+
+// Reads the body of an admitted request into `req`, refusing one over the route's limit (413)
+// before a byte of it is read when Content-Length announces it, else as soon as it passes.
+net::awaitable<BodyRead> read_body(const ServerCore& core, Connection& c, const Route& route, Parser& parser,
+                                   Request& req) {
+  const size_t limit = route.options.max_body_bytes.value_or(core.options.max_body_bytes);
+  if (parser.content_length() && *parser.content_length() > limit) {
+    co_return BodyRead{false, unreadable_response(beast_http::error::body_limit)};
+  }
+  parser.body_limit(limit);
+  if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
+    beast_http::response<beast_http::empty_body> go_on{StatusCode::continue_, 11};
+    c.stream.expires_after(core.options.write_timeout);
+    auto [ec, n] = co_await beast_http::async_write(c.stream, go_on, kTuple);
+    if (ec) co_return BodyRead{};
+  }
+  c.stream.expires_after(core.options.body_timeout);
+  auto [ec, n] = co_await beast_http::async_read(c.stream, c.buffer, parser, kTuple);
+  if (ec) co_return BodyRead{false, unreadable_response(ec)};
+  req.set_body(std::move(parser.get().body()));
+  co_return BodyRead{true, std::nullopt};
+}
+
+// Serves one request; true when the connection may serve another. Routing and the access check
+// use the head alone, so a body is read only for a caller the route admits, up to the route's
+// limit: an unauthenticated connection never holds more than its head.
 net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr<Connection>& c) {
   Parser parser;
   parser.header_limit(static_cast<uint32_t>(core.options.max_header_bytes));
+  // The body limit depends on the route, known only once the head is in: Beast's default (1 MB)
+  // would refuse a larger Content-Length before routing.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   c->stream.expires_after(core.options.header_timeout);
   auto [ec, n] = co_await beast_http::async_read_header(c->stream, c->buffer, parser, kTuple);
   Exchange x;
@@ -439,58 +493,39 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   c->busy = true;
   InFlight in_flight(*core.in_flight);
   x.method = method_label(parser.get().method());
-  Router::Match match = core.router.find(parser.get().method(), path_of(parser.get().target()));
-  const Route* route = match.route;
-  if (route != nullptr) x.route = route->pattern;
-
-  const size_t limit = route != nullptr && route->options.max_body_bytes ? *route->options.max_body_bytes
-                                                                         : core.options.max_body_bytes;
-  if (parser.content_length() && *parser.content_length() > limit) {
-    co_await reply(core, *c, x, *unreadable_response(beast_http::error::body_limit), false);
-    co_return false;
-  }
-  parser.body_limit(limit);
-  if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
-    beast_http::response<beast_http::empty_body> go_on{StatusCode::continue_, 11};
-    c->stream.expires_after(core.options.write_timeout);
-    auto [wec, wn] = co_await beast_http::async_write(c->stream, go_on, kTuple);
-    if (wec) co_return false;
-  }
-  c->stream.expires_after(core.options.body_timeout);
-  std::tie(ec, n) = co_await beast_http::async_read(c->stream, c->buffer, parser, kTuple);
-  if (ec) {
-    if (std::optional<Response> r = unreadable_response(ec)) co_await reply(core, *c, x, std::move(*r), false);
-    co_return false;
-  }
-
-  Request req(parser.release(), c->remote, c->peer);
+  Request::Message head;
+  head.base() = parser.get().base();
+  Request req(std::move(head), c->remote, c->peer);
+  // A refusal leaves an unread body on the wire, so the connection cannot serve another request.
+  const bool body_pending = !parser.is_done();
   const bool keep_alive = req.message().keep_alive() && !c->closing;
-  switch (match.outcome) {
-    case Router::Outcome::kNotFound:
-      co_return co_await reply(core, *c, x, error_response(StatusCode::not_found, "no such route", "not_found"),
-                               keep_alive);
-    case Router::Outcome::kMethodNotAllowed: {
-      Response r = error_response(StatusCode::method_not_allowed,
-                                  "method " + std::string(req.method_string()) + " not allowed here",
-                                  "method_not_allowed");
-      r.headers.set(beast_http::field::allow, allow_header(match.allowed));
-      co_return co_await reply(core, *c, x, std::move(r), keep_alive);
-    }
-    case Router::Outcome::kBadPath:
-      co_return co_await reply(core, *c, x,
-                               error_response(StatusCode::bad_request, "malformed %-escape in path", "invalid_argument"),
-                               keep_alive);
-    case Router::Outcome::kFound:
-      break;
+  const bool keep_alive_unread = keep_alive && !body_pending;
+
+  Router::Match match = core.router.find(req.method(), req.path());
+  if (match.outcome != Router::Outcome::kFound) {
+    co_return co_await reply(core, *c, x, routing_refusal(match, req), keep_alive_unread);
   }
+  const Route& route = *match.route;
+  x.route = route.pattern;
   req.set_params(std::move(match.params));
-  if (const auto* h = std::get_if<Handler>(&route->handler)) {
-    co_return co_await serve_plain(core, *c, x, *route, *h, req, keep_alive);
+  if (std::optional<Response> denied = co_await refuse_access(core, route, req)) {
+    co_return co_await reply(core, *c, x, std::move(*denied), keep_alive_unread);
   }
-  if (!std::holds_alternative<WebSocketHandler>(route->handler)) {
-    co_return co_await serve_stream(core, c, x, *route, req, keep_alive);
+  if (body_pending) {
+    BodyRead body = co_await read_body(core, *c, route, parser, req);
+    if (!body.read) {
+      if (body.answer) co_await reply(core, *c, x, std::move(*body.answer), false);
+      co_return false;
+    }
   }
-  co_return co_await serve_websocket(core, *c, x, in_flight, *route, std::get<WebSocketHandler>(route->handler), req,
+
+  if (const auto* h = std::get_if<Handler>(&route.handler)) {
+    co_return co_await serve_plain(core, *c, x, *h, req, keep_alive);
+  }
+  if (!std::holds_alternative<WebSocketHandler>(route.handler)) {
+    co_return co_await serve_stream(core, c, x, route, req, keep_alive);
+  }
+  co_return co_await serve_websocket(core, *c, x, in_flight, route, std::get<WebSocketHandler>(route.handler), req,
                                      keep_alive);
 }
 

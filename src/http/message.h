@@ -76,6 +76,8 @@ class Request {
 
   void set_params(std::map<std::string, std::string, std::less<>> params) { params_ = std::move(params); }
   void set_principal(Principal principal) { principal_ = std::move(principal); }
+  // The body, read after routing and the access check admitted the request.
+  void set_body(std::string body) { message_.body() = std::move(body); }
 
  private:
   Message message_;

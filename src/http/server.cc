@@ -36,6 +36,7 @@ ServerOptions ServerOptions::from_config(const config::ServerOptions& server) {
   o.port = server.port;
   o.io_threads = server.threads;
   o.max_body_bytes = server.max_body_bytes;
+  o.max_connections = server.max_connections;
   if (server.tls) o.tls = TlsServerOptions{server.tls->cert, server.tls->key, server.tls->client_ca, server.tls->client_cert};
   return o;
 }
@@ -78,6 +79,7 @@ struct Server::Impl {
   CounterFamily* requests = nullptr;
   HistogramFamily* latency = nullptr;
   Gauge* in_flight = nullptr;
+  Counter* connections_refused = nullptr;
 
   std::vector<std::unique_ptr<net::io_context>> loops;
   size_t next_loop = 0;  // accept loop only: where the next connection goes (round robin)
@@ -109,6 +111,10 @@ Status Server::Impl::register_metrics() {
   Result<GaugeFamily*> g = registry->gauge("http_requests_in_flight", "Requests being served.");
   if (!g.is_ok()) return g.status();
   in_flight = &(*g)->with({});
+  Result<CounterFamily*> refused = registry->counter(
+      "http_connections_refused_total", "Connections closed on accept because max_connections were open.", {});
+  if (!refused.is_ok()) return refused.status();
+  connections_refused = &(*refused)->with({});
   return Status::ok();
 }
 
@@ -157,9 +163,15 @@ void Server::Impl::admit(tcp::socket socket) {
   beast::tcp_stream accepted(std::move(socket));
   auto c = std::make_shared<Connection>(tls_context ? TransportStream(std::move(accepted), *tls_context)
                                                     : TransportStream(std::move(accepted)));
+  // Room for a whole head and one read of a body beyond it: bodies go straight to the parser.
+  c->buffer.max_size(options.max_header_bytes + (16 << 10));
   {
     std::lock_guard lock(mu);
     if (stopping) return;  // the socket closes with `c`
+    if (connections.size() >= options.max_connections) {
+      connections_refused->inc();
+      return;
+    }
     connections.insert(c);
   }
   net::co_spawn(c->stream.get_executor(), serve_connection(*core, c), [this, c](std::exception_ptr e) {

@@ -42,6 +42,10 @@ struct ServerOptions {
   int worker_threads = 4;                    // run handlers and authenticators, which may block
   size_t max_body_bytes = 1 << 20;           // larger bodies get 413 (RouteOptions may override)
   size_t max_header_bytes = 16 << 10;        // larger request heads get 431
+  // Open connections at most; a connection accepted beyond it is closed at once (and counted in
+  // http_connections_refused_total). Bodies are read only once the route admitted the caller, so
+  // a connection that has not authenticated holds at most its head plus a 16 KiB read buffer.
+  size_t max_connections = 4096;
   // The whole request head must arrive within this, counted from the end of the previous
   // response on a kept-alive connection (so idle connections close too): slowloris-safe.
   std::chrono::milliseconds header_timeout{10'000};
@@ -55,7 +59,7 @@ struct ServerOptions {
   // header_timeout. Requests carry the verified client certificate (Request::peer_certificate).
   std::optional<TlsServerOptions> tls = {};
 
-  // Address, port, I/O threads, body limit and TLS from the [server] config section (a TLS
+  // Address, port, I/O threads, body and connection limits and TLS from the [server] config section (a TLS
   // client_ca left empty stays empty: the caller fills in its default).
   static ServerOptions from_config(const config::ServerOptions& server);
 };

@@ -192,6 +192,94 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
   EXPECT_TRUE(out->starts_with("HTTP/1.1 413")) << *out;
 }
 
+// Registers POST /upload for operators, with a body limit far above the server's.
+void add_upload_route(Server& s) {
+  RouteOptions operators = RouteOptions::for_roles({"operator"});
+  operators.max_body_bytes = size_t{64} << 20;
+  ASSERT_TRUE(s.route(Verb::post, "/upload", operators, [](const Request& r) {
+                 return Response::text(StatusCode::ok, std::to_string(r.body().size()));
+               }).is_ok());
+}
+
+TEST_F(ServerTest, AccessIsDecidedFromTheHeadBeforeAnyBodyIsRead) {
+  options_.body_timeout = 60s;  // longer than the client waits: reading the body would hang the test
+  start(add_upload_route);
+  // Only the heads are sent: a server that read the body before the access check would wait for it.
+  const std::string announced = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 60000000\r\n";
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), announced + "\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 401")) << *out;
+  EXPECT_NE(out->find("WWW-Authenticate: Bearer"), std::string::npos) << *out;
+
+  out = testing::exchange_raw("127.0.0.1", server_->port(),
+                              "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n" +
+                                  std::string(4096, 'z'));
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 401")) << *out;
+
+  // Expect: 100-continue gets the refusal instead of the go-ahead.
+  out = testing::exchange_raw("127.0.0.1", server_->port(), announced + "Expect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 401")) << *out;
+
+  // A route nobody may call, and a path no route takes, refuse before the body too.
+  out = testing::exchange_raw("127.0.0.1", server_->port(),
+                              "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 404")) << *out;
+}
+
+TEST_F(ServerTest, AdmittedCallerStillMeetsTheRouteLimitForEitherFraming) {
+  options_.body_timeout = 60s;
+  start(add_upload_route);
+  const std::string head = "POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer op\r\n";
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(),
+                                                  head + "Content-Length: 67108865\r\n\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 413")) << *out;
+
+  TestClient c = client();
+  // Above Beast's default limit (1 MB) but within the route's, announced by Content-Length.
+  Result<ClientResponse> r = c.post("/upload", std::string(2'000'000, 'u'), {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->body, "2000000");
+  // Under the route's limit, the server-wide limit does not apply; a refusal that left no body
+  // unread keeps the connection.
+  r = c.post("/upload", "{}");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  EXPECT_FALSE(r->keep_alive);
+  r = c.get("/whoami");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 401u);
+  EXPECT_TRUE(r->keep_alive);
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+  options_.max_connections = 2;
+  start();
+  TestClient first = client();
+  TestClient second = client();
+  ASSERT_TRUE(first.get("/healthz").is_ok());
+  ASSERT_TRUE(second.get("/healthz").is_ok());
+  Result<std::string> out = testing::exchange_raw("127.0.0.1", server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "");
+  EXPECT_NE(server_->metrics().render().find("http_connections_refused_total 1"), std::string::npos);
+
+  // Room again once a connection closes (the server notices the close asynchronously).
+  first.close();
+  bool served = false;
+  for (auto deadline = std::chrono::steady_clock::now() + kGuard; !served && std::chrono::steady_clock::now() < deadline;) {
+    Result<std::string> again =
+        testing::exchange_raw("127.0.0.1", server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    served = again.is_ok() && again->starts_with("HTTP/1.1 200");
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(served);
+}
+
 TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
   start();
   for (const std::string& bad : {std::string("BLAH\r\n\r\n"), std::string("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
