@@ -12,7 +12,8 @@ function(fg_apply_flags target)
   target_link_options(${target} PRIVATE ${FG_SANITIZE_FLAGS})
   target_compile_definitions(${target} PUBLIC BOOST_ASIO_NO_DEPRECATED)
   if(FLEETGATE_FUZZ)
-    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+    # Undefined behaviour stops the run like a crash, so libFuzzer reports it and keeps the input.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined)
   endif()
 endfunction()
 
@@ -57,14 +58,24 @@ function(fg_bench name)
   set_property(GLOBAL APPEND PROPERTY FG_BENCHMARKS ${name})
 endfunction()
 
-# fg_fuzz(NAME SOURCES a_fuzz.cc DEPS fg_vehicle): a libFuzzer target, built only with FLEETGATE_FUZZ.
+# fg_fuzz(NAME SOURCES a_fuzz.cc DEPS fg_vehicle): one fuzz target, one implementation
+# (LLVMFuzzerTestOneInput), built two ways. With FLEETGATE_FUZZ (clang, ./dev fuzz) it is a libFuzzer
+# binary. Otherwise it is linked with tests/fuzz/replay_main.cc and registered as the ctest test
+# NAME, which feeds every file of tests/fuzz-seeds/NAME/ to the target: so the normal build compiles
+# every target and CI replays every seed and found crash as a regression test.
 function(fg_fuzz name)
-  if(NOT FLEETGATE_FUZZ)
-    return()
-  endif()
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
+  if(FLEETGATE_FUZZ)
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    set_property(GLOBAL APPEND PROPERTY FG_FUZZ_TARGETS ${name})
+  else()
+    add_executable(${name} ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay_main.cc)
+    add_test(NAME ${name} COMMAND ${name} ${CMAKE_SOURCE_DIR}/tests/fuzz-seeds/${name})
+    set_tests_properties(${name} PROPERTIES TIMEOUT 120 LABELS fuzz)
+  endif()
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/fuzz)
+  target_compile_definitions(${name} PRIVATE FLEETGATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   fg_apply_flags(${name})
-  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
 endfunction()
