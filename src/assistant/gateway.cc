@@ -7,7 +7,10 @@
 #include "fleetgate/assistant/chat.h"
 #include "fleetgate/assistant/language.h"
 #include "fleetgate/assistant/onboard_provider.h"
+#include "fleetgate/assistant/held_tool_calls.h"
+#include "fleetgate/assistant/tool_call_review.h"
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/assistant/usage_estimate.h"
 #include "fleetgate/assistant/usage_meter.h"
 #include "fleetgate/core/digest.h"
 #include "fleetgate/http/blocking.h"
@@ -68,22 +71,6 @@ Metered metered_from(const json::object& usage) {
   return m;
 }
 
-// The reviewed form of a set of tool calls: the calls that may reach the vehicle and, for the
-// refused ones, the explanation the vehicle's user gets instead.
-struct Review {
-  json::array allowed;
-  std::vector<std::pair<std::string, InterlockDecision>> refused;  // tool name, decision
-  std::string explanation() const {
-    std::string text;
-    for (const auto& [name, d] : refused) text += (text.empty() ? "" : " ") + d.message;
-    return text;
-  }
-};
-
-struct PendingCall {
-  std::string id, name, arguments;
-};
-
 }  // namespace
 
 struct Gateway::Impl {
@@ -102,30 +89,20 @@ struct Gateway::Impl {
     std::optional<VehicleState> state;
   };
 
-  // Decides every call; refusals are counted here and audited by audit_refusals().
-  Review review(const Caller& c, const std::vector<PendingCall>& calls) {
-    Review r;
-    const auto now = Clock::now();
-    for (size_t i = 0; i < calls.size(); ++i) {
-      const PendingCall& call = calls[i];
-      InterlockDecision d = review_tool_call(call.name, call.arguments, c.state ? &*c.state : nullptr, now,
-                                             deps.interlocks, c.lang);
-      if (d.allowed) {
-        r.allowed.push_back(json::object{{"index", r.allowed.size()},
-                                         {"id", call.id},
-                                         {"type", "function"},
-                                         {"function", json::object{{"name", call.name}, {"arguments", call.arguments}}}});
-        continue;
-      }
-      refusals->with({c.region, d.reason_code}).inc();
-      r.refused.emplace_back(call.name, std::move(d));
-    }
+  // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
+  // and the choice's finish_reason; refusals are counted here and audited by audit_refusals().
+  ToolCallReview review_into(const Caller& c, const HeldChoice& held, json::object& choice, json::object& holder,
+                             bool whole, std::string_view provider) {
+    if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", provider, held.unreadable);
+    ToolCallReview r = review_held(held, c.state ? &*c.state : nullptr, Clock::now(), deps.interlocks, c.lang);
+    for (const auto& [name, d] : r.refused) refusals->with({c.region, d.reason_code}).inc();
+    choice["finish_reason"] = apply_review(r, holder, whole);
     return r;
   }
 
   // Appends an audit entry per refused call, on a worker (the append waits for its fsync); the
   // answer leaves only after its refusals are on record.
-  awaitable<void> audit_refusals(const Caller& c, const Review& r, const std::string& provider) {
+  awaitable<void> audit_refusals(const Caller& c, const ToolCallReview& r, const std::string& provider) {
     if (r.refused.empty()) co_return;
     auto append = [&] {
       for (const auto& [tool, d] : r.refused) {
@@ -137,37 +114,6 @@ struct Gateway::Impl {
       }
     };
     co_await http::run_blocking(blocking, std::move(append));
-  }
-
-  // Applies a review to a non-streamed assistant message in place; returns the review.
-  Review review_message(const Caller& c, json::object& choice) {
-    json::object* message = choice.contains("message") ? choice["message"].if_object() : nullptr;
-    if (message == nullptr) return {};
-    json::array* calls = message->contains("tool_calls") ? (*message)["tool_calls"].if_array() : nullptr;
-    if (calls == nullptr || calls->empty()) return {};
-    std::vector<PendingCall> pending;
-    for (const auto& v : *calls) {
-      PendingCall p;
-      if (const auto* o = v.if_object()) {
-        if (auto* id = o->if_contains("id"); id && id->is_string()) p.id = id->as_string();
-        if (auto* f = o->if_contains("function"); f && f->is_object()) {
-          if (auto* n = f->as_object().if_contains("name"); n && n->is_string()) p.name = n->as_string();
-          if (auto* a = f->as_object().if_contains("arguments"); a && a->is_string()) p.arguments = a->as_string();
-        }
-      }
-      pending.push_back(std::move(p));
-    }
-    Review r = review(c, pending);
-    if (r.refused.empty()) return r;
-    if (r.allowed.empty()) {
-      message->erase("tool_calls");
-      choice["finish_reason"] = "stop";
-    } else {
-      for (auto& call : r.allowed) call.as_object().erase("index");
-      (*message)["tool_calls"] = r.allowed;
-    }
-    (*message)["content"] = r.explanation();
-    return r;
   }
 
   Result<Caller> caller_of(const Request& req) {
@@ -234,7 +180,7 @@ struct Gateway::Impl {
   awaitable<void> chat(const Request& req, http::StreamWriter& writer);
   awaitable<void> chat_completed(const Caller& c, json::object body, std::string model, http::StreamWriter& writer,
                                  SteadyClock::time_point t0);
-  awaitable<void> chat_streamed(const Caller& c, json::object body, bool client_wants_usage, http::StreamWriter& writer,
+  awaitable<void> chat_streamed(const Caller& c, const ChatRequest& request, json::object body, http::StreamWriter& writer,
                                 SteadyClock::time_point t0);
   Response models(const Request& req);
   Response report_state(const Request& req);
@@ -242,17 +188,31 @@ struct Gateway::Impl {
 
 namespace {
 
-// Relays a provider's stream to the vehicle: content passes through chunk by chunk; tool-call
-// fragments are held until the call is complete, reviewed, then sent or replaced by the refusal.
+// Relays a provider's stream to the vehicle: content passes through chunk by chunk; tool calls
+// (either shape) are held until their choice finishes, reviewed, then sent or replaced by the
+// refusal. An answer past the hold's limits, or a choice index that cannot be read, makes the
+// sink refuse the attempt (refusal()): the router then ends the stream with an error event.
 class RelaySink : public StreamSink {
  public:
   RelaySink(Gateway::Impl& gw, const Gateway::Impl::Caller& caller, http::StreamWriter& writer, bool client_wants_usage,
             SteadyClock::time_point t0)
       : gw_(gw), caller_(caller), writer_(writer), client_wants_usage_(client_wants_usage), t0_(t0) {}
 
-  void attempt_started(std::string_view provider_id) override { provider_ = provider_id; }
+  // Only an attempt that relayed nothing is followed by another, so what it held is dropped.
+  void attempt_started(std::string_view provider_id) override {
+    provider_ = provider_id;
+    hold_ = ToolCallHold{};
+    refusal_.reset();
+    metered_ = {};
+    usage_reported_ = false;
+    received_ = false;
+    content_tokens_ = 0;
+  }
+
+  std::optional<std::string> refusal() const override { return refusal_; }
 
   awaitable<bool> send_event(std::string_view data) override {
+    received_ = true;
     boost::system::error_code ec;
     json::value parsed = json::parse(data, ec);
     if (ec || !parsed.is_object()) {
@@ -265,27 +225,43 @@ class RelaySink : public StreamSink {
     if (auto* m = chunk.if_contains("model"); m && m->is_string()) model_ = m->as_string();
     if (auto* u = chunk.if_contains("usage"); u && u->is_object()) {
       metered_ = metered_from(u->as_object());
+      usage_reported_ = true;
       if (!client_wants_usage_) {
         chunk.erase("usage");
         modified = true;
       }
     }
+    if (auto* choices = chunk.if_contains("choices"); choices && !choices->is_array()) {
+      chunk.erase("choices");  // no client reads choices that are not an array; nor can we review them
+      modified = true;
+    }
     bool has_payload = chunk.contains("usage");
-    std::vector<Review> reviews;
-    if (auto* choices = chunk.if_contains("choices"); choices && choices->is_array()) {
-      for (auto& cv : choices->as_array()) {
-        if (!cv.is_object()) continue;
-        json::object& choice = cv.as_object();
-        modified |= hold_tool_calls(choice);
-        const json::value* finish = choice.if_contains("finish_reason");
-        if (finish != nullptr && finish->is_string() && !pending_.empty()) {
-          reviews.push_back(release_reviewed(choice));
+    std::vector<ToolCallReview> reviews;
+    if (auto* choices = chunk.if_contains("choices")) {
+      json::array& list = choices->as_array();
+      for (size_t position = 0; position < list.size(); ++position) {
+        json::object* choice = list[position].if_object();
+        if (choice == nullptr) continue;
+        std::optional<size_t> index = choice_index(*choice, position);
+        if (!index) co_return refuse("a choice's index is not an integer below " + std::to_string(kMaxChoices));
+        json::value* delta = choice->if_contains("delta");
+        if (delta != nullptr && delta->is_object()) {
+          if (const json::value* content = delta->as_object().if_contains("content"); content && content->is_string()) {
+            content_tokens_ += estimate_tokens(content->get_string());
+          }
+          auto taken = hold_.take_from(*index, delta->as_object(), false);
+          if (!taken) co_return refuse(taken.status().message());
+          modified |= *taken;
+        }
+        const json::value* finish = choice->if_contains("finish_reason");
+        if (finish != nullptr && finish->is_string() && hold_.holds(*index)) {
+          reviews.push_back(release(*index, *choice));
           modified = true;
         }
-        has_payload |= choice_has_payload(choice);
+        has_payload |= choice_has_payload(*choice);
       }
     }
-    for (const Review& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
+    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
     if (modified && !has_payload) co_return true;
     const std::string relayed = modified ? json::serialize(chunk) : std::string(data);
     const bool sent = co_await forward(relayed);
@@ -300,12 +276,16 @@ class RelaySink : public StreamSink {
 
   // Tool calls whose stream ended without a finish_reason are reviewed and released here.
   awaitable<bool> flush() {
-    if (pending_.empty()) co_return true;
-    json::object choice{{"index", 0}, {"delta", json::object{}}, {"finish_reason", nullptr}};
-    const Review r = release_reviewed(choice);
-    co_await gw_.audit_refusals(caller_, r, provider_);
+    const std::vector<size_t> holding = hold_.holding();
+    if (holding.empty()) co_return true;
     json::array choices;
-    choices.push_back(std::move(choice));
+    std::vector<ToolCallReview> reviews;
+    for (size_t index : holding) {
+      json::object choice{{"index", index}, {"delta", json::object{}}, {"finish_reason", nullptr}};
+      reviews.push_back(release(index, choice));
+      choices.push_back(std::move(choice));
+    }
+    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
     const std::string released = json::serialize(
         json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
     const bool sent = co_await forward(released);
@@ -314,11 +294,35 @@ class RelaySink : public StreamSink {
 
   bool started() const { return started_; }
   const std::string& model() const { return model_; }
-  const Metered& metered() const { return metered_; }
+  // The provider's usage report. Without one, when the stream was cut short after events came,
+  // an estimate of what the provider will bill: the request's prompt (`estimate_prompt()`), the
+  // content received at estimate_tokens' rates and the tool-call text at four bytes a token.
+  template <class EstimatePrompt>
+  Metered metered(const EstimatePrompt& estimate_prompt) const {
+    if (usage_reported_ || !received_) return metered_;
+    Metered m;
+    m.prompt = estimate_prompt();
+    m.completion = content_tokens_ + static_cast<int64_t>((hold_.bytes() + 3) / 4);
+    return m;
+  }
   int tool_calls() const { return tool_calls_; }
   int refused() const { return refused_; }
 
  private:
+  // Choices a stream may address: far more than any request asks for (n), and a bound on what
+  // a hostile index can make the hold keep apart.
+  static constexpr size_t kMaxChoices = 128;
+
+  static std::optional<size_t> choice_index(const json::object& choice, size_t position) {
+    const json::value* index = choice.if_contains("index");
+    if (index == nullptr) return position;
+    if (index->is_int64() && index->get_int64() >= 0 && index->get_int64() < static_cast<int64_t>(kMaxChoices)) {
+      return static_cast<size_t>(index->get_int64());
+    }
+    if (index->is_uint64() && index->get_uint64() < kMaxChoices) return static_cast<size_t>(index->get_uint64());
+    return std::nullopt;
+  }
+
   static bool choice_has_payload(const json::object& choice) {
     const json::value* finish = choice.if_contains("finish_reason");
     if (finish != nullptr && !finish->is_null()) return true;
@@ -326,43 +330,18 @@ class RelaySink : public StreamSink {
     return delta != nullptr && delta->is_object() && !delta->as_object().empty();
   }
 
-  // Moves tool-call fragments out of the delta into pending_; true when the delta changed.
-  bool hold_tool_calls(json::object& choice) {
-    json::value* delta = choice.if_contains("delta");
-    if (delta == nullptr || !delta->is_object()) return false;
-    json::value* calls = delta->as_object().if_contains("tool_calls");
-    if (calls == nullptr) return false;
-    if (calls->is_array()) {
-      for (const auto& fragment : calls->as_array()) {
-        if (!fragment.is_object()) continue;
-        const auto& f = fragment.as_object();
-        size_t index = pending_.size();
-        if (auto* i = f.if_contains("index"); i && (i->is_int64() || i->is_uint64())) index = static_cast<size_t>(i->to_number<int64_t>());
-        if (index > 127) continue;  // a hostile index must not grow memory without bound
-        if (pending_.size() <= index) pending_.resize(index + 1);
-        PendingCall& p = pending_[index];
-        if (auto* id = f.if_contains("id"); id && id->is_string()) p.id += id->as_string();
-        if (auto* fn = f.if_contains("function"); fn && fn->is_object()) {
-          if (auto* n = fn->as_object().if_contains("name"); n && n->is_string()) p.name += n->as_string();
-          if (auto* a = fn->as_object().if_contains("arguments"); a && a->is_string()) p.arguments += a->as_string();
-        }
-      }
-    }
-    delta->as_object().erase("tool_calls");
-    return true;
+  bool refuse(std::string why) {
+    spdlog::warn("refusing the answer of provider {}: {}", provider_, why);
+    refusal_ = std::move(why);
+    return false;
   }
 
-  // Reviews the held calls into `choice`; returns the review for the audit.
-  Review release_reviewed(json::object& choice) {
-    Review r = gw_.review(caller_, pending_);
-    tool_calls_ += static_cast<int>(pending_.size());
-    refused_ += static_cast<int>(r.refused.size());
-    pending_.clear();
+  // Reviews what `index` held into `choice`'s delta; returns the review for the audit.
+  ToolCallReview release(size_t index, json::object& choice) {
     if (!choice.contains("delta") || !choice["delta"].is_object()) choice["delta"] = json::object{};
-    json::object& delta = choice["delta"].as_object();
-    if (!r.allowed.empty()) delta["tool_calls"] = r.allowed;
-    if (!r.refused.empty()) delta["content"] = r.explanation();
-    choice["finish_reason"] = r.allowed.empty() ? "stop" : "tool_calls";
+    ToolCallReview r = gw_.review_into(caller_, hold_.release(index), choice, choice["delta"].as_object(), false, provider_);
+    tool_calls_ += static_cast<int>(r.calls());
+    refused_ += static_cast<int>(r.refused.size());
     return r;
   }
 
@@ -390,8 +369,12 @@ class RelaySink : public StreamSink {
   const SteadyClock::time_point t0_;
   std::string provider_;
   std::string model_;
-  std::vector<PendingCall> pending_;
+  ToolCallHold hold_;
+  std::optional<std::string> refusal_;
   Metered metered_;
+  bool usage_reported_ = false;
+  bool received_ = false;  // this attempt sent an event
+  int64_t content_tokens_ = 0;
   int tool_calls_ = 0;
   int refused_ = 0;
   bool started_ = false;
@@ -442,7 +425,7 @@ awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writ
     if (auto* o = body.if_contains("stream_options"); o && o->is_object()) options = o->as_object();
     options["include_usage"] = true;
     body["stream_options"] = std::move(options);
-    co_await chat_streamed(*caller, std::move(body), parsed->include_usage, writer, t0);
+    co_await chat_streamed(*caller, *parsed, std::move(body), writer, t0);
   } else {
     co_await chat_completed(*caller, std::move(body), parsed->model, writer, t0);
   }
@@ -467,22 +450,36 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
       if (auto* m = o.if_contains("model"); m && m->is_string()) model = m->as_string();
       if (auto* u = o.if_contains("usage"); u && u->is_object()) metered = metered_from(u->as_object());
       bool changed = false;
+      Status held = Status::ok();
+      ToolCallHold hold;
       if (auto* choices = o.if_contains("choices"); choices && choices->is_array()) {
-        for (auto& choice : choices->as_array()) {
-          if (!choice.is_object()) continue;
-          if (auto* msg = choice.as_object().if_contains("message"); msg && msg->is_object()) {
-            if (auto* tc = msg->as_object().if_contains("tool_calls"); tc && tc->is_array()) tool_calls += static_cast<int>(tc->as_array().size());
-          }
-          Review r = review_message(c, choice.as_object());
+        json::array& list = choices->as_array();
+        for (size_t i = 0; i < list.size() && held.is_ok(); ++i) {
+          json::object* choice = list[i].if_object();
+          json::value* message = choice != nullptr ? choice->if_contains("message") : nullptr;
+          if (message == nullptr || !message->is_object()) continue;
+          auto taken = hold.take_from(i, message->as_object(), true);
+          if (!taken) held = taken.status();
+          if (!taken || !*taken) continue;
+          changed = true;
+          if (!hold.holds(i)) continue;
+          ToolCallReview r = review_into(c, hold.release(i), *choice, message->as_object(), true, result.provider_id);
           co_await audit_refusals(c, r, result.provider_id);
+          tool_calls += static_cast<int>(r.calls());
           refused += static_cast<int>(r.refused.size());
-          changed |= !r.refused.empty();
         }
       }
-      resp.status = StatusCode::ok;
-      resp.content_type = "application/json";
-      // Unchanged answers pass back byte for byte, unknown fields and number formats intact.
-      resp.body = changed ? json::serialize(o) : std::move(result.body);
+      if (!held.is_ok()) {
+        result.outcome = Outcome::kBadResponse;
+        resp = http::error_response(StatusCode::bad_gateway, "provider '" + result.provider_id + "' answered past a limit: " +
+                                    held.message(), "bad_upstream_response");
+      } else {
+        resp.status = StatusCode::ok;
+        resp.content_type = "application/json";
+        // Answers without tool calls pass back byte for byte, unknown fields and number formats
+        // intact; tool calls leave as they were reviewed.
+        resp.body = changed ? json::serialize(o) : std::move(result.body);
+      }
     }
   } else {
     resp = json_error(result);
@@ -495,11 +492,11 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
   reply(writer, std::move(resp));
 }
 
-awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, json::object body, bool client_wants_usage,
+awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, const ChatRequest& request, json::object body,
                                              http::StreamWriter& writer, SteadyClock::time_point t0) {
   const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
   const std::string requested_model = body.contains("model") && body["model"].is_string() ? std::string(body["model"].as_string()) : "";
-  RelaySink sink(*this, c, writer, client_wants_usage, t0);
+  RelaySink sink(*this, c, writer, request.include_usage, t0);
   RouteResult result = co_await deps.router->stream(c.region, body, sink, *cancel);
   if (result.ok()) {
     const bool flushed = co_await sink.flush();
@@ -517,8 +514,8 @@ awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, json::object body,
   }
   const int64_t total_us = micros_since(t0);
   overhead->with({c.region}).observe(static_cast<double>(std::max<int64_t>(0, total_us - upstream_micros(result))) / 1e6);
-  meter(c, result, sink.model().empty() ? requested_model : sink.model(), sink.metered(), sink.tool_calls(), sink.refused(),
-        total_us);
+  const Metered metered = sink.metered([&] { return estimate_usage(request, AssistantTurn{}).prompt_tokens; });
+  meter(c, result, sink.model().empty() ? requested_model : sink.model(), metered, sink.tool_calls(), sink.refused(), total_us);
 }
 
 Response Gateway::Impl::models(const Request& req) {

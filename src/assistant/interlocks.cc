@@ -74,6 +74,9 @@ constexpr Message kMessages[] = {
     {"unknown_tool",
      {"'{name}' is not a vehicle function I can use.", "“{name}”不是可用的车辆功能。",
       "„{name}“ ist keine verfügbare Fahrzeugfunktion."}},
+    {"unreadable_tool_call",
+     {"That request came back in a form I can't check, so I didn't carry it out.", "该请求的格式无法核验，因此未执行。",
+      "Die Anfrage kam in einer Form zurück, die ich nicht prüfen kann, daher wurde sie nicht ausgeführt."}},
     {"invalid_arguments",
      {"That request had invalid settings ({detail}).", "请求的参数无效（{detail}）。", "Ungültige Einstellungen ({detail})."}},
 };
@@ -174,5 +177,7 @@ InterlockDecision review_tool_call(std::string_view name, std::string_view argum
   if (!arguments) return refuse("invalid_arguments", lang, tool->label.in(lang), name, arguments.status().message());
   return check_interlocks(*tool, *arguments, state, now, options, lang);
 }
+
+InterlockDecision refuse_unreadable_tool_call(Language lang) { return refuse("unreadable_tool_call", lang, {}); }
 
 }  // namespace fleetgate::assistant

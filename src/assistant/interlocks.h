@@ -72,4 +72,7 @@ InterlockDecision review_tool_call(std::string_view name, std::string_view argum
                                    const VehicleState* state, Clock::time_point now,
                                    const InterlockOptions& options = {}, Language lang = Language::kEn);
 
+// The refusal of a call that could not be read at all (held_tool_calls.h): "unreadable_tool_call".
+InterlockDecision refuse_unreadable_tool_call(Language lang = Language::kEn);
+
 }  // namespace fleetgate::assistant

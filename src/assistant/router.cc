@@ -169,6 +169,10 @@ awaitable<RouteResult> Router::route(std::string_view region, const json::object
       size_t relayed = 0;
       const auto start = std::chrono::steady_clock::now();
       ProviderReply reply = co_await call(provider, sent, relayed);
+      if (std::optional<std::string> refused = sink != nullptr ? sink->refusal() : std::nullopt) {
+        reply.outcome = Outcome::kBadResponse;
+        reply.detail = std::move(*refused);
+      }
       const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
       record(breaker, reply.outcome);
       result.attempts.push_back({id, reply.outcome, reply.http_status, latency, wait, reply.detail});

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -81,6 +82,11 @@ class StreamSink {
   virtual boost::asio::awaitable<bool> send_event(std::string_view data) = 0;
   // Called before each attempt, so the first relayed event can be attributed to its provider.
   virtual void attempt_started(std::string_view provider_id) { (void)provider_id; }
+  // Why the sink refused the provider's answer, once send_event returned false for that reason
+  // (e.g. it went past a limit); nullopt while the vehicle is merely gone. The router counts a
+  // refused answer as kBadResponse from that provider: its breaker notes the failure, and the
+  // answer fails over when nothing was relayed, else ends with the error event.
+  virtual std::optional<std::string> refusal() const { return std::nullopt; }
   // The upstream broke after events were relayed: write `error_json` (OpenAI error shape) as a
   // final event and close the stream cleanly. Called at most once; no events follow.
   virtual boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) = 0;

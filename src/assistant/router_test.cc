@@ -327,6 +327,47 @@ TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   EXPECT_EQ(onboard->calls, 0);
 }
 
+// A sink that refuses an answer after `accept` events, saying why (as the gateway does for an
+// answer past its limits).
+struct RefusingSink : RecordingSink {
+  explicit RefusingSink(size_t accept) : accept(accept) {}
+  boost::asio::awaitable<bool> send_event(std::string_view data) override {
+    if (events.size() == accept) {
+      why = "too much";
+      co_return false;
+    }
+    co_return co_await RecordingSink::send_event(data);
+  }
+  void attempt_started(std::string_view) override { why.reset(); }
+  std::optional<std::string> refusal() const override { return why; }
+  size_t accept;
+  std::optional<std::string> why;
+};
+
+TEST_F(RouterTest, AnAnswerTheSinkRefusesIsABadResponseFromItsProvider) {
+  build(specs(0));
+  set("ds-a", "content=a b c d e;chunk_delay_ms=50");  // the mock is still answering when refused
+  RefusingSink midway(2);
+  RouteResult r = await_blocking(router->stream("cn", request, midway, cancel));
+  EXPECT_EQ(r.outcome, Outcome::kStreamBroken);
+  EXPECT_EQ(r.provider_id, "ds-a");
+  ASSERT_EQ(r.attempts.size(), 1u);
+  EXPECT_EQ(r.attempts[0].outcome, Outcome::kBadResponse);
+  EXPECT_EQ(r.attempts[0].detail, "too much");
+  ASSERT_EQ(midway.errors.size(), 1u);
+  EXPECT_NE(midway.errors[0].find("too much"), std::string::npos) << midway.errors[0];
+  EXPECT_TRUE(mocks["ds-a"]->wait_for_abandoned(1, kPatience)) << "the refused stream is not read on";
+  expect_untouched({"ds-b"});
+
+  // Refused before anything was relayed: the next provider of the chain answers.
+  RefusingSink at_once(0);
+  r = await_blocking(router->stream("cn", request, at_once, cancel));
+  EXPECT_EQ(r.outcome, Outcome::kBadResponse) << "every attempt refused, the onboard one too";
+  for (const Attempt& a : r.attempts) EXPECT_EQ(a.outcome, Outcome::kBadResponse) << a.provider_id;
+  EXPECT_EQ(mocks["ds-b"]->request_count(), 1u);
+  EXPECT_TRUE(at_once.errors.empty());
+}
+
 TEST_F(RouterTest, CancelStopsRoutingAndClosesTheUpstreamConnection) {
   build(specs());
   set("ds-a", "latency_ms=60000");

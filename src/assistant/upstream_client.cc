@@ -462,7 +462,7 @@ awaitable<ClientReply> exchange(Call& c, Stream& stream, std::string_view path, 
     if (sse) {
       Status st = c.sse.feed(std::string_view(buf, n), collect);
       for (const SseEvent& ev : parsed) {
-        if (!co_await c.deliver(ev)) break;
+        if (c.stop || !co_await c.deliver(ev)) break;  // a cancel between two events ends the call too
       }
       parsed.clear();
       if (c.handler_stopped) co_return failure(ClientFailure::kCancelled, "stopped by the event handler");

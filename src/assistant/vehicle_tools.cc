@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "fleetgate/assistant/json_schema.h"
+#include "fleetgate/assistant/strict_json.h"
 
 namespace fleetgate::assistant {
 
@@ -120,9 +121,9 @@ json::array vehicle_tools_json() {
 }
 
 Result<json::object> parse_tool_arguments(const VehicleTool& tool, std::string_view arguments_json) {
-  boost::system::error_code ec;
-  json::value v = json::parse(arguments_json, ec);
-  if (ec) return invalid_argument("arguments: invalid JSON (" + ec.message() + ")");
+  auto parsed = parse_strict_json(arguments_json);
+  if (!parsed) return invalid_argument("arguments: " + parsed.status().message());
+  json::value& v = *parsed;
   if (!v.is_object()) return invalid_argument("arguments: must be an object");
   if (Status s = validate_json(tool.parameters, v); !s.is_ok()) return s;
   return std::move(v.get_object());

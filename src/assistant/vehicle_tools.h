@@ -33,8 +33,8 @@ const VehicleTool* find_vehicle_tool(std::string_view name);
 boost::json::array vehicle_tools_json();
 
 // Parses `arguments_json` (a tool call's arguments text) and validates it against the tool's
-// schema. Errors are kInvalidArgument: "arguments: invalid JSON (...)", "arguments: must be an
-// object" or the schema checker's "PATH: reason".
+// schema. Errors are kInvalidArgument: "arguments: invalid JSON (...)", "arguments: duplicate
+// key 'NAME'" (strict_json.h), "arguments: must be an object" or the schema checker's "PATH: reason".
 Result<boost::json::object> parse_tool_arguments(const VehicleTool& tool, std::string_view arguments_json);
 
 }  // namespace fleetgate::assistant

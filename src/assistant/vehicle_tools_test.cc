@@ -59,6 +59,22 @@ TEST(VehicleTools, ArgumentsMustBeJsonObjects) {
   EXPECT_FALSE(parse_tool_arguments(*trunk, "").is_ok());
 }
 
+// A reviewer and a car must not read different values out of one arguments text.
+TEST(VehicleTools, DuplicateKeysAreRefusedAtAnyDepth) {
+  const VehicleTool* trunk = find_vehicle_tool("trunk");
+  const VehicleTool* climate = find_vehicle_tool("set_temperature");
+  ASSERT_NE(trunk, nullptr);
+  ASSERT_NE(climate, nullptr);
+  auto r = parse_tool_arguments(*trunk, R"({"action":"open","action":"close"})");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().message(), "arguments: duplicate key 'action'");
+  r = parse_tool_arguments(*trunk, R"({"action":"open","\u0061ction":"close"})");
+  ASSERT_FALSE(r.is_ok()) << "an escaped spelling is the same key";
+  EXPECT_EQ(r.status().message(), "arguments: duplicate key 'action'");
+  r = parse_tool_arguments(*climate, R"({"celsius":21,"zone":"driver","celsius":28})");
+  EXPECT_FALSE(r.is_ok());
+}
+
 TEST(VehicleTools, UnknownNamesAreNotFound) {
   EXPECT_EQ(find_vehicle_tool("self_destruct"), nullptr);
   EXPECT_EQ(find_vehicle_tool(""), nullptr);

@@ -598,5 +598,230 @@ TEST_F(GatewayTest, EveryRequestIsMeteredInItsHomeRegionWithProviderAndTokens) {
   EXPECT_TRUE(usage("us").empty());
 }
 
+// ---------------------------------------------------------------------------------------------
+// 10. A hostile upstream: whatever a provider answers, nothing unreviewed reaches the car, memory
+// stays bounded and every request is metered.
+
+// What a client library would act on in an answer: tool calls or a legacy function_call in any
+// choice's message (plain) or delta (streamed); "" when nothing.
+std::string actionable(const std::string& body) {
+  json::object o = parse_object(body);
+  const json::value* choices = o.if_contains("choices");
+  if (choices == nullptr || !choices->is_array()) return "";
+  std::string found;
+  for (const json::value& c : choices->as_array()) {
+    for (const char* holder : {"message", "delta"}) {
+      const json::value* h = c.is_object() ? c.as_object().if_contains(holder) : nullptr;
+      if (h == nullptr || !h->is_object()) continue;
+      for (const char* key : {"tool_calls", "function_call"}) {
+        if (const json::value* v = h->as_object().if_contains(key); v != nullptr && !v->is_null()) found += json::serialize(*v);
+      }
+    }
+  }
+  return found;
+}
+
+// The finish_reason of choices[0], or "" when there is none.
+std::string finish_reason(const std::string& body) {
+  json::object o = parse_object(body);
+  const json::value* choices = o.if_contains("choices");
+  if (choices == nullptr || !choices->is_array() || choices->as_array().empty()) return "";
+  const json::value* f = choices->as_array()[0].as_object().if_contains("finish_reason");
+  return f != nullptr && f->is_string() ? std::string(f->as_string()) : "";
+}
+
+// What a vehicle received for one question: the calls it could act on, the finish_reason, the
+// text, and for a stream whether it ended with [DONE].
+struct Received {
+  std::string calls;
+  std::string finish;
+  std::string text;
+  bool done = false;
+};
+
+TEST_F(GatewayTest, ToolCallsInEveryShapeMeetTheInterlocks) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  auto ask = [&](std::string_view shape, bool stream) {
+    fleet_->mock("deepseek").set_scenario(scenario(std::string(R"(tool_call=trunk:{"action":"open"};shape=)") + std::string(shape)));
+    Received got;
+    if (!stream) {
+      ClientResponse r = chat(v, chat_body("open the trunk", false));
+      EXPECT_EQ(r.status, 200u) << r.body;
+      got.calls = actionable(r.body);
+      got.finish = finish_reason(r.body);
+      json::object answer = parse_object(r.body);
+      const json::value* message = answer["choices"].as_array().at(0).as_object().if_contains("message");
+      if (message != nullptr && message->as_object().at("content").is_string()) got.text = message->as_object().at("content").as_string();
+      return got;
+    }
+    auto s = chat_stream(v, chat_body("open the trunk", true));
+    if (s == nullptr) return got;
+    StreamRead read = read_all(*s);
+    for (const SseEvent& e : read.events) {
+      got.calls += actionable(e.data);
+      if (std::string f = finish_reason(e.data); !f.empty()) got.finish = f;
+    }
+    got.text = streamed_content(read.events);
+    got.done = read.ended_cleanly && !read.events.empty() && read.events.back().data == "[DONE]";
+    return got;
+  };
+
+  // At 80 km/h in D no shape opens the trunk: each is refused with an explanation.
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":80,"gear":"D"})").status, 202u);
+  for (const char* shape : {"tool_calls", "function_call", "tool_calls_object"}) {
+    for (bool stream : {false, true}) {
+      SCOPED_TRACE(std::string(shape) + (stream ? " streamed" : " plain"));
+      Received got = ask(shape, stream);
+      EXPECT_EQ(got.calls, "");
+      EXPECT_EQ(got.finish, "stop");
+      EXPECT_FALSE(got.text.empty());
+      EXPECT_EQ(got.done, stream);
+    }
+  }
+
+  // Parked: the readable shapes arrive in the shape they were sent; an object where an array
+  // belongs cannot be reviewed and stays refused.
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P"})").status, 202u);
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "plain");
+    Received got = ask("tool_calls", stream);
+    EXPECT_NE(got.calls.find(R"("name":"trunk")"), std::string::npos) << got.calls;
+    EXPECT_TRUE(got.calls.starts_with("[")) << got.calls;
+    EXPECT_EQ(got.finish, "tool_calls");
+    got = ask("function_call", stream);
+    EXPECT_EQ(got.calls, R"({"name":"trunk","arguments":"{\"action\":\"open\"}"})");
+    EXPECT_EQ(got.finish, "function_call");
+    got = ask("tool_calls_object", stream);
+    EXPECT_EQ(got.calls, "");
+    EXPECT_EQ(got.finish, "stop");
+  }
+
+  std::multiset<std::string> reasons;
+  auto tail = fleet_->control_plane().audit->tail(50);
+  ASSERT_TRUE(tail.is_ok()) << tail.status().to_string();
+  for (const auto& e : *tail) {
+    if (e.action == "assistant.tool_call.refused") reasons.insert(std::string(e.details.at("reason").as_string()));
+  }
+  EXPECT_EQ(reasons.count("vehicle_not_parked"), 4u);
+  EXPECT_EQ(reasons.count("unreadable_tool_call"), 4u);
+  auto records = wait_for_usage("cn", 12);
+  ASSERT_EQ(records.size(), 12u);
+  int refused = 0;
+  for (const auto& u : records) refused += u.refused_tool_calls;
+  EXPECT_EQ(refused, 8);
+}
+
+// Arguments naming a key twice are refused, plain and streamed: a reviewer and a car could read
+// different values out of them. What is allowed leaves as it was reviewed, not as it was sent.
+TEST_F(GatewayTest, ToolArgumentsReachTheCarExactlyAsReviewed) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P"})").status, 202u);
+  auto arguments_received = [&](bool stream) {
+    std::string calls;
+    if (!stream) return actionable(chat(v, chat_body("the trunk", false)).body);
+    auto s = chat_stream(v, chat_body("the trunk", true));
+    if (s == nullptr) return calls;
+    for (const SseEvent& e : read_all(*s).events) calls += actionable(e.data);
+    return calls;
+  };
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "plain");
+    fleet_->mock("deepseek").set_scenario(scenario(R"(tool_call=trunk:{"action":"close","action":"open"})"));
+    EXPECT_EQ(arguments_received(stream), "");
+    fleet_->mock("deepseek").set_scenario(scenario(R"(tool_call=trunk:{ "action" : "\u006fpen" })"));
+    std::string calls = arguments_received(stream);
+    EXPECT_NE(calls.find(R"("arguments":"{\"action\":\"open\"}")"), std::string::npos) << calls;
+  }
+  auto tail = fleet_->control_plane().audit->tail(50);
+  ASSERT_TRUE(tail.is_ok());
+  int invalid = 0;
+  for (const auto& e : *tail) invalid += e.action == "assistant.tool_call.refused" && e.details.at("reason") == "invalid_arguments";
+  EXPECT_EQ(invalid, 2);
+}
+
+// The mock streams 1 KiB argument pieces without end: the gateway holds at most 256 KiB of tool
+// calls per answer, then ends the stream with an error, closes the upstream and meters it.
+TEST_F(GatewayTest, AnEndlessToolCallIsCutAtThePerRequestCap) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};endless)"));
+
+  auto stream = chat_stream(v, chat_body("open the trunk", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_FALSE(read.events.empty());
+  EXPECT_EQ(read.events.back().event, "error");
+  EXPECT_TRUE(is_openai_error(read.events.back().data));
+  EXPECT_NE(read.events.back().data.find("262144 bytes"), std::string::npos) << read.events.back().data;
+  for (const SseEvent& e : read.events) EXPECT_EQ(actionable(e.data), "") << e.data;
+
+  EXPECT_TRUE(fleet_->mock("xai-us").wait_for_abandoned(1, kWait)) << "the upstream connection is closed";
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, "error");
+  EXPECT_EQ(records[0].provider, "xai-us");
+  EXPECT_GT(records[0].prompt_tokens, 0) << "no usage came: what was used is estimated";
+  EXPECT_GE(records[0].completion_tokens, (262144 - 1024) / 4) << "the pieces held are metered";
+}
+
+// While the gateway holds tool-call pieces it writes nothing to the car, so only the watch on
+// the car's connection can notice the hang-up: the upstream request must still end at once.
+TEST_F(GatewayTest, VehicleHangingUpWhileToolCallsAreHeldClosesTheUpstream) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};endless;chunk_delay_ms=100)"));
+
+  auto stream = chat_stream(v, chat_body("open the trunk", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  auto first = stream->next();
+  ASSERT_TRUE(first.is_ok() && first->has_value());
+  stream->close();
+
+  EXPECT_TRUE(fleet_->mock("xai-us").wait_for_abandoned(1, kWait));
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, "cancelled");
+  EXPECT_GT(records[0].prompt_tokens, 0) << "the request was sent: its prompt is metered";
+}
+
+// An index no call can have (negative, fractional, a string, beyond 64 bits or far ahead) makes
+// the call unreadable: refused with an explanation, the stream ends normally, usage is metered.
+TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P"})").status, 202u);
+  const std::vector<std::string> indexes = {"-1", "1.5", R"("0")", "2147483648", "9223372036854775808",
+                                            "18446744073709551616", "7"};
+  for (const std::string& index : indexes) {
+    SCOPED_TRACE(index);
+    fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};call_index=)" + index));
+    auto stream = chat_stream(v, chat_body("open the trunk", true));
+    ASSERT_NE(stream, nullptr);
+    ASSERT_EQ(stream->status(), 200u);
+    StreamRead read = read_all(*stream);
+    EXPECT_TRUE(read.ended_cleanly);
+    ASSERT_FALSE(read.events.empty());
+    EXPECT_EQ(read.events.back().data, "[DONE]");
+    std::string calls;
+    for (const SseEvent& e : read.events) calls += actionable(e.data);
+    EXPECT_EQ(calls, "");
+    EXPECT_FALSE(streamed_content(read.events).empty());
+  }
+  auto records = wait_for_usage("us", indexes.size());
+  ASSERT_EQ(records.size(), indexes.size());
+  for (const auto& u : records) {
+    EXPECT_EQ(u.outcome, "refused");
+    EXPECT_EQ(u.tool_calls, 1);
+    EXPECT_EQ(u.refused_tool_calls, 1);
+    EXPECT_GT(u.completion_tokens, 0);
+  }
+}
+
 }  // namespace
 }  // namespace fleetgate::gwtest

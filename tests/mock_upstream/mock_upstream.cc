@@ -103,6 +103,23 @@ Result<Scenario> parse_scenario(std::string_view spec, Scenario s) {
       if (colon != std::string_view::npos) call.arguments = std::string(value.substr(colon + 1));
       if (call.name.empty()) st = invalid_argument("scenario tool_call needs a function name");
       s.tool_call = call;
+    } else if (key == "shape") {
+      if (value == "tool_calls") {
+        s.tool_shape = ToolShape::kToolCalls;
+      } else if (value == "function_call") {
+        s.tool_shape = ToolShape::kFunctionCall;
+      } else if (value == "tool_calls_object") {
+        s.tool_shape = ToolShape::kToolCallsObject;
+      } else {
+        st = invalid_argument("scenario shape must be tool_calls, function_call or tool_calls_object");
+      }
+    } else if (key == "call_index") {
+      boost::system::error_code ec;
+      boost::json::parse(value, ec);
+      if (ec) st = invalid_argument("scenario call_index must be JSON, got '" + std::string(value) + "'");
+      s.call_index = std::string(value);
+    } else if (key == "endless") {
+      s.endless = true;
     } else if (key == "deepseek") {
       s.deepseek_extras = true;
     } else if (key == "xai") {
@@ -129,6 +146,9 @@ struct Answer {
   json::object echo;  // request fields the mock does not know, returned under "mock_echo"
   std::vector<std::string> words;
   std::optional<MockToolCall> tool_call;
+  ToolShape tool_shape = ToolShape::kToolCalls;
+  std::string call_index;
+  bool endless = false;
   bool deepseek = false;
   bool xai = false;
   int64_t prompt_tokens = 0;
@@ -145,6 +165,9 @@ Answer make_answer(const json::object& request, const Scenario& sc, const std::s
   std::istringstream text(sc.content.empty() ? "answer from " + identity : sc.content);
   for (std::string w; text >> w;) a.words.push_back(w + " ");
   a.tool_call = sc.tool_call;
+  a.tool_shape = sc.tool_shape;
+  a.call_index = sc.call_index;
+  a.endless = sc.endless && sc.tool_call;
   a.deepseek = sc.deepseek_extras;
   a.xai = sc.xai_extras;
   if (const json::value* msgs = request.if_contains("messages"); msgs && msgs->is_array()) {
@@ -169,15 +192,24 @@ json::object usage(const Answer& a) {
   return u;
 }
 
-json::object tool_call_json(const MockToolCall& t, std::string_view arguments, bool with_header) {
+// The members a message (or a streamed delta) carries for (a piece of) the answer's tool call.
+json::object tool_call_members(const Answer& a, std::string_view arguments, bool with_header, bool streamed) {
+  const MockToolCall& t = *a.tool_call;
   json::object fn{{"arguments", arguments}};
-  json::object call{{"index", 0}, {"function", std::move(fn)}};
+  if (with_header) fn["name"] = t.name;
+  if (a.tool_shape == ToolShape::kFunctionCall) return {{"function_call", std::move(fn)}};
+  json::object call{{"function", std::move(fn)}};
+  if (streamed) call["index"] = a.call_index.empty() ? json::value(0) : json::parse(a.call_index);
   if (with_header) {
     call["id"] = t.id;
     call["type"] = "function";
-    call["function"].get_object()["name"] = t.name;
   }
-  return call;
+  if (a.tool_shape == ToolShape::kToolCallsObject) return {{"tool_calls", std::move(call)}};
+  return {{"tool_calls", json::array{std::move(call)}}};
+}
+
+std::string_view tool_finish(const Answer& a) {
+  return a.tool_shape == ToolShape::kFunctionCall ? "function_call" : "tool_calls";
 }
 
 constexpr const char* kReasoning = "The user asked something; answer briefly.";
@@ -186,7 +218,7 @@ std::string completion_body(const Answer& a, const std::string& identity, const 
   json::object message{{"role", "assistant"}};
   if (a.tool_call) {
     message["content"] = nullptr;
-    message["tool_calls"] = json::array{tool_call_json(*a.tool_call, a.tool_call->arguments, true)};
+    for (auto& [key, value] : tool_call_members(a, a.tool_call->arguments, true, false)) message[key] = value;
   } else {
     std::string text;
     for (const auto& w : a.words) text += w;
@@ -199,7 +231,7 @@ std::string completion_body(const Answer& a, const std::string& identity, const 
                     {"model", a.model},
                     {"choices", json::array{json::object{{"index", 0},
                                                          {"message", std::move(message)},
-                                                         {"finish_reason", a.tool_call ? "tool_calls" : "stop"}}}},
+                                                         {"finish_reason", a.tool_call ? tool_finish(a) : "stop"}}}},
                     {"usage", usage(a)},
                     {"mock_identity", identity},
                     {"mock_location", location}};
@@ -226,16 +258,20 @@ std::vector<std::string> stream_chunks(const Answer& a, const std::string& ident
   if (a.deepseek) out.push_back(json::serialize(chunk({{"reasoning_content", kReasoning}}, nullptr)));
   if (a.tool_call) {
     const std::string& args = a.tool_call->arguments;
-    out.push_back(json::serialize(chunk({{"tool_calls", json::array{tool_call_json(*a.tool_call, "", true)}}}, nullptr)));
+    out.push_back(json::serialize(chunk(tool_call_members(a, "", true, true), nullptr)));
     const size_t piece = std::max<size_t>(1, (args.size() + 2) / 3);
     for (size_t at = 0; at < args.size(); at += piece) {
-      out.push_back(json::serialize(
-          chunk({{"tool_calls", json::array{tool_call_json(*a.tool_call, args.substr(at, piece), false)}}}, nullptr)));
+      out.push_back(json::serialize(chunk(tool_call_members(a, args.substr(at, piece), false, true), nullptr)));
+    }
+    if (a.endless) {
+      // The piece repeated without end (see reply_stream) stands in for the finish chunk.
+      out.push_back(json::serialize(chunk(tool_call_members(a, std::string(1024, ' '), false, true), nullptr)));
+      return out;
     }
   } else {
     for (const auto& w : a.words) out.push_back(json::serialize(chunk({{"content", w}}, nullptr)));
   }
-  json::object last = chunk({}, a.tool_call ? "tool_calls" : "stop");
+  json::object last = chunk({}, a.tool_call ? json::value(tool_finish(a)) : json::value("stop"));
   last["usage"] = usage(a);
   out.push_back(json::serialize(last));
   return out;
@@ -350,7 +386,7 @@ struct MockUpstream::Impl {
   }
 
   awaitable<bool> reply_stream(Stream& socket, const http::request<http::string_body>& req,
-                               const std::vector<std::string>& chunks, const Scenario& sc) {
+                               const std::vector<std::string>& chunks, bool endless, const Scenario& sc) {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/event-stream");
     res.set(http::field::cache_control, "no-cache");
@@ -366,8 +402,8 @@ struct MockUpstream::Impl {
     bool alive = !ec;
     if (alive) alive = co_await write(": keep-alive\n\n");
     uint32_t sent = 0;
-    for (const std::string& data : chunks) {
-      if (!alive) break;
+    for (size_t i = 0; alive && (i < chunks.size() || endless); ++i) {
+      const std::string& data = chunks[std::min(i, chunks.size() - 1)];  // endless: the last, again and again
       if (sc.break_after && sent == *sc.break_after) {
         socket.socket().close(ec);
         co_return false;
@@ -392,6 +428,7 @@ struct MockUpstream::Impl {
     std::string body;
     std::vector<std::string> chunks;
     bool stream = false;
+    bool endless = false;  // repeat the last chunk until the client goes
   };
 
   Reply answer_for(const http::request<http::string_body>& req, const Scenario& sc, uint64_t number) const {
@@ -417,7 +454,7 @@ struct MockUpstream::Impl {
     Answer answer = make_answer(request, sc, options.identity, number);
     const json::value* stream = request.if_contains("stream");
     if (stream && stream->is_bool() && stream->get_bool()) {
-      return {200, {}, stream_chunks(answer, options.identity, options.location), true};
+      return {200, {}, stream_chunks(answer, options.identity, options.location), true, answer.endless};
     }
     return {200, completion_body(answer, options.identity, options.location), {}, false};
   }
@@ -446,7 +483,7 @@ struct MockUpstream::Impl {
       co_return false;
     }
     if (reply.status == 200) reply = answer_for(req, sc, number);
-    if (reply.stream) co_return co_await reply_stream(socket, req, reply.chunks, sc);
+    if (reply.stream) co_return co_await reply_stream(socket, req, reply.chunks, reply.endless, sc);
     co_return co_await reply_json(socket, req, reply.status, std::move(reply.body), sc);
   }
 

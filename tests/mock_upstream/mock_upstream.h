@@ -26,6 +26,10 @@ struct MockToolCall {
   std::string arguments = "{}";  // JSON text; streamed split over several chunks
 };
 
+// How a tool call is written: as OpenAI does, in the legacy function_call field, or (hostile)
+// with tool_calls an object instead of an array.
+enum class ToolShape { kToolCalls, kFunctionCall, kToolCallsObject };
+
 struct Scenario {
   int status = 200;                        // non-2xx answers with an OpenAI-shaped error body
   std::optional<uint32_t> retry_after_s;   // Retry-After header, whatever the status
@@ -35,13 +39,19 @@ struct Scenario {
   std::optional<uint32_t> break_after;     // streaming: drop the connection after N data chunks
   std::string content;                     // answer text; empty: "answer from <identity>"
   std::optional<MockToolCall> tool_call;   // answer with this tool call instead of text
+  ToolShape tool_shape = ToolShape::kToolCalls;
+  std::string call_index;                  // streaming: JSON text of the tool-call "index" (default 0)
+  bool endless = false;                    // streaming: after the call's first pieces, 1 KiB argument
+                                           // pieces without end (chunk_delay_ms apart) until the client goes
   bool deepseek_extras = false;            // message.reasoning_content, usage.prompt_cache_{hit,miss}_tokens
   bool xai_extras = false;                 // usage.{completion,prompt}_tokens_details.{reasoning,cached}_tokens
 };
 
 // Applies "key=value;key;..." on top of `base`. Keys: status=N, retry_after=S, latency_ms=N,
-// chunk_delay_ms=N, reset, break_after=N, content=TEXT, tool_call=NAME[:ARGS_JSON], deepseek,
-// xai, ok (back to status 200 without reset/break). Unknown keys or bad numbers are an error.
+// chunk_delay_ms=N, reset, break_after=N, content=TEXT, tool_call=NAME[:ARGS_JSON] (ARGS sent as
+// written, e.g. with duplicate keys), shape=tool_calls|function_call|tool_calls_object,
+// call_index=JSON, endless, deepseek, xai, ok (back to status 200 without reset/break).
+// Unknown keys, bad numbers or shapes, and call_index that is not JSON are an error.
 Result<Scenario> parse_scenario(std::string_view spec, Scenario base = {});
 
 struct RecordedRequest {
