@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
-
 #include <boost/json.hpp>
 
 #include "fleetgate/telemetry/json_format.h"
@@ -119,17 +117,6 @@ TEST(JsonFormat, ReadsNumbersExactlyAndWritesThemPlainly) {
   EXPECT_EQ(r->data[1].value, Value(Location{31.230416666666667, 121.47500000000002, std::nullopt}));
   EXPECT_EQ(encode_json(*r), R"({"vin":"1HGCM82633A004352","created_at":1,"seq":0,"data":[{"field":"speed","value":422.13294228321837},)"
                              R"({"field":"location","value":{"lat":31.230416666666667,"lon":121.47500000000002}}]})");
-}
-
-// What protobuf's JSON printer writes for `r`: lowerCamelCase names, or the proto names.
-std::string proto3_json(const Record& r, bool proto_names) {
-  wire::Payload p;
-  to_payload(r, p);
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = proto_names;
-  std::string out;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(p, &out, options).ok());
-  return out;
 }
 
 TEST(JsonFormat, ReadsTheProto3MappingAsProtobufLibrariesWriteIt) {

@@ -2,8 +2,6 @@
 // numbers, every limit and the query API. Each documented number is pinned here.
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
-
 #include <boost/json.hpp>
 #include <regex>
 
@@ -13,6 +11,7 @@
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
+#include "fleetgate/telemetry/test_records.h"
 
 namespace fleetgate::telemetry {
 namespace {
@@ -21,29 +20,19 @@ namespace json = boost::json;
 using http::testing::TestClient;
 using http::testing::TestWebSocket;
 
-constexpr const char* kVin = "XP7YGCEK7PB021447";  // homed in eu
+constexpr const char* kEuVin = "XP7YGCEK7PB021447";  // homed in eu
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kDay = 24 * 60 * kMinute;
 
 Record record_at(int64_t created_at, uint64_t seq, double speed = 50) {
   Record r;
-  r.vin = kVin;
+  r.vin = kEuVin;
   r.seq = seq;
   r.created_at_ms = created_at;
   r.data = {{Field::kSpeed, speed}, {Field::kLocation, Location{52.5, 13.4, 90.0}}};
   return r;
 }
 Record record(uint64_t seq, double speed = 50) { return record_at(kIngestNowMs - 10'000 + static_cast<int64_t>(seq), seq, speed); }
-
-std::string proto3_json(const Record& r, bool proto_names = false) {
-  wire::Payload p;
-  to_payload(r, p);
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = proto_names;
-  std::string out;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(p, &out, options).ok());
-  return out;
-}
 
 http::testing::HeaderList bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
@@ -71,11 +60,11 @@ Ack text_ack(const std::string& text) {
 class IngestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_.add_vehicle(kVin, "DE");
+    env_.add_vehicle(kEuVin, "DE");
     env_.start();
   }
   std::unique_ptr<TestWebSocket> connect(std::string_view target = "/v1/telemetry/ws") {
-    auto ws = TestWebSocket::connect("127.0.0.1", env_.server().port(), target, bearer(std::string("vehicle:") + kVin));
+    auto ws = TestWebSocket::connect("127.0.0.1", env_.server().port(), target, bearer(std::string("vehicle:") + kEuVin));
     EXPECT_TRUE(ws.is_ok()) << ws.status().to_string();
     return ws.is_ok() ? std::move(ws).value() : nullptr;
   }
@@ -93,7 +82,7 @@ class IngestApiTest : public ::testing::Test {
     return reply.is_ok() ? text_ack(*reply) : Ack{0, false, "closed", reply.status().to_string()};
   }
   std::vector<Record> stored() {
-    auto records = env_.service().region("eu")->read(kVin, INT64_MIN, INT64_MAX, 100'000);
+    auto records = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100'000);
     EXPECT_TRUE(records.is_ok()) << records.status().to_string();
     return records.is_ok() ? *records : std::vector<Record>{};
   }
@@ -156,7 +145,7 @@ TEST_F(IngestApiTest, JsonNumbersReachTheStoreAndComeBackExactly) {
     EXPECT_EQ(std::get<Location>(records[i].data[1].value).lat, 31.230416666666667);
   }
 
-  const http::testing::ClientResponse r = get(std::string("/v1/telemetry/") + kVin);
+  const http::testing::ClientResponse r = get(std::string("/v1/telemetry/") + kEuVin);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find(R"({"field":"speed","value":422.13294228321837})"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(R"({"field":"speed","value":42})"), std::string::npos) << r.body;
@@ -164,7 +153,7 @@ TEST_F(IngestApiTest, JsonNumbersReachTheStoreAndComeBackExactly) {
             std::string::npos)
       << r.body;
   std::string numbers = r.body;
-  for (size_t at; (at = numbers.find(kVin)) != std::string::npos;) numbers.erase(at, std::string_view(kVin).size());
+  for (size_t at; (at = numbers.find(kEuVin)) != std::string::npos;) numbers.erase(at, std::string_view(kEuVin).size());
   EXPECT_FALSE(std::regex_search(numbers, std::regex("[0-9][eE][-+]?[0-9]"))) << "no exponent: " << r.body;
   std::error_code ec;
   const json::value body = parse_json(r.body, ec);
@@ -198,7 +187,7 @@ TEST_F(IngestApiTest, FramesInTheProto3JsonMappingAreAccepted) {
   Record third = record(23);
   TestClient client("127.0.0.1", env_.server().port());
   auto posted = client.post("/v1/telemetry", "[" + proto3_json(third) + "," + encode_json(record(24)) + "]",
-                            bearer(std::string("vehicle:") + kVin));
+                            bearer(std::string("vehicle:") + kEuVin));
   ASSERT_TRUE(posted.is_ok());
   EXPECT_EQ(posted->status, 200u) << posted->body;
 
@@ -261,7 +250,7 @@ TEST_F(IngestApiTest, SizeAndCountLimits) {
   std::vector<Record> many;
   for (uint64_t seq = 1; seq <= 10'001; ++seq) many.push_back(record_at(kIngestNowMs - 20'000 + static_cast<int64_t>(seq), seq));
   TestClient client("127.0.0.1", env_.server().port());
-  const http::testing::HeaderList headers{{"Authorization", std::string("Bearer vehicle:") + kVin},
+  const http::testing::HeaderList headers{{"Authorization", std::string("Bearer vehicle:") + kEuVin},
                                           {"Content-Type", "application/x-protobuf"}};
   auto r = client.post("/v1/telemetry", encode_protobuf_batch(many), headers);
   ASSERT_TRUE(r.is_ok());
@@ -278,7 +267,7 @@ TEST_F(IngestApiTest, QueryWindowLimitFieldsAndShape) {
   wire::Batch batch;
   for (uint64_t seq = 1; seq <= 10'001; ++seq) to_payload(record_at(kIngestNowMs - 20'000 + static_cast<int64_t>(seq), seq), *batch.add_records());
   ASSERT_TRUE(env_.service().region("eu")->append(batch).is_ok());
-  const std::string base = std::string("/v1/telemetry/") + kVin;
+  const std::string base = std::string("/v1/telemetry/") + kEuVin;
   const auto body_of = [&](const std::string& query) {
     const http::testing::ClientResponse r = get(base + query);
     EXPECT_EQ(r.status, 200u) << query << ": " << r.body;
@@ -286,7 +275,7 @@ TEST_F(IngestApiTest, QueryWindowLimitFieldsAndShape) {
   };
 
   json::object all = body_of("");
-  EXPECT_EQ(all.at("vin").as_string(), kVin);
+  EXPECT_EQ(all.at("vin").as_string(), kEuVin);
   EXPECT_EQ(all.at("count").as_int64(), 1000) << "limit defaults to 1000";
   EXPECT_EQ(all.at("records").as_array().size(), 1000u);
   EXPECT_EQ(all.at("records").as_array()[0].at("seq").as_int64(), 1) << "oldest first";
@@ -298,7 +287,7 @@ TEST_F(IngestApiTest, QueryWindowLimitFieldsAndShape) {
   const json::object first = window.at("records").as_array()[0].as_object();
   EXPECT_EQ(first.at("created_at").as_int64(), t + 5);
   EXPECT_EQ(first.at("seq").as_int64(), 5);
-  EXPECT_EQ(first.at("vin").as_string(), kVin);
+  EXPECT_EQ(first.at("vin").as_string(), kEuVin);
   EXPECT_EQ(json_text(first.at("data")), R"([{"field":"location","value":{"lat":52.5,"lon":13.4,"heading":90}}])");
 
   // Paging: the next page starts at the last record's created_at; the records of that
