@@ -1,10 +1,10 @@
 // `fleetgate audit verify|tail`: check the hash chain end to end, read its latest entries.
-#include <boost/json/serialize.hpp>
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::app {
 namespace {
@@ -38,13 +38,13 @@ void add_tail(CLI::App& audit, Cli& cli) {
     if (args->json) {
       boost::json::array out;
       for (const auto& e : entries) out.push_back(audit::to_json(e));
-      std::cout << boost::json::serialize(out) << "\n";
+      std::cout << json_text(out) << "\n";
       return;
     }
     for (const auto& e : entries) {
       std::cout << e.seq << "  " << format_utc_ms(e.time_ms) << "  " << e.actor << "  " << e.action << "  "
                 << (e.subject.empty() ? "-" : e.subject) << "  " << (e.region.empty() ? "-" : e.region) << "  "
-                << boost::json::serialize(e.details) << "\n";
+                << json_text(e.details) << "\n";
     }
   });
 }

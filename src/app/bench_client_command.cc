@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "fleetgate/app/cli.h"
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::app {
 namespace {
@@ -295,7 +296,7 @@ void print_text(const json::object& r) {
   std::cout << "offered " << r.at("offered_rps").to_number<double>() << " req/s for " << r.at("duration_s").to_number<double>()
             << " s over " << r.at("connections").as_int64() << " connections" << (r.at("stream").as_bool() ? " (stream)" : "")
             << "\nachieved " << r.at("achieved_rps").to_number<double>() << " req/s, " << r.at("ok").to_number<uint64_t>()
-            << " ok, " << r.at("errors").to_number<uint64_t>() << " errors " << json::serialize(r.at("errors_by_kind")) << "\n";
+            << " ok, " << r.at("errors").to_number<uint64_t>() << " errors " << json_text(r.at("errors_by_kind")) << "\n";
   for (const char* key : {"latency_ms", "ttft_ms", "header_stat"}) {
     const json::value* v = r.if_contains(key);
     if (v == nullptr || !v->as_object().contains("p50")) continue;
@@ -327,7 +328,7 @@ void add_bench_client_command(CLI::App& app, Cli& /*cli*/) {
   cmd->callback([a] {
     const json::object result = run(*a);
     if (a->json) {
-      std::cout << json::serialize(result) << "\n";
+      std::cout << json_text(result) << "\n";
     } else {
       print_text(result);
     }

@@ -3,13 +3,13 @@
 // keys, which never leave it), selects windows around [learning.triggers] events plus sampled
 // negatives, and stores a versioned dataset back in the same store; `datasets` lists them. Both
 // open the data dir directly (not while `serve` holds it), like the other offline commands.
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/train_group.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/learning/curation.h"
 #include "fleetgate/learning/dataset.h"
 #include "fleetgate/learning/trace.h"
@@ -77,7 +77,7 @@ void add_curate(CLI::App& train, Cli& cli) {
                            {{"vehicles", traces.size()}, {"positives", positives}, {"negatives", negatives},
                             {"seed", options.seed}, {"counts_per_trigger", counts}}}));
     if (args->json) {
-      std::cout << boost::json::serialize(boost::json::object{
+      std::cout << json_text(boost::json::object{
                        {"region", args->region}, {"version", version}, {"vehicles", traces.size()},
                        {"train_examples", saved.train_examples}, {"test_examples", saved.test_examples},
                        {"positives", positives}, {"negatives", negatives}, {"counts_per_trigger", counts}})
@@ -108,7 +108,7 @@ void add_datasets(CLI::App& train, Cli& cli) {
       if (args->json) {
         boost::json::object counts;
         for (const auto& [trigger, n] : d.counts_per_trigger) counts[trigger] = n;
-        std::cout << boost::json::serialize(boost::json::object{
+        std::cout << json_text(boost::json::object{
                          {"version", d.version}, {"region", d.region}, {"window_steps", d.window_steps},
                          {"step_dim", d.step_dim}, {"train_examples", d.train_examples},
                          {"test_examples", d.test_examples}, {"train_positives", d.train_positives},

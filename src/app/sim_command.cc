@@ -3,7 +3,6 @@
 // holding the data dir); `sim run` drives them over WebSocket against a running server with a
 // progress line, a summary, and optionally a log of every acknowledged (VIN, seq); `sim replay`
 // sends a SUMO scenario's traffic (fcd_replay.h) as the telemetry of one region's vehicles.
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +10,7 @@
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/telemetry/fcd_replay.h"
 #include "fleetgate/telemetry/fleet_sim.h"
 #include "fleetgate/telemetry/sim_vehicle.h"
@@ -125,7 +125,7 @@ void add_run(CLI::App& sim) {
                                   {"bytes_sent", p.bytes_sent},    {"acked_per_second", p.acked_per_second()},
                                   {"reconnects", p.reconnects},    {"resent", p.resent},
                                   {"records_per_frame", o.records_per_frame}};
-      std::cout << boost::json::serialize(summary) << "\n";
+      std::cout << json_text(summary) << "\n";
     } else {
       std::printf("%zu vehicles, %.1f s: sent %llu, acked %llu, refused %llu, errors %llu, %.0f records/s\n",
                   o.vehicles.size(), p.seconds, static_cast<unsigned long long>(p.sent),

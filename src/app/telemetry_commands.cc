@@ -1,12 +1,12 @@
 // `fleetgate telemetry query VIN --as-region R`: a vehicle's records from its home region store,
 // read directly (not while `serve` holds the data dir). The caller states the region they act
 // for; another region than the vehicle's home is refused by the residency policy and audited.
-#include <boost/json/serialize.hpp>
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/telemetry/catalogue.h"
 #include "fleetgate/telemetry/ingest_service.h"
@@ -21,7 +21,8 @@ std::string show_value(const telemetry::Value& v) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, std::string>) return x;
         else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
-        else if constexpr (std::is_same_v<T, telemetry::Location>) return std::to_string(x.lat) + "," + std::to_string(x.lon);
+        else if constexpr (std::is_same_v<T, telemetry::Location>) return json_number(x.lat) + "," + json_number(x.lon);
+        else if constexpr (std::is_same_v<T, double>) return json_number(x);  // to_string keeps 6 decimals
         else return std::to_string(x);
       },
       v);

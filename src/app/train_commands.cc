@@ -1,7 +1,6 @@
 // `fleetgate train local|federate|evaluate`: training inside a region, federated averaging
 // across regions through model.weights transfers, and the local/federated/centralised table.
 // They open the data dir directly (not while `serve` holds it), like the other offline commands.
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +10,7 @@
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/train_group.h"
 #include "fleetgate/app/transfer_env.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/learning/evaluation.h"
 #include "fleetgate/learning/federation.h"
 #include "fleetgate/learning/local_training.h"
@@ -111,7 +111,7 @@ void add_local(CLI::App& train, Cli& cli) {
     if (args->json) {
       boost::json::object out{{"region", c.meta.region}, {"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples}};
       put_test_metrics(out, m);
-      std::cout << boost::json::serialize(out) << "\n";
+      std::cout << json_text(out) << "\n";
       return;
     }
     std::cout << args->region << ": trained on " << c.meta.train_examples << " examples of dataset " << c.meta.dataset_version
@@ -197,7 +197,7 @@ void add_federate(CLI::App& train, Cli& cli) {
       }
       details["regions"] = std::move(regions);
       details["bundle_dir"] = o.bundle_dir.string();
-      std::cout << boost::json::serialize(details) << "\n";
+      std::cout << json_text(details) << "\n";
       return;
     }
 
@@ -242,7 +242,7 @@ void add_evaluate(CLI::App& train, Cli& cli) {
     const std::filesystem::path out(args->out);
     if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
     std::ofstream file(out, std::ios::trunc);
-    file << boost::json::serialize(result) << "\n";
+    file << json_text(result) << "\n";
     file.close();
     if (!file) fail("cannot write " + args->out);
     std::cout << learning::to_markdown(c) << "\nwrote " << args->out << "\n";

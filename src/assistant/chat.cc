@@ -362,32 +362,6 @@ std::string_view to_string(FinishReason reason) {
   return "stop";
 }
 
-std::string json_text(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::double_: {
-      double d = v.get_double();
-      return std::isfinite(d) ? fmt::format("{}", d) : "null";
-    }
-    case json::kind::array: {
-      std::string out = "[";
-      for (const json::value& item : v.get_array()) {
-        if (out.size() > 1) out += ",";
-        out += json_text(item);
-      }
-      return out + "]";
-    }
-    case json::kind::object: {
-      std::string out = "{";
-      for (const auto& kv : v.get_object()) {
-        if (out.size() > 1) out += ",";
-        out += json::serialize(kv.key()) + ":" + json_text(kv.value());
-      }
-      return out + "}";
-    }
-    default: return json::serialize(v);
-  }
-}
-
 Result<ChatRequest> parse_chat_request(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);

@@ -14,6 +14,7 @@
 
 #include <boost/json.hpp>
 
+#include "fleetgate/core/json_text.h"  // json_text: tool-call arguments as providers write them
 #include "fleetgate/core/result.h"
 
 namespace fleetgate::assistant {
@@ -56,10 +57,6 @@ struct ChatRequest {
   std::optional<double> temperature;      // 0..2
   std::optional<double> top_p;            // 0..1
 };
-
-// JSON text of `v` as boost::json::serialize writes it, except that doubles are written in
-// plain shortest form ("21.5", not "2.15E1"), as providers write tool-call arguments.
-std::string json_text(const boost::json::value& v);
 
 // Parses and validates a request body (JSON text) or an already parsed object.
 Result<ChatRequest> parse_chat_request(std::string_view text);

@@ -4,9 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
 #include "fleetgate/assistant/utf8.h"
+#include "fleetgate/core/json_text.h"  // json_text: "28" and "21.5" in messages, not "2.8E1"
 
 namespace fleetgate::assistant {
 
@@ -24,11 +23,6 @@ Status instance_error(const std::string& path, std::string_view reason) {
 
 Status schema_error(const std::string& path, std::string_view reason) {
   return internal_error("schema at '" + path + "': " + std::string(reason));
-}
-
-// Boost.JSON writes doubles in exponent form ("2.8E1"); messages want "28" and "21.5".
-std::string number_text(const json::value& v) {
-  return v.is_double() ? fmt::format("{}", v.get_double()) : json::serialize(v);
 }
 
 bool is_integer(const json::value& v) {
@@ -76,11 +70,11 @@ Status check_range(const json::object& schema, const json::value& v, const std::
   double d = v.to_number<double>();
   if (const json::value* lo = schema.if_contains("minimum")) {
     if (!lo->is_number()) return schema_error(path, "minimum must be a number");
-    if (d < lo->to_number<double>()) return instance_error(path, "must be at least " + number_text(*lo));
+    if (d < lo->to_number<double>()) return instance_error(path, "must be at least " + json_text(*lo));
   }
   if (const json::value* hi = schema.if_contains("maximum")) {
     if (!hi->is_number()) return schema_error(path, "maximum must be a number");
-    if (d > hi->to_number<double>()) return instance_error(path, "must be at most " + number_text(*hi));
+    if (d > hi->to_number<double>()) return instance_error(path, "must be at most " + json_text(*hi));
   }
   return Status::ok();
 }
@@ -91,13 +85,13 @@ Status check_length(const json::object& schema, const json::value& v, const std:
   if (const json::value* lo = schema.if_contains("minLength")) {
     if (!lo->is_int64()) return schema_error(path, "minLength must be an integer");
     if (static_cast<int64_t>(length) < lo->get_int64()) {
-      return instance_error(path, length == 0 ? "must not be empty" : "must have at least " + number_text(*lo) + " characters");
+      return instance_error(path, length == 0 ? "must not be empty" : "must have at least " + json_text(*lo) + " characters");
     }
   }
   if (const json::value* hi = schema.if_contains("maxLength")) {
     if (!hi->is_int64()) return schema_error(path, "maxLength must be an integer");
     if (static_cast<int64_t>(length) > hi->get_int64()) {
-      return instance_error(path, "must have at most " + number_text(*hi) + " characters");
+      return instance_error(path, "must have at most " + json_text(*hi) + " characters");
     }
   }
   return Status::ok();
@@ -123,7 +117,7 @@ Status check_object(const json::object& schema, const json::object& o, const std
     if (static_cast<int64_t>(o.size()) < min->get_int64()) {
       std::string names;
       for (const auto& kv : props) names += (names.empty() ? "" : ", ") + std::string(kv.key());
-      return instance_error(path, "must set at least " + number_text(*min) + " of " + names);
+      return instance_error(path, "must set at least " + json_text(*min) + " of " + names);
     }
   }
   bool closed = schema.contains("additionalProperties");

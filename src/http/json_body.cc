@@ -1,12 +1,12 @@
 #include "fleetgate/http/json_body.h"
 
-#include <boost/json/parse.hpp>
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::http {
 
 Result<boost::json::object> json_object_body(const Request& request) {
-  boost::system::error_code ec;
-  boost::json::value body = boost::json::parse(request.body(), ec);
+  std::error_code ec;
+  boost::json::value body = parse_json(request.body(), ec);
   if (ec || !body.is_object()) return invalid_argument("request body must be a JSON object");
   return std::move(body.as_object());
 }

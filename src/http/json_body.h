@@ -1,4 +1,5 @@
-// The body of a request as a JSON object, or invalid_argument naming what was wrong with it.
+// The body of a request as a JSON object (numbers read exactly, core/json_text.h), or
+// invalid_argument naming what was wrong with it.
 #pragma once
 
 #include <boost/json/object.hpp>

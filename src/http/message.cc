@@ -1,7 +1,8 @@
 #include "fleetgate/http/message.h"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
+
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::http {
 
@@ -59,7 +60,7 @@ Response Response::json(StatusCode status, const boost::json::value& body) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = boost::json::serialize(body);
+  r.body = json_text(body);
   return r;
 }
 

@@ -96,7 +96,7 @@ struct Response {
   std::string body;
 
   static Response text(StatusCode status, std::string body);
-  static Response json(StatusCode status, const boost::json::value& body);
+  static Response json(StatusCode status, const boost::json::value& body);  // numbers as core/json_text.h writes them
 };
 
 // The path part of a request target: everything before '?'.

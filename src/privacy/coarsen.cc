@@ -21,6 +21,14 @@ int64_t cell_index(double v, double origin, double step, int64_t cells) {
   return std::clamp<int64_t>(i, 0, cells - 1);
 }
 
+// The centre of cell `index` of a grid of `lat_cells` rows (cells 180/lat_cells degrees wide)
+// whose cell 0 starts `origin_half_cells` half cells below zero. One division of whole numbers
+// gives the double nearest the decimal centre: 121.475, where -180 + 30147.5 * 0.01 is
+// 121.47500000000002 and exports would show it.
+double cell_centre(int64_t index, int64_t origin_half_cells, int64_t lat_cells) {
+  return 90.0 * static_cast<double>(2 * index + 1 - origin_half_cells) / static_cast<double>(lat_cells);
+}
+
 }  // namespace
 
 double distance_m(LatLon a, LatLon b) {
@@ -53,11 +61,11 @@ Result<Coarsener> Coarsener::create(CoarsenOptions options) {
 LatLon Coarsener::snap(LatLon p) const {
   const double step = 180.0 / static_cast<double>(lat_cells_);
   const int64_t row = cell_index(p.lat, -90, step, lat_cells_);
-  const double lat = -90 + (static_cast<double>(row) + 0.5) * step;
+  const double lat = cell_centre(row, lat_cells_, lat_cells_);
   if (row == 0 || row == lat_cells_ - 1) return {lat, 0};
   const double lon_in_range = p.lon >= 180 ? p.lon - 360 : p.lon;  // 180 and -180 are one meridian
   const int64_t col = cell_index(lon_in_range, -180, step, 2 * lat_cells_);
-  return {lat, -180 + (static_cast<double>(col) + 0.5) * step};
+  return {lat, cell_centre(col, 2 * lat_cells_, lat_cells_)};
 }
 
 bool Coarsener::in_sensitive_zone(LatLon p) const {

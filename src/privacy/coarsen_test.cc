@@ -48,6 +48,22 @@ TEST(Coarsener, SnapsToCellCentres) {
   expect_point(c.coarsen({0, 0}), 0.005, 0.005);
 }
 
+// Exports print centres; each must be the double nearest its decimal value, which prints as that
+// decimal ("121.475", not "121.47500000000002").
+TEST(Coarsener, CentresAreTheirDecimalValues) {
+  Coarsener c = make();
+  EXPECT_EQ(c.snap({31.23456, 121.47389}), (LatLon{31.235, 121.475}));
+  EXPECT_EQ(c.snap({-33.86785, -151.2093}), (LatLon{-33.865, -151.205}));
+  int off = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const LatLon centre = c.snap({-89.99 + i * 0.008999, -180 + i * 0.017999});
+    off += centre.lat != std::round(centre.lat * 1000) / 1000 || centre.lon != std::round(centre.lon * 1000) / 1000;
+  }
+  EXPECT_EQ(off, 0) << "centres that are not the double nearest their 3-decimal value";
+  Coarsener half = make(with_grid(0.5));
+  EXPECT_EQ(half.snap({31.3, 121.1}), (LatLon{31.25, 121.25}));
+}
+
 TEST(Coarsener, NegativeCoordinatesFloorAwayFromZero) {
   Coarsener c = make();
   expect_point(c.coarsen({-33.86785, -151.2093}), -33.865, -151.205);

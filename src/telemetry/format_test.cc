@@ -109,6 +109,41 @@ TEST(JsonFormat, NamesWhatIsWrong) {
   expect_invalid(decode_json(with_data(R"([{"field":"location","value":{"lat":1,"lon":2,"alt":3}}])")), "unknown key 'alt'");
 }
 
+TEST(JsonFormat, ReadsNumbersExactlyAndWritesThemPlainly) {
+  auto r = decode_json(with_data(R"([{"field":"speed","value":422.13294228321837},
+      {"field":"location","value":{"lat":31.230416666666667,"lon":121.47500000000002}}])"));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->data[0].value, Value(422.13294228321837)) << "Boost.JSON alone reads 422.13294228321843";
+  EXPECT_EQ(r->data[1].value, Value(Location{31.230416666666667, 121.47500000000002, std::nullopt}));
+  EXPECT_EQ(encode_json(*r), R"({"vin":"1HGCM82633A004352","created_at":1,"seq":0,"data":[{"field":"speed","value":422.13294228321837},)"
+                             R"({"field":"location","value":{"lat":31.230416666666667,"lon":121.47500000000002}}]})");
+}
+
+TEST(JsonFormat, ReadsTheProto3MappingAsProtobufLibrariesWriteIt) {
+  for (const bool proto_names : {false, true}) {
+    const std::string text = proto3_json(sample_record(), proto_names);
+    auto r = decode_json(text);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string() << "\n" << text;
+    EXPECT_EQ(*r, sample_record()) << text;
+  }
+  auto numbers = decode_json(R"({"vin":"1HGCM82633A004352","created_at":1700000000000,"seq":7,"data":[
+      {"field":1,"double_value":42},{"field":"FIELD_RANGE_ESTIMATE","intValue":"312"}]})");
+  ASSERT_TRUE(numbers.is_ok()) << numbers.status().to_string();
+  EXPECT_EQ(numbers->data[0], (Datum{Field::kSpeed, 42.0})) << "enum numbers, proto names, numbers for 64-bit ints";
+  EXPECT_EQ(numbers->data[1], (Datum{Field::kRangeEstimate, int64_t{312}}));
+  auto strings = decode_json(R"({"vin":"1HGCM82633A004352","created_at":"1700000000000","seq":"7"})");
+  ASSERT_TRUE(strings.is_ok()) << "64-bit integers as strings choose the mapping: " << strings.status().to_string();
+  EXPECT_EQ(strings->created_at_ms, 1'700'000'000'000);
+
+  expect_invalid(decode_json(R"({"vin":"x","createdAt":"1","seq":"0","colour":"red"})"), "proto3 mapping: colour");
+  expect_invalid(decode_json(with_data(R"([{"field":"FIELD_SPEED","doubleValue":1,"value":2}])")), "proto3 mapping");
+  expect_invalid(decode_json(with_data(R"([{"field":"speed","doubleValue":1}])")), "proto3 mapping");
+  // No value member and no createdAt: read as the short form, which names the field it does not know.
+  expect_invalid(decode_json(with_data(R"([{"field":"FIELD_SPEED"}])")), "unknown field 'FIELD_SPEED'");
+  expect_invalid(decode_json(R"({"vin":"x","createdAt":"1","seq":"0","data":[{"field":57,"doubleValue":1}]})"),
+                 "data[0].field: unknown field number 57");
+}
+
 TEST(JsonFormat, HugeIntegersDoNotWrap) {
   auto r = decode_json(R"({"vin":"x","created_at":1,"seq":18446744073709551615,"data":[{"field":"range_estimate","value":18446744073709551615}]})");
   ASSERT_TRUE(r.is_ok());

@@ -1,10 +1,8 @@
 #include "fleetgate/telemetry/frame.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <climits>
 
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/proto_format.h"
 
@@ -29,45 +27,50 @@ Status at_record(size_t i, const Status& s) {
   return Status(s.code(), "records[" + std::to_string(i) + "]: " + s.message());
 }
 
-// One record (a frame's bytes) into `out`: size, decoding, validation.
-Status parse_one(std::string_view bytes, FrameFormat format, const Validator& validator, wire::Payload& out) {
+// One record (a frame's bytes) into `out`: size and decoding, not validation.
+Status decode_one(std::string_view bytes, FrameFormat format, const Validator& validator, wire::Payload& out) {
   if (Status s = check_size(bytes.size(), validator); !s.is_ok()) return s;
-  if (format == FrameFormat::kProtobuf) {
-    if (Status s = parse_payload(bytes, out); !s.is_ok()) return s;
-  } else {
-    Result<Record> r = decode_json(bytes);
-    if (!r.is_ok()) return r.status();
-    to_payload(*r, out);
-  }
-  return validator.validate(out);
+  if (format == FrameFormat::kProtobuf) return parse_payload(bytes, out);
+  Result<Record> r = decode_json(bytes);
+  if (!r.is_ok()) return r.status();
+  to_payload(*r, out);
+  return Status::ok();
 }
 
-Status parse_protobuf_batch(std::string_view bytes, const Validator& validator, size_t max_records, wire::Batch& out) {
+Status decode_protobuf_batch(std::string_view bytes, wire::Batch& out) {
   if (bytes.size() > INT_MAX || !out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return invalid_argument("malformed protobuf batch (" + std::to_string(bytes.size()) + " bytes)");
-  }
-  if (Status s = check_count(static_cast<size_t>(out.records_size()), max_records); !s.is_ok()) return s;
-  // A payload of a batch within the frame limit is within it too, and skips measuring its size.
-  const bool fits = bytes.size() <= validator.options().max_frame_bytes;
-  for (int i = 0; i < out.records_size(); ++i) {
-    const wire::Payload& p = out.records(i);
-    Status s = fits ? Status::ok() : check_size(p.ByteSizeLong(), validator);
-    if (s.is_ok()) s = validator.validate(p);
-    if (!s.is_ok()) return at_record(static_cast<size_t>(i), s);
   }
   return Status::ok();
 }
 
-Status parse_json_batch(std::string_view bytes, const Validator& validator, size_t max_records, wire::Batch& out) {
-  boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(bytes, ec);
+Status decode_json_batch(std::string_view bytes, const Validator& validator, wire::Batch& out) {
+  std::error_code ec;
+  const boost::json::value doc = parse_json(bytes, ec);
   if (ec) return invalid_argument("malformed JSON batch: " + ec.message());
   if (!doc.is_array()) return invalid_argument("a JSON batch is an array of frames");
-  const boost::json::array& frames = doc.as_array();
-  if (Status s = check_count(frames.size(), max_records); !s.is_ok()) return s;
+  const boost::json::array& frames = doc.get_array();
   for (size_t i = 0; i < frames.size(); ++i) {
-    Status s = parse_one(boost::json::serialize(frames[i]), FrameFormat::kJson, validator, *out.add_records());
+    // Written again as text to be measured and decoded like a frame of its own: json_text keeps
+    // every number exact.
+    Status s = decode_one(json_text(frames[i]), FrameFormat::kJson, validator, *out.add_records());
     if (!s.is_ok()) return at_record(i, s);
+  }
+  return Status::ok();
+}
+
+// The limits and validation of decoded records. A protobuf batch within the frame limit holds
+// records within it too; only a larger one (`measure`) has each record's size measured.
+Status check_records(const wire::Batch& records, bool batch, bool measure, const Validator& validator,
+                     size_t max_records) {
+  if (batch) {
+    if (Status s = check_count(static_cast<size_t>(records.records_size()), max_records); !s.is_ok()) return s;
+  }
+  for (int i = 0; i < records.records_size(); ++i) {
+    const wire::Payload& p = records.records(i);
+    Status s = measure ? check_size(p.ByteSizeLong(), validator) : Status::ok();
+    if (s.is_ok()) s = validator.validate(p);
+    if (!s.is_ok()) return batch ? at_record(static_cast<size_t>(i), s) : s;
   }
   return Status::ok();
 }
@@ -75,17 +78,27 @@ Status parse_json_batch(std::string_view bytes, const Validator& validator, size
 }  // namespace
 
 Result<Record> parse_frame(std::string_view bytes, FrameFormat format, const Validator& validator) {
-  wire::Payload payload;
-  if (Status s = parse_one(bytes, format, validator, payload); !s.is_ok()) return s;
-  return decode_payload(payload);
+  wire::Batch records;
+  if (Status s = parse_records(bytes, format, false, validator, 1, records); !s.is_ok()) return s;
+  return decode_payload(records.records(0));
 }
 
 Status parse_records(std::string_view bytes, FrameFormat format, bool batch, const Validator& validator,
                      size_t max_records, wire::Batch& out) {
   out.Clear();
-  if (!batch) return parse_one(bytes, format, validator, *out.add_records());
-  return format == FrameFormat::kProtobuf ? parse_protobuf_batch(bytes, validator, max_records, out)
-                                          : parse_json_batch(bytes, validator, max_records, out);
+  Status decoded = !batch                               ? decode_one(bytes, format, validator, *out.add_records())
+                   : format == FrameFormat::kProtobuf ? decode_protobuf_batch(bytes, out)
+                                                      : decode_json_batch(bytes, validator, out);
+  if (!decoded.is_ok()) {
+    out.Clear();
+    return decoded;
+  }
+  const bool measure = batch && format == FrameFormat::kProtobuf && bytes.size() > validator.options().max_frame_bytes;
+  return check_records(out, batch, measure, validator, max_records);
+}
+
+uint64_t ack_seq(const wire::Batch& records) {
+  return records.records_size() == 0 ? 0 : records.records(records.records_size() - 1).seq();
 }
 
 }  // namespace fleetgate::telemetry

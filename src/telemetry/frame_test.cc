@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
@@ -89,6 +91,36 @@ TEST(ParseRecords, ValidatesEveryRecordAndNamesItInABatch) {
             std::string::npos);
   EXPECT_EQ(parse_records("", FrameFormat::kProtobuf, true, v, 10, out).message(), "empty batch");
   EXPECT_EQ(parse_records("\xff\xff", FrameFormat::kProtobuf, true, v, 10, out).code(), Code::kInvalidArgument);
+}
+
+// The ack of a refused frame names its seq when the frame decoded (wire.Ack.seq).
+TEST(ParseRecords, LeavesTheRecordsOfARefusedFrameThatDecoded) {
+  const Validator v = fixed_clock_validator();
+  Record bad = sample_record();
+  bad.seq = 77;
+  bad.data.push_back({Field::kSpeed, 900.0});
+  wire::Batch out;
+  EXPECT_FALSE(parse_records(encode_protobuf(bad), FrameFormat::kProtobuf, false, v, 10, out).is_ok());
+  EXPECT_EQ(ack_seq(out), 77u);
+  EXPECT_FALSE(parse_records(encode_json(bad), FrameFormat::kJson, false, v, 10, out).is_ok());
+  EXPECT_EQ(ack_seq(out), 77u);
+  EXPECT_FALSE(parse_records("[" + encode_json(bad) + "," + encode_json(sample_record()) + "]", FrameFormat::kJson,
+                             true, v, 10, out)
+                   .is_ok());
+  EXPECT_EQ(ack_seq(out), 42u) << "a batch's last record";
+  EXPECT_FALSE(parse_records(encode_protobuf_batch({sample_record(), bad}), FrameFormat::kProtobuf, true, v, 1, out)
+                   .is_ok());
+  EXPECT_EQ(ack_seq(out), 77u) << "too many records, but decoded";
+
+  for (const auto& [bytes, format, batch] : std::vector<std::tuple<std::string, FrameFormat, bool>>{
+           {"\xff\xff\xff", FrameFormat::kProtobuf, false},
+           {"{", FrameFormat::kJson, false},
+           {"[" + encode_json(sample_record()) + ",1]", FrameFormat::kJson, true},
+           {encode_json(sample_record()) + std::string(70 * 1024, ' '), FrameFormat::kJson, false}}) {
+    EXPECT_FALSE(parse_records(bytes, format, batch, v, 10, out).is_ok());
+    EXPECT_EQ(out.records_size(), 0) << "undecodable: nothing left";
+    EXPECT_EQ(ack_seq(out), 0u);
+  }
 }
 
 }  // namespace

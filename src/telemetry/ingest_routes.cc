@@ -8,12 +8,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <charconv>
 #include <deque>
 #include <optional>
 
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/websocket.h"
 #include "fleetgate/telemetry/catalogue.h"
@@ -39,7 +39,7 @@ std::string encode_ack(uint64_t seq, size_t records, const Status& s, bool text)
       o["code"] = code_name(s.code());
       o["error"] = s.message();
     }
-    return boost::json::serialize(o);
+    return json_text(o);
   }
   wire::Ack ack;
   ack.set_seq(seq);
@@ -96,14 +96,14 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     q->slots.push_back({std::nullopt, text});
     const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
     // No suspension from parse to submit: the records are in this thread's parse buffer.
-    Result<const wire::Batch*> records =
+    IngestService::Parsed parsed =
         service.parse(channel, bytes, text ? FrameFormat::kJson : FrameFormat::kProtobuf, batch);
-    if (!records.is_ok()) {
-      q->complete(index, encode_ack(0, 0, records.status(), text));
+    const uint64_t seq = parsed.ack_seq;
+    if (!parsed.records.is_ok()) {
+      q->complete(index, encode_ack(seq, 0, parsed.records.status(), text));
       continue;
     }
-    const wire::Batch& frame = **records;
-    const uint64_t seq = frame.records(frame.records_size() - 1).seq();
+    const wire::Batch& frame = **parsed.records;
     const size_t count = static_cast<size_t>(frame.records_size());
     Status queued = channel.store->submit(frame, [q, ex, index, seq, count, text](Status s) {
       net::post(ex, [q, index, ack = encode_ack(seq, count, s, text)]() mutable { q->complete(index, std::move(ack)); });

@@ -2,14 +2,16 @@
 //   GET  /v1/telemetry/ws    (vehicle) WebSocket: one record per frame, binary wire.Payload or a
 //                            JSON text frame; one ack per frame, in frame order, sent once the
 //                            record is durable (binary wire.Ack, or JSON {"seq","ok","records",
-//                            "code","error"} for text frames). A bad frame gets a refusing ack; the
-//                            connection stays open. Reads pause while max_in_flight_frames await
+//                            "code","error"} for text frames). A bad frame gets a refusing ack
+//                            naming its seq once it decoded (0 otherwise); the connection stays open. Reads pause while max_in_flight_frames await
 //                            the store. With ?batch=1 every frame is a batch (wire.Batch or a JSON
 //                            array of frames) stored all or nothing, acked with its last seq.
 //   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
 //                            of frames (application/json), stored all or nothing: {"accepted": N}.
 //   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the
-//                            vehicle from its home region; 403 (audited) for other regions' callers.
+//                            vehicle from its home region with from <= created_at <= to, at most
+//                            `limit` (TelemetryQuery default, capped at max_query_records): {"vin",
+//                            "count","records"}; 403 (audited) for other regions' callers.
 #pragma once
 
 #include "fleetgate/core/result.h"

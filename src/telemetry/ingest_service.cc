@@ -85,8 +85,8 @@ void IngestService::refused(const VehicleChannel& channel) const {
   if (auto it = refused_.find(channel.region); it != refused_.end()) it->second->inc();
 }
 
-Result<const wire::Batch*> IngestService::parse(const VehicleChannel& channel, std::string_view bytes,
-                                                FrameFormat format, bool batch) const {
+IngestService::Parsed IngestService::parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format,
+                                           bool batch) const {
   // Parsing into a message of earlier frames reuses its element objects and string buffers; one
   // per connection instead was colder in cache and cost more to clear than to parse.
   thread_local wire::Batch records;
@@ -97,15 +97,15 @@ Result<const wire::Batch*> IngestService::parse(const VehicleChannel& channel, s
   }
   if (!s.is_ok()) {
     refused(channel);
-    return s;
+    return {s, ack_seq(records)};
   }
-  return &records;
+  return {&records, ack_seq(records)};
 }
 
 Result<size_t> IngestService::ingest_batch(const http::Principal& vehicle, std::string_view body, FrameFormat format) {
   Result<VehicleChannel> channel = open_channel(vehicle);
   if (!channel.is_ok()) return channel.status();
-  Result<const wire::Batch*> records = parse(*channel, body, format, true);
+  Result<const wire::Batch*> records = parse(*channel, body, format, true).records;
   if (!records.is_ok()) return records.status();
   if (Status s = channel->store->append(**records); !s.is_ok()) return s;
   return static_cast<size_t>((*records)->records_size());

@@ -82,8 +82,11 @@ class IngestService {
   // channel's. Errors in a batch name the record: "records[3]: …". The records live in a buffer of
   // the calling thread, reused by its next call (so it stays warm in cache and allocates little):
   // submit them before the thread parses again.
-  Result<const wire::Batch*> parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format,
-                                   bool batch) const;
+  struct Parsed {
+    Result<const wire::Batch*> records;
+    uint64_t ack_seq = 0;  // frame.h ack_seq: set once the frame decoded, also when it is refused
+  };
+  Parsed parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format, bool batch) const;
 
   // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
   // returning; the number of records stored. Errors name the record: "records[3]: …".

@@ -1,8 +1,14 @@
 #include "fleetgate/telemetry/json_format.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
+
+#include "fleetgate/core/json_text.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
+#include "fleetgate/telemetry/proto_format.h"
 
 namespace fleetgate::telemetry {
 namespace json = boost::json;
@@ -90,14 +96,52 @@ Result<Datum> datum_value(const json::value& item, size_t index) {
   return bad(at + ".value", "must be a string, number, bool or location object");
 }
 
+bool is_datum_value_member(std::string_view key) {
+  const google::protobuf::OneofDescriptor* value = wire::Datum::descriptor()->FindOneofByName("value");
+  for (int i = 0; i < value->field_count(); ++i) {
+    if (key == value->field(i)->name() || key == value->field(i)->json_name()) return true;
+  }
+  return false;
+}
+
+// Protobuf libraries write a wire.Payload with created_at as "createdAt", 64-bit integers as
+// strings and a datum's value under its oneof member ("doubleValue", or "double_value" when they
+// keep proto names); the short form does none of these.
+bool in_proto3_mapping(const json::object& frame) {
+  if (frame.contains("createdAt")) return true;
+  for (const char* integer : {"created_at", "seq"}) {
+    if (const json::value* v = frame.if_contains(integer); v != nullptr && v->is_string()) return true;
+  }
+  const json::value* data = frame.if_contains("data");
+  if (data == nullptr || !data->is_array()) return false;
+  for (const json::value& item : data->get_array()) {
+    if (!item.is_object()) continue;
+    for (const auto& member : item.get_object()) {
+      if (is_datum_value_member(member.key())) return true;
+    }
+  }
+  return false;
+}
+
+// Protobuf's own parser reads the mapping exactly as generated code writes it (either name of a
+// field, enum names or numbers, integers as strings or numbers); unknown keys are refused.
+Result<Record> decode_proto3_json(std::string_view text) {
+  wire::Payload payload;
+  const google::protobuf::util::Status s = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(text.data(), text.size()), &payload, google::protobuf::util::JsonParseOptions{});
+  if (!s.ok()) return invalid_argument("JSON frame in the proto3 mapping: " + std::string(s.message()));
+  return decode_payload(payload);
+}
+
 }  // namespace
 
 Result<Record> decode_json(std::string_view text) {
   std::error_code ec;
-  json::value root = json::parse(text, ec);
+  json::value root = parse_json(text, ec);
   if (ec) return invalid_argument("malformed JSON frame: " + ec.message());
   const json::object* o = root.if_object();
   if (o == nullptr) return invalid_argument("a JSON frame must be an object");
+  if (in_proto3_mapping(*o)) return decode_proto3_json(text);
   Record r;
   bool has_vin = false, has_created = false, has_seq = false, has_data = false;
   for (const auto& [key, v] : *o) {
@@ -159,6 +203,6 @@ json::object to_json(const Record& record) {
   return json::object{{"vin", record.vin}, {"created_at", record.created_at_ms}, {"seq", record.seq}, {"data", std::move(data)}};
 }
 
-std::string encode_json(const Record& record) { return json::serialize(to_json(record)); }
+std::string encode_json(const Record& record) { return json_text(to_json(record)); }
 
 }  // namespace fleetgate::telemetry

@@ -1,6 +1,13 @@
-// For tests: a valid record using every value type, and a validator whose clock is fixed at kNow.
+// For tests: a valid record using every value type, a validator whose clock is fixed at kNow, and
+// a record's JSON as protobuf libraries write it.
 #pragma once
 
+#include <google/protobuf/util/json_util.h>
+
+#include <string>
+
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
+#include "fleetgate/telemetry/proto_format.h"
 #include "fleetgate/telemetry/record.h"
 #include "fleetgate/telemetry/validator.h"
 
@@ -28,6 +35,18 @@ inline Record sample_record() {
 
 inline Validator fixed_clock_validator(ValidationOptions options = {}) {
   return Validator(options, [] { return kNow; });
+}
+
+// What protobuf's JSON printer writes for `r`: the proto3 mapping with lowerCamelCase names (as
+// generated code does by default), or with the proto field names.
+inline std::string proto3_json(const Record& r, bool proto_names = false) {
+  wire::Payload p;
+  to_payload(r, p);
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = proto_names;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(p, &out, options).ok()) out.clear();
+  return out;
 }
 
 }  // namespace fleetgate::telemetry

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/desensitise.h"
 #include "fleetgate/telemetry/json_format.h"
@@ -48,7 +49,7 @@ std::string json_line(const DesensitisedRecord& r) {
   json::object o{{"vehicle", r.transfer_pseudonym},
                  {"time_bucket_ms", r.time_bucket_ms},
                  {"data", std::move(telemetry::to_json(carrier)["data"])}};
-  return json::serialize(o) + "\n";
+  return json_text(o) + "\n";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // desensitised (telemetry/desensitise.h: transfer pseudonym, time bucket, approved fields, snapped
 // location), one JSON object per line:
 //   {"vehicle":"t_…","time_bucket_ms":1700000100000,"data":[{"field":"speed","value":42.5}]}
+// Numbers are written as people write them (core/json_text.h): a snapped longitude is 121.475.
 // With min_group_size k > 1, records whose (time bucket, location cell) group holds fewer than k
 // distinct vehicles are dropped (records without an exported location group by bucket alone).
 #pragma once

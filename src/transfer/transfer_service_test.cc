@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -104,6 +105,25 @@ TEST_F(TransferServiceTest, ExportHoldsOnlyApprovedFieldsDesensitised) {
   const auto& loc = first.at("data").as_array().at(0).at("value");
   EXPECT_NEAR(loc.at("lat").as_double(), 31.235, 1e-9);
   EXPECT_NEAR(loc.at("lon").as_double(), 121.475, 1e-9);
+}
+
+TEST_F(TransferServiceTest, ExportWritesNumbersAsPeopleDo) {
+  env.put_record("cn", drive(kVinA, kT0 + 3000, 31.2304123, 121.4737456, 422.13294228321837));
+  const std::string id = approved_cn_to_eu(env.cn_to_eu());
+  auto bundle = env.service().export_bundle(id, env.out());
+  ASSERT_TRUE(bundle.is_ok()) << bundle.status().to_string();
+  auto content = read_bundle(*bundle, *env.service().public_key("cn"));
+  ASSERT_TRUE(content.is_ok());
+  const std::string& jsonl = content->files.at("records.jsonl");
+  EXPECT_NE(jsonl.find(R"({"field":"location","value":{"lat":31.235,"lon":121.475}})"), std::string::npos)
+      << "0.01° cell centres in decimal: " << jsonl;
+  EXPECT_NE(jsonl.find(R"({"field":"speed","value":42})"), std::string::npos) << jsonl;
+  EXPECT_NE(jsonl.find(R"({"field":"speed","value":422.13294228321837})"), std::string::npos) << jsonl;
+  std::istringstream lines(jsonl);
+  for (std::string line; std::getline(lines, line);) {
+    const std::string data = line.substr(line.find(R"("data":)"));  // the pseudonym is hex: may hold "1e5"
+    EXPECT_FALSE(std::regex_search(data, std::regex("[0-9][eE][-+]?[0-9]"))) << "no exponent: " << line;
+  }
 }
 
 TEST_F(TransferServiceTest, TwoTransfersCannotBeJoinedByPseudonym) {
