@@ -37,7 +37,8 @@ std::optional<int64_t> as_integer(const json::value& v) {
   if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v.get_uint64());
   if (v.is_double()) {
     double d = v.get_double();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9e18 && d <= 9e18) return static_cast<int64_t>(d);
+    // Range first: converting a double outside int64's range is undefined behaviour.
+    if (d >= -9e18 && d <= 9e18 && d == std::trunc(d)) return static_cast<int64_t>(d);
   }
   return std::nullopt;
 }

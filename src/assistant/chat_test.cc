@@ -134,6 +134,9 @@ TEST(ChatRequest, RejectsBadInputWithThePathAndReason) {
        "stream_options.include_usage: must be a boolean"},
       {with_messages(kHello, R"(,"max_tokens":0)"), "max_tokens: must be a positive integer"},
       {with_messages(kHello, R"(,"max_completion_tokens":1.5)"), "max_completion_tokens: must be a positive integer"},
+      // Found by chat_request_fuzz: converting these to an integer was undefined behaviour (UBSan).
+      {with_messages(kHello, R"(,"max_tokens":1e300)"), "max_tokens: must be a positive integer"},
+      {with_messages(kHello, R"(,"max_completion_tokens":-9.3e18)"), "max_completion_tokens: must be a positive integer"},
       {with_messages(kHello, R"(,"temperature":3)"), "temperature: must be between 0 and 2"},
       {with_messages(kHello, R"(,"top_p":"high")"), "top_p: must be a number"},
   };

@@ -14,6 +14,7 @@
 #include "fleetgate/telemetry/proto_format.h"
 #include "fleetgate/telemetry/store_key.h"
 #include "fleetgate/telemetry/wire_datum.h"
+#include "fleetgate/vehicle/vin.h"
 
 namespace fleetgate::telemetry {
 namespace {
@@ -139,6 +140,11 @@ Status RecordCodec::decode(std::string_view value, std::vector<Record>& out) con
              : head.format() == kBlockFormat     ? decode_block(head, out)
              : head.format() == kColumnarFormat  ? decode_columnar(head, out)
                                                  : corrupt_at_rest("unknown format " + std::to_string(head.format()));
+  // A sealed VIN is authenticated but was never checked on its way out of the envelope: one that
+  // is not 17 VIN characters (the check digit aside, whose rules vary) is no record of ours.
+  for (size_t i = start; s.is_ok() && i < out.size(); ++i) {
+    if (!vehicle::check_digit(out[i].vin)) s = corrupt_at_rest("the sealed VIN is not 17 VIN characters");
+  }
   if (!s.is_ok()) out.resize(start);
   return s;
 }

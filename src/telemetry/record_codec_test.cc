@@ -305,6 +305,20 @@ TEST(RecordCodec, ReadsFormatOneRecordsWrittenBeforeBlocks) {
   expect_data_loss(decode(RecordCodec(fixed_keys("us", 3)), value));
 }
 
+// Found by stored_block_fuzz: a sealed VIN that is no VIN (here not even UTF-8) decoded into a
+// record that no block can hold. Every format reads a VIN only when it is 17 VIN characters.
+TEST(RecordCodec, AStoredVinThatIsNoVinIsDataLoss) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  Record r = sample_record();
+  r.vin = "1HGCM82633\xff\xff" "04352";
+  expect_data_loss(decode(codec, format1_value(keys, r)));
+  r.vin = "NOT-A-VIN";
+  std::vector<StoredForm> blocks;
+  ASSERT_TRUE(codec.encode(std::vector<Record>{r}, *codec.pseudonym(kVin), blocks).is_ok());
+  expect_data_loss(decode(codec, blocks.at(0).value));
+}
+
 TEST(RecordCodec, ReadsRecordsSealedBeforeARotation) {
   const std::string old_value = RecordCodec(fixed_keys("eu", 3, 1)).encode(sample_record())->value;
   RecordCodec rotated(fixed_keys("eu", 3, 2));

@@ -4,7 +4,7 @@
 // sealed parts are in plaintext, and the target seals them as the writer would (with the fixed
 // test keys) before decoding. The seeds are values the codec wrote, their envelopes opened.
 // Properties: decode answers kDataLoss (leaving its output as it was) or records; count agrees
-// with decode; decoded records re-encode into format 3 and decode back equal (decode(encode(x)) ==
+// with decode; decoded records re-encode into format 3 and decode back bit for bit (decode(encode(x)) ==
 // x); and any single corrupted byte of such a block is kDataLoss or decodes to the same records,
 // never to other ones.
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fleetgate/privacy/field_cipher.h"
@@ -79,14 +80,15 @@ Result<std::vector<Record>> decode(std::string_view value) {
   return out;
 }
 
-// Records in a canonical order: by time and seq, then by their bytes (equal keys may swap places).
-std::vector<Record> sorted(std::vector<Record> records) {
-  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) {
-    if (a.created_at_ms != b.created_at_ms) return a.created_at_ms < b.created_at_ms;
-    if (a.seq != b.seq) return a.seq < b.seq;
-    return encode_protobuf(a) < encode_protobuf(b);
-  });
-  return records;
+// Records as comparable bytes (their wire encodings, so a stored NaN equals itself), in a
+// canonical order: by time and seq, then by bytes (records with equal keys may swap places).
+std::vector<std::string> canonical(const std::vector<Record>& records) {
+  std::vector<std::pair<std::pair<int64_t, uint64_t>, std::string>> keyed;
+  for (const Record& r : records) keyed.push_back({{r.created_at_ms, r.seq}, encode_protobuf(r)});
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::string> out;
+  for (auto& k : keyed) out.push_back(std::move(k.second));
+  return out;
 }
 
 void check_round_trip(const std::vector<Record>& records, uint64_t corrupt_at) {
@@ -101,13 +103,13 @@ void check_round_trip(const std::vector<Record>& records, uint64_t corrupt_at) {
   for (const Record& r : records) {
     if (r.pseudonym != records.front().pseudonym || r.vin != records.front().vin) __builtin_trap();
   }
-  if (sorted(back) != sorted(records)) __builtin_trap();
+  if (canonical(back) != canonical(records)) __builtin_trap();
 
   std::string corrupt = blocks.front().value;
   const size_t at = corrupt_at % corrupt.size();
   corrupt[at] = static_cast<char>(corrupt[at] ^ (1 + (corrupt_at >> 32) % 255));
   auto changed = decode(corrupt);
-  if (changed.is_ok() && *changed != *decode(blocks.front().value)) __builtin_trap();
+  if (changed.is_ok() && canonical(*changed) != canonical(*decode(blocks.front().value))) __builtin_trap();
 }
 
 }  // namespace
