@@ -33,6 +33,10 @@ Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
   }
   std::optional<Value> v = value_of(sd);
   if (!v) return corrupt_at_rest(std::string(at) + " has no value");
+  if (value_type(*v) != s->type) {
+    return corrupt_at_rest(std::string(at) + " holds a " + std::string(to_string(value_type(*v))) + " value where the catalogue says " +
+                           std::string(to_string(s->type)));
+  }
   return Datum{s->field, std::move(*v)};
 }
 

@@ -319,6 +319,17 @@ TEST(RecordCodec, AStoredVinThatIsNoVinIsDataLoss) {
   expect_data_loss(decode(codec, blocks.at(0).value));
 }
 
+// Found by stored_block_fuzz: formats 1 and 2 read a value of another type than its field's
+// (an int for a double field) into a record no block can hold. Format 3 refused it already.
+TEST(RecordCodec, AnOlderFormatValueOfAnotherTypeThanItsFieldIsDataLoss) {
+  auto keys = fixed_keys("eu", 3);
+  RecordCodec codec(keys);
+  Record r = sample_record();
+  r.data.push_back({Field::kLongitudinalAcceleration, int64_t{312}});
+  expect_data_loss(decode(codec, format1_value(keys, r)));
+  expect_data_loss(decode(codec, format2_value(keys, {r})));
+}
+
 TEST(RecordCodec, ReadsRecordsSealedBeforeARotation) {
   const std::string old_value = RecordCodec(fixed_keys("eu", 3, 1)).encode(sample_record())->value;
   RecordCodec rotated(fixed_keys("eu", 3, 2));
