@@ -9,11 +9,13 @@
 #include <string_view>
 
 #include "fleetgate/assistant/chat.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/assistant/language.h"
 
 namespace {
 
 using namespace fleetgate::assistant;
+using fleetgate::json_text;
 
 bool same_request(const ChatRequest& a, const ChatRequest& b) {
   if (a.model != b.model || a.offered_tools != b.offered_tools || a.stream != b.stream ||

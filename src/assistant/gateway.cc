@@ -1,4 +1,5 @@
 #include "fleetgate/assistant/gateway.h"
+#include "fleetgate/core/json_text.h"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -263,7 +264,7 @@ class RelaySink : public StreamSink {
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
     if (modified && !has_payload) co_return true;
-    const std::string relayed = modified ? json::serialize(chunk) : std::string(data);
+    const std::string relayed = modified ? json_text(chunk) : std::string(data);
     const bool sent = co_await forward(relayed);
     co_return sent;
   }
@@ -286,7 +287,7 @@ class RelaySink : public StreamSink {
       choices.push_back(std::move(choice));
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    const std::string released = json::serialize(
+    const std::string released = json_text(
         json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
     const bool sent = co_await forward(released);
     co_return sent;
@@ -478,7 +479,7 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
         resp.content_type = "application/json";
         // Answers without tool calls pass back byte for byte, unknown fields and number formats
         // intact; tool calls leave as they were reviewed.
-        resp.body = changed ? json::serialize(o) : std::move(result.body);
+        resp.body = changed ? json_text(o) : std::move(result.body);
       }
     }
   } else {

@@ -60,7 +60,7 @@ Status check_enum(const json::value& allowed, const json::value& v, const std::s
   std::string list;
   for (const json::value& option : values) {
     if (!list.empty()) list += ", ";
-    list += option.is_string() ? std::string(option.get_string()) : json::serialize(option);
+    list += option.is_string() ? std::string(option.get_string()) : json_text(option);
   }
   return instance_error(path, "must be one of " + list);
 }

@@ -106,7 +106,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 std::string scalar_text(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
   if (v.is_double()) return fmt::format("{}", v.get_double());
-  return json::serialize(v);
+  return json_text(v);
 }
 
 // ---- What the engine may call --------------------------------------------------------------

@@ -1,4 +1,5 @@
 #include "fleetgate/assistant/onboard_provider.h"
+#include "fleetgate/core/json_text.h"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -20,7 +21,7 @@ ProviderReply rejected(const Status& s) {
   r.outcome = Outcome::kRejected;
   r.http_status = 400;
   r.detail = s.message();
-  r.body = boost::json::serialize(boost::json::object{
+  r.body = json_text(boost::json::object{
       {"error", boost::json::object{{"message", s.message()}, {"type", "invalid_request_error"}, {"code", "invalid_request"}}}});
   return r;
 }

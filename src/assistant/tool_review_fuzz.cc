@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/assistant/chat.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/assistant/interlocks.h"
 #include "fleetgate/assistant/json_schema.h"
 #include "fleetgate/assistant/vehicle_tools.h"
@@ -23,6 +24,7 @@
 namespace {
 
 using namespace fleetgate::assistant;
+using fleetgate::json_text;
 
 uint8_t at(std::string_view bytes, size_t i) { return i < bytes.size() ? static_cast<uint8_t>(bytes[i]) : 0; }
 

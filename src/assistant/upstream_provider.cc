@@ -1,4 +1,5 @@
 #include "fleetgate/assistant/upstream_provider.h"
+#include "fleetgate/core/json_text.h"
 
 #include <cstdlib>
 #include <utility>
@@ -38,7 +39,7 @@ ClientRequest UpstreamProvider::client_request(const json::object& request, bool
   ClientRequest r;
   r.base_url = cfg_.base_url;
   r.path = chat_completions_path(cfg_.base_url);
-  r.body = json::serialize(body);
+  r.body = json_text(body);
   r.bearer_token = api_key(cfg_).value_or("");
   r.timeouts = cfg_.timeouts;
   r.ca_file = cfg_.ca_file.string();
