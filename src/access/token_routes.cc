@@ -16,7 +16,7 @@ using http::StatusCode;
 Result<vehicle::VehicleRecord> vehicle_in_scope(const vehicle::FleetRegistry& registry, const Request& req) {
   auto record = registry.show(req.param("vin"));
   if (record.is_ok() && !req.principal()->may_act_in(record->region)) {
-    return not_found("vehicle " + std::string(req.param("vin")) + " is not registered");
+    return vehicle::not_registered(req.param("vin"));
   }
   return record;
 }

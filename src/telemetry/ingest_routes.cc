@@ -105,7 +105,7 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     const wire::Batch& frame = **records;
     const uint64_t seq = frame.records(frame.records_size() - 1).seq();
     const size_t count = static_cast<size_t>(frame.records_size());
-    Status queued = channel.store->submit(frame, [q, ex, index, seq, count, text](Status s) {
+    Status queued = service.submit(channel, frame, [q, ex, index, seq, count, text](Status s) {
       net::post(ex, [q, index, ack = encode_ack(seq, count, s, text)]() mutable { q->complete(index, std::move(ack)); });
     });
     if (!queued.is_ok()) q->complete(index, encode_ack(seq, count, queued, text));

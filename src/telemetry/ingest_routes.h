@@ -9,7 +9,8 @@
 //   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
 //                            of frames (application/json), stored all or nothing: {"accepted": N}.
 //   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the
-//                            vehicle from its home region; 403 (audited) for other regions' callers.
+//                            vehicle from its home region; other regions' callers get the 404 of
+//                            an unregistered VIN (the refusal is audited within their budget).
 #pragma once
 
 #include "fleetgate/core/result.h"

@@ -69,7 +69,7 @@ Response show(FleetRegistry& registry, const Request& req) {
   if (!record.is_ok()) return http::error_response(record.status());
   // Out-of-scope records answer like absent ones so callers cannot probe other regions' fleets.
   if (!is_vehicle && !caller.may_act_in(record->region)) {
-    return http::error_response(not_found("vehicle " + std::string(req.param("vin")) + " is not registered"));
+    return http::error_response(not_registered(req.param("vin")));
   }
   return Response::json(StatusCode::ok, to_json(*record));
 }
