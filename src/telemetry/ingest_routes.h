@@ -4,8 +4,11 @@
 //                            record is durable (binary wire.Ack, or JSON {"seq","ok","records",
 //                            "code","error"} for text frames). A bad frame gets a refusing ack; the
 //                            connection stays open. Reads pause while max_in_flight_frames await
-//                            the store. With ?batch=1 every frame is a batch (wire.Batch or a JSON
-//                            array of frames) stored all or nothing, acked with its last seq.
+//                            the store. Revoking the credential that opened the socket
+//                            (http::SessionRegistry) stores nothing read after it and closes the
+//                            socket with 1008 "credential revoked". With ?batch=1 every frame is
+//                            a batch (wire.Batch or a JSON array of frames) stored all or nothing,
+//                            acked with its last seq.
 //   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
 //                            of frames (application/json), stored all or nothing: {"accepted": N}.
 //   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the

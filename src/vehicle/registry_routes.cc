@@ -107,6 +107,12 @@ Response list(FleetRegistry& registry, const Request& req) {
 
 }  // namespace
 
+Result<VehicleRecord> vehicle_in_scope(const FleetRegistry& registry, const http::Request& request) {
+  auto record = registry.show(request.param("vin"));
+  if (record.is_ok() && !request.principal()->may_act_in(record->region)) return not_registered(request.param("vin"));
+  return record;
+}
+
 std::string http_actor(const http::Request& request) {
   if (!request.principal()) return "anonymous";
   const auto& p = *request.principal();
