@@ -10,6 +10,11 @@ Result<http::Principal> CertificateAuthenticator::authenticate(const http::Reque
   if (!fleet_ca_subject_.empty() && cert->issuer != fleet_ca_subject_) {
     return Status(Code::kUnauthenticated, "client certificate was not issued by the fleet CA");
   }
+  Result<std::string> serial = canonical_serial(cert->serial);
+  if (!serial.is_ok()) return Status(Code::kUnauthenticated, "client certificate has no usable serial");
+  if (revocations_.is_revoked(*serial)) {
+    return Status(Code::kUnauthenticated, "client certificate " + *serial + " is revoked");
+  }
   Result<vehicle::VehicleRecord> vehicle = registry_.show(cert->common_name);
   if (!vehicle.is_ok()) {
     if (vehicle.status().code() != Code::kNotFound && vehicle.status().code() != Code::kInvalidArgument) {
@@ -18,7 +23,8 @@ Result<http::Principal> CertificateAuthenticator::authenticate(const http::Reque
     return Status(Code::kUnauthenticated,
                   "client certificate CN '" + cert->common_name.substr(0, 64) + "' is not a registered vehicle");
   }
-  return http::Principal{vehicle->vin, {std::string(kVehicleRole)}, {vehicle->region}};
+  return http::Principal{vehicle->vin, {std::string(kVehicleRole)}, {vehicle->region},
+                         certificate_credential(*serial)};
 }
 
 }  // namespace fleetgate::access

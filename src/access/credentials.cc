@@ -68,6 +68,8 @@ const Status kBadToken{Code::kUnauthenticated, "invalid or revoked token"};
 
 }  // namespace
 
+std::string vehicle_token_credential(std::string_view vin) { return "vehicle-token:" + std::string(vin); }
+
 Status CredentialStore::commit(std::vector<audit::Event> events, const store::WriteBatch& change) {
   auto appended = audit_.append_with(std::move(events), change);
   known_.invalidate();
@@ -213,6 +215,7 @@ Result<http::Principal> CredentialStore::load(const std::string& digest) const {
     if (region == nullptr || !region->is_string()) return data_loss("stored vehicle credential lacks its region");
     c.roles = {std::string(kVehicleRole)};
     c.regions = {std::string(region->as_string())};
+    c.credential = vehicle_token_credential(c.subject);
     return c;
   }
   auto u = user(c.subject);

@@ -20,6 +20,10 @@ inline constexpr std::string_view kVehicleRole = "vehicle";
 // Roles a person may hold (DESIGN.md "Roles"); "vehicle" is only ever held by a vehicle token.
 inline constexpr std::string_view kUserRoles[] = {"operator", "approver", "dpo", "auditor", "admin"};
 
+// Principal::credential of a vehicle authenticated by its bearer token: it holds one at a time,
+// so issuing or revoking its token ends every session opened with this credential.
+std::string vehicle_token_credential(std::string_view vin);
+
 struct User {
   std::string name;
   std::vector<std::string> roles;    // subset of kUserRoles

@@ -21,10 +21,13 @@ namespace fleetgate::access {
 // <server.data_dir>/fleet-ca: where a deployment keeps its fleet CA, beside the control plane.
 std::filesystem::path fleet_ca_dir(const config::Config& config);
 
+inline constexpr int kDefaultCertificateDays = 90;
+
 // When a certificate is valid, relative to the moment of issue.
 struct Validity {
   std::chrono::seconds not_before{-300};                  // a little in the past, for clock skew
-  std::chrono::seconds not_after{std::chrono::hours(24 * 365)};
+  // 90 days, so a lost key is useful for a short while at most; cars renew before it expires.
+  std::chrono::seconds not_after{std::chrono::hours(24 * kDefaultCertificateDays)};
 };
 
 struct IssuedCertificate {

@@ -11,21 +11,15 @@ namespace {
 using http::Request;
 using http::Response;
 using http::StatusCode;
+using vehicle::vehicle_in_scope;
 
-// The vehicle named in the path, when it is registered in a region the caller's grant covers.
-Result<vehicle::VehicleRecord> vehicle_in_scope(const vehicle::FleetRegistry& registry, const Request& req) {
-  auto record = registry.show(req.param("vin"));
-  if (record.is_ok() && !req.principal()->may_act_in(record->region)) {
-    return not_found("vehicle " + std::string(req.param("vin")) + " is not registered");
-  }
-  return record;
-}
-
-Response issue(CredentialStore& credentials, const vehicle::FleetRegistry& registry, const Request& req) {
+Response issue(CredentialStore& credentials, const vehicle::FleetRegistry& registry, http::SessionRegistry& sessions,
+               const Request& req) {
   auto record = vehicle_in_scope(registry, req);
   if (!record.is_ok()) return http::error_response(record.status());
   auto token = credentials.issue_vehicle_token(record->vin, record->region, vehicle::http_actor(req));
   if (!token.is_ok()) return http::error_response(token.status());
+  sessions.end(vehicle_token_credential(record->vin));  // opened with the token just replaced
   Response r = Response::json(StatusCode::created, boost::json::object{{"object", "vehicle.token"},
                                                                        {"vin", record->vin},
                                                                        {"region", record->region},
@@ -34,11 +28,13 @@ Response issue(CredentialStore& credentials, const vehicle::FleetRegistry& regis
   return r;
 }
 
-Response revoke(CredentialStore& credentials, const vehicle::FleetRegistry& registry, const Request& req) {
+Response revoke(CredentialStore& credentials, const vehicle::FleetRegistry& registry, http::SessionRegistry& sessions,
+                const Request& req) {
   auto record = vehicle_in_scope(registry, req);
   if (!record.is_ok()) return http::error_response(record.status());
   Status s = credentials.revoke_vehicle_token(record->vin, record->region, vehicle::http_actor(req));
   if (!s.is_ok()) return http::error_response(s);
+  sessions.end(vehicle_token_credential(record->vin));
   Response r;
   r.status = StatusCode::no_content;
   return r;
@@ -48,11 +44,12 @@ Response revoke(CredentialStore& credentials, const vehicle::FleetRegistry& regi
 
 Status register_token_routes(http::Server& server, CredentialStore& credentials, const vehicle::FleetRegistry& registry) {
   const auto managers = http::RouteOptions::for_roles({"operator", "admin"});
+  http::SessionRegistry& sessions = server.sessions();
   Status s = server.route(http::Verb::post, "/v1/vehicles/{vin}/token", managers,
-                          [&](const Request& r) { return issue(credentials, registry, r); });
+                          [&](const Request& r) { return issue(credentials, registry, sessions, r); });
   if (!s.is_ok()) return s;
   return server.route(http::Verb::delete_, "/v1/vehicles/{vin}/token", managers,
-                      [&](const Request& r) { return revoke(credentials, registry, r); });
+                      [&](const Request& r) { return revoke(credentials, registry, sessions, r); });
 }
 
 }  // namespace fleetgate::access

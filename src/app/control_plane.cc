@@ -14,6 +14,9 @@ Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock
   cp.audit = std::move(audit).value();
   cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, loaded.policy);
   cp.credentials = std::make_unique<access::CredentialStore>(*cp.audit);
+  auto revocations = access::CertificateRevocations::open(*cp.audit);
+  if (!revocations.is_ok()) return revocations.status();
+  cp.revocations = std::move(revocations).value();
   return cp;
 }
 

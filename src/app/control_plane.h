@@ -1,11 +1,13 @@
 // Opens the control plane of a loaded config: the control-plane store (store/data_dir.h
-// layout), the audit chain in it, and the fleet registry and credentials over both. The CLI and `serve` share
-// this so both see the same data in the same layout.
+// layout), the audit chain in it, and the fleet registry, credentials and certificate
+// revocations over both. The CLI and `serve` share this so both see the same data in the same
+// layout.
 #pragma once
 
 #include <memory>
 
 #include "fleetgate/app/cli.h"
+#include "fleetgate/access/certificate_revocations.h"
 #include "fleetgate/access/credentials.h"
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/result.h"
@@ -20,6 +22,7 @@ struct ControlPlane {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<vehicle::FleetRegistry> registry;
   std::unique_ptr<access::CredentialStore> credentials;
+  std::unique_ptr<access::CertificateRevocations> revocations;
 };
 
 // kUnavailable when another process holds the data dir; kDataLoss when the store is damaged.

@@ -1,7 +1,8 @@
-// `fleetgate fleet ca|cert|server-cert`: the fleet CA (created at first use under
+// `fleetgate fleet ca|cert|revoke-cert|server-cert`: the fleet CA (created at first use under
 // <server.data_dir>/fleet-ca, key 0600) and the certificates it issues for mTLS: a vehicle's
-// client certificate (CN = VIN) and a server certificate for demos. Issuance is audited with the
-// actor "cli:$USER"; `fleet ca` only reads (or creates) the CA and may run while `serve` does.
+// client certificate (CN = VIN), its revocation by serial, and a server certificate for demos.
+// Issuance and revocation are audited with the actor "cli:$USER"; `fleet ca` only reads (or
+// creates) the CA and may run while `serve` does.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -59,7 +60,7 @@ void issue_to_files(const Cli& cli, const std::string& out, Issue issue) {
 void add_cert(CLI::App& fleet, Cli& cli) {
   struct Args {
     std::string vin, out;
-    int days = 365;
+    int days = access::kDefaultCertificateDays;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = fleet.add_subcommand("cert", "Issue a registered vehicle's client certificate (CN = VIN) for mTLS");
@@ -74,11 +75,27 @@ void add_cert(CLI::App& fleet, Cli& cli) {
   });
 }
 
+void add_revoke_cert(CLI::App& fleet, Cli& cli) {
+  struct Args {
+    std::string vin, serial;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = fleet.add_subcommand("revoke-cert", "Revoke a vehicle's client certificate by serial (refused from then on)");
+  cmd->add_option("vin", args->vin, "VIN of the registered vehicle the certificate was issued to")->required();
+  cmd->add_option("serial", args->serial, "Serial of the certificate, hex as `fleet cert` printed it")->required();
+  cmd->callback([&cli, args] {
+    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
+    const vehicle::VehicleRecord v = must(cp.registry->show(args->vin));
+    const std::string serial = must(cp.revocations->revoke(args->serial, v.vin, v.region, cli_actor()));
+    std::cout << "revoked certificate " << serial << " of " << v.vin << " (" << v.region << ")\n";
+  });
+}
+
 void add_server_cert(CLI::App& fleet, Cli& cli) {
   struct Args {
     std::vector<std::string> hosts;
     std::string out, name = "server";
-    int days = 365;
+    int days = access::kDefaultCertificateDays;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = fleet.add_subcommand("server-cert", "Issue a server certificate from the fleet CA (for demos and tests)");
@@ -99,6 +116,7 @@ void add_fleet_cert_commands(CLI::App& app, Cli& cli) {
   CLI::App* fleet = app.get_subcommand("fleet");
   add_ca(*fleet, cli);
   add_cert(*fleet, cli);
+  add_revoke_cert(*fleet, cli);
   add_server_cert(*fleet, cli);
 }
 

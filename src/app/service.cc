@@ -1,6 +1,7 @@
 #include "fleetgate/app/service.h"
 
 #include "fleetgate/access/certificate_authenticator.h"
+#include "fleetgate/access/certificate_routes.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
@@ -90,8 +91,8 @@ struct Service::Impl {
       options.tls->client_ca = ca->certificate_file();
       fleet_ca_subject = ca->subject();
     }
-    authenticator = std::make_shared<access::CertificateAuthenticator>(*cp.registry, std::move(fleet_ca_subject),
-                                                                       std::move(authenticator));
+    authenticator = std::make_shared<access::CertificateAuthenticator>(*cp.registry, *cp.revocations,
+                                                                       std::move(fleet_ca_subject), std::move(authenticator));
     return Status::ok();
   }
 
@@ -192,6 +193,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
+  if (!s.is_ok()) return s;
+  s = access::register_certificate_routes(*impl->server, *impl->cp.revocations, *impl->cp.registry);
   if (!s.is_ok()) return s;
   s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;

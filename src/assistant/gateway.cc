@@ -536,12 +536,16 @@ Response Gateway::Impl::models(const Request& req) {
 Response Gateway::Impl::report_state(const Request& req) {
   const http::Principal& p = *req.principal();
   const std::string vin(req.param("vin"));
+  const bool person = p.has_role("operator") || p.has_role("admin");
+  // Decided before the lookup, so a car learns nothing about other VINs.
+  if (!person && p.subject != vin) {
+    return http::error_response(StatusCode::forbidden, "a vehicle may only report its own state", "not_allowed");
+  }
   auto record = deps.registry->show(vin);
   if (!record.is_ok()) return http::error_response(record.status());
-  const bool own = p.has_role("vehicle") && p.subject == vin;
-  if (!own && !((p.has_role("operator") || p.has_role("admin")) && p.may_act_in(record->region))) {
-    return http::error_response(StatusCode::forbidden, "only the vehicle itself or an operator of its region may report its state",
-                                "not_allowed");
+  // Answered like an unregistered VIN, so other regions' fleets cannot be probed.
+  if (person && !p.may_act_in(record->region)) {
+    return http::error_response(vehicle::not_registered(vin));
   }
   auto body = http::json_object_body(req);
   if (!body.is_ok()) return http::error_response(body.status());

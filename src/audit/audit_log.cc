@@ -188,6 +188,15 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(store::KvStore& store, Clock cl
   return log;
 }
 
+Result<std::optional<Entry>> AuditLog::append_refusal(Event event) {
+  const std::optional<uint64_t> suppressed = refusals_.admit(event.actor, clock_());
+  if (!suppressed) return std::optional<Entry>();
+  if (*suppressed > 0) event.details["suppressed"] = *suppressed;
+  auto entry = append(std::move(event));
+  if (!entry.is_ok()) return entry.status();
+  return std::optional<Entry>(std::move(entry).value());
+}
+
 Result<Entry> AuditLog::append(Event event) {
   std::vector<Event> one;
   one.push_back(std::move(event));

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleetgate/audit/refusal_budget.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/store/kv_store.h"
 
@@ -77,6 +78,10 @@ class AuditLog {
   // Appends `events` in order and applies `also` in the same atomic durable write, so a change
   // and its audit entries are stored together or not at all. `also` may not touch "audit/" keys.
   Result<std::vector<Entry>> append_with(std::vector<Event> events, const store::WriteBatch& also);
+  // Appends a refused request within its actor's RefusalBudget (refusal_budget.h): nullopt when
+  // the budget only counted it; details.suppressed, when set, counts the actor's refusals not
+  // written since its previous entry.
+  Result<std::optional<Entry>> append_refusal(Event event);
 
   // Walks the whole chain on a consistent snapshot and reports the first problem. Errors only
   // when the store cannot be read; tampering is reported in the VerifyReport.
@@ -97,6 +102,7 @@ class AuditLog {
 
   store::KvStore& store_;
   Clock clock_;
+  RefusalBudget refusals_;
   mutable std::mutex mu_;  // serializes appends; guards the fields below
   uint64_t last_seq_ = 0;
   std::string last_hash_ = kGenesisHash;

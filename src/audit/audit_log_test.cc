@@ -278,6 +278,29 @@ TEST_F(AuditLogTest, RejectsBadEventsWithoutWriting) {
   EXPECT_EQ(verify().entries, 0u);
 }
 
+TEST_F(AuditLogTest, RefusalsOfOneCallerAreWrittenWithinTheirBudget) {
+  auto refuse = [&](const std::string& actor) {
+    auto e = log_->append_refusal(Event{actor, "telemetry.query.refused", "VIN", "eu", {}});
+    EXPECT_TRUE(e.is_ok()) << e.status().to_string();
+    return e.is_ok() && e->has_value();
+  };
+  now_ = 1'800'000'000'000;  // the start of a minute
+  int written = 0;
+  for (int i = 0; i < 1000; ++i) written += refuse("operator-us") ? 1 : 0;
+  EXPECT_EQ(written, static_cast<int>(RefusalBudget::kPerMinute));
+  EXPECT_EQ(log_->size(), RefusalBudget::kPerMinute);
+  EXPECT_TRUE(refuse("operator-eu")) << "each caller has a budget of its own";
+
+  now_ += 60'000;
+  ASSERT_TRUE(refuse("operator-us"));
+  const Entry next = log_->tail(1).value().front();
+  EXPECT_EQ(next.details.at("suppressed").to_number<uint64_t>(), 1000u - RefusalBudget::kPerMinute)
+      << "the next entry accounts for every refusal not written";
+  ASSERT_TRUE(refuse("operator-us"));
+  EXPECT_FALSE(log_->tail(1).value().front().details.contains("suppressed"));
+  EXPECT_TRUE(verify().intact());
+}
+
 TEST_F(AuditLogTest, TailAndReadPage) {
   append_five();
   auto last2 = log_->tail(2);

@@ -27,6 +27,9 @@ struct Principal {
   std::string subject;             // e.g. a VIN, an operator's user id
   std::vector<std::string> roles;  // e.g. "vehicle", "operator", "auditor"
   std::vector<std::string> regions;  // regions the caller may act in ("*" = all); scoped by handlers
+  // The credential that authenticated the caller, as SessionRegistry keys sessions (e.g. a
+  // vehicle's token or one certificate); empty when revoking cannot end the caller's sessions.
+  std::string credential{};
   bool has_role(std::string_view role) const;
   // True when `regions` holds `region` or "*".
   bool may_act_in(std::string_view region) const;

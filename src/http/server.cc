@@ -70,6 +70,7 @@ struct Server::Impl {
   // Waits until no connection is left, or until `deadline` when given; true when none is left.
   bool wait_for_connections(std::optional<std::chrono::steady_clock::time_point> deadline);
 
+  SessionRegistry sessions;  // first: outlives every connection's session
   ServerOptions options;
   std::shared_ptr<MetricsRegistry> registry;
   std::shared_ptr<const Authenticator> authenticator;
@@ -332,6 +333,7 @@ Status Server::run(const std::function<void()>& on_started) {
 }
 
 MetricsRegistry& Server::metrics() { return *impl_->registry; }
+SessionRegistry& Server::sessions() { return impl_->sessions; }
 boost::asio::any_io_executor Server::workers() const { return impl_->workers->get_executor(); }
 std::vector<const Route*> Server::routes() const { return impl_->router.routes(); }
 

@@ -30,6 +30,7 @@
 #include "fleetgate/http/handler.h"
 #include "fleetgate/http/message.h"
 #include "fleetgate/http/metrics.h"
+#include "fleetgate/http/session_registry.h"
 #include "fleetgate/http/router.h"
 #include "fleetgate/http/transport_stream.h"
 
@@ -98,6 +99,8 @@ class Server {
   Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();
+  // The open WebSockets by credential: handlers register there, revocations end them.
+  SessionRegistry& sessions();
   // The worker pool, where async handlers run their blocking work (run_blocking()).
   boost::asio::any_io_executor workers() const;
   // Every registered route, built-in ones included, in registration order.

@@ -303,6 +303,11 @@ Result<std::string> TestWebSocket::receive() {
   return beast::buffers_to_string(state_->buffer.data());
 }
 
+std::pair<uint16_t, std::string> TestWebSocket::close_reason() const {
+  const websocket::close_reason& r = state_->ws.reason();
+  return {static_cast<uint16_t>(r.code), std::string(r.reason.data(), r.reason.size())};
+}
+
 Status TestWebSocket::close() {
   const beast::error_code ec =
       state_->run([&](auto handler) { state_->ws.async_close(websocket::close_code::normal, handler); });

@@ -104,6 +104,8 @@ class TestWebSocket {
   // The next message; unavailable when the connection closed or timed out.
   Result<std::string> receive();
   Status close();
+  // Code and reason of the close frame the server sent, once receive() failed on it ({0, ""} before).
+  std::pair<uint16_t, std::string> close_reason() const;
 
  private:
   struct State;

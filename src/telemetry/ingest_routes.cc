@@ -74,7 +74,10 @@ struct AckQueue {
   std::deque<Slot> slots;
   uint64_t base = 0;  // frame index of slots.front()
   bool reader_done = false;
-  bool broken = false;  // an ack could not be written: stop reading
+  bool broken = false;    // an ack could not be written: stop reading
+  bool closing = false;   // a close frame was started (revocation or the end of the socket)
+  bool closed = false;    // the revocation's close completed
+  bool finished = false;  // the handler returned: the stream is gone
   net::steady_timer acker_wake;
   net::steady_timer reader_wake;
 };
@@ -82,7 +85,8 @@ struct AckQueue {
 net::awaitable<void> wait(net::steady_timer& t) { co_await t.async_wait(kTuple); }
 
 net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel, bool batch,
-                                 http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q) {
+                                 http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q,
+                                 const http::SessionRegistry::Session& live) {
   const net::any_io_executor ex = ws.get_executor();
   beast::flat_buffer buffer;
   for (;;) {
@@ -90,7 +94,7 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     if (q->broken) break;
     buffer.clear();
     auto [ec, n] = co_await ws.async_read(buffer, kTuple);
-    if (ec) break;
+    if (ec || live.ended()) break;  // once the credential is revoked, nothing more is stored
     const bool text = ws.got_text();
     const uint64_t index = q->base + q->slots.size();
     q->slots.push_back({std::nullopt, text});
@@ -105,7 +109,7 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     }
     const wire::Batch& frame = **parsed.records;
     const size_t count = static_cast<size_t>(frame.records_size());
-    Status queued = channel.store->submit(frame, [q, ex, index, seq, count, text](Status s) {
+    Status queued = service.submit(channel, frame, [q, ex, index, seq, count, text](Status s) {
       net::post(ex, [q, index, ack = encode_ack(seq, count, s, text)]() mutable { q->complete(index, std::move(ack)); });
     });
     if (!queued.is_ok()) q->complete(index, encode_ack(seq, count, queued, text));
@@ -131,7 +135,19 @@ net::awaitable<void> write_acks(http::WebSocketSession::Stream& ws, std::shared_
   }
 }
 
-net::awaitable<void> serve_socket(IngestService& service, const http::Request& req, http::WebSocketSession& session) {
+// Ends the socket of a revoked credential with a close frame that says why (1008, policy).
+void close_revoked(http::WebSocketSession::Stream& ws, const std::shared_ptr<AckQueue>& q) {
+  if (q->finished || q->closing) return;
+  q->closing = true;
+  ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "credential revoked"),
+                 [q](beast::error_code) {
+                   q->closed = true;
+                   q->acker_wake.cancel();
+                 });
+}
+
+net::awaitable<void> serve_socket(IngestService& service, http::SessionRegistry& sessions, const http::Request& req,
+                                  http::WebSocketSession& session) {
   VehicleChannel channel;
   auto open = [&service, &req, &channel]() -> Status {
     Result<VehicleChannel> opened = service.open_channel(*req.principal());
@@ -151,8 +167,18 @@ net::awaitable<void> serve_socket(IngestService& service, const http::Request& r
   const bool batch = req.query_param("batch") == "1";
   ws.read_message_max(batch ? service.options().max_batch_frame_bytes : 2 * service.options().validation.max_frame_bytes);
   auto q = std::make_shared<AckQueue>(ws.get_executor());
-  co_await (read_frames(service, channel, batch, ws, q) && write_acks(ws, q));
-  if (!q->broken) co_await ws.async_close(websocket::close_code::normal, kTuple);
+  auto live = sessions.open(req.principal()->credential, [q, ex = ws.get_executor(), &ws] {
+    net::post(ex, [q, &ws] { close_revoked(ws, q); });
+  });
+  co_await (read_frames(service, channel, batch, ws, q, *live) && write_acks(ws, q));
+  if (q->closing) {
+    while (!q->closed) co_await wait(q->acker_wake);
+  } else if (!q->broken) {
+    q->closing = true;
+    co_await ws.async_close(websocket::close_code::normal, kTuple);
+  }
+  live.reset();
+  q->finished = true;
 }
 
 std::optional<FrameFormat> format_of(std::string_view content_type) {
@@ -230,8 +256,9 @@ http::Response get_records(IngestService& service, const http::Request& req) {
 Status register_ingest_routes(http::Server& server, IngestService& service) {
   const http::RouteOptions vehicles = http::RouteOptions::for_roles({"vehicle"});
   if (Status s = server.websocket_route("/v1/telemetry/ws", vehicles,
-                                        [&service](const http::Request& req, http::WebSocketSession& session) {
-                                          return serve_socket(service, req, session);
+                                        [&service, &sessions = server.sessions()](const http::Request& req,
+                                                                                 http::WebSocketSession& session) {
+                                          return serve_socket(service, sessions, req, session);
                                         });
       !s.is_ok()) {
     return s;

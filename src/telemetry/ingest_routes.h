@@ -3,15 +3,20 @@
 //                            JSON text frame; one ack per frame, in frame order, sent once the
 //                            record is durable (binary wire.Ack, or JSON {"seq","ok","records",
 //                            "code","error"} for text frames). A bad frame gets a refusing ack
-//                            naming its seq once it decoded (0 otherwise); the connection stays open. Reads pause while max_in_flight_frames await
-//                            the store. With ?batch=1 every frame is a batch (wire.Batch or a JSON
-//                            array of frames) stored all or nothing, acked with its last seq.
+//                            naming its seq once it decoded (0 otherwise); the connection stays
+//                            open. Reads pause while max_in_flight_frames await the store.
+//                            Revoking the credential that opened the socket
+//                            (http::SessionRegistry) stores nothing read after it and closes the
+//                            socket with 1008 "credential revoked". With ?batch=1 every frame is
+//                            a batch (wire.Batch or a JSON array of frames) stored all or nothing,
+//                            acked with its last seq.
 //   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
 //                            of frames (application/json), stored all or nothing: {"accepted": N}.
 //   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the
 //                            vehicle from its home region with from <= created_at <= to, at most
 //                            `limit` (TelemetryQuery default, capped at max_query_records): {"vin",
-//                            "count","records"}; 403 (audited) for other regions' callers.
+//                            "count","records"}; other regions' callers get the 404 of an
+//                            unregistered VIN (the refusal is audited within their budget).
 #pragma once
 
 #include "fleetgate/core/result.h"

@@ -102,12 +102,28 @@ IngestService::Parsed IngestService::parse(const VehicleChannel& channel, std::s
   return {&records, ack_seq(records)};
 }
 
+Status IngestService::audit_conflict(const VehicleChannel& channel, Status stored) {
+  if (stored.code() != Code::kAlreadyExists) return stored;
+  audit::Event e{.actor = "vehicle:" + channel.vin,
+                 .action = "telemetry.record.conflict",
+                 .subject = channel.vin,
+                 .region = channel.region,
+                 .details = {{"reason", stored.message()}}};
+  if (auto logged = audit_.append_refusal(std::move(e)); !logged.is_ok()) return logged.status();
+  return stored;
+}
+
+Status IngestService::submit(const VehicleChannel& channel, const wire::Batch& records,
+                             store::GroupCommitLog::Done done) {
+  return audit_conflict(channel, channel.store->submit(records, std::move(done)));
+}
+
 Result<size_t> IngestService::ingest_batch(const http::Principal& vehicle, std::string_view body, FrameFormat format) {
   Result<VehicleChannel> channel = open_channel(vehicle);
   if (!channel.is_ok()) return channel.status();
   Result<const wire::Batch*> records = parse(*channel, body, format, true).records;
   if (!records.is_ok()) return records.status();
-  if (Status s = channel->store->append(**records); !s.is_ok()) return s;
+  if (Status s = audit_conflict(*channel, channel->store->append(**records)); !s.is_ok()) return s;
   return static_cast<size_t>((*records)->records_size());
 }
 
@@ -136,8 +152,9 @@ Result<std::vector<Record>> IngestService::query(const http::Principal& caller, 
                    .subject = channel->vin,
                    .region = channel->region,
                    .details = {{"caller_regions", std::move(scope)}, {"reason", d.reason}}};
-    if (Result<audit::Entry> logged = audit_.append(std::move(e)); !logged.is_ok()) return logged.status();
-    return permission_denied("telemetry of " + channel->vin + " is homed in " + channel->region + ": " + d.reason);
+    if (auto logged = audit_.append_refusal(std::move(e)); !logged.is_ok()) return logged.status();
+    // Answered like an unregistered VIN, so other regions' fleets cannot be probed.
+    return vehicle::not_registered(q.vin);
   }
   Result<std::vector<Record>> records =
       channel->store->read(channel->vin, q.from_ms, q.to_ms, std::min(q.limit, options_.max_query_records));

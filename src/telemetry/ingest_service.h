@@ -3,7 +3,8 @@
 // (frame.h), then stored only in the vehicle's home region (fleet registry) through that region's
 // RegionTelemetry, whose OK is a durable acknowledgement. Queries read the home region only and
 // ask residency::Policy whether the caller's region may see personal telemetry homed there; a
-// refusal is audited as "telemetry.query.refused".
+// refusal answers like an unregistered VIN and is audited as "telemetry.query.refused" within the
+// caller's refusal budget (audit/refusal_budget.h).
 #pragma once
 
 #include <cstddef>
@@ -88,15 +89,22 @@ class IngestService {
   };
   Parsed parse(const VehicleChannel& channel, std::string_view bytes, FrameFormat format, bool batch) const;
 
+  // Queues parsed records of the channel's vehicle (RegionTelemetry::submit). A resend with other
+  // values than stored (kAlreadyExists) is audited as "telemetry.record.conflict" within the
+  // vehicle's refusal budget (audit/refusal_budget.h).
+  Status submit(const VehicleChannel& channel, const wire::Batch& records, store::GroupCommitLog::Done done);
+
   // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
-  // returning; the number of records stored. Errors name the record: "records[3]: …".
+  // returning; the number of records stored. Errors name the record: "records[3]: …"; a resend
+  // with other values is refused and audited as by submit().
   Result<size_t> ingest_batch(const http::Principal& vehicle, std::string_view body, FrameFormat format);
 
   // The vehicle's latest state in its home region; kNotFound when unregistered or silent.
   Result<LatestState> latest_state(std::string_view vin);
 
   // Records of a registered vehicle from its home region, for `caller` (an operator or admin).
-  // kPermissionDenied (audited) when the policy refuses the caller's region.
+  // The registry's kNotFound of an unregistered VIN (vehicle::not_registered) also when the
+  // policy refuses the caller's region; that refusal is audited within the caller's budget.
   Result<std::vector<Record>> query(const http::Principal& caller, const TelemetryQuery& q);
 
   // The region's telemetry; nullptr for an unknown region.
@@ -110,6 +118,8 @@ class IngestService {
   Status check_vin(const VehicleChannel& channel, const wire::Payload& r) const;
   // Counts a batch of `channel` refused before storing (malformed, invalid, another VIN).
   void refused(const VehicleChannel& channel) const;
+  // Audits `stored` when it refused a resend with other values; returns it.
+  Status audit_conflict(const VehicleChannel& channel, Status stored);
 
   std::shared_ptr<const residency::Policy> policy_;
   const vehicle::FleetRegistry& registry_;

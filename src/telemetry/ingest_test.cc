@@ -33,6 +33,13 @@ wire::Batch batch_of(const std::vector<Record>& records) {
   return batch;
 }
 
+double speed_of(const Record& r) {
+  for (const Datum& d : r.data) {
+    if (d.field == Field::kSpeed) return std::get<double>(d.value);
+  }
+  return -1;
+}
+
 wire::Ack parse_ack(const std::string& bytes) {
   wire::Ack ack;
   EXPECT_TRUE(ack.ParseFromString(bytes));
@@ -212,6 +219,54 @@ TEST_F(IngestTest, HttpBatchIsAllOrNothing) {
   EXPECT_EQ(r->status, 403u) << "records of another vehicle";
 }
 
+TEST_F(IngestTest, WebSocketResendIsIdempotentAndAChangedResendIsRefusedAndAudited) {
+  auto ws = connect(kEuVin);
+  ASSERT_TRUE(ws);
+  const std::string original = encode_protobuf(make_record(kEuVin, 1, 10));
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(ws->send_binary(original).is_ok());
+    wire::Ack ack = parse_ack(ws->receive().value());
+    EXPECT_TRUE(ack.ok()) << "the same bytes again are acknowledged: " << ack.error();
+  }
+  ASSERT_TRUE(ws->send_binary(encode_protobuf(make_record(kEuVin, 1, 99))).is_ok());
+  wire::Ack refused = parse_ack(ws->receive().value());
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), "already_exists");
+  EXPECT_NE(refused.error().find("seq 1"), std::string::npos) << refused.error();
+
+  auto stored = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
+  ASSERT_TRUE(stored.is_ok());
+  ASSERT_EQ(stored->size(), 1u) << "stored once";
+  EXPECT_EQ(speed_of(stored->front()), 10.0) << "the original values stay";
+  const audit::Entry entry = env_.audit().tail(1).value().front();
+  EXPECT_EQ(entry.action, "telemetry.record.conflict");
+  EXPECT_EQ(entry.subject, kEuVin);
+  EXPECT_EQ(entry.region, "eu");
+}
+
+TEST_F(IngestTest, HttpBatchOverlappingStoredRecordsKeepsThemAndRefusesChangedOnes) {
+  TestClient client("127.0.0.1", env_.server().port());
+  const auto car = bearer("vehicle:" + std::string(kEuVin));
+  const std::string first = "[" + encode_json(make_record(kEuVin, 1, 10)) + "," + encode_json(make_record(kEuVin, 2, 20)) + "]";
+  auto r = client.post("/v1/telemetry", first, car);
+  ASSERT_EQ(r->status, 200u) << r->body;
+  // Part of the stored block again, plus a new record: both kept, nothing lost or doubled.
+  r = client.post("/v1/telemetry", "[" + encode_json(make_record(kEuVin, 1, 10)) + "," + encode_json(make_record(kEuVin, 3, 30)) + "]", car);
+  ASSERT_EQ(r->status, 200u) << r->body;
+  auto stored = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
+  ASSERT_EQ(stored->size(), 3u);
+  EXPECT_EQ(stored->at(1).seq, 2u);
+
+  const uint64_t before = env_.audit().size();
+  r = client.post("/v1/telemetry", "[" + encode_json(make_record(kEuVin, 1, 11)) + "]", car);
+  EXPECT_EQ(r->status, 409u) << r->body;
+  EXPECT_NE(r->body.find("already stored with other values"), std::string::npos) << r->body;
+  EXPECT_EQ(env_.audit().size(), before + 1);
+  stored = env_.service().region("eu")->read(kEuVin, INT64_MIN, INT64_MAX, 100);
+  ASSERT_EQ(stored->size(), 3u);
+  EXPECT_EQ(speed_of(stored->front()), 10.0);
+}
+
 TEST_F(IngestTest, LatestStateFoldsRecordsAndIgnoresLateOnes) {
   RegionTelemetry& eu = *env_.service().region("eu");
   ASSERT_TRUE(eu.append(batch_of({make_record(kEuVin, 10, 80, "D")})).is_ok());
@@ -239,6 +294,34 @@ TEST_F(IngestTest, LatestStateSurvivesARestart) {
   EXPECT_EQ(s->seq, 10u);
 }
 
+// The answer to a query for `vin` with the VIN itself blanked, to compare answers for two VINs.
+std::pair<unsigned, std::string> answer_without(const std::string& vin, const http::testing::ClientResponse& r) {
+  std::string body = r.body;
+  for (size_t at = body.find(vin); at != std::string::npos; at = body.find(vin)) body.replace(at, vin.size(), "<VIN>");
+  return {r.status, body};
+}
+
+TEST_F(IngestTest, OtherRegionsCannotTellAForeignVehicleFromAnUnregisteredOne) {
+  const std::string unregistered = "LJ1EEASP2P4030915";
+  TestClient client("127.0.0.1", env_.server().port());
+  auto foreign = client.get("/v1/telemetry/" + std::string(kEuVin), bearer("operator:us"));
+  auto absent = client.get("/v1/telemetry/" + unregistered, bearer("operator:us"));
+  ASSERT_TRUE(foreign.is_ok() && absent.is_ok());
+  EXPECT_EQ(foreign->status, 404u) << foreign->body;
+  EXPECT_EQ(answer_without(kEuVin, *foreign), answer_without(unregistered, *absent));
+}
+
+TEST_F(IngestTest, RefusedQueriesOfOneCallerWriteABoundedNumberOfAuditEntries) {
+  TestClient client("127.0.0.1", env_.server().port());
+  const uint64_t before = env_.audit().size();
+  for (int i = 0; i < 50; ++i) {
+    auto r = client.get("/v1/telemetry/" + std::string(kEuVin), bearer("operator:us"));
+    ASSERT_TRUE(r.is_ok());
+    ASSERT_EQ(r->status, 404u);
+  }
+  EXPECT_EQ(env_.audit().size(), before + audit::RefusalBudget::kPerMinute);
+}
+
 TEST_F(IngestTest, QueryServesTheHomeRegionOnlyAndAuditsRefusals) {
   ASSERT_TRUE(env_.service().region("eu")->append(batch_of({make_record(kEuVin, 1, 10), make_record(kEuVin, 2, 20),
                                                             make_record(kEuVin, 3, 30)}))
@@ -257,7 +340,7 @@ TEST_F(IngestTest, QueryServesTheHomeRegionOnlyAndAuditsRefusals) {
   const uint64_t before = env_.audit().size();
   r = client.get("/v1/telemetry/" + std::string(kEuVin), bearer("operator:us"));
   ASSERT_TRUE(r.is_ok());
-  EXPECT_EQ(r->status, 403u) << r->body;
+  EXPECT_EQ(r->status, 404u) << r->body;
   ASSERT_EQ(env_.audit().size(), before + 1);
   auto entry = env_.audit().tail(1).value().front();
   EXPECT_EQ(entry.action, "telemetry.query.refused");

@@ -1,11 +1,26 @@
 #include "fleetgate/telemetry/region_telemetry.h"
 
+#include <algorithm>
 #include <functional>
 #include <future>
 
 #include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::telemetry {
+
+namespace {
+
+// Whether two records of one key hold the same values, in whatever order their fields came.
+bool same_values(const Record& a, const Record& b) {
+  if (a.data.size() != b.data.size()) return false;
+  auto by_field = [](const Datum& x, const Datum& y) { return x.field < y.field; };
+  std::vector<Datum> x = a.data, y = b.data;
+  std::sort(x.begin(), x.end(), by_field);
+  std::sort(y.begin(), y.end(), by_field);
+  return x == y;
+}
+
+}  // namespace
 
 RegionTelemetry::RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
                                  StoreCounters counters, store::GroupCommitOptions options)
@@ -40,6 +55,37 @@ void RegionTelemetry::forget_vehicle(const std::string& vin) {
   dirty_.erase(vin);
 }
 
+Status RegionTelemetry::merge_resends(std::string_view pseudonym, std::vector<StoredForm>& blocks) const {
+  std::vector<StoredForm> out;
+  for (StoredForm& block : blocks) {
+    Result<std::string> stored = store_.get(block.key);
+    if (stored.status().code() == Code::kNotFound) {
+      out.push_back(std::move(block));
+      continue;
+    }
+    if (!stored.is_ok()) return stored.status();
+    std::vector<Record> merged, received;
+    if (Status s = codec_.decode(*stored, merged); !s.is_ok()) return s;
+    if (Status s = codec_.decode(block.value, received); !s.is_ok()) return s;
+    const size_t stored_count = merged.size();
+    for (Record& r : received) {
+      auto same = std::find_if(merged.begin(), merged.begin() + static_cast<ptrdiff_t>(stored_count), [&](const Record& m) {
+        return m.created_at_ms == r.created_at_ms && m.seq == r.seq;
+      });
+      if (same == merged.begin() + static_cast<ptrdiff_t>(stored_count)) {
+        merged.push_back(std::move(r));
+      } else if (!same_values(*same, r)) {
+        return already_exists("record (created_at " + std::to_string(r.created_at_ms) + ", seq " + std::to_string(r.seq) +
+                              ") is already stored with other values; a stored record is never replaced");
+      }
+    }
+    if (merged.size() == stored_count) continue;  // a resend of stored records only
+    if (Status s = codec_.encode(merged, pseudonym, out); !s.is_ok()) return s;
+  }
+  blocks = std::move(out);
+  return Status::ok();
+}
+
 Status RegionTelemetry::add_latest_states(store::WriteBatch& group) {
   counters_.commit_writes->inc();  // called once per group, just before its write
   std::vector<Vehicle> changed;
@@ -69,6 +115,7 @@ Status RegionTelemetry::submit(const wire::Batch& records, store::GroupCommitLog
   if (!pseudonym.is_ok()) return pseudonym.status();
   std::vector<StoredForm> blocks;
   if (Status s = codec_.encode(records, *pseudonym, blocks); !s.is_ok()) return s;
+  if (Status s = merge_resends(*pseudonym, blocks); !s.is_ok()) return s;
   store::WriteBatch batch;
   for (StoredForm& b : blocks) batch.put_moved(std::move(b.key), std::move(b.value));
 

@@ -52,8 +52,13 @@ class RegionTelemetry {
   // them as one atomic batch, folding them into the vehicle's latest state; `done` gets OK once
   // they are durable (with a latest state that covers them), else the write error. `records` is
   // not needed once this returns.
+  // A record whose (created_at, seq) heads a stored block is a resend: stored once when its values
+  // equal the stored ones, refused with kAlreadyExists (naming it) when they differ, so a stored
+  // record is never silently replaced. Not compared: records stored inside another block, and a
+  // resend still in flight with its original.
   // Errors returned here mean nothing was queued and `done` is never called: kInvalidArgument
-  // for an empty list or mixed VINs, kResourceExhausted when the store lags behind.
+  // for an empty list or mixed VINs, kResourceExhausted when the store lags behind,
+  // kAlreadyExists for a resend with other values.
   Status submit(const wire::Batch& records, store::GroupCommitLog::Done done);
   // submit() and wait: OK means durable.
   Status append(const wire::Batch& records);
@@ -75,6 +80,9 @@ class RegionTelemetry {
   // Loads the vehicle into the cache unless it is there; its pseudonym.
   Result<std::string> load_vehicle(const std::string& vin);
   void forget_vehicle(const std::string& vin);
+  // Resolves the blocks whose keys are taken in the store (see submit()): each becomes the
+  // blocks of the stored and the new records together, or is dropped when it adds nothing.
+  Status merge_resends(std::string_view pseudonym, std::vector<StoredForm>& blocks) const;
   // GroupCommitLog::Prepare: seals the latest state of every vehicle that reported since the
   // previous group into `group`.
   Status add_latest_states(store::WriteBatch& group);

@@ -106,6 +106,8 @@ Status check_header(std::string_view header) {
 
 }  // namespace
 
+Status not_registered(std::string_view vin) { return not_found("vehicle " + std::string(vin) + " is not registered"); }
+
 FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy)
     : audit_(audit), store_(audit.store()), policy_(std::move(policy)) {}
 
@@ -146,7 +148,7 @@ Result<VehicleRecord> FleetRegistry::prepare(std::string_view vin, std::string_v
 
 Result<VehicleRecord> FleetRegistry::load(std::string_view vin) const {
   auto stored = store_.get(vehicle_key(vin));
-  if (stored.status().code() == Code::kNotFound) return not_found("vehicle " + std::string(vin) + " is not registered");
+  if (stored.status().code() == Code::kNotFound) return not_registered(vin);
   if (!stored.is_ok()) return stored.status();
   auto record = decode_record(*stored);
   if (!record.is_ok()) return data_loss("vehicle " + std::string(vin) + ": " + record.status().message());

@@ -25,6 +25,10 @@ inline constexpr size_t kMaxListLimit = 1000;
 inline constexpr size_t kMaxImportRows = 100000;  // one import is one write batch
 inline constexpr size_t kMaxLabelBytes = 200;
 
+// The kNotFound of an unregistered VIN. Routes answer exactly this also for a registered vehicle
+// outside the caller's grant, so other regions' fleets cannot be probed.
+Status not_registered(std::string_view vin);
+
 // Members have initializers so callers can set only what they need: {.region = "eu"}.
 struct ListFilter {
   std::string region{};  // exact region id; "" = any (an unknown region is kInvalidArgument)

@@ -69,7 +69,7 @@ Response show(FleetRegistry& registry, const Request& req) {
   if (!record.is_ok()) return http::error_response(record.status());
   // Out-of-scope records answer like absent ones so callers cannot probe other regions' fleets.
   if (!is_vehicle && !caller.may_act_in(record->region)) {
-    return http::error_response(not_found("vehicle " + std::string(req.param("vin")) + " is not registered"));
+    return http::error_response(not_registered(req.param("vin")));
   }
   return Response::json(StatusCode::ok, to_json(*record));
 }
@@ -106,6 +106,12 @@ Response list(FleetRegistry& registry, const Request& req) {
 }
 
 }  // namespace
+
+Result<VehicleRecord> vehicle_in_scope(const FleetRegistry& registry, const http::Request& request) {
+  auto record = registry.show(request.param("vin"));
+  if (record.is_ok() && !request.principal()->may_act_in(record->region)) return not_registered(request.param("vin"));
+  return record;
+}
 
 std::string http_actor(const http::Request& request) {
   if (!request.principal()) return "anonymous";

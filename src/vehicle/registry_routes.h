@@ -12,6 +12,10 @@ namespace fleetgate::vehicle {
 // REQUIRES: `registry` outlives the server.
 Status register_registry_routes(http::Server& server, FleetRegistry& registry, const config::Config& config);
 
+// The vehicle named by the request's {vin} when it is registered in a region the caller's grant
+// covers; otherwise not_registered(), so other regions' fleets cannot be probed.
+Result<VehicleRecord> vehicle_in_scope(const FleetRegistry& registry, const http::Request& request);
+
 // "<kind>:<subject>" for audit entries made over HTTP, e.g. "user:alice", "vehicle:<VIN>".
 std::string http_actor(const http::Request& request);
 

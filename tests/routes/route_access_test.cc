@@ -56,6 +56,11 @@ const std::map<std::string, unsigned> kOutOfScopeStatus = {
     // token_routes.cc: the same, for minting and revoking a vehicle's token.
     {"POST /v1/vehicles/{vin}/token", 404},
     {"DELETE /v1/vehicles/{vin}/token", 404},
+    // certificate_routes.cc: the same, for revoking a vehicle's certificate.
+    {"DELETE /v1/vehicles/{vin}/certificates/{serial}", 404},
+    // ingest_service.cc, gateway.cc: the same for reading a vehicle's telemetry and reporting its state.
+    {"GET /v1/telemetry/{vin}", 404},
+    {"POST /v1/vehicles/{vin}/state", 404},
 };
 
 const std::vector<std::string> kPersonRoles(std::begin(access::kUserRoles), std::end(access::kUserRoles));
@@ -117,6 +122,7 @@ class RouteAccessTest : public ::testing::Test {
         {"POST /v1/vehicles/{vin}/state", {"/v1/vehicles/" + cn_vin_ + "/state", R"({"speed_kmh":0,"gear":"P"})"}},
         {"POST /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
         {"DELETE /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
+        {"DELETE /v1/vehicles/{vin}/certificates/{serial}", {"/v1/vehicles/" + cn_vin_ + "/certificates/AB12", ""}},
         {"GET /v1/telemetry/{vin}", {"/v1/telemetry/" + cn_vin_, ""}},
         {"POST /v1/transfers",
          {"/v1/transfers", R"({"source_region":"cn","dest_region":"eu","data_class":"desensitised","fields":["speed"],)"
@@ -141,14 +147,19 @@ class RouteAccessTest : public ::testing::Test {
     return pattern;
   }
 
-  unsigned call(http::Verb verb, const std::string& target, const std::string& body, const std::string& token) {
+  // Status and body of one request.
+  std::pair<unsigned, std::string> answer(http::Verb verb, const std::string& target, const std::string& body,
+                                          const std::string& token) {
     HeaderList headers;
     if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
     if (verb == http::Verb::post) headers.emplace_back("Content-Type", "application/json");
     client_->close();  // a refused request may close the connection
     auto r = client_->request(verb, target, body, headers);
     EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-    return r.is_ok() ? r->status : 0;
+    return r.is_ok() ? std::pair{r->status, r->body} : std::pair{0u, std::string()};
+  }
+  unsigned call(http::Verb verb, const std::string& target, const std::string& body, const std::string& token) {
+    return answer(verb, target, body, token).first;
   }
 
   store::TestDir dir_;
@@ -211,6 +222,28 @@ TEST_F(RouteAccessTest, EveryRouteRefusesWrongCallers) {
   }
   EXPECT_TRUE(seen.contains("POST /v1/transfers/{id}/approve"));
   EXPECT_TRUE(seen.contains("GET /v1/audit"));
+}
+
+// Every route that answers out-of-scope VINs with 404 answers exactly as for an unregistered VIN
+// (the VIN itself blanked), so no answer tells another region's fleet apart.
+TEST_F(RouteAccessTest, OtherRegionsVehiclesAnswerLikeUnregisteredOnes) {
+  const std::string unregistered = test_vin(9);
+  auto blanked = [](std::pair<unsigned, std::string> a, const std::string& vin) {
+    for (size_t at = a.second.find(vin); at != std::string::npos; at = a.second.find(vin)) a.second.replace(at, vin.size(), "<VIN>");
+    return a;
+  };
+  for (const auto& [key, status] : kOutOfScopeStatus) {
+    SCOPED_TRACE(key);
+    const auto probe = cn_probe(key);
+    ASSERT_TRUE(probe.has_value());
+    const http::Verb verb = http::beast_http::string_to_verb(key.substr(0, key.find(' ')));
+    std::string absent_target = probe->first;
+    absent_target.replace(absent_target.find(cn_vin_), cn_vin_.size(), unregistered);
+    const auto foreign = blanked(answer(verb, probe->first, probe->second, us_.at("operator")), cn_vin_);
+    const auto absent = blanked(answer(verb, absent_target, probe->second, us_.at("operator")), unregistered);
+    EXPECT_EQ(foreign.first, status);
+    EXPECT_EQ(foreign, absent);
+  }
 }
 
 TEST_F(RouteAccessTest, RightRoleInTheRightRegionGetsThrough) {

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 
+#include "fleetgate/access/certificate_revocations.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/app/service.h"
 #include "support/running_service.h"
@@ -94,7 +96,39 @@ class MtlsIngestTest : public ::testing::Test {
     return ack.is_ok() ? json::parse(*ack).as_object() : json::object{};
   }
 
+  // Calls the service over HTTPS as an admin (no client certificate); the status.
+  unsigned as_admin(http::Verb method, const std::string& target) {
+    if (admin_token_.empty()) {
+      auto& credentials = *service_->control_plane().credentials;
+      EXPECT_TRUE(credentials.add_user("root", {"admin"}, {"*"}, "test:mtls").is_ok());
+      auto token = credentials.issue_user_token("root", "test:mtls");
+      EXPECT_TRUE(token.is_ok()) << token.status().to_string();
+      if (token.is_ok()) admin_token_ = *token;
+    }
+    TestClient client("127.0.0.1", service_->port(), http::testing::kDefaultTimeout, client_context({ca_file_, {}, {}}));
+    auto r = client.request(method, target, "", {{"Authorization", "Bearer " + admin_token_}});
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    last_body_ = r.is_ok() ? r->body : "";
+    return r.is_ok() ? r->status : 0;
+  }
+
+  // How many records of `vin` are stored.
+  int64_t stored(const std::string& vin) {
+    EXPECT_EQ(as_admin(http::Verb::get, "/v1/telemetry/" + vin), 200u) << last_body_;
+    return json::parse(last_body_).as_object().at("count").as_int64();
+  }
+
+  // Sends frames after the socket's credential was revoked: the server closes the socket, saying
+  // why, and stores none of them.
+  static void expect_closed_as_revoked(TestWebSocket& ws, std::string_view vin) {
+    for (uint64_t seq = 2; seq <= 3; ++seq) (void)ws.send(frame(vin, seq));
+    EXPECT_FALSE(ws.receive().is_ok()) << "no ack after revocation";
+    EXPECT_EQ(ws.close_reason(), (std::pair<uint16_t, std::string>{1008, "credential revoked"}));
+  }
+
   store::TestDir dir_;
+  std::string admin_token_;
+  std::string last_body_;
   std::unique_ptr<TestPki> pki_;
   std::filesystem::path ca_file_;
   std::unique_ptr<app::Service> service_;
@@ -133,6 +167,58 @@ TEST_F(MtlsIngestTest, TheVehicleTokenRemainsAnAlternative) {
 
   auto anonymous = connect(client_context({ca_file_, {}, {}}));
   EXPECT_FALSE(anonymous.is_ok()) << "neither certificate nor token";
+}
+
+TEST_F(MtlsIngestTest, RevokingAVehicleTokenEndsTheSocketItOpened) {
+  auto token = service_->control_plane().credentials->issue_vehicle_token(kVinB, "eu", "test:mtls");
+  ASSERT_TRUE(token.is_ok());
+  auto ws = connect(client_context({ca_file_, {}, {}}), {{"Authorization", "Bearer " + *token}});
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  EXPECT_EQ(send(**ws, frame(kVinB, 1))["ok"], true);
+
+  EXPECT_EQ(as_admin(http::Verb::delete_, "/v1/vehicles/" + kVinB + "/token"), 204u) << last_body_;
+  expect_closed_as_revoked(**ws, kVinB);
+  EXPECT_EQ(stored(kVinB), 1) << "only the frame acknowledged before the revocation";
+}
+
+TEST_F(MtlsIngestTest, ARevokedCertificateIsRefusedAndTheSocketItOpenedEnds) {
+  auto revoked_tls = vehicle_tls(kVinA);
+  const std::string serial = pki_->last_serial();
+  auto renewed_tls = vehicle_tls(kVinA);
+  auto ws = connect(revoked_tls);
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  EXPECT_EQ(send(**ws, frame(kVinA, 1))["ok"], true);
+
+  std::string lower = serial;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string target = "/v1/vehicles/" + kVinA + "/certificates/" + lower;
+  EXPECT_EQ(as_admin(http::Verb::delete_, target), 204u) << last_body_;
+  expect_closed_as_revoked(**ws, kVinA);
+  EXPECT_EQ(stored(kVinA), 1) << "only the frame acknowledged before the revocation";
+
+  auto again = connect(revoked_tls);
+  ASSERT_FALSE(again.is_ok()) << "refused at authentication from now on";
+  EXPECT_NE(again.status().message().find("401"), std::string::npos) << again.status().message();
+  TestClient https("127.0.0.1", service_->port(), http::testing::kDefaultTimeout, revoked_tls);
+  auto batch = https.post("/v1/telemetry", "[" + frame(kVinA, 4) + "]");
+  ASSERT_TRUE(batch.is_ok()) << batch.status().to_string();
+  EXPECT_EQ(batch->status, 401u) << batch->body;
+  auto renewed = connect(renewed_tls);
+  ASSERT_TRUE(renewed.is_ok()) << "the car's other certificate still works: " << renewed.status().to_string();
+  EXPECT_EQ(send(**renewed, frame(kVinA, 5))["ok"], true);
+
+  const audit::Entry entry = service_->control_plane().audit->tail(1).value().front();
+  EXPECT_EQ(entry.action, "vehicle.cert.revoke");
+  EXPECT_EQ(entry.subject, kVinA);
+  EXPECT_EQ(entry.region, "eu");
+  auto canonical = access::canonical_serial(serial);
+  ASSERT_TRUE(canonical.is_ok()) << canonical.status().to_string();
+  EXPECT_EQ(entry.details.at("serial").as_string(), *canonical);
+  EXPECT_EQ(entry.actor, "user:root");
+
+  EXPECT_EQ(as_admin(http::Verb::delete_, target), 409u) << "already revoked";
+  EXPECT_EQ(as_admin(http::Verb::delete_, "/v1/vehicles/" + kVinA + "/certificates/not-hex"), 400u);
+  EXPECT_EQ(as_admin(http::Verb::delete_, "/v1/vehicles/" + kUnregistered + "/certificates/AB"), 404u);
 }
 
 TEST_F(MtlsIngestTest, HttpsBatchesAuthenticateByCertificateToo) {

@@ -46,13 +46,17 @@ class TestPki {
     EXPECT_TRUE(issued.is_ok()) << issued.status().to_string();
     const std::string name = "client-" + std::to_string(++clients_);
     EXPECT_TRUE(access::write_certificate_files(*issued, dir_, name).is_ok());
+    last_serial_ = issued.is_ok() ? issued->serial : "";
     return {server_ca, dir_ / (name + ".crt"), dir_ / (name + ".key")};
   }
+  // The serial of the client certificate client() issued last.
+  const std::string& last_serial() const { return last_serial_; }
 
  private:
   access::FleetCa ca_;
   std::filesystem::path dir_;
   int clients_ = 0;
+  std::string last_serial_;
 };
 
 inline std::shared_ptr<boost::asio::ssl::context> client_context(const http::TlsClientOptions& options) {

@@ -1,0 +1,62 @@
+#include "fleetgate/access/certificate_revocations.h"
+
+#include <gtest/gtest.h>
+
+#include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/test_dir.h"
+
+namespace fleetgate::access {
+namespace {
+
+class CertificateRevocationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void open() {
+    revocations_.reset();
+    audit_.reset();
+    store_.reset();
+    store_ = std::move(store::open_embedded(dir_.path())).value();
+    audit_ = std::move(audit::AuditLog::open(*store_)).value();
+    auto r = CertificateRevocations::open(*audit_);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    revocations_ = std::move(r).value();
+  }
+
+  store::TestDir dir_;
+  std::unique_ptr<store::KvStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<CertificateRevocations> revocations_;
+};
+
+TEST_F(CertificateRevocationsTest, SerialsCompareInCanonicalForm) {
+  EXPECT_EQ(canonical_serial("0a:1b:FF").value(), "A1BFF");
+  EXPECT_EQ(canonical_serial("00").value(), "0");
+  EXPECT_EQ(canonical_serial("").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(canonical_serial("12G4").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(canonical_serial(std::string(65, 'A')).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(CertificateRevocationsTest, ARevocationIsAuditedAndSurvivesRestart) {
+  EXPECT_FALSE(revocations_->is_revoked("5E0A"));
+  auto revoked = revocations_->revoke("5e:0a", "LRW3E7EA8PC390117", "cn", "cli:test");
+  ASSERT_TRUE(revoked.is_ok()) << revoked.status().to_string();
+  EXPECT_EQ(*revoked, "5E0A");
+  EXPECT_TRUE(revocations_->is_revoked("5E0A"));
+  EXPECT_TRUE(revocations_->is_revoked("005e0a"));
+  EXPECT_FALSE(revocations_->is_revoked("5E0B"));
+  const audit::Entry entry = audit_->tail(1).value().front();
+  EXPECT_EQ(entry.action, "vehicle.cert.revoke");
+  EXPECT_EQ(entry.subject, "LRW3E7EA8PC390117");
+  EXPECT_EQ(entry.region, "cn");
+  EXPECT_EQ(entry.actor, "cli:test");
+  EXPECT_EQ(entry.details.at("serial").as_string(), "5E0A");
+
+  EXPECT_EQ(revocations_->revoke("5E0A", "LRW3E7EA8PC390117", "cn", "cli:test").status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(revocations_->revoke("nope", "LRW3E7EA8PC390117", "cn", "cli:test").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(audit_->size(), 1u) << "refused revocations write nothing";
+  open();
+  EXPECT_TRUE(revocations_->is_revoked("5E0A"));
+}
+
+}  // namespace
+}  // namespace fleetgate::access

@@ -1,0 +1,48 @@
+// Long-lived sessions (WebSockets) by the credential that authenticated them
+// (Principal::credential), so that revoking a credential also ends the sessions it opened: end()
+// marks each of them ended and calls its on_end before it returns. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace fleetgate::http {
+
+class SessionRegistry {
+ public:
+  // One open session; destroying it deregisters it, after which on_end is never called.
+  class Session {
+   public:
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    // True once its credential was revoked: act on nothing more the peer sends.
+    bool ended() const { return ended_.load(std::memory_order_acquire); }
+
+   private:
+    friend class SessionRegistry;
+    Session(SessionRegistry& registry, std::function<void()> on_end) : registry_(registry), on_end_(std::move(on_end)) {}
+    SessionRegistry& registry_;
+    std::function<void()> on_end_;
+    std::atomic<bool> ended_{false};
+    std::multimap<std::string, Session*, std::less<>>::iterator at_;
+  };
+
+  // Registers a session opened with `credential` (empty: one that nothing ends). `on_end` runs
+  // on the revoking thread, at most once, with the registry locked: it must only hand the work
+  // over (post to the session's executor). REQUIRES: the registry outlives the session.
+  std::unique_ptr<Session> open(std::string credential, std::function<void()> on_end);
+  // Ends every open session of `credential`; how many.
+  size_t end(std::string_view credential);
+
+ private:
+  std::mutex mu_;
+  std::multimap<std::string, Session*, std::less<>> open_;
+};
+
+}  // namespace fleetgate::http
