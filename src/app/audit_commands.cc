@@ -4,6 +4,7 @@
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
+#include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/json_text.h"
 
 namespace fleetgate::app {
@@ -17,7 +18,8 @@ void add_verify(CLI::App& audit, Cli& cli) {
     if (!report.intact()) {
       const std::string where = report.bad_seq ? "first bad entry " + std::to_string(*report.bad_seq) + ": " : "";
       fail("audit chain damaged: " + where + report.problem + " (" + std::to_string(report.entries) +
-           " entries intact before it)");
+               " entries intact before it)",
+           kExitDataError);
     }
     std::cout << "audit chain intact: " << report.entries << " entries, head " << report.head_hash << "\n";
   });
@@ -41,9 +43,11 @@ void add_tail(CLI::App& audit, Cli& cli) {
       std::cout << json_text(out) << "\n";
       return;
     }
+    // Escaped again on output: entries stored before appends escaped them may hold raw controls.
     for (const auto& e : entries) {
-      std::cout << e.seq << "  " << format_utc_ms(e.time_ms) << "  " << e.actor << "  " << e.action << "  "
-                << (e.subject.empty() ? "-" : e.subject) << "  " << (e.region.empty() ? "-" : e.region) << "  "
+      std::cout << e.seq << "  " << format_utc_ms(e.time_ms) << "  " << audit::escape_controls(e.actor) << "  "
+                << audit::escape_controls(e.action) << "  " << (e.subject.empty() ? "-" : audit::escape_controls(e.subject))
+                << "  " << (e.region.empty() ? "-" : audit::escape_controls(e.region)) << "  "
                 << json_text(e.details) << "\n";
     }
   });

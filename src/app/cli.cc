@@ -31,6 +31,14 @@ std::string cli_actor() {
   return "cli:uid " + std::to_string(uid);
 }
 
+int exit_code_for(Code code) {
+  switch (code) {
+    case Code::kDataLoss: return kExitDataError;
+    case Code::kUnavailable: return kExitUnavailable;
+    default: return kExitFailure;
+  }
+}
+
 void fail(const std::string& message, int code) {
   std::cerr << "fleetgate: " << message << "\n";
   throw CLI::RuntimeError(code);

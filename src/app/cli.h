@@ -24,9 +24,18 @@ struct LoadedConfig {
 // Loads the config and builds the residency policy; both must accept it.
 Result<LoadedConfig> load(const std::string& path);
 
+// Exit codes of every command (README "Exit codes"); the last two are <sysexits.h> values.
+inline constexpr int kExitFailure = 1;      // the command failed
+inline constexpr int kExitUsage = 2;        // the command line does not parse (unknown option, missing argument)
+inline constexpr int kExitDataError = 65;   // EX_DATAERR: stored data failed an integrity check (audit chain)
+inline constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE: a resource is unavailable (data dir in use, port taken)
+
+// kExitDataError for kDataLoss, kExitUnavailable for kUnavailable, kExitFailure for the rest.
+int exit_code_for(Code code);
+
 // Prints "fleetgate: MESSAGE" on stderr and ends the command with exit code `code`.
-[[noreturn]] void fail(const std::string& message, int code = 1);
-[[noreturn]] inline void fail(const Status& s, int code = 1) { fail(s.message(), code); }
+[[noreturn]] void fail(const std::string& message, int code = kExitFailure);
+[[noreturn]] inline void fail(const Status& s) { fail(s.message(), exit_code_for(s.code())); }
 
 // The actor of audit entries made from the command line: "cli:$USER", else "cli:" and the account
 // name of the effective uid (services and containers often run without $USER), else "cli:uid N".

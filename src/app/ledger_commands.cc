@@ -124,6 +124,12 @@ void add_settle(CLI::App& group, Cli& cli, std::shared_ptr<LedgerArgs> args) {
                   std::string(t.at("currency").as_string());
       }
       std::cout << "  " << s.partner << "  " << (totals.empty() ? "nothing" : totals) << "\n";
+      const size_t unpriced = v.at("unpriced").as_array().size();
+      const int64_t outliers = v.at("outlier_records").as_int64();
+      if (unpriced > 0 || outliers > 0) {
+        std::cout << "    to review: " << unpriced << " unpriced usage rows, " << outliers
+                  << " records with token claims at the bound\n";
+      }
     }
   });
 }

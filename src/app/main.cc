@@ -31,8 +31,13 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // fail(): the message is already on stderr
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 numbers its parse errors 100 and up; one documented code serves them all. --help and
+    // --version also arrive here, with exit code 0.
+    const int printed = app.exit(e);
+    return printed == 0 ? 0 : kExitUsage;
   }
   return 0;
 }

@@ -30,7 +30,7 @@ void buffer_log() {
 
 void add_serve_command(CLI::App& app, Cli& cli) {
   auto port = std::make_shared<int>(-1);
-  auto* serve = app.add_subcommand("serve", "Serve the HTTP API (registry, assistant gateway, telemetry) until SIGINT/SIGTERM");
+  auto* serve = app.add_subcommand("serve", "Serve the HTTP API (registry, assistant gateway, telemetry) until SIGINT/SIGTERM (SIGHUP is ignored)");
   serve->add_option("--port", *port, "Listen port (overrides [server] port; 0 = ephemeral)")->check(CLI::Range(0, 65535));
   auto no_group_commit = std::make_shared<bool>(false);
   serve->add_flag("--no-group-commit", *no_group_commit,

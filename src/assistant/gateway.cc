@@ -595,7 +595,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
   }
   auto impl = std::make_unique<Impl>();
   impl->deps = std::move(deps);
-  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage);
+  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()));
   auto requests = metrics.counter("fleetgate_assistant_requests_total", "Assistant requests by home region, provider and outcome",
                                   {"region", "provider", "outcome"});
   auto refusals = metrics.counter("fleetgate_assistant_tool_calls_refused_total",

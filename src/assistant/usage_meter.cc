@@ -2,11 +2,41 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace fleetgate::assistant {
 
-UsageMeter::UsageMeter(std::map<std::string, ledger::UsageLog*> logs, size_t max_queued,
+ServedModels served_models(const config::Config& config) {
+  ServedModels out;
+  for (const auto& p : config.providers) out[p.id] = p.models;
+  return out;
+}
+
+std::string metered_model(const ServedModels& served, const std::string& provider, const std::string& claimed) {
+  const auto it = served.find(provider);
+  if (it == served.end() || it->second.empty()) return "unlisted";
+  const auto& models = it->second;
+  return std::find(models.begin(), models.end(), claimed) != models.end() ? claimed : models.front();
+}
+
+bool bound_claimed_tokens(ledger::UsageRecord& r) {
+  bool changed = false;
+  const auto bound = [&](int64_t& count, int64_t max) {
+    const int64_t bounded = std::clamp<int64_t>(count, 0, max);
+    changed |= bounded != count;
+    count = bounded;
+  };
+  bound(r.prompt_tokens, ledger::kMaxTokensPerRecord);
+  bound(r.completion_tokens, ledger::kMaxTokensPerRecord);
+  bound(r.cached_tokens, r.prompt_tokens);
+  bound(r.reasoning_tokens, r.completion_tokens);
+  return changed;
+}
+
+UsageMeter::UsageMeter(std::map<std::string, ledger::UsageLog*> logs, ServedModels served, size_t max_queued,
                        std::chrono::milliseconds commit_interval)
     : logs_(std::move(logs)),
+      served_(std::move(served)),
       max_queued_(std::max<size_t>(1, max_queued)),
       commit_interval_(std::max(commit_interval, std::chrono::milliseconds(0))),
       writer_([this] { run(); }) {}
@@ -21,6 +51,15 @@ UsageMeter::~UsageMeter() {
 }
 
 void UsageMeter::record(ledger::UsageRecord record) {
+  if (std::string model = metered_model(served_, record.provider, record.model); model != record.model) {
+    spdlog::debug("usage record {}: a model provider {} does not serve, metered as {}", record.request_id,
+                  record.provider, model);
+    record.model = std::move(model);
+  }
+  if (bound_claimed_tokens(record)) {
+    spdlog::warn("usage record {}: provider {} claimed token counts out of range, metered at the bound",
+                 record.request_id, record.provider);
+  }
   // Checked here so that a batch, written all or none, fails only on storage errors.
   Status valid = logs_.contains(record.region) ? ledger::validate(record)
                                                : not_found("no usage log for region '" + record.region + "'");

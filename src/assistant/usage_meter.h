@@ -7,6 +7,8 @@
 // process dies before that, the records still queued are lost.
 // When `max_queued` records wait, record() blocks until the writer catches up, so a slow disk
 // slows requests down instead of growing memory. Thread-safe; destruction writes what is queued.
+// Neither the car nor the upstream chooses what gets billed: the model metered is one the
+// provider is configured to serve, and token counts are the upstream's claim, bounded here.
 #pragma once
 
 #include <chrono>
@@ -19,23 +21,41 @@
 #include <thread>
 #include <vector>
 
+#include "fleetgate/core/config.h"
 #include "fleetgate/ledger/usage_log.h"
 
 namespace fleetgate::assistant {
 
+// Provider id -> the models it serves (config::Provider::models, first = its default).
+using ServedModels = std::map<std::string, std::vector<std::string>>;
+ServedModels served_models(const config::Config& config);
+
+// The model a usage record of `provider` is metered under: `claimed` when the provider serves
+// it, else the provider's first model (the one the router sends in place of an unlisted name),
+// else "unlisted" (a provider with no model list, or none at all), so that no name a car or an
+// upstream makes up reaches the ledger.
+std::string metered_model(const ServedModels& served, const std::string& provider, const std::string& claimed);
+
+// `r` with its token counts bounded as a partner's claim: negative counts become 0, counts above
+// ledger::kMaxTokensPerRecord become that bound (settlement flags such records as outliers),
+// cached <= prompt and reasoning <= completion. True when anything was changed.
+bool bound_claimed_tokens(ledger::UsageRecord& r);
+
 class UsageMeter {
  public:
-  // REQUIRES: every log outlives the meter. `logs` maps region id to that region's log.
-  // max_queued also ends a linger early: a full queue is written at once.
-  explicit UsageMeter(std::map<std::string, ledger::UsageLog*> logs, size_t max_queued = 65536,
-                      std::chrono::milliseconds commit_interval = std::chrono::milliseconds(10));
+  // REQUIRES: every log outlives the meter. `logs` maps region id to that region's log; `served`
+  // names the models of each provider (metered_model). max_queued also ends a linger early: a
+  // full queue is written at once.
+  UsageMeter(std::map<std::string, ledger::UsageLog*> logs, ServedModels served, size_t max_queued = 65536,
+             std::chrono::milliseconds commit_interval = std::chrono::milliseconds(10));
   ~UsageMeter();
   UsageMeter(const UsageMeter&) = delete;
   UsageMeter& operator=(const UsageMeter&) = delete;
 
-  // Queues `record` for the log of record.region. A record for an unknown region, one that fails
-  // ledger::validate(), or a failed write is reported on the error log: metering never fails a
-  // request.
+  // Queues `record` for the log of record.region, its model replaced by metered_model() and its
+  // token counts bounded (bounding is logged as a warning). A record for an unknown region, one
+  // that fails ledger::validate(), or a failed write is reported on the error log: metering never
+  // fails a request.
   void record(ledger::UsageRecord record);
   // Blocks until every record queued before the call has been written (or refused).
   void flush();
@@ -44,6 +64,7 @@ class UsageMeter {
   void run();
 
   const std::map<std::string, ledger::UsageLog*> logs_;
+  const ServedModels served_;
   const size_t max_queued_;
   const std::chrono::milliseconds commit_interval_;
   std::mutex mu_;

@@ -60,7 +60,7 @@ class UsageMeterTest : public ::testing::Test {
 };
 
 TEST_F(UsageMeterTest, EveryRecordFromEveryThreadReachesItsRegionsLogByFlush) {
-  UsageMeter meter(logs(), 16);  // a small queue: producers also wait for room
+  UsageMeter meter(logs(), {}, 16);  // a small queue: producers also wait for room
   constexpr int kThreads = 4, kEach = 250;
   std::vector<std::thread> producers;
   for (int t = 0; t < kThreads; ++t) {
@@ -82,7 +82,7 @@ TEST_F(UsageMeterTest, EveryRecordFromEveryThreadReachesItsRegionsLogByFlush) {
 
 TEST_F(UsageMeterTest, DestructionWritesWhatIsStillQueued) {
   {
-    UsageMeter meter(logs());
+    UsageMeter meter(logs(), {});
     for (int i = 0; i < 100; ++i) meter.record(usage("eu", "req_" + std::to_string(i)));
   }
   EXPECT_EQ(ids("eu").size(), 100u);
@@ -90,7 +90,7 @@ TEST_F(UsageMeterTest, DestructionWritesWhatIsStillQueued) {
 
 TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed) {
   constexpr auto kHour = std::chrono::hours(1);
-  UsageMeter meter(logs(), 8, kHour);
+  UsageMeter meter(logs(), {}, 8, kHour);
   for (int i = 0; i < 3; ++i) meter.record(usage("eu", "lingering_" + std::to_string(i)));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_TRUE(ids("eu").empty()) << "three records are not worth an fsync before the interval ends";
@@ -104,14 +104,14 @@ TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed
 
 TEST_F(UsageMeterTest, DestructionDoesNotWaitForTheInterval) {
   {
-    UsageMeter meter(logs(), 64, std::chrono::hours(1));
+    UsageMeter meter(logs(), {}, 64, std::chrono::hours(1));
     meter.record(usage("eu", "last"));
   }
   EXPECT_EQ(ids("eu"), (std::vector<std::string>{"last"}));
 }
 
 TEST_F(UsageMeterTest, BadRecordsAreDroppedAloneAndNeverSpoilABatch) {
-  UsageMeter meter(logs());
+  UsageMeter meter(logs(), {});
   meter.record(usage("eu", "good_1"));
   meter.record(usage("us", "unknown_region"));
   ledger::UsageRecord invalid = usage("eu", "invalid");
@@ -121,6 +121,46 @@ TEST_F(UsageMeterTest, BadRecordsAreDroppedAloneAndNeverSpoilABatch) {
   meter.flush();
   EXPECT_EQ(ids("eu"), (std::vector<std::string>{"good_1", "good_2"}));
   EXPECT_TRUE(ids("cn").empty());
+}
+
+TEST(MeteredModel, OnlyModelsTheProviderServesReachTheLedger) {
+  const ServedModels served = {{"xai-us", {"grok-4", "grok-3-mini"}}, {"bare", {}}};
+  EXPECT_EQ(metered_model(served, "xai-us", "grok-3-mini"), "grok-3-mini");
+  EXPECT_EQ(metered_model(served, "xai-us", "anything"), "grok-4") << "what the router sends instead";
+  EXPECT_EQ(metered_model(served, "bare", "anything"), "unlisted");
+  EXPECT_EQ(metered_model(served, "none", "unknown"), "unlisted");
+}
+
+TEST(BoundClaimedTokens, ClampsEveryCountIntoAPlausibleRange) {
+  ledger::UsageRecord r = usage("eu", "r");
+  EXPECT_FALSE(bound_claimed_tokens(r));
+  r.prompt_tokens = INT64_MAX;
+  r.cached_tokens = INT64_MAX;
+  r.completion_tokens = -5;
+  r.reasoning_tokens = 7;
+  EXPECT_TRUE(bound_claimed_tokens(r));
+  EXPECT_EQ(r.prompt_tokens, ledger::kMaxTokensPerRecord);
+  EXPECT_EQ(r.cached_tokens, ledger::kMaxTokensPerRecord);
+  EXPECT_EQ(r.completion_tokens, 0);
+  EXPECT_EQ(r.reasoning_tokens, 0);
+  EXPECT_TRUE(ledger::validate(r).is_ok());
+}
+
+TEST_F(UsageMeterTest, MetersTheServedModelAndBoundedCounts) {
+  UsageMeter meter(logs(), {{"mock", {"mock-model"}}});
+  ledger::UsageRecord made_up = usage("eu", "made_up");
+  made_up.model = "anything";
+  made_up.prompt_tokens = INT64_MAX;
+  meter.record(made_up);
+  meter.flush();
+  std::vector<ledger::UsageRecord> stored;
+  ASSERT_TRUE(logs_.at("eu")->scan(0, INT64_MAX, [&](const ledger::UsageRecord& r) {
+    stored.push_back(r);
+    return Status::ok();
+  }).is_ok());
+  ASSERT_EQ(stored.size(), 1u) << "an implausible claim is metered, not dropped";
+  EXPECT_EQ(stored[0].model, "mock-model");
+  EXPECT_EQ(stored[0].prompt_tokens, ledger::kMaxTokensPerRecord);
 }
 
 }  // namespace

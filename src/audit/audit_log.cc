@@ -197,6 +197,27 @@ Result<std::optional<Entry>> AuditLog::append_refusal(Event event) {
   return std::optional<Entry>(std::move(entry).value());
 }
 
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned code = static_cast<unsigned char>(text[i]);
+    const unsigned next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (code == 0xC2 && next >= 0x80 && next <= 0x9F) {  // a C1 control, U+0080..U+009F
+      code = next;
+      ++i;
+    } else if (code >= 0x20 && code != 0x7F) {
+      out.push_back(text[i]);
+      continue;
+    }
+    constexpr char kHex[] = "0123456789abcdef";
+    out += "\\u00";
+    out.push_back(kHex[code >> 4]);
+    out.push_back(kHex[code & 0xF]);
+  }
+  return out;
+}
+
 Result<Entry> AuditLog::append(Event event) {
   std::vector<Event> one;
   one.push_back(std::move(event));
@@ -222,8 +243,8 @@ Result<std::vector<Entry>> AuditLog::append_with(std::vector<Event> events, cons
   std::string prev = last_hash_;
   const int64_t now = clock_();
   for (auto& ev : events) {
-    Entry e{++seq, now, std::move(ev.actor), std::move(ev.action), std::move(ev.subject), std::move(ev.region),
-            std::move(ev.details), prev, {}};
+    Entry e{++seq, now, escape_controls(ev.actor), std::move(ev.action), escape_controls(ev.subject),
+            escape_controls(ev.region), std::move(ev.details), prev, {}};
     const std::string text = canonical(e);
     if (!is_utf8_json_text(text)) return invalid_argument("audit event for '" + e.subject + "' is not valid UTF-8");
     e.hash = sha256_hex(text);

@@ -51,6 +51,10 @@ struct Entry {
   std::string hash;       // lowercase hex SHA-256 of canonical(*this)
 };
 
+// `text` with every control character (C0, DEL and, as UTF-8, C1) written as \u00XX, so that a
+// subject like "VIN%0Aforged entry" prints on one line. Text without controls comes back as is.
+std::string escape_controls(std::string_view text);
+
 // Compact JSON with keys in the fixed order seq, time_ms, actor, action, subject, region,
 // details, prev_hash (the hash itself excluded). This byte string is what gets hashed.
 std::string canonical(const Entry& e);
@@ -72,8 +76,9 @@ class AuditLog {
   // with kDataLoss. REQUIRES: `store` outlives the log; one AuditLog per store.
   static Result<std::unique_ptr<AuditLog>> open(store::KvStore& store, Clock clock = system_clock_ms);
 
-  // Appends one entry durably (synced write). kInvalidArgument for a missing actor or action
-  // or text that is not UTF-8; kDataLoss when the stored chain is damaged.
+  // Appends one entry durably (synced write), its actor, subject and region stored with
+  // escape_controls() applied (they often come from a request). kInvalidArgument for a missing
+  // actor or action or text that is not UTF-8; kDataLoss when the stored chain is damaged.
   Result<Entry> append(Event event);
   // Appends `events` in order and applies `also` in the same atomic durable write, so a change
   // and its audit entries are stored together or not at all. `also` may not touch "audit/" keys.

@@ -76,6 +76,13 @@ class AuditLogTest : public ::testing::Test {
   std::unique_ptr<AuditLog> log_;
 };
 
+TEST(EscapeControls, WritesEveryControlCharacterAsAnEscape) {
+  EXPECT_EQ(escape_controls("WVWZZZ1JZXW000001"), "WVWZZZ1JZXW000001");
+  EXPECT_EQ(escape_controls("a\nb\r\tc\x7f"), "a\\u000ab\\u000d\\u0009c\\u007f");
+  EXPECT_EQ(escape_controls("nel\xc2\x85 \xc3\xa9"), "nel\\u0085 \xc3\xa9") << "C1 escaped, other UTF-8 kept";
+  EXPECT_EQ(escape_controls(std::string("nul\0", 4)), "nul\\u0000");
+}
+
 TEST_F(AuditLogTest, EmptyChainIsIntact) {
   auto r = verify();
   EXPECT_TRUE(r.intact()) << r.problem;
@@ -315,6 +322,19 @@ TEST_F(AuditLogTest, TailAndReadPage) {
   EXPECT_EQ(page->at(0).seq, 2u);
   EXPECT_EQ(page->at(1).subject, "VIN3");
   EXPECT_TRUE(log_->read(6, 10)->empty());
+}
+
+TEST_F(AuditLogTest, SubjectsFromRequestsCannotForgeLines) {
+  const Entry e = append("operator:eve\n2  2026-12-06  cli:root", "VIN1\n3  2026-12-06T00:00:00Z  cli:root  vehicle.delete  VIN2");
+  EXPECT_EQ(e.subject.find('\n'), std::string::npos) << e.subject;
+  EXPECT_EQ(e.actor.find('\n'), std::string::npos) << e.actor;
+  EXPECT_EQ(e.subject, "VIN1\\u000a3  2026-12-06T00:00:00Z  cli:root  vehicle.delete  VIN2");
+  auto stored = log_->tail(1);
+  ASSERT_TRUE(stored.is_ok());
+  EXPECT_EQ(stored->front().subject, e.subject) << "stored escaped, so every reader sees one line";
+  auto report = log_->verify();
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_TRUE(report->intact());
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 namespace fleetgate::http {
 
 // invalid_argument 400, unauthenticated 401, permission_denied 403, not_found 404,
-// already_exists 409, resource_exhausted 429, unavailable 503, anything else 500.
+// already_exists and failed_precondition (a state conflict) 409, resource_exhausted 429,
+// unavailable 503, anything else (data_loss, internal) 500.
 StatusCode http_status_for(Code code);
 
 // The OpenAI error "type" for an HTTP status: "invalid_request_error" (4xx not listed below),

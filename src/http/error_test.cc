@@ -15,7 +15,7 @@ TEST(ErrorTest, MapsStatusCodesToHttp) {
   EXPECT_EQ(http_status_for(Code::kAlreadyExists), StatusCode::conflict);
   EXPECT_EQ(http_status_for(Code::kResourceExhausted), StatusCode::too_many_requests);
   EXPECT_EQ(http_status_for(Code::kUnavailable), StatusCode::service_unavailable);
-  EXPECT_EQ(http_status_for(Code::kFailedPrecondition), StatusCode::internal_server_error);
+  EXPECT_EQ(http_status_for(Code::kFailedPrecondition), StatusCode::conflict) << "a state conflict is not a server fault";
   EXPECT_EQ(http_status_for(Code::kDataLoss), StatusCode::internal_server_error);
   EXPECT_EQ(http_status_for(Code::kInternal), StatusCode::internal_server_error);
 }

@@ -321,12 +321,21 @@ void Server::stop() {
 Status Server::run(const std::function<void()>& on_started) {
   // Signals are caught from before the server starts, so an early SIGTERM is not lost.
   net::io_context signals_context;
-  net::signal_set signals(signals_context, SIGINT, SIGTERM);
+  net::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
   if (Status s = start(); !s.is_ok()) return s;
   if (on_started) on_started();
-  signals.async_wait([](const beast::error_code& ec, int signal) {
-    if (!ec) spdlog::info("http received signal {}: shutting down", signal);
-  });
+  // SIGHUP (a closed terminal, or an operator used to "reload") would otherwise kill the process
+  // silently. There is nothing to reload in place, so it is logged and ignored.
+  std::function<void(const beast::error_code&, int)> on_signal = [&](const beast::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      spdlog::warn("http received SIGHUP: ignored (configuration is read at start only; restart to apply changes)");
+      signals.async_wait(on_signal);
+      return;
+    }
+    spdlog::info("http received signal {}: shutting down", signal);
+  };
+  signals.async_wait(on_signal);
   signals_context.run();
   stop();
   return Status::ok();

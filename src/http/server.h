@@ -95,7 +95,7 @@ class Server {
   // threads are joined; handlers still running past the deadline are waited for. Idempotent.
   void stop();
   // start(), call `on_started` (e.g. to log the bound port), block until SIGINT or SIGTERM,
-  // then stop().
+  // then stop(). SIGHUP is logged as a warning and ignored (nothing is reloaded).
   Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();

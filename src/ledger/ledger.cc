@@ -60,8 +60,18 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
   store::WriteBatch batch;
   std::string conflicts;
   size_t conflict_count = 0;
+  const auto conflict = [&](const std::string& where, const std::string& id, const std::string& why) {
+    if (conflict_count++ < 20) conflicts += (conflicts.empty() ? "" : "; ") + where + ": id '" + id + "' " + why;
+  };
   std::map<Period, size_t> adjusted;  // closed month -> events landing in it
+  std::map<std::string, std::string_view> first_seen;  // id -> where it first occurs in `events`
   for (const auto& [e, where] : events) {
+    // A repeated id would be stored once but counted twice (or, with other values, silently
+    // overwritten by the later row): the source is wrong, so nothing is imported.
+    if (auto [it, fresh] = first_seen.emplace(e.id, where); !fresh) {
+      conflict(where, e.id, "repeats " + std::string(it->second));
+      continue;
+    }
     auto stored_month = find(control_, id_key(e.id));
     if (!stored_month.is_ok()) return stored_month.status();
     if (stored_month->has_value()) {
@@ -71,8 +81,8 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
       if (!previous.is_ok()) return data_loss("revenue event " + e.id + ": " + previous.status().message());
       if (*previous == e) {
         ++report.unchanged;
-      } else if (conflict_count++ < 20) {
-        conflicts += (conflicts.empty() ? "" : "; ") + where + ": id '" + e.id + "' is already recorded with different content";
+      } else {
+        conflict(where, e.id, "is already recorded with different content");
       }
       continue;
     }

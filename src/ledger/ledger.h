@@ -49,8 +49,8 @@ class Ledger {
   Ledger(LedgerConfig config, store::KvStore& control, audit::AuditLog& audit, std::vector<const UsageLog*> usage_logs);
 
   // Stores `events` all together with one audit entry, or none of them: kAlreadyExists naming
-  // every event whose id is stored with different content. Re-importing identical events is a
-  // no-op.
+  // every event whose id is stored with different content or occurs twice in `events`.
+  // Re-importing identical events is a no-op.
   Result<ImportReport> import_revenue(const std::vector<SourcedEvent>& events, const std::string& actor);
 
   // The statements of `period`: stored ones when closed, computed otherwise. The errors of

@@ -246,6 +246,25 @@ const RateTable* LedgerConfig::rates_for(Period period) const {
   return nullptr;
 }
 
+Status check_prices_cover(const LedgerConfig& ledger, const config::Config& deployment) {
+  std::set<std::string> currencies;
+  for (const auto& f : ledger.features) {
+    if (f.metric == Metric::kPricedTokens) currencies.insert(f.price_currency);
+  }
+  std::string missing;
+  for (const auto& currency : currencies) {
+    for (const auto& p : deployment.providers) {
+      for (const auto& model : p.models) {
+        if (ledger.price(p.id, model, currency) == nullptr) {
+          missing += (missing.empty() ? "" : ", ") + p.id + "/" + model + " in " + currency;
+        }
+      }
+    }
+  }
+  if (missing.empty()) return Status::ok();
+  return failed_precondition("the ledger has no price for served models: " + missing);
+}
+
 Result<LedgerConfig> parse_ledger_config(std::string_view text, const std::filesystem::path& source_name) {
   std::istringstream in{std::string(text)};
   LedgerConfig c;

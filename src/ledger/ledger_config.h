@@ -95,4 +95,9 @@ struct LedgerConfig {
 Result<LedgerConfig> load_ledger_config(const std::filesystem::path& file);
 Result<LedgerConfig> parse_ledger_config(std::string_view text, const std::filesystem::path& source_name);
 
+// OK when `ledger` prices every model each provider of `deployment` serves, in the price currency
+// of every feature metered by priced tokens. kFailedPrecondition naming every missing price
+// otherwise (such usage would settle as unpriced, no work for its provider).
+Status check_prices_cover(const LedgerConfig& ledger, const config::Config& deployment);
+
 }  // namespace fleetgate::ledger

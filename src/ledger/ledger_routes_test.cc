@@ -78,6 +78,9 @@ TEST_F(LedgerRoutesTest, BadRowsAreReportedAndRolesEnforced) {
   auto closed = post("/v1/ledger/settle", R"({"period":"2026-11","close":true})", "admin-token");
   EXPECT_EQ(closed.status, 200u) << closed.body;
   EXPECT_EQ(json::parse(closed.body).at("status"), "closed");
+  auto again = post("/v1/ledger/settle", R"({"period":"2026-11","close":true})", "admin-token");
+  EXPECT_EQ(again.status, 409u) << "closing a closed period is a state conflict: " << again.body;
+  EXPECT_EQ(json::parse(again.body).at("error").at("code"), "failed_precondition");
 }
 
 }  // namespace

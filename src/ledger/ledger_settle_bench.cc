@@ -29,9 +29,9 @@ struct Route {
   const char* currency;
 };
 constexpr Route kRoutes[] = {
-    {"cn", "CN", "deepseek", "deepseek-chat", "CNY"},   {"us", "US", "xai-us", "grok-4-fast", "USD"},
-    {"us", "CA", "onboard", "onboard-small", "USD"},    {"eu", "DE", "xai-eu", "grok-4-fast", "EUR"},
-    {"eu", "FR", "onboard", "onboard-small", "EUR"},
+    {"cn", "CN", "deepseek", "deepseek-chat", "CNY"},   {"us", "US", "xai-us", "grok-4", "USD"},
+    {"us", "CA", "onboard", "fleetgate-onboard", "USD"},    {"eu", "DE", "xai-eu", "grok-4", "EUR"},
+    {"eu", "FR", "onboard", "fleetgate-onboard", "EUR"},
 };
 const char* kRegions[] = {"cn", "us", "eu"};
 

@@ -35,9 +35,9 @@ Scenario random_scenario(uint32_t seed) {
   std::mt19937_64 rng(seed);
   Scenario s;
   const std::vector<std::tuple<std::string, std::string, std::string, std::string>> routes = {
-      {"cn", "CN", "deepseek", "deepseek-chat"}, {"us", "US", "xai-us", "grok-4-fast"},
-      {"eu", "DE", "xai-eu", "grok-4-fast"},     {"us", "US", "onboard", "onboard-small"},
-      {"eu", "FR", "onboard", "onboard-small"}};
+      {"cn", "CN", "deepseek", "deepseek-chat"}, {"us", "US", "xai-us", "grok-4"},
+      {"eu", "DE", "xai-eu", "grok-4"},     {"us", "US", "onboard", "fleetgate-onboard"},
+      {"eu", "FR", "onboard", "fleetgate-onboard"}};
   const std::vector<std::string> outcomes = {"ok", "ok", "ok", "error", "cancelled", "refused"};
   for (int i = 0; i < 300; ++i) {
     const auto& [region, market, provider, model] = routes[rng() % routes.size()];
@@ -121,8 +121,8 @@ TEST(Ledger, ReRunningAnOpenPeriodIsByteIdentical) {
 TEST(Ledger, MeasuredPartnerGetsNothingForTrafficItNeverServed) {
   Deployment d;
   d.add(usage(kNov + 10, "cn", "CN", "deepseek", "deepseek-chat", 1000, 500));
-  d.add(usage(kNov + 20, "us", "US", "xai-us", "grok-4-fast", 1000, 500));
-  d.add(usage(kNov + 30, "us", "US", "onboard", "onboard-small", 9000, 9000));
+  d.add(usage(kNov + 20, "us", "US", "xai-us", "grok-4", 1000, 500));
+  d.add(usage(kNov + 30, "us", "US", "onboard", "fleetgate-onboard", 9000, 9000));
   ASSERT_TRUE(d.ledger()
                   .import_revenue({revenue("cn-1", kNov + 5, RevenueType::kSubscription, "assistant", "CN", "CNY", 100000),
                                    revenue("us-1", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 100000)},
@@ -138,6 +138,46 @@ TEST(Ledger, MeasuredPartnerGetsNothingForTrafficItNeverServed) {
   EXPECT_EQ(share_of(xai, "assistant", "US"), 30000);
   EXPECT_EQ(share_of(deepseek, "assistant", "US"), INT64_MIN) << "deepseek's contract is CN-only";
   EXPECT_NE(xai.find("\"counted_for_partner\":true"), std::string::npos);
+}
+
+TEST(Ledger, UsageWithoutAPriceIsListedAndNeverBlocksTheMonth) {
+  Deployment d;
+  d.add(usage(kNov + 10, "us", "US", "xai-us", "grok-4", 1000, 500));
+  d.add(usage(kNov + 20, "us", "US", "xai-us", "anything", 1000, 500));  // no price: was a failed settlement
+  d.add(usage(kNov + 30, "us", "US", "none", "unknown", 0, 0, "error"));
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("us-1", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 100000)},
+                                  "test")
+                  .is_ok());
+  auto settlement = d.ledger().settle(kNovP);
+  ASSERT_TRUE(settlement.is_ok()) << settlement.status().to_string();
+  const json::value xai = json::parse(d.statement(kNovP, "xai"));
+  const auto& unpriced = xai.at("unpriced").as_array();
+  ASSERT_EQ(unpriced.size(), 1u) << xai;
+  EXPECT_EQ(unpriced[0].at("model"), "anything");
+  EXPECT_EQ(unpriced[0].at("prompt_tokens"), 1000);
+  EXPECT_EQ(share_of(json::serialize(xai), "assistant", "US"), 30000) << "unpriced usage is no priced work: xAI's stays all of it";
+  auto closed = d.ledger().close(kNovP, "test");
+  ASSERT_TRUE(closed.is_ok()) << closed.status().to_string();
+}
+
+TEST(Ledger, TokenClaimsAtTheMetersBoundAreFlagged) {
+  Deployment d;
+  d.add(usage(kNov + 10, "us", "US", "xai-us", "grok-4", kMaxTokensPerRecord, 10));
+  d.add(usage(kNov + 20, "us", "US", "xai-us", "grok-4", 1000, 500));
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("us-1", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 100000)},
+                                  "test")
+                  .is_ok());
+  const json::value xai = json::parse(d.statement(kNovP, "xai"));
+  EXPECT_EQ(xai.at("outlier_records"), 1) << xai;
+  EXPECT_EQ(xai.at("usage").as_array()[0].at("outliers"), 1);
+  auto stored = d.ledger().usage(kNovP);
+  ASSERT_TRUE(stored.is_ok());
+  json::value rows = usage_to_json(*stored);
+  EXPECT_EQ(*usage_from_json(rows), *stored) << "outliers survive the stored form";
+  for (auto& row : rows.as_array()) row.as_object().erase("outliers");
+  EXPECT_TRUE(usage_from_json(rows).is_ok()) << "summaries stored before outliers were counted still read";
 }
 
 TEST(Ledger, FixedShareAndStraightLineRecognition) {
@@ -173,7 +213,7 @@ TEST(Ledger, RefundsReduceThePoolAndNegativePoolsStillSumExactly) {
 
 TEST(Ledger, ClosedPeriodsNeverChangeAndLateEventsBecomeAdjustments) {
   Deployment d;
-  d.add(usage(kNov + 10, "us", "US", "xai-us", "grok-4-fast", 1000, 500));
+  d.add(usage(kNov + 10, "us", "US", "xai-us", "grok-4", 1000, 500));
   ASSERT_TRUE(d.ledger()
                   .import_revenue({revenue("a", kNov + 5, RevenueType::kSubscription, "assistant", "US", "USD", 10000)}, "test")
                   .is_ok());
@@ -185,7 +225,7 @@ TEST(Ledger, ClosedPeriodsNeverChangeAndLateEventsBecomeAdjustments) {
 
   // Late usage and revenue for November, after the close.
   d.now_ms += 5000;
-  d.add(usage(kNov + 20, "us", "US", "onboard", "onboard-small", 5000, 5000));
+  d.add(usage(kNov + 20, "us", "US", "onboard", "fleetgate-onboard", 5000, 5000));
   auto report = d.ledger().import_revenue(
       {revenue("late", kNov + 9, RevenueType::kSubscription, "assistant", "US", "USD", 20000),
        revenue("dec", kDec + 9, RevenueType::kSubscription, "assistant", "US", "USD", 1000)},
@@ -226,6 +266,25 @@ TEST(Ledger, ImportIsAtomicAndIdempotent) {
   ASSERT_EQ(conflict.status().code(), Code::kAlreadyExists);
   EXPECT_NE(conflict.status().message().find("line 9"), std::string::npos);
   EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "US"), 4950) << "event b was not half-imported";
+}
+
+TEST(Ledger, ImportRefusesAnIdThatRepeatsWithinOneImport) {
+  Deployment d;
+  auto first = revenue("a", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 9900);
+  first.where = "line 2";
+  auto twin = first;
+  twin.where = "line 3";
+  auto report = d.ledger().import_revenue({first, twin}, "test");
+  ASSERT_EQ(report.status().code(), Code::kAlreadyExists) << "one row stored but two counted";
+  EXPECT_NE(report.status().message().find("line 3: id 'a' repeats line 2"), std::string::npos)
+      << report.status().message();
+  auto other = twin;
+  other.event.amount_minor = 1;
+  EXPECT_EQ(d.ledger().import_revenue({first, other}, "test").status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(share_of(d.statement(kNovP, "xai"), "fsd", "US"), INT64_MIN) << "nothing was imported";
+  auto once = d.ledger().import_revenue({first}, "test");
+  ASSERT_TRUE(once.is_ok());
+  EXPECT_EQ(once->added, 1u);
 }
 
 TEST(Ledger, RateTableSettlesEveryCurrencyInTheTarget) {

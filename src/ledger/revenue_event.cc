@@ -105,11 +105,13 @@ std::vector<Recognition> recognise(const RevenueEvent& e, const Feature& feature
   const int months = e.type == RevenueType::kPurchase ? feature.recognition_months : 1;
   std::vector<Recognition> out;
   out.reserve(static_cast<size_t>(months));
-  // Month k gets floor(A*(k+1)/n) - floor(A*k/n): exact in total, deterministic, even spread.
-  const auto cumulative = [&](int k) {
-    return static_cast<int64_t>(static_cast<__int128>(e.amount_minor) * k / months);
-  };
-  for (int k = 0; k < months; ++k) out.push_back({first.plus(k), cumulative(k + 1) - cumulative(k)});
+  // Every month gets A/n (truncated); the last |A % n| months get one minor unit more in
+  // magnitude, so the earlier months get the smaller parts and the parts sum exactly to A.
+  const int64_t base = e.amount_minor / months;
+  const int64_t rest = e.amount_minor % months;  // same sign as the amount
+  const int64_t unit = rest < 0 ? -1 : 1;
+  const int64_t first_larger = months - rest * unit;
+  for (int k = 0; k < months; ++k) out.push_back({first.plus(k), base + (k >= first_larger ? unit : 0)});
   return out;
 }
 

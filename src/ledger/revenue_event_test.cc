@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <algorithm>
 #include <numeric>
+#include <vector>
 
 #include "fleetgate/ledger/ledger_config.h"
 #include "fleetgate/ledger/ledger_test_env.h"
@@ -40,6 +42,17 @@ TEST(LedgerConfig, RepoConfigLoads) {
   EXPECT_EQ(c.feature("fsd")->recognition_months, 36);
   ASSERT_NE(c.price("deepseek", "deepseek-chat", "CNY"), nullptr);
   EXPECT_EQ(c.price("deepseek", "deepseek-chat", "CNY")->input_micro, 2'000'000);
+}
+
+TEST(LedgerConfig, RepoConfigPricesEveryModelTheRepoProvidersServe) {
+  auto deployment = config::load_config(std::string(FLEETGATE_SOURCE_DIR) + "/config/fleetgate.toml");
+  ASSERT_TRUE(deployment.is_ok()) << deployment.status().to_string();
+  EXPECT_TRUE(check_prices_cover(repo_config(), *deployment).is_ok())
+      << check_prices_cover(repo_config(), *deployment).to_string();
+  deployment->providers.front().models.push_back("deepseek-v9");
+  const Status missing = check_prices_cover(repo_config(), *deployment);
+  EXPECT_EQ(missing.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(missing.message(), "the ledger has no price for served models: deepseek/deepseek-v9 in USD");
 }
 
 TEST(LedgerConfig, ErrorsPointAtFileAndLine) {
@@ -125,6 +138,27 @@ TEST(Recognition, PurchasesSpreadExactlyOverTheFeatureMonths) {
   EXPECT_EQ(total, 800000);
   e.type = RevenueType::kSubscription;
   EXPECT_EQ(recognise(e, f).size(), 1u);
+}
+
+TEST(Recognition, EarlierMonthsGetTheSmallerParts) {
+  Feature f;
+  f.recognition_months = 5;
+  RevenueEvent e{"p", *parse_utc_time("2026-11-15"), RevenueType::kPurchase, "fsd", "US", "USD", 13};
+  const auto amounts = [&] {
+    std::vector<int64_t> out;
+    for (const auto& p : recognise(e, f)) out.push_back(p.amount_minor);
+    return out;
+  };
+  EXPECT_EQ(amounts(), (std::vector<int64_t>{2, 2, 3, 3, 3}));
+  e.amount_minor = -13;
+  EXPECT_EQ(amounts(), (std::vector<int64_t>{-2, -2, -3, -3, -3})) << "smaller in magnitude first";
+  e.amount_minor = 10;
+  EXPECT_EQ(amounts(), (std::vector<int64_t>{2, 2, 2, 2, 2}));
+  f.recognition_months = 36;
+  e.amount_minor = 800000;  // 22222 * 36 + 8: the last eight months get 22223
+  const auto parts = amounts();
+  EXPECT_EQ(std::count(parts.begin(), parts.begin() + 28, 22222), 28);
+  EXPECT_EQ(std::count(parts.begin() + 28, parts.end(), 22223), 8);
 }
 
 TEST(RevenueEventCodec, RoundTripsAndRejectsGarbage) {

@@ -71,10 +71,9 @@ Status weigh(const PoolKey& key, Pool& pool, Period as_of, const UsageSummary& u
   if (any_measured) {
     for (auto it = usage.lower_bound(UsageKey{key.feature, key.market, "", "", ""});
          it != usage.end() && it->first.feature == key.feature && it->first.market == key.market; ++it) {
-      auto w = work_of(it->first, it->second, feature, config);
-      if (!w.is_ok()) return w.status();
-      work_by_provider[it->first.provider] += *w;
-      pool.total_work += *w;
+      const Wide w = work_of(it->first, it->second, feature, config);
+      work_by_provider[it->first.provider] += w;
+      pool.total_work += w;
     }
   }
   // No metered work at all: measured partners served none of it (W = 1, their work 0).
@@ -170,16 +169,26 @@ json::object pool_json(const PoolKey& key, const Pool& pool, const Party& party,
   return o;
 }
 
+struct UsageRows {
+  json::array all;       // every usage row of the statement's (feature, market) pairs
+  json::array unpriced;  // the rows among them whose tokens had no price (counted as no work)
+  int64_t outliers = 0;  // records among them with token claims at the meter's bound
+};
+
 // Usage rows of the period for the (feature, market) pairs of `pools`, with what counted for
 // the partner and the provider cost per configured price.
-json::array usage_json(const std::set<std::pair<std::string, std::string>>& feature_markets,
-                       const std::map<std::pair<std::string, std::string>, std::set<std::string>>& counted,
-                       const UsageSummary& usage, const LedgerConfig& config) {
-  json::array rows;
+UsageRows usage_json(const std::set<std::pair<std::string, std::string>>& feature_markets,
+                     const std::map<std::pair<std::string, std::string>, std::set<std::string>>& counted,
+                     const UsageSummary& usage, const LedgerConfig& config) {
+  UsageRows out;
   for (const auto& [key, totals] : usage) {
     const auto fm = std::make_pair(key.feature, key.market);
     if (!feature_markets.contains(fm)) continue;
     json::object row = usage_to_json(UsageSummary{{key, totals}}).as_array().front().as_object();
+    out.outliers += totals.outliers;
+    if (const Feature* f = config.feature(key.feature); f != nullptr && unpriced(key, totals, *f, config)) {
+      out.unpriced.push_back(row);
+    }
     const auto it = counted.find(fm);
     row["counted_for_partner"] = it != counted.end() && it->second.contains(key.provider);
     json::array cost;
@@ -189,9 +198,9 @@ json::array usage_json(const std::set<std::pair<std::string, std::string>>& feat
       }
     }
     row["cost"] = std::move(cost);
-    rows.push_back(std::move(row));
+    out.all.push_back(std::move(row));
   }
-  return rows;
+  return out;
 }
 
 std::string csv_field(std::string_view s) {
@@ -275,7 +284,10 @@ Result<std::vector<Statement>> settle_statements(const SettlementInput& in) {
     for (const auto& [currency, amount] : totals) total_rows.push_back(money_json(amount, currency));
     statement["totals"] = std::move(total_rows);
     statement["pools"] = std::move(pool_rows);
-    statement["usage"] = usage_json(feature_markets, counted, *in.usage, config);
+    UsageRows rows = usage_json(feature_markets, counted, *in.usage, config);
+    statement["usage"] = std::move(rows.all);
+    statement["unpriced"] = std::move(rows.unpriced);
+    statement["outlier_records"] = rows.outliers;
     out.push_back({partner.id, json::serialize(statement), std::move(csv)});
   }
   return out;

@@ -55,10 +55,11 @@ struct Statement {
   std::string csv;   // one row per pool, header first
 };
 
-// One statement per configured partner, sorted by partner id. kFailedPrecondition when the
-// contracts of a pool allot more than all of it, when a priced metric lacks a price, or when the
-// period's rate table lacks a currency of its revenue (without a rate table every currency is a
-// pool of its own, never mixed); kInvalidArgument on arithmetic overflow.
+// One statement per configured partner, sorted by partner id. Usage without a price counts as no
+// work and is listed under "unpriced"; "outlier_records" counts the records whose token claims
+// the meter bounded. kFailedPrecondition when the contracts of a pool allot more than all of it,
+// or when the period's rate table lacks a currency of its revenue (without a rate table every
+// currency is a pool of its own, never mixed); kInvalidArgument on arithmetic overflow.
 Result<std::vector<Statement>> settle_statements(const SettlementInput& input);
 
 }  // namespace fleetgate::ledger

@@ -53,6 +53,11 @@ Status validate(const UsageRecord& r) {
   for (const auto& [name, value] : counts) {
     if (value < 0) return invalid_argument(std::string("usage record: negative ") + name);
   }
+  for (const auto& [name, value] : {std::pair{"prompt_tokens", r.prompt_tokens}, std::pair{"completion_tokens", r.completion_tokens}}) {
+    if (value > kMaxTokensPerRecord) {
+      return invalid_argument(std::string("usage record: ") + name + " above " + std::to_string(kMaxTokensPerRecord));
+    }
+  }
   if (r.cached_tokens > r.prompt_tokens) return invalid_argument("usage record: cached_tokens > prompt_tokens");
   if (r.refused_tool_calls > r.tool_calls) {
     return invalid_argument("usage record: refused_tool_calls > tool_calls");

@@ -41,8 +41,14 @@ struct UsageRecord {
   bool operator==(const UsageRecord&) const = default;
 };
 
+// The most tokens one request may be metered with, per count: more than any model's context
+// window, so a record at this bound is a provider's implausible claim, bounded by the meter and
+// flagged by settlement (UsageTotals::outliers).
+inline constexpr int64_t kMaxTokensPerRecord = 4'000'000;
+
 // OK when `r` is well formed: required text fields (region, market, feature, provider, model,
-// outcome) present, outcome one of the four values, counts non-negative, cached <= prompt,
+// outcome) present, outcome one of the four values, counts non-negative, token counts at most
+// kMaxTokensPerRecord, cached <= prompt,
 // refused_tool_calls <= tool_calls. kInvalidArgument naming the first bad field otherwise.
 Status validate(const UsageRecord& r);
 

@@ -14,16 +14,18 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 8> kTotalsFields = {"records", "served", "prompt_tokens", "cached_tokens",
+constexpr std::array<std::string_view, 9> kTotalsFields = {"records", "served", "prompt_tokens", "cached_tokens",
                                                            "completion_tokens", "reasoning_tokens", "tool_calls",
-                                                           "refused_tool_calls"};
+                                                           "refused_tool_calls", "outliers"};
+// Added after summaries were first stored at close: absent reads as 0.
+constexpr std::string_view kOptionalTotalsField = "outliers";
 constexpr std::array<std::string_view, 5> kKeyFields = {"feature", "market", "region", "provider", "model"};
 
 // The fields in kTotalsFields / kKeyFields order; const-ness follows the argument.
 template <typename Totals>
 auto fields_of_totals(Totals& t) {
   return std::array{&t.records, &t.served, &t.prompt_tokens, &t.cached_tokens, &t.completion_tokens,
-                    &t.reasoning_tokens, &t.tool_calls, &t.refused_tool_calls};
+                    &t.reasoning_tokens, &t.tool_calls, &t.refused_tool_calls, &t.outliers};
 }
 template <typename Key>
 auto fields_of_key(Key& k) {
@@ -72,6 +74,7 @@ void UsageTotals::add(const UsageRecord& r) {
   reasoning_tokens += r.reasoning_tokens;
   tool_calls += r.tool_calls;
   refused_tool_calls += r.refused_tool_calls;
+  if (r.prompt_tokens >= kMaxTokensPerRecord || r.completion_tokens >= kMaxTokensPerRecord) ++outliers;
 }
 
 void UsageTotals::merge(const UsageTotals& other) {
@@ -108,17 +111,19 @@ Result<UsageSummary> summarise_usage(std::span<const UsageLog* const> logs, Peri
   return summary;
 }
 
-Result<Wide> work_of(const UsageKey& key, const UsageTotals& t, const Feature& feature, const LedgerConfig& config) {
+bool unpriced(const UsageKey& key, const UsageTotals& t, const Feature& feature, const LedgerConfig& config) {
+  return feature.metric == Metric::kPricedTokens && t.prompt_tokens + t.completion_tokens > 0 &&
+         config.price(key.provider, key.model, feature.price_currency) == nullptr;
+}
+
+Wide work_of(const UsageKey& key, const UsageTotals& t, const Feature& feature, const LedgerConfig& config) {
   switch (feature.metric) {
     case Metric::kRequests: return static_cast<Wide>(t.served);
     case Metric::kTokens: return static_cast<Wide>(t.prompt_tokens) + static_cast<Wide>(t.completion_tokens);
     case Metric::kPricedTokens: break;
   }
   const Price* p = config.price(key.provider, key.model, feature.price_currency);
-  if (p == nullptr) {
-    return failed_precondition("no price for " + key.provider + "/" + key.model + " in " + feature.price_currency +
-                               " (feature " + feature.id + " is metered by priced tokens)");
-  }
+  if (p == nullptr) return 0;
   return static_cast<Wide>(t.prompt_tokens - t.cached_tokens) * static_cast<Wide>(p->input_micro) +
          static_cast<Wide>(t.cached_tokens) * static_cast<Wide>(p->cached_input_micro) +
          static_cast<Wide>(t.completion_tokens) * static_cast<Wide>(p->output_micro);
@@ -160,6 +165,7 @@ Result<UsageSummary> usage_from_json(const json::value& rows) {
     }
     for (size_t i = 0; i < kTotalsFields.size(); ++i) {
       const json::value* v = o->if_contains(kTotalsFields[i]);
+      if (v == nullptr && kTotalsFields[i] == kOptionalTotalsField) continue;
       if (v == nullptr || !v->is_int64()) return data_loss("stored usage summary row lacks " + std::string(kTotalsFields[i]));
       *fields_of_totals(t)[i] = v->as_int64();
     }

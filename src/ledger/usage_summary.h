@@ -38,6 +38,9 @@ struct UsageTotals {
   int64_t reasoning_tokens = 0;
   int64_t tool_calls = 0;
   int64_t refused_tool_calls = 0;
+  // Served records whose prompt or completion count sits at kMaxTokensPerRecord: a provider's
+  // claim the meter had to bound, flagged in statements for review.
+  int64_t outliers = 0;
 
   void add(const UsageRecord& r);
   void merge(const UsageTotals& other);
@@ -54,15 +57,19 @@ using Progress = std::function<void(double)>;
 Result<UsageSummary> summarise_usage(std::span<const UsageLog* const> logs, Period period,
                                      const Progress& progress = {});
 
-// The work `totals` represent under `feature`'s metric. kFailedPrecondition when the metric is
-// priced_tokens and the price table has no price for the provider/model in the price currency.
-Result<Wide> work_of(const UsageKey& key, const UsageTotals& totals, const Feature& feature,
-                     const LedgerConfig& config);
+// True when `feature` is metered by priced tokens, `totals` hold tokens and the price table has
+// no price for key's provider/model in the feature's price currency.
+bool unpriced(const UsageKey& key, const UsageTotals& totals, const Feature& feature, const LedgerConfig& config);
+
+// The work `totals` represent under `feature`'s metric; unpriced() usage counts as none, so a
+// missing price never blocks a settlement (statements list such usage under "unpriced").
+Wide work_of(const UsageKey& key, const UsageTotals& totals, const Feature& feature, const LedgerConfig& config);
 
 // Provider cost of `totals` in minor units of `price.currency`, rounded half up.
 int64_t cost_minor(const UsageTotals& totals, const Price& price);
 
-// A sorted JSON array of rows (key fields then totals) and back (kDataLoss when malformed).
+// A sorted JSON array of rows (key fields then totals) and back (kDataLoss when malformed; rows
+// stored before "outliers" existed read as 0 outliers).
 boost::json::value usage_to_json(const UsageSummary& summary);
 Result<UsageSummary> usage_from_json(const boost::json::value& rows);
 

@@ -49,8 +49,13 @@ Status write_bundle_dir(const fs::path& dir, const BundleContent& content, std::
   return detail::sync_dir(dir);
 }
 
-Result<std::string> read_bundle_file(const fs::path& bundle, std::string_view name) {
-  auto bytes = detail::read_file(bundle / name);
+// Before the signature is checked nothing in the bundle can be trusted, so the manifest and its
+// signature are read under fixed caps; content files under the sizes the signed manifest declares.
+constexpr uint64_t kMaxManifestBytes = 1 << 20;
+constexpr uint64_t kMaxSignatureBytes = 1024;  // hex of a 64-byte Ed25519 signature and a newline
+
+Result<std::string> read_bundle_file(const fs::path& bundle, std::string_view name, uint64_t max_bytes) {
+  auto bytes = detail::read_file(bundle / name, max_bytes);
   if (!bytes.is_ok() && bytes.status().code() == Code::kNotFound) {
     return data_loss("bundle " + bundle.string() + " lacks " + std::string(name));
   }
@@ -70,9 +75,11 @@ Result<BundleContent> publish_bundle(const fs::path& out_dir, std::string_view n
                                      std::map<std::string, std::string> files, const SigningKey& key) {
   if (!is_plain_name(name)) return invalid_argument("bundle name '" + std::string(name) + "' is not a plain name");
   manifest.files.clear();
+  manifest.file_bytes.clear();
   for (const auto& [file, bytes] : files) {
     if (!is_plain_name(file) || reserved(file)) return invalid_argument("bad bundle file name '" + file + "'");
     manifest.files[file] = sha256_hex(bytes);
+    manifest.file_bytes[file] = bytes.size();
   }
   BundleContent content{std::move(manifest), {}, std::move(files)};
   content.manifest_bytes = boost::json::serialize(to_json(content.manifest)) + "\n";
@@ -100,7 +107,7 @@ Result<BundleContent> publish_bundle(const fs::path& out_dir, std::string_view n
 
 Result<Manifest> peek_manifest(const fs::path& bundle) {
   if (Status s = check_is_bundle_dir(bundle); !s.is_ok()) return s;
-  auto text = read_bundle_file(bundle, kManifestFile);
+  auto text = read_bundle_file(bundle, kManifestFile, kMaxManifestBytes);
   if (!text.is_ok()) return text.status();
   return manifest_from_json(*text);
 }
@@ -108,10 +115,10 @@ Result<Manifest> peek_manifest(const fs::path& bundle) {
 Result<BundleContent> read_bundle(const fs::path& bundle, std::string_view public_pem) {
   if (Status s = check_is_bundle_dir(bundle); !s.is_ok()) return s;
   BundleContent content;
-  auto manifest_bytes = read_bundle_file(bundle, kManifestFile);
+  auto manifest_bytes = read_bundle_file(bundle, kManifestFile, kMaxManifestBytes);
   if (!manifest_bytes.is_ok()) return manifest_bytes.status();
   content.manifest_bytes = std::move(manifest_bytes).value();
-  auto sig_text = read_bundle_file(bundle, kSignatureFile);
+  auto sig_text = read_bundle_file(bundle, kSignatureFile, kMaxSignatureBytes);
   if (!sig_text.is_ok()) return sig_text.status();
   std::string_view hex = *sig_text;
   if (hex.ends_with('\n')) hex.remove_suffix(1);
@@ -127,7 +134,7 @@ Result<BundleContent> read_bundle(const fs::path& bundle, std::string_view publi
   std::set<std::string> expected = {std::string(kManifestFile), std::string(kSignatureFile)};
   for (const auto& [name, digest] : content.manifest.files) {
     if (!is_plain_name(name) || reserved(name)) return data_loss("bundle manifest names a bad file '" + name + "'");
-    auto bytes = read_bundle_file(bundle, name);
+    auto bytes = read_bundle_file(bundle, name, content.manifest.file_bytes.at(name));
     if (!bytes.is_ok()) return bytes.status();
     if (sha256_hex(*bytes) != digest) return data_loss("bundle " + bundle.string() + ": " + name + " does not match its SHA-256");
     content.files.emplace(name, std::move(bytes).value());

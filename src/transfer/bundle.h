@@ -38,8 +38,11 @@ Result<BundleContent> publish_bundle(const std::filesystem::path& out_dir, std::
 Result<Manifest> peek_manifest(const std::filesystem::path& bundle);
 
 // Reads `bundle` and checks the signature of manifest.json against `public_pem`, then every
-// content file against its digest; the directory may hold nothing else. kDataLoss naming the first
-// problem (bad signature, missing, altered or unexpected file); kNotFound when there is no bundle.
+// content file against its digest; the directory may hold nothing else. Every file must be a
+// regular file (no symlink, FIFO or device: never waited on) within a cap checked before it is
+// read: 1 MiB for the manifest, 1 KiB for the signature, the signed file_bytes for content.
+// kDataLoss naming the first problem (bad signature, missing, altered, oversized or unexpected
+// file); kNotFound when there is no bundle.
 Result<BundleContent> read_bundle(const std::filesystem::path& bundle, std::string_view public_pem);
 
 }  // namespace fleetgate::transfer

@@ -38,18 +38,31 @@ Status sync_dir(const std::filesystem::path& dir) {
   return rc == 0 ? Status::ok() : io_error(dir, "fsync", err);
 }
 
-Result<std::string> read_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+Result<std::string> read_file(const std::filesystem::path& path, uint64_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0 && errno == ENOENT) return not_found(path.string() + ": no such file");
+  if (fd < 0 && errno == ELOOP) return invalid_argument(path.string() + ": is a symbolic link");
   if (fd < 0) return io_error(path, "open", errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return unavailable(path.string() + ": not a regular file");
+    return invalid_argument(path.string() + ": not a regular file");
+  }
+  const auto too_large = [&] {
+    return Status(Code::kResourceExhausted, path.string() + ": larger than the " + std::to_string(max_bytes) + " bytes allowed");
+  };
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return too_large();
   }
   std::string out;
+  out.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
+    if (out.size() > max_bytes) {  // grew since fstat
+      ::close(fd);
+      return too_large();
+    }
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {

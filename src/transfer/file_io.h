@@ -1,7 +1,8 @@
 // Internal to the transfer module: whole-file reads and durable writes for key files and bundles.
-// Errors are kUnavailable naming the path and the failed step.
+// I/O errors are kUnavailable naming the path and the failed step.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -15,7 +16,9 @@ Status io_error(const std::filesystem::path& path, std::string_view what, int er
 Status write_new_file(const std::filesystem::path& path, std::string_view data, int mode = 0644);
 // fsyncs a directory so renames and links inside it are durable.
 Status sync_dir(const std::filesystem::path& dir);
-// Reads a whole regular file; kNotFound when absent.
-Result<std::string> read_file(const std::filesystem::path& path);
+// Reads a whole regular file of at most `max_bytes`, checked before anything is read. The open
+// follows no symlink and never blocks (a FIFO or device is refused, not waited on). kNotFound
+// when absent, kInvalidArgument when not a regular file, kResourceExhausted when larger.
+Result<std::string> read_file(const std::filesystem::path& path, uint64_t max_bytes);
 
 }  // namespace fleetgate::transfer::detail

@@ -1,5 +1,6 @@
 #include "fleetgate/transfer/manifest.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "fleetgate/transfer/json_reader.h"
@@ -11,6 +12,8 @@ using detail::to_json_array;
 json::object to_json(const Manifest& m) {
   json::object files;
   for (const auto& [name, digest] : m.files) files[name] = digest;
+  json::object file_bytes;
+  for (const auto& [name, size] : m.file_bytes) file_bytes[name] = size;
   return json::object{{"transfer_id", m.transfer_id},
                       {"source_region", m.source_region},
                       {"dest_region", m.dest_region},
@@ -25,7 +28,8 @@ json::object to_json(const Manifest& m) {
                       {"artifact", m.artifact},
                       {"approvers", to_json_array(m.approvers)},
                       {"created_ms", m.created_ms},
-                      {"files", std::move(files)}};
+                      {"files", std::move(files)},
+                      {"file_bytes", std::move(file_bytes)}};
 }
 
 Result<Manifest> manifest_from_json(std::string_view text) {
@@ -50,6 +54,19 @@ Result<Manifest> manifest_from_json(std::string_view text) {
   m.approvers = r.strings("approvers");
   m.created_ms = r.integer("created_ms");
   m.files = r.string_map("files");
+  if (const json::object* sizes = r.object("file_bytes")) {
+    for (const auto& entry : *sizes) {
+      const json::value& size = entry.value();
+      if (!size.is_uint64() && !(size.is_int64() && size.as_int64() >= 0)) {
+        r.fail("file_bytes", "holds a size that is not a non-negative integer");
+        break;
+      }
+      m.file_bytes[std::string(entry.key())] = size.is_uint64() ? size.as_uint64() : static_cast<uint64_t>(size.as_int64());
+    }
+    const bool same_names = std::equal(m.files.begin(), m.files.end(), m.file_bytes.begin(), m.file_bytes.end(),
+                                       [](const auto& a, const auto& b) { return a.first == b.first; });
+    if (!same_names) r.fail("file_bytes", "does not name exactly the files");
+  }
   if (k > UINT32_MAX) r.fail("min_group_size", "is out of range");
   if (Status s = r.status(); !s.is_ok()) return s;
   return m;

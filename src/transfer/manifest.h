@@ -28,11 +28,12 @@ struct Manifest {
   std::vector<std::string> approvers;
   int64_t created_ms = 0;
   std::map<std::string, std::string> files;  // content file name -> lowercase hex SHA-256
+  std::map<std::string, uint64_t> file_bytes;  // content file name -> its size: the most read_bundle reads
   bool operator==(const Manifest&) const = default;
 };
 
 boost::json::object to_json(const Manifest& m);
-// kDataLoss naming the missing or mistyped key.
+// kDataLoss naming the missing or mistyped key, or when file_bytes and files name other files.
 Result<Manifest> manifest_from_json(std::string_view text);
 
 }  // namespace fleetgate::transfer

@@ -16,6 +16,8 @@
 namespace fleetgate::transfer {
 namespace {
 
+constexpr uint64_t kMaxKeyFileBytes = 64 * 1024;  // a PEM Ed25519 key is about 120 bytes
+
 namespace fs = std::filesystem;
 
 std::string openssl_error() {
@@ -84,7 +86,7 @@ Result<std::string> read_key_file(const fs::path& path) {
     return failed_precondition("signing key " + path.string() +
                                " must be a regular file owned by this user with mode 0600");
   }
-  return detail::read_file(path);
+  return detail::read_file(path, kMaxKeyFileBytes);
 }
 
 }  // namespace

@@ -193,7 +193,7 @@ void damage(const fs::path& bundle, std::mt19937& rng, int how) {
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(bundle)) files.push_back(e.path());
   const fs::path victim = files[std::uniform_int_distribution<size_t>(0, files.size() - 1)(rng)];
-  std::string bytes = *detail::read_file(victim);
+  std::string bytes = *detail::read_file(victim, UINT64_MAX);
   switch (how) {
     case 0:
       if (bytes.empty()) bytes = "x";

@@ -1,0 +1,65 @@
+// The documented exit codes of the real `fleetgate` binary (README "Exit codes") and what `serve`
+// does on SIGHUP: distinct codes for usage errors, unavailable resources and integrity failures.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
+#include "fleetgate/http/test_client.h"
+#include "fleetgate/store/test_dir.h"
+#include "support/fleetgate_process.h"
+#include "support/scratch_config.h"
+
+namespace fleetgate {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `fleetgate ARGS...` to the end; its exit code (-1 when it did not exit normally).
+int exit_code(std::vector<std::string> args, std::string* stdout_text = nullptr) {
+  testing::FleetgateProcess p = testing::spawn_fleetgate(std::move(args));
+  const std::string out = testing::read_output(p);
+  if (stdout_text != nullptr) *stdout_text = out;
+  const int wstatus = testing::wait_for(p);
+  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+}
+
+std::string text_of(const fs::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(ExitCodes, EveryCommandLineParseErrorExits2) {
+  EXPECT_EQ(exit_code({"--no-such-option"}), 2);
+  EXPECT_EQ(exit_code({"ledger", "settle"}), 2) << "missing --period";
+  EXPECT_EQ(exit_code({"serve", "--port", "70000"}), 2) << "out of range";
+  EXPECT_EQ(exit_code({"--help"}), 0);
+}
+
+TEST(ExitCodes, ServeIgnoresSighup) {
+  store::TestDir dir;
+  const fs::path config = testing::write_scratch_config(dir.path());
+  const fs::path log = dir / "serve.log";
+  testing::Serve server = testing::start_serve(config, 0, log);
+  ASSERT_GT(server.port, 0);
+
+  kill(server.process.pid, SIGHUP);  // killed serve at once, without a word, before
+  for (int i = 0; i < 600 && text_of(log).find("SIGHUP") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(text_of(log).find("received SIGHUP: ignored"), std::string::npos) << "see " << log;
+  http::testing::TestClient client("127.0.0.1", server.port);
+  auto r = client.get("/healthz");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 200u) << "serve still serves after SIGHUP";
+  client.close();
+
+  testing::stop_serve(server);
+}
+
+}  // namespace
+}  // namespace fleetgate
