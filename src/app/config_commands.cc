@@ -1,7 +1,10 @@
-// `fleetgate config check FILE`: validate a config without starting anything.
+// `fleetgate config check FILE`: validate a config, and the ledger terms beside it when present,
+// without starting anything.
+#include <filesystem>
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
+#include "fleetgate/ledger/ledger_config.h"
 
 namespace fleetgate::app {
 
@@ -22,6 +25,12 @@ void add_config_commands(CLI::App& app, Cli& cli) {
       for (const auto* p : loaded.policy->permitted_chain(r.id)) std::cout << " " << p->id << "@" << p->location;
       std::cout << "; data " << r.data_dir.string() << "\n";
     }
+    // serve settles with the terms beside the config: every model it may bill needs a price.
+    const std::filesystem::path terms = c.source.parent_path() / "ledger.toml";
+    if (!std::filesystem::exists(terms)) return;
+    const ledger::LedgerConfig ledger = must(ledger::load_ledger_config(terms));
+    if (Status s = ledger::check_prices_cover(ledger, c); !s.is_ok()) fail(terms.string() + ": " + s.message());
+    std::cout << terms.string() << ": ok: every served model is priced\n";
   });
 }
 

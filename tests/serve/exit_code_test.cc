@@ -40,6 +40,28 @@ TEST(ExitCodes, EveryCommandLineParseErrorExits2) {
   EXPECT_EQ(exit_code({"--help"}), 0);
 }
 
+// `config check` reads ledger.toml beside the config: a served model without a price is refused,
+// since its usage would settle as unpriced work.
+TEST(ExitCodes, ConfigCheckRefusesAServedModelTheLedgerDoesNotPrice) {
+  store::TestDir dir;
+  const fs::path shipped = fs::path(FLEETGATE_SOURCE_DIR) / "config";
+  fs::copy_file(shipped / "fleetgate.toml", dir / "fleetgate.toml");
+  std::string out;
+  EXPECT_EQ(exit_code({"config", "check", (dir / "fleetgate.toml").string()}, &out), 0) << "no ledger.toml: not checked";
+  EXPECT_EQ(out.find("ledger.toml"), std::string::npos) << out;
+
+  fs::copy_file(shipped / "ledger.toml", dir / "ledger.toml");
+  EXPECT_EQ(exit_code({"config", "check", (dir / "fleetgate.toml").string()}, &out), 0) << "the shipped pair";
+  EXPECT_NE(out.find("every served model is priced"), std::string::npos) << out;
+
+  std::string terms = text_of(dir / "ledger.toml");
+  const std::string priced = "provider = \"xai-us\"\nmodel = \"grok-3-mini\"";
+  ASSERT_NE(terms.find(priced), std::string::npos);
+  terms.replace(terms.find(priced), priced.size(), "provider = \"xai-us\"\nmodel = \"grok-2\"");
+  std::ofstream(dir / "ledger.toml") << terms;
+  EXPECT_EQ(exit_code({"config", "check", (dir / "fleetgate.toml").string()}), 1);
+}
+
 TEST(ExitCodes, ServeIgnoresSighup) {
   store::TestDir dir;
   const fs::path config = testing::write_scratch_config(dir.path());
