@@ -100,7 +100,10 @@ class CertificateAuthTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(env_.registry().register_vehicle(kVin, "DE", "test car", "test").is_ok());
     ca_ = std::make_unique<FleetCa>(std::move(FleetCa::create_in_memory("test fleet CA")).value());
-    auth_ = std::make_unique<CertificateAuthenticator>(env_.registry(), ca_->subject(),
+    auto revocations = CertificateRevocations::open(env_.audit());
+    ASSERT_TRUE(revocations.is_ok()) << revocations.status().to_string();
+    revocations_ = std::move(revocations).value();
+    auth_ = std::make_unique<CertificateAuthenticator>(env_.registry(), *revocations_, ca_->subject(),
                                                        std::make_shared<TokenAuthenticator>(credentials_));
   }
 
@@ -117,6 +120,7 @@ class CertificateAuthTest : public ::testing::Test {
   vehicle::RegistryEnv env_;
   CredentialStore credentials_{env_.audit()};
   std::unique_ptr<FleetCa> ca_;
+  std::unique_ptr<CertificateRevocations> revocations_;
   std::unique_ptr<CertificateAuthenticator> auth_;
 };
 
