@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "fleetgate/http/test_client.h"
+#include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 #include "support/fleetgate_process.h"
 #include "support/scratch_config.h"
@@ -38,6 +39,27 @@ TEST(ExitCodes, EveryCommandLineParseErrorExits2) {
   EXPECT_EQ(exit_code({"ledger", "settle"}), 2) << "missing --period";
   EXPECT_EQ(exit_code({"serve", "--port", "70000"}), 2) << "out of range";
   EXPECT_EQ(exit_code({"--help"}), 0);
+}
+
+TEST(ExitCodes, ADataDirInUseExits69AndATamperedAuditChain65) {
+  store::TestDir dir;
+  const fs::path config = testing::write_scratch_config(dir.path());
+  const std::string c = config.string();
+  ASSERT_EQ(exit_code({"-c", c, "user", "add", "alice", "--role", "operator", "--region", "cn"}), 0);
+
+  const fs::path log = dir / "serve.log";
+  testing::Serve server = testing::start_serve(config, 0, log);
+  ASSERT_GT(server.port, 0);
+  EXPECT_EQ(exit_code({"-c", c, "user", "list"}), 69) << "serve holds the data dir";
+  testing::stop_serve(server);
+
+  EXPECT_EQ(exit_code({"-c", c, "audit", "verify"}), 0);
+  {
+    auto control = store::open_embedded(dir / "data" / "control");
+    ASSERT_TRUE(control.is_ok()) << control.status().to_string();
+    ASSERT_TRUE((*control)->remove("audit/head").is_ok());
+  }
+  EXPECT_EQ(exit_code({"-c", c, "audit", "verify"}), 65) << "a deleted head record is an integrity failure";
 }
 
 // `config check` reads ledger.toml beside the config: a served model without a price is refused,
