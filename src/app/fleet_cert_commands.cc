@@ -4,8 +4,10 @@
 // Issuance and revocation are audited with the actor "cli:$USER"; `fleet ca` only reads (or
 // creates) the CA and may run while `serve` does.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 #include <utility>
 
 #include "fleetgate/access/certificate_issuer.h"
@@ -36,6 +38,11 @@ void add_ca(CLI::App& fleet, Cli& cli) {
       std::cout << ca.certificate_pem();
       return;
     }
+    // Like `fleet cert --out DIR`, the folder is created: the README's data/tls/ does not exist yet.
+    const std::filesystem::path parent = std::filesystem::path(*out).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) fail("cannot create " + parent.string() + ": " + ec.message(), kExitUnavailable);
     std::ofstream file(*out, std::ios::trunc);
     file << ca.certificate_pem();
     file.close();

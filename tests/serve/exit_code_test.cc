@@ -62,6 +62,16 @@ TEST(ExitCodes, ADataDirInUseExits69AndATamperedAuditChain65) {
   EXPECT_EQ(exit_code({"-c", c, "audit", "verify"}), 65) << "a deleted head record is an integrity failure";
 }
 
+// The README's `fleet ca --out data/tls/fleet-ca.crt` runs on a fresh data dir, where data/tls/
+// does not exist yet.
+TEST(ExitCodes, FleetCaCreatesTheFolderItWritesInto) {
+  store::TestDir dir;
+  const fs::path config = testing::write_scratch_config(dir.path());
+  const fs::path out = dir / "data" / "tls" / "fleet-ca.crt";
+  EXPECT_EQ(exit_code({"-c", config.string(), "fleet", "ca", "--out", out.string()}), 0);
+  EXPECT_NE(text_of(out).find("BEGIN CERTIFICATE"), std::string::npos);
+}
+
 // `config check` reads ledger.toml beside the config: a served model without a price is refused,
 // since its usage would settle as unpriced work.
 TEST(ExitCodes, ConfigCheckRefusesAServedModelTheLedgerDoesNotPrice) {
