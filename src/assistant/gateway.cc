@@ -1,5 +1,4 @@
 #include "fleetgate/assistant/gateway.h"
-#include "fleetgate/core/json_text.h"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include "fleetgate/assistant/usage_estimate.h"
 #include "fleetgate/assistant/usage_meter.h"
 #include "fleetgate/core/digest.h"
+#include "fleetgate/core/json_text.h"
 #include "fleetgate/http/blocking.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/json_body.h"

@@ -1,10 +1,10 @@
 #include "fleetgate/assistant/onboard_provider.h"
-#include "fleetgate/core/json_text.h"
 
 #include <boost/json.hpp>
 #include <chrono>
 
 #include "fleetgate/core/digest.h"
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::assistant {
 namespace {

@@ -1,11 +1,11 @@
 #include "fleetgate/assistant/upstream_provider.h"
-#include "fleetgate/core/json_text.h"
 
 #include <cstdlib>
 #include <utility>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "fleetgate/core/json_text.h"
 
 namespace fleetgate::assistant {
 
