@@ -230,6 +230,10 @@ Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& 
     if (!d || static_cast<uint32_t>(d->field) != sd.field()) {
       return corrupt_at_rest(where + " holds a sealed value of another field");
     }
+    // from_wire reads any value kind: the catalogue's, as for clear values, is the only one stored.
+    if (const FieldSpec* s = find_field(sd.field()); s == nullptr || value_type(d->value) != s->type) {
+      return corrupt_at_rest(where + " holds a sealed value of another kind than its field");
+    }
     r.data.push_back(std::move(d).value());
   }
   return Status::ok();
