@@ -24,6 +24,13 @@ constexpr uint32_t kBlockFormat = 2;     // stored.StoredBlock of ClearBlock and
 constexpr uint32_t kColumnarFormat = 3;  // stored.StoredBlock of ColumnarBlock and SealedColumns
 constexpr uint32_t kVinFieldId = 0;      // format 1: wire.FIELD_UNSPECIFIED binds the sealed VIN
 
+// Stored values of a field are of the kind the catalogue gives it: the encoder writes no other.
+Status check_kind(const FieldSpec& s, const Value& v, std::string_view at) {
+  if (value_type(v) == s.type) return Status::ok();
+  return corrupt_at_rest(std::string(at) + " holds a " + std::string(to_string(value_type(v))) + " value where the catalogue says " +
+                         std::string(to_string(s.type)));
+}
+
 // A datum in clear (or opened); format 1's per-field envelopes are opened by the caller.
 Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
   const FieldSpec* s = find_field(sd.field());
@@ -33,10 +40,7 @@ Result<Datum> from_stored(const stored::StoredDatum& sd, std::string_view at) {
   }
   std::optional<Value> v = value_of(sd);
   if (!v) return corrupt_at_rest(std::string(at) + " has no value");
-  if (value_type(*v) != s->type) {
-    return corrupt_at_rest(std::string(at) + " holds a " + std::string(to_string(value_type(*v))) + " value where the catalogue says " +
-                           std::string(to_string(s->type)));
-  }
+  if (Status k = check_kind(*s, *v, at); !k.is_ok()) return k;
   return Datum{s->field, std::move(*v)};
 }
 
@@ -231,9 +235,7 @@ Status RecordCodec::decode_format1(std::string_view value, std::vector<Record>& 
       return corrupt_at_rest(where + " holds a sealed value of another field");
     }
     // from_wire reads any value kind: the catalogue's, as for clear values, is the only one stored.
-    if (const FieldSpec* s = find_field(sd.field()); s == nullptr || value_type(d->value) != s->type) {
-      return corrupt_at_rest(where + " holds a sealed value of another kind than its field");
-    }
+    if (Status k = check_kind(*find_field(sd.field()), d->value, where); !k.is_ok()) return k;
     r.data.push_back(std::move(d).value());
   }
   return Status::ok();
