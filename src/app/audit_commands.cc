@@ -1,8 +1,6 @@
 // `fleetgate audit verify|tail`: check the hash chain end to end, read its latest entries.
-#include <iostream>
-
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/json_text.h"
@@ -13,7 +11,7 @@ namespace {
 void add_verify(CLI::App& audit, Cli& cli) {
   auto* cmd = audit.add_subcommand("verify", "Walk the whole audit chain; exit 0 only when it is intact");
   cmd->callback([&cli] {
-    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
+    ControlPlane& cp = backend(cli).control();
     auto report = must(cp.audit->verify());
     if (!report.intact()) {
       const std::string where = report.bad_seq ? "first bad entry " + std::to_string(*report.bad_seq) + ": " : "";
@@ -21,7 +19,7 @@ void add_verify(CLI::App& audit, Cli& cli) {
                " entries intact before it)",
            kExitDataError);
     }
-    std::cout << "audit chain intact: " << report.entries << " entries, head " << report.head_hash << "\n";
+    cli.out() << "audit chain intact: " << report.entries << " entries, head " << report.head_hash << "\n";
   });
 }
 
@@ -35,17 +33,17 @@ void add_tail(CLI::App& audit, Cli& cli) {
   cmd->add_option("-n", args->n, "How many entries")->default_val(20);
   cmd->add_flag("--json", args->json, "Print a JSON array of entries (with hashes)");
   cmd->callback([&cli, args] {
-    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
+    ControlPlane& cp = backend(cli).control();
     auto entries = must(cp.audit->tail(args->n));
     if (args->json) {
       boost::json::array out;
       for (const auto& e : entries) out.push_back(audit::to_json(e));
-      std::cout << json_text(out) << "\n";
+      cli.out() << json_text(out) << "\n";
       return;
     }
     // Escaped again on output: entries stored before appends escaped them may hold raw controls.
     for (const auto& e : entries) {
-      std::cout << e.seq << "  " << format_utc_ms(e.time_ms) << "  " << audit::escape_controls(e.actor) << "  "
+      cli.out() << e.seq << "  " << format_utc_ms(e.time_ms) << "  " << audit::escape_controls(e.actor) << "  "
                 << audit::escape_controls(e.action) << "  " << (e.subject.empty() ? "-" : audit::escape_controls(e.subject))
                 << "  " << (e.region.empty() ? "-" : audit::escape_controls(e.region)) << "  "
                 << json_text(e.details) << "\n";

@@ -21,15 +21,25 @@ Result<LoadedConfig> load(const std::string& path) {
 std::string cli_actor() {
   if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return std::string("cli:") + user;
   // Services, cron jobs and containers often run without $USER: name the account instead.
+  return cli_actor_of(geteuid());
+}
+
+std::string cli_actor_of(uid_t uid) {
   std::vector<char> buf(16384);
   passwd pw{};
   passwd* found = nullptr;
-  const uid_t uid = geteuid();
   if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr && *found->pw_name != '\0') {
     return std::string("cli:") + found->pw_name;
   }
   return "cli:uid " + std::to_string(uid);
 }
+
+std::filesystem::path Cli::path(const std::string& arg) const {
+  const std::filesystem::path p(arg);
+  return p.is_relative() && !cwd.empty() ? cwd / p : p;
+}
+
+std::string Cli::who() const { return actor.empty() ? cli_actor() : actor; }
 
 int exit_code_for(Code code) {
   switch (code) {
@@ -39,9 +49,6 @@ int exit_code_for(Code code) {
   }
 }
 
-void fail(const std::string& message, int code) {
-  std::cerr << "fleetgate: " << message << "\n";
-  throw CLI::RuntimeError(code);
-}
+void fail(const std::string& message, int code) { throw CommandFailed(message, code); }
 
 }  // namespace fleetgate::app

@@ -18,19 +18,19 @@ void add_config_commands(CLI::App& app, Cli& cli) {
     const std::string path = file->empty() ? cli.config_path : *file;
     LoadedConfig loaded = must(load(path));
     const auto& c = *loaded.config;
-    std::cout << path << ": ok: " << c.regions.size() << " regions, " << c.markets.size() << " markets, "
+    cli.out() << path << ": ok: " << c.regions.size() << " regions, " << c.markets.size() << " markets, "
               << c.providers.size() << " providers\n";
     for (const auto& r : c.regions) {
-      std::cout << "  " << r.id << " (" << r.name << "): chain";
-      for (const auto* p : loaded.policy->permitted_chain(r.id)) std::cout << " " << p->id << "@" << p->location;
-      std::cout << "; data " << r.data_dir.string() << "\n";
+      cli.out() << "  " << r.id << " (" << r.name << "): chain";
+      for (const auto* p : loaded.policy->permitted_chain(r.id)) cli.out() << " " << p->id << "@" << p->location;
+      cli.out() << "; data " << r.data_dir.string() << "\n";
     }
     // serve settles with the terms beside the config: every model it may bill needs a price.
     const std::filesystem::path terms = c.source.parent_path() / "ledger.toml";
     if (!std::filesystem::exists(terms)) return;
     const ledger::LedgerConfig ledger = must(ledger::load_ledger_config(terms));
     if (Status s = ledger::check_prices_cover(ledger, c); !s.is_ok()) fail(terms.string() + ": " + s.message());
-    std::cout << terms.string() << ": ok: every served model is priced\n";
+    cli.out() << terms.string() << ": ok: every served model is priced\n";
   });
 }
 

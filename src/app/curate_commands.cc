@@ -2,36 +2,19 @@
 // region's telemetry from its own store (opening the sealed personal fields with the region's
 // keys, which never leave it), selects windows around [learning.triggers] events plus sampled
 // negatives, and stores a versioned dataset back in the same store; `datasets` lists them. Both
-// open the data dir directly (not while `serve` holds it), like the other offline commands.
-#include <cstdio>
-#include <iostream>
+// run through the running service when one serves, like the other admin commands.
+#include <fmt/printf.h>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/train_group.h"
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/learning/curation.h"
 #include "fleetgate/learning/dataset.h"
 #include "fleetgate/learning/trace.h"
-#include "fleetgate/store/data_dir.h"
-#include "fleetgate/telemetry/ingest_service.h"
 
 namespace fleetgate::app {
 namespace {
-
-struct RegionHome {
-  std::unique_ptr<store::KvStore> store;
-  std::shared_ptr<const privacy::RegionKeys> keys;
-};
-
-RegionHome open_home(const config::Config& cfg, const std::string& id) {
-  const config::Region* region = cfg.region(id);
-  if (region == nullptr) fail("unknown region '" + id + "'");
-  RegionHome h;
-  h.store = must(store::open_embedded(store::region_store_dir(*region), telemetry::region_store_options()));
-  h.keys = must(privacy::RegionKeys::open(region->data_dir, region->id));
-  return h;
-}
 
 std::string counts_text(const std::map<std::string, int64_t>& counts) {
   std::string out;
@@ -60,11 +43,11 @@ void add_curate(CLI::App& train, Cli& cli) {
   cmd->add_option("--version", o.version, "Dataset version (default: v<unix ms>)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    ControlPlane cp = must(open_control_plane(loaded));
-    RegionHome home = open_home(*loaded.config, args->region);
+    Backend& b = backend(cli);
+    ControlPlane& cp = b.control();
+    const transfer::RegionData home = b.region(args->region);
     learning::CurationOptions options = args->options;
-    options.triggers = loaded.config->learning.triggers;
+    options.triggers = b.loaded().config->learning.triggers;
     const auto traces = must(learning::read_region_traces(*home.store, home.keys));
     const learning::Dataset d = must(learning::curate(args->region, traces, options));
     const std::string version = must(learning::save_dataset(*home.store, home.keys, d));
@@ -73,22 +56,22 @@ void add_curate(CLI::App& train, Cli& cli) {
     for (const auto& [trigger, n] : saved.counts_per_trigger) counts[trigger] = n;
     const int64_t positives = saved.train_positives + saved.test_positives;
     const int64_t negatives = saved.train_examples + saved.test_examples - positives;
-    must(cp.audit->append({cli_actor(), "learning.curate", "dataset/" + version, args->region,
+    must(cp.audit->append({cli.who(), "learning.curate", "dataset/" + version, args->region,
                            {{"vehicles", traces.size()}, {"positives", positives}, {"negatives", negatives},
                             {"seed", options.seed}, {"counts_per_trigger", counts}}}));
     if (args->json) {
-      std::cout << json_text(boost::json::object{
+      cli.out() << json_text(boost::json::object{
                        {"region", args->region}, {"version", version}, {"vehicles", traces.size()},
                        {"train_examples", saved.train_examples}, {"test_examples", saved.test_examples},
                        {"positives", positives}, {"negatives", negatives}, {"counts_per_trigger", counts}})
                 << "\n";
       return;
     }
-    std::printf("%s: dataset %s from %zu vehicles: %lld train / %lld test examples, %lld positive, %lld negative\n",
+    cli.out() << fmt::sprintf("%s: dataset %s from %zu vehicles: %lld train / %lld test examples, %lld positive, %lld negative\n",
                 args->region.c_str(), version.c_str(), traces.size(), static_cast<long long>(saved.train_examples),
                 static_cast<long long>(saved.test_examples), static_cast<long long>(positives),
                 static_cast<long long>(negatives));
-    std::printf("  per trigger: %s\n", counts_text(saved.counts_per_trigger).c_str());
+    cli.out() << fmt::sprintf("  per trigger: %s\n", counts_text(saved.counts_per_trigger).c_str());
   });
 }
 
@@ -102,13 +85,12 @@ void add_datasets(CLI::App& train, Cli& cli) {
   cmd->add_option("--region", args->region, "Region whose datasets are listed")->required();
   cmd->add_flag("--json", args->json, "One JSON object per dataset");
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    RegionHome home = open_home(*loaded.config, args->region);
+    const transfer::RegionData home = backend(cli).region(args->region);
     for (const learning::DatasetInfo& d : must(learning::list_datasets(*home.store))) {
       if (args->json) {
         boost::json::object counts;
         for (const auto& [trigger, n] : d.counts_per_trigger) counts[trigger] = n;
-        std::cout << json_text(boost::json::object{
+        cli.out() << json_text(boost::json::object{
                          {"version", d.version}, {"region", d.region}, {"window_steps", d.window_steps},
                          {"step_dim", d.step_dim}, {"train_examples", d.train_examples},
                          {"test_examples", d.test_examples}, {"train_positives", d.train_positives},
@@ -116,7 +98,7 @@ void add_datasets(CLI::App& train, Cli& cli) {
                   << "\n";
         continue;
       }
-      std::printf("%s  %d steps x %d  train %lld (%lld positive)  test %lld (%lld positive)  %s\n", d.version.c_str(),
+      cli.out() << fmt::sprintf("%s  %d steps x %d  train %lld (%lld positive)  test %lld (%lld positive)  %s\n", d.version.c_str(),
                   d.window_steps, d.step_dim, static_cast<long long>(d.train_examples),
                   static_cast<long long>(d.train_positives), static_cast<long long>(d.test_examples),
                   static_cast<long long>(d.test_positives), counts_text(d.counts_per_trigger).c_str());

@@ -1,21 +1,18 @@
 // `fleetgate fleet register|show|list|import|rehome`: the fleet registry from the command line.
 // Every change is recorded in the audit chain with the actor "cli:$USER".
+#include <fmt/printf.h>
+
 #include <boost/json/serialize.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
 
 namespace fleetgate::app {
 namespace {
-
-
-ControlPlane open_for(const Cli& cli) { return must(open_control_plane(must(load(cli.config_path)))); }
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -23,9 +20,9 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-void print_record(const vehicle::VehicleRecord& r) {
-  auto row = [](const char* name, const std::string& value) { std::cout << "  " << name << value << "\n"; };
-  std::cout << r.vin << "\n";
+void print_record(std::ostream& out, const vehicle::VehicleRecord& r) {
+  auto row = [&out](const char* name, const std::string& value) { out << "  " << name << value << "\n"; };
+  out << r.vin << "\n";
   row("market        ", r.market);
   row("home region   ", r.region);
   row("label         ", r.label);
@@ -50,12 +47,12 @@ void add_register(CLI::App& fleet, Cli& cli) {
   cmd->add_option("--label", args->label, "Free text for operators");
   cmd->add_flag("--json", args->json, "Print the record as JSON");
   cmd->callback([&cli, args] {
-    ControlPlane cp = open_for(cli);
-    auto r = must(cp.registry->register_vehicle(args->vin, args->market, args->label, cli_actor()));
+    ControlPlane& cp = backend(cli).control();
+    auto r = must(cp.registry->register_vehicle(args->vin, args->market, args->label, cli.who()));
     if (args->json) {
-      std::cout << boost::json::serialize(vehicle::to_json(r)) << "\n";
+      cli.out() << boost::json::serialize(vehicle::to_json(r)) << "\n";
     } else {
-      std::cout << "registered " << r.vin << ": market " << r.market << ", home region " << r.region << ", "
+      cli.out() << "registered " << r.vin << ": market " << r.market << ", home region " << r.region << ", "
                 << r.manufacturer << (r.model_year ? " " + std::to_string(*r.model_year) : "") << "\n";
     }
   });
@@ -71,12 +68,12 @@ void add_show(CLI::App& fleet, Cli& cli) {
   cmd->add_option("vin", args->vin, "VIN")->required();
   cmd->add_flag("--json", args->json, "Print the record as JSON");
   cmd->callback([&cli, args] {
-    ControlPlane cp = open_for(cli);
+    ControlPlane& cp = backend(cli).control();
     auto r = must(cp.registry->show(args->vin));
     if (args->json) {
-      std::cout << boost::json::serialize(vehicle::to_json(r)) << "\n";
+      cli.out() << boost::json::serialize(vehicle::to_json(r)) << "\n";
     } else {
-      print_record(r);
+      print_record(cli.out(), r);
     }
   });
 }
@@ -95,22 +92,22 @@ void add_list(CLI::App& fleet, Cli& cli) {
   cmd->add_option("--cursor", args->filter.cursor, "Continue after this VIN (the previous page's next cursor)");
   cmd->add_flag("--json", args->json, "Print {\"vehicles\": [...], \"next_cursor\": \"...\"}");
   cmd->callback([&cli, args] {
-    ControlPlane cp = open_for(cli);
+    ControlPlane& cp = backend(cli).control();
     auto page = must(cp.registry->list(args->filter));
     if (args->json) {
       boost::json::array vehicles;
       for (const auto& v : page.vehicles) vehicles.push_back(vehicle::to_json(v));
-      std::cout << boost::json::serialize(boost::json::object{{"vehicles", std::move(vehicles)},
+      cli.out() << boost::json::serialize(boost::json::object{{"vehicles", std::move(vehicles)},
                                                               {"next_cursor", page.next_cursor}})
                 << "\n";
       return;
     }
-    std::printf("%-17s  %-6s  %-6s  %-4s  %-36s  %s\n", "VIN", "MARKET", "REGION", "YEAR", "MANUFACTURER", "LABEL");
+    cli.out() << fmt::sprintf("%-17s  %-6s  %-6s  %-4s  %-36s  %s\n", "VIN", "MARKET", "REGION", "YEAR", "MANUFACTURER", "LABEL");
     for (const auto& v : page.vehicles) {
-      std::printf("%-17s  %-6s  %-6s  %-4s  %-36s  %s\n", v.vin.c_str(), v.market.c_str(), v.region.c_str(),
+      cli.out() << fmt::sprintf("%-17s  %-6s  %-6s  %-4s  %-36s  %s\n", v.vin.c_str(), v.market.c_str(), v.region.c_str(),
                   v.model_year ? std::to_string(*v.model_year).c_str() : "?", v.manufacturer.c_str(), v.label.c_str());
     }
-    if (!page.next_cursor.empty()) std::printf("more: --cursor %s\n", page.next_cursor.c_str());
+    if (!page.next_cursor.empty()) cli.out() << fmt::sprintf("more: --cursor %s\n", page.next_cursor.c_str());
   });
 }
 
@@ -124,15 +121,15 @@ void add_import(CLI::App& fleet, Cli& cli) {
   cmd->add_option("file", args->file, "CSV file")->required();
   cmd->add_flag("--all-or-nothing", args->all_or_nothing, "Write nothing if any row is bad");
   cmd->callback([&cli, args] {
-    std::ifstream in(args->file, std::ios::binary);
+    std::ifstream in(cli.path(args->file), std::ios::binary);
     if (!in) fail("cannot read " + args->file);
     std::stringstream text;
     text << in.rdbuf();
-    ControlPlane cp = open_for(cli);
+    ControlPlane& cp = backend(cli).control();
     auto report = must(cp.registry->import_csv(
-        text.str(), {.actor = cli_actor(), .source = args->file, .all_or_nothing = args->all_or_nothing}));
-    for (const auto& e : report.errors) std::cerr << args->file << ":" << e.line << ": " << e.reason << "\n";
-    std::cout << args->file << ": " << report.rows << " rows, " << report.imported << " imported, "
+        text.str(), {.actor = cli.who(), .source = args->file, .all_or_nothing = args->all_or_nothing}));
+    for (const auto& e : report.errors) cli.err() << args->file << ":" << e.line << ": " << e.reason << "\n";
+    cli.out() << args->file << ": " << report.rows << " rows, " << report.imported << " imported, "
               << report.errors.size() << " bad"
               << (args->all_or_nothing && !report.errors.empty() ? " (all-or-nothing: nothing written)" : "") << "\n";
     if (!report.errors.empty()) fail(std::to_string(report.errors.size()) + " bad row(s) in " + args->file);
@@ -149,12 +146,12 @@ void add_rehome(CLI::App& fleet, Cli& cli) {
   cmd->add_option("--market", args->market, "New market, ISO 3166 alpha-2")->required();
   cmd->add_option("--reason", args->reason, "Why; recorded in the audit chain")->required();
   cmd->callback([&cli, args] {
-    ControlPlane cp = open_for(cli);
-    auto moved = must(cp.registry->rehome(args->vin, args->market, cli_actor(), args->reason));
-    std::cout << "rehomed " << moved.after.vin << ": " << moved.before.market << " (" << moved.before.region
+    ControlPlane& cp = backend(cli).control();
+    auto moved = must(cp.registry->rehome(args->vin, args->market, cli.who(), args->reason));
+    cli.out() << "rehomed " << moved.after.vin << ": " << moved.before.market << " (" << moved.before.region
               << ") -> " << moved.after.market << " (" << moved.after.region << ")\n";
     if (moved.before.region != moved.after.region) {
-      std::cout << "note: data already stored in region " << moved.before.region << " stays there\n";
+      cli.out() << "note: data already stored in region " << moved.before.region << " stays there\n";
     }
   });
 }
@@ -166,9 +163,9 @@ void add_token(CLI::App& fleet, Cli& cli) {
   auto* cmd = fleet.add_subcommand("token", "Issue the vehicle's bearer token (shown once; replaces its previous token)");
   cmd->add_option("vin", *vin, "VIN of a registered vehicle")->required();
   cmd->callback([&cli, vin] {
-    ControlPlane cp = open_for(cli);
+    ControlPlane& cp = backend(cli).control();
     auto record = must(cp.registry->show(*vin));
-    std::cout << must(cp.credentials->issue_vehicle_token(record.vin, record.region, cli_actor())) << "\n";
+    cli.out() << must(cp.credentials->issue_vehicle_token(record.vin, record.region, cli.who())) << "\n";
   });
 }
 

@@ -2,21 +2,17 @@
 // command line. The terms come from --ledger-config (default: ledger.toml beside the main
 // config); usage is read from every region's usage log. Imports and closes are audited with the
 // actor "cli:$USER".
-#include <unistd.h>
+#include <fmt/printf.h>
 
 #include <boost/json.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
-#include <map>
 #include <sstream>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/core/money.h"
 #include "fleetgate/ledger/ledger.h"
-#include "fleetgate/store/data_dir.h"
 
 namespace fleetgate::app {
 namespace {
@@ -25,43 +21,24 @@ struct LedgerArgs {
   std::string ledger_config;  // empty: ledger.toml beside the main config
 };
 
-// Everything a ledger command needs, destroyed ledger first, stores last.
-struct LedgerEnv {
-  ControlPlane control;
-  std::map<std::string, std::unique_ptr<store::KvStore>> region_stores;
-  std::vector<std::unique_ptr<ledger::UsageLog>> logs;
-  std::unique_ptr<ledger::Ledger> ledger;
-};
-
-std::unique_ptr<LedgerEnv> open_ledger(const Cli& cli, const LedgerArgs& args) {
-  LoadedConfig loaded = must(load(cli.config_path));
-  const std::filesystem::path terms =
-      args.ledger_config.empty() ? std::filesystem::path(cli.config_path).parent_path() / "ledger.toml"
-                                 : std::filesystem::path(args.ledger_config);
-  ledger::LedgerConfig config = must(ledger::load_ledger_config(terms));
-  auto env = std::make_unique<LedgerEnv>();
-  env->control = must(open_control_plane(loaded));
-  env->region_stores = must(store::open_region_stores(*loaded.config));
-  std::vector<const ledger::UsageLog*> logs;
-  for (auto& [region, kv] : env->region_stores) {
-    env->logs.push_back(must(ledger::UsageLog::open(*kv, region)));
-    logs.push_back(env->logs.back().get());
-  }
-  env->ledger = std::make_unique<ledger::Ledger>(std::move(config), *env->control.store, *env->control.audit, logs);
-  return env;
+// The ledger of the command's backend, under the terms it names.
+ledger::Ledger& ledger_of(Cli& cli, const LedgerArgs& args) {
+  Backend& b = backend(cli);
+  return b.ledger(args.ledger_config.empty() ? std::filesystem::path() : cli.path(args.ledger_config));
 }
 
 ledger::Period period_arg(const std::string& text) { return must(ledger::Period::parse(text)); }
 
-// A bar on stderr while the usage logs are scanned, only when stderr is a terminal.
-ledger::Progress progress_bar(const std::string& label) {
-  if (isatty(STDERR_FILENO) == 0) return {};
-  return [label](double fraction) {
+// A bar on the command's stderr while the usage logs are scanned, only when that is a terminal.
+ledger::Progress progress_bar(const Cli& cli, const std::string& label) {
+  if (!cli.err_is_terminal) return {};
+  return [&cli, label](double fraction) {
     const int width = 40;
     const int filled = static_cast<int>(fraction * width);
-    std::fprintf(stderr, "\r%s [%s%s] %3d%%", label.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
-                 std::string(static_cast<size_t>(width - filled), '.').c_str(), static_cast<int>(fraction * 100));
-    if (fraction >= 1.0) std::fprintf(stderr, "\n");
+    cli.err() << fmt::sprintf("\r%s [%s%s] %3d%%", label, std::string(static_cast<size_t>(filled), '#'),
+                              std::string(static_cast<size_t>(width - filled), '.'), static_cast<int>(fraction * 100));
+    if (fraction >= 1.0) cli.err() << "\n";
+    cli.err().flush();
   };
 }
 
@@ -76,15 +53,15 @@ void add_import(CLI::App& revenue, Cli& cli, std::shared_ptr<LedgerArgs> args) {
   auto* cmd = revenue.add_subcommand("import", "Import revenue events from CSV (all rows or none)");
   cmd->add_option("FILE", *file, "CSV with header id,time,type,feature,market,currency,amount")->required();
   cmd->callback([&cli, args, file] {
-    std::ifstream in(*file, std::ios::binary);
+    std::ifstream in(cli.path(*file), std::ios::binary);
     if (!in) fail(*file + ": cannot open");
     std::stringstream text;
     text << in.rdbuf();
-    auto env = open_ledger(cli, *args);
-    auto events = ledger::parse_revenue_csv(text.str(), env->ledger->config());
+    ledger::Ledger& ledger = ledger_of(cli, *args);
+    auto events = ledger::parse_revenue_csv(text.str(), ledger.config());
     if (!events.is_ok()) fail(*file + ": " + events.status().message());
-    auto report = must(env->ledger->import_revenue(*events, cli_actor()));
-    std::cout << "imported " << report.added << " revenue events (" << report.unchanged << " already recorded, "
+    auto report = must(ledger.import_revenue(*events, cli.who()));
+    cli.out() << "imported " << report.added << " revenue events (" << report.unchanged << " already recorded, "
               << report.adjustments << " late for a closed period)\n";
   });
 }
@@ -102,20 +79,21 @@ void add_settle(CLI::App& group, Cli& cli, std::shared_ptr<LedgerArgs> args) {
   cmd->add_flag("--close", opts->close, "Close the period: its statements become immutable (audited)");
   cmd->callback([&cli, args, opts] {
     const ledger::Period period = period_arg(opts->period);
-    auto env = open_ledger(cli, *args);
-    const auto bar = progress_bar("settle " + period.to_string());
-    auto settlement = must(opts->close ? env->ledger->close(period, cli_actor(), bar) : env->ledger->settle(period, bar));
+    ledger::Ledger& ledger = ledger_of(cli, *args);
+    const auto bar = progress_bar(cli, "settle " + period.to_string());
+    auto settlement = must(opts->close ? ledger.close(period, cli.who(), bar) : ledger.settle(period, bar));
     if (!opts->out.empty()) {
+      const std::filesystem::path dir = cli.path(opts->out);
       std::error_code ec;
-      std::filesystem::create_directories(opts->out, ec);
+      std::filesystem::create_directories(dir, ec);
       if (ec) fail("cannot create " + opts->out + ": " + ec.message());
       for (const auto& s : settlement.statements) {
-        const auto base = std::filesystem::path(opts->out) / (period.to_string() + "-" + s.partner);
+        const auto base = dir / (period.to_string() + "-" + s.partner);
         write_file(base.string() + ".json", s.json + "\n");
         write_file(base.string() + ".csv", s.csv);
       }
     }
-    std::cout << "period " << period.to_string() << " (" << (settlement.closed ? "closed" : "open") << ")\n";
+    cli.out() << "period " << period.to_string() << " (" << (settlement.closed ? "closed" : "open") << ")\n";
     for (const auto& s : settlement.statements) {
       const boost::json::value v = boost::json::parse(s.json);
       std::string totals;
@@ -123,11 +101,11 @@ void add_settle(CLI::App& group, Cli& cli, std::shared_ptr<LedgerArgs> args) {
         totals += (totals.empty() ? "" : ", ") + std::string(t.at("amount").as_string()) + " " +
                   std::string(t.at("currency").as_string());
       }
-      std::cout << "  " << s.partner << "  " << (totals.empty() ? "nothing" : totals) << "\n";
+      cli.out() << "  " << s.partner << "  " << (totals.empty() ? "nothing" : totals) << "\n";
       const size_t unpriced = v.at("unpriced").as_array().size();
       const int64_t outliers = v.at("outlier_records").as_int64();
       if (unpriced > 0 || outliers > 0) {
-        std::cout << "    to review: " << unpriced << " unpriced usage rows, " << outliers
+        cli.out() << "    to review: " << unpriced << " unpriced usage rows, " << outliers
                   << " records with token claims at the bound\n";
       }
     }
@@ -147,9 +125,8 @@ void add_statement(CLI::App& group, Cli& cli, std::shared_ptr<LedgerArgs> args) 
   cmd->add_flag("--csv", opts->csv, "One CSV row per revenue pool instead of the JSON evidence");
   cmd->callback([&cli, args, opts] {
     const ledger::Period period = period_arg(opts->period);
-    auto env = open_ledger(cli, *args);
-    auto statement = must(env->ledger->statement(period, opts->partner));
-    std::cout << (opts->csv ? statement.csv : statement.json + "\n");
+    auto statement = must(ledger_of(cli, *args).statement(period, opts->partner));
+    cli.out() << (opts->csv ? statement.csv : statement.json + "\n");
   });
 }
 
@@ -159,18 +136,18 @@ void add_usage(CLI::App& group, Cli& cli, std::shared_ptr<LedgerArgs> args) {
   cmd->add_option("--period", *period_text, "YYYY-MM")->required();
   cmd->callback([&cli, args, period_text] {
     const ledger::Period period = period_arg(*period_text);
-    auto env = open_ledger(cli, *args);
-    auto summary = must(env->ledger->usage(period, progress_bar("usage " + period.to_string())));
-    std::cout << "feature,market,region,provider,model,records,served,prompt_tokens,cached_tokens,completion_tokens,"
+    ledger::Ledger& ledger = ledger_of(cli, *args);
+    auto summary = must(ledger.usage(period, progress_bar(cli, "usage " + period.to_string())));
+    cli.out() << "feature,market,region,provider,model,records,served,prompt_tokens,cached_tokens,completion_tokens,"
                  "reasoning_tokens,tool_calls,cost\n";
     for (const auto& [k, t] : summary) {
       std::string cost;
-      for (const auto& price : env->ledger->config().prices) {
+      for (const auto& price : ledger.config().prices) {
         if (price.provider != k.provider || price.model != k.model) continue;
         cost += (cost.empty() ? "" : " ") + money::format_amount(ledger::cost_minor(t, price), price.currency) + " " +
                 price.currency;
       }
-      std::cout << k.feature << "," << k.market << "," << k.region << "," << k.provider << "," << k.model << ","
+      cli.out() << k.feature << "," << k.market << "," << k.region << "," << k.provider << "," << k.model << ","
                 << t.records << "," << t.served << "," << t.prompt_tokens << "," << t.cached_tokens << ","
                 << t.completion_tokens << "," << t.reasoning_tokens << "," << t.tool_calls << "," << cost << "\n";
     }

@@ -26,6 +26,23 @@ void buffer_log() {
   spdlog::flush_every(kLogFlushEvery);
 }
 
+// Runs a command line from the admin socket as the CLI would, on the service's own objects: output
+// to the caller, relative paths from the caller's folder, audited as the caller's account.
+int run_admin_command(const AdminCall& call, Backend& backend, std::ostream& out, std::ostream& err) {
+  Cli cli;
+  cli.out_stream = &out;
+  cli.err_stream = &err;
+  cli.cwd = call.cwd;
+  cli.actor = cli_actor_of(call.uid);
+  cli.err_is_terminal = call.err_is_terminal;
+  cli.served = &backend;
+  std::string line;
+  for (const auto& a : call.args) line += (line.empty() ? "" : " ") + a;
+  const int code = run_command(call.args, cli);
+  spdlog::info("admin command by {}: {} (exit {})", cli.actor, line, code);
+  return code;
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app, Cli& cli) {
@@ -40,6 +57,7 @@ void add_serve_command(CLI::App& app, Cli& cli) {
     ServiceOptions options;
     if (*port >= 0) options.port = static_cast<uint16_t>(*port);
     options.ingest_group_commit = !*no_group_commit;
+    options.admin = run_admin_command;
     auto service = must(Service::create(loaded, options));
     buffer_log();
     Status s = service->run([&] {

@@ -66,6 +66,7 @@ struct RegionHome {
 // Members are declared so that users are destroyed before what they use.
 struct Service::Impl {
   LoadedConfig loaded;
+  ServiceOptions options;
   ControlPlane cp;
   std::map<std::string, std::unique_ptr<store::KvStore>> stores;
   std::map<std::string, RegionHome> regions;
@@ -78,6 +79,51 @@ struct Service::Impl {
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<transfer::TransferService> transfers;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<AdminSocket> admin;  // first to go: its commands use everything above
+
+  // What admin commands act on: the objects the routes use.
+  struct AsBackend final : Backend {
+    explicit AsBackend(Impl& s) : s(s) {}
+    Impl& s;
+
+    const LoadedConfig& loaded() override { return s.loaded; }
+    ControlPlane& control() override { return s.cp; }
+    transfer::RegionData region(const std::string& id) override {
+      const config::Region* r = s.loaded.config->region(id);
+      if (r == nullptr) fail("unknown region '" + id + "'");
+      return transfer::RegionData{s.stores.at(id).get(), s.regions.at(id).keys, r->data_dir};
+    }
+    ledger::UsageLog& usage_log(const std::string& id) override {
+      if (s.loaded.config->region(id) == nullptr) fail("unknown region '" + id + "'");
+      return *s.regions.at(id).usage;
+    }
+    telemetry::IngestService& telemetry() override { return *s.ingest; }
+    transfer::TransferService& transfers() override { return *s.transfers; }
+    // The service's one ledger (ledger.toml beside its config), so that its imports and closes
+    // stay serialized with those of the HTTP routes.
+    ledger::Ledger& ledger(const std::filesystem::path& terms) override {
+      const std::filesystem::path served = ledger_terms(*s.loaded.config, {});
+      if (!s.ledger) fail("the running service has no ledger terms (" + served.string() + " is missing); add them and restart it");
+      std::error_code ec;
+      if (!terms.empty() && !std::filesystem::equivalent(terms, served, ec)) {
+        fail("--ledger-config " + terms.string() + " is not the terms the running service settles under (" +
+             served.string() + "); stop the service to use other terms");
+      }
+      return *s.ledger;
+    }
+  };
+  AsBackend backend{*this};
+
+  Status open_admin_socket() {
+    if (!options.admin) return Status::ok();
+    auto socket = AdminSocket::listen(admin_socket_path(*loaded.config),
+                                      [this](const AdminCall& call, std::ostream& out, std::ostream& err) {
+                                        return options.admin(call, backend, out, err);
+                                      });
+    if (!socket.is_ok()) return socket.status();
+    admin = std::move(socket).value();
+    return Status::ok();
+  }
 
   // With [server.tls] client_cert on, vehicles may authenticate by certificate: client_ca
   // defaults to the fleet CA (created at first use), whose certificates name vehicles by VIN.
@@ -127,7 +173,7 @@ struct Service::Impl {
 
   // The ledger runs when its terms (ledger.toml beside the main config) are present.
   Status start_ledger() {
-    const auto terms = loaded.config->source.parent_path() / "ledger.toml";
+    const auto terms = ledger_terms(*loaded.config, {});
     if (!std::filesystem::exists(terms)) return Status::ok();
     auto config = ledger::load_ledger_config(terms);
     if (!config.is_ok()) return config.status();
@@ -173,12 +219,13 @@ struct Service::Impl {
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Service::~Service() {
-  if (impl_ && impl_->server) impl_->server->stop();
+  if (impl_) stop();
 }
 
 Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->loaded = std::move(loaded);
+  impl->options = options;
   auto cp = open_control_plane(impl->loaded);
   if (!cp.is_ok()) return cp.status();
   impl->cp = std::move(cp).value();
@@ -207,11 +254,29 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
-Status Service::start() { return impl_->server->start(); }
+Status Service::start() {
+  if (Status s = impl_->open_admin_socket(); !s.is_ok()) return s;
+  Status s = impl_->server->start();
+  if (!s.is_ok()) impl_->admin.reset();
+  return s;
+}
+
 uint16_t Service::port() const { return impl_->server->port(); }
-void Service::stop() { impl_->server->stop(); }
-Status Service::run(const std::function<void()>& on_started) { return impl_->server->run(on_started); }
+
+void Service::stop() {
+  impl_->admin.reset();
+  if (impl_->server) impl_->server->stop();
+}
+
+Status Service::run(const std::function<void()>& on_started) {
+  if (Status s = impl_->open_admin_socket(); !s.is_ok()) return s;
+  Status s = impl_->server->run(on_started);
+  impl_->admin.reset();
+  return s;
+}
+
 ControlPlane& Service::control_plane() { return impl_->cp; }
+Backend& Service::backend() { return impl_->backend; }
 std::vector<const http::Route*> Service::routes() const { return impl_->server->routes(); }
 transfer::TransferService& Service::transfers() { return *impl_->transfers; }
 

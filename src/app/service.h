@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "fleetgate/app/admin_socket.h"
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/core/result.h"
@@ -18,9 +20,15 @@
 
 namespace fleetgate::app {
 
+// Runs one command line from the admin socket against the service's backend.
+using AdminRunner = std::function<int(const AdminCall& call, Backend& backend, std::ostream& out, std::ostream& err)>;
+
 struct ServiceOptions {
   std::optional<uint16_t> port;  // overrides [server] port; 0 = ephemeral
   bool ingest_group_commit = true;  // false: one WAL fsync per telemetry frame (for comparison)
+  // Runs the command lines the admin socket receives while the service runs; empty: no admin
+  // socket (`serve` passes the CLI's command tree).
+  AdminRunner admin;
 };
 
 class Service {
@@ -30,13 +38,17 @@ class Service {
   static Result<std::unique_ptr<Service>> create(LoadedConfig loaded, ServiceOptions options = {});
   ~Service();
 
+  // Starts the HTTP server, then the admin socket when ServiceOptions::admin is set.
   Status start();
   uint16_t port() const;
+  // Closes the admin socket (after its running commands end), then stops the HTTP server.
   void stop();
   // start(), call `on_started`, block until SIGINT or SIGTERM, then stop gracefully.
   Status run(const std::function<void()>& on_started = {});
 
   ControlPlane& control_plane();
+  // The service's own objects as admin commands see them.
+  Backend& backend();
   // Every route the server answers, built-in ones included (access audits and tests).
   std::vector<const http::Route*> routes() const;
   transfer::TransferService& transfers();

@@ -1,6 +1,6 @@
 // `fleetgate sim fleet|run|replay`: the fleet simulator. `sim fleet` registers generated vehicles across
-// the configured markets and writes their tokens ("VIN TOKEN" lines; run it while serve is not
-// holding the data dir); `sim run` drives them over WebSocket against a running server with a
+// the configured markets and writes their tokens ("VIN TOKEN" lines; through the running service
+// when one serves); `sim run` drives them over WebSocket against a running server with a
 // progress line, a summary, and optionally a log of every acknowledged (VIN, seq); `sim replay`
 // sends a SUMO scenario's traffic (fcd_replay.h) as the telemetry of one region's vehicles.
 #include <cstdio>
@@ -8,8 +8,8 @@
 #include <iostream>
 #include <map>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/telemetry/fcd_replay.h"
 #include "fleetgate/telemetry/fleet_sim.h"
@@ -32,9 +32,10 @@ void add_fleet(CLI::App& sim, Cli& cli) {
   cmd->add_option("--tokens", args->out, "Token file to write (VIN TOKEN per line, mode 0600)")->required();
   cmd->add_option("--region", args->region, "Register every vehicle in this region only");
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
+    Backend& b = backend(cli);
+    const LoadedConfig& loaded = b.loaded();
     if (!args->region.empty() && loaded.config->region(args->region) == nullptr) fail("unknown region '" + args->region + "'");
-    ControlPlane cp = must(open_control_plane(loaded));
+    ControlPlane& cp = b.control();
     // One market per region, so the fleet spreads evenly over the regions (or the one asked for).
     std::vector<std::string> markets;
     for (const auto& region : loaded.config->regions) {
@@ -47,24 +48,25 @@ void add_fleet(CLI::App& sim, Cli& cli) {
       }
     }
     if (markets.empty()) fail("no market maps to any region");
-    std::ofstream out(args->out, std::ios::trunc);
+    const std::filesystem::path file = cli.path(args->out);
+    std::ofstream out(file, std::ios::trunc);
     if (!out) fail("cannot write " + args->out);
-    std::filesystem::permissions(args->out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     for (int i = 0; i < args->vehicles; ++i) {
       const std::string vin = telemetry::sim_vin(args->first_serial + static_cast<uint32_t>(i));
       auto record = cp.registry->show(vin);
       if (!record.is_ok()) {
-        record = cp.registry->register_vehicle(vin, markets[static_cast<size_t>(i) % markets.size()], "sim", cli_actor());
+        record = cp.registry->register_vehicle(vin, markets[static_cast<size_t>(i) % markets.size()], "sim", cli.who());
       }
       const auto& r = must(std::move(record));
       if (!args->region.empty() && r.region != args->region) {
         fail(r.vin + " is already registered in region '" + r.region + "' (pick other VINs with --first-serial)");
       }
-      out << r.vin << " " << must(cp.credentials->issue_vehicle_token(r.vin, r.region, cli_actor())) << "\n";
+      out << r.vin << " " << must(cp.credentials->issue_vehicle_token(r.vin, r.region, cli.who())) << "\n";
     }
     out.close();
     if (!out) fail("cannot write " + args->out);
-    std::cout << "wrote " << args->vehicles << " vehicle tokens to " << args->out << "\n";
+    cli.out() << "wrote " << args->vehicles << " vehicle tokens to " << args->out << "\n";
   });
 }
 

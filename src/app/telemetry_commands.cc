@@ -1,13 +1,10 @@
-// `fleetgate telemetry query VIN --as-region R`: a vehicle's records from its home region store,
-// read directly (not while `serve` holds the data dir). The caller states the region they act
-// for; another region than the vehicle's home is refused by the residency policy and audited.
-#include <iostream>
-
+// `fleetgate telemetry query VIN --as-region R`: a vehicle's records from its home region store
+// (through the running service when one serves). The caller states the region they act for;
+// another region than the vehicle's home is refused by the residency policy and audited.
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
 #include "fleetgate/core/json_text.h"
-#include "fleetgate/store/data_dir.h"
 #include "fleetgate/telemetry/catalogue.h"
 #include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/telemetry/json_format.h"
@@ -45,10 +42,7 @@ void add_query(CLI::App& telemetry, Cli& cli) {
   cmd->add_option("--limit", args->limit, "At most this many records")->check(CLI::Range(1, 10000));
   cmd->add_flag("--json", args->json, "One JSON record per line");
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    ControlPlane cp = must(open_control_plane(loaded));
-    auto stores = must(store::open_region_stores(*loaded.config, telemetry::region_store_options()));
-    auto service = must(telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit));
+    telemetry::IngestService& service = backend(cli).telemetry();
     telemetry::TelemetryQuery q{.vin = args->vin, .from_ms = args->from, .to_ms = args->to, .limit = args->limit};
     std::string_view rest = args->fields;
     while (!rest.empty()) {
@@ -58,15 +52,15 @@ void add_query(CLI::App& telemetry, Cli& cli) {
       if (f == nullptr) fail("unknown field '" + std::string(name) + "'");
       q.fields.push_back(f->field);
     }
-    const http::Principal caller{cli_actor(), {"operator"}, {args->region}};
-    for (const telemetry::Record& r : must(service->query(caller, q))) {
+    const http::Principal caller{cli.who(), {"operator"}, {args->region}};
+    for (const telemetry::Record& r : must(service.query(caller, q))) {
       if (args->json) {
-        std::cout << telemetry::encode_json(r) << "\n";
+        cli.out() << telemetry::encode_json(r) << "\n";
         continue;
       }
-      std::cout << format_utc_ms(r.created_at_ms) << " seq " << r.seq;
-      for (const auto& d : r.data) std::cout << " " << telemetry::spec(d.field).name << "=" << show_value(d.value);
-      std::cout << "\n";
+      cli.out() << format_utc_ms(r.created_at_ms) << " seq " << r.seq;
+      for (const auto& d : r.data) cli.out() << " " << telemetry::spec(d.field).name << "=" << show_value(d.value);
+      cli.out() << "\n";
     }
   });
 }

@@ -1,15 +1,14 @@
 // `fleetgate train local|federate|evaluate`: training inside a region, federated averaging
 // across regions through model.weights transfers, and the local/federated/centralised table.
-// They open the data dir directly (not while `serve` holds it), like the other offline commands.
-#include <cstdio>
+// They run through the running service when one serves, like the other admin commands.
+#include <fmt/printf.h>
+
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/train_group.h"
-#include "fleetgate/app/transfer_env.h"
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/learning/evaluation.h"
 #include "fleetgate/learning/federation.h"
@@ -51,14 +50,16 @@ void put_test_metrics(boost::json::object& o, const learning::BinaryMetrics& m) 
   o["test_log_loss"] = m.log_loss;
 }
 
-// "\r[eu] epoch 12/30 [############--------] loss 0.3124" on stderr, a newline at the end.
-learning::EpochProgress progress_bar(std::string label) {
-  return [label = std::move(label)](uint32_t epoch, uint32_t epochs, double loss) {
+// "\r[eu] epoch 12/30 [############--------] loss 0.3124" on the command's stderr, a newline at
+// the end.
+learning::EpochProgress progress_bar(const Cli& cli, std::string label) {
+  return [&cli, label = std::move(label)](uint32_t epoch, uint32_t epochs, double loss) {
     constexpr uint32_t kWidth = 24;
     const uint32_t filled = epochs == 0 ? kWidth : epoch * kWidth / epochs;
-    std::fprintf(stderr, "\r[%s] epoch %u/%u [%s%s] loss %.4f", label.c_str(), epoch, epochs,
-                 std::string(filled, '#').c_str(), std::string(kWidth - filled, '-').c_str(), loss);
-    if (epoch == epochs) std::fprintf(stderr, "\n");
+    cli.err() << fmt::sprintf("\r[%s] epoch %u/%u [%s%s] loss %.4f", label, epoch, epochs, std::string(filled, '#'),
+                              std::string(kWidth - filled, '-'), loss);
+    if (epoch == epochs) cli.err() << "\n";
+    cli.err().flush();
   };
 }
 
@@ -97,24 +98,23 @@ void add_local(CLI::App& train, Cli& cli) {
   args->flags.add_to(*cmd, "Passes over the training split");
   cmd->add_flag("--json", args->json, "Print the checkpoint metadata as JSON");
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    ControlPlane cp = must(open_control_plane(loaded));
-    RegionHomes homes = open_region_homes(*loaded.config, {args->region});
-    const transfer::RegionData& home = homes.data.at(args->region);
+    Backend& b = backend(cli);
+    ControlPlane& cp = b.control();
+    const transfer::RegionData home = b.region(args->region);
     const learning::Checkpoint c = must(learning::train_and_store_local(
-        *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(args->region)));
+        *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(cli, args->region)));
     const learning::BinaryMetrics& m = *c.meta.test;
     const boost::json::value auc = auc_json(m);
-    must(cp.audit->append({cli_actor(), "learning.train_local", "model/local", args->region,
+    must(cp.audit->append({cli.who(), "learning.train_local", "model/local", args->region,
                            {{"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples},
                             {"epochs", c.meta.epochs}, {"seed", c.meta.seed}, {"test_auc", auc}}}));
     if (args->json) {
       boost::json::object out{{"region", c.meta.region}, {"dataset", c.meta.dataset_version}, {"train_examples", c.meta.train_examples}};
       put_test_metrics(out, m);
-      std::cout << json_text(out) << "\n";
+      cli.out() << json_text(out) << "\n";
       return;
     }
-    std::cout << args->region << ": trained on " << c.meta.train_examples << " examples of dataset " << c.meta.dataset_version
+    cli.out() << args->region << ": trained on " << c.meta.train_examples << " examples of dataset " << c.meta.dataset_version
               << "; held-out " << metrics_line(m) << "\ncheckpoint stored in region " << args->region << " as model/local\n";
   });
 }
@@ -153,9 +153,9 @@ void add_federate(CLI::App& train, Cli& cli) {
     if (args->dp_noise > 0 && args->dp_clip <= 0) fail("--dp-noise needs --dp-clip");
     // Every configured region's store opens, also those sitting this run out: the transfer
     // service needs them all.
-    const std::unique_ptr<TransferEnv> env = open_transfer_env(cli.config_path);
-    const config::Config& cfg = *env->loaded.config;
-    audit::AuditLog& audit = *env->control.audit;
+    Backend& b = backend(cli);
+    const config::Config& cfg = *b.loaded().config;
+    audit::AuditLog& audit = *b.control().audit;
     learning::FederationOptions o;
     o.regions = args->regions.empty() ? region_ids(cfg) : args->regions;
     o.aggregator = args->aggregator.empty() ? o.regions.back() : args->aggregator;
@@ -171,22 +171,24 @@ void add_federate(CLI::App& train, Cli& cli) {
     o.dp_delta = args->dp_delta;
     o.legal_basis = args->legal_basis;
     o.assessment_ref = args->assessment_ref;
-    o.bundle_dir = args->bundle_dir.empty() ? cfg.server.data_dir / "federation" : std::filesystem::path(args->bundle_dir);
+    o.bundle_dir = args->bundle_dir.empty() ? cfg.server.data_dir / "federation" : cli.path(args->bundle_dir);
     o.now_ms = audit.now_ms();
     o.run_id = std::to_string(o.now_ms);
 
-    const http::Principal requester{cli_actor(), {"operator"}, o.regions};
-    auto step = [](uint32_t round, uint32_t rounds, const std::string& what) {
-      std::fprintf(stderr, "\r\033[K[round %u/%u] %s", round, rounds, what.c_str());
+    const http::Principal requester{cli.who(), {"operator"}, o.regions};
+    auto step = [&cli](uint32_t round, uint32_t rounds, const std::string& what) {
+      cli.err() << fmt::sprintf("\r\033[K[round %u/%u] %s", round, rounds, what);
+      cli.err().flush();
     };
-    const learning::FederationReport report = must(learning::run_federation(*env->service, *env->loaded.policy, requester, env->homes.data, o, step));
-    std::fprintf(stderr, "\n");
+    const learning::FederationReport report =
+        must(learning::run_federation(b.transfers(), *b.loaded().policy, requester, b.regions(), o, step));
+    cli.err() << "\n";
     boost::json::object details{{"run", o.run_id}, {"rounds", o.rounds}, {"aggregator", o.aggregator},
                                 {"transfers", report.transfer_ids.size()}, {"train_examples", report.train_examples}};
     if (report.epsilon) details["epsilon"] = *report.epsilon;
     details["deployed"] = o.personal ? learning::kPersonalisedKind : learning::kFederatedModel;
     if (o.personal) details["personal_epochs"] = o.personal->epochs;
-    must(audit.append({cli_actor(), "learning.federate", "model/federated", o.aggregator, details}));
+    must(audit.append({cli.who(), "learning.federate", "model/federated", o.aggregator, details}));
     if (args->json) {
       boost::json::array regions;
       for (const auto& r : o.regions) {
@@ -196,25 +198,25 @@ void add_federate(CLI::App& train, Cli& cli) {
         regions.push_back(std::move(row));
       }
       details["regions"] = std::move(regions);
-      details["bundle_dir"] = o.bundle_dir.string();
-      std::cout << json_text(details) << "\n";
+      details["bundle_dir"] = args->bundle_dir.empty() ? o.bundle_dir.string() : args->bundle_dir;
+      cli.out() << json_text(details) << "\n";
       return;
     }
 
-    std::cout << "federated " << o.rounds << " rounds over " << o.regions.size() << " regions (aggregator "
+    cli.out() << "federated " << o.rounds << " rounds over " << o.regions.size() << " regions (aggregator "
               << o.aggregator << "), " << report.transfer_ids.size() << " model.weights transfers, bundles in "
-              << o.bundle_dir.string() << "\n";
+              << (args->bundle_dir.empty() ? o.bundle_dir.string() : args->bundle_dir) << "\n";
     for (const auto& r : o.regions) {
-      std::cout << "  " << r << ": " << report.samples.at(r) << " training examples; global model on its held-out split: "
+      cli.out() << "  " << r << ": " << report.samples.at(r) << " training examples; global model on its held-out split: "
                 << metrics_line(report.global_test.at(r)) << "\n";
-      if (o.personal) std::cout << "      personalised in " << r << " (deployed): " << metrics_line(report.test.at(r)) << "\n";
+      if (o.personal) cli.out() << "      personalised in " << r << " (deployed): " << metrics_line(report.test.at(r)) << "\n";
     }
     if (o.dp) {
       if (report.epsilon) {
-        std::printf("differential privacy: clip %g, noise multiplier %g: (epsilon %.3f, delta %g) per region over %u rounds\n",
+        cli.out() << fmt::sprintf("differential privacy: clip %g, noise multiplier %g: (epsilon %.3f, delta %g) per region over %u rounds\n",
                     o.dp->clip, o.dp->noise_multiplier, *report.epsilon, o.dp_delta, o.rounds);
       } else {
-        std::printf("differential privacy: updates clipped to %g, no noise, so no epsilon bound\n", o.dp->clip);
+        cli.out() << fmt::sprintf("differential privacy: updates clipped to %g, no noise, so no epsilon bound\n", o.dp->clip);
       }
     }
   });
@@ -233,19 +235,18 @@ void add_evaluate(CLI::App& train, Cli& cli) {
   args->flags.add_to(*cmd, "Epochs of the local-only and centralised models");
   cmd->add_option("--out", args->out, "JSON results file")->capture_default_str();
   cmd->callback([&cli, args] {
-    LoadedConfig loaded = must(load(cli.config_path));
-    const std::vector<std::string> ids = args->regions.empty() ? region_ids(*loaded.config) : args->regions;
-    RegionHomes homes = open_region_homes(*loaded.config, ids);
-    const learning::Comparison c = must(learning::compare_models(homes.data, ids, args->flags.local(0)));
+    Backend& b = backend(cli);
+    const std::vector<std::string> ids = args->regions.empty() ? region_ids(*b.loaded().config) : args->regions;
+    const learning::Comparison c = must(learning::compare_models(b.regions(ids), ids, args->flags.local(0)));
     boost::json::object result = learning::to_json(c);
     result["command"] = "fleetgate train evaluate";
-    const std::filesystem::path out(args->out);
+    const std::filesystem::path out = cli.path(args->out);
     if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
     std::ofstream file(out, std::ios::trunc);
     file << json_text(result) << "\n";
     file.close();
     if (!file) fail("cannot write " + args->out);
-    std::cout << learning::to_markdown(c) << "\nwrote " << args->out << "\n";
+    cli.out() << learning::to_markdown(c) << "\nwrote " << args->out << "\n";
   });
 }
 

@@ -1,19 +1,17 @@
 // `fleetgate transfer request|approve|reject|list|show|export|verify|import|public-key|put-artifact`:
 // cross-border transfers from the command line. People act as a registered user (--as NAME,
 // default $USER) with that user's roles and regions; exports and imports are audited with the
-// actor "cli:$USER".
-#include <unistd.h>
+// actor "cli:$USER". Through the running service when one serves: then the default user and the
+// actor are the calling account.
+#include <fmt/printf.h>
 
 #include <boost/json/serialize.hpp>
-#include <cstdio>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 #include "fleetgate/app/time_format.h"
-#include "fleetgate/app/transfer_env.h"
 #include "fleetgate/ledger/period.h"
 #include "fleetgate/transfer/transfer_service.h"
 
@@ -22,12 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The default acting user: $USER, as in cli_actor().
-std::string default_user() { return cli_actor().substr(std::string_view("cli:").size()); }
-
-// The registered, active user `name` as the principal the service checks.
-http::Principal acting_user(const TransferEnv& env, const std::string& name) {
-  auto user = env.control.credentials->user(name);
+// The registered, active user `as` (default: the account the command runs for, as in its audit
+// actor) as the principal the service checks.
+http::Principal acting_user(Cli& cli, const std::string& as) {
+  const std::string name = as.empty() ? cli.who().substr(std::string_view("cli:").size()) : as;
+  auto user = backend(cli).control().credentials->user(name);
   if (!user.is_ok()) fail("acting user '" + name + "': " + user.status().message() + " (pass --as NAME)");
   if (user->revoked) fail("acting user '" + name + "' is revoked");
   return http::Principal{user->name, user->roles, user->regions};
@@ -39,47 +36,47 @@ int64_t time_arg(const std::string& text, const std::string& option) {
   return *t;
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+std::string read_whole_file(const Cli& cli, const std::string& path) {
+  std::ifstream in(cli.path(path), std::ios::binary);
   if (!in) fail(path + ": cannot open");
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-// A line on stderr while records are read, when stderr is a terminal.
-transfer::Progress progress_line(const std::string& id) {
-  if (isatty(STDERR_FILENO) == 0) return {};
-  return [id](uint64_t done, uint64_t total) {
-    std::fprintf(stderr, "\rexport %s: %llu/%llu records read", id.c_str(), static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total));
-    if (done >= total) std::fprintf(stderr, "\n");
+// A line on the command's stderr while records are read, when that is a terminal.
+transfer::Progress progress_line(const Cli& cli, const std::string& id) {
+  if (!cli.err_is_terminal) return {};
+  return [&cli, id](uint64_t done, uint64_t total) {
+    cli.err() << fmt::sprintf("\rexport %s: %llu/%llu records read", id, static_cast<unsigned long long>(done),
+                              static_cast<unsigned long long>(total));
+    if (done >= total) cli.err() << "\n";
+    cli.err().flush();
   };
 }
 
-void print_summary(const transfer::Transfer& t) {
+void print_summary(std::ostream& out, const transfer::Transfer& t) {
   const auto& r = t.request;
-  std::cout << t.id << "  " << transfer::to_string(t.state) << "  " << r.source_region << "->" << r.dest_region << "  "
+  out << t.id << "  " << transfer::to_string(t.state) << "  " << r.source_region << "->" << r.dest_region << "  "
             << residency::to_string(r.data_class) << "  by " << t.requester << "  approvals " << t.approvals.size()
             << "  expires " << format_utc_ms(r.expires_at_ms) << "\n";
 }
 
-void print_manifest(const transfer::Manifest& m) {
-  std::cout << "bundle of transfer " << m.transfer_id << " verified: " << m.source_region << " -> " << m.dest_region
+void print_manifest(std::ostream& out, const transfer::Manifest& m) {
+  out << "bundle of transfer " << m.transfer_id << " verified: " << m.source_region << " -> " << m.dest_region
             << ", " << m.data_class;
   if (m.artifact.empty()) {
-    std::cout << ", " << m.records << " records of " << m.vehicles << " vehicles (" << m.suppressed
-              << " suppressed), fields ";
-    for (size_t i = 0; i < m.fields.size(); ++i) std::cout << (i ? "," : "") << m.fields[i];
+    out << ", " << m.records << " records of " << m.vehicles << " vehicles (" << m.suppressed << " suppressed), fields ";
+    for (size_t i = 0; i < m.fields.size(); ++i) out << (i ? "," : "") << m.fields[i];
   } else {
-    std::cout << ", artifact " << m.artifact;
+    out << ", artifact " << m.artifact;
   }
-  std::cout << "\n";
+  out << "\n";
 }
 
 void add_request(CLI::App& group, Cli& cli) {
   struct Args {
-    std::string as = default_user();
+    std::string as;  // empty: the calling account
     std::string from_region, to_region, data_class = "desensitised", from, to, artifact, purpose, legal_basis,
                 assessment_ref;
     std::vector<std::string> fields, vins;
@@ -105,7 +102,7 @@ void add_request(CLI::App& group, Cli& cli) {
       ->check(CLI::Range(1, 366))
       ->capture_default_str();
   cmd->callback([&cli, a] {
-    auto env = open_transfer_env(cli.config_path);
+    Backend& b = backend(cli);
     transfer::TransferRequest req;
     req.source_region = a->from_region;
     req.dest_region = a->to_region;
@@ -119,15 +116,15 @@ void add_request(CLI::App& group, Cli& cli) {
     req.purpose = a->purpose;
     req.legal_basis = a->legal_basis;
     req.assessment_ref = a->assessment_ref;
-    req.expires_at_ms = env->control.audit->now_ms() + int64_t{a->expires_in_days} * 86'400'000;
-    const std::string id = must(env->service->request(acting_user(*env, a->as), std::move(req)));
-    std::cout << id << "\n";
+    req.expires_at_ms = b.control().audit->now_ms() + int64_t{a->expires_in_days} * 86'400'000;
+    const std::string id = must(b.transfers().request(acting_user(cli, a->as), std::move(req)));
+    cli.out() << id << "\n";
   });
 }
 
 void add_decision(CLI::App& group, Cli& cli, bool approving) {
   struct Args {
-    std::string as = default_user();
+    std::string as;  // empty: the calling account
     std::string id, reason;
   };
   auto a = std::make_shared<Args>();
@@ -137,11 +134,11 @@ void add_decision(CLI::App& group, Cli& cli, bool approving) {
   cmd->add_option("--as", a->as, "Acting user (default $USER)");
   if (!approving) cmd->add_option("--reason", a->reason, "Why")->required();
   cmd->callback([&cli, a, approving] {
-    auto env = open_transfer_env(cli.config_path);
-    const http::Principal who = acting_user(*env, a->as);
-    Status s = approving ? env->service->approve(who, a->id) : env->service->reject(who, a->id, a->reason);
+    transfer::TransferService& transfers = backend(cli).transfers();
+    const http::Principal who = acting_user(cli, a->as);
+    Status s = approving ? transfers.approve(who, a->id) : transfers.reject(who, a->id, a->reason);
     if (!s.is_ok()) fail(s);
-    print_summary(must(env->service->get(a->id)));
+    print_summary(cli.out(), must(transfers.get(a->id)));
   });
 }
 
@@ -150,17 +147,17 @@ void add_list_show(CLI::App& group, Cli& cli) {
   auto* list = group.add_subcommand("list", "List transfers (all, or those --as USER may see)");
   list->add_option("--as", *as, "Only transfers from or to this user's regions");
   list->callback([&cli, as] {
-    auto env = open_transfer_env(cli.config_path);
-    const http::Principal who = as->empty() ? http::Principal{cli_actor(), {}, {"*"}} : acting_user(*env, *as);
-    for (const auto& t : must(env->service->list(who))) print_summary(t);
+    transfer::TransferService& transfers = backend(cli).transfers();
+    const http::Principal who = as->empty() ? http::Principal{cli.who(), {}, {"*"}} : acting_user(cli, *as);
+    for (const auto& t : must(transfers.list(who))) print_summary(cli.out(), t);
   });
 
   auto id = std::make_shared<std::string>();
   auto* show = group.add_subcommand("show", "Print one transfer as JSON");
   show->add_option("ID", *id, "Transfer id")->required();
   show->callback([&cli, id] {
-    auto env = open_transfer_env(cli.config_path);
-    std::cout << boost::json::serialize(transfer::to_json(must(env->service->get(*id)))) << "\n";
+    transfer::TransferService& transfers = backend(cli).transfers();
+    cli.out() << boost::json::serialize(transfer::to_json(must(transfers.get(*id)))) << "\n";
   });
 }
 
@@ -173,10 +170,10 @@ void add_export(CLI::App& group, Cli& cli) {
   cmd->add_option("ID", a->id, "Transfer id")->required();
   cmd->add_option("--out", a->out, "Folder for the bundle")->capture_default_str();
   cmd->callback([&cli, a] {
-    auto env = open_transfer_env(cli.config_path);
-    const fs::path bundle = must(env->service->export_bundle(a->id, a->out, cli_actor(), progress_line(a->id)));
-    print_manifest(must(env->service->verify_bundle(bundle)));
-    std::cout << bundle.string() << "\n";
+    transfer::TransferService& transfers = backend(cli).transfers();
+    const fs::path bundle = must(transfers.export_bundle(a->id, cli.path(a->out), cli.who(), progress_line(cli, a->id)));
+    print_manifest(cli.out(), must(transfers.verify_bundle(bundle)));
+    cli.out() << (fs::path(a->out) / bundle.filename()).string() << "\n";  // as the caller named the folder
   });
 }
 
@@ -184,7 +181,10 @@ void add_verify_import(CLI::App& group, Cli& cli) {
   auto bundle = std::make_shared<std::string>();
   auto* verify = group.add_subcommand("verify", "Check a bundle's signature and file hashes");
   verify->add_option("BUNDLE", *bundle, "Bundle directory")->required();
-  verify->callback([&cli, bundle] { print_manifest(must(open_transfer_env(cli.config_path)->service->verify_bundle(*bundle))); });
+  verify->callback([&cli, bundle] {
+    transfer::TransferService& transfers = backend(cli).transfers();
+    print_manifest(cli.out(), must(transfers.verify_bundle(cli.path(*bundle))));
+  });
 
   struct Args {
     std::string bundle, region;
@@ -194,9 +194,9 @@ void add_verify_import(CLI::App& group, Cli& cli) {
   import->add_option("BUNDLE", a->bundle, "Bundle directory")->required();
   import->add_option("--region", a->region, "Destination region")->required();
   import->callback([&cli, a] {
-    auto env = open_transfer_env(cli.config_path);
-    auto result = must(env->service->import_bundle(a->bundle, a->region, cli_actor()));
-    std::cout << "imported transfer " << result.manifest.transfer_id << " into " << a->region << ": "
+    transfer::TransferService& transfers = backend(cli).transfers();
+    auto result = must(transfers.import_bundle(cli.path(a->bundle), a->region, cli.who()));
+    cli.out() << "imported transfer " << result.manifest.transfer_id << " into " << a->region << ": "
               << (result.artifact.empty() ? std::to_string(result.records) + " records"
                                           : std::to_string(result.artifact.size()) + " artifact bytes")
               << "\n";
@@ -207,7 +207,10 @@ void add_keys_and_artifacts(CLI::App& group, Cli& cli) {
   auto region = std::make_shared<std::string>();
   auto* key = group.add_subcommand("public-key", "Print the PEM public key a region signs its bundles with");
   key->add_option("--region", *region, "Region id")->required();
-  key->callback([&cli, region] { std::cout << must(open_transfer_env(cli.config_path)->service->public_key(*region)); });
+  key->callback([&cli, region] {
+    transfer::TransferService& transfers = backend(cli).transfers();
+    cli.out() << must(transfers.public_key(*region));
+  });
 
   struct Args {
     std::string region, name, file;
@@ -218,10 +221,11 @@ void add_keys_and_artifacts(CLI::App& group, Cli& cli) {
   put->add_option("--name", a->name, "Artifact name, [A-Za-z0-9._-]")->required();
   put->add_option("FILE", a->file, "File holding the artifact")->required();
   put->callback([&cli, a] {
-    const std::string bytes = read_whole_file(a->file);
-    Status s = open_transfer_env(cli.config_path)->service->put_artifact(a->region, a->name, bytes);
+    transfer::TransferService& transfers = backend(cli).transfers();
+    const std::string bytes = read_whole_file(cli, a->file);
+    Status s = transfers.put_artifact(a->region, a->name, bytes);
     if (!s.is_ok()) fail(s);
-    std::cout << "stored artifact " << a->name << " (" << bytes.size() << " bytes) in " << a->region << "\n";
+    cli.out() << "stored artifact " << a->name << " (" << bytes.size() << " bytes) in " << a->region << "\n";
   });
 }
 

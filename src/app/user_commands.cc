@@ -1,8 +1,6 @@
 // `fleetgate user add|list|revoke|token`: people and their roles per region.
-#include <iostream>
-
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
-#include "fleetgate/app/control_plane.h"
 
 namespace fleetgate::app {
 namespace {
@@ -29,20 +27,20 @@ void add_user_commands(CLI::App& app, Cli& cli) {
   add->add_option("--role", add_args->roles, "operator, approver, dpo, auditor or admin (repeatable)")->required();
   add->add_option("--region", add_args->regions, "Region id the roles apply in, or '*' for all (repeatable)")->required();
   add->callback([&cli, add_args] {
-    LoadedConfig loaded = must(load(cli.config_path));
+    Backend& b = backend(cli);
     for (const auto& r : add_args->regions) {
-      if (r != "*" && loaded.config->region(r) == nullptr) fail("unknown region '" + r + "'");
+      if (r != "*" && b.loaded().config->region(r) == nullptr) fail("unknown region '" + r + "'");
     }
-    ControlPlane cp = must(open_control_plane(loaded));
-    auto u = must(cp.credentials->add_user(add_args->name, add_args->roles, add_args->regions, cli_actor()));
-    std::cout << "added " << u.name << ": roles " << join(u.roles) << " in " << join(u.regions) << "\n";
+    ControlPlane& cp = b.control();
+    auto u = must(cp.credentials->add_user(add_args->name, add_args->roles, add_args->regions, cli.who()));
+    cli.out() << "added " << u.name << ": roles " << join(u.roles) << " in " << join(u.regions) << "\n";
   });
 
   auto* list = user->add_subcommand("list", "List users");
   list->callback([&cli] {
-    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
+    ControlPlane& cp = backend(cli).control();
     for (const auto& u : must(cp.credentials->users())) {
-      std::cout << u.name << "\t" << join(u.roles) << "\t" << join(u.regions) << (u.revoked ? "\trevoked" : "") << "\n";
+      cli.out() << u.name << "\t" << join(u.roles) << "\t" << join(u.regions) << (u.revoked ? "\trevoked" : "") << "\n";
     }
   });
 
@@ -50,18 +48,18 @@ void add_user_commands(CLI::App& app, Cli& cli) {
   auto* revoke = user->add_subcommand("revoke", "Revoke a user; all their tokens stop working");
   revoke->add_option("name", *name, "User name")->required();
   revoke->callback([&cli, name] {
-    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
-    Status s = cp.credentials->revoke_user(*name, cli_actor());
+    ControlPlane& cp = backend(cli).control();
+    Status s = cp.credentials->revoke_user(*name, cli.who());
     if (!s.is_ok()) fail(s);
-    std::cout << "revoked " << *name << "\n";
+    cli.out() << "revoked " << *name << "\n";
   });
 
   auto token_name = std::make_shared<std::string>();
   auto* token = user->add_subcommand("token", "Issue an API token for a user (shown once)");
   token->add_option("name", *token_name, "User name")->required();
   token->callback([&cli, token_name] {
-    ControlPlane cp = must(open_control_plane(must(load(cli.config_path))));
-    std::cout << must(cp.credentials->issue_user_token(*token_name, cli_actor())) << "\n";
+    ControlPlane& cp = backend(cli).control();
+    cli.out() << must(cp.credentials->issue_user_token(*token_name, cli.who())) << "\n";
   });
 }
 

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -86,6 +87,54 @@ inline int wait_for(FleetgateProcess& child) {
 }
 
 inline bool exited_zero(int wstatus) { return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0; }
+
+// What a command printed and how it ended.
+struct CommandResult {
+  int code = -1;  // exit code; -1 when it did not exit normally
+  std::string out, err;
+  bool operator==(const CommandResult&) const = default;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const CommandResult& r) {
+  return os << "exit " << r.code << ", stdout [" << r.out << "], stderr [" << r.err << "]";
+}
+
+// Runs `fleetgate ARGS...` to its end in folder `cwd` (the test's own when empty), stdout and
+// stderr captured apart (stderr through a file, so neither pipe can fill while the other is read).
+inline CommandResult run_fleetgate(std::vector<std::string> args, const std::filesystem::path& cwd = {}) {
+  args.insert(args.begin(), kFleetgateBinary);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  char err_name[] = "/tmp/fleetgate-stderr-XXXXXX";
+  const int err_fd = mkstemp(err_name);
+  EXPECT_GE(err_fd, 0);
+  unlink(err_name);
+  int out_pipe[2] = {-1, -1};
+  EXPECT_EQ(pipe(out_pipe), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[1]);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, kFleetgateBinary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  CommandResult r;
+  EXPECT_EQ(rc, 0) << "cannot spawn " << kFleetgateBinary;
+  char buf[4096];
+  for (ssize_t n; (n = read(out_pipe[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  close(out_pipe[0]);
+  int wstatus = 0;
+  if (rc == 0 && waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)) r.code = WEXITSTATUS(wstatus);
+  lseek(err_fd, 0, SEEK_SET);
+  for (ssize_t n; (n = read(err_fd, buf, sizeof buf)) > 0;) r.err.append(buf, static_cast<size_t>(n));
+  close(err_fd);
+  return r;
+}
 
 // A running `serve`. A test that fails before stop_serve() must not leave it running: whatever
 // still runs when this goes out of scope is killed and reaped.

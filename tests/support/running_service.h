@@ -14,7 +14,9 @@ namespace fleetgate::testing {
 inline Result<std::unique_ptr<app::Service>> start_service(const std::filesystem::path& config_file) {
   auto loaded = app::load(config_file.string());
   if (!loaded.is_ok()) return loaded.status();
-  auto service = app::Service::create(std::move(loaded).value(), app::ServiceOptions{.port = 0});
+  app::ServiceOptions options;
+  options.port = 0;
+  auto service = app::Service::create(std::move(loaded).value(), options);
   if (!service.is_ok()) return service.status();
   if (Status s = (*service)->start(); !s.is_ok()) return s;
   return std::move(service).value();

@@ -1,0 +1,62 @@
+// The admin socket: how the CLI acts through a running service. `serve` listens on a unix-domain
+// socket in the server data dir (mode 0600); a CLI process that finds it answering sends its
+// command line there instead of opening the data dirs the service holds, and the service runs it
+// on its own objects and streams stdout, stderr and the exit code back. Only the service's own
+// account and root may connect (file mode, then SO_PEERCRED); each command is audited as
+// "cli:<account of the connecting uid>". Both ends are this binary, so the framing is internal.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "fleetgate/core/config.h"
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::app {
+
+// <server.data_dir>/admin.sock
+std::filesystem::path admin_socket_path(const config::Config& cfg);
+
+// One command line handed to the service.
+struct AdminCall {
+  std::vector<std::string> args;  // the command line after the program name
+  std::filesystem::path cwd;      // the caller's folder: relative paths in `args` mean this
+  uid_t uid = 0;                  // the caller's account, from SO_PEERCRED
+  bool err_is_terminal = false;   // the caller's stderr is a terminal (progress lines)
+};
+
+// Runs `call`, writing to `out` and `err`; returns its exit code.
+using CommandRunner = std::function<int(const AdminCall& call, std::ostream& out, std::ostream& err)>;
+
+class AdminSocket {
+ public:
+  inline static constexpr int kMaxRunning = 16;  // more concurrent commands are refused (exit 69)
+
+  // Binds `path` (replacing a stale socket file: the caller holds the data dir's lock) and
+  // accepts until destroyed. kInvalidArgument when the path is too long for a unix socket.
+  static Result<std::unique_ptr<AdminSocket>> listen(const std::filesystem::path& path, CommandRunner runner);
+  // Stops accepting, removes the socket file, and waits for running commands to finish: a command
+  // that reached the service runs to its end even when its caller has gone.
+  ~AdminSocket();
+
+ private:
+  struct Impl;
+  explicit AdminSocket(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether a service listens at `path` (false when the file is missing or stale; true when it
+// refuses this account, which forward_to_service then reports).
+bool service_answers(const std::filesystem::path& path);
+
+// Hands `args` to the service at `path`, copies its output to this process's stdout and stderr as
+// it arrives and returns its exit code (69 when the connection breaks before the command ends).
+int forward_to_service(const std::filesystem::path& path, const std::vector<std::string>& args);
+
+}  // namespace fleetgate::app

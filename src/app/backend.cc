@@ -1,0 +1,91 @@
+#include "fleetgate/app/backend.h"
+
+#include "fleetgate/app/admin_socket.h"
+#include "fleetgate/privacy/keyring.h"
+#include "fleetgate/store/data_dir.h"
+#include "fleetgate/store/embedded_store.h"
+
+namespace fleetgate::app {
+
+std::map<std::string, transfer::RegionData> Backend::regions(const std::vector<std::string>& ids) {
+  std::map<std::string, transfer::RegionData> out;
+  if (ids.empty()) {
+    for (const config::Region& r : loaded().config->regions) out[r.id] = region(r.id);
+  }
+  for (const auto& id : ids) out[id] = region(id);
+  return out;
+}
+
+Backend& backend(Cli& cli) {
+  if (cli.served != nullptr) return *cli.served;
+  if (!cli.offline) {
+    LoadedConfig loaded = must(load(cli.config_path));
+    const std::filesystem::path socket = admin_socket_path(*loaded.config);
+    if (service_answers(socket)) throw ServedElsewhere{socket};
+    cli.offline = std::make_shared<OfflineBackend>(std::move(loaded));
+  }
+  return *cli.offline;
+}
+
+std::filesystem::path ledger_terms(const config::Config& cfg, const std::filesystem::path& terms) {
+  return terms.empty() ? cfg.source.parent_path() / "ledger.toml" : terms;
+}
+
+OfflineBackend::~OfflineBackend() = default;
+
+const LoadedConfig& OfflineBackend::loaded() { return loaded_; }
+
+ControlPlane& OfflineBackend::control() {
+  if (!control_) control_ = must(open_control_plane(loaded_));
+  return *control_;
+}
+
+transfer::RegionData OfflineBackend::region(const std::string& id) {
+  const config::Region* r = loaded_.config->region(id);
+  if (r == nullptr) fail("unknown region '" + id + "'");
+  auto& store = stores_[id];
+  if (!store) store = must(store::open_embedded(store::region_store_dir(*r), telemetry::region_store_options()));
+  auto& keys = keys_[id];
+  if (!keys) keys = must(privacy::RegionKeys::open(r->data_dir, r->id));
+  return transfer::RegionData{store.get(), keys, r->data_dir};
+}
+
+const std::map<std::string, std::unique_ptr<store::KvStore>>& OfflineBackend::all_stores() {
+  for (const config::Region& r : loaded_.config->regions) region(r.id);
+  return stores_;
+}
+
+ledger::UsageLog& OfflineBackend::usage_log(const std::string& id) {
+  auto& log = usage_[id];
+  if (!log) log = must(ledger::UsageLog::open(*region(id).store, id));
+  return *log;
+}
+
+telemetry::IngestService& OfflineBackend::telemetry() {
+  if (!telemetry_) {
+    const auto& stores = all_stores();
+    telemetry_ = must(telemetry::IngestService::create(loaded_.policy, stores, *control().registry, *control().audit));
+  }
+  return *telemetry_;
+}
+
+transfer::TransferService& OfflineBackend::transfers() {
+  if (!transfers_) {
+    transfer::TransferOptions options;
+    options.auto_approve_model_weights = loaded_.config->transfer.auto_approve_model_weights;
+    transfers_ = must(transfer::TransferService::create(loaded_.policy, *control().store, *control().audit, regions(), options));
+  }
+  return *transfers_;
+}
+
+ledger::Ledger& OfflineBackend::ledger(const std::filesystem::path& terms) {
+  if (!ledger_) {
+    ledger::LedgerConfig config = must(ledger::load_ledger_config(ledger_terms(*loaded_.config, terms)));
+    std::vector<const ledger::UsageLog*> logs;
+    for (const config::Region& r : loaded_.config->regions) logs.push_back(&usage_log(r.id));
+    ledger_ = std::make_unique<ledger::Ledger>(std::move(config), *control().store, *control().audit, std::move(logs));
+  }
+  return *ledger_;
+}
+
+}  // namespace fleetgate::app
