@@ -45,23 +45,34 @@ Result<std::string> CertificateRevocations::revoke(std::string_view serial, std:
                                                    std::string_view region, std::string_view actor) {
   Result<std::string> canonical = canonical_serial(serial);
   if (!canonical.is_ok()) return canonical.status();
+  const std::string key = std::string(kRevokedPrefix) + *canonical;
   std::unique_lock lock(mu_);
-  if (revoked_.contains(*canonical)) return already_exists("certificate " + *canonical + " is already revoked");
-  store::WriteBatch batch;
-  batch.put(std::string(kRevokedPrefix) + *canonical,
-            boost::json::serialize(boost::json::object{{"vin", vin}, {"revoked_ms", audit_.now_ms()}}));
-  auto logged = audit_.append_with({audit::Event{std::string(actor), "vehicle.cert.revoke", std::string(vin),
-                                                 std::string(region), boost::json::object{{"serial", *canonical}}}},
-                                   batch);
-  if (!logged.is_ok()) return logged.status();
-  revoked_.insert(*canonical);
-  return canonical;
+  return audit_.transact([&]() -> Result<std::string> {
+    // From the store, not the set: another process sharing it may have revoked it meanwhile.
+    auto stored = audit_.store().get(key);
+    if (stored.is_ok()) return already_exists("certificate " + *canonical + " is already revoked");
+    if (stored.status().code() != Code::kNotFound) return stored.status();
+    store::WriteBatch batch;
+    batch.put(key, boost::json::serialize(boost::json::object{{"vin", vin}, {"revoked_ms", audit_.now_ms()}}));
+    auto logged = audit_.append_with({audit::Event{std::string(actor), "vehicle.cert.revoke", std::string(vin),
+                                                   std::string(region), boost::json::object{{"serial", *canonical}}}},
+                                     batch);
+    if (!logged.is_ok()) return logged.status();
+    revoked_.insert(*canonical);
+    return canonical;
+  });
 }
 
 bool CertificateRevocations::is_revoked(std::string_view serial) const {
   Result<std::string> canonical = canonical_serial(serial);
+  if (!canonical.is_ok()) return false;
+  if (audit_.store().shared()) {
+    // Other processes revoke too: ask the store each time, and refuse when it cannot answer.
+    auto stored = audit_.store().get(std::string(kRevokedPrefix) + *canonical);
+    return stored.is_ok() || stored.status().code() != Code::kNotFound;
+  }
   std::shared_lock lock(mu_);
-  return canonical.is_ok() && revoked_.contains(*canonical);
+  return revoked_.contains(*canonical);
 }
 
 }  // namespace fleetgate::access

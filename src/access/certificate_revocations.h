@@ -1,6 +1,7 @@
 // Revoked client certificates, by serial: a denylist kept in the control store
 // ("cred/cert-revoked/<SERIAL>") and in memory, so the certificate authenticator refuses a revoked
-// certificate from the moment revoke() returns. Each revocation is written in one atomic batch
+// certificate from the moment revoke() returns. Over a store other processes write (shared()),
+// every check reads the store, so a revocation by another node holds at once. Each revocation is written in one atomic batch
 // with its audit entry "vehicle.cert.revoke". Serials are compared in canonical form: uppercase
 // hex without leading zeros, as any tool prints them ("0a:1b" and "A1B" are one serial).
 #pragma once

@@ -80,39 +80,43 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
                                                          std::string_view actor) {
   if (vin.empty() || region.empty()) return invalid_argument("a vehicle token needs a VIN and its home region");
   std::lock_guard lock(write_mu_);
-  std::string token = "fgv_" + random_token(32);
-  std::string digest = sha256_hex(token);
-  store::KvStore& kv = audit_.store();
-  store::WriteBatch batch;
-  json::object details{{"region", region}};
-  if (auto previous = kv.get(key(kVehiclePrefix, vin)); previous.is_ok()) {
-    batch.remove(key(kTokenPrefix, *previous));
-    details["replaced_previous"] = true;
-  } else if (previous.status().code() != Code::kNotFound) {
-    return previous.status();
-  }
-  batch.put(key(kVehiclePrefix, vin), digest);
-  batch.put(key(kTokenPrefix, digest),
-            json::serialize(json::object{{"kind", "vehicle"}, {"subject", vin}, {"region", region},
-                                         {"issued_ms", audit_.now_ms()}}));
-  Status s = commit(
-      {audit::Event{std::string(actor), "vehicle.token.issue", std::string(vin), std::string(region), details}}, batch);
-  if (!s.is_ok()) return s;
-  return token;
+  return audit_.transact([&]() -> Result<std::string> {
+    std::string token = "fgv_" + random_token(32);
+    std::string digest = sha256_hex(token);
+    store::KvStore& kv = audit_.store();
+    store::WriteBatch batch;
+    json::object details{{"region", region}};
+    if (auto previous = kv.get(key(kVehiclePrefix, vin)); previous.is_ok()) {
+      batch.remove(key(kTokenPrefix, *previous));
+      details["replaced_previous"] = true;
+    } else if (previous.status().code() != Code::kNotFound) {
+      return previous.status();
+    }
+    batch.put(key(kVehiclePrefix, vin), digest);
+    batch.put(key(kTokenPrefix, digest),
+              json::serialize(json::object{{"kind", "vehicle"}, {"subject", vin}, {"region", region},
+                                           {"issued_ms", audit_.now_ms()}}));
+    Status s = commit(
+        {audit::Event{std::string(actor), "vehicle.token.issue", std::string(vin), std::string(region), details}}, batch);
+    if (!s.is_ok()) return s;
+    return token;
+  });
 }
 
 Status CredentialStore::revoke_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor) {
   std::lock_guard lock(write_mu_);
-  auto current = audit_.store().get(key(kVehiclePrefix, vin));
-  if (!current.is_ok()) {
-    if (current.status().code() == Code::kNotFound) return not_found("vehicle " + std::string(vin) + " holds no token");
-    return current.status();
-  }
-  store::WriteBatch batch;
-  batch.remove(key(kTokenPrefix, *current));
-  batch.remove(key(kVehiclePrefix, vin));
-  return commit({audit::Event{std::string(actor), "vehicle.token.revoke", std::string(vin), std::string(region), {}}},
-                batch);
+  return audit_.transact([&]() -> Status {
+    auto current = audit_.store().get(key(kVehiclePrefix, vin));
+    if (!current.is_ok()) {
+      if (current.status().code() == Code::kNotFound) return not_found("vehicle " + std::string(vin) + " holds no token");
+      return current.status();
+    }
+    store::WriteBatch batch;
+    batch.remove(key(kTokenPrefix, *current));
+    batch.remove(key(kVehiclePrefix, vin));
+    return commit({audit::Event{std::string(actor), "vehicle.token.revoke", std::string(vin), std::string(region), {}}},
+                  batch);
+  });
 }
 
 Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::string> roles,
@@ -124,21 +128,23 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
   }
   if (regions.empty()) return invalid_argument("a user needs at least one region (or \"*\")");
   std::lock_guard lock(write_mu_);
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-  store::KvStore& kv = audit_.store();
-  auto existing = kv.get(key(kUserPrefix, name));
-  if (existing.is_ok()) return already_exists("user '" + std::string(name) + "' already exists");
-  if (existing.status().code() != Code::kNotFound) return existing.status();
-  User u{std::string(name), std::move(roles), std::move(regions), false, audit_.now_ms()};
-  store::WriteBatch batch;
-  batch.put(key(kUserPrefix, name), encode_user(u));
-  Status s = commit(
-      {audit::Event{std::string(actor), "user.add", u.name, "",
-                    json::object{{"roles", to_array(u.roles)}, {"regions", to_array(u.regions)}}}},
-      batch);
-  if (!s.is_ok()) return s;
-  return u;
+  return audit_.transact([&]() -> Result<User> {
+    std::sort(roles.begin(), roles.end());
+    roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+    store::KvStore& kv = audit_.store();
+    auto existing = kv.get(key(kUserPrefix, name));
+    if (existing.is_ok()) return already_exists("user '" + std::string(name) + "' already exists");
+    if (existing.status().code() != Code::kNotFound) return existing.status();
+    User u{std::string(name), roles, regions, false, audit_.now_ms()};  // copies: a lost race runs this again
+    store::WriteBatch batch;
+    batch.put(key(kUserPrefix, name), encode_user(u));
+    Status s = commit(
+        {audit::Event{std::string(actor), "user.add", u.name, "",
+                      json::object{{"roles", to_array(u.roles)}, {"regions", to_array(u.regions)}}}},
+        batch);
+    if (!s.is_ok()) return s;
+    return u;
+  });
 }
 
 Result<User> CredentialStore::user(std::string_view name) const {
@@ -164,30 +170,34 @@ Result<std::vector<User>> CredentialStore::users() const {
 
 Result<std::string> CredentialStore::issue_user_token(std::string_view name, std::string_view actor) {
   std::lock_guard lock(write_mu_);
-  auto u = user(name);
-  if (!u.is_ok()) return u.status();
-  if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is revoked");
-  std::string token = "fgu_" + random_token(32);
-  std::string digest = sha256_hex(token);
-  store::WriteBatch batch;
-  batch.put(key(kTokenPrefix, digest), json::serialize(json::object{{"kind", "user"}, {"subject", name},
-                                                                     {"issued_ms", audit_.now_ms()}}));
-  Status s = commit(
-      {audit::Event{std::string(actor), "user.token.issue", std::string(name), "", json::object{{"token_sha256_prefix", digest.substr(0, 12)}}}},
-      batch);
-  if (!s.is_ok()) return s;
-  return token;
+  return audit_.transact([&]() -> Result<std::string> {
+    auto u = user(name);
+    if (!u.is_ok()) return u.status();
+    if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is revoked");
+    std::string token = "fgu_" + random_token(32);
+    std::string digest = sha256_hex(token);
+    store::WriteBatch batch;
+    batch.put(key(kTokenPrefix, digest), json::serialize(json::object{{"kind", "user"}, {"subject", name},
+                                                                       {"issued_ms", audit_.now_ms()}}));
+    Status s = commit(
+        {audit::Event{std::string(actor), "user.token.issue", std::string(name), "", json::object{{"token_sha256_prefix", digest.substr(0, 12)}}}},
+        batch);
+    if (!s.is_ok()) return s;
+    return token;
+  });
 }
 
 Status CredentialStore::revoke_user(std::string_view name, std::string_view actor) {
   std::lock_guard lock(write_mu_);
-  auto u = user(name);
-  if (!u.is_ok()) return u.status();
-  if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is already revoked");
-  u->revoked = true;
-  store::WriteBatch batch;
-  batch.put(key(kUserPrefix, name), encode_user(*u));
-  return commit({audit::Event{std::string(actor), "user.revoke", std::string(name), "", {}}}, batch);
+  return audit_.transact([&]() -> Status {
+    auto u = user(name);
+    if (!u.is_ok()) return u.status();
+    if (u->revoked) return failed_precondition("user '" + std::string(name) + "' is already revoked");
+    u->revoked = true;
+    store::WriteBatch batch;
+    batch.put(key(kUserPrefix, name), encode_user(*u));
+    return commit({audit::Event{std::string(actor), "user.revoke", std::string(name), "", {}}}, batch);
+  });
 }
 
 Result<http::Principal> CredentialStore::lookup(std::string_view token) const {

@@ -36,7 +36,10 @@ struct User {
 class CredentialStore {
  public:
   // REQUIRES: `audit` (and its store) outlive this object; one credential store per audit log.
-  explicit CredentialStore(audit::AuditLog& audit) : audit_(audit) {}
+  // Over a store other processes share, nothing is cached: a token revoked by another node is
+  // refused at once.
+  explicit CredentialStore(audit::AuditLog& audit)
+      : audit_(audit), known_(audit.store().shared() ? 0 : kKnownTokens) {}
 
   // Mints a token for a registered vehicle homed in `region`, revoking its previous token.
   Result<std::string> issue_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor);
@@ -68,7 +71,7 @@ class CredentialStore {
   static constexpr size_t kKnownTokens = 65536;
   audit::AuditLog& audit_;
   std::mutex write_mu_;  // serializes check-then-write of changes, as in the fleet registry
-  mutable ReadThroughCache<http::Principal> known_{kKnownTokens};
+  mutable ReadThroughCache<http::Principal> known_;
 };
 
 }  // namespace fleetgate::access

@@ -96,6 +96,7 @@ T must(Result<T> r) {
 
 // Subcommand registration, one per file in src/app/.
 void add_config_commands(CLI::App& app, Cli& cli);
+void add_migrate_command(CLI::App& app, Cli& cli);
 void add_user_commands(CLI::App& app, Cli& cli);
 void add_serve_command(CLI::App& app, Cli& cli);
 void add_vin_commands(CLI::App& app, Cli& cli);

@@ -9,6 +9,7 @@ namespace fleetgate::app {
 
 void add_commands(CLI::App& app, Cli& cli) {
   add_config_commands(app, cli);
+  add_migrate_command(app, cli);
   add_vin_commands(app, cli);
   add_fleet_commands(app, cli);
   add_fleet_cert_commands(app, cli);

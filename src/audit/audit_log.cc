@@ -1,5 +1,9 @@
 #include "fleetgate/audit/audit_log.h"
 
+#include <algorithm>
+#include <random>
+#include <thread>
+
 #include "fleetgate/core/digest.h"
 
 #include <boost/json/parse.hpp>
@@ -110,19 +114,23 @@ struct Head {
 };
 
 // The head record; an empty chain when absent. `present` tells the two apart.
-Result<Head> read_head(const store::KvReader& r, bool* present) {
-  auto stored = r.get(kHeadKey);
-  *present = stored.is_ok();
-  if (stored.status().code() == Code::kNotFound) return Head{};
-  if (!stored.is_ok()) return stored.status();
+Result<Head> parse_head(std::string_view stored) {
   boost::system::error_code ec;
-  json::value v = json::parse(*stored, ec);
+  json::value v = json::parse(stored, ec);
   if (ec || !v.is_object()) return data_loss("audit head record is not a JSON object");
   auto seq = number_field<uint64_t>(v.get_object(), "seq");
   auto hash = string_field(v.get_object(), "hash");
   if (!seq.is_ok()) return data_loss("audit head record: " + seq.status().message());
   if (!hash.is_ok()) return data_loss("audit head record: " + hash.status().message());
   return Head{*seq, *hash};
+}
+
+Result<Head> read_head(const store::KvReader& r, bool* present) {
+  auto stored = r.get(kHeadKey);
+  *present = stored.is_ok();
+  if (stored.status().code() == Code::kNotFound) return Head{};
+  if (!stored.is_ok()) return stored.status();
+  return parse_head(*stored);
 }
 
 std::string head_form(uint64_t seq, const std::string& hash) {
@@ -184,8 +192,34 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(store::KvStore& store, Clock cl
   if (!damage.is_ok()) return damage.status();
   log->last_seq_ = head->seq;
   log->last_hash_ = head->hash;
+  if (present) log->last_head_ = head_form(head->seq, head->hash);
   log->damage_ = std::move(damage).value();
   return log;
+}
+
+thread_local AuditLog::Transaction AuditLog::transaction_;
+
+void AuditLog::back_off(int n) {
+  thread_local std::mt19937 random(std::random_device{}());
+  const int ceiling_us = std::min(50'000, 250 << std::min(n, 8));
+  std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, ceiling_us)(random)));
+}
+
+Result<std::optional<std::string>> AuditLog::stored_head() const {
+  auto raw = store_.get(kHeadKey);
+  if (raw.is_ok()) return std::optional<std::string>(std::move(raw).value());
+  if (raw.status().code() == Code::kNotFound) return std::optional<std::string>();
+  return raw.status();
+}
+
+Status AuditLog::reload_head() {
+  bool present = false;
+  auto head = read_head(store_, &present);
+  if (!head.is_ok()) return head.status();
+  last_seq_ = head->seq;
+  last_hash_ = head->hash;
+  last_head_ = present ? std::optional<std::string>(head_form(head->seq, head->hash)) : std::nullopt;
+  return Status::ok();
 }
 
 Result<std::optional<Entry>> AuditLog::append_refusal(Event event) {
@@ -219,11 +253,16 @@ std::string escape_controls(std::string_view text) {
 }
 
 Result<Entry> AuditLog::append(Event event) {
-  std::vector<Event> one;
-  one.push_back(std::move(event));
-  auto entries = append_with(std::move(one), store::WriteBatch());
-  if (!entries.is_ok()) return entries.status();
-  return std::move(entries->front());
+  // Nothing but the chain depends on what another process appended meanwhile: build the entry
+  // again on the new head.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<Event> one;
+    one.push_back(event);
+    auto entries = append_with(std::move(one), store::WriteBatch());
+    if (entries.is_ok()) return std::move(entries->front());
+    if (entries.status().code() != Code::kAborted || attempt == kMaxAttempts) return entries.status();
+    back_off(attempt);
+  }
 }
 
 Result<std::vector<Entry>> AuditLog::append_with(std::vector<Event> events, const store::WriteBatch& also) {
@@ -237,10 +276,24 @@ Result<std::vector<Entry>> AuditLog::append_with(std::vector<Event> events, cons
   if (!damage_.empty()) {
     return data_loss("the audit chain is damaged (" + damage_ + "); refusing to append; run `fleetgate audit verify`");
   }
-  store::WriteBatch batch = also;
-  std::vector<Entry> entries;
+  // The head the new entries link to: the one the caller's transaction began on, else the last
+  // this log saw.
   uint64_t seq = last_seq_;
   std::string prev = last_hash_;
+  std::optional<std::string> expected = last_head_;
+  if (transaction_.log == this) {
+    expected = transaction_.head;
+    Head h;
+    if (expected) {
+      auto parsed = parse_head(*expected);
+      if (!parsed.is_ok()) return parsed.status();
+      h = *parsed;
+    }
+    seq = h.seq;
+    prev = h.hash;
+  }
+  store::WriteBatch batch = also;
+  std::vector<Entry> entries;
   const int64_t now = clock_();
   for (auto& ev : events) {
     Entry e{++seq, now, escape_controls(ev.actor), std::move(ev.action), escape_controls(ev.subject),
@@ -254,10 +307,19 @@ Result<std::vector<Entry>> AuditLog::append_with(std::vector<Event> events, cons
     entries.push_back(std::move(e));
   }
   if (entries.empty() && batch.empty()) return entries;
-  batch.put(kHeadKey, head_form(seq, prev));
-  if (Status s = store_.write(batch, store::WriteOptions{.sync = true}); !s.is_ok()) return s;
+  std::string head = head_form(seq, prev);
+  batch.put(kHeadKey, head);
+  // Only onto the head this log last saw: another process sharing the store (a second node) may
+  // have appended since, and the chain must not fork.
+  if (Status s = store_.write_if(kHeadKey, expected, batch); !s.is_ok()) {
+    if (s.code() == Code::kAborted) {
+      if (Status r = reload_head(); !r.is_ok()) return r;
+    }
+    return s;
+  }
   last_seq_ = seq;
   last_hash_ = prev;
+  last_head_ = std::move(head);
   return entries;
 }
 

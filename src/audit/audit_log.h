@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,16 +74,30 @@ class AuditLog {
  public:
   // Opens the chain kept in `store` under keys starting with "audit/". A chain whose head does
   // not match its last entry still opens (so it can be verified and read) but refuses appends
-  // with kDataLoss. REQUIRES: `store` outlives the log; one AuditLog per store.
+  // with kDataLoss. REQUIRES: `store` outlives the log; one AuditLog per store and process.
+  // Processes sharing one store (nodes on one PostgreSQL) each open their own: appends never fork
+  // the chain, since each commits only onto the head it last saw.
+  static constexpr int kMaxAttempts = 64;  // append() retries after losing a race this often
   static Result<std::unique_ptr<AuditLog>> open(store::KvStore& store, Clock clock = system_clock_ms);
 
   // Appends one entry durably (synced write), its actor, subject and region stored with
   // escape_controls() applied (they often come from a request). kInvalidArgument for a missing
-  // actor or action or text that is not UTF-8; kDataLoss when the stored chain is damaged.
+  // actor or action or text that is not UTF-8; kDataLoss when the stored chain is damaged. When
+  // another process appended meanwhile, builds the entry again on the new head.
   Result<Entry> append(Event event);
   // Appends `events` in order and applies `also` in the same atomic durable write, so a change
   // and its audit entries are stored together or not at all. `also` may not touch "audit/" keys.
+  // kAborted, with nothing written, when an entry was appended since the transaction began (see
+  // transact), or since this log last saw the head outside one.
   Result<std::vector<Entry>> append_with(std::vector<Event> events, const store::WriteBatch& also);
+  // Runs `decide` (reads of the control store, then at most one append_with of what it decided)
+  // as a transaction: its append commits only if no entry was appended by anyone, in this process
+  // or another sharing the store, since `decide` began; otherwise `decide` runs again on what is
+  // stored now, up to kMaxAttempts times. Returns its last result. Every read-decide-write of
+  // control-plane state goes through this, so two nodes never both register a VIN or both
+  // approve one transfer step.
+  template <typename F>
+  auto transact(F decide) -> decltype(decide());
   // Appends a refused request within its actor's RefusalBudget (refusal_budget.h): nullopt when
   // the budget only counted it; details.suppressed, when set, counts the actor's refusals not
   // written since its previous entry.
@@ -104,6 +119,19 @@ class AuditLog {
 
  private:
   AuditLog(store::KvStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+  // Re-reads the head after another process appended. REQUIRES: mu_ held.
+  Status reload_head();
+  // After the n-th lost race: sleeps a random while that grows with n (up to 50 ms), so that nodes
+  // appending back to back do not keep losing to each other.
+  static void back_off(int n);
+  // The stored head record now (nullopt: none yet).
+  Result<std::optional<std::string>> stored_head() const;
+  // The head the calling thread's transaction on this log began on, when it is in one.
+  struct Transaction {
+    const AuditLog* log = nullptr;
+    std::optional<std::string> head;
+  };
+  static thread_local Transaction transaction_;
 
   store::KvStore& store_;
   Clock clock_;
@@ -111,7 +139,25 @@ class AuditLog {
   mutable std::mutex mu_;  // serializes appends; guards the fields below
   uint64_t last_seq_ = 0;
   std::string last_hash_ = kGenesisHash;
+  std::optional<std::string> last_head_;  // the stored head record as last seen; nullopt: none yet
   std::string damage_;  // why appends are refused, empty when the chain's tail is consistent
 };
+
+template <typename F>
+auto AuditLog::transact(F decide) -> decltype(decide()) {
+  for (int n = 1;; ++n) {
+    auto head = stored_head();
+    if (!head.is_ok()) return head.status();
+    const Transaction outer = transaction_;  // transactions on other logs may be open around this one
+    transaction_ = Transaction{this, std::move(head).value()};
+    auto result = decide();
+    transaction_ = outer;
+    Code code;
+    if constexpr (std::is_same_v<decltype(result), Status>) code = result.code();
+    else code = result.status().code();
+    if (code != Code::kAborted || n >= kMaxAttempts) return result;
+    back_off(n);
+  }
+}
 
 }  // namespace fleetgate::audit

@@ -77,6 +77,19 @@ TransferSettings parse_transfer(const TomlValue& t) {
   return s;
 }
 
+ControlSettings parse_control(const TomlValue& t) {
+  ControlSettings s;
+  reject_unknown_keys(t, "control", {"backend", "dsn_env"});
+  if (auto* v = optional_field(t, "backend")) {
+    const std::string backend = as_nonempty_string(*v, "control.backend");
+    if (backend == "embedded") s.backend = ControlSettings::Backend::kEmbedded;
+    else if (backend == "postgres") s.backend = ControlSettings::Backend::kPostgres;
+    else fail(ref_of(*v, "control.backend"), "must be \"embedded\" or \"postgres\"");
+  }
+  if (auto* v = optional_field(t, "dsn_env")) s.dsn_env = as_nonempty_string(*v, "control.dsn_env");
+  return s;
+}
+
 LearningSettings parse_learning(const TomlValue& t) {
   LearningSettings s;
   reject_unknown_keys(t, "learning", {"triggers"});
@@ -181,7 +194,8 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   Config c;
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
-  reject_unknown_keys(root, "", {"server", "regions", "markets", "providers", "transfer", "learning"});
+  reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning"});
+  if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
 

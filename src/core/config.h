@@ -96,6 +96,16 @@ struct TransferSettings {
   bool auto_approve_model_weights = false;  // model.weights requests need no human approvers
 };
 
+// [control]: where the control plane (registry, credentials, transfers, ledger state, audit
+// chain) is stored. "embedded": RocksDB in <server.data_dir>/control, one process at a time.
+// "postgres": a PostgreSQL database that several nodes share; its libpq connection string (with
+// any password) is read from the environment variable `dsn_env`, never from this file.
+struct ControlSettings {
+  enum class Backend { kEmbedded, kPostgres };
+  Backend backend = Backend::kEmbedded;
+  std::string dsn_env = "FLEETGATE_CONTROL_DSN";
+};
+
 // [learning.triggers]: driving events that curation (learning/curation.h) selects windows around.
 struct LearningTriggers {
   double hard_brake_mps2 = 4.0;          // a deceleration of at least this is hard braking
@@ -115,6 +125,7 @@ struct LearningSettings {
 struct Config {
   std::filesystem::path source;
   ServerOptions server;
+  ControlSettings control;
   TransferSettings transfer;
   LearningSettings learning;
   std::vector<Region> regions;

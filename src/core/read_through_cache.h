@@ -1,7 +1,8 @@
 // ReadThroughCache: successful loads of values that change only through their owner, which calls
 // invalidate() after every write. A load that overlapped an invalidate() is returned but not kept,
 // so a value read before a write never outlives that write. At `capacity` entries the cache starts
-// over empty. Errors are never kept. Thread-safe; hits share a reader lock.
+// over empty; a capacity of 0 keeps nothing (every get loads). Errors are never kept. Thread-safe;
+// hits share a reader lock.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,7 @@ namespace fleetgate {
 template <typename V>
 class ReadThroughCache {
  public:
-  explicit ReadThroughCache(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  explicit ReadThroughCache(size_t capacity) : capacity_(capacity) {}
   ReadThroughCache(const ReadThroughCache&) = delete;
   ReadThroughCache& operator=(const ReadThroughCache&) = delete;
 
@@ -36,7 +37,7 @@ class ReadThroughCache {
       generation = generation_;
     }
     Result<V> loaded = std::forward<Load>(load)();
-    if (loaded.is_ok()) {
+    if (loaded.is_ok() && capacity_ > 0) {
       std::unique_lock lock(mu_);
       if (generation == generation_) {
         if (entries_.size() >= capacity_) entries_.clear();

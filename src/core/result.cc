@@ -11,6 +11,7 @@ const char* code_name(Code c) {
     case Code::kPermissionDenied: return "permission_denied";
     case Code::kUnauthenticated: return "unauthenticated";
     case Code::kFailedPrecondition: return "failed_precondition";
+    case Code::kAborted: return "aborted";
     case Code::kUnavailable: return "unavailable";
     case Code::kResourceExhausted: return "resource_exhausted";
     case Code::kDataLoss: return "data_loss";

@@ -18,6 +18,7 @@ enum class Code {
   kPermissionDenied, // authenticated but not allowed (incl. residency refusals): 403
   kUnauthenticated,  // 401
   kFailedPrecondition,
+  kAborted,          // a concurrent change won (compare-and-swap lost); retry: 409
   kUnavailable,      // dependency down, retryable: 503
   kResourceExhausted,// 429 / backpressure
   kDataLoss,         // corruption detected
@@ -48,6 +49,7 @@ inline Status not_found(std::string m) { return {Code::kNotFound, std::move(m)};
 inline Status already_exists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
 inline Status permission_denied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 inline Status failed_precondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 inline Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status data_loss(std::string m) { return {Code::kDataLoss, std::move(m)}; }
 inline Status internal_error(std::string m) { return {Code::kInternal, std::move(m)}; }

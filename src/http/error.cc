@@ -14,6 +14,7 @@ StatusCode http_status_for(Code code) {
     // The request is sound but the state it acts on does not allow it (re-exporting or
     // re-rejecting a transfer, closing a closed period): a conflict, not a server fault.
     case Code::kFailedPrecondition: return StatusCode::conflict;
+    case Code::kAborted: return StatusCode::conflict;
     case Code::kResourceExhausted: return StatusCode::too_many_requests;
     case Code::kUnavailable: return StatusCode::service_unavailable;
     default: return StatusCode::internal_server_error;

@@ -54,71 +54,73 @@ Result<std::optional<Period>> Ledger::closed_through() const { return read_close
 
 Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& events, const std::string& actor) {
   std::lock_guard lock(mu_);
-  auto closed = read_closed_through(control_);
-  if (!closed.is_ok()) return closed.status();
-  ImportReport report;
-  store::WriteBatch batch;
-  std::string conflicts;
-  size_t conflict_count = 0;
-  const auto conflict = [&](const std::string& where, const std::string& id, const std::string& why) {
-    if (conflict_count++ < 20) conflicts += (conflicts.empty() ? "" : "; ") + where + ": id '" + id + "' " + why;
-  };
-  std::map<Period, size_t> adjusted;  // closed month -> events landing in it
-  std::map<std::string, std::string_view> first_seen;  // id -> where it first occurs in `events`
-  for (const auto& [e, where] : events) {
-    // A repeated id would be stored once but counted twice (or, with other values, silently
-    // overwritten by the later row): the source is wrong, so nothing is imported.
-    if (auto [it, fresh] = first_seen.emplace(e.id, where); !fresh) {
-      conflict(where, e.id, "repeats " + std::string(it->second));
-      continue;
-    }
-    auto stored_month = find(control_, id_key(e.id));
-    if (!stored_month.is_ok()) return stored_month.status();
-    if (stored_month->has_value()) {
-      auto month = Period::parse(**stored_month);
-      auto stored = month.is_ok() ? control_.get(event_key(*month, e.id)) : Result<std::string>(month.status());
-      auto previous = stored.is_ok() ? decode_event(*stored) : Result<RevenueEvent>(stored.status());
-      if (!previous.is_ok()) return data_loss("revenue event " + e.id + ": " + previous.status().message());
-      if (*previous == e) {
-        ++report.unchanged;
-      } else {
-        conflict(where, e.id, "is already recorded with different content");
+  return audit_.transact([&]() -> Result<ImportReport> {
+    auto closed = read_closed_through(control_);
+    if (!closed.is_ok()) return closed.status();
+    ImportReport report;
+    store::WriteBatch batch;
+    std::string conflicts;
+    size_t conflict_count = 0;
+    const auto conflict = [&](const std::string& where, const std::string& id, const std::string& why) {
+      if (conflict_count++ < 20) conflicts += (conflicts.empty() ? "" : "; ") + where + ": id '" + id + "' " + why;
+    };
+    std::map<Period, size_t> adjusted;  // closed month -> events landing in it
+    std::map<std::string, std::string_view> first_seen;  // id -> where it first occurs in `events`
+    for (const auto& [e, where] : events) {
+      // A repeated id would be stored once but counted twice (or, with other values, silently
+      // overwritten by the later row): the source is wrong, so nothing is imported.
+      if (auto [it, fresh] = first_seen.emplace(e.id, where); !fresh) {
+        conflict(where, e.id, "repeats " + std::string(it->second));
+        continue;
       }
-      continue;
-    }
-    const Period month = Period::containing(e.time_ms);
-    batch.put(event_key(month, e.id), encode_event(e));
-    batch.put(id_key(e.id), month.to_string());
-    ++report.added;
-    if (!closed->has_value()) continue;
-    json::array late_months;
-    for (const auto& r : recognise(e, *config_.feature(e.feature))) {
-      if (r.month <= **closed) {
-        late_months.push_back(json::string(r.month.to_string()));
-        ++adjusted[r.month];
+      auto stored_month = find(control_, id_key(e.id));
+      if (!stored_month.is_ok()) return stored_month.status();
+      if (stored_month->has_value()) {
+        auto month = Period::parse(**stored_month);
+        auto stored = month.is_ok() ? control_.get(event_key(*month, e.id)) : Result<std::string>(month.status());
+        auto previous = stored.is_ok() ? decode_event(*stored) : Result<RevenueEvent>(stored.status());
+        if (!previous.is_ok()) return data_loss("revenue event " + e.id + ": " + previous.status().message());
+        if (*previous == e) {
+          ++report.unchanged;
+        } else {
+          conflict(where, e.id, "is already recorded with different content");
+        }
+        continue;
+      }
+      const Period month = Period::containing(e.time_ms);
+      batch.put(event_key(month, e.id), encode_event(e));
+      batch.put(id_key(e.id), month.to_string());
+      ++report.added;
+      if (!closed->has_value()) continue;
+      json::array late_months;
+      for (const auto& r : recognise(e, *config_.feature(e.feature))) {
+        if (r.month <= **closed) {
+          late_months.push_back(json::string(r.month.to_string()));
+          ++adjusted[r.month];
+        }
+      }
+      if (!late_months.empty()) {
+        batch.put(adjustment_prefix((*closed)->plus(1)) + e.id, json::serialize(late_months));
+        ++report.adjustments;
       }
     }
-    if (!late_months.empty()) {
-      batch.put(adjustment_prefix((*closed)->plus(1)) + e.id, json::serialize(late_months));
-      ++report.adjustments;
+    if (conflict_count > 0) {
+      return already_exists(std::to_string(conflict_count) + " revenue event(s) conflict, nothing imported: " + conflicts);
     }
-  }
-  if (conflict_count > 0) {
-    return already_exists(std::to_string(conflict_count) + " revenue event(s) conflict, nothing imported: " + conflicts);
-  }
-  if (report.added == 0) return report;
-  audit::Event ev{actor, "ledger.revenue.import", "revenue", "", {}};
-  ev.details["added"] = report.added;
-  ev.details["unchanged"] = report.unchanged;
-  ev.details["adjustments"] = report.adjustments;
-  if (!adjusted.empty()) {
-    json::object months;
-    for (const auto& [m, n] : adjusted) months[m.to_string()] = n;
-    ev.details["late_for_closed_periods"] = std::move(months);
-  }
-  auto entries = audit_.append_with({std::move(ev)}, batch);
-  if (!entries.is_ok()) return entries.status();
-  return report;
+    if (report.added == 0) return report;
+    audit::Event ev{actor, "ledger.revenue.import", "revenue", "", {}};
+    ev.details["added"] = report.added;
+    ev.details["unchanged"] = report.unchanged;
+    ev.details["adjustments"] = report.adjustments;
+    if (!adjusted.empty()) {
+      json::object months;
+      for (const auto& [m, n] : adjusted) months[m.to_string()] = n;
+      ev.details["late_for_closed_periods"] = std::move(months);
+    }
+    auto entries = audit_.append_with({std::move(ev)}, batch);
+    if (!entries.is_ok()) return entries.status();
+    return report;
+  });
 }
 
 Result<UsageSummary> Ledger::usage_in(const store::KvReader& view, Period period, const Progress& progress) const {
@@ -232,45 +234,47 @@ Result<Settlement> Ledger::settle(Period period, const Progress& progress) const
 
 Result<Settlement> Ledger::close(Period period, const std::string& actor, const Progress& progress) {
   std::lock_guard lock(mu_);
-  const auto view = control_.snapshot();
-  auto closed = read_closed_through(*view);
-  if (!closed.is_ok()) return closed.status();
-  if (closed->has_value() && period <= **closed) {
-    return failed_precondition("period " + period.to_string() + " is already closed (closed through " +
-                               (*closed)->to_string() + ")");
-  }
-  if (closed->has_value() && period != (*closed)->plus(1)) {
-    return failed_precondition("periods close in order: close " + (*closed)->plus(1).to_string() + " before " +
-                               period.to_string());
-  }
-  if (audit_.now_ms() < period.end_ms()) {
-    return failed_precondition("period " + period.to_string() + " has not ended yet");
-  }
-  auto settlement = compute(*view, period, true, progress);
-  if (!settlement.is_ok()) return settlement.status();
-  auto usage = usage_in(*view, period, {});
-  if (!usage.is_ok()) return usage.status();
+  return audit_.transact([&]() -> Result<Settlement> {
+    const auto view = control_.snapshot();
+    auto closed = read_closed_through(*view);
+    if (!closed.is_ok()) return closed.status();
+    if (closed->has_value() && period <= **closed) {
+      return failed_precondition("period " + period.to_string() + " is already closed (closed through " +
+                                 (*closed)->to_string() + ")");
+    }
+    if (closed->has_value() && period != (*closed)->plus(1)) {
+      return failed_precondition("periods close in order: close " + (*closed)->plus(1).to_string() + " before " +
+                                 period.to_string());
+    }
+    if (audit_.now_ms() < period.end_ms()) {
+      return failed_precondition("period " + period.to_string() + " has not ended yet");
+    }
+    auto settlement = compute(*view, period, true, progress);
+    if (!settlement.is_ok()) return settlement.status();
+    auto usage = usage_in(*view, period, {});
+    if (!usage.is_ok()) return usage.status();
 
-  store::WriteBatch batch;
-  json::array partners;
-  json::object digests;
-  for (const auto& s : settlement->statements) {
-    batch.put(statement_key(period, s.partner, ".json"), s.json);
-    batch.put(statement_key(period, s.partner, ".csv"), s.csv);
-    partners.push_back(json::string(s.partner));
-    digests[s.partner] = sha256_hex(s.json);
-  }
-  batch.put(period_key(period, "usage"), json::serialize(usage_to_json(*usage)));
-  json::object record;
-  record["closed_ms"] = audit_.now_ms();
-  record["partners"] = partners;
-  batch.put(period_key(period, "closed"), json::serialize(record));
-  batch.put(kClosedThroughKey, period.to_string());
-  audit::Event ev{actor, "ledger.close", period.to_string(), "", {}};
-  ev.details["statements_sha256"] = std::move(digests);
-  auto entries = audit_.append_with({std::move(ev)}, batch);
-  if (!entries.is_ok()) return entries.status();
-  return settlement;
+    store::WriteBatch batch;
+    json::array partners;
+    json::object digests;
+    for (const auto& s : settlement->statements) {
+      batch.put(statement_key(period, s.partner, ".json"), s.json);
+      batch.put(statement_key(period, s.partner, ".csv"), s.csv);
+      partners.push_back(json::string(s.partner));
+      digests[s.partner] = sha256_hex(s.json);
+    }
+    batch.put(period_key(period, "usage"), json::serialize(usage_to_json(*usage)));
+    json::object record;
+    record["closed_ms"] = audit_.now_ms();
+    record["partners"] = partners;
+    batch.put(period_key(period, "closed"), json::serialize(record));
+    batch.put(kClosedThroughKey, period.to_string());
+    audit::Event ev{actor, "ledger.close", period.to_string(), "", {}};
+    ev.details["statements_sha256"] = std::move(digests);
+    auto entries = audit_.append_with({std::move(ev)}, batch);
+    if (!entries.is_ok()) return entries.status();
+    return settlement;
+  });
 }
 
 Result<Statement> Ledger::statement(Period period, const std::string& partner) const {

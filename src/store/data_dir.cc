@@ -1,7 +1,10 @@
 #include "fleetgate/store/data_dir.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
+
+#include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::store {
 
@@ -37,8 +40,22 @@ Status check_layout(const config::Config& cfg) {
 
 }  // namespace
 
+Result<std::string> control_dsn(const config::Config& cfg) {
+  const char* dsn = std::getenv(cfg.control.dsn_env.c_str());
+  if (dsn == nullptr || *dsn == '\0') {
+    return failed_precondition("[control] backend = \"postgres\" reads its connection string from $" + cfg.control.dsn_env +
+                               ", which is not set");
+  }
+  return std::string(dsn);
+}
+
 Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options) {
   if (Status s = check_layout(cfg); !s.is_ok()) return s;
+  if (cfg.control.backend == config::ControlSettings::Backend::kPostgres) {
+    auto dsn = control_dsn(cfg);
+    if (!dsn.is_ok()) return dsn.status();
+    return open_pg(*dsn);
+  }
   return open_embedded(control_store_dir(cfg), options);
 }
 

@@ -20,9 +20,12 @@ namespace fleetgate::store {
 std::filesystem::path control_store_dir(const config::Config& cfg);
 std::filesystem::path region_store_dir(const config::Region& region);
 
-// Opens the control-plane store. kFailedPrecondition when any two store dirs of the layout
-// overlap; otherwise the errors of open_embedded.
+// Opens the control-plane store of [control]: embedded (kFailedPrecondition when any two store
+// dirs of the layout overlap; otherwise the errors of open_embedded) or PostgreSQL (open_pg; the
+// connection string from $<control.dsn_env>, kFailedPrecondition when unset).
 Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options = {});
+// The control database's connection string, from $<control.dsn_env>.
+Result<std::string> control_dsn(const config::Config& cfg);
 
 // Opens one store per configured region, keyed by region id; same checks, fails on the first error.
 // A region's retention_days, when set, becomes EmbeddedOptions::retention (given options.key_time).

@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <mutex>
 #include <system_error>
 
 namespace fleetgate::store {
@@ -160,6 +161,17 @@ class EmbeddedStore final : public KvStore {
     return from_rocksdb(db_->Write(wo, &wb), dir_);
   }
 
+  // One process owns an embedded store (its directory lock), so a mutex makes conditional writes
+  // atomic with respect to each other.
+  Status write_if(std::string_view key, const std::optional<std::string>& expected, const WriteBatch& batch) override {
+    std::lock_guard lock(conditional_mu_);
+    auto current = get(key);
+    if (!current.is_ok() && current.status().code() != Code::kNotFound) return current.status();
+    const std::optional<std::string> now = current.is_ok() ? std::optional<std::string>(*current) : std::nullopt;
+    if (now != expected) return aborted("the value under '" + std::string(key) + "' changed concurrently");
+    return write(batch, WriteOptions{.sync = true});
+  }
+
   Status compact() override {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
@@ -170,6 +182,7 @@ class EmbeddedStore final : public KvStore {
   std::unique_ptr<RetentionFilter> filter_;  // declared first: must outlive db_, which uses it
   std::unique_ptr<rocksdb::DB> db_;
   std::filesystem::path dir_;
+  std::mutex conditional_mu_;  // serializes write_if
 };
 
 }  // namespace

@@ -23,6 +23,10 @@ class FailingStore final : public KvStore {
     ++writes;
     return unavailable("disk on fire");
   }
+  Status write_if(std::string_view, const std::optional<std::string>&, const WriteBatch&) override {
+    ++writes;
+    return unavailable("disk on fire");
+  }
   std::atomic<int> writes{0};
 };
 
@@ -37,6 +41,10 @@ class GatedStore final : public KvStore {
     gate_.wait();
     sizes.push_back(batch.size());
     return inner_.write(batch, options);
+  }
+  Status write_if(std::string_view key, const std::optional<std::string>& expected, const WriteBatch& batch) override {
+    gate_.wait();
+    return inner_.write_if(key, expected, batch);
   }
   void open() { gate_.count_down(); }
   std::vector<size_t> sizes;  // read after the log is destroyed

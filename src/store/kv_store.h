@@ -1,10 +1,11 @@
 // Key-value storage interfaces. Keys and values are byte strings ordered bytewise. A KvReader
 // reads (point lookups and prefix scans); a KvStore also writes, always through an atomic
-// WriteBatch, durably by default. Backends: embedded RocksDB (embedded_store.h); a cluster
-// backend implements the same interfaces and must pass the same tests.
+// WriteBatch, durably by default. Backends: embedded RocksDB (embedded_store.h) and PostgreSQL
+// (pg_store.h), which pass the same tests (kv_store_contract.h).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,9 +73,18 @@ class KvStore : public KvReader {
  public:
   // Applies every entry of `batch` atomically; an empty batch is a no-op.
   virtual Status write(const WriteBatch& batch, WriteOptions options = {}) = 0;
+  // Applies `batch` durably and atomically only if `key` holds `expected` (nullopt: absent) when
+  // it commits; otherwise writes nothing and returns kAborted. Conditional writes of one key are
+  // serialized across every process using the store (the audit chain's head uses this so that
+  // two nodes never fork it).
+  virtual Status write_if(std::string_view key, const std::optional<std::string>& expected, const WriteBatch& batch) = 0;
   // A consistent read-only view of the store as of now; later writes are invisible to it.
   // REQUIRES: the store outlives the snapshot.
   virtual std::unique_ptr<KvReader> snapshot() const = 0;
+
+  // True when other processes may write this store too (a database several nodes share): what a
+  // process caches of it may be stale, so caches of it must not be trusted.
+  virtual bool shared() const { return false; }
 
   // Rewrites the store's files now, which also enforces its retention (embedded_store.h).
   // Backends that reclaim space on their own return OK at once.

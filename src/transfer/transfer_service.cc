@@ -408,68 +408,76 @@ Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr
 
 Result<std::string> TransferService::request(const http::Principal& who, TransferRequest req) {
   std::lock_guard lock(impl_->mu);
-  const std::string actor = user_actor(who);
-  Status s = impl_->check_requester(who, req);
-  if (s.is_ok()) s = impl_->check_request(req);
-  if (!s.is_ok()) return impl_->refuse(actor, "request", "", req.source_region, s);
+  return impl_->audit.transact([&]() -> Result<std::string> {
+    const std::string actor = user_actor(who);
+    Status s = impl_->check_requester(who, req);
+    if (s.is_ok()) s = impl_->check_request(req);
+    if (!s.is_ok()) return impl_->refuse(actor, "request", "", req.source_region, s);
 
-  Transfer t;
-  t.id = "tr_" + sha256_hex(random_token(16)).substr(0, 20);
-  t.request = std::move(req);
-  t.requester = who.subject;
-  t.created_ms = impl_->now();
-  const TransferRequest& r = t.request;
-  std::vector<audit::Event> events{{actor, "transfer.request", t.id, r.source_region,
-                                    json::object{{"dest_region", r.dest_region},
-                                                 {"data_class", residency::to_string(r.data_class)},
-                                                 {"fields", detail::to_json_array(r.fields)},
-                                                 {"artifact", r.artifact},
-                                                 {"purpose", r.purpose},
-                                                 {"legal_basis", r.legal_basis},
-                                                 {"assessment_ref", r.assessment_ref},
-                                                 {"expires_at_ms", r.expires_at_ms}}}};
-  if (r.data_class == DataClass::kModelWeights && impl_->options.auto_approve_model_weights) {
-    t.approvals.push_back({std::string(kPolicyActor), std::string(kPolicyActor), t.created_ms});
-    t.state = State::kApproved;
-    events.push_back({std::string(kPolicyActor), "transfer.approve", t.id, r.source_region,
-                      json::object{{"approver", kPolicyActor}, {"role", kPolicyActor},
-                                   {"rule", "transfer.auto_approve_model_weights"}, {"state", "approved"}}});
-  }
-  if (Status c = impl_->commit(t, std::move(events)); !c.is_ok()) return c;
-  return t.id;
+    Transfer t;
+    t.id = "tr_" + sha256_hex(random_token(16)).substr(0, 20);
+    t.request = req;  // a copy: a lost race runs this again
+    t.requester = who.subject;
+    t.created_ms = impl_->now();
+    const TransferRequest& r = t.request;
+    std::vector<audit::Event> events{{actor, "transfer.request", t.id, r.source_region,
+                                      json::object{{"dest_region", r.dest_region},
+                                                   {"data_class", residency::to_string(r.data_class)},
+                                                   {"fields", detail::to_json_array(r.fields)},
+                                                   {"artifact", r.artifact},
+                                                   {"purpose", r.purpose},
+                                                   {"legal_basis", r.legal_basis},
+                                                   {"assessment_ref", r.assessment_ref},
+                                                   {"expires_at_ms", r.expires_at_ms}}}};
+    if (r.data_class == DataClass::kModelWeights && impl_->options.auto_approve_model_weights) {
+      t.approvals.push_back({std::string(kPolicyActor), std::string(kPolicyActor), t.created_ms});
+      t.state = State::kApproved;
+      events.push_back({std::string(kPolicyActor), "transfer.approve", t.id, r.source_region,
+                        json::object{{"approver", kPolicyActor}, {"role", kPolicyActor},
+                                     {"rule", "transfer.auto_approve_model_weights"}, {"state", "approved"}}});
+    }
+    if (Status c = impl_->commit(t, std::move(events)); !c.is_ok()) return c;
+    return t.id;
+  });
 }
 
 Status TransferService::approve(const http::Principal& who, std::string_view id) {
   std::lock_guard lock(impl_->mu);
-  auto t = impl_->approve(who, id);
-  if (!t.is_ok()) return impl_->refuse(user_actor(who), "approve", id, "", t.status());
-  return Status::ok();
+  return impl_->audit.transact([&]() -> Status {
+    auto t = impl_->approve(who, id);
+    if (!t.is_ok()) return impl_->refuse(user_actor(who), "approve", id, "", t.status());
+    return Status::ok();
+  });
 }
 
 Status TransferService::reject(const http::Principal& who, std::string_view id, std::string_view reason) {
   std::lock_guard lock(impl_->mu);
-  const std::string actor = user_actor(who);
-  auto t = impl_->load_current(id);
-  Status s = t.status();
-  if (s.is_ok()) s = impl_->check_approver(who, *t, "reject");
-  if (s.is_ok() && t->state != State::kRequested && t->state != State::kApproved) {
-    s = failed_precondition("transfer " + t->id + " is " + std::string(to_string(t->state)) + "; only requested or approved ones can be rejected");
-  }
-  if (s.is_ok()) s = check_nonempty(reason, "reason");
-  if (!s.is_ok()) return impl_->refuse(actor, "reject", id, "", s);
-  t->state = State::kRejected;
-  t->rejected_by = who.subject;
-  t->reject_reason = std::string(reason);
-  return impl_->commit(*t, {{actor, "transfer.reject", t->id, t->request.source_region,
-                             json::object{{"reason", t->reject_reason}}}});
+  return impl_->audit.transact([&]() -> Status {
+    const std::string actor = user_actor(who);
+    auto t = impl_->load_current(id);
+    Status s = t.status();
+    if (s.is_ok()) s = impl_->check_approver(who, *t, "reject");
+    if (s.is_ok() && t->state != State::kRequested && t->state != State::kApproved) {
+      s = failed_precondition("transfer " + t->id + " is " + std::string(to_string(t->state)) + "; only requested or approved ones can be rejected");
+    }
+    if (s.is_ok()) s = check_nonempty(reason, "reason");
+    if (!s.is_ok()) return impl_->refuse(actor, "reject", id, "", s);
+    t->state = State::kRejected;
+    t->rejected_by = who.subject;
+    t->reject_reason = std::string(reason);
+    return impl_->commit(*t, {{actor, "transfer.reject", t->id, t->request.source_region,
+                               json::object{{"reason", t->reject_reason}}}});
+  });
 }
 
 Result<fs::path> TransferService::export_bundle(std::string_view id, const fs::path& out_dir, std::string_view actor,
                                                 const Progress& progress) {
   std::lock_guard lock(impl_->mu);
-  auto bundle = impl_->export_bundle(id, out_dir, actor, progress);
-  if (!bundle.is_ok()) return impl_->refuse(actor, "export", id, "", bundle.status());
-  return bundle;
+  return impl_->audit.transact([&]() -> Result<fs::path> {
+    auto bundle = impl_->export_bundle(id, out_dir, actor, progress);
+    if (!bundle.is_ok()) return impl_->refuse(actor, "export", id, "", bundle.status());
+    return bundle;
+  });
 }
 
 Result<Manifest> TransferService::verify_bundle(const fs::path& bundle) const {

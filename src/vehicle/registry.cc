@@ -109,7 +109,7 @@ Status check_header(std::string_view header) {
 Status not_registered(std::string_view vin) { return not_found("vehicle " + std::string(vin) + " is not registered"); }
 
 FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy)
-    : audit_(audit), store_(audit.store()), policy_(std::move(policy)) {}
+    : audit_(audit), store_(audit.store()), policy_(std::move(policy)), shown_(store_.shared() ? 0 : kShownEntries) {}
 
 Result<std::string> FleetRegistry::region_of_market(std::string_view market) const {
   if (market.size() != 2) return invalid_argument("a market is an ISO 3166 alpha-2 code such as DE");
@@ -165,19 +165,21 @@ Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std:
                                                       std::string_view label, std::string_view actor) {
   if (actor.empty()) return invalid_argument("an actor is required");
   std::lock_guard lock(write_mu_);
-  auto record = prepare(vin, market, label, audit_.now_ms());
-  if (!record.is_ok()) return record.status();
-  auto existing = load(vin);
-  if (existing.is_ok()) {
-    return already_exists("vehicle " + std::string(vin) + " is already registered (market " + existing->market +
-                          ", region " + existing->region + ")");
-  }
-  if (existing.status().code() != Code::kNotFound) return existing.status();
-  store::WriteBatch change;
-  change.put(vehicle_key(vin), encode_record(*record));
-  auto appended = commit({registration_event(*record, actor, {})}, change);
-  if (!appended.is_ok()) return appended.status();
-  return with_providers(std::move(record).value());
+  return audit_.transact([&]() -> Result<VehicleRecord> {
+    auto record = prepare(vin, market, label, audit_.now_ms());
+    if (!record.is_ok()) return record.status();
+    auto existing = load(vin);
+    if (existing.is_ok()) {
+      return already_exists("vehicle " + std::string(vin) + " is already registered (market " + existing->market +
+                            ", region " + existing->region + ")");
+    }
+    if (existing.status().code() != Code::kNotFound) return existing.status();
+    store::WriteBatch change;
+    change.put(vehicle_key(vin), encode_record(*record));
+    auto appended = commit({registration_event(*record, actor, {})}, change);
+    if (!appended.is_ok()) return appended.status();
+    return with_providers(std::move(record).value());
+  });
 }
 
 Result<VehicleRecord> FleetRegistry::show(std::string_view vin) const {
@@ -233,22 +235,24 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
   if (!region.is_ok()) return region.status();
 
   std::lock_guard lock(write_mu_);
-  auto before = load(vin);
-  if (!before.is_ok()) return before.status();
-  if (before->market == market) {
-    return failed_precondition("vehicle " + std::string(vin) + " is already registered in market " + market);
-  }
-  VehicleRecord after = *before;
-  after.market = market;
-  after.region = std::move(region).value();
-  after.updated_ms = audit_.now_ms();
-  store::WriteBatch change;
-  change.put(vehicle_key(vin), encode_record(after));
-  json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
-                       {"to_region", after.region},     {"reason", reason}};
-  auto appended = commit({audit::Event{std::string(actor), "vehicle.rehome", after.vin, after.region, details}}, change);
-  if (!appended.is_ok()) return appended.status();
-  return Rehome{with_providers(std::move(before).value()), with_providers(std::move(after))};
+  return audit_.transact([&]() -> Result<Rehome> {
+    auto before = load(vin);
+    if (!before.is_ok()) return before.status();
+    if (before->market == market) {
+      return failed_precondition("vehicle " + std::string(vin) + " is already registered in market " + market);
+    }
+    VehicleRecord after = *before;
+    after.market = market;
+    after.region = std::move(region).value();
+    after.updated_ms = audit_.now_ms();
+    store::WriteBatch change;
+    change.put(vehicle_key(vin), encode_record(after));
+    json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
+                         {"to_region", after.region},     {"reason", reason}};
+    auto appended = commit({audit::Event{std::string(actor), "vehicle.rehome", after.vin, after.region, details}}, change);
+    if (!appended.is_ok()) return appended.status();
+    return Rehome{with_providers(std::move(before).value()), with_providers(std::move(after))};
+  });
 }
 
 Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const ImportOptions& options) {
@@ -258,52 +262,54 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
   if (Status s = check_header(lines[0]); !s.is_ok()) return s;
 
   std::lock_guard lock(write_mu_);
-  const int64_t now = audit_.now_ms();
-  ImportReport report;
-  std::map<std::string, size_t, std::less<>> first_line_of;  // VIN -> line it first appeared on
-  store::WriteBatch change;
-  std::vector<audit::Event> events;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const size_t line = i + 1;
-    if (trim(lines[i]).empty()) continue;
-    if (++report.rows > kMaxImportRows) {
-      return invalid_argument("more than " + std::to_string(kMaxImportRows) + " rows; split the file");
+  return audit_.transact([&]() -> Result<ImportReport> {
+    const int64_t now = audit_.now_ms();
+    ImportReport report;
+    std::map<std::string, size_t, std::less<>> first_line_of;  // VIN -> line it first appeared on
+    store::WriteBatch change;
+    std::vector<audit::Event> events;
+    for (size_t i = 1; i < lines.size(); ++i) {
+      const size_t line = i + 1;
+      if (trim(lines[i]).empty()) continue;
+      if (++report.rows > kMaxImportRows) {
+        return invalid_argument("more than " + std::to_string(kMaxImportRows) + " rows; split the file");
+      }
+      auto bad = [&report, line](std::string reason) { report.errors.push_back({line, std::move(reason)}); };
+      auto fields = split_csv_line(trim(lines[i]));
+      if (!fields.is_ok()) {
+        bad(fields.status().message());
+        continue;
+      }
+      if (fields->size() < 2 || fields->size() > 3) {
+        bad("expected the fields vin,market,label, found " + std::to_string(fields->size()) + " field(s)");
+        continue;
+      }
+      const std::string_view vin = trim((*fields)[0]);
+      if (auto [it, first] = first_line_of.try_emplace(std::string(vin), line); !first && !vin.empty()) {
+        bad("duplicate of line " + std::to_string(it->second) + " (VIN " + std::string(vin) + ")");
+        continue;
+      }
+      auto record = prepare(vin, trim((*fields)[1]), fields->size() == 3 ? trim((*fields)[2]) : "", now);
+      if (!record.is_ok()) {
+        bad(record.status().message());
+        continue;
+      }
+      auto existing = load(vin);
+      if (existing.is_ok()) {
+        bad("vehicle " + std::string(vin) + " is already registered (market " + existing->market + ")");
+        continue;
+      }
+      if (existing.status().code() != Code::kNotFound) return existing.status();
+      change.put(vehicle_key(vin), encode_record(*record));
+      events.push_back(
+          registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
     }
-    auto bad = [&report, line](std::string reason) { report.errors.push_back({line, std::move(reason)}); };
-    auto fields = split_csv_line(trim(lines[i]));
-    if (!fields.is_ok()) {
-      bad(fields.status().message());
-      continue;
-    }
-    if (fields->size() < 2 || fields->size() > 3) {
-      bad("expected the fields vin,market,label, found " + std::to_string(fields->size()) + " field(s)");
-      continue;
-    }
-    const std::string_view vin = trim((*fields)[0]);
-    if (auto [it, first] = first_line_of.try_emplace(std::string(vin), line); !first && !vin.empty()) {
-      bad("duplicate of line " + std::to_string(it->second) + " (VIN " + std::string(vin) + ")");
-      continue;
-    }
-    auto record = prepare(vin, trim((*fields)[1]), fields->size() == 3 ? trim((*fields)[2]) : "", now);
-    if (!record.is_ok()) {
-      bad(record.status().message());
-      continue;
-    }
-    auto existing = load(vin);
-    if (existing.is_ok()) {
-      bad("vehicle " + std::string(vin) + " is already registered (market " + existing->market + ")");
-      continue;
-    }
-    if (existing.status().code() != Code::kNotFound) return existing.status();
-    change.put(vehicle_key(vin), encode_record(*record));
-    events.push_back(
-        registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
-  }
-  if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
-  auto appended = commit(std::move(events), change);
-  if (!appended.is_ok()) return appended.status();
-  report.imported = appended->size();
-  return report;
+    if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
+    auto appended = commit(std::move(events), change);
+    if (!appended.is_ok()) return appended.status();
+    report.imported = appended->size();
+    return report;
+  });
 }
 
 }  // namespace fleetgate::vehicle

@@ -111,7 +111,7 @@ class FleetRegistry {
   std::shared_ptr<const residency::Policy> policy_;
   std::mutex write_mu_;  // serializes check-then-write of changes
   static constexpr size_t kShownEntries = 65536;
-  mutable ReadThroughCache<VehicleRecord> shown_{kShownEntries};
+  mutable ReadThroughCache<VehicleRecord> shown_;  // caches nothing over a shared store
 };
 
 }  // namespace fleetgate::vehicle

@@ -1,0 +1,400 @@
+#include "fleetgate/store/pg_store.h"
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace fleetgate::store {
+namespace {
+
+constexpr int kPageRows = 256;  // rows a scan reads per query
+constexpr int kMaxConnections = 16;
+
+// One query's result, cleared when it goes.
+class PgResult {
+ public:
+  explicit PgResult(PGresult* r) : r_(r) {}
+  PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+  PgResult& operator=(PgResult&&) = delete;
+  ~PgResult() { PQclear(r_); }
+  ExecStatusType status() const { return PQresultStatus(r_); }
+  int rows() const { return PQntuples(r_); }
+  std::string_view at(int row, int col) const {
+    return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};
+  }
+
+ private:
+  PGresult* r_;
+};
+
+// A query parameter: bytes sent as binary (bytea), or as text PostgreSQL casts (numbers).
+struct Param {
+  std::string_view bytes;
+  bool binary = true;
+};
+
+std::string trimmed(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+// Runs `sql` with `params`, results in binary (bytea as raw bytes). Any failure is kUnavailable:
+// the database, not the caller's input, is what went wrong.
+Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}) {
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  std::vector<std::string> texts;  // NUL-terminated copies of the text params
+  texts.reserve(params.size());
+  for (const Param& p : params) {
+    if (p.binary) {
+      values.push_back(p.bytes.data());
+    } else {
+      texts.emplace_back(p.bytes);
+      values.push_back(texts.back().c_str());
+    }
+    lengths.push_back(static_cast<int>(p.bytes.size()));
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  PgResult r(PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
+                          formats.data(), 1));
+  if (r.status() != PGRES_TUPLES_OK && r.status() != PGRES_COMMAND_OK) {
+    return unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+  }
+  return r;
+}
+
+// A bounded pool of connections to one database. A connection goes back idle (no transaction
+// open) or is closed, so a broken one is never handed out twice.
+class Pool {
+ public:
+  explicit Pool(std::string dsn) : dsn_(std::move(dsn)) {}
+  ~Pool() {
+    for (PGconn* c : idle_) PQfinish(c);
+  }
+
+  Result<PGconn*> acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
+    if (!idle_.empty()) {
+      PGconn* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+    ++open_;
+    lock.unlock();
+    PGconn* c = PQconnectdb(dsn_.c_str());
+    if (PQstatus(c) != CONNECTION_OK) {
+      Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
+      PQfinish(c);
+      drop_slot();
+      return s;
+    }
+    return c;
+  }
+
+  void release(PGconn* c) {
+    if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE) {
+      PQfinish(c);
+      drop_slot();
+      return;
+    }
+    std::lock_guard lock(mu_);
+    idle_.push_back(c);
+    cv_.notify_one();
+  }
+
+ private:
+  void drop_slot() {
+    std::lock_guard lock(mu_);
+    --open_;
+    cv_.notify_one();
+  }
+
+  const std::string dsn_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<PGconn*> idle_;
+  int open_ = 0;
+};
+
+// A connection borrowed from the pool for one scope.
+class Lease {
+ public:
+  Lease(Pool& pool, PGconn* c) : pool_(pool), c_(c) {}
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() { pool_.release(c_); }
+  PGconn* get() const { return c_; }
+
+ private:
+  Pool& pool_;
+  PGconn* c_;
+};
+
+// The smallest key greater than every key starting with `prefix`; empty when there is none
+// (the prefix is empty or all 0xff).
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+Result<std::string> get_on(PGconn* c, std::string_view key) {
+  auto r = run(c, "SELECT v FROM fleetgate_kv WHERE k = $1", {{key}});
+  if (!r.is_ok()) return r.status();
+  if (r->rows() == 0) return not_found("no value under the key");
+  return std::string(r->at(0, 0));
+}
+
+// A read-only REPEATABLE READ transaction on one connection: every read in it sees the database
+// as of its first read. Shared by a snapshot and the iterators it makes.
+class ReadTxn {
+ public:
+  ReadTxn(Pool& pool, PGconn* c) : lease_(pool, c) {}
+  ~ReadTxn() {
+    if (begun_) PQclear(PQexec(lease_.get(), "ROLLBACK"));
+  }
+
+  Status begin() {
+    auto r = run(lease_.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    begun_ = r.is_ok();
+    return r.status();
+  }
+
+  Result<std::string> get(std::string_view key) {
+    std::lock_guard lock(mu_);
+    return get_on(lease_.get(), key);
+  }
+
+  // Up to kPageRows entries with keys in [from, end) (`inclusive` false: (from, end)); end empty
+  // means no upper bound.
+  Result<std::vector<std::pair<std::string, std::string>>> page(std::string_view from, bool inclusive, std::string_view end) {
+    std::string sql = std::string("SELECT k, v FROM fleetgate_kv WHERE k ") + (inclusive ? ">=" : ">") + " $1";
+    std::vector<Param> params{{from}};
+    if (!end.empty()) {
+      sql += " AND k < $2";
+      params.push_back({end});
+    }
+    sql += " ORDER BY k LIMIT " + std::to_string(kPageRows);
+    std::lock_guard lock(mu_);
+    auto r = run(lease_.get(), sql, params);
+    if (!r.is_ok()) return r.status();
+    std::vector<std::pair<std::string, std::string>> rows;
+    rows.reserve(static_cast<size_t>(r->rows()));
+    for (int i = 0; i < r->rows(); ++i) rows.emplace_back(r->at(i, 0), r->at(i, 1));
+    return rows;
+  }
+
+ private:
+  Lease lease_;
+  std::mutex mu_;  // a connection runs one query at a time
+  bool begun_ = false;
+};
+
+class PgIterator final : public KvIterator {
+ public:
+  PgIterator(std::shared_ptr<ReadTxn> txn, std::string_view prefix, std::string_view start)
+      : txn_(std::move(txn)), end_(prefix_end(prefix)) {
+    const std::string from = std::string(start) > std::string(prefix) ? std::string(start) : std::string(prefix);
+    fetch(from, true);
+  }
+  explicit PgIterator(Status failed) : status_(std::move(failed)) {}
+
+  bool valid() const override { return status_.is_ok() && at_ < rows_.size(); }
+  std::string_view key() const override { return rows_[at_].first; }
+  std::string_view value() const override { return rows_[at_].second; }
+  void next() override {
+    if (++at_ < rows_.size() || !more_) return;
+    const std::string last = rows_.back().first;
+    fetch(last, false);
+  }
+  Status status() const override { return status_; }
+
+ private:
+  void fetch(const std::string& from, bool inclusive) {
+    auto page = txn_->page(from, inclusive, end_);
+    at_ = 0;
+    if (!page.is_ok()) {
+      status_ = page.status();
+      rows_.clear();
+      return;
+    }
+    rows_ = std::move(page).value();
+    more_ = rows_.size() == static_cast<size_t>(kPageRows);
+  }
+
+  std::shared_ptr<ReadTxn> txn_;
+  std::string end_;
+  std::vector<std::pair<std::string, std::string>> rows_;
+  size_t at_ = 0;
+  bool more_ = false;
+  Status status_;
+};
+
+Result<std::shared_ptr<ReadTxn>> begin_read(Pool& pool) {
+  auto c = pool.acquire();
+  if (!c.is_ok()) return c.status();
+  auto txn = std::make_shared<ReadTxn>(pool, *c);
+  if (Status s = txn->begin(); !s.is_ok()) return s;
+  return txn;
+}
+
+class PgSnapshot final : public KvReader {
+ public:
+  explicit PgSnapshot(Result<std::shared_ptr<ReadTxn>> txn) : txn_(std::move(txn)) {}
+  Result<std::string> get(std::string_view key) const override {
+    if (!txn_.is_ok()) return txn_.status();
+    return (*txn_)->get(key);
+  }
+  std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
+    if (!txn_.is_ok()) return std::make_unique<PgIterator>(txn_.status());
+    return std::make_unique<PgIterator>(*txn_, prefix, start);
+  }
+
+ private:
+  Result<std::shared_ptr<ReadTxn>> txn_;
+};
+
+// 64-bit FNV-1a: the advisory lock a conditional write of `key` takes.
+int64_t lock_id(std::string_view key) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : key) h = (h ^ ch) * 1099511628211ULL;
+  return static_cast<int64_t>(h);
+}
+
+class PgStore final : public KvStore {
+ public:
+  explicit PgStore(std::string dsn) : pool_(std::move(dsn)) {}
+
+  Result<std::string> get(std::string_view key) const override {
+    auto c = pool_.acquire();
+    if (!c.is_ok()) return c.status();
+    Lease lease(pool_, *c);
+    return get_on(lease.get(), key);
+  }
+
+  std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
+    auto txn = begin_read(pool_);
+    if (!txn.is_ok()) return std::make_unique<PgIterator>(txn.status());
+    return std::make_unique<PgIterator>(*txn, prefix, start);
+  }
+
+  std::unique_ptr<KvReader> snapshot() const override { return std::make_unique<PgSnapshot>(begin_read(pool_)); }
+
+  Status write(const WriteBatch& batch, WriteOptions) override { return commit(batch, nullptr, nullptr); }
+
+  Status write_if(std::string_view key, const std::optional<std::string>& expected, const WriteBatch& batch) override {
+    return commit(batch, &key, &expected);
+  }
+
+  bool shared() const override { return true; }
+
+ private:
+  // One transaction: when `key` is given, lock it across nodes and check it holds `*expected`
+  // first. PostgreSQL commits durably (synchronous_commit), whatever WriteOptions::sync says.
+  Status commit(const WriteBatch& batch, const std::string_view* key, const std::optional<std::string>* expected) {
+    if (batch.empty() && key == nullptr) return Status::ok();
+    auto c = pool_.acquire();
+    if (!c.is_ok()) return c.status();
+    Lease lease(pool_, *c);
+    PGconn* conn = lease.get();
+    auto failed = [conn](Status s) {
+      if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
+      return s;
+    };
+    if (auto r = run(conn, "BEGIN"); !r.is_ok()) return r.status();
+    if (key != nullptr) {
+      const std::string id = std::to_string(lock_id(*key));
+      if (auto r = run(conn, "SELECT pg_advisory_xact_lock($1::bigint)", {{id, false}}); !r.is_ok()) return failed(r.status());
+      auto now = get_on(conn, *key);
+      if (!now.is_ok() && now.status().code() != Code::kNotFound) return failed(now.status());
+      const std::optional<std::string> current = now.is_ok() ? std::optional<std::string>(*now) : std::nullopt;
+      if (current != *expected) return failed(aborted("the value under '" + std::string(*key) + "' changed concurrently"));
+    }
+    for (const auto& e : batch.entries()) {
+      auto r = e.op == WriteBatch::Op::kPut
+                   ? run(conn, "INSERT INTO fleetgate_kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                         {{e.key}, {e.value}})
+                   : run(conn, "DELETE FROM fleetgate_kv WHERE k = $1", {{e.key}});
+      if (!r.is_ok()) return failed(r.status());
+    }
+    if (auto r = run(conn, "COMMIT"); !r.is_ok()) return failed(r.status());
+    return Status::ok();
+  }
+
+  mutable Pool pool_;
+};
+
+// The migrations, in order; migration i brings the schema to version i + 1.
+const char* const kMigrations[] = {
+    "CREATE TABLE fleetgate_kv (k bytea PRIMARY KEY, v bytea NOT NULL)",
+};
+static_assert(std::size(kMigrations) == kPgSchemaVersion);
+
+Result<int> schema_version(PGconn* c) {
+  auto r = run(c, "SELECT max(version)::text FROM fleetgate_schema");
+  if (!r.is_ok()) return r.status();
+  if (r->rows() == 0 || r->at(0, 0).empty()) return 0;
+  return std::stoi(std::string(r->at(0, 0)));
+}
+
+Result<PGconn*> connect(const std::string& dsn) {
+  PGconn* c = PQconnectdb(dsn.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
+    PQfinish(c);
+    return s;
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<int> migrate_pg(const std::string& dsn) {
+  auto c = connect(dsn);
+  if (!c.is_ok()) return c.status();
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
+  auto step = [&](const std::string& sql) { return run(conn.get(), sql).status(); };
+  // One migrator at a time, whichever node runs it.
+  if (Status s = step("BEGIN"); !s.is_ok()) return s;
+  Status s = step("SELECT pg_advisory_xact_lock(7013501)");
+  if (s.is_ok()) s = step("CREATE TABLE IF NOT EXISTS fleetgate_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+  auto version = s.is_ok() ? schema_version(conn.get()) : Result<int>(s);
+  if (version.is_ok() && *version > kPgSchemaVersion) {
+    version = failed_precondition("the database's schema is version " + std::to_string(*version) +
+                                  ", newer than this fleetgate's " + std::to_string(kPgSchemaVersion));
+  }
+  for (int v = version.is_ok() ? *version : kPgSchemaVersion; v < kPgSchemaVersion && version.is_ok(); ++v) {
+    Status applied = step(kMigrations[v]);
+    if (applied.is_ok()) applied = step("INSERT INTO fleetgate_schema (version) VALUES (" + std::to_string(v + 1) + ")");
+    if (!applied.is_ok()) version = applied;
+  }
+  if (!version.is_ok()) {
+    (void)step("ROLLBACK");
+    return version.status();
+  }
+  if (Status committed = step("COMMIT"); !committed.is_ok()) return committed;
+  return kPgSchemaVersion;
+}
+
+Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn) {
+  auto c = connect(dsn);
+  if (!c.is_ok()) return c.status();
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
+  auto version = schema_version(conn.get());
+  if (!version.is_ok() || *version != kPgSchemaVersion) {
+    return failed_precondition("the control database's schema is " +
+                               (version.is_ok() ? "version " + std::to_string(*version) : std::string("missing")) +
+                               ", this fleetgate needs version " + std::to_string(kPgSchemaVersion) +
+                               ": run `fleetgate migrate`");
+  }
+  return std::unique_ptr<KvStore>(new PgStore(dsn));
+}
+
+}  // namespace fleetgate::store

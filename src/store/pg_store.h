@@ -1,0 +1,29 @@
+// The control plane's KvStore on PostgreSQL (libpq), for several fleetgate nodes sharing one
+// region's database. Keys and values are bytea in one table, ordered bytewise as the KvStore
+// contract asks. Writes are transactions committed with PostgreSQL's durability (synchronous
+// commit); conditional writes (write_if) lock their key's row space with a transaction-level
+// advisory lock, so they serialize across every node; scans and snapshots read one REPEATABLE READ
+// transaction each. The schema is created by migrate() (`fleetgate migrate`); open() refuses a
+// database whose schema is missing or newer than this binary.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/store/kv_store.h"
+
+namespace fleetgate::store {
+
+// Schema version this binary writes and reads.
+inline constexpr int kPgSchemaVersion = 1;
+
+// Applies the migrations this binary knows to the database at `dsn` (a libpq connection string);
+// the schema version after them. Idempotent; safe while nodes run.
+Result<int> migrate_pg(const std::string& dsn);
+
+// Connects to `dsn`; kUnavailable when the database cannot be reached, kFailedPrecondition when
+// its schema is not at kPgSchemaVersion (run `fleetgate migrate`).
+Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn);
+
+}  // namespace fleetgate::store

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL (Debian's postgresql-15) for one region, on 127.0.0.1 and a unix socket in
+# its folder, for tests and demos. Clusters are copied from a template made by initdb once per
+# machine and account, which takes a fraction of a second.
+#   tools/pg-region.sh start DIR PORT   # prints the libpq connection string (DSN) on stdout
+#   tools/pg-region.sh stop DIR
+# As root the server runs as the `postgres` account (PostgreSQL refuses to run as root).
+set -euo pipefail
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$pgbin/pg_ctl" ] || { echo "pg-region: PostgreSQL server binaries not found (run ./dev setup)" >&2; exit 69; }
+
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  local dir=$1 port=$2 owner template
+  owner=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
+  template=${TMPDIR:-/tmp}/fleetgate-pg-template-$owner
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  chmod 0700 "$dir"
+  (
+    flock 9
+    if [ ! -f "$template/PG_VERSION" ]; then
+      rm -rf "$template.tmp"
+      mkdir -p "$template.tmp"
+      [ "$(id -u)" -eq 0 ] && chown postgres: "$template.tmp"
+      as_owner "$pgbin/initdb" -D "$template.tmp" -A trust -U fleetgate -E UTF8 --locale=C.UTF-8 >/dev/null
+      mv "$template.tmp" "$template"
+    fi
+  ) 9>"$template.lock"
+  as_owner cp -a "$template" "$dir/pgdata"
+  as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  echo "host=$dir port=$port user=fleetgate dbname=postgres"
+}
+
+stop() {
+  local dir=$1
+  [ -f "$dir/pgdata/postmaster.pid" ] || return 0
+  as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
+case "${1:-}" in
+  start) start "$2" "$3" ;;
+  stop) stop "$2" ;;
+  *) echo "usage: tools/pg-region.sh start DIR PORT | stop DIR" >&2; exit 2 ;;
+esac
