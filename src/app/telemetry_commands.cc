@@ -1,6 +1,7 @@
-// `fleetgate telemetry query VIN --as-region R`: a vehicle's records from its home region store,
-// read directly (not while `serve` holds the data dir). The caller states the region they act
-// for; another region than the vehicle's home is refused by the residency policy and audited.
+// `fleetgate telemetry query VIN --as-region R`: a page of a vehicle's records from its home region
+// store, read directly (not while `serve` holds the data dir); when more follow, stderr names the
+// --cursor of the next page. The caller states the region they act for; another region than the
+// vehicle's home is refused by the residency policy and audited.
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
@@ -30,7 +31,7 @@ std::string show_value(const telemetry::Value& v) {
 
 void add_query(CLI::App& telemetry, Cli& cli) {
   struct Args {
-    std::string vin, region, fields;
+    std::string vin, region, fields, cursor;
     int64_t from = INT64_MIN, to = INT64_MAX;
     size_t limit = 100;
     bool json = false;
@@ -43,13 +44,15 @@ void add_query(CLI::App& telemetry, Cli& cli) {
   cmd->add_option("--to", args->to, "To created_at, ms since the Unix epoch");
   cmd->add_option("--fields", args->fields, "Comma-separated field names (default: all)");
   cmd->add_option("--limit", args->limit, "At most this many records")->check(CLI::Range(1, 10000));
+  cmd->add_option("--cursor", args->cursor, "Continue where the previous page ended (same VIN, --from and --to)");
   cmd->add_flag("--json", args->json, "One JSON record per line");
   cmd->callback([&cli, args] {
     LoadedConfig loaded = must(load(cli.config_path));
     ControlPlane cp = must(open_control_plane(loaded));
     auto stores = must(store::open_region_stores(*loaded.config, telemetry::region_store_options()));
     auto service = must(telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit));
-    telemetry::TelemetryQuery q{.vin = args->vin, .from_ms = args->from, .to_ms = args->to, .limit = args->limit};
+    telemetry::TelemetryQuery q{
+        .vin = args->vin, .from_ms = args->from, .to_ms = args->to, .limit = args->limit, .cursor = args->cursor};
     std::string_view rest = args->fields;
     while (!rest.empty()) {
       const std::string_view name = rest.substr(0, rest.find(','));
@@ -59,7 +62,8 @@ void add_query(CLI::App& telemetry, Cli& cli) {
       q.fields.push_back(f->field);
     }
     const http::Principal caller{cli_actor(), {"operator"}, {args->region}};
-    for (const telemetry::Record& r : must(service->query(caller, q))) {
+    const telemetry::TelemetryPage page = must(service->query(caller, q));
+    for (const telemetry::Record& r : page.records) {
       if (args->json) {
         std::cout << telemetry::encode_json(r) << "\n";
         continue;
@@ -68,6 +72,7 @@ void add_query(CLI::App& telemetry, Cli& cli) {
       for (const auto& d : r.data) std::cout << " " << telemetry::spec(d.field).name << "=" << show_value(d.value);
       std::cout << "\n";
     }
+    if (!page.next_cursor.empty()) std::cerr << "more records: --cursor " << page.next_cursor << "\n";
   });
 }
 

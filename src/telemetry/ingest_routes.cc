@@ -221,6 +221,10 @@ Result<TelemetryQuery> parse_query(const http::Request& req) {
   q.from_ms = *from;
   q.to_ms = *to;
   q.limit = static_cast<size_t>(*limit);
+  if (std::optional<std::string> cursor = req.query_param("cursor")) {
+    if (cursor->empty()) return invalid_argument("cursor is empty: leave it out to start at the first record");
+    q.cursor = std::move(*cursor);
+  }
   if (std::optional<std::string> fields = req.query_param("fields")) {
     std::string_view rest = *fields;
     while (!rest.empty()) {
@@ -237,13 +241,17 @@ Result<TelemetryQuery> parse_query(const http::Request& req) {
 http::Response get_records(IngestService& service, const http::Request& req) {
   Result<TelemetryQuery> q = parse_query(req);
   if (!q.is_ok()) return http::error_response(q.status());
-  Result<std::vector<Record>> records = service.query(*req.principal(), *q);
-  if (!records.is_ok()) return http::error_response(records.status());
+  Result<TelemetryPage> page = service.query(*req.principal(), *q);
+  if (!page.is_ok()) return http::error_response(page.status());
   boost::json::array out;
-  out.reserve(records->size());
-  for (const Record& r : *records) out.emplace_back(to_json(r));
-  return http::Response::json(http::StatusCode::ok,
-                              boost::json::object{{"vin", q->vin}, {"count", out.size()}, {"records", std::move(out)}});
+  out.reserve(page->records.size());
+  for (const Record& r : page->records) out.emplace_back(to_json(r));
+  const boost::json::value next =
+      page->next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page->next_cursor);
+  return http::Response::json(http::StatusCode::ok, boost::json::object{{"vin", q->vin},
+                                                                        {"count", out.size()},
+                                                                        {"records", std::move(out)},
+                                                                        {"next_cursor", next}});
 }
 
 }  // namespace
