@@ -1,12 +1,17 @@
 // `fleetgate sim fleet|run|replay`: the fleet simulator. `sim fleet` registers generated vehicles across
 // the configured markets and writes their tokens ("VIN TOKEN" lines; through the running service
-// when one serves); `sim run` drives them over WebSocket against a running server with a
+// when one serves; VINs registered otherwise, or with --region in another region, refuse the
+// whole run before anything changes); `sim run` drives them over WebSocket against a running server with a
 // progress line, a summary, and optionally a log of every acknowledged (VIN, seq); `sim replay`
 // sends a SUMO scenario's traffic (fcd_replay.h) as the telemetry of one region's vehicles.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
@@ -17,6 +22,49 @@
 
 namespace fleetgate::app {
 namespace {
+
+// The label `sim fleet` registers its vehicles with: a VIN registered under another label belongs
+// to someone else, and its token is not `sim fleet`'s to replace.
+constexpr std::string_view kSimLabel = "sim";
+
+// One generated vehicle as planned before anything is written: `market` is set when it is to be
+// registered, empty when an earlier `sim fleet` registered it (its token is then re-issued).
+struct PlannedVehicle {
+  std::string vin, market;
+};
+
+// Plans the VINs first_serial.. first_serial+count-1 over `markets` (round robin). Refuses the
+// whole run (exit 1, nothing written) when a VIN is registered under another label or, when
+// `region` is set, homed in another region: re-issuing tokens and then failing half-way would
+// invalidate the token files of earlier runs for nothing.
+std::vector<PlannedVehicle> plan_fleet(const vehicle::FleetRegistry& registry, uint32_t first_serial, int count,
+                                       const std::vector<std::string>& markets, const std::string& region) {
+  std::vector<PlannedVehicle> plan;
+  std::string first_taken;
+  int taken = 0;
+  for (int i = 0; i < count; ++i) {
+    const std::string vin = telemetry::sim_vin(first_serial + static_cast<uint32_t>(i));
+    auto record = registry.show(vin);
+    if (!record.is_ok()) {
+      if (record.status().code() != Code::kNotFound) fail(record.status());
+      plan.push_back({vin, markets[static_cast<size_t>(i) % markets.size()]});
+      continue;
+    }
+    std::string why;
+    if (record->label != kSimLabel) why = "is registered with label '" + record->label + "', not by sim fleet";
+    else if (!region.empty() && record->region != region) why = "is homed in region '" + record->region + "'";
+    if (why.empty()) {
+      plan.push_back({vin, ""});
+    } else if (taken++ == 0) {
+      first_taken = vin + " " + why;
+    }
+  }
+  if (taken > 0) {
+    fail(std::to_string(taken) + " of " + std::to_string(count) + " VINs are taken (" + first_taken +
+         "); nothing was changed: pick other VINs with --first-serial");
+  }
+  return plan;
+}
 
 void add_fleet(CLI::App& sim, Cli& cli) {
   struct Args {
@@ -48,20 +96,14 @@ void add_fleet(CLI::App& sim, Cli& cli) {
       }
     }
     if (markets.empty()) fail("no market maps to any region");
+    const std::vector<PlannedVehicle> plan = plan_fleet(*cp.registry, args->first_serial, args->vehicles, markets, args->region);
     const std::filesystem::path file = cli.path(args->out);
     std::ofstream out(file, std::ios::trunc);
     if (!out) fail("cannot write " + args->out);
     std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    for (int i = 0; i < args->vehicles; ++i) {
-      const std::string vin = telemetry::sim_vin(args->first_serial + static_cast<uint32_t>(i));
-      auto record = cp.registry->show(vin);
-      if (!record.is_ok()) {
-        record = cp.registry->register_vehicle(vin, markets[static_cast<size_t>(i) % markets.size()], "sim", cli.who());
-      }
-      const auto& r = must(std::move(record));
-      if (!args->region.empty() && r.region != args->region) {
-        fail(r.vin + " is already registered in region '" + r.region + "' (pick other VINs with --first-serial)");
-      }
+    for (const PlannedVehicle& v : plan) {
+      const vehicle::VehicleRecord r = v.market.empty() ? must(cp.registry->show(v.vin))
+                                                        : must(cp.registry->register_vehicle(v.vin, v.market, kSimLabel, cli.who()));
       out << r.vin << " " << must(cp.credentials->issue_vehicle_token(r.vin, r.region, cli.who())) << "\n";
     }
     out.close();
@@ -134,6 +176,8 @@ void add_run(CLI::App& sim) {
                   static_cast<unsigned long long>(p.acked), static_cast<unsigned long long>(p.refused),
                   static_cast<unsigned long long>(p.errors), p.acked_per_second());
     }
+    // A run that stored nothing (no server, refused credentials) must not look like a success.
+    if (p.acked == 0) fail("no record was acknowledged (" + std::to_string(p.errors) + " connection errors)");
   });
 }
 

@@ -1,6 +1,7 @@
-// `fleetgate telemetry query VIN --as-region R`: a vehicle's records from its home region store
-// (through the running service when one serves). The caller states the region they act for;
-// another region than the vehicle's home is refused by the residency policy and audited.
+// `fleetgate telemetry query VIN --as-region R`: a page of a vehicle's records from its home region
+// store (through the running service when one serves); when more follow, stderr names the
+// --cursor of the next page. The caller states the region they act for; another region than the
+// vehicle's home is refused by the residency policy and audited.
 #include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/time_format.h"
@@ -27,7 +28,7 @@ std::string show_value(const telemetry::Value& v) {
 
 void add_query(CLI::App& telemetry, Cli& cli) {
   struct Args {
-    std::string vin, region, fields;
+    std::string vin, region, fields, cursor;
     int64_t from = INT64_MIN, to = INT64_MAX;
     size_t limit = 100;
     bool json = false;
@@ -40,10 +41,12 @@ void add_query(CLI::App& telemetry, Cli& cli) {
   cmd->add_option("--to", args->to, "To created_at, ms since the Unix epoch");
   cmd->add_option("--fields", args->fields, "Comma-separated field names (default: all)");
   cmd->add_option("--limit", args->limit, "At most this many records")->check(CLI::Range(1, 10000));
+  cmd->add_option("--cursor", args->cursor, "Continue where the previous page ended (same VIN, --from and --to)");
   cmd->add_flag("--json", args->json, "One JSON record per line");
   cmd->callback([&cli, args] {
     telemetry::IngestService& service = backend(cli).telemetry();
-    telemetry::TelemetryQuery q{.vin = args->vin, .from_ms = args->from, .to_ms = args->to, .limit = args->limit};
+    telemetry::TelemetryQuery q{
+        .vin = args->vin, .from_ms = args->from, .to_ms = args->to, .limit = args->limit, .cursor = args->cursor};
     std::string_view rest = args->fields;
     while (!rest.empty()) {
       const std::string_view name = rest.substr(0, rest.find(','));
@@ -53,7 +56,8 @@ void add_query(CLI::App& telemetry, Cli& cli) {
       q.fields.push_back(f->field);
     }
     const http::Principal caller{cli.who(), {"operator"}, {args->region}};
-    for (const telemetry::Record& r : must(service.query(caller, q))) {
+    const telemetry::TelemetryPage page = must(service.query(caller, q));
+    for (const telemetry::Record& r : page.records) {
       if (args->json) {
         cli.out() << telemetry::encode_json(r) << "\n";
         continue;
@@ -62,6 +66,7 @@ void add_query(CLI::App& telemetry, Cli& cli) {
       for (const auto& d : r.data) cli.out() << " " << telemetry::spec(d.field).name << "=" << show_value(d.value);
       cli.out() << "\n";
     }
+    if (!page.next_cursor.empty()) cli.err() << "more records: --cursor " << page.next_cursor << "\n";
   });
 }
 

@@ -226,18 +226,20 @@ void add_evaluate(CLI::App& train, Cli& cli) {
   struct Args {
     std::vector<std::string> regions;
     TrainFlags flags;
-    std::string out = "bench/results/learning.json";
+    std::string out;  // no default: a default path under bench/results/ overwrote the tracked run
   };
   auto args = std::make_shared<Args>();
   auto* cmd = train.add_subcommand(
       "evaluate", "Per region: local-only vs federated (global, personalised) vs centralised (simulation only) on its held-out split");
   cmd->add_option("--regions", args->regions, "Regions (default: all)")->delimiter(',');
   args->flags.add_to(*cmd, "Epochs of the local-only and centralised models");
-  cmd->add_option("--out", args->out, "JSON results file")->capture_default_str();
+  cmd->add_option("--out", args->out, "Also write the results as JSON to this file");
   cmd->callback([&cli, args] {
     Backend& b = backend(cli);
     const std::vector<std::string> ids = args->regions.empty() ? region_ids(*b.loaded().config) : args->regions;
     const learning::Comparison c = must(learning::compare_models(b.regions(ids), ids, args->flags.local(0)));
+    cli.out() << learning::to_markdown(c) << "\n";
+    if (args->out.empty()) return;
     boost::json::object result = learning::to_json(c);
     result["command"] = "fleetgate train evaluate";
     const std::filesystem::path out = cli.path(args->out);
@@ -246,7 +248,7 @@ void add_evaluate(CLI::App& train, Cli& cli) {
     file << json_text(result) << "\n";
     file.close();
     if (!file) fail("cannot write " + args->out);
-    cli.out() << learning::to_markdown(c) << "\nwrote " << args->out << "\n";
+    cli.out() << "wrote " << args->out << "\n";
   });
 }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -386,14 +387,26 @@ net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<
   co_return co_await reply(core, *c, x, std::move(*answer), keep_alive);
 }
 
+// The 401 of a credential revoked after the access check passed, like the check's own refusal.
+Response revoked_response() {
+  Response r = error_response(Status(Code::kUnauthenticated, "the credential was revoked"));
+  r.headers.set(beast_http::field::www_authenticate, "Bearer");
+  return r;
+}
+
+// `registered` (null on public routes) and `revocation` come from admit_websocket.
 net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exchange& x, InFlight& in_flight,
                                      const Route& route, const WebSocketHandler& handler, Request& req,
-                                     bool keep_alive) {
+                                     bool keep_alive, const SessionRegistry::Session* registered,
+                                     std::shared_ptr<WebSocketRevocation> revocation) {
   if (!websocket::is_upgrade(req.message())) {
     Response r = error_response(StatusCode::upgrade_required, "this route needs a WebSocket upgrade",
                                 "upgrade_required");
     r.headers.set(beast_http::field::upgrade, "websocket");
     co_return co_await reply(core, c, x, std::move(r), keep_alive);
+  }
+  if (registered != nullptr && registered->ended()) {
+    co_return co_await reply(core, c, x, revoked_response(), keep_alive);
   }
   c.stream.expires_never();  // the WebSocket stream keeps its own timeouts
   WebSocketSession::Stream ws(c.stream);
@@ -405,12 +418,21 @@ net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exch
   finish(core, c, x);
   in_flight.release();
   if (ec) co_return false;
-  WebSocketSession session(ws, core.workers);
+  if (registered != nullptr && registered->ended()) {  // revoked during the handshake: no handler runs
+    co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "credential revoked"), kTuple);
+    co_return false;
+  }
+  // From here to the handler's first suspension nothing else runs on the loop, so a revocation
+  // from now on finds the handler running.
+  revocation->close = [&c] { c.stream.close(); };
+  revocation->live = true;
+  WebSocketSession session(ws, core.workers, registered, revocation);
   try {
     co_await handler(req, session);
   } catch (const std::exception& e) {
     spdlog::debug("websocket {} {} ended: {}", c.remote, route.pattern, e.what());
   }
+  revocation->live = false;
   co_return false;
 }
 
@@ -439,6 +461,35 @@ net::awaitable<std::optional<Response>> refuse_access(const ServerCore& core, co
   if (route.options.is_public) co_return std::nullopt;
   if (std::holds_alternative<AsyncStreamHandler>(route.handler)) co_return check_access(core, route, req);
   co_return co_await on_worker(core, [&] { return check_access(core, route, req); });
+}
+
+// The access check of a WebSocket route, with the connection's session registered under the
+// caller's credential before the answer is final: a revocation running meanwhile either finds the
+// session or is seen by a check. One that began between the check and the registration may have
+// done neither, so then the check runs again (SessionRegistry::ends_begun). On a worker, like
+// refuse_access for routes that are not async.
+struct WebSocketAdmission {
+  std::optional<Response> denied;
+  std::unique_ptr<SessionRegistry::Session> registered;  // null on public routes
+};
+
+net::awaitable<WebSocketAdmission> admit_websocket(const ServerCore& core, const Route& route, Request& req,
+                                                   std::function<void()> on_end) {
+  if (route.options.is_public) co_return WebSocketAdmission{};
+  auto admit = [&core, &route, &req, &on_end]() -> WebSocketAdmission {
+    try {
+      const uint64_t ends = core.sessions.ends_begun();
+      if (std::optional<Response> denied = check_access(core, route, req)) return {std::move(denied), nullptr};
+      WebSocketAdmission admitted{std::nullopt, core.sessions.open(req.principal()->credential, std::move(on_end))};
+      if (core.sessions.ends_begun() != ends) {
+        if (std::optional<Response> denied = check_access(core, route, req)) return {std::move(denied), nullptr};
+      }
+      return admitted;
+    } catch (const std::exception& e) {
+      return {internal_error(e.what()), nullptr};
+    }
+  };
+  co_return co_await run_blocking(core.workers, std::move(admit));
 }
 
 // What reading a request body came to: `read`, or else the answer to give before closing (none
@@ -508,9 +559,22 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   const Route& route = *match.route;
   x.route = route.pattern;
   req.set_params(std::move(match.params));
-  if (std::optional<Response> denied = co_await refuse_access(core, route, req)) {
-    co_return co_await reply(core, *c, x, std::move(*denied), keep_alive_unread);
+  const auto* ws_handler = std::get_if<WebSocketHandler>(&route.handler);
+  std::shared_ptr<WebSocketRevocation> revocation;
+  std::unique_ptr<SessionRegistry::Session> registered;
+  std::optional<Response> denied;
+  if (ws_handler != nullptr) {
+    revocation = std::make_shared<WebSocketRevocation>();
+    std::function<void()> on_end = [revocation, loop = c->stream.get_executor()] {
+      net::post(loop, [revocation] { revocation->fire(); });
+    };
+    WebSocketAdmission admitted = co_await admit_websocket(core, route, req, std::move(on_end));
+    denied = std::move(admitted.denied);
+    registered = std::move(admitted.registered);
+  } else {
+    denied = co_await refuse_access(core, route, req);
   }
+  if (denied) co_return co_await reply(core, *c, x, std::move(*denied), keep_alive_unread);
   if (body_pending) {
     BodyRead body = co_await read_body(core, *c, route, parser, req);
     if (!body.read) {
@@ -522,11 +586,9 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   if (const auto* h = std::get_if<Handler>(&route.handler)) {
     co_return co_await serve_plain(core, *c, x, *h, req, keep_alive);
   }
-  if (!std::holds_alternative<WebSocketHandler>(route.handler)) {
-    co_return co_await serve_stream(core, c, x, route, req, keep_alive);
-  }
-  co_return co_await serve_websocket(core, *c, x, in_flight, route, std::get<WebSocketHandler>(route.handler), req,
-                                     keep_alive);
+  if (ws_handler == nullptr) co_return co_await serve_stream(core, c, x, route, req, keep_alive);
+  co_return co_await serve_websocket(core, *c, x, in_flight, route, *ws_handler, req, keep_alive, registered.get(),
+                                     std::move(revocation));
 }
 
 // The TLS handshake, bounded by the header timeout; true when the connection may serve requests.

@@ -14,6 +14,7 @@
 #include "fleetgate/http/auth.h"
 #include "fleetgate/http/metrics.h"
 #include "fleetgate/http/router.h"
+#include "fleetgate/http/session_registry.h"
 #include "fleetgate/http/transport_stream.h"
 
 namespace fleetgate::http {
@@ -37,6 +38,7 @@ struct ServerCore {
   const ServerOptions& options;
   const Router& router;
   const Authenticator& authenticator;
+  SessionRegistry& sessions;  // every WebSocket, registered by its access check
   boost::asio::any_io_executor workers;
   CounterFamily* requests;
   HistogramFamily* latency;

@@ -271,8 +271,8 @@ Status Server::start() {
   }
   d.bound_port = d.acceptor.local_endpoint().port();
 
-  d.core.emplace(ServerCore{d.options, d.router, *d.authenticator, d.workers->get_executor(), d.requests, d.latency,
-                            d.in_flight});
+  d.core.emplace(ServerCore{d.options, d.router, *d.authenticator, d.sessions, d.workers->get_executor(), d.requests,
+                            d.latency, d.in_flight});
   for (auto& loop : d.loops) d.work.emplace_back(loop->get_executor());
   net::co_spawn(d.acceptor.get_executor(), d.accept_loop(), [](std::exception_ptr e) {
     if (e) spdlog::error("http accept loop ended by an exception");

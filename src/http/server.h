@@ -99,7 +99,8 @@ class Server {
   Status run(const std::function<void()>& on_started = {});
 
   MetricsRegistry& metrics();
-  // The open WebSockets by credential: handlers register there, revocations end them.
+  // The open WebSockets by credential: the server registers each one with its access check
+  // (websocket.h), revoking a credential ends them (SessionRegistry::end).
   SessionRegistry& sessions();
   // The worker pool, where async handlers run their blocking work (run_blocking()).
   boost::asio::any_io_executor workers() const;

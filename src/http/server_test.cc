@@ -10,7 +10,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/json/parse.hpp>
 #include <cctype>
+#include <functional>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "fleetgate/http/error.h"
@@ -716,6 +719,106 @@ TEST_F(ServerTest, WebSocketRouteTakesOverTheConnection) {
       testing::TestWebSocket::connect("127.0.0.1", server_->port(), "/v1/locked");
   ASSERT_FALSE(denied.is_ok());
   EXPECT_NE(denied.status().message().find("HTTP 401"), std::string::npos) << denied.status().message();
+}
+
+// Token "car" is a vehicle whose credential can be revoked the way the access module does it:
+// first in the credential store (here `revoked`), then in the server's SessionRegistry. A test
+// may run a step inside the n-th check, after the credential was found valid: the deterministic
+// stand-in for a revocation that lands while an upgrade is being admitted.
+class RevocableAuthenticator : public Authenticator {
+ public:
+  static constexpr std::string_view kCredential = "token:car";
+
+  Result<Principal> authenticate(const Request& request) const override {
+    std::function<void()> step;
+    {
+      std::lock_guard lock(mu_);
+      const int n = ++checks_;
+      if (bearer_token(request) != "car" || revoked_) return Status(Code::kUnauthenticated, "invalid bearer token");
+      if (auto it = steps_.find(n); it != steps_.end()) step = it->second;
+    }
+    if (step) step();
+    return Principal{"LSVAB4182E2184467", {"vehicle"}, {"cn"}, std::string(kCredential)};
+  }
+
+  // Revokes the car's credential: the store first, then its sessions.
+  void revoke(SessionRegistry& sessions) {
+    {
+      std::lock_guard lock(mu_);
+      revoked_ = true;
+    }
+    sessions.end(kCredential);
+  }
+  void during_check(int n, std::function<void()> step) {
+    std::lock_guard lock(mu_);
+    steps_[n] = std::move(step);
+  }
+  // How many checks ran, refusals included.
+  int checks() const {
+    std::lock_guard lock(mu_);
+    return checks_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable int checks_ = 0;
+  bool revoked_ = false;
+  std::map<int, std::function<void()>> steps_;
+};
+
+class WebSocketRevocationTest : public ServerTest {
+ protected:
+  WebSocketRevocationTest() { authenticator_ = car_; }
+
+  void start_echo() {
+    start([&](Server& s) {
+      ASSERT_TRUE(s.websocket_route("/v1/ws", RouteOptions::for_roles({"vehicle"}), shout_back).is_ok());
+    });
+  }
+  Result<std::unique_ptr<testing::TestWebSocket>> connect() {
+    return testing::TestWebSocket::connect("127.0.0.1", server_->port(), "/v1/ws", {{"Authorization", "Bearer car"}});
+  }
+
+  std::shared_ptr<RevocableAuthenticator> car_ = std::make_shared<RevocableAuthenticator>();
+};
+
+TEST_F(WebSocketRevocationTest, ARevokedCredentialsSocketIsClosedByTheServer) {
+  ASSERT_NO_FATAL_FAILURE(start_echo());
+  auto ws = connect();
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  ASSERT_TRUE((*ws)->send("before").is_ok());
+  Result<std::string> echo = (*ws)->receive();
+  ASSERT_TRUE(echo.is_ok()) << echo.status().to_string();
+  EXPECT_EQ(*echo, "BEFORE");
+  EXPECT_EQ(car_->checks(), 1) << "no revocation ran meanwhile: the credential is checked once";
+  car_->revoke(server_->sessions());
+  (void)(*ws)->send("after");
+  EXPECT_FALSE((*ws)->receive().is_ok()) << "the handler takes no revocation over, so the server closes";
+}
+
+// The revocation lands after the check found the credential valid and before the socket is
+// registered: it ends nothing, so only a second check, made because a revocation began in the
+// window, refuses the upgrade.
+TEST_F(WebSocketRevocationTest, ARevocationBetweenTheCheckAndTheRegistrationRefusesTheUpgrade) {
+  car_->during_check(1, [this] { car_->revoke(server_->sessions()); });
+  ASSERT_NO_FATAL_FAILURE(start_echo());
+  auto ws = connect();
+  ASSERT_FALSE(ws.is_ok()) << "the socket of a revoked credential was opened";
+  EXPECT_NE(ws.status().message().find("HTTP 401"), std::string::npos) << ws.status().message();
+  EXPECT_EQ(car_->checks(), 2) << "a second check, which found the credential revoked";
+}
+
+// Another credential's revocation in the window makes the server check again; this car's own
+// revocation lands during that second check, once the session is registered: it finds the session
+// and the upgrade is refused.
+TEST_F(WebSocketRevocationTest, ARevocationAfterTheRegistrationEndsTheSessionBeforeTheUpgrade) {
+  car_->during_check(1, [this] { server_->sessions().end("token:another-car"); });
+  car_->during_check(2, [this] { car_->revoke(server_->sessions()); });
+  ASSERT_NO_FATAL_FAILURE(start_echo());
+  auto ws = connect();
+  ASSERT_FALSE(ws.is_ok()) << "the socket of a revoked credential was opened";
+  EXPECT_NE(ws.status().message().find("HTTP 401"), std::string::npos) << ws.status().message();
+  EXPECT_EQ(car_->checks(), 2);
 }
 
 TEST_F(ServerTest, RegistrationIsClosedOnceStarted) {

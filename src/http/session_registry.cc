@@ -16,6 +16,7 @@ std::unique_ptr<SessionRegistry::Session> SessionRegistry::open(std::string cred
 
 size_t SessionRegistry::end(std::string_view credential) {
   std::lock_guard lock(mu_);
+  ++ends_begun_;
   size_t n = 0;
   auto [first, last] = open_.equal_range(credential);
   for (auto it = first; it != last; ++n) {
@@ -26,6 +27,11 @@ size_t SessionRegistry::end(std::string_view credential) {
     if (s->on_end_) s->on_end_();
   }
   return n;
+}
+
+uint64_t SessionRegistry::ends_begun() const {
+  std::lock_guard lock(mu_);
+  return ends_begun_;
 }
 
 }  // namespace fleetgate::http

@@ -1,9 +1,16 @@
 // Long-lived sessions (WebSockets) by the credential that authenticated them
 // (Principal::credential), so that revoking a credential also ends the sessions it opened: end()
 // marks each of them ended and calls its on_end before it returns. Thread-safe.
+//
+// A revocation writes the credential store first and calls end() after, so a session opened after
+// an access check may have missed both: the check read the credential before the revocation was
+// written, and end() ran before open(). ends_begun() closes that window: read it before the check;
+// when it moved by the time open() returned, an end() ran in between and the check must be made
+// again (it then sees the revocation, or a later end() finds the session).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,10 +46,13 @@ class SessionRegistry {
   std::unique_ptr<Session> open(std::string credential, std::function<void()> on_end);
   // Ends every open session of `credential`; how many.
   size_t end(std::string_view credential);
+  // How many end() calls have begun, whatever their credential (see the file comment).
+  uint64_t ends_begun() const;
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::multimap<std::string, Session*, std::less<>> open_;
+  uint64_t ends_begun_ = 0;
 };
 
 }  // namespace fleetgate::http

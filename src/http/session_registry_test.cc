@@ -24,5 +24,17 @@ TEST(SessionRegistry, EndingACredentialEndsExactlyItsOpenSessions) {
   EXPECT_EQ(ended_b, 0);
 }
 
+// What an access check made before a registration needs to know: whether any end() began since.
+TEST(SessionRegistry, EveryEndIsCountedWhetherOrNotItEndedAnything) {
+  SessionRegistry registry;
+  const uint64_t before = registry.ends_begun();
+  EXPECT_EQ(registry.end("token:nobody"), 0u);
+  EXPECT_EQ(registry.ends_begun(), before + 1) << "a revocation that found no session still moves the count";
+  auto session = registry.open("token:A", [] {});
+  EXPECT_EQ(registry.ends_begun(), before + 1) << "opening is not ending";
+  EXPECT_EQ(registry.end("token:A"), 1u);
+  EXPECT_EQ(registry.ends_begun(), before + 2);
+}
+
 }  // namespace
 }  // namespace fleetgate::http

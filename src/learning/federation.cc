@@ -166,12 +166,6 @@ class Federation {
     auto id = transfers_.request(requester_, std::move(req));
     if (!id.is_ok()) return id.status();
     report_.transfer_ids.push_back(*id);
-    auto t = transfers_.get(*id);
-    if (!t.is_ok()) return t.status();
-    if (t->state != transfer::State::kApproved) {
-      return failed_precondition("transfer " + *id + " of " + name + " awaits approval; set [transfer] "
-                                 "auto_approve_model_weights = true to federate unattended");
-    }
     auto bundle = transfers_.export_bundle(*id, o_.bundle_dir, requester_.subject);
     if (!bundle.is_ok()) return bundle.status();
     auto imported = transfers_.import_bundle(*bundle, to, requester_.subject);
@@ -240,6 +234,15 @@ Result<FederationReport> run_federation(transfer::TransferService& transfers, co
                                         const std::map<std::string, transfer::RegionData>& regions,
                                         const FederationOptions& options, const FederationProgress& progress) {
   if (Status s = check_options(options, regions); !s.is_ok()) return s;
+  // Every round sends each other region's update to the aggregator and the average back. Those
+  // transfers are approved by policy or not at all: the run cannot wait for two people per
+  // transfer, and a request left waiting would stay `requested` until it expires.
+  const size_t crossings = 2 * options.rounds * (options.regions.size() - 1);
+  if (crossings > 0 && !transfers.auto_approves_model_weights()) {
+    return failed_precondition("federating " + std::to_string(options.rounds) + " rounds moves weights across regions in " +
+                               std::to_string(crossings) + " model.weights transfers, and without [transfer] "
+                               "auto_approve_model_weights = true each would wait for two approvers; nothing was requested");
+  }
   return Federation(transfers, policy, requester, regions, options, progress).run();
 }
 

@@ -75,7 +75,8 @@ using FederationProgress = std::function<void(uint32_t round, uint32_t rounds, c
 // Runs the federation. `regions` holds the store and keys of every participant (the same map the
 // transfer service was built with); `requester` files the transfers (operator or admin in the
 // regions). kInvalidArgument for bad options or datasets of different shapes; kPermissionDenied
-// when residency refuses a crossing; kFailedPrecondition when a transfer awaits human approval
+// when residency refuses a crossing; kFailedPrecondition, before anything is trained or
+// requested, when weights must cross and `transfers` does not approve model.weights by policy
 // ([transfer] auto_approve_model_weights is off); any transfer error as is.
 Result<FederationReport> run_federation(transfer::TransferService& transfers, const residency::Policy& policy,
                                         const http::Principal& requester,

@@ -265,13 +265,30 @@ class FederationWithoutAutoApproval : public FederationTest {
   FederationWithoutAutoApproval() : FederationTest(false) {}
 };
 
-TEST_F(FederationWithoutAutoApproval, StopsAtTheFirstTransferAwaitingApproval) {
+// Without policy approval every weights transfer would wait for two people, which a run cannot
+// do: it refuses before requesting anything, so no transfer is left `requested` (issue 20).
+TEST_F(FederationWithoutAutoApproval, RefusesBeforeRequestingAnyTransfer) {
   auto report = run(options());
   EXPECT_EQ(report.status().code(), Code::kFailedPrecondition);
-  EXPECT_NE(report.status().message().find("awaits approval"), std::string::npos);
+  EXPECT_NE(report.status().message().find("12 model.weights transfers"), std::string::npos) << report.status().to_string();
+  EXPECT_NE(report.status().message().find("auto_approve_model_weights = true"), std::string::npos);
+  auto transfers = env_.service().list(operator_);
+  ASSERT_TRUE(transfers.is_ok()) << transfers.status().to_string();
+  EXPECT_TRUE(transfers->empty()) << transfers->size() << " transfer(s) requested";
   for (const auto& r : kRegions) {
     EXPECT_EQ(load_checkpoint(env_.region_store(r), kFederatedModel).status().code(), Code::kNotFound);
+    EXPECT_EQ(env_.service().get_artifact(r, "fed-t1-r1-" + r + "-update").status().code(), Code::kNotFound);
   }
+}
+
+// A federation of the aggregator alone moves nothing, so it needs no approval.
+TEST_F(FederationWithoutAutoApproval, ARunOfOneRegionNeedsNoApproval) {
+  FederationOptions o = options();
+  o.regions = {"eu"};
+  auto report = run(o);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->transfer_ids.empty());
+  EXPECT_TRUE(load_checkpoint(env_.region_store("eu"), kFederatedModel).is_ok());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
+#include "fleetgate/telemetry/sim_vehicle.h"
 #include "fleetgate/telemetry/test_records.h"
 
 namespace fleetgate::telemetry {
@@ -21,6 +22,7 @@ using http::testing::TestClient;
 using http::testing::TestWebSocket;
 
 constexpr const char* kEuVin = "XP7YGCEK7PB021447";  // homed in eu
+const std::string kOtherEuVin = sim_vin(7);          // homed in eu too
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kDay = 24 * 60 * kMinute;
 
@@ -61,6 +63,7 @@ class IngestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     env_.add_vehicle(kEuVin, "DE");
+    env_.add_vehicle(kOtherEuVin, "FR");
     env_.start();
   }
   std::unique_ptr<TestWebSocket> connect(std::string_view target = "/v1/telemetry/ws") {
@@ -300,6 +303,140 @@ TEST_F(IngestApiTest, QueryWindowLimitFieldsAndShape) {
   for (const std::string bad : {"?limit=0", "?from=x", "?from=5&to=4", "?fields=sped"}) {
     EXPECT_EQ(get(base + bad).status, 400u) << bad;
   }
+}
+
+// A record as a query answers it, told apart from a record with the same key but other values.
+struct Seen {
+  int64_t created_at;
+  int64_t seq;
+  double speed;
+  bool operator==(const Seen&) const = default;
+};
+std::vector<Seen> seen(const json::array& records) {
+  std::vector<Seen> out;
+  for (const json::value& r : records) {
+    const json::object& o = r.as_object();
+    out.push_back({o.at("created_at").as_int64(), o.at("seq").as_int64(),
+                   o.at("data").as_array()[0].at("value").to_number<double>()});
+  }
+  return out;
+}
+
+// Two frames whose records interleave in time, and a third that repeats the (created_at, seq) of a
+// record of the first with another value inside a block of its own (stored apart, never compared).
+TEST_F(IngestApiTest, PagingWithTheCursorYieldsEveryRecordOnceInTimeAndSeqOrder) {
+  const int64_t t = kIngestNowMs - 20'000;
+  wire::Batch odd, even, again;
+  for (uint64_t seq = 1; seq <= 41; ++seq) {
+    to_payload(record_at(t + static_cast<int64_t>(seq) * 10, seq), seq % 2 ? *odd.add_records() : *even.add_records());
+  }
+  to_payload(record_at(t + 5, 100), *again.add_records());
+  to_payload(record_at(t + 30, 3, 99), *again.add_records());
+  for (const wire::Batch* b : {&odd, &even, &again}) ASSERT_TRUE(env_.service().region("eu")->append(*b).is_ok());
+  const std::string base = std::string("/v1/telemetry/") + kEuVin;
+
+  const http::testing::ClientResponse whole = get(base);
+  ASSERT_EQ(whole.status, 200u) << whole.body;
+  const json::object all = json::parse(whole.body).as_object();
+  EXPECT_TRUE(all.at("next_cursor").is_null()) << "everything fit in one page";
+  const std::vector<Seen> expected = seen(all.at("records").as_array());
+  ASSERT_EQ(expected.size(), 43u);
+  for (size_t i = 1; i < expected.size(); ++i) {
+    const Seen& a = expected[i - 1];
+    const Seen& b = expected[i];
+    EXPECT_TRUE(std::pair(a.created_at, a.seq) <= std::pair(b.created_at, b.seq)) << "record " << i << " out of order";
+  }
+  EXPECT_EQ(std::count(expected.begin(), expected.end(), Seen{t + 30, 3, 99}), 1) << "the repeated key's second record";
+
+  // Every page through `query` with `limit`, following next_cursor until it is null.
+  const auto page_through = [&](const std::string& query, size_t limit) {
+    std::vector<Seen> got;
+    std::string cursor;
+    for (int pages = 0; pages <= 100; ++pages) {
+      const std::string target =
+          base + "?limit=" + std::to_string(limit) + query + (cursor.empty() ? "" : "&cursor=" + cursor);
+      const http::testing::ClientResponse r = get(target);
+      EXPECT_EQ(r.status, 200u) << target << ": " << r.body;
+      if (r.status != 200) break;
+      const json::object page = json::parse(r.body).as_object();
+      const std::vector<Seen> records = seen(page.at("records").as_array());
+      EXPECT_EQ(page.at("count").as_int64(), static_cast<int64_t>(records.size()));
+      EXPECT_LE(records.size(), limit);
+      got.insert(got.end(), records.begin(), records.end());
+      if (page.at("next_cursor").is_null()) return got;
+      EXPECT_EQ(records.size(), limit) << "only the last page is short";
+      cursor = std::string(page.at("next_cursor").as_string());
+    }
+    ADD_FAILURE() << "paging did not end";
+    return got;
+  };
+  for (size_t limit : {1u, 2u, 7u, 43u, 1000u}) {
+    SCOPED_TRACE("limit " + std::to_string(limit));
+    EXPECT_EQ(page_through("", limit), expected);
+  }
+  // A window: the pages hold exactly its records.
+  std::vector<Seen> window;
+  std::copy_if(expected.begin(), expected.end(), std::back_inserter(window),
+               [&](const Seen& r) { return r.created_at >= t + 30 && r.created_at <= t + 120; });
+  ASSERT_EQ(window.size(), 11u);
+  for (size_t limit : {1u, 3u, 11u}) {
+    SCOPED_TRACE("window, limit " + std::to_string(limit));
+    EXPECT_EQ(page_through("&from=" + std::to_string(t + 30) + "&to=" + std::to_string(t + 120), limit), window);
+  }
+}
+
+TEST_F(IngestApiTest, ACursorContinuesOnlyTheQueryItWasIssuedFor) {
+  const int64_t t = kIngestNowMs - 20'000;
+  for (const std::string& vin : {std::string(kEuVin), kOtherEuVin}) {
+    wire::Batch batch;
+    for (uint64_t seq = 1; seq <= 3; ++seq) {
+      Record r = record_at(t + static_cast<int64_t>(seq), seq);
+      r.vin = vin;
+      to_payload(r, *batch.add_records());
+    }
+    ASSERT_TRUE(env_.service().region("eu")->append(batch).is_ok());
+  }
+  const auto next_cursor = [&](const std::string& target) {
+    const http::testing::ClientResponse r = get(target);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    const json::value body = json::parse(r.body);
+    const json::value& next = body.at("next_cursor");
+    return next.is_string() ? std::string(next.as_string()) : std::string();
+  };
+  const std::string base = std::string("/v1/telemetry/") + kEuVin;
+  const std::string mine = next_cursor(base + "?limit=1&to=" + std::to_string(t + 3));
+  const std::string theirs = next_cursor("/v1/telemetry/" + kOtherEuVin + "?limit=1&to=" + std::to_string(t + 3));
+  ASSERT_FALSE(mine.empty());
+  ASSERT_FALSE(theirs.empty());
+  EXPECT_EQ(mine.size(), 58u) << "as README documents it today";
+  EXPECT_EQ(mine.find_first_not_of("0123456789abcdef"), std::string::npos) << mine;
+
+  const auto refused = [&](const std::string& query) {
+    const http::testing::ClientResponse r = get(base + query);
+    EXPECT_EQ(r.status, 400u) << query << ": " << r.body;
+    const json::object error = json::parse(r.body).at("error").as_object();
+    EXPECT_EQ(error.at("type"), "invalid_request_error") << r.body;
+    EXPECT_EQ(error.at("code"), "invalid_argument") << r.body;
+    EXPECT_NE(std::string(error.at("message").as_string()).find("cursor"), std::string::npos) << r.body;
+  };
+  refused("?to=" + std::to_string(t + 3) + "&cursor=" + theirs);  // another vehicle's
+  refused("?cursor=" + mine);                                      // other bounds (to)
+  refused("?to=" + std::to_string(t + 4) + "&cursor=" + mine);
+  refused("?to=" + std::to_string(t + 3) + "&cursor=");
+  refused("?to=" + std::to_string(t + 3) + "&cursor=not-a-cursor");
+  refused("?to=" + std::to_string(t + 3) + "&cursor=" + mine.substr(0, mine.size() - 2));
+  std::string flipped = mine;
+  flipped[4] = flipped[4] == '0' ? '1' : '0';  // inside the query tag
+  refused("?to=" + std::to_string(t + 3) + "&cursor=" + flipped);
+
+  // Limit and fields may change from page to page.
+  const http::testing::ClientResponse rest =
+      get(base + "?to=" + std::to_string(t + 3) + "&limit=5&fields=speed&cursor=" + mine);
+  ASSERT_EQ(rest.status, 200u) << rest.body;
+  const json::object page = json::parse(rest.body).as_object();
+  EXPECT_EQ(page.at("count").as_int64(), 2);
+  EXPECT_EQ(page.at("records").as_array()[0].at("seq").as_int64(), 2);
+  EXPECT_TRUE(page.at("next_cursor").is_null());
 }
 
 }  // namespace

@@ -75,9 +75,8 @@ struct AckQueue {
   uint64_t base = 0;  // frame index of slots.front()
   bool reader_done = false;
   bool broken = false;    // an ack could not be written: stop reading
-  bool closing = false;   // a close frame was started (revocation or the end of the socket)
-  bool closed = false;    // the revocation's close completed
-  bool finished = false;  // the handler returned: the stream is gone
+  bool closing = false;  // a close frame was started (revocation or the end of the socket)
+  bool closed = false;   // the revocation's close completed
   net::steady_timer acker_wake;
   net::steady_timer reader_wake;
 };
@@ -85,8 +84,8 @@ struct AckQueue {
 net::awaitable<void> wait(net::steady_timer& t) { co_await t.async_wait(kTuple); }
 
 net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& channel, bool batch,
-                                 http::WebSocketSession::Stream& ws, std::shared_ptr<AckQueue> q,
-                                 const http::SessionRegistry::Session& live) {
+                                 http::WebSocketSession& session, std::shared_ptr<AckQueue> q) {
+  http::WebSocketSession::Stream& ws = session.stream();
   const net::any_io_executor ex = ws.get_executor();
   beast::flat_buffer buffer;
   for (;;) {
@@ -94,7 +93,7 @@ net::awaitable<void> read_frames(IngestService& service, const VehicleChannel& c
     if (q->broken) break;
     buffer.clear();
     auto [ec, n] = co_await ws.async_read(buffer, kTuple);
-    if (ec || live.ended()) break;  // once the credential is revoked, nothing more is stored
+    if (ec || session.revoked()) break;  // once the credential is revoked, nothing more is stored
     const bool text = ws.got_text();
     const uint64_t index = q->base + q->slots.size();
     q->slots.push_back({std::nullopt, text});
@@ -137,7 +136,7 @@ net::awaitable<void> write_acks(http::WebSocketSession::Stream& ws, std::shared_
 
 // Ends the socket of a revoked credential with a close frame that says why (1008, policy).
 void close_revoked(http::WebSocketSession::Stream& ws, const std::shared_ptr<AckQueue>& q) {
-  if (q->finished || q->closing) return;
+  if (q->closing) return;
   q->closing = true;
   ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "credential revoked"),
                  [q](beast::error_code) {
@@ -146,8 +145,10 @@ void close_revoked(http::WebSocketSession::Stream& ws, const std::shared_ptr<Ack
                  });
 }
 
-net::awaitable<void> serve_socket(IngestService& service, http::SessionRegistry& sessions, const http::Request& req,
-                                  http::WebSocketSession& session) {
+net::awaitable<void> serve_socket(IngestService& service, const http::Request& req, http::WebSocketSession& session) {
+  http::WebSocketSession::Stream& ws = session.stream();
+  auto q = std::make_shared<AckQueue>(ws.get_executor());
+  session.on_revoked([q, &ws] { close_revoked(ws, q); });
   VehicleChannel channel;
   auto open = [&service, &req, &channel]() -> Status {
     Result<VehicleChannel> opened = service.open_channel(*req.principal());
@@ -158,27 +159,21 @@ net::awaitable<void> serve_socket(IngestService& service, http::SessionRegistry&
     return Status::ok();
   };
   const Status opened = co_await session.run_blocking(std::move(open));
-  http::WebSocketSession::Stream& ws = session.stream();
-  if (!opened.is_ok()) {
-    co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, opened.message().substr(0, 120)),
-                            kTuple);
-    co_return;
+  if (opened.is_ok() && !q->closing) {
+    const bool batch = req.query_param("batch") == "1";
+    ws.read_message_max(batch ? service.options().max_batch_frame_bytes
+                              : 2 * service.options().validation.max_frame_bytes);
+    co_await (read_frames(service, channel, batch, session, q) && write_acks(ws, q));
   }
-  const bool batch = req.query_param("batch") == "1";
-  ws.read_message_max(batch ? service.options().max_batch_frame_bytes : 2 * service.options().validation.max_frame_bytes);
-  auto q = std::make_shared<AckQueue>(ws.get_executor());
-  auto live = sessions.open(req.principal()->credential, [q, ex = ws.get_executor(), &ws] {
-    net::post(ex, [q, &ws] { close_revoked(ws, q); });
-  });
-  co_await (read_frames(service, channel, batch, ws, q, *live) && write_acks(ws, q));
-  if (q->closing) {
+  if (q->closing) {  // revoked: the revocation's close frame is on its way
     while (!q->closed) co_await wait(q->acker_wake);
   } else if (!q->broken) {
     q->closing = true;
-    co_await ws.async_close(websocket::close_code::normal, kTuple);
+    const auto why = opened.is_ok() ? websocket::close_reason(websocket::close_code::normal)
+                                    : websocket::close_reason(websocket::close_code::policy_error,
+                                                              opened.message().substr(0, 120));
+    co_await ws.async_close(why, kTuple);
   }
-  live.reset();
-  q->finished = true;
 }
 
 std::optional<FrameFormat> format_of(std::string_view content_type) {
@@ -226,6 +221,10 @@ Result<TelemetryQuery> parse_query(const http::Request& req) {
   q.from_ms = *from;
   q.to_ms = *to;
   q.limit = static_cast<size_t>(*limit);
+  if (std::optional<std::string> cursor = req.query_param("cursor")) {
+    if (cursor->empty()) return invalid_argument("cursor is empty: leave it out to start at the first record");
+    q.cursor = std::move(*cursor);
+  }
   if (std::optional<std::string> fields = req.query_param("fields")) {
     std::string_view rest = *fields;
     while (!rest.empty()) {
@@ -242,13 +241,17 @@ Result<TelemetryQuery> parse_query(const http::Request& req) {
 http::Response get_records(IngestService& service, const http::Request& req) {
   Result<TelemetryQuery> q = parse_query(req);
   if (!q.is_ok()) return http::error_response(q.status());
-  Result<std::vector<Record>> records = service.query(*req.principal(), *q);
-  if (!records.is_ok()) return http::error_response(records.status());
+  Result<TelemetryPage> page = service.query(*req.principal(), *q);
+  if (!page.is_ok()) return http::error_response(page.status());
   boost::json::array out;
-  out.reserve(records->size());
-  for (const Record& r : *records) out.emplace_back(to_json(r));
-  return http::Response::json(http::StatusCode::ok,
-                              boost::json::object{{"vin", q->vin}, {"count", out.size()}, {"records", std::move(out)}});
+  out.reserve(page->records.size());
+  for (const Record& r : page->records) out.emplace_back(to_json(r));
+  const boost::json::value next =
+      page->next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page->next_cursor);
+  return http::Response::json(http::StatusCode::ok, boost::json::object{{"vin", q->vin},
+                                                                        {"count", out.size()},
+                                                                        {"records", std::move(out)},
+                                                                        {"next_cursor", next}});
 }
 
 }  // namespace
@@ -256,9 +259,8 @@ http::Response get_records(IngestService& service, const http::Request& req) {
 Status register_ingest_routes(http::Server& server, IngestService& service) {
   const http::RouteOptions vehicles = http::RouteOptions::for_roles({"vehicle"});
   if (Status s = server.websocket_route("/v1/telemetry/ws", vehicles,
-                                        [&service, &sessions = server.sessions()](const http::Request& req,
-                                                                                 http::WebSocketSession& session) {
-                                          return serve_socket(service, sessions, req, session);
+                                        [&service](const http::Request& req, http::WebSocketSession& session) {
+                                          return serve_socket(service, req, session);
                                         });
       !s.is_ok()) {
     return s;

@@ -12,10 +12,13 @@
 //                            acked with its last seq.
 //   POST /v1/telemetry       (vehicle) a batch, wire.Batch (application/x-protobuf) or a JSON array
 //                            of frames (application/json), stored all or nothing: {"accepted": N}.
-//   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N: records of the
-//                            vehicle from its home region with from <= created_at <= to, at most
-//                            `limit` (TelemetryQuery default, capped at max_query_records): {"vin",
-//                            "count","records"}; other regions' callers get the 404 of an
+//   GET  /v1/telemetry/{vin} (operator, admin) ?from=MS&to=MS&fields=a,b&limit=N&cursor=C:
+//                            records of the vehicle from its home region with from <= created_at
+//                            <= to in (created_at, seq) order, at most `limit` (TelemetryQuery
+//                            default, capped at max_query_records): {"vin","count","records",
+//                            "next_cursor"}; next_cursor is null on the last page, else the cursor
+//                            of the next page, valid with the same vin, from and to (400
+//                            otherwise, query_cursor.h). Other regions' callers get the 404 of an
 //                            unregistered VIN (the refusal is audited within their budget).
 #pragma once
 

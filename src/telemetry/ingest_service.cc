@@ -3,9 +3,11 @@
 #include <boost/json/array.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/telemetry/protobuf_log.h"
+#include "fleetgate/telemetry/query_cursor.h"
 #include "fleetgate/telemetry/store_key.h"
 
 namespace fleetgate::telemetry {
@@ -133,7 +135,7 @@ Result<LatestState> IngestService::latest_state(std::string_view vin) {
   return channel->store->latest(channel->vin);
 }
 
-Result<std::vector<Record>> IngestService::query(const http::Principal& caller, const TelemetryQuery& q) {
+Result<TelemetryPage> IngestService::query(const http::Principal& caller, const TelemetryQuery& q) {
   if (q.from_ms > q.to_ms) return invalid_argument("from is after to");
   Result<VehicleChannel> channel = channel_of(q.vin);
   if (!channel.is_ok()) return channel.status();
@@ -156,15 +158,28 @@ Result<std::vector<Record>> IngestService::query(const http::Principal& caller, 
     // Answered like an unregistered VIN, so other regions' fleets cannot be probed.
     return vehicle::not_registered(q.vin);
   }
-  Result<std::vector<Record>> records =
-      channel->store->read(channel->vin, q.from_ms, q.to_ms, std::min(q.limit, options_.max_query_records));
-  if (!records.is_ok() || q.fields.empty()) return records;
-  for (Record& r : *records) {
+  std::optional<RecordPosition> after;
+  if (!q.cursor.empty()) {
+    Result<RecordPosition> position = decode_query_cursor(q.cursor, channel->vin, q.from_ms, q.to_ms);
+    if (!position.is_ok()) return position.status();
+    after = *position;
+  }
+  // One record beyond the page tells whether another page follows.
+  const size_t limit = std::clamp<size_t>(q.limit, 1, options_.max_query_records);
+  Result<std::vector<Record>> records = channel->store->read(channel->vin, q.from_ms, q.to_ms, limit + 1, after);
+  if (!records.is_ok()) return records.status();
+  TelemetryPage page{std::move(records).value(), ""};
+  if (page.records.size() > limit) {
+    page.records.resize(limit);
+    page.next_cursor = encode_query_cursor(position_after(page.records, after), channel->vin, q.from_ms, q.to_ms);
+  }
+  if (q.fields.empty()) return page;
+  for (Record& r : page.records) {
     std::erase_if(r.data, [&](const Datum& d) {
       return std::find(q.fields.begin(), q.fields.end(), d.field) == q.fields.end();
     });
   }
-  return records;
+  return page;
 }
 
 }  // namespace fleetgate::telemetry

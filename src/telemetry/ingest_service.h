@@ -61,6 +61,15 @@ struct TelemetryQuery {
   int64_t to_ms = INT64_MAX;
   std::vector<Field> fields{};  // empty = every field
   size_t limit = 1000;          // capped at IngestOptions::max_query_records
+  // The next_cursor of the previous page of the same vin, from_ms and to_ms (query_cursor.h);
+  // empty: from the first record.
+  std::string cursor{};
+};
+
+// One page of a query: records in (created_at, seq) order (stored_records.h).
+struct TelemetryPage {
+  std::vector<Record> records;
+  std::string next_cursor;  // empty when no record of the query is left, else the next page's cursor
 };
 
 class IngestService {
@@ -102,10 +111,12 @@ class IngestService {
   // The vehicle's latest state in its home region; kNotFound when unregistered or silent.
   Result<LatestState> latest_state(std::string_view vin);
 
-  // Records of a registered vehicle from its home region, for `caller` (an operator or admin).
-  // The registry's kNotFound of an unregistered VIN (vehicle::not_registered) also when the
-  // policy refuses the caller's region; that refusal is audited within the caller's budget.
-  Result<std::vector<Record>> query(const http::Principal& caller, const TelemetryQuery& q);
+  // A page of a registered vehicle's records from its home region, for `caller` (an operator or
+  // admin). The registry's kNotFound of an unregistered VIN (vehicle::not_registered) also when
+  // the policy refuses the caller's region; that refusal is audited within the caller's budget.
+  // kInvalidArgument for from after to, and for a cursor decode_query_cursor refuses (checked
+  // after the policy, so a refused caller learns nothing from it).
+  Result<TelemetryPage> query(const http::Principal& caller, const TelemetryQuery& q);
 
   // The region's telemetry; nullptr for an unknown region.
   RegionTelemetry* region(std::string_view id);

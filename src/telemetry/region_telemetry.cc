@@ -165,16 +165,17 @@ Result<LatestState> RegionTelemetry::latest(std::string_view vin) {
   return it->second.latest;
 }
 
-Result<std::vector<Record>> RegionTelemetry::read(std::string_view vin, int64_t from_ms, int64_t to_ms,
-                                                  size_t limit) const {
+Result<std::vector<Record>> RegionTelemetry::read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit,
+                                                  const std::optional<RecordPosition>& after) const {
   Result<std::string> pseudonym = codec_.pseudonym(vin);
   if (!pseudonym.is_ok()) return pseudonym.status();
   std::vector<Record> out;
   if (limit == 0) return out;
-  Status s = scan_records(store_, codec_, {std::move(pseudonym).value(), from_ms, to_ms}, [&](Record&& r) {
+  const RecordRange range{std::move(pseudonym).value(), from_ms, to_ms};
+  Status s = scan_records(store_, codec_, range, [&](Record&& r) {
     out.push_back(std::move(r));
     return out.size() < limit;
-  });
+  }, after);
   if (!s.is_ok()) return s;
   return out;
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +26,7 @@
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
 #include "fleetgate/telemetry/record_codec.h"
+#include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::telemetry {
 
@@ -66,8 +68,10 @@ class RegionTelemetry {
   // kNotFound when the vehicle never reported to this region.
   Result<LatestState> latest(std::string_view vin);
 
-  // Records of `vin` with from_ms <= created_at <= to_ms, oldest first, at most `limit`.
-  Result<std::vector<Record>> read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit) const;
+  // Records of `vin` with from_ms <= created_at <= to_ms in (created_at, seq) order
+  // (stored_records.h), at most `limit`; with `after`, those after that position.
+  Result<std::vector<Record>> read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit,
+                                   const std::optional<RecordPosition>& after = std::nullopt) const;
 
   store::GroupCommitStats stats() const { return log_.stats(); }
 

@@ -406,6 +406,8 @@ Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr
       std::move(policy), control, audit, std::move(regions), std::move(options), std::move(coarsener).value())));
 }
 
+bool TransferService::auto_approves_model_weights() const { return impl_->options.auto_approve_model_weights; }
+
 Result<std::string> TransferService::request(const http::Principal& who, TransferRequest req) {
   std::lock_guard lock(impl_->mu);
   return impl_->audit.transact([&]() -> Result<std::string> {

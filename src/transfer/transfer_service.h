@@ -68,6 +68,9 @@ class TransferService {
   // (with the policy's reason); kInvalidArgument for a missing or bad field. Refusals are audited.
   // A model.weights request is approved at once by "policy" when auto_approve_model_weights.
   Result<std::string> request(const http::Principal& who, TransferRequest req);
+  // Whether request() approves model.weights at once ([transfer] auto_approve_model_weights), so
+  // a caller that cannot wait for two people (a federated run) can refuse before requesting.
+  bool auto_approves_model_weights() const;
   // Records `who`'s approval; the second valid one moves the transfer to approved. kPermissionDenied
   // for the requester, a caller without approver/dpo in the source region, a repeat approver, or a
   // second approval when neither approver is a dpo; kFailedPrecondition unless requested.

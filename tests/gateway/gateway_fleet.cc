@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -63,6 +64,12 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
     std::ofstream out(config_file);
     out << "[server]\ndata_dir = \"data\"\nthreads = 2\n\n" << mock::fleet_config_toml(providers, spec.chains);
     if (!out) return unavailable("cannot write " + config_file.string());
+  }
+  if (spec.ledger) {
+    std::error_code ec;
+    std::filesystem::copy_file(std::filesystem::path(FLEETGATE_SOURCE_DIR) / "config" / "ledger.toml",
+                               fleet->dir_ / "ledger.toml", ec);
+    if (ec) return unavailable("cannot copy config/ledger.toml: " + ec.message());
   }
   auto service = fleetgate::testing::start_service(config_file);
   if (!service.is_ok()) return service.status();

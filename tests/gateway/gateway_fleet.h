@@ -1,7 +1,8 @@
 // For gateway integration tests: the whole fleetgate service started in-process on an ephemeral
 // loopback port over a fresh data dir, its region chains pointing at one MockUpstream per
-// upstream provider (each expecting its own API key, set in the environment), plus helpers to
-// register vehicles with tokens, build chat requests and recognise OpenAI-shaped errors.
+// upstream provider (each expecting its own API key, set in the environment), with the ledger
+// when asked, plus helpers to register vehicles with tokens, build chat requests and recognise
+// OpenAI-shaped errors.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,6 +33,7 @@ struct FleetSpec {
   std::vector<UpstreamSpec> upstreams;
   bool onboard = true;  // configure the on-board engine as provider "onboard" (model fleetgate-onboard)
   std::map<std::string, std::vector<std::string>> chains;  // region id -> provider ids, first preferred
+  bool ledger = false;  // the repository's config/ledger.toml beside the config: the service settles
 };
 
 // deepseek (cn), xai-us (us) and xai-eu (eu), each followed by onboard in its region's chain.

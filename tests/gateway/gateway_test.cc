@@ -9,8 +9,13 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include "fleetgate/ledger/period.h"
 #include "gateway/gateway_fleet.h"
 
 namespace fleetgate::gwtest {
@@ -596,6 +601,101 @@ TEST_F(GatewayTest, EveryRequestIsMeteredInItsHomeRegionWithProviderAndTokens) {
   EXPECT_EQ(request_ids.size(), records.size());
   EXPECT_TRUE(usage("cn").empty());
   EXPECT_TRUE(usage("us").empty());
+}
+
+// Sends `body` as a car's chat request on a connection of its own and hangs up as soon as
+// `upstream` holds its `nth` request: the car is gone before the provider's first byte.
+void hang_up_once_upstream_has_it(uint16_t port, const TestVehicle& v, const std::string& body,
+                                  mock::MockUpstream& upstream, size_t nth) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket car(io);
+  boost::system::error_code ec;
+  car.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                              v.token + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  asio::write(car, asio::buffer(request), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(upstream.wait_for_requests(nth, kWait));
+  car.close(ec);
+}
+
+// Issue "Hardening", item 7: a car streams with a model name of its own choosing and hangs up.
+// What it named must not reach the ledger: the usage record names the model the provider served
+// (the router sends the provider's first model in place of an unlisted name), which the shipped
+// ledger.toml prices, and the month settles with that usage counted as the provider's work. The
+// first hang-up comes before the provider's first byte, when the meter has no answer to take a
+// model name from; the second comes after the first chunk.
+TEST_F(GatewayTest, ACarStreamingAModelOfItsOwnAndHangingUpIsMeteredAsTheServedModelAndSettles) {
+  FleetSpec spec = standard_fleet();
+  spec.ledger = true;
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  TestVehicle v = vehicle("US");
+  mock::MockUpstream& xai = fleet_->mock("xai-us");
+  const std::string ask = chat_body("will it rain on my way home", true, {{"model", "anything"}});
+
+  xai.set_scenario(scenario("latency_ms=30000"));
+  ASSERT_NO_FATAL_FAILURE(hang_up_once_upstream_has_it(fleet_->service().port(), v, ask, xai, 1));
+  EXPECT_TRUE(xai.wait_for_abandoned(1, kWait));
+  EXPECT_EQ(parse_object(xai.requests().at(0).body)["model"], json::value("grok-4")) << "served: the provider's first model";
+
+  xai.set_scenario(scenario("chunk_delay_ms=30000;content=no rain until tomorrow"));
+  auto stream = chat_stream(v, ask);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  auto first = stream->next();
+  ASSERT_TRUE(first.is_ok() && first->has_value());
+  stream->close();
+  EXPECT_TRUE(xai.wait_for_abandoned(2, kWait));
+
+  const std::vector<ledger::UsageRecord> records = wait_for_usage("us", 2);
+  ASSERT_EQ(records.size(), 2u);
+  std::set<std::string> periods;
+  std::string priced_period;  // the month of the record with tokens (the second hang-up)
+  for (const ledger::UsageRecord& u : records) {
+    EXPECT_EQ(u.provider, "xai-us");
+    EXPECT_EQ(u.model, "grok-4") << "metered as the model served, not the one the car named";
+    EXPECT_EQ(u.outcome, "cancelled");
+    const std::string period = ledger::Period::containing(u.time_ms).to_string();
+    periods.insert(period);
+    if (u.prompt_tokens > 0) priced_period = period;
+  }
+  ASSERT_FALSE(priced_period.empty()) << "the stream cut short after its first chunk is metered with an estimate";
+
+  auto& credentials = *fleet_->control_plane().credentials;
+  ASSERT_TRUE(credentials.add_user("ledger-admin", {"admin"}, {"*"}, "test:gateway").is_ok());
+  auto admin = credentials.issue_user_token("ledger-admin", "test:gateway");
+  ASSERT_TRUE(admin.is_ok()) << admin.status().to_string();
+  for (const std::string& period : periods) {
+    SCOPED_TRACE(period);
+    const json::object event{{"id", "us-assistant-" + period}, {"time", period + "-01"}, {"type", "subscription"},
+                             {"feature", "assistant"},         {"market", "US"},        {"currency", "USD"},
+                             {"amount", "1000.00"}};
+    auto imported = client_->post("/v1/ledger/revenue", json::serialize(json::object{{"events", json::array{event}}}),
+                                  bearer(*admin));
+    ASSERT_TRUE(imported.is_ok()) << imported.status().to_string();
+    ASSERT_EQ(imported->status, 200u) << imported->body;
+
+    auto settled = client_->post("/v1/ledger/settle", json::serialize(json::object{{"period", period}}), bearer(*admin));
+    ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
+    ASSERT_EQ(settled->status, 200u) << "the month must settle: " << settled->body;
+    json::object xai_statement = parse_object(settled->body)["statements"].as_object()["xai"].as_object();
+    EXPECT_TRUE(xai_statement["unpriced"].as_array().empty()) << json::serialize(xai_statement);
+    for (const json::value& row : xai_statement["usage"].as_array()) {
+      EXPECT_EQ(row.as_object().at("model"), json::value("grok-4")) << json::serialize(row);
+    }
+    if (period != priced_period) continue;
+    bool pool_found = false;
+    for (const json::value& pool : xai_statement["pools"].as_array()) {
+      const json::object& p = pool.as_object();
+      if (p.at("feature") != json::value("assistant") || p.at("market") != json::value("US")) continue;
+      pool_found = true;
+      EXPECT_EQ(p.at("share_minor"), json::value(30000)) << "xAI served all the priced work: 30% of 1000.00 USD";
+    }
+    EXPECT_TRUE(pool_found) << json::serialize(xai_statement);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

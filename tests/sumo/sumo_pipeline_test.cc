@@ -298,6 +298,15 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
     EXPECT_EQ(transfer_actions[action], expected_transfers) << action;
   }
   EXPECT_EQ(transfer_actions.size(), 4u) << "transfer actions other than request, approve, export, import";
+
+  // `train evaluate` prints the table and writes JSON only when asked (--out): its old default,
+  // bench/results/learning.json under the current folder, overwrote the tracked run when called
+  // from the repository root.
+  const auto evaluate_log = dir_ / "evaluate.log";
+  ASSERT_EQ(run("cd " + dir_.path().string() + " && " + fg_ + " train evaluate --regions cn,eu --epochs 2", evaluate_log), 0)
+      << slurp(evaluate_log);
+  EXPECT_NE(slurp(evaluate_log).find("| eu |"), std::string::npos) << slurp(evaluate_log);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "bench")) << "train evaluate wrote a file nobody asked for";
 }
 
 }  // namespace
