@@ -46,6 +46,16 @@ function(fg_test name)
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
 
+# fg_binary_test(NAME SOURCES a_test.cc DEPS ...): an fg_test that runs the built `fleetgate`
+# binary and the helpers under tests/support/.
+function(fg_binary_test name)
+  fg_test(${name} ${ARGN})
+  if(TARGET ${name})
+    add_dependencies(${name} fleetgate)
+    target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  endif()
+endfunction()
+
 # fg_bench(NAME SOURCES a_bench.cc DEPS fg_vehicle): a Google Benchmark binary run by ./dev bench.
 function(fg_bench name)
   if(FLEETGATE_FUZZ OR FLEETGATE_SANITIZE)
