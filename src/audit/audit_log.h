@@ -136,6 +136,7 @@ class AuditLog {
   store::KvStore& store_;
   Clock clock_;
   RefusalBudget refusals_;
+  std::mutex transact_mu_;  // one transact() at a time in this process
   mutable std::mutex mu_;  // serializes appends; guards the fields below
   uint64_t last_seq_ = 0;
   std::string last_hash_ = kGenesisHash;
@@ -145,6 +146,17 @@ class AuditLog {
 
 template <typename F>
 auto AuditLog::transact(F decide) -> decltype(decide()) {
+  // Decisions take turns: one at a time in this process, and with the store's lock one at a time
+  // across the processes sharing it, so that they rarely lose the race at commit (only to plain
+  // appends) and never starve each other.
+  std::unique_lock turn(transact_mu_, std::defer_lock);
+  std::unique_ptr<store::KvLock> shared_turn;
+  if (transaction_.log != this) {
+    turn.lock();
+    auto locked = store_.lock("audit/transactions");
+    if (!locked.is_ok()) return locked.status();
+    shared_turn = std::move(locked).value();
+  }
   for (int n = 1;; ++n) {
     auto head = stored_head();
     if (!head.is_ok()) return head.status();

@@ -68,6 +68,12 @@ struct WriteOptions {
   bool sync = true;
 };
 
+// Held while it lives: see KvStore::lock.
+class KvLock {
+ public:
+  virtual ~KvLock() = default;
+};
+
 // Thread-safe: concurrent reads and writes are allowed; each write() is atomic.
 class KvStore : public KvReader {
  public:
@@ -81,6 +87,14 @@ class KvStore : public KvReader {
   // A consistent read-only view of the store as of now; later writes are invisible to it.
   // REQUIRES: the store outlives the snapshot.
   virtual std::unique_ptr<KvReader> snapshot() const = 0;
+
+  // Waits until no other process holds the lock named `name`, and holds it until the result is
+  // destroyed: processes sharing the store take turns deciding (the audit chain's transactions).
+  // Stores only one process opens need none: nullptr. At most one per thread at a time.
+  virtual Result<std::unique_ptr<KvLock>> lock(std::string_view name) {
+    (void)name;
+    return std::unique_ptr<KvLock>();
+  }
 
   // True when other processes may write this store too (a database several nodes share): what a
   // process caches of it may be stale, so caches of it must not be trusted.

@@ -268,6 +268,19 @@ int64_t lock_id(std::string_view key) {
   return static_cast<int64_t>(h);
 }
 
+// A session-level advisory lock on a connection of its own, released (and the connection given
+// back) when destroyed.
+class PgLock final : public KvLock {
+ public:
+  PgLock(Pool& pool, PGconn* c, std::string id) : lease_(pool, c), id_(std::move(id)) {}
+  ~PgLock() override { (void)run(lease_.get(), "SELECT pg_advisory_unlock($1::bigint)", {{id_, false}}); }
+  Status take() { return run(lease_.get(), "SELECT pg_advisory_lock($1::bigint)", {{id_, false}}).status(); }
+
+ private:
+  Lease lease_;
+  std::string id_;
+};
+
 class PgStore final : public KvStore {
  public:
   explicit PgStore(std::string dsn) : pool_(std::move(dsn)) {}
@@ -294,6 +307,16 @@ class PgStore final : public KvStore {
   }
 
   bool shared() const override { return true; }
+
+  // Another id than write_if's transaction lock of the same key, so that the holder can still
+  // commit conditional writes on other connections.
+  Result<std::unique_ptr<KvLock>> lock(std::string_view name) override {
+    auto c = pool_.acquire();
+    if (!c.is_ok()) return c.status();
+    auto held = std::make_unique<PgLock>(pool_, *c, std::to_string(lock_id(name) ^ 1));
+    if (Status s = held->take(); !s.is_ok()) return s;
+    return std::unique_ptr<KvLock>(std::move(held));
+  }
 
  private:
   // One transaction: when `key` is given, lock it across nodes and check it holds `*expected`
