@@ -276,24 +276,37 @@ struct TransferService::Impl {
 
   Result<fs::path> export_bundle(std::string_view id, const fs::path& out_dir, std::string_view actor,
                                  const Progress& progress) {
-    auto t = load_current(id);
+    auto exportable = [&]() -> Result<Transfer> {
+      auto t = load_current(id);
+      if (!t.is_ok()) return t.status();
+      if (t->state != State::kApproved) {
+        return failed_precondition("transfer " + t->id + " is " + std::string(to_string(t->state)) + ", not approved");
+      }
+      if (!approvals_complete(*t)) return permission_denied("transfer " + t->id + " lacks its approvals");
+      return t;
+    };
+    auto t = audit.transact(exportable);
     if (!t.is_ok()) return t.status();
-    if (t->state != State::kApproved) {
-      return failed_precondition("transfer " + t->id + " is " + std::string(to_string(t->state)) + ", not approved");
-    }
-    if (!approvals_complete(*t)) return permission_denied("transfer " + t->id + " lacks its approvals");
+    // Built outside any transaction (an export may read millions of records), then recorded in a
+    // short one that decides again on the stored transfer: another node may have exported,
+    // rejected, or expired it meanwhile.
     auto content = build_bundle(*t, out_dir, progress);
     if (!content.is_ok()) return content.status();
     const fs::path bundle = out_dir / t->id;
-    t->state = State::kExported;
-    t->manifest_sha256 = sha256_hex(content->manifest_bytes);
-    Status s = commit(*t, {{std::string(actor), "transfer.export", t->id, t->request.source_region,
+    const std::string manifest_sha256 = sha256_hex(content->manifest_bytes);
+    Status s = audit.transact([&]() -> Status {
+      auto now = exportable();
+      if (!now.is_ok()) return now.status();
+      now->state = State::kExported;
+      now->manifest_sha256 = manifest_sha256;
+      return commit(*now, {{std::string(actor), "transfer.export", now->id, now->request.source_region,
                             json::object{{"bundle", bundle.string()},
-                                         {"dest_region", t->request.dest_region},
+                                         {"dest_region", now->request.dest_region},
                                          {"records", content->manifest.records},
                                          {"vehicles", content->manifest.vehicles},
                                          {"suppressed", content->manifest.suppressed},
-                                         {"manifest_sha256", t->manifest_sha256}}}});
+                                         {"manifest_sha256", manifest_sha256}}}});
+    });
     if (!s.is_ok()) {
       std::error_code ec;
       fs::remove_all(bundle, ec);  // unrecorded exports must not look complete
@@ -475,11 +488,9 @@ Status TransferService::reject(const http::Principal& who, std::string_view id, 
 Result<fs::path> TransferService::export_bundle(std::string_view id, const fs::path& out_dir, std::string_view actor,
                                                 const Progress& progress) {
   std::lock_guard lock(impl_->mu);
-  return impl_->audit.transact([&]() -> Result<fs::path> {
-    auto bundle = impl_->export_bundle(id, out_dir, actor, progress);
-    if (!bundle.is_ok()) return impl_->refuse(actor, "export", id, "", bundle.status());
-    return bundle;
-  });
+  auto bundle = impl_->export_bundle(id, out_dir, actor, progress);  // its own short transactions
+  if (!bundle.is_ok()) return impl_->refuse(actor, "export", id, "", bundle.status());
+  return bundle;
 }
 
 Result<Manifest> TransferService::verify_bundle(const fs::path& bundle) const {
