@@ -26,6 +26,15 @@ class StoredRecordsTest : public ::testing::Test {
     store_ = std::move(opened).value();
   }
 
+  // Seals `records` of `vin` as the codec does and writes the blocks in one batch.
+  void write_sealed(std::string_view vin, const std::vector<Record>& records) {
+    std::vector<StoredForm> blocks;
+    ASSERT_TRUE(codec_.encode(records, *codec_.pseudonym(vin), blocks).is_ok());
+    store::WriteBatch batch;
+    for (const StoredForm& b : blocks) batch.put(b.key, b.value);
+    ASSERT_TRUE(store_->write(batch).is_ok());
+  }
+
   // One batch of `n` records of `vin`, one second apart from `start_ms`.
   void store_batch(std::string_view vin, int64_t start_ms, size_t n, uint64_t first_seq) {
     std::vector<Record> records;
@@ -36,11 +45,7 @@ class StoredRecordsTest : public ::testing::Test {
       r.seq = first_seq + i;
       records.push_back(std::move(r));
     }
-    std::vector<StoredForm> blocks;
-    ASSERT_TRUE(codec_.encode(records, *codec_.pseudonym(vin), blocks).is_ok());
-    store::WriteBatch batch;
-    for (const StoredForm& b : blocks) batch.put(b.key, b.value);
-    ASSERT_TRUE(store_->write(batch).is_ok());
+    write_sealed(vin, records);
   }
 
   // One batch of `vin`'s records at (created_at, seq), each with `speed`, sealed as the codec does.
@@ -54,11 +59,7 @@ class StoredRecordsTest : public ::testing::Test {
       r.data = {{Field::kSpeed, speed}};
       records.push_back(std::move(r));
     }
-    std::vector<StoredForm> blocks;
-    ASSERT_TRUE(codec_.encode(records, *codec_.pseudonym(vin), blocks).is_ok());
-    store::WriteBatch batch;
-    for (const StoredForm& b : blocks) batch.put(b.key, b.value);
-    ASSERT_TRUE(store_->write(batch).is_ok());
+    write_sealed(vin, records);
   }
 
   // Every record in `range` after `after`, as (pseudonym, created_at, seq, speed), at most `limit`.
