@@ -79,7 +79,6 @@ Status CredentialStore::commit(std::vector<audit::Event> events, const store::Wr
 Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, std::string_view region,
                                                          std::string_view actor) {
   if (vin.empty() || region.empty()) return invalid_argument("a vehicle token needs a VIN and its home region");
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<std::string> {
     std::string token = "fgv_" + random_token(32);
     std::string digest = sha256_hex(token);
@@ -104,7 +103,6 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
 }
 
 Status CredentialStore::revoke_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor) {
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Status {
     auto current = audit_.store().get(key(kVehiclePrefix, vin));
     if (!current.is_ok()) {
@@ -127,7 +125,6 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
     if (!is_user_role(r)) return invalid_argument("unknown role '" + r + "' (expected operator, approver, dpo, auditor or admin)");
   }
   if (regions.empty()) return invalid_argument("a user needs at least one region (or \"*\")");
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<User> {
     std::sort(roles.begin(), roles.end());
     roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
@@ -169,7 +166,6 @@ Result<std::vector<User>> CredentialStore::users() const {
 }
 
 Result<std::string> CredentialStore::issue_user_token(std::string_view name, std::string_view actor) {
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<std::string> {
     auto u = user(name);
     if (!u.is_ok()) return u.status();
@@ -188,7 +184,6 @@ Result<std::string> CredentialStore::issue_user_token(std::string_view name, std
 }
 
 Status CredentialStore::revoke_user(std::string_view name, std::string_view actor) {
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Status {
     auto u = user(name);
     if (!u.is_ok()) return u.status();

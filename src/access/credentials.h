@@ -70,7 +70,6 @@ class CredentialStore {
 
   static constexpr size_t kKnownTokens = 65536;
   audit::AuditLog& audit_;
-  std::mutex write_mu_;  // serializes check-then-write of changes, as in the fleet registry
   mutable ReadThroughCache<http::Principal> known_;
 };
 

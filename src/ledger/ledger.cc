@@ -53,7 +53,6 @@ Ledger::Ledger(LedgerConfig config, store::KvStore& control, audit::AuditLog& au
 Result<std::optional<Period>> Ledger::closed_through() const { return read_closed_through(control_); }
 
 Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& events, const std::string& actor) {
-  std::lock_guard lock(mu_);
   return audit_.transact([&]() -> Result<ImportReport> {
     auto closed = read_closed_through(control_);
     if (!closed.is_ok()) return closed.status();
@@ -233,7 +232,6 @@ Result<Settlement> Ledger::settle(Period period, const Progress& progress) const
 }
 
 Result<Settlement> Ledger::close(Period period, const std::string& actor, const Progress& progress) {
-  std::lock_guard lock(mu_);
   return audit_.transact([&]() -> Result<Settlement> {
     const auto view = control_.snapshot();
     auto closed = read_closed_through(*view);

@@ -82,7 +82,6 @@ class Ledger {
   store::KvStore& control_;
   audit::AuditLog& audit_;
   const std::vector<const UsageLog*> usage_logs_;
-  std::mutex mu_;  // serializes imports and closes, which both depend on closed_through
 };
 
 }  // namespace fleetgate::ledger

@@ -164,7 +164,6 @@ VehicleRecord FleetRegistry::with_providers(VehicleRecord r) const {
 Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std::string_view market,
                                                       std::string_view label, std::string_view actor) {
   if (actor.empty()) return invalid_argument("an actor is required");
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<VehicleRecord> {
     auto record = prepare(vin, market, label, audit_.now_ms());
     if (!record.is_ok()) return record.status();
@@ -234,7 +233,6 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
   auto region = region_of_market(market);
   if (!region.is_ok()) return region.status();
 
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<Rehome> {
     auto before = load(vin);
     if (!before.is_ok()) return before.status();
@@ -261,7 +259,6 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
   if (lines.empty()) return invalid_argument("the input is empty; expected the header 'vin,market,label'");
   if (Status s = check_header(lines[0]); !s.is_ok()) return s;
 
-  std::lock_guard lock(write_mu_);
   return audit_.transact([&]() -> Result<ImportReport> {
     const int64_t now = audit_.now_ms();
     ImportReport report;

@@ -109,7 +109,6 @@ class FleetRegistry {
   audit::AuditLog& audit_;
   store::KvStore& store_;
   std::shared_ptr<const residency::Policy> policy_;
-  std::mutex write_mu_;  // serializes check-then-write of changes
   static constexpr size_t kShownEntries = 65536;
   mutable ReadThroughCache<VehicleRecord> shown_;  // caches nothing over a shared store
 };
