@@ -259,24 +259,31 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::listen(const std::filesystem::
   return std::unique_ptr<AdminSocket>(new AdminSocket(std::move(impl)));
 }
 
-bool service_answers(const std::filesystem::path& path) {
+struct AdminConnection::Impl {
+  std::filesystem::path path;
   asio::io_context io;
-  local::socket socket(io);
+  local::socket socket{io};
+};
+
+AdminConnection::AdminConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AdminConnection::~AdminConnection() = default;
+
+std::shared_ptr<AdminConnection> AdminConnection::open(const std::filesystem::path& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
   boost::system::error_code ec;
-  socket.connect(local::endpoint(path.string()), ec);
-  // A socket this account may not use is still a running service's: forward_to_service says so.
-  return !ec || ec == asio::error::access_denied;
+  impl->socket.connect(local::endpoint(path.string()), ec);
+  if (ec == asio::error::access_denied) {
+    fail("cannot reach the running service at " + path.string() + ": " + ec.message(), kExitNoPermission);
+  }
+  if (ec) return nullptr;
+  return std::shared_ptr<AdminConnection>(new AdminConnection(std::move(impl)));
 }
 
-int forward_to_service(const std::filesystem::path& path, const std::vector<std::string>& args) {
-  asio::io_context io;
-  local::socket socket(io);
+int AdminConnection::run(const std::vector<std::string>& args) {
+  local::socket& socket = impl_->socket;
+  const std::filesystem::path& path = impl_->path;
   boost::system::error_code ec;
-  socket.connect(local::endpoint(path.string()), ec);
-  if (ec) {
-    std::cerr << "fleetgate: cannot reach the running service at " << path.string() << ": " << ec.message() << "\n";
-    return ec == asio::error::access_denied ? kExitNoPermission : kExitUnavailable;
-  }
   boost::json::array arr;
   for (const auto& a : args) arr.emplace_back(a);
   std::error_code cwd_ec;
@@ -285,6 +292,9 @@ int forward_to_service(const std::filesystem::path& path, const std::vector<std:
   const auto len = be32(static_cast<uint32_t>(request.size()));
   asio::write(socket, asio::buffer(len), ec);
   if (!ec) asio::write(socket, asio::buffer(request), ec);
+  // A service that refuses this account answers without reading the request, so the write may
+  // fail while its answer waits to be read: read on regardless.
+  ec.clear();
   std::string payload;
   while (!ec) {
     unsigned char head[5];

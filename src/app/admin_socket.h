@@ -51,12 +51,22 @@ class AdminSocket {
   std::unique_ptr<Impl> impl_;
 };
 
-// Whether a service listens at `path` (false when the file is missing or stale; true when it
-// refuses this account, which forward_to_service then reports).
-bool service_answers(const std::filesystem::path& path);
+// A CLI process's connection to the admin socket of a running service.
+class AdminConnection {
+ public:
+  // The connection when a service listens at `path`; nullptr when none does (no socket file, or
+  // one a killed service left). A socket this account may not use fails the command (exit 77).
+  static std::shared_ptr<AdminConnection> open(const std::filesystem::path& path);
+  ~AdminConnection();
 
-// Hands `args` to the service at `path`, copies its output to this process's stdout and stderr as
-// it arrives and returns its exit code (69 when the connection breaks before the command ends).
-int forward_to_service(const std::filesystem::path& path, const std::vector<std::string>& args);
+  // Hands `args` to the service, copies its output to this process's stdout and stderr as it
+  // arrives and returns its exit code (69 when the connection breaks before the command ends).
+  int run(const std::vector<std::string>& args);
+
+ private:
+  struct Impl;
+  explicit AdminConnection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace fleetgate::app

@@ -20,8 +20,7 @@ Backend& backend(Cli& cli) {
   if (cli.served != nullptr) return *cli.served;
   if (!cli.offline) {
     LoadedConfig loaded = must(load(cli.config_path));
-    const std::filesystem::path socket = admin_socket_path(*loaded.config);
-    if (service_answers(socket)) throw ServedElsewhere{socket};
+    if (auto service = AdminConnection::open(admin_socket_path(*loaded.config))) throw ServedElsewhere{std::move(service)};
     cli.offline = std::make_shared<OfflineBackend>(std::move(loaded));
   }
   return *cli.offline;

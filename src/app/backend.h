@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fleetgate/app/admin_socket.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
 #include "fleetgate/ledger/ledger.h"
@@ -72,7 +73,7 @@ class OfflineBackend final : public Backend {
 // Thrown by backend() in a CLI process when a service answers on the data dir's admin socket:
 // main() then hands the whole command line to that service instead of opening what it holds.
 struct ServedElsewhere {
-  std::filesystem::path socket;
+  std::shared_ptr<AdminConnection> service;  // connected: the command line goes over it
 };
 
 // What `cli`'s command acts on: cli.served when the service runs it, else cli.offline, created on

@@ -18,6 +18,6 @@ int main(int argc, char** argv) {
   try {
     return run_command(args, cli);
   } catch (const ServedElsewhere& served) {
-    return forward_to_service(served.socket, args);
+    return served.service->run(args);
   }
 }
