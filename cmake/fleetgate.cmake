@@ -27,13 +27,16 @@ function(fg_library name)
   fg_apply_flags(fg_${name})
 endfunction()
 
-# fg_test(NAME SOURCES a_test.cc DEPS fg_vehicle)
-# One GoogleTest binary per call; each test case becomes a ctest entry.
+# fg_test(NAME SOURCES a_test.cc DEPS fg_vehicle [BOTH_BACKENDS])
+# One GoogleTest binary per call; each test case becomes a ctest entry. BOTH_BACKENDS registers
+# every case a second time, prefixed "pg." (`ctest -R '^pg[.]'`), with the services it starts
+# keeping their control plane on the suite's PostgreSQL (tests/support/test_backend.h; the
+# fixture pg_suite in tests/ starts it).
 function(fg_test name)
   if(FLEETGATE_FUZZ)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "BOTH_BACKENDS" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
   target_compile_definitions(${name} PRIVATE FLEETGATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
@@ -44,6 +47,19 @@ function(fg_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+  if(ARG_BOTH_BACKENDS)
+    target_link_libraries(${name} PRIVATE fg_test_backend)
+    # PROPERTIES is flattened into one list: an empty LABELS value would vanish and make the next
+    # key its value, so labels are passed only when there are some.
+    set(labels)
+    if(ARG_LABELS)
+      set(labels LABELS "${ARG_LABELS}")
+    endif()
+    gtest_discover_tests(${name} TEST_PREFIX "pg." DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT ${ARG_TIMEOUT} ${labels}
+                                    ENVIRONMENT "FLEETGATE_TEST_PG_SUITE=${CMAKE_BINARY_DIR}/pg-suite.state"
+                                    FIXTURES_REQUIRED pg_suite)
+  endif()
 endfunction()
 
 # fg_binary_test(NAME SOURCES a_test.cc DEPS ...): an fg_test that runs the built `fleetgate`
@@ -52,6 +68,7 @@ function(fg_binary_test name)
   fg_test(${name} ${ARGN})
   if(TARGET ${name})
     add_dependencies(${name} fleetgate)
+    target_link_libraries(${name} PRIVATE fg_test_backend)
     target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   endif()
 endfunction()

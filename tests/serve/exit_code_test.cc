@@ -14,6 +14,7 @@
 #include "fleetgate/store/test_dir.h"
 #include "support/fleetgate_process.h"
 #include "support/scratch_config.h"
+#include "support/test_backend.h"
 
 namespace fleetgate {
 namespace {
@@ -49,15 +50,22 @@ TEST(ExitCodes, ADataDirInUseExits69AndATamperedAuditChain65) {
 
   {
     // A process that holds the data dir without serving it (a running service would run the
-    // command instead: admin_socket_test).
+    // command instead: admin_socket_test). The region's store is in the data dir on both
+    // backends; the control store only on the embedded one.
+    auto held = store::open_embedded(dir / "data" / "eu" / "store");
+    ASSERT_TRUE(held.is_ok()) << held.status().to_string();
+    EXPECT_EQ(exit_code({"-c", c, "telemetry", "query", "LRW3E7EA8PC390117", "--as-region", "eu"}), 69)
+        << "another process holds the region's store";
+  }
+  if (!testing::suite_on_postgres()) {
     auto held = store::open_embedded(dir / "data" / "control");
     ASSERT_TRUE(held.is_ok()) << held.status().to_string();
-    EXPECT_EQ(exit_code({"-c", c, "user", "list"}), 69) << "another process holds the data dir";
+    EXPECT_EQ(exit_code({"-c", c, "user", "list"}), 69) << "another process holds the control store";
   }
 
   EXPECT_EQ(exit_code({"-c", c, "audit", "verify"}), 0);
   {
-    auto control = store::open_embedded(dir / "data" / "control");
+    auto control = testing::open_control_store(config, dir / "data");
     ASSERT_TRUE(control.is_ok()) << control.status().to_string();
     ASSERT_TRUE((*control)->remove("audit/head").is_ok());
   }

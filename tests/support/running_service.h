@@ -7,11 +7,13 @@
 
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/service.h"
+#include "support/test_backend.h"
 
 namespace fleetgate::testing {
 
-// Loads `config_file`, creates the service and starts it; the first failure otherwise.
+// Puts `config_file` on the suite's backend (support/test_backend.h), loads it, creates the service and starts it; the first failure otherwise.
 inline Result<std::unique_ptr<app::Service>> start_service(const std::filesystem::path& config_file) {
+  use_suite_backend(config_file);
   auto loaded = app::load(config_file.string());
   if (!loaded.is_ok()) return loaded.status();
   app::ServiceOptions options;

@@ -9,9 +9,12 @@
 #include <iterator>
 #include <string>
 
+#include "support/test_backend.h"
+
 namespace fleetgate::testing {
 
-// Writes DIR/fleetgate.toml with `data_dir` pointing at DIR/data; returns its path.
+// Writes DIR/fleetgate.toml with `data_dir` pointing at DIR/data, on the suite's control-plane
+// backend (support/test_backend.h); returns its path.
 inline std::filesystem::path write_scratch_config(const std::filesystem::path& dir) {
   std::ifstream in(FLEETGATE_SOURCE_DIR "/config/fleetgate.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -21,6 +24,7 @@ inline std::filesystem::path write_scratch_config(const std::filesystem::path& d
   if (at != std::string::npos) text.replace(at, from.size(), "data_dir = \"" + (dir / "data").string() + "\"");
   const auto path = dir / "fleetgate.toml";
   std::ofstream(path) << text;
+  use_suite_backend(path);
   return path;
 }
 
