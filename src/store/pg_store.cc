@@ -22,6 +22,7 @@ class PgResult {
   PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
   PgResult& operator=(PgResult&&) = delete;
   ~PgResult() { PQclear(r_); }
+  PGresult* get() const { return r_; }
   ExecStatusType status() const { return PQresultStatus(r_); }
   int rows() const { return PQntuples(r_); }
   std::string_view at(int row, int col) const {
@@ -43,29 +44,86 @@ std::string trimmed(std::string message) {
   return message;
 }
 
+// Query parameters in libpq's arrays; text params get NUL-terminated copies.
+class ParamArrays {
+ public:
+  explicit ParamArrays(const std::vector<Param>& params) {
+    texts_.reserve(params.size());
+    for (const Param& p : params) {
+      if (p.binary) {
+        values_.push_back(p.bytes.data());
+      } else {
+        texts_.emplace_back(p.bytes);
+        values_.push_back(texts_.back().c_str());
+      }
+      lengths_.push_back(static_cast<int>(p.bytes.size()));
+      formats_.push_back(p.binary ? 1 : 0);
+    }
+  }
+  int count() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return values_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  std::vector<const char*> values_;
+  std::vector<int> lengths_, formats_;
+  std::vector<std::string> texts_;
+};
+
+bool succeeded(const PgResult& r) { return r.status() == PGRES_TUPLES_OK || r.status() == PGRES_COMMAND_OK; }
+
 // Runs `sql` with `params`, results in binary (bytea as raw bytes). Any failure is kUnavailable:
 // the database, not the caller's input, is what went wrong.
 Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}) {
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  std::vector<std::string> texts;  // NUL-terminated copies of the text params
-  texts.reserve(params.size());
-  for (const Param& p : params) {
-    if (p.binary) {
-      values.push_back(p.bytes.data());
-    } else {
-      texts.emplace_back(p.bytes);
-      values.push_back(texts.back().c_str());
-    }
-    lengths.push_back(static_cast<int>(p.bytes.size()));
-    formats.push_back(p.binary ? 1 : 0);
-  }
-  PgResult r(PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
-                          formats.data(), 1));
-  if (r.status() != PGRES_TUPLES_OK && r.status() != PGRES_COMMAND_OK) {
-    return unavailable("postgres: " + trimmed(PQerrorMessage(c)));
-  }
+  const ParamArrays a(params);
+  PgResult r(PQexecParams(c, sql.c_str(), a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1));
+  if (!succeeded(r)) return unavailable("postgres: " + trimmed(PQerrorMessage(c)));
   return r;
+}
+
+struct Statement {
+  const char* sql;
+  std::vector<Param> params;
+};
+
+// Sends `statements` in one pipeline (libpq pipeline mode) and reads their results: one round
+// trip instead of one per statement. The first failure is returned (kUnavailable, as run());
+// PostgreSQL skips the statements after it, so a transaction the batch began is left aborted.
+Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements) {
+  if (PQenterPipelineMode(c) != 1) return unavailable("postgres: cannot pipeline: " + trimmed(PQerrorMessage(c)));
+  Status sent = Status::ok();
+  for (const Statement& st : statements) {
+    const ParamArrays a(st.params);
+    if (PQsendQueryParams(c, st.sql, a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1) != 1) {
+      sent = unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+      break;
+    }
+  }
+  if (sent.is_ok() && PQpipelineSync(c) != 1) sent = unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+  if (!sent.is_ok()) return sent;  // still in pipeline mode: the pool closes the connection
+  // Each statement's results end with a NULL; the sync's is PGRES_PIPELINE_SYNC. Statements after
+  // a failed one come back PGRES_PIPELINE_ABORTED.
+  std::vector<PgResult> results;
+  Status first_error = Status::ok();
+  for (;;) {
+    PgResult r(PQgetResult(c));
+    if (r.get() == nullptr) {
+      if (PQstatus(c) != CONNECTION_OK) {  // the connection broke: no sync result will come
+        return first_error.is_ok() ? unavailable("postgres: " + trimmed(PQerrorMessage(c))) : first_error;
+      }
+      continue;
+    }
+    if (r.status() == PGRES_PIPELINE_SYNC) break;
+    if (succeeded(r)) {
+      results.push_back(std::move(r));
+    } else if (r.status() == PGRES_FATAL_ERROR && first_error.is_ok()) {
+      first_error = unavailable("postgres: " + trimmed(PQresultErrorMessage(r.get())));
+    }
+  }
+  PQexitPipelineMode(c);
+  if (!first_error.is_ok()) return first_error;
+  return results;
 }
 
 // A bounded pool of connections to one database. A connection goes back idle (no transaction
@@ -98,7 +156,7 @@ class Pool {
   }
 
   void release(PGconn* c) {
-    if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE) {
+    if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE || PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
       PQfinish(c);
       drop_slot();
       return;
@@ -321,6 +379,8 @@ class PgStore final : public KvStore {
  private:
   // One transaction: when `key` is given, lock it across nodes and check it holds `*expected`
   // first. PostgreSQL commits durably (synchronous_commit), whatever WriteOptions::sync says.
+  // Statements go pipelined: one round trip for the check (when there is one), one for the writes
+  // and the commit.
   Status commit(const WriteBatch& batch, const std::string_view* key, const std::optional<std::string>* expected) {
     if (batch.empty() && key == nullptr) return Status::ok();
     auto c = pool_.acquire();
@@ -328,26 +388,34 @@ class PgStore final : public KvStore {
     Lease lease(pool_, *c);
     PGconn* conn = lease.get();
     auto failed = [conn](Status s) {
-      if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
+      if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+      }
       return s;
     };
-    if (auto r = run(conn, "BEGIN"); !r.is_ok()) return r.status();
+    std::vector<Statement> statements = {{"BEGIN", {}}};
     if (key != nullptr) {
       const std::string id = std::to_string(lock_id(*key));
-      if (auto r = run(conn, "SELECT pg_advisory_xact_lock($1::bigint)", {{id, false}}); !r.is_ok()) return failed(r.status());
-      auto now = get_on(conn, *key);
-      if (!now.is_ok() && now.status().code() != Code::kNotFound) return failed(now.status());
-      const std::optional<std::string> current = now.is_ok() ? std::optional<std::string>(*now) : std::nullopt;
+      statements.push_back({"SELECT pg_advisory_xact_lock($1::bigint)", {{id, false}}});
+      statements.push_back({"SELECT v FROM fleetgate_kv WHERE k = $1", {{*key}}});
+      auto checked = run_pipelined(conn, statements);
+      if (!checked.is_ok()) return failed(checked.status());
+      const PgResult& now = checked->back();
+      const std::optional<std::string> current =
+          now.rows() == 0 ? std::nullopt : std::optional<std::string>(std::string(now.at(0, 0)));
       if (current != *expected) return failed(aborted("the value under '" + std::string(*key) + "' changed concurrently"));
+      statements.clear();
     }
     for (const auto& e : batch.entries()) {
-      auto r = e.op == WriteBatch::Op::kPut
-                   ? run(conn, "INSERT INTO fleetgate_kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
-                         {{e.key}, {e.value}})
-                   : run(conn, "DELETE FROM fleetgate_kv WHERE k = $1", {{e.key}});
-      if (!r.is_ok()) return failed(r.status());
+      if (e.op == WriteBatch::Op::kPut) {
+        statements.push_back({"INSERT INTO fleetgate_kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                              {{e.key}, {e.value}}});
+      } else {
+        statements.push_back({"DELETE FROM fleetgate_kv WHERE k = $1", {{e.key}}});
+      }
     }
-    if (auto r = run(conn, "COMMIT"); !r.is_ok()) return failed(r.status());
+    statements.push_back({"COMMIT", {}});
+    if (auto r = run_pipelined(conn, statements); !r.is_ok()) return failed(r.status());
     return Status::ok();
   }
 
