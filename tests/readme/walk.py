@@ -2,7 +2,7 @@
 """Runs every example of README.md as printed, in order, on a fresh demo, and names the README
 line of the first one that fails.
 
-    tests/readme/walk.py README.md FLEETGATE_BINARY
+    tests/readme/walk.py [--served] README.md FLEETGATE_BINARY
 
 What counts as an example: the lines of every top-level indented code block (its first line is
 indented by exactly four spaces and follows a blank line). A line ending in `\\` continues on the
@@ -21,7 +21,10 @@ How they run:
 - after a line that starts `fleetgate serve` in the background (`&`), the walk waits until the
   port accepts connections; the examples stop each server themselves (`kill %1; wait %1`);
 - `curl` fails on an HTTP error status (`--fail-with-body`);
-- each line has 150 s.
+- each line has 150 s;
+- with --served, a `fleetgate serve` on the copied config runs behind the examples the whole time
+  (so every CLI command goes through its admin socket), except from a line that starts a server
+  of the examples' own until the `kill %1; wait %1` that stops it.
 It fails when a line fails, when a server is left running, or when an example wrote into the
 repository root outside the git-ignored data/ or changed a copied file.
 """
@@ -41,6 +44,7 @@ import urllib.request
 
 LINE_SECONDS = 150
 SERVE_IN_BACKGROUND = re.compile(r"^fleetgate\b.*\bserve\b.*&\s*(#.*)?$")
+STOP_SERVE = re.compile(r"^kill %1; wait %1\s*(#.*)?$")
 
 PRELUDE = r"""
 set -eo pipefail
@@ -158,8 +162,10 @@ def stop_group(process):
 
 
 class Walk:
-    def __init__(self, readme, binary, scratch):
+    def __init__(self, readme, binary, scratch, served=False):
         self.readme = readme
+        self.served = served
+        self.server = None  # with --served: the `fleetgate serve` behind the examples
         self.name = os.path.basename(readme)
         self.binary = os.path.abspath(binary)
         self.source = os.path.dirname(os.path.abspath(readme))
@@ -200,6 +206,27 @@ class Walk:
         finally:
             stop_group(demo)
 
+    def start_server(self, log):
+        """With --served: `fleetgate serve` on the copied config, until it is ready; None or why not."""
+        self.server = subprocess.Popen([self.binary, "serve"], cwd=self.root, env=self.env, stdin=subprocess.DEVNULL,
+                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if wait_ready(self.port, self.server):
+            return None
+        return "the walk's own `fleetgate serve` did not serve on port %d" % self.port
+
+    def stop_server(self):
+        """Stops the walk's own server (SIGTERM, as an operator would); None or why it failed."""
+        server, self.server = self.server, None
+        if server is None:
+            return None
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            code = None
+        stop_group(server)
+        return None if code == 0 else f"the walk's own `fleetgate serve` exited {code} on SIGTERM"
+
     def command_text(self, command):
         return command.replace("8080", str(self.port)).replace("/tmp/", self.tmp + "/")
 
@@ -214,13 +241,22 @@ class Walk:
         os.close(status_w)
         failure = None
         try:
-            for number, command in examples(self.readme):
+            if self.served:
+                error = self.start_server(log)
+                if error:
+                    failure = (0, "(before the examples)", error, 0)
+            for number, command in examples(self.readme) if failure is None else []:
                 log.write(f"$ {self.name}:{number}: {command}\n".encode())
                 log.flush()
                 start = os.path.getsize(self.log_path)
                 steps = [self.command_text(command)]
-                if SERVE_IN_BACKGROUND.match(command.strip()):
+                starts_server = SERVE_IN_BACKGROUND.match(command.strip())
+                if starts_server:
                     steps.append("__walk_ready $!")
+                    error = self.stop_server()
+                    if error:
+                        failure = (number, command, error, start)
+                        break
                 for step in steps:
                     error = self.send(shell, cmd_w, status_r, step)
                     if error:
@@ -228,11 +264,22 @@ class Walk:
                         break
                 if failure:
                     break
+                if self.served and STOP_SERVE.match(command.strip()):
+                    error = self.start_server(log)
+                    if error:
+                        failure = (number, command, error, start)
+                        break
+            if failure is None and self.served:
+                error = self.stop_server()
+                if error:
+                    failure = (0, "(end of the examples)", error, 0)
             os.close(cmd_w)
             cmd_w = -1
             if failure is None and shell.wait(timeout=30) != 0:
                 failure = (0, "(end of the examples)", "the shell exited %d" % shell.returncode, 0)
         finally:
+            if self.server is not None:
+                self.stop_server()
             if cmd_w >= 0:
                 os.close(cmd_w)
             os.close(status_r)
@@ -276,13 +323,17 @@ class Walk:
 
 
 def main():
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: walk.py README.md FLEETGATE_BINARY")
-    readme, binary = sys.argv[1:]
+    args = sys.argv[1:]
+    served = args[:1] == ["--served"]
+    if served:
+        args = args[1:]
+    if len(args) != 2:
+        raise SystemExit("usage: walk.py [--served] README.md FLEETGATE_BINARY")
+    readme, binary = args
     if not examples(readme):
         raise SystemExit("walk: no examples found in " + readme)
     with tempfile.TemporaryDirectory(prefix="fleetgate-readme-") as scratch:
-        walk = Walk(readme, binary, scratch)
+        walk = Walk(readme, binary, scratch, served)
         walk.prepare_root()
         before = snapshot(walk.root)
         with open(walk.log_path, "ab") as log:  # children append; the walk reads it back by offset
@@ -300,7 +351,7 @@ def main():
         if problems:
             raise SystemExit("walk: " + "; ".join(problems))
         print(walk.output_from(0, limit=200000))
-    print(f"walk: every example of {readme} ran as printed")
+    print(f"walk: every example of {readme} ran as printed" + (", with `fleetgate serve` running" if served else ""))
 
 
 if __name__ == "__main__":
