@@ -1,6 +1,6 @@
 #include "fleetgate/store/pg_store.h"
 
-#include <libpq-fe.h>
+#include <poll.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -8,6 +8,8 @@
 #include <mutex>
 #include <utility>
 #include <vector>
+
+#include "fleetgate/store/pg_connection.h"
 
 namespace fleetgate::store {
 namespace {
@@ -38,11 +40,6 @@ struct Param {
   bool binary = true;
 };
 
-std::string trimmed(std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return message;
-}
-
 // Runs `sql` with `params`, results in binary (bytea as raw bytes). Any failure is kUnavailable:
 // the database, not the caller's input, is what went wrong.
 Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}) {
@@ -63,13 +60,24 @@ Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>
   PgResult r(PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
                           formats.data(), 1));
   if (r.status() != PGRES_TUPLES_OK && r.status() != PGRES_COMMAND_OK) {
-    return unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+    return unavailable("postgres: " + pg_error(c));
   }
   return r;
 }
 
+// True when an idle connection is no longer usable. An idle connection has nothing to read, so a
+// readable socket means the server ended the session (a restart, pg_terminate_backend, an idle
+// timeout: it sends an error, then closes). Rarely it was a harmless message instead, and a good
+// connection is replaced.
+bool ended_by_server(PGconn* c) {
+  pollfd p{PQsocket(c), POLLIN, 0};
+  return PQstatus(c) != CONNECTION_OK || poll(&p, 1, 0) != 0;
+}
+
 // A bounded pool of connections to one database. A connection goes back idle (no transaction
-// open) or is closed, so a broken one is never handed out twice.
+// open) or is closed, so a broken one is never handed out twice; one the server ended while idle
+// is dropped when next taken. So after a database restart the pool reconnects on next use, and
+// while the database is down each use fails at once with kUnavailable (pg_connect's bounds).
 class Pool {
  public:
   explicit Pool(std::string dsn) : dsn_(std::move(dsn)) {}
@@ -79,21 +87,19 @@ class Pool {
 
   Result<PGconn*> acquire() {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
-    if (!idle_.empty()) {
+    for (;;) {
+      cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
+      if (idle_.empty()) break;
       PGconn* c = idle_.back();
       idle_.pop_back();
-      return c;
+      if (!ended_by_server(c)) return c;
+      PQfinish(c);
+      --open_;
     }
     ++open_;
     lock.unlock();
-    PGconn* c = PQconnectdb(dsn_.c_str());
-    if (PQstatus(c) != CONNECTION_OK) {
-      Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
-      PQfinish(c);
-      drop_slot();
-      return s;
-    }
+    auto c = pg_connect(dsn_);
+    if (!c.is_ok()) drop_slot();
     return c;
   }
 
@@ -347,7 +353,16 @@ class PgStore final : public KvStore {
                    : run(conn, "DELETE FROM fleetgate_kv WHERE k = $1", {{e.key}});
       if (!r.is_ok()) return failed(r.status());
     }
-    if (auto r = run(conn, "COMMIT"); !r.is_ok()) return failed(r.status());
+    if (auto r = run(conn, "COMMIT"); !r.is_ok()) {
+      // The server may have committed before the connection broke: never report that as a
+      // failure that wrote nothing, nor as a success. The caller's client reads the state back
+      // (or repeats an idempotent request, README "Several nodes on one control database").
+      if (PQstatus(conn) == CONNECTION_BAD) {
+        return unavailable("postgres: the connection was lost during COMMIT, so whether this change was stored is "
+                           "unknown (" + r.status().message() + "); read it back before repeating it");
+      }
+      return failed(r.status());
+    }
     return Status::ok();
   }
 
@@ -367,20 +382,10 @@ Result<int> schema_version(PGconn* c) {
   return std::stoi(std::string(r->at(0, 0)));
 }
 
-Result<PGconn*> connect(const std::string& dsn) {
-  PGconn* c = PQconnectdb(dsn.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
-    PQfinish(c);
-    return s;
-  }
-  return c;
-}
-
 }  // namespace
 
 Result<int> migrate_pg(const std::string& dsn) {
-  auto c = connect(dsn);
+  auto c = pg_connect(dsn);
   if (!c.is_ok()) return c.status();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
   auto step = [&](const std::string& sql) { return run(conn.get(), sql).status(); };
@@ -407,7 +412,7 @@ Result<int> migrate_pg(const std::string& dsn) {
 }
 
 Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn) {
-  auto c = connect(dsn);
+  auto c = pg_connect(dsn);
   if (!c.is_ok()) return c.status();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
   auto version = schema_version(conn.get());
