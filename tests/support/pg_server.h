@@ -56,6 +56,8 @@ class PgServer {
 
   // The libpq connection string; empty when the server did not start (already reported).
   const std::string& dsn() const { return dsn_; }
+  // The loopback TCP port it listens on (the DSN names its unix socket).
+  uint16_t port() const { return port_; }
 
   // Stops the server (fast shutdown: open sessions are ended, their transactions rolled back);
   // false when that failed. Its data stays, for start().
