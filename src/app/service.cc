@@ -146,7 +146,7 @@ struct Service::Impl {
 
   // With the control plane on PostgreSQL the node is ready only while that database answers, so
   // that a load balancer sends no traffic that would get 503 (embedded: always ready).
-  Status check_control_database() {
+  Status set_readiness() {
     if (loaded.config->control.backend != config::ControlSettings::Backend::kPostgres) return Status::ok();
     auto dsn = store::control_dsn(*loaded.config);
     if (!dsn.is_ok()) return dsn.status();
@@ -248,7 +248,7 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (options.port) server_options.port = *options.port;
   if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
-  Status s = impl->check_control_database();
+  Status s = impl->set_readiness();
   if (!s.is_ok()) return s;
   s = impl->open_regions();
   if (!s.is_ok()) return s;
