@@ -4,6 +4,9 @@
 # machine and account, which takes a fraction of a second.
 #   tools/pg-region.sh start DIR PORT   # prints the libpq connection string (DSN) on stdout
 #   tools/pg-region.sh stop DIR
+# Both are idempotent: `start` on a DIR that already holds a cluster starts that cluster (its data
+# kept) on PORT, or, when it is running, only prints its DSN with the port it listens on; `stop`
+# on a stopped cluster does nothing. So `stop DIR; start DIR PORT` restarts a region's database.
 # As root the server runs as the `postgres` account (PostgreSQL refuses to run as root).
 set -euo pipefail
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -20,19 +23,25 @@ start() {
   mkdir -p "$dir"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
   chmod 0700 "$dir"
-  (
-    flock 9
-    if [ ! -f "$template/PG_VERSION" ]; then
-      rm -rf "$template.tmp"
-      mkdir -p "$template.tmp"
-      [ "$(id -u)" -eq 0 ] && chown postgres: "$template.tmp"
-      as_owner "$pgbin/initdb" -D "$template.tmp" -A trust -U fleetgate -E UTF8 --locale=C.UTF-8 >/dev/null
-      mv "$template.tmp" "$template"
-    fi
-  ) 9>"$template.lock"
-  as_owner cp -a "$template" "$dir/pgdata"
-  as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+    (
+      flock 9
+      if [ ! -f "$template/PG_VERSION" ]; then
+        rm -rf "$template.tmp"
+        mkdir -p "$template.tmp"
+        [ "$(id -u)" -eq 0 ] && chown postgres: "$template.tmp"
+        as_owner "$pgbin/initdb" -D "$template.tmp" -A trust -U fleetgate -E UTF8 --locale=C.UTF-8 >/dev/null
+        mv "$template.tmp" "$template"
+      fi
+    ) 9>"$template.lock"
+    as_owner cp -a "$template" "$dir/pgdata"
+  fi
+  if as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+    port=$(sed -n 4p "$dir/pgdata/postmaster.pid")  # running already: the port it listens on
+  else
+    as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  fi
   echo "host=$dir port=$port user=fleetgate dbname=postgres"
 }
 

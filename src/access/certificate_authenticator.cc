@@ -12,9 +12,9 @@ Result<http::Principal> CertificateAuthenticator::authenticate(const http::Reque
   }
   Result<std::string> serial = canonical_serial(cert->serial);
   if (!serial.is_ok()) return Status(Code::kUnauthenticated, "client certificate has no usable serial");
-  if (revocations_.is_revoked(*serial)) {
-    return Status(Code::kUnauthenticated, "client certificate " + *serial + " is revoked");
-  }
+  Result<bool> revoked = revocations_.is_revoked(*serial);
+  if (!revoked.is_ok()) return revoked.status();
+  if (*revoked) return Status(Code::kUnauthenticated, "client certificate " + *serial + " is revoked");
   Result<vehicle::VehicleRecord> vehicle = registry_.show(cert->common_name);
   if (!vehicle.is_ok()) {
     if (vehicle.status().code() != Code::kNotFound && vehicle.status().code() != Code::kInvalidArgument) {

@@ -63,13 +63,14 @@ Result<std::string> CertificateRevocations::revoke(std::string_view serial, std:
   });
 }
 
-bool CertificateRevocations::is_revoked(std::string_view serial) const {
+Result<bool> CertificateRevocations::is_revoked(std::string_view serial) const {
   Result<std::string> canonical = canonical_serial(serial);
   if (!canonical.is_ok()) return false;
   if (audit_.store().shared()) {
-    // Other processes revoke too: ask the store each time, and refuse when it cannot answer.
+    // Other processes revoke too: ask the store each time.
     auto stored = audit_.store().get(std::string(kRevokedPrefix) + *canonical);
-    return stored.is_ok() || stored.status().code() != Code::kNotFound;
+    if (!stored.is_ok() && stored.status().code() != Code::kNotFound) return stored.status();
+    return stored.is_ok();
   }
   std::shared_lock lock(mu_);
   return revoked_.contains(*canonical);

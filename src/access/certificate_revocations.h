@@ -34,8 +34,10 @@ class CertificateRevocations {
   // before.
   Result<std::string> revoke(std::string_view serial, std::string_view vin, std::string_view region,
                              std::string_view actor);
-  // Whether the certificate with `serial` (any form canonical_serial accepts) is revoked.
-  bool is_revoked(std::string_view serial) const;
+  // Whether the certificate with `serial` (any form canonical_serial accepts) is revoked; a serial
+  // it does not accept is not. kUnavailable when a shared store cannot answer (the control
+  // database is down): the caller refuses the certificate, with 503 rather than as revoked.
+  Result<bool> is_revoked(std::string_view serial) const;
 
  private:
   explicit CertificateRevocations(audit::AuditLog& audit) : audit_(audit) {}

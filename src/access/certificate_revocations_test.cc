@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/outage_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::access {
@@ -37,13 +38,13 @@ TEST_F(CertificateRevocationsTest, SerialsCompareInCanonicalForm) {
 }
 
 TEST_F(CertificateRevocationsTest, ARevocationIsAuditedAndSurvivesRestart) {
-  EXPECT_FALSE(revocations_->is_revoked("5E0A"));
+  EXPECT_FALSE(revocations_->is_revoked("5E0A").value());
   auto revoked = revocations_->revoke("5e:0a", "LRW3E7EA8PC390117", "cn", "cli:test");
   ASSERT_TRUE(revoked.is_ok()) << revoked.status().to_string();
   EXPECT_EQ(*revoked, "5E0A");
-  EXPECT_TRUE(revocations_->is_revoked("5E0A"));
-  EXPECT_TRUE(revocations_->is_revoked("005e0a"));
-  EXPECT_FALSE(revocations_->is_revoked("5E0B"));
+  EXPECT_TRUE(revocations_->is_revoked("5E0A").value());
+  EXPECT_TRUE(revocations_->is_revoked("005e0a").value());
+  EXPECT_FALSE(revocations_->is_revoked("5E0B").value());
   const audit::Entry entry = audit_->tail(1).value().front();
   EXPECT_EQ(entry.action, "vehicle.cert.revoke");
   EXPECT_EQ(entry.subject, "LRW3E7EA8PC390117");
@@ -55,7 +56,20 @@ TEST_F(CertificateRevocationsTest, ARevocationIsAuditedAndSurvivesRestart) {
   EXPECT_EQ(revocations_->revoke("nope", "LRW3E7EA8PC390117", "cn", "cli:test").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(audit_->size(), 1u) << "refused revocations write nothing";
   open();
-  EXPECT_TRUE(revocations_->is_revoked("5E0A"));
+  EXPECT_TRUE(revocations_->is_revoked("5E0A").value());
+}
+
+TEST_F(CertificateRevocationsTest, AStoreThatCannotAnswerIsNoVerdict) {
+  store::OutageStore outage(*store_, "");
+  auto audit = audit::AuditLog::open(outage);
+  ASSERT_TRUE(audit.is_ok());
+  auto revocations = CertificateRevocations::open(**audit);
+  ASSERT_TRUE(revocations.is_ok());
+  ASSERT_TRUE((*revocations)->revoke("5E0A", "LRW3E7EA8PC390117", "cn", "cli:test").is_ok());
+  EXPECT_TRUE((*revocations)->is_revoked("5E0A").value());
+  EXPECT_FALSE((*revocations)->is_revoked("5E0B").value());
+  outage.fail();  // the control database goes down: the certificate is refused with 503, not as revoked
+  EXPECT_EQ((*revocations)->is_revoked("5E0B").status().code(), Code::kUnavailable);
 }
 
 }  // namespace

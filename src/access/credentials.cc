@@ -224,6 +224,8 @@ Result<http::Principal> CredentialStore::load(const std::string& digest) const {
     return c;
   }
   auto u = user(c.subject);
+  // A store that cannot be read (the control database went down) is no verdict on the token.
+  if (u.status().code() == Code::kUnavailable) return u.status();
   if (!u.is_ok() || u->revoked) return kBadToken;
   c.roles = u->roles;
   c.regions = u->regions;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/outage_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::access {
@@ -107,6 +108,20 @@ TEST_F(CredentialsTest, ConcurrentReissuesLeaveExactlyOneValidToken) {
 TEST_F(CredentialsTest, UnknownTokensAreUnauthenticated) {
   for (std::string_view t : {"", "fgv_nope", "x"}) EXPECT_EQ(creds_->lookup(t).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(creds_->lookup(std::string(1000, 'a')).status().code(), Code::kUnauthenticated);
+}
+
+TEST_F(CredentialsTest, AStoreThatCannotBeReadIsNotABadToken) {
+  // The database goes down between the token's read and its user's.
+  store::OutageStore outage(*store_, "cred/user/");
+  auto audit = audit::AuditLog::open(outage);
+  ASSERT_TRUE(audit.is_ok());
+  CredentialStore creds(**audit);
+  ASSERT_TRUE(creds.add_user("alice", {"operator"}, {"cn"}, "cli:root").is_ok());
+  auto token = creds.issue_user_token("alice", "cli:root");
+  ASSERT_TRUE(token.is_ok());
+  outage.fail();
+  // 503 for the caller, who may retry, rather than 401, which says the token is bad.
+  EXPECT_EQ(creds.lookup(*token).status().code(), Code::kUnavailable);
 }
 
 TEST_F(CredentialsTest, UsersHoldRolesPerRegionAndRevocationIsImmediate) {

@@ -11,6 +11,7 @@
 #include "fleetgate/ledger/ledger.h"
 #include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
+#include "fleetgate/store/pg_probe.h"
 #include "fleetgate/telemetry/ingest_routes.h"
 #include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/transfer/transfer_routes.h"
@@ -78,6 +79,7 @@ struct Service::Impl {
   std::unique_ptr<assistant::Gateway> gateway;
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<transfer::TransferService> transfers;
+  std::unique_ptr<store::PgProbe> control_probe;  // decides /readyz when the control plane is on PostgreSQL
   std::unique_ptr<http::Server> server;
   std::unique_ptr<AdminSocket> admin;  // first to go: its commands use everything above
 
@@ -139,6 +141,17 @@ struct Service::Impl {
     }
     authenticator = std::make_shared<access::CertificateAuthenticator>(*cp.registry, *cp.revocations,
                                                                        std::move(fleet_ca_subject), std::move(authenticator));
+    return Status::ok();
+  }
+
+  // With the control plane on PostgreSQL the node is ready only while that database answers, so
+  // that a load balancer sends no traffic that would get 503 (embedded: always ready).
+  Status set_readiness() {
+    if (loaded.config->control.backend != config::ControlSettings::Backend::kPostgres) return Status::ok();
+    auto dsn = store::control_dsn(*loaded.config);
+    if (!dsn.is_ok()) return dsn.status();
+    control_probe = std::make_unique<store::PgProbe>(*dsn);
+    server->set_readiness_check([probe = control_probe.get()] { return probe->check(); });
     return Status::ok();
   }
 
@@ -235,7 +248,9 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (options.port) server_options.port = *options.port;
   if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
-  Status s = impl->open_regions();
+  Status s = impl->set_readiness();
+  if (!s.is_ok()) return s;
+  s = impl->open_regions();
   if (!s.is_ok()) return s;
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;

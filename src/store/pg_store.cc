@@ -1,6 +1,6 @@
 #include "fleetgate/store/pg_store.h"
 
-#include <libpq-fe.h>
+#include <poll.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -8,6 +8,8 @@
 #include <mutex>
 #include <utility>
 #include <vector>
+
+#include "fleetgate/store/pg_connection.h"
 
 namespace fleetgate::store {
 namespace {
@@ -38,11 +40,6 @@ struct Param {
   std::string_view bytes;
   bool binary = true;
 };
-
-std::string trimmed(std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return message;
-}
 
 // Query parameters in libpq's arrays; text params get NUL-terminated copies.
 class ParamArrays {
@@ -78,7 +75,7 @@ bool succeeded(const PgResult& r) { return r.status() == PGRES_TUPLES_OK || r.st
 Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}) {
   const ParamArrays a(params);
   PgResult r(PQexecParams(c, sql.c_str(), a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1));
-  if (!succeeded(r)) return unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+  if (!succeeded(r)) return unavailable("postgres: " + pg_error(c));
   return r;
 }
 
@@ -91,16 +88,16 @@ struct Statement {
 // trip instead of one per statement. The first failure is returned (kUnavailable, as run());
 // PostgreSQL skips the statements after it, so a transaction the batch began is left aborted.
 Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements) {
-  if (PQenterPipelineMode(c) != 1) return unavailable("postgres: cannot pipeline: " + trimmed(PQerrorMessage(c)));
+  if (PQenterPipelineMode(c) != 1) return unavailable("postgres: cannot pipeline: " + pg_error(c));
   Status sent = Status::ok();
   for (const Statement& st : statements) {
     const ParamArrays a(st.params);
     if (PQsendQueryParams(c, st.sql, a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1) != 1) {
-      sent = unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+      sent = unavailable("postgres: " + pg_error(c));
       break;
     }
   }
-  if (sent.is_ok() && PQpipelineSync(c) != 1) sent = unavailable("postgres: " + trimmed(PQerrorMessage(c)));
+  if (sent.is_ok() && PQpipelineSync(c) != 1) sent = unavailable("postgres: " + pg_error(c));
   if (!sent.is_ok()) return sent;  // still in pipeline mode: the pool closes the connection
   // Each statement's results end with a NULL; the sync's is PGRES_PIPELINE_SYNC. Statements after
   // a failed one come back PGRES_PIPELINE_ABORTED.
@@ -110,7 +107,7 @@ Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Stateme
     PgResult r(PQgetResult(c));
     if (r.get() == nullptr) {
       if (PQstatus(c) != CONNECTION_OK) {  // the connection broke: no sync result will come
-        return first_error.is_ok() ? unavailable("postgres: " + trimmed(PQerrorMessage(c))) : first_error;
+        return first_error.is_ok() ? unavailable("postgres: " + pg_error(c)) : first_error;
       }
       continue;
     }
@@ -118,7 +115,7 @@ Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Stateme
     if (succeeded(r)) {
       results.push_back(std::move(r));
     } else if (r.status() == PGRES_FATAL_ERROR && first_error.is_ok()) {
-      first_error = unavailable("postgres: " + trimmed(PQresultErrorMessage(r.get())));
+      first_error = unavailable("postgres: " + pg_error(c));  // libpq keeps the error result's text
     }
   }
   PQexitPipelineMode(c);
@@ -126,8 +123,19 @@ Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Stateme
   return results;
 }
 
+// True when an idle connection is no longer usable. An idle connection has nothing to read, so a
+// readable socket means the server ended the session (a restart, pg_terminate_backend, an idle
+// timeout: it sends an error, then closes). Rarely it was a harmless message instead, and a good
+// connection is replaced.
+bool ended_by_server(PGconn* c) {
+  pollfd p{PQsocket(c), POLLIN, 0};
+  return PQstatus(c) != CONNECTION_OK || poll(&p, 1, 0) != 0;
+}
+
 // A bounded pool of connections to one database. A connection goes back idle (no transaction
-// open) or is closed, so a broken one is never handed out twice.
+// open) or is closed, so a broken one is never handed out twice; one the server ended while idle
+// is dropped when next taken. So after a database restart the pool reconnects on next use, and
+// while the database is down each use fails at once with kUnavailable (pg_connect's bounds).
 class Pool {
  public:
   explicit Pool(std::string dsn) : dsn_(std::move(dsn)) {}
@@ -137,21 +145,19 @@ class Pool {
 
   Result<PGconn*> acquire() {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
-    if (!idle_.empty()) {
+    for (;;) {
+      cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
+      if (idle_.empty()) break;
       PGconn* c = idle_.back();
       idle_.pop_back();
-      return c;
+      if (!ended_by_server(c)) return c;
+      PQfinish(c);
+      --open_;
     }
     ++open_;
     lock.unlock();
-    PGconn* c = PQconnectdb(dsn_.c_str());
-    if (PQstatus(c) != CONNECTION_OK) {
-      Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
-      PQfinish(c);
-      drop_slot();
-      return s;
-    }
+    auto c = pg_connect(dsn_);
+    if (!c.is_ok()) drop_slot();
     return c;
   }
 
@@ -415,7 +421,16 @@ class PgStore final : public KvStore {
       }
     }
     statements.push_back({"COMMIT", {}});
-    if (auto r = run_pipelined(conn, statements); !r.is_ok()) return failed(r.status());
+    if (auto r = run_pipelined(conn, statements); !r.is_ok()) {
+      // The server may have committed before the connection broke: never report that as a
+      // failure that wrote nothing, nor as a success. The caller's client reads the state back
+      // (or repeats an idempotent request, README "Several nodes on one control database").
+      if (PQstatus(conn) == CONNECTION_BAD) {
+        return unavailable("postgres: the connection was lost during COMMIT, so whether this change was stored is "
+                           "unknown (" + r.status().message() + "); read it back before repeating it");
+      }
+      return failed(r.status());
+    }
     return Status::ok();
   }
 
@@ -435,20 +450,10 @@ Result<int> schema_version(PGconn* c) {
   return std::stoi(std::string(r->at(0, 0)));
 }
 
-Result<PGconn*> connect(const std::string& dsn) {
-  PGconn* c = PQconnectdb(dsn.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    Status s = unavailable("postgres: cannot connect: " + trimmed(PQerrorMessage(c)));
-    PQfinish(c);
-    return s;
-  }
-  return c;
-}
-
 }  // namespace
 
 Result<int> migrate_pg(const std::string& dsn) {
-  auto c = connect(dsn);
+  auto c = pg_connect(dsn);
   if (!c.is_ok()) return c.status();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
   auto step = [&](const std::string& sql) { return run(conn.get(), sql).status(); };
@@ -475,7 +480,7 @@ Result<int> migrate_pg(const std::string& dsn) {
 }
 
 Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn) {
-  auto c = connect(dsn);
+  auto c = pg_connect(dsn);
   if (!c.is_ok()) return c.status();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
   auto version = schema_version(conn.get());

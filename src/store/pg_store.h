@@ -5,6 +5,11 @@
 // advisory lock, so they serialize across every node; scans and snapshots read one REPEATABLE READ
 // transaction each. The schema is created by migrate() (`fleetgate migrate`); open() refuses a
 // database whose schema is missing or newer than this binary.
+// Faults: connections are bounded (pg_connection.h) and pooled; one the server ended (a restart)
+// is replaced on next use, so calls fail with kUnavailable while the database is down and work
+// again once it is back, without a restart of the node. A write whose connection broke during
+// COMMIT fails with kUnavailable saying that whether it was stored is unknown; none is reported
+// as success unless PostgreSQL acknowledged its COMMIT.
 #pragma once
 
 #include <memory>

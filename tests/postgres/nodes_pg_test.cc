@@ -2,16 +2,14 @@
 // what the CLI changes through one node holds on the other's HTTP API from the next request on.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
 #include "support/fleetgate_process.h"
+#include "support/pg_node.h"
 #include "support/pg_server.h"
-#include "support/scratch_config.h"
 
 namespace fleetgate {
 namespace {
@@ -20,15 +18,6 @@ namespace fs = std::filesystem;
 using testing::CommandResult;
 
 constexpr char kEuVin[] = "LRW3E7EA8PC390117";
-
-// A node's config: the shipped one with its own data dir and the control plane on PostgreSQL,
-// whose connection string the test puts in $FLEETGATE_CONTROL_DSN.
-fs::path node_config(const fs::path& dir) {
-  fs::create_directories(dir);
-  const fs::path config = testing::write_scratch_config(dir);
-  std::ofstream(config, std::ios::app) << "\n[control]\nbackend = \"postgres\"\ndsn_env = \"FLEETGATE_CONTROL_DSN\"\n";
-  return config;
-}
 
 int http_status(uint16_t port, const std::string& path, const std::string& token) {
   http::testing::TestClient client("127.0.0.1", port);
@@ -40,9 +29,9 @@ int http_status(uint16_t port, const std::string& path, const std::string& token
 TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   testing::PgServer pg;
   ASSERT_FALSE(pg.dsn().empty());
-  ASSERT_EQ(setenv("FLEETGATE_CONTROL_DSN", pg.dsn().c_str(), 1), 0);
+  testing::ControlDsn control(pg.dsn());
   store::TestDir dir;
-  const fs::path a = node_config(dir / "a"), b = node_config(dir / "b");
+  const fs::path a = testing::pg_node_config(dir / "a"), b = testing::pg_node_config(dir / "b");
   auto cli = [](const fs::path& config, std::vector<std::string> args) {
     args.insert(args.begin(), {"-c", config.string()});
     return testing::run_fleetgate(std::move(args));
@@ -75,7 +64,6 @@ TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   EXPECT_NE(verified.out.find("audit chain intact: 34 entries"), std::string::npos) << verified;
   testing::stop_serve(node_a);
   testing::stop_serve(node_b);
-  unsetenv("FLEETGATE_CONTROL_DSN");
 }
 
 }  // namespace

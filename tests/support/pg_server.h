@@ -1,5 +1,6 @@
 // Test support: a throwaway PostgreSQL started by tools/pg-region.sh on a free loopback port and
-// a unix socket in its own folder, stopped and removed when this goes out of scope.
+// a unix socket in its own folder, stopped and removed when this goes out of scope. A test may
+// stop() and start() it again in between (same data, same port, same DSN).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -41,22 +42,12 @@ class PgServer {
     root_ = name;
     std::filesystem::permissions(root_, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
                                             std::filesystem::perms::others_exec);
-    const std::string command = std::string(FLEETGATE_SOURCE_DIR "/tools/pg-region.sh start ") + (root_ / "pg").string() +
-                                " " + std::to_string(free_port());
-    FILE* p = popen(command.c_str(), "r");
-    char buf[512];
-    while (p != nullptr && std::fgets(buf, sizeof buf, p) != nullptr) dsn_ += buf;
-    const int rc = p == nullptr ? -1 : pclose(p);
-    while (!dsn_.empty() && dsn_.back() == '\n') dsn_.pop_back();
-    if (rc != 0 || dsn_.empty()) {
-      ADD_FAILURE() << "tools/pg-region.sh start failed (" << rc << "); see " << (root_ / "pg" / "postgres.log");
-      dsn_.clear();
-    }
+    port_ = free_port();
+    if (!start()) dsn_.clear();
   }
   ~PgServer() {
     if (root_.empty()) return;
-    const std::string command = std::string(FLEETGATE_SOURCE_DIR "/tools/pg-region.sh stop ") + (root_ / "pg").string();
-    if (std::system(command.c_str()) != 0) ADD_FAILURE() << "tools/pg-region.sh stop failed";
+    if (!stop()) ADD_FAILURE() << "tools/pg-region.sh stop failed";
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
   }
@@ -65,9 +56,34 @@ class PgServer {
 
   // The libpq connection string; empty when the server did not start (already reported).
   const std::string& dsn() const { return dsn_; }
+  // The loopback TCP port it listens on (the DSN names its unix socket).
+  uint16_t port() const { return port_; }
+
+  // Stops the server (fast shutdown: open sessions are ended, their transactions rolled back);
+  // false when that failed. Its data stays, for start().
+  bool stop() { return std::system((script() + " stop " + (root_ / "pg").string()).c_str()) == 0; }
+
+  // Starts the server on its data and port again (or at first); false when that failed (reported).
+  bool start() {
+    FILE* p = popen((script() + " start " + (root_ / "pg").string() + " " + std::to_string(port_)).c_str(), "r");
+    std::string printed;
+    char buf[512];
+    while (p != nullptr && std::fgets(buf, sizeof buf, p) != nullptr) printed += buf;
+    const int rc = p == nullptr ? -1 : pclose(p);
+    while (!printed.empty() && printed.back() == '\n') printed.pop_back();
+    if (rc != 0 || printed.empty()) {
+      ADD_FAILURE() << "tools/pg-region.sh start failed (" << rc << "); see " << (root_ / "pg" / "postgres.log");
+      return false;
+    }
+    dsn_ = printed;
+    return true;
+  }
 
  private:
+  static std::string script() { return FLEETGATE_SOURCE_DIR "/tools/pg-region.sh"; }
+
   std::filesystem::path root_;
+  uint16_t port_ = 0;
   std::string dsn_;
 };
 

@@ -1,0 +1,35 @@
+#include "fleetgate/store/pg_connection.h"
+
+#include <vector>
+
+namespace fleetgate::store {
+
+std::string pg_error(const PGconn* c) {
+  std::string message = PQerrorMessage(c);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+Result<PGconn*> pg_connect(const std::string& dsn, std::optional<int> connect_timeout_s) {
+  const std::string timeout = std::to_string(connect_timeout_s.value_or(5));
+  // libpq takes the last value of a repeated keyword, and expands "dbname" into the DSN's own
+  // settings where it stands: defaults before it, a forced timeout after it.
+  std::vector<const char*> keys = {"connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+                                   "keepalives_count", "tcp_user_timeout", "dbname"};
+  std::vector<const char*> values = {timeout.c_str(), "1", "10", "5", "3", "15000", dsn.c_str()};
+  if (connect_timeout_s) {
+    keys.push_back("connect_timeout");
+    values.push_back(timeout.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* c = PQconnectdbParams(keys.data(), values.data(), 1);
+  if (PQstatus(c) != CONNECTION_OK) {
+    Status s = unavailable("postgres: cannot connect: " + pg_error(c));
+    PQfinish(c);
+    return s;
+  }
+  return c;
+}
+
+}  // namespace fleetgate::store

@@ -1,0 +1,26 @@
+// Opening connections to a PostgreSQL database with bounds, so that a database that is down or
+// silent fails a call instead of hanging it. Shared by the control-plane store (pg_store.h) and
+// its readiness probe (pg_probe.h).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <optional>
+#include <string>
+
+#include "fleetgate/core/result.h"
+
+namespace fleetgate::store {
+
+// Connects to `dsn` (a libpq connection string). fleetgate's defaults come first and the DSN may
+// override each: connect_timeout 5 s; TCP keepalives after 10 s idle, every 5 s, 3 unanswered
+// ending the connection; tcp_user_timeout 15 s for unacknowledged writes. So a server or network
+// that vanishes fails the connection within about 25 s instead of never. `connect_timeout_s`,
+// when given, replaces the DSN's own (the readiness probe's tighter bound). kUnavailable with
+// libpq's reason when it fails; the caller owns (PQfinish) the connection otherwise.
+Result<PGconn*> pg_connect(const std::string& dsn, std::optional<int> connect_timeout_s = std::nullopt);
+
+// libpq's last error on `c`, without its trailing newline.
+std::string pg_error(const PGconn* c);
+
+}  // namespace fleetgate::store
