@@ -46,8 +46,13 @@ Status nats_error(std::string_view what, natsStatus s, jsErrCode js_code, std::s
     message += detail;
   } else {
     natsStatus ignored;
-    const char* last = nats_GetLastError(&ignored);
-    message += (last != nullptr && *last != '\0') ? last : natsStatus_GetText(s);
+    const char* text = nats_GetLastError(&ignored);
+    std::string_view last = text != nullptr ? text : "";
+    // nats.c prefixes its text with its own source position: "(jsm.c:1033): no suitable peers…".
+    if (last.starts_with('(')) {
+      if (const size_t end = last.find("): "); end != std::string_view::npos) last.remove_prefix(end + 3);
+    }
+    message += last.empty() ? std::string_view(natsStatus_GetText(s)) : last;
   }
   if (s == NATS_NO_RESPONDERS) message += " (no stream leader answered: the stream is missing or electing one)";
   if (js_code != 0) message += " (JetStream error " + std::to_string(static_cast<int>(js_code)) + ")";

@@ -54,9 +54,9 @@ Status ensure_stream(ClusterConnection& cluster, const StreamLayout& layout, int
   StreamInfo created(raw);
   if (s == NATS_OK) return Status::ok();
   if (code == JSClusterNoPeersErr || code == JSInsufficientResourcesErr) {
-    return failed_precondition("telemetry stream " + name + ": the cluster at region " + cluster.region() +
-                               "'s URLs has no " + std::to_string(layout.replicas) + " servers tagged " + tag +
-                               " (" + nats_error("create", s, code).message() + ")");
+    return failed_precondition("telemetry stream " + name + ": fewer than " + std::to_string(layout.replicas) +
+                               " servers of the cluster at region " + cluster.region() + "'s URLs are tagged " + tag +
+                               " (" + nats_error("JetStream", s, code).message() + ")");
   }
   if (code != JSStreamNameExistErr) return nats_error("create telemetry stream " + name, s, code);
 
