@@ -77,7 +77,8 @@ Result<std::unique_ptr<BlockReader>> BlockReader::open(ClusterConnection& cluste
 }
 
 BlockReader::~BlockReader() {
-  // Unsubscribing a durable would delete its consumer (and its position): only release it here.
+  // Not natsSubscription_Unsubscribe: it deletes a consumer nats.c's subscribe created, durable or
+  // not, and with it the position. Destroy keeps it (ADurableReaderResumesAfterItsLastAck).
   natsSubscription_Destroy(sub_);
 }
 
