@@ -103,6 +103,9 @@ start() {
   [[ $region =~ ^[a-z][a-z0-9_-]*$ ]] || die "region '$region' is not a lowercase identifier"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
+  for ((n = 0; n < NODES; n++)); do
+    running "$dir" "$n" && die "a cluster is already running in $dir (stop it first)"
+  done
   local ports
   read -r -a ports <<<"$(free_ports $((NODES * 3)))"
   local routes=""
