@@ -1,0 +1,71 @@
+// Reads one telemetry stream through a durable pull consumer, for the materializer that writes
+// blocks into the region's query store: fetch() hands out blocks in stream order with their
+// Nats-Msg-Id and stream sequence, and the caller acks each only after its own commit. A block not
+// acked within ack_wait is delivered again (to this or any reader of the same durable), so a
+// reader that dies loses nothing; the caller's commit must therefore be idempotent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetgate/core/result.h"
+#include "fleetgate/stream/cluster_connection.h"
+#include "fleetgate/stream/stream_layout.h"
+
+namespace fleetgate::stream {
+
+// One block as delivered. Move-only; owns the delivered message.
+class Delivery {
+ public:
+  explicit Delivery(natsMsg* msg);
+  ~Delivery();
+  Delivery(Delivery&& other) noexcept;
+  Delivery& operator=(Delivery&& other) noexcept;
+  Delivery(const Delivery&) = delete;
+  Delivery& operator=(const Delivery&) = delete;
+
+  std::string_view msg_id() const;  // "<region>/<pseudonym>/<created_at>/<seq>"; empty if none
+  uint64_t stream_seq() const { return stream_seq_; }
+  uint64_t deliveries() const { return deliveries_; }  // 1, or more for a redelivery
+  std::string_view block() const;
+  // Tells the stream this block is done with, and waits for the server to confirm: after an OK
+  // it is not delivered to this durable again. kUnavailable when the server does not confirm (the
+  // block may then come again).
+  Status ack();
+
+ private:
+  natsMsg* msg_;
+  uint64_t stream_seq_ = 0;
+  uint64_t deliveries_ = 0;
+};
+
+struct ReaderOptions {
+  std::chrono::seconds ack_wait{30};  // a block not acked by then is delivered again
+};
+
+class BlockReader {
+ public:
+  // Binds to durable consumer `durable` of shard `shard`'s stream, creating it (explicit acks,
+  // from the stream's first block) if missing. REQUIRES: `cluster` outlives the reader.
+  static Result<std::unique_ptr<BlockReader>> open(ClusterConnection& cluster, const StreamLayout& layout, int shard,
+                                                   const std::string& durable, ReaderOptions options = {});
+  ~BlockReader();
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+
+  // Up to `max` blocks, waiting at most `timeout` for the first; none (not an error) when the
+  // stream has nothing new by then. kUnavailable when the cluster does not answer.
+  Result<std::vector<Delivery>> fetch(int max, std::chrono::milliseconds timeout);
+
+ private:
+  BlockReader(natsSubscription* sub, std::string stream) : sub_(sub), stream_(std::move(stream)) {}
+
+  natsSubscription* sub_;
+  const std::string stream_;
+};
+
+}  // namespace fleetgate::stream
