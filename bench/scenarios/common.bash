@@ -2,7 +2,8 @@
 #   source "$(dirname "$0")/common.bash"; bench_init "$@"
 # resolves BUILD_DIR and RESULTS_DIR (creating it) into $build and $results, sets $root and
 # $fleetgate (which must be built), and makes $work, a scratch dir removed on exit after every
-# process in $server_pid and the pids array was stopped.
+# process in $server_pid and the pids array was stopped. Also: free_port, wait_for_port and
+# mock_gateway_config (below).
 
 bench_init() {
   [ $# -ge 2 ] || { echo "usage: $(basename "$0") BUILD_DIR RESULTS_DIR" >&2; exit 2; }
@@ -23,4 +24,44 @@ bench_cleanup() {
   for p in $server_pid "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in $server_pid "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_for_port PORT: returns once something accepts connections on it (10 s at most).
+wait_for_port() {
+  local i
+  for i in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "$(basename "$0"): nothing listens on port $1" >&2
+  return 1
+}
+
+# mock_gateway_config PORT THREADS DATA_DIR MOCK_PORT: on stdout, a config with one region (eu,
+# market DE) whose chain is the mock upstream on MOCK_PORT (model mock-model).
+mock_gateway_config() {
+  cat <<TOML
+[server]
+listen = "127.0.0.1"
+port = $1
+threads = $2
+data_dir = "$3"
+
+[[regions]]
+id = "eu"
+name = "European Union"
+chain = ["mock-eu"]
+
+[markets]
+DE = "eu"
+
+[[providers]]
+id = "mock-eu"
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:$4"
+location = "eu"
+models = ["mock-model"]
+TOML
 }

@@ -48,18 +48,6 @@ else
   proxy_threads=2
 fi
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for_port() {
-  local port=$1 i
-  for i in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "gateway.sh: nothing listens on port $port" >&2
-  return 1
-}
-
 # start_mock NAME: a mock upstream located in eu on a free port; sets mock_port.
 start_mock() {
   mock_port=$(free_port)
@@ -154,28 +142,7 @@ add_target direct "${pids[-1]}" "http://127.0.0.1:$mock_port/v1/chat/completions
 # (2) Through fleetgate: one region whose chain is the mock, one registered vehicle.
 start_mock via-fleetgate
 fg_port=$(free_port)
-cat >"$work/fleetgate.toml" <<TOML
-[server]
-listen = "127.0.0.1"
-port = $fg_port
-threads = $proxy_threads
-data_dir = "$work/data"
-
-[[regions]]
-id = "eu"
-name = "European Union"
-chain = ["mock-eu"]
-
-[markets]
-DE = "eu"
-
-[[providers]]
-id = "mock-eu"
-kind = "openai-compatible"
-base_url = "http://127.0.0.1:$mock_port"
-location = "eu"
-models = ["mock-model"]
-TOML
+mock_gateway_config "$fg_port" "$proxy_threads" "$work/data" "$mock_port" >"$work/fleetgate.toml"
 vin=LRW3E7EA8PC390117
 "$fleetgate" -c "$work/fleetgate.toml" fleet register "$vin" --market DE >/dev/null
 token=$("$fleetgate" -c "$work/fleetgate.toml" fleet token "$vin")

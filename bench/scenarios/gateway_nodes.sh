@@ -20,16 +20,6 @@ compare_rps=${COMPARE_RPS:-1000}
 rates=${RATES:-"500 1000 2000 3000 4000 6000 8000 12000"}
 [ -x "$mock" ] || { echo "gateway_nodes.sh: missing $mock (build the mock-upstream target)" >&2; exit 1; }
 log() { echo "[gateway_nodes] $*" >&2; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for_port() {
-  local i
-  for i in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "gateway_nodes.sh: nothing listens on port $1" >&2
-  return 1
-}
 
 mock_port=$(free_port)
 "$mock" --identity mock-eu --location eu --port "$mock_port" --model mock-model >"$work/mock.log" 2>&1 &
@@ -45,28 +35,7 @@ trap '"$root/tools/pg-region.sh" stop "$work/pg"; bench_cleanup' EXIT
 node_config() {
   local dir=$work/$1
   mkdir -p "$dir"
-  cat >"$dir/fleetgate.toml" <<TOML
-[server]
-listen = "127.0.0.1"
-port = $(free_port)
-threads = 2
-data_dir = "$dir/data"
-
-[[regions]]
-id = "eu"
-name = "European Union"
-chain = ["mock-eu"]
-
-[markets]
-DE = "eu"
-
-[[providers]]
-id = "mock-eu"
-kind = "openai-compatible"
-base_url = "http://127.0.0.1:$mock_port"
-location = "eu"
-models = ["mock-model"]
-TOML
+  mock_gateway_config "$(free_port)" 2 "$dir/data" "$mock_port" >"$dir/fleetgate.toml"
   [ "$2" = postgres ] && printf '\n[control]\nbackend = "postgres"\n' >>"$dir/fleetgate.toml"
   echo "$dir/fleetgate.toml"
 }

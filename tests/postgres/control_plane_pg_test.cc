@@ -24,14 +24,6 @@ namespace {
 using store::KvStore;
 using store::WriteBatch;
 
-std::unique_ptr<KvStore> open_store(const std::string& dsn) {
-  auto migrated = store::migrate_pg(dsn);
-  EXPECT_TRUE(migrated.is_ok()) << migrated.status().to_string();
-  auto s = store::open_pg(dsn);
-  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
-  return s.is_ok() ? std::move(s).value() : nullptr;
-}
-
 std::vector<std::string> keys_of(const store::KvReader& r, std::string_view prefix, std::string_view start = {}) {
   std::vector<std::string> out;
   auto it = r.scan(prefix, start);
@@ -44,7 +36,7 @@ class PgStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(pg_.dsn().empty());
-    db_ = open_store(pg_.dsn());
+    db_ = testing::open_migrated_pg(pg_.dsn());
     ASSERT_NE(db_, nullptr);
   }
   testing::PgServer pg_;
@@ -125,7 +117,7 @@ TEST(PgStore, ASchemaNotMigratedIsRefusedWithTheCommandThatFixesIt) {
 // its own idea of the head), registry and credentials.
 struct Node {
   explicit Node(const std::string& dsn, std::shared_ptr<const residency::Policy> policy)
-      : store(open_store(dsn)), audit(std::move(audit::AuditLog::open(*store).value())),
+      : store(testing::open_migrated_pg(dsn)), audit(std::move(audit::AuditLog::open(*store).value())),
         registry(*audit, std::move(policy)), credentials(*audit) {}
   std::unique_ptr<KvStore> store;
   std::unique_ptr<audit::AuditLog> audit;

@@ -24,14 +24,6 @@ namespace {
 
 using store::KvStore;
 
-std::unique_ptr<KvStore> open_store(const std::string& dsn) {
-  auto migrated = store::migrate_pg(dsn);
-  EXPECT_TRUE(migrated.is_ok()) << migrated.status().to_string();
-  auto s = store::open_pg(dsn);
-  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
-  return s.is_ok() ? std::move(s).value() : nullptr;
-}
-
 // A loopback TCP proxy in front of PostgreSQL. Once armed, it passes the next COMMIT a client
 // sends on to the server and then closes that client's connection without relaying the answer:
 // the change commits, and the client cannot know.
@@ -135,7 +127,7 @@ class CommitCutter {
 TEST(PgStoreFaults, ReconnectsOnNextUseAfterTheDatabaseRestarted) {
   testing::PgServer pg;
   ASSERT_FALSE(pg.dsn().empty());
-  auto db = open_store(pg.dsn());
+  auto db = testing::open_migrated_pg(pg.dsn());
   ASSERT_NE(db, nullptr);
   {
     // Three connections in use at once, then idle in the pool when the server restarts.
@@ -162,7 +154,7 @@ TEST(PgStoreFaults, ReconnectsOnNextUseAfterTheDatabaseRestarted) {
 TEST(PgStoreFaults, AWriteWhoseCommitLostItsConnectionIsNotReportedDone) {
   testing::PgServer pg;
   ASSERT_FALSE(pg.dsn().empty());
-  auto direct = open_store(pg.dsn());
+  auto direct = testing::open_migrated_pg(pg.dsn());
   ASSERT_NE(direct, nullptr);
   CommitCutter cutter(pg.port());
   auto opened = store::open_pg("host=127.0.0.1 port=" + std::to_string(cutter.port()) + " user=fleetgate dbname=postgres");

@@ -12,9 +12,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "fleetgate/store/pg_store.h"
+
 namespace fleetgate::testing {
+
+// The control store in the database at `dsn`, migrated first; null after a reported failure.
+inline std::unique_ptr<store::KvStore> open_migrated_pg(const std::string& dsn) {
+  auto migrated = store::migrate_pg(dsn);
+  EXPECT_TRUE(migrated.is_ok()) << migrated.status().to_string();
+  auto s = store::open_pg(dsn);
+  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+  return s.is_ok() ? std::move(s).value() : nullptr;
+}
 
 // A port nothing listens on now (the kernel's pick for an ephemeral bind).
 inline uint16_t free_port() {
