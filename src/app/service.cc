@@ -2,6 +2,7 @@
 
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/certificate_routes.h"
+#include "fleetgate/access/region_redirect.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
@@ -233,6 +234,9 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
 
   http::ServerOptions server_options = http::ServerOptions::from_config(impl->loaded.config->server);
   if (options.port) server_options.port = *options.port;
+  server_options.misdirected = [config = impl->loaded.config](const http::Request& request) {
+    return access::redirect_to_home_region(*config, request);
+  };
   if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
   Status s = impl->open_regions();

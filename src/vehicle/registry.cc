@@ -111,10 +111,23 @@ Status not_registered(std::string_view vin) { return not_found("vehicle " + std:
 FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy)
     : audit_(audit), store_(audit.store()), policy_(std::move(policy)), shown_(store_.shared() ? 0 : kShownEntries) {}
 
+Status check_region_served(const config::Config& config, std::string_view region) {
+  if (config.serves(region)) return Status::ok();
+  const config::Region* r = config.region(region);
+  const std::string where = r == nullptr || r->endpoint.empty() ? "no endpoint is configured for it"
+                                                                : "register it at " + r->endpoint;
+  return failed_precondition("region '" + std::string(region) + "' is not served by this node; " + where);
+}
+
 Result<std::string> FleetRegistry::region_of_market(std::string_view market) const {
   if (market.size() != 2) return invalid_argument("a market is an ISO 3166 alpha-2 code such as DE");
   const config::Region* region = policy_->config().region_for_market(market);
-  if (region != nullptr) return region->id;
+  if (region != nullptr) {
+    if (Status s = check_region_served(policy_->config(), region->id); !s.is_ok()) {
+      return failed_precondition("market " + std::string(market) + ": " + s.message());
+    }
+    return region->id;
+  }
   std::string known;
   for (const auto& [code, _] : policy_->config().markets) known += (known.empty() ? "" : ", ") + code;
   return invalid_argument("market '" + std::string(market) + "' is not configured (configured: " + known + ")");

@@ -29,6 +29,11 @@ inline constexpr size_t kMaxLabelBytes = 200;
 // outside the caller's grant, so other regions' fleets cannot be probed.
 Status not_registered(std::string_view vin);
 
+// OK when this node serves `region` ([node] regions); else kFailedPrecondition naming the region
+// and its endpoint when one is configured: a node registers no vehicle of a region it does not
+// serve, since that region's data lives in its own stack.
+Status check_region_served(const config::Config& config, std::string_view region);
+
 // Members have initializers so callers can set only what they need: {.region = "eu"}.
 struct ListFilter {
   std::string region{};  // exact region id; "" = any (an unknown region is kInvalidArgument)
@@ -71,7 +76,8 @@ class FleetRegistry {
   FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy);
 
   // Registers a vehicle sold in `market`. kInvalidArgument for a bad VIN (the validate() reason),
-  // an unconfigured market or a bad label; kAlreadyExists when the VIN is registered.
+  // an unconfigured market or a bad label; kAlreadyExists when the VIN is registered;
+  // kFailedPrecondition (check_region_served) when the market's region is served elsewhere.
   // Audited as "vehicle.register" by `actor` (required).
   Result<VehicleRecord> register_vehicle(std::string_view vin, std::string_view market, std::string_view label,
                                          std::string_view actor);

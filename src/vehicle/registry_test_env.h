@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 
 #include "fleetgate/audit/audit_log.h"
@@ -19,11 +20,13 @@ inline constexpr int64_t kTestNowMs = 1'748'736'000'000;
 
 class RegistryEnv {
  public:
-  RegistryEnv() {
+  // `adjust` changes the loaded config before the registry sees it (e.g. the served regions).
+  explicit RegistryEnv(const std::function<void(config::Config&)>& adjust = {}) {
     auto cfg = config::load_config(FLEETGATE_SOURCE_DIR "/config/fleetgate.toml");
     EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
     cfg->server.data_dir = dir_.path();
     for (auto& region : cfg->regions) region.data_dir = dir_ / region.id;
+    if (adjust) adjust(*cfg);
     auto policy = residency::Policy::create(std::make_shared<const config::Config>(std::move(cfg).value()));
     EXPECT_TRUE(policy.is_ok()) << policy.status().to_string();
     policy_ = std::make_shared<const residency::Policy>(std::move(policy).value());
