@@ -108,8 +108,17 @@ Status check_header(std::string_view header) {
 
 Status not_registered(std::string_view vin) { return not_found("vehicle " + std::string(vin) + " is not registered"); }
 
-FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy)
-    : audit_(audit), store_(audit.store()), policy_(std::move(policy)), shown_(store_.shared() ? 0 : kShownEntries) {}
+FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy,
+                             VinDirectory* directory)
+    : audit_(audit),
+      store_(audit.store()),
+      policy_(std::move(policy)),
+      directory_(directory),
+      shown_(store_.shared() ? 0 : kShownEntries) {}
+
+Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions) {
+  return directory_ == nullptr || vin_regions.empty() ? Status::ok() : directory_->record(vin_regions);
+}
 
 Status check_region_served(const config::Config& config, std::string_view region) {
   if (config.serves(region)) return Status::ok();
@@ -186,6 +195,7 @@ Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std:
                             ", region " + existing->region + ")");
     }
     if (existing.status().code() != Code::kNotFound) return existing.status();
+    if (Status s = record_in_directory({{record->vin, record->region}}); !s.is_ok()) return s;
     store::WriteBatch change;
     change.put(vehicle_key(vin), encode_record(*record));
     auto appended = commit({registration_event(*record, actor, {})}, change);
@@ -256,6 +266,7 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
     after.market = market;
     after.region = std::move(region).value();
     after.updated_ms = audit_.now_ms();
+    if (Status s = record_in_directory({{after.vin, after.region}}); !s.is_ok()) return s;
     store::WriteBatch change;
     change.put(vehicle_key(vin), encode_record(after));
     json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
@@ -278,6 +289,7 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
     std::map<std::string, size_t, std::less<>> first_line_of;  // VIN -> line it first appeared on
     store::WriteBatch change;
     std::vector<audit::Event> events;
+    std::vector<std::pair<std::string, std::string>> placed;  // (VIN, region) of the good rows
     for (size_t i = 1; i < lines.size(); ++i) {
       const size_t line = i + 1;
       if (trim(lines[i]).empty()) continue;
@@ -311,10 +323,12 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
       }
       if (existing.status().code() != Code::kNotFound) return existing.status();
       change.put(vehicle_key(vin), encode_record(*record));
+      placed.emplace_back(record->vin, record->region);
       events.push_back(
           registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
     }
     if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
+    if (Status s = record_in_directory(placed); !s.is_ok()) return s;
     auto appended = commit(std::move(events), change);
     if (!appended.is_ok()) return appended.status();
     report.imported = appended->size();

@@ -1,12 +1,17 @@
 // Finding the home region, end to end: a node serving only cn sends other regions' cars to their
 // own endpoint (307) or refuses them as misdirected (421), from the request head and the token's
 // region prefix alone, on every route; it serves cn cars (old-format tokens included) as before
-// and takes no other region's vehicle.
+// and takes no other region's vehicle; operators find a VIN's region in the global directory.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <sstream>
+
 #include "fleetgate/access/vehicle_token.h"
+#include "fleetgate/app/backend.h"
+#include "fleetgate/app/cli.h"
+#include "fleetgate/vehicle/vin_directory.h"
 #include "fleetgate/core/digest.h"
 #include "fleetgate/http/test_client.h"
 #include "gateway/gateway_fleet.h"
@@ -128,6 +133,47 @@ TEST_F(CnNodeTest, RegisteringAnEuVehicleIsRefusedAndWritesNothing) {
     EXPECT_EQ(it->value().find(kBerlin), std::string_view::npos) << it->key();
   }
   EXPECT_EQ(fleet_->add_vehicle("DE").status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(CnNodeTest, OperatorsLocateVinsInTheDirectoryWhichHoldsNoVin) {
+  constexpr const char* kCnVin = "LJ1EEASP2P4030915";
+  const std::string ops = operator_token();
+  auto client = fleet_->client();
+  Result<ClientResponse> r =
+      client->post("/v1/vehicles", R"({"vin":")" + std::string(kCnVin) + R"(","market":"CN"})", bearer(ops));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_EQ(r->status, 201u) << r->body;
+
+  r = client->get(std::string("/v1/directory/") + kCnVin, bearer(ops));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_EQ(r->status, 200u) << r->body;
+  json::object located = parse_object(r->body);
+  EXPECT_EQ(located["object"], "vehicle.location");
+  EXPECT_EQ(located["vin"], kCnVin);
+  EXPECT_EQ(located["region"], "cn");
+  EXPECT_TRUE(located["endpoint"].is_null()) << r->body;
+  r = client->get(std::string("/v1/directory/") + kBerlin, bearer(ops));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 404u) << r->body;
+  EXPECT_TRUE(is_openai_error(r->body)) << r->body;
+  r = client->get("/v1/directory/NOT-A-VIN", bearer(ops));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 400u) << r->body;
+
+  // The CLI asks the same directory, here through the running service as the admin socket would.
+  std::ostringstream out;
+  app::Cli cli;
+  cli.served = &fleet_->service().backend();
+  cli.out_stream = &out;
+  EXPECT_EQ(app::run_command({"vin", "locate", kCnVin}, cli), 0);
+  EXPECT_EQ(out.str(), std::string(kCnVin) + ": region cn, endpoint not configured\n");
+
+  size_t entries = 0;
+  for (auto it = fleet_->control_plane().store->scan(vehicle::kDirectoryPrefix); it->valid(); it->next(), ++entries) {
+    EXPECT_EQ(it->key().find(kCnVin), std::string_view::npos) << it->key();
+    EXPECT_EQ(it->value().find(kCnVin), std::string_view::npos) << it->key();
+  }
+  EXPECT_EQ(entries, 1u);
 }
 
 }  // namespace

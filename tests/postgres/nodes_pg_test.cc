@@ -41,6 +41,8 @@ TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   testing::PgServer pg;
   ASSERT_FALSE(pg.dsn().empty());
   ASSERT_EQ(setenv("FLEETGATE_CONTROL_DSN", pg.dsn().c_str(), 1), 0);
+  // Both nodes share the VIN directory in the control database, so they hold one key.
+  ASSERT_EQ(setenv("FLEETGATE_DIRECTORY_KEY", std::string(64, '7').c_str(), 1), 0);
   store::TestDir dir;
   const fs::path a = node_config(dir / "a"), b = node_config(dir / "b");
   auto cli = [](const fs::path& config, std::vector<std::string> args) {
@@ -66,6 +68,7 @@ TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   ASSERT_EQ(token.code, 0) << token;
   const std::string ops = token.out.substr(0, token.out.find('\n'));
   EXPECT_EQ(http_status(node_b.port, std::string("/v1/vehicles/") + kEuVin, ops), 200) << "B sees what A registered";
+  EXPECT_EQ(http_status(node_b.port, std::string("/v1/directory/") + kEuVin, ops), 200) << "and finds it in the directory";
 
   ASSERT_EQ(cli(b, {"user", "revoke", "ops"}).code, 0);
   EXPECT_EQ(http_status(node_a.port, std::string("/v1/vehicles/") + kEuVin, ops), 401) << "A refuses what B revoked";
@@ -76,6 +79,7 @@ TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   testing::stop_serve(node_a);
   testing::stop_serve(node_b);
   unsetenv("FLEETGATE_CONTROL_DSN");
+  unsetenv("FLEETGATE_DIRECTORY_KEY");
 }
 
 }  // namespace
