@@ -19,6 +19,9 @@ config_in() {  # config_in DIR [postgres]: the shipped config with its data unde
 embedded=$("$bench" "$(config_in "$work/embedded")" 16 "$seconds")
 chmod 755 "$work"
 export FLEETGATE_CONTROL_DSN
+# Nodes sharing a control database share the VIN directory in it, so they need its key.
+export FLEETGATE_DIRECTORY_KEY
+FLEETGATE_DIRECTORY_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 FLEETGATE_CONTROL_DSN=$("$root/tools/pg-region.sh" start "$work/pg" "$(shuf -i 20000-40000 -n 1)")
 pids=()
 trap '"$root/tools/pg-region.sh" stop "$work/pg"; bench_cleanup' EXIT

@@ -27,7 +27,8 @@ pids+=($!)
 wait_for_port "$mock_port"
 
 chmod 755 "$work"  # the postgres account (when run as root) reaches its folder inside
-export FLEETGATE_CONTROL_DSN
+export FLEETGATE_CONTROL_DSN FLEETGATE_DIRECTORY_KEY
+FLEETGATE_DIRECTORY_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')  # the nodes share the directory
 FLEETGATE_CONTROL_DSN=$("$root/tools/pg-region.sh" start "$work/pg" "$(free_port)")
 trap '"$root/tools/pg-region.sh" stop "$work/pg"; bench_cleanup' EXIT
 

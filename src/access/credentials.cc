@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "fleetgate/access/vehicle_token.h"
 #include "fleetgate/core/digest.h"
 
 namespace fleetgate::access {
@@ -79,8 +80,11 @@ Status CredentialStore::commit(std::vector<audit::Event> events, const store::Wr
 Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, std::string_view region,
                                                          std::string_view actor) {
   if (vin.empty() || region.empty()) return invalid_argument("a vehicle token needs a VIN and its home region");
+  if (vehicle_token_region(mint_vehicle_token(region)) != region) {
+    return invalid_argument("region id '" + std::string(region) + "' cannot be named in a token (1-16 of [a-z0-9-])");
+  }
   return audit_.transact([&]() -> Result<std::string> {
-    std::string token = "fgv_" + random_token(32);
+    std::string token = mint_vehicle_token(region);
     std::string digest = sha256_hex(token);
     store::KvStore& kv = audit_.store();
     store::WriteBatch batch;

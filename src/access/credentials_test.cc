@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "fleetgate/access/vehicle_token.h"
+#include "fleetgate/core/digest.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/outage_store.h"
 #include "fleetgate/store/test_dir.h"
@@ -37,7 +39,8 @@ class CredentialsTest : public ::testing::Test {
 TEST_F(CredentialsTest, VehicleTokenResolvesAndSurvivesRestart) {
   auto token = creds_->issue_vehicle_token("LRW3E7EA8PC390117", "eu", "cli:test");
   ASSERT_TRUE(token.is_ok());
-  EXPECT_EQ(token->rfind("fgv_", 0), 0u);
+  EXPECT_EQ(token->rfind("fgv_eu_", 0), 0u) << "a vehicle token names its home region";
+  EXPECT_EQ(vehicle_token_region(*token), "eu");
   open();
   auto c = creds_->lookup(*token);
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
@@ -45,6 +48,42 @@ TEST_F(CredentialsTest, VehicleTokenResolvesAndSurvivesRestart) {
   EXPECT_EQ(c->roles, std::vector<std::string>{"vehicle"});
   EXPECT_TRUE(c->may_act_in("eu"));
   EXPECT_FALSE(c->may_act_in("cn"));
+}
+
+TEST_F(CredentialsTest, VehicleTokensOfTheOldFormatStillAuthenticate) {
+  // What the previous release stored for a token it minted as "fgv_" + random: the record under
+  // the token's digest, which lookup() finds whatever the token's text.
+  const std::string old_token = "fgv_" + random_token(32);
+  store::WriteBatch batch;
+  batch.put("cred/token/" + sha256_hex(old_token),
+            R"({"kind":"vehicle","subject":"LRW3E7EA8PC390117","region":"cn","issued_ms":1})");
+  ASSERT_TRUE(store_->write(batch).is_ok());
+  auto c = creds_->lookup(old_token);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->subject, "LRW3E7EA8PC390117");
+  EXPECT_TRUE(c->may_act_in("cn"));
+  EXPECT_EQ(vehicle_token_region(old_token), std::nullopt);
+}
+
+TEST_F(CredentialsTest, ARegionIdThatCannotBeNamedInATokenIsRefused) {
+  for (std::string_view bad : {"e_u", "EU", "a-region-id-too-long"}) {
+    EXPECT_EQ(creds_->issue_vehicle_token("LRW3E7EA8PC390117", bad, "cli:test").status().code(), Code::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(VehicleToken, NamesItsRegionAndTellsTheOldFormatApart) {
+  EXPECT_EQ(vehicle_token_region(mint_vehicle_token("cn")), "cn");
+  EXPECT_EQ(vehicle_token_region(mint_vehicle_token("us-west-2")), "us-west-2");
+  // Old tokens are "fgv_" + 43 base64url characters, which may hold '_': never a region.
+  EXPECT_EQ(vehicle_token_region("fgv_eu_" + std::string(40, 'A')), std::nullopt);
+  EXPECT_EQ(vehicle_token_region("fgv_" + std::string(43, '_')), std::nullopt);
+  EXPECT_EQ(vehicle_token_region("fgv_eu_" + std::string(43, 'A')), "eu");
+  EXPECT_EQ(vehicle_token_region("fgv_EU_" + std::string(43, 'A')), std::nullopt);
+  EXPECT_EQ(vehicle_token_region("fgv_e.u_" + std::string(43, 'A')), std::nullopt);
+  EXPECT_EQ(vehicle_token_region("fgv__" + std::string(43, 'A')), std::nullopt);
+  EXPECT_EQ(vehicle_token_region("fgu_eu_" + std::string(43, 'A')), std::nullopt) << "user tokens name no region";
+  EXPECT_EQ(vehicle_token_region(""), std::nullopt);
 }
 
 TEST_F(CredentialsTest, TokensAreStoredOnlyAsDigests) {

@@ -1,5 +1,6 @@
 #include "fleetgate/app/control_plane.h"
 
+#include "fleetgate/app/vin_directory_open.h"
 #include "fleetgate/store/data_dir.h"
 
 namespace fleetgate::app {
@@ -12,7 +13,11 @@ Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock
   auto audit = audit::AuditLog::open(*cp.store, std::move(clock));
   if (!audit.is_ok()) return audit.status();
   cp.audit = std::move(audit).value();
-  cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, loaded.policy);
+  auto directory = open_vin_directory(*loaded.config, *cp.store);
+  if (!directory.is_ok()) return directory.status();
+  cp.directory_store = std::move(directory->own_store);
+  cp.directory = std::move(directory->directory);
+  cp.registry = std::make_unique<vehicle::FleetRegistry>(*cp.audit, loaded.policy, cp.directory.get());
   cp.credentials = std::make_unique<access::CredentialStore>(*cp.audit);
   auto revocations = access::CertificateRevocations::open(*cp.audit);
   if (!revocations.is_ok()) return revocations.status();

@@ -2,6 +2,7 @@
 
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/certificate_routes.h"
+#include "fleetgate/access/region_redirect.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
@@ -15,6 +16,7 @@
 #include "fleetgate/telemetry/ingest_routes.h"
 #include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/transfer/transfer_routes.h"
+#include "fleetgate/vehicle/directory_routes.h"
 #include "fleetgate/vehicle/registry_routes.h"
 
 #include <filesystem>
@@ -246,6 +248,9 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
 
   http::ServerOptions server_options = http::ServerOptions::from_config(impl->loaded.config->server);
   if (options.port) server_options.port = *options.port;
+  server_options.misdirected = [config = impl->loaded.config](const http::Request& request) {
+    return access::redirect_to_home_region(*config, request);
+  };
   if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
   Status s = impl->set_readiness();
@@ -253,6 +258,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = impl->open_regions();
   if (!s.is_ok()) return s;
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
+  if (!s.is_ok()) return s;
+  s = vehicle::register_directory_routes(*impl->server, *impl->cp.directory, *impl->loaded.config);
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;

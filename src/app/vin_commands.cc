@@ -1,6 +1,7 @@
 // `fleetgate vin decode|validate [--json] VIN...`: one result line per VIN; "-" reads one VIN per
 // line from stdin. Results go to stdout through a large buffer (no per-line flush); a bad VIN
 // prints an error line and processing continues; the exit code is 1 if any VIN was bad.
+// `fleetgate vin locate VIN`: the region the global directory records for a VIN, and its endpoint.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/vehicle/vin.h"
 
@@ -225,10 +227,24 @@ CLI::App* add_vin_subcommand(CLI::App& vin, const char* name, const char* descri
   return cmd;
 }
 
+void add_locate(CLI::App& vin, Cli& cli) {
+  auto number = std::make_shared<std::string>();
+  auto* cmd = vin.add_subcommand("locate", "Find the region a registered VIN is homed in (global directory)");
+  cmd->add_option("vin", *number, "VIN")->required();
+  cmd->callback([&cli, number] {
+    if (auto valid = vehicle::validate(*number); !valid.is_ok()) fail("invalid VIN: " + valid.status().message());
+    Backend& b = backend(cli);
+    const std::string region = must(b.control().directory->locate(*number));
+    const config::Region* r = b.loaded().config->region(region);
+    cli.out() << *number << ": region " << region << ", endpoint "
+              << (r == nullptr || r->endpoint.empty() ? "not configured" : r->endpoint) << "\n";
+  });
+}
+
 }  // namespace
 
-void add_vin_commands(CLI::App& app, Cli&) {
-  auto* vin = app.add_subcommand("vin", "Validate and decode Vehicle Identification Numbers");
+void add_vin_commands(CLI::App& app, Cli& cli) {
+  auto* vin = app.add_subcommand("vin", "Validate and decode Vehicle Identification Numbers, and find their home region");
   vin->require_subcommand(1);
   auto args = std::make_shared<VinArgs>();
   add_vin_subcommand(*vin, "decode", "Decode VINs: manufacturer, country, model year, plant, serial", *args)
@@ -238,6 +254,7 @@ void add_vin_commands(CLI::App& app, Cli&) {
       });
   add_vin_subcommand(*vin, "validate", "Check VINs: alphabet, length, check digit (mandatory in North America)", *args)
       ->callback([args] { run(*args, validate_one); });
+  add_locate(*vin, cli);
 }
 
 }  // namespace fleetgate::app

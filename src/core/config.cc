@@ -90,6 +90,31 @@ ControlSettings parse_control(const TomlValue& t) {
   return s;
 }
 
+DirectorySettings parse_directory(const TomlValue& t, const std::filesystem::path& base) {
+  DirectorySettings s;
+  reject_unknown_keys(t, "directory", {"dsn_env", "key_env", "key_file"});
+  if (auto* v = optional_field(t, "dsn_env")) s.dsn_env = as_nonempty_string(*v, "directory.dsn_env");
+  if (auto* v = optional_field(t, "key_env")) s.key_env = as_nonempty_string(*v, "directory.key_env");
+  if (auto* v = optional_field(t, "key_file")) s.key_file = resolve(base, as_nonempty_string(*v, "directory.key_file"));
+  return s;
+}
+
+// A region endpoint becomes the front of a Location header, so it must be a plain http(s) base
+// URL: a host, no query or fragment, no trailing slash (the request target brings its own), and
+// nothing that could end the header line.
+void check_endpoint(const TomlValue& v, const std::string& key, const std::string& url) {
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) rest.remove_prefix(8);
+  else if (rest.starts_with("http://")) rest.remove_prefix(7);
+  else fail(ref_of(v, key), "must start with http:// or https://");
+  if (rest.empty() || rest.front() == '/') fail(ref_of(v, key), "has no host");
+  if (rest.back() == '/') fail(ref_of(v, key), "must not end with '/' (the request path is appended)");
+  for (char c : rest) {
+    if (c == '?' || c == '#') fail(ref_of(v, key), "must not hold a query or fragment");
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail(ref_of(v, key), "must not hold spaces or control characters");
+  }
+}
+
 LearningSettings parse_learning(const TomlValue& t) {
   LearningSettings s;
   reject_unknown_keys(t, "learning", {"triggers"});
@@ -165,7 +190,7 @@ Provider parse_provider(const TomlValue& t, const std::string& key, const std::f
 
 Region parse_region(const TomlValue& t, const std::string& key, const std::filesystem::path& data_root) {
   as_table(t, key);
-  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain", "retention_days"});
+  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain", "retention_days", "endpoint"});
   Region r;
   r.where = ref_of(t, key);
   const TomlValue& id = required_field(t, key, "id");
@@ -180,6 +205,10 @@ Region parse_region(const TomlValue& t, const std::string& key, const std::files
   if (auto* v = optional_field(t, "retention_days")) {
     r.retention_days = static_cast<uint32_t>(as_int_in(*v, key + ".retention_days", 1, 36500));
   }
+  if (auto* v = optional_field(t, "endpoint")) {
+    r.endpoint = as_nonempty_string(*v, key + ".endpoint");
+    check_endpoint(*v, key + ".endpoint", r.endpoint);
+  }
   const TomlValue& chain = required_field(t, key, "chain");
   const auto& entries = as_array(chain, key + ".chain");
   if (entries.empty()) fail(ref_of(chain, key + ".chain"), "region '" + r.id + "' has no provider");
@@ -190,14 +219,39 @@ Region parse_region(const TomlValue& t, const std::string& key, const std::files
   return r;
 }
 
+// [node] regions: the served regions must be configured ones; absent means all of them.
+void parse_node(const TomlValue& root, Config& c) {
+  const TomlValue* node = optional_field(root, "node");
+  const TomlValue* list = nullptr;
+  if (node != nullptr) {
+    reject_unknown_keys(as_table(*node, "node"), "node", {"regions"});
+    list = optional_field(*node, "regions");
+  }
+  if (list == nullptr) {
+    for (const Region& r : c.regions) c.served_regions.push_back(r.id);
+    return;
+  }
+  const auto& ids = as_array(*list, "node.regions");
+  if (ids.empty()) fail(ref_of(*list, "node.regions"), "a node serves at least one region");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string key = "node.regions[" + std::to_string(i) + "]";
+    std::string id = as_nonempty_string(ids[i], key);
+    if (c.region(id) == nullptr) fail(ref_of(ids[i], key), "unknown region '" + id + "'");
+    if (c.serves(id)) fail(ref_of(ids[i], key), "region '" + id + "' listed twice");
+    c.served_regions.push_back(std::move(id));
+  }
+}
+
 Config parse_document(const TomlValue& root, const std::filesystem::path& source) {
   Config c;
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
-  reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning"});
+  reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning", "node",
+                                 "directory"});
   if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
+  if (auto* d = optional_field(root, "directory")) c.directory = parse_directory(as_table(*d, "directory"), base);
 
   if (auto* s = optional_field(root, "server")) c.server = parse_server(as_table(*s, "server"), base);
   else c.server.data_dir = resolve(base, "data");
@@ -211,6 +265,7 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
     if (c.region(r.id) != nullptr) fail(ref_of(region_list[i], key + ".id"), "duplicate region id '" + r.id + "'");
     c.regions.push_back(std::move(r));
   }
+  parse_node(root, c);
 
   const TomlValue& providers = required_field(root, "", "providers");
   const auto& provider_list = as_array(providers, "providers");
@@ -277,6 +332,10 @@ const Provider* Config::provider(std::string_view id) const {
     if (p.id == id) return &p;
   }
   return nullptr;
+}
+
+bool Config::serves(std::string_view region_id) const {
+  return std::find(served_regions.begin(), served_regions.end(), region_id) != served_regions.end();
 }
 
 const Region* Config::region_for_market(std::string_view market) const {

@@ -88,6 +88,9 @@ struct Region {
   std::vector<ChainEntry> chain;  // ordered assistant providers, first preferred
   // Telemetry older than this many days is deleted by compaction; nullopt keeps it forever.
   std::optional<uint32_t> retention_days;
+  // Public base URL of the nodes serving this region ("https://cn.fleet.example"), where other
+  // regions' nodes redirect its cars; empty: none known (they answer 421 instead).
+  std::string endpoint;
   SourceRef where;
 };
 
@@ -104,6 +107,17 @@ struct ControlSettings {
   enum class Backend { kEmbedded, kPostgres };
   Backend backend = Backend::kEmbedded;
   std::string dsn_env = "FLEETGATE_CONTROL_DSN";
+};
+
+// [directory]: the global directory HMAC-SHA256(key, VIN) -> region (vehicle/vin_directory.h).
+// It lives in the control store unless `dsn_env` names the environment variable holding the
+// connection string of a PostgreSQL database shared by all regions. The 32-byte key (64 hex
+// digits) comes from $<key_env>, else from `key_file`; with neither, an embedded deployment
+// creates <server.data_dir>/directory.key on first use. Never from this file.
+struct DirectorySettings {
+  std::string dsn_env;                        // empty: the control store
+  std::string key_env = "FLEETGATE_DIRECTORY_KEY";
+  std::filesystem::path key_file;             // empty: see above
 };
 
 // [learning.triggers]: driving events that curation (learning/curation.h) selects windows around.
@@ -128,12 +142,17 @@ struct Config {
   ControlSettings control;
   TransferSettings transfer;
   LearningSettings learning;
+  DirectorySettings directory;
   std::vector<Region> regions;
+  // [node] regions: ids of the regions this node serves (default: every region). Vehicle tokens
+  // and registrations of any other region are turned away (redirect or refusal).
+  std::vector<std::string> served_regions;
   std::map<std::string, std::string> markets;  // ISO 3166 alpha-2 -> region id
   std::vector<Provider> providers;
 
   const Region* region(std::string_view id) const;
   const Provider* provider(std::string_view id) const;
+  bool serves(std::string_view region_id) const;
   // The region a market belongs to, or nullptr when the market is not configured.
   const Region* region_for_market(std::string_view market) const;
 };

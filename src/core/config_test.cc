@@ -64,6 +64,29 @@ TEST(Config, ParsesValidDocument) {
   EXPECT_EQ(c->regions[0].chain[1].where.line, 6u);
 }
 
+TEST(Config, NodeServesEveryRegionByDefault) {
+  auto c = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->served_regions, (std::vector<std::string>{"cn", "eu"}));
+  EXPECT_TRUE(c->serves("eu"));
+  EXPECT_EQ(c->regions[0].endpoint, "");
+  EXPECT_EQ(c->directory.dsn_env, "");
+  EXPECT_EQ(c->directory.key_env, "FLEETGATE_DIRECTORY_KEY");
+}
+
+TEST(Config, NodeRegionsEndpointsAndDirectory) {
+  std::string text = replace(kValid, "retention_days = 30", "retention_days = 30\nendpoint = \"https://eu.fleet.example\"");
+  text += "[node]\nregions = [\"cn\"]\n[directory]\ndsn_env = \"DIR_DSN\"\nkey_file = \"keys/dir.key\"\n";
+  auto c = parse_config(text, "/etc/fleetgate/t.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->served_regions, std::vector<std::string>{"cn"});
+  EXPECT_TRUE(c->serves("cn"));
+  EXPECT_FALSE(c->serves("eu"));
+  EXPECT_EQ(c->region("eu")->endpoint, "https://eu.fleet.example");
+  EXPECT_EQ(c->directory.dsn_env, "DIR_DSN");
+  EXPECT_EQ(c->directory.key_file, "/etc/fleetgate/keys/dir.key");
+}
+
 TEST(Config, DefaultConfigInRepoLoads) {
   auto c = load_config(std::string(FLEETGATE_SOURCE_DIR) + "/config/fleetgate.toml");
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
@@ -111,6 +134,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"location = \"vehicle\"", "location = \"cn\"", "location must be \"vehicle\""},
         BadCase{"retention_days = 30", "retention_days = 0", "regions[1].retention_days: must be between 1 and 36500"},
         BadCase{"retention_days = 30", "retention_days = \"30d\"", "regions[1].retention_days: expected an integer"},
+        BadCase{"[markets]", "[node]\nregions = [\"mars\"]\n[markets]", "node.regions[0]: unknown region 'mars'"},
+        BadCase{"[markets]", "[node]\nregions = []\n[markets]", "node.regions: a node serves at least one region"},
+        BadCase{"[markets]", "[node]\nregions = [\"cn\", \"cn\"]\n[markets]", "region 'cn' listed twice"},
+        BadCase{"[markets]", "[node]\nregion = [\"cn\"]\n[markets]", "node.region: unknown key"},
+        BadCase{"retention_days = 30", "endpoint = \"ftp://eu\"", "regions[1].endpoint: must start with http"},
+        BadCase{"retention_days = 30", "endpoint = \"https://\"", "regions[1].endpoint: has no host"},
+        BadCase{"retention_days = 30", "endpoint = \"https://eu.example/\"", "must not end with '/'"},
+        BadCase{"retention_days = 30", "endpoint = \"https://eu.example?a=1\"", "query or fragment"},
+        BadCase{"retention_days = 30", "endpoint = \"https://eu.example\\r\\nX: 1\"", "control characters"},
+        BadCase{"[markets]", "[directory]\nkey = \"00\"\n[markets]", "directory.key: unknown key"},
         BadCase{"[markets]", "[markets\n", "syntax error"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return "case" + std::to_string(info.index); });
 

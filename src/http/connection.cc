@@ -521,8 +521,8 @@ net::awaitable<BodyRead> read_body(const ServerCore& core, Connection& c, const 
   co_return BodyRead{true, std::nullopt};
 }
 
-// Serves one request; true when the connection may serve another. Routing and the access check
-// use the head alone, so a body is read only for a caller the route admits, up to the route's
+// Serves one request; true when the connection may serve another. Routing, the misdirection
+// check and the access check use the head alone, so a body is read only for a caller the route admits, up to the route's
 // limit: an unauthenticated connection never holds more than its head.
 net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr<Connection>& c) {
   Parser parser;
@@ -559,6 +559,11 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   const Route& route = *match.route;
   x.route = route.pattern;
   req.set_params(std::move(match.params));
+  if (core.options.misdirected) {
+    if (std::optional<Response> elsewhere = core.options.misdirected(req)) {
+      co_return co_await reply(core, *c, x, std::move(*elsewhere), keep_alive_unread);
+    }
+  }
   const auto* ws_handler = std::get_if<WebSocketHandler>(&route.handler);
   std::shared_ptr<WebSocketRevocation> revocation;
   std::unique_ptr<SessionRegistry::Session> registered;

@@ -59,6 +59,11 @@ struct ServerOptions {
   // HTTPS and WSS on the port instead of plain HTTP; the handshake must finish within
   // header_timeout. Requests carry the verified client certificate (Request::peer_certificate).
   std::optional<TlsServerOptions> tls = {};
+  // Turns away a request this node should not serve (e.g. a car whose home region is served
+  // elsewhere): runs on the connection's loop for every routed request, from its head alone,
+  // before the access check and before a byte of the body is read, and must not block. The
+  // response it returns is the answer (the body stays unread); nullopt lets the request proceed.
+  std::function<std::optional<Response>(const Request&)> misdirected = {};
 
   // Address, port, I/O threads, body and connection limits and TLS from the [server] config section (a TLS
   // client_ca left empty stays empty: the caller fills in its default).

@@ -232,6 +232,32 @@ TEST_F(ServerTest, AccessIsDecidedFromTheHeadBeforeAnyBodyIsRead) {
   EXPECT_TRUE(out->starts_with("HTTP/1.1 404")) << *out;
 }
 
+TEST_F(ServerTest, MisdirectedRequestsAreAnsweredFromTheHeadBeforeAccessAndBody) {
+  options_.body_timeout = 60s;  // longer than the client waits: reading the body would hang the test
+  options_.misdirected = [](const Request& r) -> std::optional<Response> {
+    if (r.header("X-Home") != "elsewhere") return std::nullopt;
+    Response moved = error_response(StatusCode::temporary_redirect, "served elsewhere", "wrong_region");
+    moved.headers.set(beast_http::field::location, "https://elsewhere.example" + std::string(r.target()));
+    return moved;
+  };
+  start(add_upload_route);
+  // No token and 60 MB announced but never sent: the answer comes from the head alone.
+  Result<std::string> out = testing::exchange_raw(
+      "127.0.0.1", server_->port(),
+      "POST /upload?x=1 HTTP/1.1\r\nHost: x\r\nX-Home: elsewhere\r\nContent-Length: 60000000\r\n\r\n");
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_TRUE(out->starts_with("HTTP/1.1 307")) << *out;
+  EXPECT_NE(out->find("Location: https://elsewhere.example/upload?x=1\r\n"), std::string::npos) << *out;
+  EXPECT_NE(out->find("\"code\":\"wrong_region\""), std::string::npos) << *out;
+
+  // Requests the check lets through proceed as before.
+  TestClient c = client();
+  Result<ClientResponse> r = c.get("/whoami", {{"Authorization", "Bearer op"}});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->body, "alice");
+}
+
 TEST_F(ServerTest, AdmittedCallerStillMeetsTheRouteLimitForEitherFraming) {
   options_.body_timeout = 60s;
   start(add_upload_route);

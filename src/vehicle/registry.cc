@@ -108,13 +108,35 @@ Status check_header(std::string_view header) {
 
 Status not_registered(std::string_view vin) { return not_found("vehicle " + std::string(vin) + " is not registered"); }
 
-FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy)
-    : audit_(audit), store_(audit.store()), policy_(std::move(policy)), shown_(store_.shared() ? 0 : kShownEntries) {}
+FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy,
+                             VinDirectory* directory)
+    : audit_(audit),
+      store_(audit.store()),
+      policy_(std::move(policy)),
+      directory_(directory),
+      shown_(store_.shared() ? 0 : kShownEntries) {}
+
+Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions) {
+  return directory_ == nullptr || vin_regions.empty() ? Status::ok() : directory_->record(vin_regions);
+}
+
+Status check_region_served(const config::Config& config, std::string_view region) {
+  if (config.serves(region)) return Status::ok();
+  const config::Region* r = config.region(region);
+  const std::string where = r == nullptr || r->endpoint.empty() ? "no endpoint is configured for it"
+                                                                : "register it at " + r->endpoint;
+  return failed_precondition("region '" + std::string(region) + "' is not served by this node; " + where);
+}
 
 Result<std::string> FleetRegistry::region_of_market(std::string_view market) const {
   if (market.size() != 2) return invalid_argument("a market is an ISO 3166 alpha-2 code such as DE");
   const config::Region* region = policy_->config().region_for_market(market);
-  if (region != nullptr) return region->id;
+  if (region != nullptr) {
+    if (Status s = check_region_served(policy_->config(), region->id); !s.is_ok()) {
+      return failed_precondition("market " + std::string(market) + ": " + s.message());
+    }
+    return region->id;
+  }
   std::string known;
   for (const auto& [code, _] : policy_->config().markets) known += (known.empty() ? "" : ", ") + code;
   return invalid_argument("market '" + std::string(market) + "' is not configured (configured: " + known + ")");
@@ -173,6 +195,7 @@ Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std:
                             ", region " + existing->region + ")");
     }
     if (existing.status().code() != Code::kNotFound) return existing.status();
+    if (Status s = record_in_directory({{record->vin, record->region}}); !s.is_ok()) return s;
     store::WriteBatch change;
     change.put(vehicle_key(vin), encode_record(*record));
     auto appended = commit({registration_event(*record, actor, {})}, change);
@@ -243,6 +266,7 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
     after.market = market;
     after.region = std::move(region).value();
     after.updated_ms = audit_.now_ms();
+    if (Status s = record_in_directory({{after.vin, after.region}}); !s.is_ok()) return s;
     store::WriteBatch change;
     change.put(vehicle_key(vin), encode_record(after));
     json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
@@ -265,6 +289,7 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
     std::map<std::string, size_t, std::less<>> first_line_of;  // VIN -> line it first appeared on
     store::WriteBatch change;
     std::vector<audit::Event> events;
+    std::vector<std::pair<std::string, std::string>> placed;  // (VIN, region) of the good rows
     for (size_t i = 1; i < lines.size(); ++i) {
       const size_t line = i + 1;
       if (trim(lines[i]).empty()) continue;
@@ -298,10 +323,12 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
       }
       if (existing.status().code() != Code::kNotFound) return existing.status();
       change.put(vehicle_key(vin), encode_record(*record));
+      placed.emplace_back(record->vin, record->region);
       events.push_back(
           registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
     }
     if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
+    if (Status s = record_in_directory(placed); !s.is_ok()) return s;
     auto appended = commit(std::move(events), change);
     if (!appended.is_ok()) return appended.status();
     report.imported = appended->size();

@@ -17,6 +17,7 @@
 #include "fleetgate/core/result.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/vehicle/vehicle_record.h"
+#include "fleetgate/vehicle/vin_directory.h"
 
 namespace fleetgate::vehicle {
 
@@ -28,6 +29,11 @@ inline constexpr size_t kMaxLabelBytes = 200;
 // The kNotFound of an unregistered VIN. Routes answer exactly this also for a registered vehicle
 // outside the caller's grant, so other regions' fleets cannot be probed.
 Status not_registered(std::string_view vin);
+
+// OK when this node serves `region` ([node] regions); else kFailedPrecondition naming the region
+// and its endpoint when one is configured: a node registers no vehicle of a region it does not
+// serve, since that region's data lives in its own stack.
+Status check_region_served(const config::Config& config, std::string_view region);
 
 // Members have initializers so callers can set only what they need: {.region = "eu"}.
 struct ListFilter {
@@ -67,11 +73,15 @@ struct ImportReport {
 
 class FleetRegistry {
  public:
-  // REQUIRES: `audit` outlives the registry; one registry per audit log.
-  FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy);
+  // REQUIRES: `audit` (and `directory`, when given) outlive the registry; one registry per audit
+  // log. With a directory, every registration, import and rehome records the VINs' regions there
+  // before it commits (vin_directory.h); a failed directory write fails the change.
+  FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy,
+                VinDirectory* directory = nullptr);
 
   // Registers a vehicle sold in `market`. kInvalidArgument for a bad VIN (the validate() reason),
-  // an unconfigured market or a bad label; kAlreadyExists when the VIN is registered.
+  // an unconfigured market or a bad label; kAlreadyExists when the VIN is registered;
+  // kFailedPrecondition (check_region_served) when the market's region is served elsewhere.
   // Audited as "vehicle.register" by `actor` (required).
   Result<VehicleRecord> register_vehicle(std::string_view vin, std::string_view market, std::string_view label,
                                          std::string_view actor);
@@ -103,12 +113,15 @@ class FleetRegistry {
   Result<VehicleRecord> load(std::string_view vin) const;
   VehicleRecord with_providers(VehicleRecord r) const;
   Result<std::string> region_of_market(std::string_view market) const;
+  // Records (VIN, region) pairs in the directory, when there is one.
+  Status record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions);
   // Writes `change` with its audit `events` in one atomic write, then forgets every shown record.
   Result<std::vector<audit::Entry>> commit(std::vector<audit::Event> events, const store::WriteBatch& change);
 
   audit::AuditLog& audit_;
   store::KvStore& store_;
   std::shared_ptr<const residency::Policy> policy_;
+  VinDirectory* directory_;
   static constexpr size_t kShownEntries = 65536;
   mutable ReadThroughCache<VehicleRecord> shown_;  // caches nothing over a shared store
 };

@@ -51,6 +51,11 @@ Response create(FleetRegistry& registry, const config::Config& config, const Req
   const config::Region* region = config.region_for_market(upper);
   if (region == nullptr) return http::error_response(invalid_argument("market '" + *market + "' is not configured"));
   if (!req.principal()->may_act_in(region->id)) return out_of_scope(region->id);
+  // 421 like a car token of another region (access/region_redirect.h): the request is sound but
+  // made to the wrong region's nodes, and the same request to that region's endpoint succeeds.
+  if (Status served = check_region_served(config, region->id); !served.is_ok()) {
+    return http::error_response(StatusCode::misdirected_request, served.message(), "wrong_region");
+  }
   auto record = registry.register_vehicle(*vin, *market, *label, http_actor(req));
   if (!record.is_ok()) return http::error_response(record.status());
   Response r = Response::json(StatusCode::created, to_json(*record));

@@ -192,6 +192,42 @@ TEST_F(RegistryTest, RehomeRefusals) {
   EXPECT_EQ(env_.audit().size(), 2u);
 }
 
+// A node serving only cn: the eu region has an endpoint, the us region none.
+void cn_node(config::Config& c) {
+  c.served_regions = {"cn"};
+  for (auto& region : c.regions) {
+    if (region.id == "eu") region.endpoint = "https://eu.fleet.example";
+  }
+}
+
+TEST(RegistryOnANodeOfOneRegion, RefusesOtherRegionsVehiclesNamingTheRegionAndWritesNothing) {
+  RegistryEnv env(cn_node);
+  auto& reg = env.registry();
+  Result<VehicleRecord> de = reg.register_vehicle(kBerlin, "DE", "", "cli:test");
+  EXPECT_EQ(de.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(de.status().message().find("region 'eu' is not served by this node; register it at https://eu.fleet.example"),
+            std::string::npos)
+      << de.status().message();
+  Result<VehicleRecord> us = reg.register_vehicle(kAustin, "US", "", "cli:test");
+  EXPECT_NE(us.status().message().find("region 'us' is not served by this node; no endpoint is configured"),
+            std::string::npos)
+      << us.status().message();
+  EXPECT_EQ(env.audit().size(), 0u);
+  for (auto it = env.store().scan(""); it->valid(); it->next()) {
+    EXPECT_EQ(it->key().find(kBerlin), std::string_view::npos) << it->key();
+    EXPECT_EQ(it->value().find(kBerlin), std::string_view::npos) << it->key();
+  }
+
+  auto report = reg.import_csv("vin,market\nXP7YGCEK7PB021447,DE\nLGXCE4CB2P0118342,CN\n", {.actor = "cli:test"});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(report->imported, 1u);
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].reason.find("region 'eu' is not served"), std::string::npos) << report->errors[0].reason;
+  EXPECT_EQ(reg.show(kBerlin).status().code(), Code::kNotFound);
+  EXPECT_EQ(reg.show(kBydSeal)->region, "cn");
+  EXPECT_EQ(reg.rehome(kBydSeal, "DE", "cli:test", "moved").status().code(), Code::kFailedPrecondition);
+}
+
 TEST_F(RegistryTest, ImportKeepsGoodRowsAndReportsBadOnesByLine) {
   must_register(kBydSeal, "CN");
   const std::string csv =

@@ -34,6 +34,8 @@ struct FleetSpec {
   bool onboard = true;  // configure the on-board engine as provider "onboard" (model fleetgate-onboard)
   std::map<std::string, std::vector<std::string>> chains;  // region id -> provider ids, first preferred
   bool ledger = false;  // the repository's config/ledger.toml beside the config: the service settles
+  std::vector<std::string> served = {};  // [node] regions; empty: every region
+  std::map<std::string, std::string> endpoints = {};  // region id -> its public endpoint
 };
 
 // deepseek (cn), xai-us (us) and xai-eu (eu), each followed by onboard in its region's chain.

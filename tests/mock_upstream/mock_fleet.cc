@@ -3,7 +3,8 @@
 namespace fleetgate::mock {
 
 std::string fleet_config_toml(const std::vector<ProviderSpec>& providers,
-                              const std::map<std::string, std::vector<std::string>>& chains) {
+                              const std::map<std::string, std::vector<std::string>>& chains,
+                              const std::map<std::string, std::string>& endpoints) {
   auto quoted_list = [](const std::vector<std::string>& items) {
     std::string s = "[";
     for (size_t i = 0; i < items.size(); ++i) s += (i ? ", \"" : "\"") + items[i] + "\"";
@@ -13,7 +14,9 @@ std::string fleet_config_toml(const std::vector<ProviderSpec>& providers,
   for (const char* region : {"cn", "us", "eu"}) {
     auto it = chains.find(region);
     t += "[[regions]]\nid = \"" + std::string(region) + "\"\nname = \"" + region + "\"\nchain = " +
-         quoted_list(it == chains.end() ? std::vector<std::string>{} : it->second) + "\n\n";
+         quoted_list(it == chains.end() ? std::vector<std::string>{} : it->second) + "\n";
+    if (auto e = endpoints.find(region); e != endpoints.end()) t += "endpoint = \"" + e->second + "\"\n";
+    t += "\n";
   }
   for (const ProviderSpec& p : providers) {
     t += "[[providers]]\nid = \"" + p.id + "\"\nlocation = \"" + p.location + "\"\nmodels = " + quoted_list(p.models) +

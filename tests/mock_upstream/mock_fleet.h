@@ -24,9 +24,11 @@ struct ProviderSpec {
   std::string ca_file = {};  // PEM CA trusted for an https base_url besides the system store
 };
 
-// TOML text of the config; `chains` maps region id to provider ids, first preferred.
+// TOML text of the config; `chains` maps region id to provider ids, first preferred;
+// `endpoints` region id to its public endpoint, when it has one.
 std::string fleet_config_toml(const std::vector<ProviderSpec>& providers,
-                              const std::map<std::string, std::vector<std::string>>& chains);
+                              const std::map<std::string, std::vector<std::string>>& chains,
+                              const std::map<std::string, std::string>& endpoints = {});
 
 // Parses the config text and builds its policy (fails as Policy::create does, e.g. when a chain
 // names a provider located outside its region).

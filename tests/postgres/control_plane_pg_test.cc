@@ -15,7 +15,9 @@
 #include "fleetgate/core/config.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/store/pg_store.h"
+#include "fleetgate/privacy/test_keys.h"
 #include "fleetgate/vehicle/registry.h"
+#include "fleetgate/vehicle/vin_directory.h"
 #include "support/pg_server.h"
 
 namespace fleetgate {
@@ -98,6 +100,23 @@ TEST_F(PgStoreTest, ConditionalWritesApplyOnlyOnTheExpectedValue) {
   EXPECT_EQ(db_->get("x").value(), "a") << "a refused conditional write writes nothing";
   EXPECT_TRUE(db_->write_if("head", std::string("1"), WriteBatch().put("head", "2")).is_ok());
   EXPECT_EQ(db_->get("head").value(), "2");
+}
+
+// The global VIN directory ([directory] dsn_env) on the same KvStore: what one region's node
+// records, another's finds with the shared key, and the database holds no VIN.
+TEST_F(PgStoreTest, TheVinDirectoryIsSharedAndHoldsNoVin) {
+  const std::string vin = "LRW3E7EA8PC390117";
+  std::unique_ptr<KvStore> other = open_store(pg_.dsn());
+  ASSERT_NE(other, nullptr);
+  vehicle::VinDirectory eu_node(*db_, privacy::Pseudonymiser(privacy::fixed_keys("directory", 3)));
+  vehicle::VinDirectory cn_node(*other, privacy::Pseudonymiser(privacy::fixed_keys("directory", 3)));
+  ASSERT_TRUE(eu_node.record({{vin, "eu"}}).is_ok());
+  EXPECT_EQ(cn_node.locate(vin).value(), "eu");
+  EXPECT_EQ(keys_of(*db_, "").size(), 1u);
+  for (auto it = db_->scan(""); it->valid(); it->next()) {
+    EXPECT_EQ(it->key().find(vin), std::string_view::npos) << it->key();
+    EXPECT_EQ(it->value().find(vin), std::string_view::npos) << it->key();
+  }
 }
 
 TEST(PgStore, ASchemaNotMigratedIsRefusedWithTheCommandThatFixesIt) {

@@ -55,6 +55,7 @@ TEST(PostgresNodes, ChangesThroughOneNodeHoldOnTheOtherAtOnce) {
   ASSERT_EQ(token.code, 0) << token;
   const std::string ops = token.out.substr(0, token.out.find('\n'));
   EXPECT_EQ(http_status(node_b.port, std::string("/v1/vehicles/") + kEuVin, ops), 200) << "B sees what A registered";
+  EXPECT_EQ(http_status(node_b.port, std::string("/v1/directory/") + kEuVin, ops), 200) << "and finds it in the directory";
 
   ASSERT_EQ(cli(b, {"user", "revoke", "ops"}).code, 0);
   EXPECT_EQ(http_status(node_a.port, std::string("/v1/vehicles/") + kEuVin, ops), 401) << "A refuses what B revoked";

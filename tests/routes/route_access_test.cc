@@ -46,6 +46,7 @@ const std::map<std::string, std::string> kNotRegionScoped = {
     {"POST /v1/ledger/revenue", "revenue events are per market, settled across all regions (business.usage may cross)"},
     {"POST /v1/ledger/settle", "settlement sums business.usage of every region, which residency lets cross"},
     {"GET /v1/ledger/statements/{period}/{partner}", "a partner statement spans every region's usage"},
+    {"GET /v1/directory/{vin}", "the global VIN directory names only a region, what any operator needs to know where to ask"},
 };
 
 // Routes that answer a wrong-region caller with something other than 403, and why.

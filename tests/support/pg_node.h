@@ -1,5 +1,5 @@
 // Test support: a `fleetgate serve` node's config with the control plane on PostgreSQL, whose
-// connection string the test puts in $FLEETGATE_CONTROL_DSN (set_control_dsn).
+// connection string the test puts in $FLEETGATE_CONTROL_DSN (ControlDsn).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -21,11 +21,18 @@ inline std::filesystem::path pg_node_config(const std::filesystem::path& dir) {
   return config;
 }
 
-// Points the nodes and CLI commands this test starts at `dsn`, until it goes out of scope.
+// Points the nodes and CLI commands this test starts at `dsn`, until it goes out of scope. The
+// nodes share the VIN directory in that database, so they also get one directory key.
 class ControlDsn {
  public:
-  explicit ControlDsn(const std::string& dsn) { EXPECT_EQ(setenv("FLEETGATE_CONTROL_DSN", dsn.c_str(), 1), 0); }
-  ~ControlDsn() { unsetenv("FLEETGATE_CONTROL_DSN"); }
+  explicit ControlDsn(const std::string& dsn) {
+    EXPECT_EQ(setenv("FLEETGATE_CONTROL_DSN", dsn.c_str(), 1), 0);
+    EXPECT_EQ(setenv("FLEETGATE_DIRECTORY_KEY", std::string(64, '7').c_str(), 1), 0);
+  }
+  ~ControlDsn() {
+    unsetenv("FLEETGATE_CONTROL_DSN");
+    unsetenv("FLEETGATE_DIRECTORY_KEY");
+  }
   ControlDsn(const ControlDsn&) = delete;
   ControlDsn& operator=(const ControlDsn&) = delete;
 };

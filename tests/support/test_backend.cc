@@ -74,6 +74,8 @@ class Databases {
     }
     const std::string variable = "FG_TEST_CONTROL_DSN_" + std::to_string(names_.size());
     setenv(variable.c_str(), dsn.c_str(), 1);
+    // A directory in a shared database needs a key every node holds (README "Fleet registry").
+    setenv("FLEETGATE_DIRECTORY_KEY", std::string(64, '5').c_str(), 0);
     return variable;
   }
 

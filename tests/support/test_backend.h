@@ -1,7 +1,8 @@
 // Test support: the control-plane backend a service-level test runs on. Embedded by default;
 // in ctest's "pg." copies of the suite (fg_test BOTH_BACKENDS), $FLEETGATE_TEST_PG_SUITE names the
 // state file of the suite's PostgreSQL (tests/support/pg_suite.sh), and every config written for a
-// service gets a fresh, migrated database of its own, dropped when the test process exits.
+// service gets a fresh, migrated database of its own, dropped when the test process exits (and
+// $FLEETGATE_DIRECTORY_KEY, which nodes sharing a database need, is set unless it is already).
 #pragma once
 
 #include <filesystem>
