@@ -106,7 +106,7 @@ TEST_F(PgStoreTest, ConditionalWritesApplyOnlyOnTheExpectedValue) {
 // records, another's finds with the shared key, and the database holds no VIN.
 TEST_F(PgStoreTest, TheVinDirectoryIsSharedAndHoldsNoVin) {
   const std::string vin = "LRW3E7EA8PC390117";
-  std::unique_ptr<KvStore> other = open_store(pg_.dsn());
+  std::unique_ptr<KvStore> other = testing::open_migrated_pg(pg_.dsn());
   ASSERT_NE(other, nullptr);
   vehicle::VinDirectory eu_node(*db_, privacy::Pseudonymiser(privacy::fixed_keys("directory", 3)));
   vehicle::VinDirectory cn_node(*other, privacy::Pseudonymiser(privacy::fixed_keys("directory", 3)));
