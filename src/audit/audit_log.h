@@ -85,8 +85,9 @@ class AuditLog {
   // actor or action or text that is not UTF-8; kDataLoss when the stored chain is damaged. When
   // another process appended meanwhile, builds the entry again on the new head.
   Result<Entry> append(Event event);
-  // Appends `events` in order and applies `also` in the same atomic durable write, so a change
-  // and its audit entries are stored together or not at all. `also` may not touch "audit/" keys.
+  // Appends `events` in order and applies `also` in the same atomic durable write (inside
+  // transact: durable when transact returns), so a change and its audit entries are stored
+  // together or not at all. `also` may not touch "audit/" keys.
   // kAborted, with nothing written, when an entry was appended since the transaction began (see
   // transact), or since this log last saw the head outside one.
   Result<std::vector<Entry>> append_with(std::vector<Event> events, const store::WriteBatch& also);
@@ -95,7 +96,10 @@ class AuditLog {
   // or another sharing the store, since `decide` began; otherwise `decide` runs again on what is
   // stored now, up to kMaxAttempts times. Returns its last result. Every read-decide-write of
   // control-plane state goes through this, so two nodes never both register a VIN or both
-  // approve one transfer step.
+  // approve one transfer step. Durability: what `decide` wrote is visible to every reader once
+  // its write returns (in `decide`), and durable when transact returns, which may be later
+  // (KvStore::begin_deferred_sync): acknowledge only after transact. When durability cannot be
+  // confirmed, transact returns kUnavailable instead of `decide`'s result: the outcome is unknown.
   template <typename F>
   auto transact(F decide) -> decltype(decide());
   // Appends a refused request within its actor's RefusalBudget (refusal_budget.h): nullopt when
@@ -124,6 +128,10 @@ class AuditLog {
   // After the n-th lost race: sleeps a random while that grows with n (up to 50 ms), so that nodes
   // appending back to back do not keep losing to each other.
   static void back_off(int n);
+  // transact's retry loop: runs `decide` until its append commits or it gives up.
+  // REQUIRES: the calling thread has the turn (transact).
+  template <typename F>
+  auto decide_until_committed(F& decide) -> decltype(decide());
   // The stored head record now (nullopt: none yet).
   Result<std::optional<std::string>> stored_head() const;
   // The head the calling thread's transaction on this log began on, when it is in one.
@@ -146,17 +154,25 @@ class AuditLog {
 
 template <typename F>
 auto AuditLog::transact(F decide) -> decltype(decide()) {
+  if (transaction_.log == this) return decide_until_committed(decide);  // nested: in the outer one's turn
   // Decisions take turns: one at a time in this process, and with the store's lock one at a time
   // across the processes sharing it, so that they rarely lose the race at commit (only to plain
-  // appends) and never starve each other.
-  std::unique_lock turn(transact_mu_, std::defer_lock);
-  std::unique_ptr<store::KvLock> shared_turn;
-  if (transaction_.log != this) {
-    turn.lock();
-    auto locked = store_.lock("audit/transactions");
-    if (!locked.is_ok()) return locked.status();
-    shared_turn = std::move(locked).value();
-  }
+  // appends) and never starve each other. A turn ends once the change is visible: the wait for it
+  // to be durable comes after both locks are released (KvStore::begin_deferred_sync), so the
+  // next decision runs meanwhile, and waits that overlap share one disk sync.
+  store_.begin_deferred_sync();
+  auto result = [&]() -> decltype(decide()) {
+    std::lock_guard turn(transact_mu_);
+    auto shared_turn = store_.lock("audit/transactions");
+    if (!shared_turn.is_ok()) return shared_turn.status();
+    return decide_until_committed(decide);
+  }();
+  if (Status durable = store_.end_deferred_sync(); !durable.is_ok()) return durable;
+  return result;
+}
+
+template <typename F>
+auto AuditLog::decide_until_committed(F& decide) -> decltype(decide()) {
   for (int n = 1;; ++n) {
     auto head = stored_head();
     if (!head.is_ok()) return head.status();

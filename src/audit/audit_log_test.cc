@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -335,6 +337,85 @@ TEST_F(AuditLogTest, SubjectsFromRequestsCannotForgeLines) {
   auto report = log_->verify();
   ASSERT_TRUE(report.is_ok());
   EXPECT_TRUE(report->intact());
+}
+
+// A store over another that records what transact does around its writes: the turns it holds
+// (lock) and its waits for durability (begin/end_deferred_sync), which answer `durability`.
+class DeferringStore final : public store::KvStore {
+ public:
+  explicit DeferringStore(store::KvStore& inner) : inner_(inner) {}
+
+  Result<std::string> get(std::string_view key) const override { return inner_.get(key); }
+  std::unique_ptr<store::KvIterator> scan(std::string_view prefix, std::string_view start) const override {
+    return inner_.scan(prefix, start);
+  }
+  Status write(const store::WriteBatch& batch, store::WriteOptions options) override { return inner_.write(batch, options); }
+  Status write_if(std::string_view key, const std::optional<std::string>& expected, const store::WriteBatch& batch) override {
+    return inner_.write_if(key, expected, batch);
+  }
+  std::unique_ptr<store::KvReader> snapshot() const override { return inner_.snapshot(); }
+
+  Result<std::unique_ptr<store::KvLock>> lock(std::string_view) override {
+    return std::unique_ptr<store::KvLock>(new Turn(turns_held));
+  }
+  void begin_deferred_sync() override { ++begun; }
+  Status end_deferred_sync() override {
+    ++ended;
+    turns_held_at_end = turns_held.load();
+    if (on_end) on_end();
+    return durability;
+  }
+
+  std::atomic<int> turns_held = 0, begun = 0, ended = 0, turns_held_at_end = -1;
+  std::function<void()> on_end;  // runs inside each end_deferred_sync
+  Status durability = Status::ok();
+
+ private:
+  struct Turn final : store::KvLock {
+    explicit Turn(std::atomic<int>& held) : held(held) { ++held; }
+    ~Turn() override { --held; }
+    std::atomic<int>& held;
+  };
+  store::KvStore& inner_;
+};
+
+TEST_F(AuditLogTest, ATransactionWaitsForDurabilityOnceAfterItsTurnEnded) {
+  DeferringStore deferring(*store_);
+  auto opened = AuditLog::open(deferring);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  auto log = std::move(opened).value();
+  auto register_vin = [&](const std::string& vin) {
+    return log->append_with({Event{"cli:alice", "vehicle.register", vin, "eu", {}}}, store::WriteBatch().put("vehicle/" + vin, "r"));
+  };
+  // While the first transaction waits for durability, another thread's decision runs: the turn
+  // (this process's and the store's) is free by then.
+  std::atomic<bool> first = true;
+  Status other = unavailable("not run");
+  deferring.on_end = [&] {
+    if (!first.exchange(false)) return;
+    std::thread t([&] { other = log->transact([&] { return register_vin("VIN2").status(); }); });
+    t.join();
+  };
+  auto result = log->transact([&] {
+    return log->transact([&] { return register_vin("VIN1"); });  // nested: part of the outer one
+  });
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_TRUE(other.is_ok()) << other.to_string();
+  EXPECT_EQ(deferring.begun.load(), 2) << "once per outermost transaction (two threads)";
+  EXPECT_EQ(deferring.ended.load(), 2);
+  EXPECT_EQ(deferring.turns_held_at_end.load(), 0) << "the store's turn is released before the wait";
+  EXPECT_EQ(log->size(), 2u);
+}
+
+TEST_F(AuditLogTest, ATransactionNotConfirmedDurableReturnsTheUnknownOutcome) {
+  DeferringStore deferring(*store_);
+  auto opened = AuditLog::open(deferring);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  auto log = std::move(opened).value();
+  deferring.durability = unavailable("postgres: it committed, but ..., so whether this change was stored is unknown");
+  auto result = log->transact([&] { return log->append_with({Event{"cli:alice", "vehicle.register", "VIN1", "eu", {}}}, {}); });
+  EXPECT_EQ(result.status().code(), Code::kUnavailable) << "never the decision's success";
+  EXPECT_EQ(result.status().message(), deferring.durability.message());
 }
 
 }  // namespace

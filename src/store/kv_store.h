@@ -96,6 +96,16 @@ class KvStore : public KvReader {
     return std::unique_ptr<KvLock>();
   }
 
+  // Deferred durability, per calling thread (AuditLog::transact uses it, so that decisions do not
+  // hold their turn while the disk syncs). Between begin_deferred_sync() and the matching
+  // end_deferred_sync(), this thread's writes may return OK once every reader can see them but
+  // before they are durable; end_deferred_sync() returns OK once all of them are durable, and
+  // only then may they be acknowledged. kUnavailable from it: whether they were stored is unknown
+  // (read them back). A crash before then loses them, and every later write too. Pairs nest;
+  // only the outermost end waits. Default: writes are durable when they return, so both do nothing.
+  virtual void begin_deferred_sync() {}
+  virtual Status end_deferred_sync() { return Status::ok(); }
+
   // True when other processes may write this store too (a database several nodes share): what a
   // process caches of it may be stale, so caches of it must not be trusted.
   virtual bool shared() const { return false; }

@@ -1,10 +1,15 @@
 // The control plane's KvStore on PostgreSQL (libpq), for several fleetgate nodes sharing one
 // region's database. Keys and values are bytea in one table, ordered bytewise as the KvStore
 // contract asks. Writes are transactions committed with PostgreSQL's durability (synchronous
-// commit); conditional writes (write_if) lock their key's row space with a transaction-level
-// advisory lock, so they serialize across every node; scans and snapshots read one REPEATABLE READ
-// transaction each. The schema is created by migrate() (`fleetgate migrate`); open() refuses a
-// database whose schema is missing or newer than this binary.
+// commit). Inside a deferred-sync scope (KvStore::begin_deferred_sync) they commit with
+// synchronous_commit off, so they are visible before they are durable, on one session kept for
+// the scope; end_deferred_sync() then forces a WAL flush covering them on that session (flushes
+// of several threads share one fsync), and reports kUnavailable, outcome unknown, when that
+// fails or the session ended (the server may have crashed and lost them). Conditional writes
+// (write_if) lock their key's row space with a transaction-level advisory lock, so they serialize
+// across every node; scans and snapshots read one REPEATABLE READ transaction each. The schema
+// is created by migrate() (`fleetgate migrate`); open() refuses a database whose schema is
+// missing or newer than this binary.
 // Faults: connections are bounded (pg_connection.h) and pooled; one the server ended (a restart)
 // is replaced on next use, so calls fail with kUnavailable while the database is down and work
 // again once it is back, without a restart of the node. A write whose connection broke during

@@ -132,6 +132,21 @@ TEST(PgStore, ASchemaNotMigratedIsRefusedWithTheCommandThatFixesIt) {
   EXPECT_EQ(store::open_pg("host=/nonexistent port=1 user=x dbname=x").status().code(), Code::kUnavailable);
 }
 
+TEST_F(PgStoreTest, ATransactionIsNotAcknowledgedWhenItsDurabilityCannotBeConfirmed) {
+  auto log = audit::AuditLog::open(*db_);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  auto result = (*log)->transact([&] {
+    auto appended = (*log)->append_with({audit::Event{"cli:alice", "user.add", "bob", "", {}}}, WriteBatch().put("user/bob", "b"));
+    EXPECT_TRUE(pg_.stop());  // committed, not yet known durable
+    return appended;
+  });
+  EXPECT_EQ(result.status().code(), Code::kUnavailable) << "never acknowledged";
+  EXPECT_NE(result.status().message().find("whether this change was stored is unknown"), std::string::npos)
+      << result.status().to_string();
+  ASSERT_TRUE(pg_.start());
+  EXPECT_EQ(db_->get("user/bob").value(), "b") << "a fast shutdown flushed it: stored, hence 'unknown', not 'failed'";
+}
+
 // What one fleetgate node holds of the control plane: its own connection pool, audit log (with
 // its own idea of the head), registry and credentials.
 struct Node {
