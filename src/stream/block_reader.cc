@@ -11,6 +11,7 @@ Delivery::Delivery(natsMsg* msg) : msg_(msg) {
   if (natsMsg_GetMetaData(&meta, msg_) == NATS_OK) {
     stream_seq_ = meta->Sequence.Stream;
     deliveries_ = meta->NumDelivered;
+    pending_ = meta->NumPending;
     jsMsgMetaData_Destroy(meta);
   }
 }
@@ -18,7 +19,9 @@ Delivery::Delivery(natsMsg* msg) : msg_(msg) {
 Delivery::~Delivery() { natsMsg_Destroy(msg_); }
 
 Delivery::Delivery(Delivery&& other) noexcept
-    : msg_(std::exchange(other.msg_, nullptr)), stream_seq_(other.stream_seq_), deliveries_(other.deliveries_) {}
+    : msg_(std::exchange(other.msg_, nullptr)), stream_seq_(other.stream_seq_),
+      deliveries_(other.deliveries_),
+      pending_(other.pending_) {}
 
 Delivery& Delivery::operator=(Delivery&& other) noexcept {
   if (this != &other) {
@@ -26,6 +29,7 @@ Delivery& Delivery::operator=(Delivery&& other) noexcept {
     msg_ = std::exchange(other.msg_, nullptr);
     stream_seq_ = other.stream_seq_;
     deliveries_ = other.deliveries_;
+    pending_ = other.pending_;
   }
   return *this;
 }
