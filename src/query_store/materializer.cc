@@ -82,7 +82,8 @@ Result<size_t> Materializer::step() {
   }
   stats_.lag.store(batch->back().pending(), std::memory_order_relaxed);
   if (Status s = commit(*batch); !s.is_ok()) return s;
-  for (stream::Delivery& d : *batch) (void)d.ack();  // unacked: delivered again, stored once
+  // Not confirmed: an ack that is lost only brings the block again, which the store absorbs.
+  for (stream::Delivery& d : *batch) (void)d.ack_async();
   stats_.blocks.fetch_add(batch->size(), std::memory_order_relaxed);
   return batch->size();
 }

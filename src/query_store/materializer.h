@@ -47,8 +47,9 @@ class Materializer {
   // not a block key of the codec's region are skipped. kUnavailable when the database fails.
   Status commit(const std::vector<stream::Delivery>& batch);
 
-  // One round: fetch, commit, then ack each delivery. How many came (0: none within fetch_wait).
-  // An ack that fails leaves the block to come again, which is harmless; it is not an error.
+  // One round: fetch, commit, then ack each delivery (without waiting for the server's
+  // confirmation). How many came (0: none within fetch_wait). An ack that fails or is lost leaves
+  // the block to come again, which is harmless; it is not an error.
   Result<size_t> step();
 
   // Runs step() until `stop` is set. A kUnavailable (the cluster or the database) is waited out

@@ -53,6 +53,13 @@ Status Delivery::ack() {
   return Status::ok();
 }
 
+Status Delivery::ack_async() {
+  if (msg_ == nullptr) return failed_precondition("ack of a moved-from delivery");
+  const natsStatus s = natsMsg_Ack(msg_, nullptr);
+  if (s != NATS_OK) return nats_error("ack of stream sequence " + std::to_string(stream_seq_), s);
+  return Status::ok();
+}
+
 Result<std::unique_ptr<BlockReader>> BlockReader::open(ClusterConnection& cluster, const StreamLayout& layout,
                                                        int shard, const std::string& durable,
                                                        ReaderOptions options) {

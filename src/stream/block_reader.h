@@ -39,6 +39,10 @@ class Delivery {
   // it is not delivered to this durable again. kUnavailable when the server does not confirm (the
   // block may then come again).
   Status ack();
+  // The same without waiting for the confirmation: one message instead of a round trip per block.
+  // An ack the server does not get only means the block comes again after ack_wait, so this is
+  // for a caller whose commit is idempotent (the materializer). kUnavailable when it cannot be sent.
+  Status ack_async();
 
  private:
   natsMsg* msg_;
