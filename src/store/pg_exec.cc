@@ -87,12 +87,15 @@ Status copy_in(PGconn* c, const std::string& copy_sql, std::string_view data) {
   if (started.status() != PGRES_COPY_IN) return unavailable("postgres: " + pg_error(c));
   // libpq takes an int length per call: send in chunks well below it.
   constexpr size_t kChunk = size_t{1} << 20;
-  for (size_t at = 0; at < data.size(); at += kChunk) {
-    const size_t n = std::min(kChunk, data.size() - at);
-    if (PQputCopyData(c, data.data() + at, static_cast<int>(n)) != 1) return unavailable("postgres: " + pg_error(c));
-  }
-  if (PQputCopyEnd(c, nullptr) != 1) return unavailable("postgres: " + pg_error(c));
   Status s = Status::ok();
+  for (size_t at = 0; at < data.size() && s.is_ok(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    if (PQputCopyData(c, data.data() + at, static_cast<int>(n)) != 1) s = unavailable("postgres: " + pg_error(c));
+  }
+  // Ended even after a failure, so the connection leaves the COPY state and can roll back.
+  if (PQputCopyEnd(c, s.is_ok() ? nullptr : "fleetgate: sending failed") != 1 && s.is_ok()) {
+    s = unavailable("postgres: " + pg_error(c));
+  }
   for (PGresult* r = PQgetResult(c); r != nullptr; r = PQgetResult(c)) {
     PgResult owned(r);
     if (s.is_ok() && !succeeded(owned)) s = unavailable("postgres: " + pg_error(c));
