@@ -178,5 +178,39 @@ TEST_F(MaterializerTest, BlocksCommittedButNotAckedComeAgainAndAreStoredOnce) {
   EXPECT_TRUE(extra->empty()) << "acked after the second commit: not delivered a third time";
 }
 
+// A message without a block Msg-Id cannot be keyed: it is acked and counted, not stored. A block
+// the codec cannot open is stored as published (scan_records then reports it as data loss, as it
+// would from the embedded store) and folds nothing into the state. Neither stops the others.
+TEST_F(MaterializerTest, UnkeyableMessagesAreRefusedAndUnopenableBlocksStoredWithoutState) {
+  const auto want = publish_records(1, 10);
+  const int shard = shard_of(kVins[0]);
+  const std::string subject = stream::stream_subject("cn", shard);
+  jsPubAck* ack = nullptr;
+  ASSERT_EQ(js_Publish(&ack, region_.connection().js(), subject.c_str(), "no msg id", 9, nullptr, nullptr), NATS_OK);
+  jsPubAck_Destroy(ack);
+  std::string pseudonym = "p_bad";  // a vehicle on the same shard, so one reader sees all three
+  for (int i = 0; stream::shard_of(pseudonym, layout_.shards) != shard; ++i) pseudonym = "p_bad" + std::to_string(i);
+  publish({pseudonym, kNow, 1, "not a sealed block"});
+  const size_t expected = 3;
+
+  auto r = reader(shard);
+  ASSERT_TRUE(r);
+  Materializer m(*r, db_.store(), codec_, MaterializerOptions{256, std::chrono::milliseconds(200)});
+  for (int i = 0; i < 50 && m.stats().blocks < expected; ++i) ASSERT_TRUE(m.step().is_ok());
+  EXPECT_EQ(m.stats().blocks, expected);
+  EXPECT_EQ(m.stats().refused, 1u);
+  expect_seqs(scan_back(kVins[0]), want[0]);
+  EXPECT_EQ(m.stats().undecodable, 1u);
+  auto stored = db_.store().scan(pseudonym, {}, std::numeric_limits<int64_t>::max(), 10);
+  ASSERT_TRUE(stored.is_ok());
+  EXPECT_EQ(stored->size(), 1u);
+  Status s = telemetry::scan_records(BlockTableReader(db_.store()), codec_, telemetry::RecordRange{pseudonym},
+                                     [](Record&&) { return true; });
+  EXPECT_EQ(s.code(), Code::kDataLoss) << s.to_string();
+  auto states = db_.store().latest(std::vector<std::string>{pseudonym});
+  ASSERT_TRUE(states.is_ok());
+  EXPECT_TRUE(states->empty());
+}
+
 }  // namespace
 }  // namespace fleetgate::query_store
