@@ -16,8 +16,8 @@ bool time_seq_less(const telemetry::Record& a, const telemetry::Record& b) {
 
 }  // namespace
 
-Result<std::vector<StateRow>> Materializer::fold_states(const std::vector<BlockRow>& blocks) {
-  std::map<std::string, std::vector<telemetry::Record>> records;  // by pseudonym
+std::map<std::string, std::vector<telemetry::Record>> Materializer::open_blocks(const std::vector<BlockRow>& blocks) {
+  std::map<std::string, std::vector<telemetry::Record>> records;
   for (const BlockRow& b : blocks) {
     std::vector<telemetry::Record> opened;
     if (!codec_.decode(b.block, opened).is_ok() || opened.empty()) {
@@ -28,12 +28,14 @@ Result<std::vector<StateRow>> Materializer::fold_states(const std::vector<BlockR
     auto& mine = records[b.pseudonym];
     std::move(opened.begin(), opened.end(), std::back_inserter(mine));
   }
-  std::vector<std::string> pseudonyms;
-  for (const auto& [p, _] : records) pseudonyms.push_back(p);
-  auto stored = store_.latest(pseudonyms);
-  if (!stored.is_ok()) return stored.status();
+  for (auto& [_, recs] : records) std::sort(recs.begin(), recs.end(), time_seq_less);
+  return records;
+}
+
+Result<std::vector<StateRow>> Materializer::fold_states(const std::map<std::string, std::vector<telemetry::Record>>& records,
+                                                        std::vector<StateRow> stored) const {
   std::map<std::string, telemetry::LatestState> states;
-  for (const StateRow& row : *stored) {
+  for (const StateRow& row : stored) {
     std::vector<telemetry::Record> opened;
     // A state that no longer opens (a rotated-out key) is rebuilt from the new records.
     if (codec_.decode(row.state, opened).is_ok() && !opened.empty()) {
@@ -41,8 +43,7 @@ Result<std::vector<StateRow>> Materializer::fold_states(const std::vector<BlockR
     }
   }
   std::vector<StateRow> out;
-  for (auto& [pseudonym, recs] : records) {
-    std::sort(recs.begin(), recs.end(), time_seq_less);
+  for (const auto& [pseudonym, recs] : records) {
     telemetry::LatestState& state = states[pseudonym];
     bool changed = false;
     for (const telemetry::Record& r : recs) changed = telemetry::fold(state, r) || changed;
@@ -65,9 +66,9 @@ Status Materializer::commit(const std::vector<stream::Delivery>& batch) {
     }
     blocks.push_back({std::move(key->pseudonym), key->created_at, key->seq, std::string(d.block())});
   }
-  auto states = fold_states(blocks);
-  if (!states.is_ok()) return states.status();
-  auto written = store_.write(blocks, *states);
+  // Opened before the transaction; folded inside it, under the vehicles' locks.
+  const auto records = open_blocks(blocks);
+  auto written = store_.write(blocks, [&](std::vector<StateRow> stored) { return fold_states(records, std::move(stored)); });
   if (!written.is_ok()) return written.status();
   stats_.new_blocks.fetch_add(written->blocks_added, std::memory_order_relaxed);
   return Status::ok();

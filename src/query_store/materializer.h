@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "fleetgate/core/result.h"
@@ -43,8 +45,9 @@ class Materializer {
 
   // Writes `batch` to the query store in one transaction, without acking anything: the blocks
   // under their Msg-Id's keys, and each vehicle's latest state with the batch's records folded
-  // in (the stored state is read, opened, folded and sealed again). Deliveries whose Msg-Id is
-  // not a block key of the codec's region are skipped. kUnavailable when the database fails.
+  // in (the stored state is read under the vehicle's lock, opened, folded and sealed again, so
+  // two materializers of one vehicle take turns). Deliveries whose Msg-Id is not a block key of
+  // the codec's region are skipped. kUnavailable when the database fails.
   Status commit(const std::vector<stream::Delivery>& batch);
 
   // One round: fetch, commit, then ack each delivery (without waiting for the server's
@@ -60,7 +63,11 @@ class Materializer {
   const MaterializerStats& stats() const { return stats_; }
 
  private:
-  Result<std::vector<StateRow>> fold_states(const std::vector<BlockRow>& blocks);
+  // Each vehicle's records in the blocks that open, in (created_at, seq) order.
+  std::map<std::string, std::vector<telemetry::Record>> open_blocks(const std::vector<BlockRow>& blocks);
+  // The states `stored` with `records` folded in, sealed: those that changed.
+  Result<std::vector<StateRow>> fold_states(const std::map<std::string, std::vector<telemetry::Record>>& records,
+                                            std::vector<StateRow> stored) const;
 
   stream::BlockReader& reader_;
   QueryStore& store_;

@@ -39,6 +39,9 @@ constexpr const char* kUpsertStates =
     " ON CONFLICT (pseudonym) DO UPDATE SET created_at = excluded.created_at, seq = excluded.seq, state = excluded.state"
     " WHERE (excluded.created_at, excluded.seq) > (l.created_at, l.seq)";
 #undef FG_WIDE_SEQ
+// Each vehicle's lock, taken in name order so two writers of overlapping vehicles cannot deadlock.
+constexpr const char* kLockVehicles =
+    "SELECT pg_advisory_xact_lock(7013504, hashtext(p)) FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) v";
 constexpr const char* kListPartitions =
     "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
     " WHERE i.inhparent = 'telemetry_blocks'::regclass";
@@ -71,6 +74,23 @@ std::string text_array(std::span<const std::string> items) {
     out += '"';
   }
   return out + "}";
+}
+
+// The stored states of those of `pseudonyms` that have one.
+Result<std::vector<StateRow>> read_states(PGconn* c, std::span<const std::string> pseudonyms) {
+  const std::string array = text_array(pseudonyms);
+  auto r = run(c, "SELECT pseudonym, created_at::text AS t, seq::text AS s, state FROM latest_states WHERE pseudonym = ANY($1::text[])",
+               {Param{array, false}});
+  if (!r.is_ok()) return r.status();
+  std::vector<StateRow> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    auto t = number<int64_t>(r->at(i, 1));
+    auto s = number<uint64_t>(r->at(i, 2));
+    if (!t.is_ok()) return t.status();
+    if (!s.is_ok()) return s.status();
+    out.push_back({std::string(r->at(i, 0)), *t, *s, std::string(r->at(i, 3))});
+  }
+  return out;
 }
 
 // Ends a transaction a failed step left open, so the connection is clean for the next call.
@@ -155,14 +175,14 @@ Status QueryStore::create_partitions(std::span<const BlockRow> blocks) {
   return Status::ok();
 }
 
-Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, std::span<const StateRow> states) {
+Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, const StateFold& fold) {
   for (const BlockRow& b : blocks) {
     if (b.block.size() > kMaxBlockBytes) return invalid_argument("query store: a block over 1 GB of " + b.pseudonym);
     if (auto name = partition_name(day_of(b.created_at_ms)); !name.is_ok()) return name.status();
   }
-  if (blocks.empty() && states.empty()) return WriteResult{};
+  if (blocks.empty() && !fold) return WriteResult{};
   Status s = create_partitions(blocks);
-  auto written = s.is_ok() ? write_in_transaction(blocks, states) : Result<WriteResult>(s);
+  auto written = s.is_ok() ? write_in_transaction(blocks, fold) : Result<WriteResult>(s);
   if (!written.is_ok()) {
     // Another node's retention may have dropped a partition this one still believes in: ask again.
     known_days_.clear();
@@ -172,7 +192,7 @@ Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, std::spa
   return written;
 }
 
-Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> blocks, std::span<const StateRow> states) {
+Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold) {
   auto c = connection();
   if (!c.is_ok()) return c.status();
   if (Status s = run(*c, "BEGIN").status(); !s.is_ok()) return s;
@@ -181,7 +201,23 @@ Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> b
       if (Status s = run(*c, sql).status(); !s.is_ok()) return s;
     }
   }
-  const std::vector<StateRow> newest = newest_per_vehicle(states);
+  std::vector<StateRow> newest;
+  if (fold) {
+    std::set<std::string> unique;
+    for (const BlockRow& b : blocks) unique.insert(b.pseudonym);
+    const std::vector<std::string> vehicles(unique.begin(), unique.end());
+    std::vector<StateRow> stored;
+    if (!vehicles.empty()) {
+      const std::string array = text_array(vehicles);
+      if (Status s = run(*c, kLockVehicles, {Param{array, false}}).status(); !s.is_ok()) return s;
+      auto read = read_states(*c, vehicles);
+      if (!read.is_ok()) return read.status();
+      stored = std::move(read).value();
+    }
+    auto states = fold(std::move(stored));
+    if (!states.is_ok()) return states.status();
+    newest = newest_per_vehicle(*states);
+  }
   if (!blocks.empty()) {
     const std::string rows = staged(blocks, [](const BlockRow& b) -> std::string_view { return b.block; });
     if (Status s = store::copy_in(*c, "COPY blocks_in FROM STDIN WITH (FORMAT binary)", rows); !s.is_ok()) return s;
@@ -226,22 +262,10 @@ Result<std::vector<BlockRow>> QueryStore::scan(std::string_view pseudonym, Block
 }
 
 Result<std::vector<StateRow>> QueryStore::latest(std::span<const std::string> pseudonyms) const {
-  std::vector<StateRow> out;
-  if (pseudonyms.empty()) return out;
+  if (pseudonyms.empty()) return std::vector<StateRow>{};
   auto c = connection();
   if (!c.is_ok()) return c.status();
-  const std::string array = text_array(pseudonyms);
-  auto r = run(*c, "SELECT pseudonym, created_at::text AS t, seq::text AS s, state FROM latest_states WHERE pseudonym = ANY($1::text[])",
-               {Param{array, false}});
-  if (!r.is_ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) {
-    auto t = number<int64_t>(r->at(i, 1));
-    auto s = number<uint64_t>(r->at(i, 2));
-    if (!t.is_ok()) return t.status();
-    if (!s.is_ok()) return s.status();
-    out.push_back({std::string(r->at(i, 0)), *t, *s, std::string(r->at(i, 3))});
-  }
-  return out;
+  return read_states(*c, pseudonyms);
 }
 
 Result<std::vector<Day>> QueryStore::days() const {

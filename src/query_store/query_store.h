@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <set>
@@ -50,6 +51,9 @@ struct WriteResult {
   size_t states_changed = 0;  // states newer than the stored ones
 };
 
+// Given the stored states of a write's vehicles (of those that have one), the states to upsert.
+using StateFold = std::function<Result<std::vector<StateRow>>(std::vector<StateRow> stored)>;
+
 class QueryStore {
  public:
   // Connects to the region database at `dsn`. kUnavailable when it cannot be reached;
@@ -59,14 +63,16 @@ class QueryStore {
   QueryStore(const QueryStore&) = delete;
   QueryStore& operator=(const QueryStore&) = delete;
 
-  // In one transaction: COPYs `blocks` and `states` into this session's staging tables, inserts
-  // the blocks with ON CONFLICT DO NOTHING (a block already stored under its key, a redelivery,
-  // is left as it was) and upserts each state only where it is newer, by (created_at, seq), than
-  // the stored one (of several states of one vehicle, the newest is used). The day partitions the
-  // blocks need are created first. kInvalidArgument for a block outside the years 0000-9999 or
-  // over 1 GB (nothing written); kUnavailable when the database fails (nothing written, or, when
-  // the connection broke during COMMIT, unknown: writing the same again is harmless).
-  Result<WriteResult> write(std::span<const BlockRow> blocks, std::span<const StateRow> states = {});
+  // In one transaction: COPYs `blocks` into this session's staging table and inserts them with
+  // ON CONFLICT DO NOTHING (a block already stored under its key, a redelivery, is left as it
+  // was). With `fold`: locks the blocks' vehicles (an advisory lock each, held to the COMMIT, so
+  // two writers of one vehicle take turns), reads their stored states, calls `fold` with them, and
+  // upserts each state it returns only where newer, by (created_at, seq), than the stored one (of
+  // several of one vehicle, the newest). The day partitions the blocks need are created first.
+  // kInvalidArgument for a block outside the years 0000-9999 or over 1 GB; fold's own error;
+  // kUnavailable when the database fails. On any error nothing is written, except when the
+  // connection broke during COMMIT (kUnavailable, unknown): writing the same again is harmless.
+  Result<WriteResult> write(std::span<const BlockRow> blocks, const StateFold& fold = {});
 
   // Up to `limit` blocks of `pseudonym` at or after `from` whose key's created_at <= to_ms, in
   // (created_at, seq) order, with their sealed bytes. The next page starts after the last one
@@ -85,7 +91,7 @@ class QueryStore {
   explicit QueryStore(PGconn* conn) : conn_(conn) {}
   Result<PGconn*> connection() const;
   Status create_partitions(std::span<const BlockRow> blocks);
-  Result<WriteResult> write_in_transaction(std::span<const BlockRow> blocks, std::span<const StateRow> states);
+  Result<WriteResult> write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold);
 
   mutable PGconn* conn_;
   mutable bool staging_ready_ = false;  // this session has its staging tables

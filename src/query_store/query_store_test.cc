@@ -204,14 +204,29 @@ TEST_F(QueryStoreTest, LatestStateKeepsTheNewest) {
     EXPECT_TRUE(codec_.decode(rows->front().state, opened).is_ok());
     return *telemetry::LatestState::from_record(opened.front()).speed_kmh();
   };
-  const std::vector<StateRow> first = {state_at(kNow, 5, 10)};
-  EXPECT_EQ(db_.store().write({}, first)->states_changed, 1u);
-  const std::vector<StateRow> older = {state_at(kNow - 1, 9, 20), state_at(kNow, 4, 30)};
-  EXPECT_EQ(db_.store().write({}, older)->states_changed, 0u);
+  auto upsert = [&](std::vector<StateRow> rows) {
+    auto written = db_.store().write({}, [&](std::vector<StateRow>) -> Result<std::vector<StateRow>> { return rows; });
+    EXPECT_TRUE(written.is_ok()) << written.status().to_string();
+    return written.is_ok() ? written->states_changed : 0;
+  };
+  EXPECT_EQ(upsert({state_at(kNow, 5, 10)}), 1u);
+  EXPECT_EQ(upsert({state_at(kNow - 1, 9, 20), state_at(kNow, 4, 30)}), 0u);
   EXPECT_EQ(speed_stored(), 10);
-  const std::vector<StateRow> newer = {state_at(kNow, 6, 40), state_at(kNow + 1, 0, 50), state_at(kNow, 7, 60)};
-  EXPECT_EQ(db_.store().write({}, newer)->states_changed, 1u);
+  EXPECT_EQ(upsert({state_at(kNow, 6, 40), state_at(kNow + 1, 0, 50), state_at(kNow, 7, 60)}), 1u);
   EXPECT_EQ(speed_stored(), 50);
+
+  // The fold sees the stored states of the blocks' vehicles, and its error rolls the write back.
+  const std::vector<BlockRow> blocks = seal(codec_, records_of(kVins[0], kNow, 1, 1));
+  std::vector<StateRow> seen;
+  auto refused = db_.store().write(blocks, [&](std::vector<StateRow> stored) -> Result<std::vector<StateRow>> {
+    seen = std::move(stored);
+    return invalid_argument("the fold refuses");
+  });
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].pseudonym, p);
+  EXPECT_EQ(seen[0].created_at_ms, kNow + 1);
+  EXPECT_EQ(stored_blocks(p), 0u);
 }
 
 }  // namespace
