@@ -70,8 +70,9 @@ class QueryStore {
   // upserts each state it returns only where newer, by (created_at, seq), than the stored one (of
   // several of one vehicle, the newest). The day partitions the blocks need are created first.
   // kInvalidArgument for a block outside the years 0000-9999 or over 1 GB; fold's own error;
-  // kUnavailable when the database fails. On any error nothing is written, except when the
-  // connection broke during COMMIT (kUnavailable, unknown): writing the same again is harmless.
+  // kUnavailable when the database fails. On any error no block or state is written (a partition
+  // created for them stays), except when the connection broke during COMMIT (kUnavailable,
+  // unknown): writing the same again is harmless.
   Result<WriteResult> write(std::span<const BlockRow> blocks, const StateFold& fold = {});
 
   // Up to `limit` blocks of `pseudonym` at or after `from` whose key's created_at <= to_ms, in
