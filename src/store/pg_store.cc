@@ -12,118 +12,13 @@
 #include <vector>
 
 #include "fleetgate/store/pg_connection.h"
+#include "fleetgate/store/pg_exec.h"
 
 namespace fleetgate::store {
 namespace {
 
 constexpr int kPageRows = 256;  // rows a scan reads per query
 constexpr int kMaxConnections = 16;
-
-// One query's result, cleared when it goes.
-class PgResult {
- public:
-  explicit PgResult(PGresult* r) : r_(r) {}
-  PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
-  PgResult& operator=(PgResult&&) = delete;
-  ~PgResult() { PQclear(r_); }
-  PGresult* get() const { return r_; }
-  ExecStatusType status() const { return PQresultStatus(r_); }
-  int rows() const { return PQntuples(r_); }
-  std::string_view at(int row, int col) const {
-    return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};
-  }
-
- private:
-  PGresult* r_;
-};
-
-// A query parameter: bytes sent as binary (bytea), or as text PostgreSQL casts (numbers).
-struct Param {
-  std::string_view bytes;
-  bool binary = true;
-};
-
-// Query parameters in libpq's arrays; text params get NUL-terminated copies.
-class ParamArrays {
- public:
-  explicit ParamArrays(const std::vector<Param>& params) {
-    texts_.reserve(params.size());
-    for (const Param& p : params) {
-      if (p.binary) {
-        values_.push_back(p.bytes.data());
-      } else {
-        texts_.emplace_back(p.bytes);
-        values_.push_back(texts_.back().c_str());
-      }
-      lengths_.push_back(static_cast<int>(p.bytes.size()));
-      formats_.push_back(p.binary ? 1 : 0);
-    }
-  }
-  int count() const { return static_cast<int>(values_.size()); }
-  const char* const* values() const { return values_.data(); }
-  const int* lengths() const { return lengths_.data(); }
-  const int* formats() const { return formats_.data(); }
-
- private:
-  std::vector<const char*> values_;
-  std::vector<int> lengths_, formats_;
-  std::vector<std::string> texts_;
-};
-
-bool succeeded(const PgResult& r) { return r.status() == PGRES_TUPLES_OK || r.status() == PGRES_COMMAND_OK; }
-
-// Runs `sql` with `params`, results in binary (bytea as raw bytes). Any failure is kUnavailable:
-// the database, not the caller's input, is what went wrong.
-Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}) {
-  const ParamArrays a(params);
-  PgResult r(PQexecParams(c, sql.c_str(), a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1));
-  if (!succeeded(r)) return unavailable("postgres: " + pg_error(c));
-  return r;
-}
-
-struct Statement {
-  const char* sql;
-  std::vector<Param> params;
-};
-
-// Sends `statements` in one pipeline (libpq pipeline mode) and reads their results: one round
-// trip instead of one per statement. The first failure is returned (kUnavailable, as run());
-// PostgreSQL skips the statements after it, so a transaction the batch began is left aborted.
-Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements) {
-  if (PQenterPipelineMode(c) != 1) return unavailable("postgres: cannot pipeline: " + pg_error(c));
-  Status sent = Status::ok();
-  for (const Statement& st : statements) {
-    const ParamArrays a(st.params);
-    if (PQsendQueryParams(c, st.sql, a.count(), nullptr, a.values(), a.lengths(), a.formats(), 1) != 1) {
-      sent = unavailable("postgres: " + pg_error(c));
-      break;
-    }
-  }
-  if (sent.is_ok() && PQpipelineSync(c) != 1) sent = unavailable("postgres: " + pg_error(c));
-  if (!sent.is_ok()) return sent;  // still in pipeline mode: the pool closes the connection
-  // Each statement's results end with a NULL; the sync's is PGRES_PIPELINE_SYNC. Statements after
-  // a failed one come back PGRES_PIPELINE_ABORTED.
-  std::vector<PgResult> results;
-  Status first_error = Status::ok();
-  for (;;) {
-    PgResult r(PQgetResult(c));
-    if (r.get() == nullptr) {
-      if (PQstatus(c) != CONNECTION_OK) {  // the connection broke: no sync result will come
-        return first_error.is_ok() ? unavailable("postgres: " + pg_error(c)) : first_error;
-      }
-      continue;
-    }
-    if (r.status() == PGRES_PIPELINE_SYNC) break;
-    if (succeeded(r)) {
-      results.push_back(std::move(r));
-    } else if (r.status() == PGRES_FATAL_ERROR && first_error.is_ok()) {
-      first_error = unavailable("postgres: " + pg_error(c));  // libpq keeps the error result's text
-    }
-  }
-  PQexitPipelineMode(c);
-  if (!first_error.is_ok()) return first_error;
-  return results;
-}
 
 // True when `c` may be handed out again: connected, no transaction open, not pipelining.
 bool reusable(PGconn* c) {

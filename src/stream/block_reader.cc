@@ -11,6 +11,7 @@ Delivery::Delivery(natsMsg* msg) : msg_(msg) {
   if (natsMsg_GetMetaData(&meta, msg_) == NATS_OK) {
     stream_seq_ = meta->Sequence.Stream;
     deliveries_ = meta->NumDelivered;
+    pending_ = meta->NumPending;
     jsMsgMetaData_Destroy(meta);
   }
 }
@@ -18,7 +19,9 @@ Delivery::Delivery(natsMsg* msg) : msg_(msg) {
 Delivery::~Delivery() { natsMsg_Destroy(msg_); }
 
 Delivery::Delivery(Delivery&& other) noexcept
-    : msg_(std::exchange(other.msg_, nullptr)), stream_seq_(other.stream_seq_), deliveries_(other.deliveries_) {}
+    : msg_(std::exchange(other.msg_, nullptr)), stream_seq_(other.stream_seq_),
+      deliveries_(other.deliveries_),
+      pending_(other.pending_) {}
 
 Delivery& Delivery::operator=(Delivery&& other) noexcept {
   if (this != &other) {
@@ -26,6 +29,7 @@ Delivery& Delivery::operator=(Delivery&& other) noexcept {
     msg_ = std::exchange(other.msg_, nullptr);
     stream_seq_ = other.stream_seq_;
     deliveries_ = other.deliveries_;
+    pending_ = other.pending_;
   }
   return *this;
 }
@@ -46,6 +50,13 @@ Status Delivery::ack() {
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s = natsMsg_AckSync(msg_, nullptr, &code);
   if (s != NATS_OK) return nats_error("ack of stream sequence " + std::to_string(stream_seq_), s, code);
+  return Status::ok();
+}
+
+Status Delivery::ack_async() {
+  if (msg_ == nullptr) return failed_precondition("ack of a moved-from delivery");
+  const natsStatus s = natsMsg_Ack(msg_, nullptr);
+  if (s != NATS_OK) return nats_error("ack of stream sequence " + std::to_string(stream_seq_), s);
   return Status::ok();
 }
 

@@ -31,16 +31,24 @@ class Delivery {
   std::string_view msg_id() const;  // "<region>/<pseudonym>/<created_at>/<seq>"; empty if none
   uint64_t stream_seq() const { return stream_seq_; }
   uint64_t deliveries() const { return deliveries_; }  // 1, or more for a redelivery
+  // Blocks of the stream the consumer had not delivered yet when this one left: its lag, free with
+  // every delivery (JetStream puts it in the reply subject).
+  uint64_t pending() const { return pending_; }
   std::string_view block() const;
   // Tells the stream this block is done with, and waits for the server to confirm: after an OK
   // it is not delivered to this durable again. kUnavailable when the server does not confirm (the
   // block may then come again).
   Status ack();
+  // The same without waiting for the confirmation: one message instead of a round trip per block.
+  // An ack the server does not get only means the block comes again after ack_wait, so this is
+  // for a caller whose commit is idempotent (the materializer). kUnavailable when it cannot be sent.
+  Status ack_async();
 
  private:
   natsMsg* msg_;
   uint64_t stream_seq_ = 0;
   uint64_t deliveries_ = 0;
+  uint64_t pending_ = 0;
 };
 
 struct ReaderOptions {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace fleetgate::stream {
 // The config's rule for region ids (src/core/config.cc); they become stream-name and subject tokens.
@@ -52,6 +53,27 @@ int shard_of(std::string_view pseudonym, int shards) {
 std::string msg_id(std::string_view region, const BlockKey& key) {
   return std::string(region) + "/" + key.pseudonym + "/" + std::to_string(key.created_at) + "/" +
          std::to_string(key.seq);
+}
+
+Result<BlockKey> parse_msg_id(std::string_view region, std::string_view id) {
+  auto bad = [&] { return invalid_argument("not a block Msg-Id of region " + std::string(region) + ": '" + std::string(id) + "'"); };
+  if (!id.starts_with(region) || id.size() <= region.size() || id[region.size()] != '/') return bad();
+  const std::string_view rest = id.substr(region.size() + 1);
+  const size_t seq_at = rest.rfind('/');
+  if (seq_at == std::string_view::npos) return bad();
+  const size_t time_at = rest.rfind('/', seq_at == 0 ? 0 : seq_at - 1);
+  if (time_at == std::string_view::npos || time_at == 0) return bad();
+  BlockKey key;
+  key.pseudonym = std::string(rest.substr(0, time_at));
+  const std::string_view time = rest.substr(time_at + 1, seq_at - time_at - 1);
+  const std::string_view seq = rest.substr(seq_at + 1);
+  auto [t_end, t_err] = std::from_chars(time.data(), time.data() + time.size(), key.created_at);
+  auto [s_end, s_err] = std::from_chars(seq.data(), seq.data() + seq.size(), key.seq);
+  if (time.empty() || seq.empty() || t_err != std::errc() || t_end != time.data() + time.size() ||
+      s_err != std::errc() || s_end != seq.data() + seq.size() || key.pseudonym.find('/') != std::string::npos) {
+    return bad();
+  }
+  return key;
 }
 
 }  // namespace fleetgate::stream

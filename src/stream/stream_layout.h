@@ -51,5 +51,8 @@ struct BlockKey {
 
 // "cn/p_0123…/1748735990000/42".
 std::string msg_id(std::string_view region, const BlockKey& key);
+// The key in a Msg-Id msg_id(region, key) made; kInvalidArgument for any other string (another
+// region's, a missing or empty part, a number that does not parse).
+Result<BlockKey> parse_msg_id(std::string_view region, std::string_view id);
 
 }  // namespace fleetgate::stream

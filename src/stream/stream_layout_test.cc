@@ -20,6 +20,19 @@ TEST(StreamLayout, MsgIdIsRegionPseudonymCreatedAtSeq) {
   EXPECT_EQ(msg_id("cn", {"p_00ff", 1748735990000, 42}), "cn/p_00ff/1748735990000/42");
 }
 
+TEST(StreamLayout, ParseMsgIdInvertsMsgIdAndRefusesAnythingElse) {
+  const BlockKey key{"p_00ff", -1748735990000, 18446744073709551615ULL};
+  auto parsed = parse_msg_id("cn", msg_id("cn", key));
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+  EXPECT_EQ(parsed->pseudonym, key.pseudonym);
+  EXPECT_EQ(parsed->created_at, key.created_at);
+  EXPECT_EQ(parsed->seq, key.seq);
+  for (const char* bad : {"", "cn", "cn/", "us/p_00ff/1/2", "cnx/p_00ff/1/2", "cn/p_00ff/1", "cn//1/2", "cn/p_00ff//2",
+                          "cn/p_00ff/1/", "cn/p_00ff/1x/2", "cn/p_00ff/1/-2", "cn/p/0ff/1/2", "cn/p_00ff/1/2 "}) {
+    EXPECT_EQ(parse_msg_id("cn", bad).status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
 // Pinned values: a car's blocks must keep landing in the same stream across builds and releases.
 TEST(StreamLayout, ShardOfIsAStableHashOfThePseudonym) {
   EXPECT_EQ(shard_of("", 1000), static_cast<int>(0xcbf29ce484222325ULL % 1000));
