@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fleetgate/core/bench_program.h"
 #include "fleetgate/privacy/test_keys.h"
 #include "fleetgate/query_store/copy_rows.h"
 #include "fleetgate/query_store/materializer.h"
@@ -30,19 +31,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-[[noreturn]] void die(const std::string& message) {
-  std::cerr << "materializer_bench: " << message << "\n";
-  std::exit(1);
-}
-
-int int_arg(int argc, char** argv, int i, int fallback) {
-  if (argc <= i) return fallback;
-  try {
-    return std::stoi(argv[i]);
-  } catch (const std::exception&) {
-    die(std::string("not a number: ") + argv[i]);
-  }
-}
+using bench::die;
+using bench::int_arg;
 
 // `count` blocks of `records` records each, round robin over 64 vehicles, a minute apart per vehicle.
 std::vector<BlockRow> sealed_blocks(const telemetry::RecordCodec& codec, int count, int records) {

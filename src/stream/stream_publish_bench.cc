@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fleetgate/core/bench_program.h"
 #include "fleetgate/stream/block_publisher.h"
 #include "fleetgate/stream/stream_setup.h"
 
@@ -23,26 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-[[noreturn]] void die(const std::string& message) {
-  std::cerr << "stream_publish_bench: " << message << "\n";
-  std::exit(1);
-}
-
-int int_arg(int argc, char** argv, int i, int fallback) {
-  if (argc <= i) return fallback;
-  try {
-    return std::stoi(argv[i]);
-  } catch (const std::exception&) {
-    die(std::string("not a number: ") + argv[i]);
-  }
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
+using bench::die;
+using bench::int_arg;
+using bench::percentile;
 
 int run(int argc, char** argv) {
   if (argc < 3) die("usage: stream_publish_bench URLS OUT.json [SECONDS] [BLOCK_BYTES] [SHARDS] [REPLICAS] [IN_FLIGHT]");
