@@ -7,10 +7,20 @@
 
 namespace fleetgate::app {
 
+const config::Region& served_region(const LoadedConfig& loaded, const std::string& id) {
+  const config::Region* r = loaded.config->region(id);
+  if (r == nullptr) fail("unknown region '" + id + "'");
+  if (!loaded.config->serves(id)) {
+    fail("region '" + id + "' is not served by this node ([node] regions)" +
+         (r->endpoint.empty() ? std::string() : "; its nodes answer at " + r->endpoint));
+  }
+  return *r;
+}
+
 std::map<std::string, transfer::RegionData> Backend::regions(const std::vector<std::string>& ids) {
   std::map<std::string, transfer::RegionData> out;
   if (ids.empty()) {
-    for (const config::Region& r : loaded().config->regions) out[r.id] = region(r.id);
+    for (const std::string& id : loaded().config->served_regions) out[id] = region(id);
   }
   for (const auto& id : ids) out[id] = region(id);
   return out;
@@ -40,8 +50,7 @@ ControlPlane& OfflineBackend::control() {
 }
 
 transfer::RegionData OfflineBackend::region(const std::string& id) {
-  const config::Region* r = loaded_.config->region(id);
-  if (r == nullptr) fail("unknown region '" + id + "'");
+  const config::Region* r = &served_region(loaded_, id);
   auto& store = stores_[id];
   if (!store) store = must(store::open_embedded(store::region_store_dir(*r), telemetry::region_store_options()));
   auto& keys = keys_[id];
@@ -50,7 +59,7 @@ transfer::RegionData OfflineBackend::region(const std::string& id) {
 }
 
 const std::map<std::string, std::unique_ptr<store::KvStore>>& OfflineBackend::all_stores() {
-  for (const config::Region& r : loaded_.config->regions) region(r.id);
+  for (const std::string& id : loaded_.config->served_regions) region(id);
   return stores_;
 }
 
@@ -81,7 +90,7 @@ ledger::Ledger& OfflineBackend::ledger(const std::filesystem::path& terms) {
   if (!ledger_) {
     ledger::LedgerConfig config = must(ledger::load_ledger_config(ledger_terms(*loaded_.config, terms)));
     std::vector<const ledger::UsageLog*> logs;
-    for (const config::Region& r : loaded_.config->regions) logs.push_back(&usage_log(r.id));
+    for (const std::string& id : loaded_.config->served_regions) logs.push_back(&usage_log(id));
     ledger_ = std::make_unique<ledger::Ledger>(std::move(config), *control().store, *control().audit, std::move(logs));
   }
   return *ledger_;

@@ -23,15 +23,20 @@
 
 namespace fleetgate::app {
 
+// The configured region `id` when this node serves it ([node] regions); otherwise fails the
+// command, naming the region's endpoint when it has one. A node opens nothing of the regions it
+// does not serve: no store, no keys.
+const config::Region& served_region(const LoadedConfig& loaded, const std::string& id);
+
 class Backend {
  public:
   virtual ~Backend() = default;
 
   virtual const LoadedConfig& loaded() = 0;
   virtual ControlPlane& control() = 0;
-  // A configured region's store, keys and data dir; an unknown id fails the command.
+  // A served region's store, keys and data dir; an unknown or unserved id fails the command.
   virtual transfer::RegionData region(const std::string& id) = 0;
-  // The regions named in `ids` (every configured one when empty), by id.
+  // The regions named in `ids` (every served one when empty), by id.
   std::map<std::string, transfer::RegionData> regions(const std::vector<std::string>& ids = {});
   virtual ledger::UsageLog& usage_log(const std::string& region) = 0;
   virtual telemetry::IngestService& telemetry() = 0;

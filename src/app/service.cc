@@ -93,12 +93,11 @@ struct Service::Impl {
     const LoadedConfig& loaded() override { return s.loaded; }
     ControlPlane& control() override { return s.cp; }
     transfer::RegionData region(const std::string& id) override {
-      const config::Region* r = s.loaded.config->region(id);
-      if (r == nullptr) fail("unknown region '" + id + "'");
-      return transfer::RegionData{s.stores.at(id).get(), s.regions.at(id).keys, r->data_dir};
+      const config::Region& r = served_region(s.loaded, id);
+      return transfer::RegionData{s.stores.at(id).get(), s.regions.at(id).keys, r.data_dir};
     }
     ledger::UsageLog& usage_log(const std::string& id) override {
-      if (s.loaded.config->region(id) == nullptr) fail("unknown region '" + id + "'");
+      served_region(s.loaded, id);
       return *s.regions.at(id).usage;
     }
     telemetry::IngestService& telemetry() override { return *s.ingest; }
@@ -162,6 +161,7 @@ struct Service::Impl {
     if (!opened.is_ok()) return opened.status();
     stores = std::move(opened).value();
     for (const auto& region : loaded.config->regions) {
+      if (!loaded.config->serves(region.id)) continue;  // nothing of it on this node's disk
       RegionHome home;
       auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
       if (!keys.is_ok()) return keys.status();
@@ -202,6 +202,7 @@ struct Service::Impl {
   Status start_transfers() {
     std::map<std::string, transfer::RegionData> data;
     for (const auto& region : loaded.config->regions) {
+      if (!loaded.config->serves(region.id)) continue;
       data[region.id] = transfer::RegionData{stores.at(region.id).get(), regions.at(region.id).keys, region.data_dir};
     }
     transfer::TransferOptions options;

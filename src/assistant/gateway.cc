@@ -126,6 +126,10 @@ struct Gateway::Impl {
       }
       return record.status();
     }
+    if (!deps.policy->config().serves(record->region)) {  // e.g. a car with a certificate, which names no region
+      return Status(Code::kFailedPrecondition,
+                    "vehicle " + record->vin + " is homed in region " + record->region + ", which this node does not serve");
+    }
     Caller c;
     c.vin = record->vin;
     c.region = record->region;
@@ -589,6 +593,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
     return invalid_argument("gateway dependencies are incomplete");
   }
   for (const auto& region : deps.policy->config().regions) {
+    if (!deps.policy->config().serves(region.id)) continue;  // its cars are refused in caller()
     if (!deps.usage.contains(region.id) || !deps.pseudonymisers.contains(region.id)) {
       return invalid_argument("gateway needs a usage log and pseudonymiser for region '" + region.id + "'");
     }

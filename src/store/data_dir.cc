@@ -64,6 +64,7 @@ Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const
   if (Status s = check_layout(cfg); !s.is_ok()) return s;
   std::map<std::string, std::unique_ptr<KvStore>> stores;
   for (const auto& region : cfg.regions) {
+    if (!cfg.serves(region.id)) continue;
     EmbeddedOptions region_options = options;
     if (region.retention_days) region_options.retention = std::chrono::hours(24) * *region.retention_days;
     auto opened = open_embedded(region_store_dir(region), region_options);

@@ -27,7 +27,8 @@ Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, c
 // The control database's connection string, from $<control.dsn_env>.
 Result<std::string> control_dsn(const config::Config& cfg);
 
-// Opens one store per configured region, keyed by region id; same checks, fails on the first error.
+// Opens one store per region this node serves ([node] regions), keyed by region id; same checks,
+// fails on the first error. Regions it does not serve get nothing on its disk.
 // A region's retention_days, when set, becomes EmbeddedOptions::retention (given options.key_time).
 Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const config::Config& cfg,
                                                                            const EmbeddedOptions& options = {});

@@ -7,6 +7,7 @@
 namespace fleetgate::store {
 namespace {
 
+// Two regions, both served (as a loaded config without [node] regions has them).
 config::Config layout(const std::filesystem::path& root) {
   config::Config cfg;
   cfg.server.data_dir = root;
@@ -15,6 +16,7 @@ config::Config layout(const std::filesystem::path& root) {
     r.id = id;
     r.data_dir = root / id;
     cfg.regions.push_back(r);
+    cfg.served_regions.push_back(id);
   }
   return cfg;
 }
@@ -33,6 +35,17 @@ TEST(DataDir, LayoutIsControlPlusOneStorePerRegion) {
   ASSERT_TRUE(regions->at("eu")->put("k", "eu").is_ok());
   EXPECT_EQ(regions->at("cn")->get("k").value(), "cn");
   EXPECT_EQ((*control)->get("k").status().code(), Code::kNotFound);
+}
+
+TEST(DataDir, ARegionTheNodeDoesNotServeGetsNothingOnItsDisk) {
+  TestDir tmp;
+  auto cfg = layout(tmp.path());
+  cfg.served_regions = {"cn"};
+  auto regions = open_region_stores(cfg);
+  ASSERT_TRUE(regions.is_ok()) << regions.status().to_string();
+  EXPECT_EQ(regions->size(), 1u);
+  EXPECT_TRUE(regions->contains("cn"));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "eu"));
 }
 
 TEST(DataDir, RegionNamedControlIsRejected) {

@@ -45,6 +45,7 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
   if (!writes.is_ok()) return writes.status();
   std::unique_ptr<IngestService> service(new IngestService(policy, registry, audit, std::move(options)));
   for (const config::Region& region : policy->config().regions) {
+    if (!policy->config().serves(region.id)) continue;  // its cars are redirected before ingest
     auto store = region_stores.find(region.id);
     if (store == region_stores.end() || !store->second) {
       return failed_precondition("region '" + region.id + "' has no store");

@@ -164,9 +164,8 @@ struct TransferService::Impl {
       return permission_denied("requesting a transfer needs the operator or admin role");
     }
     for (const auto* r : {&req.source_region, &req.dest_region}) {
-      if (policy->config().region(*r) == nullptr || !regions.contains(*r)) {
-        return invalid_argument("unknown region '" + *r + "'");
-      }
+      if (policy->config().region(*r) == nullptr) return invalid_argument("unknown region '" + *r + "'");
+      if (!regions.contains(*r)) return failed_precondition("region '" + *r + "' is not served by this node");
     }
     if (!who.may_act_in(req.source_region)) {
       return permission_denied("'" + who.subject + "' may not request transfers out of region " + req.source_region);
@@ -408,6 +407,7 @@ Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr
                                                                  std::map<std::string, RegionData> regions,
                                                                  TransferOptions options) {
   for (const auto& r : policy->config().regions) {
+    if (!policy->config().serves(r.id)) continue;  // unknown here: transfers to or from it are refused
     auto it = regions.find(r.id);
     if (it == regions.end() || it->second.store == nullptr || !it->second.keys) {
       return invalid_argument("transfer service: region '" + r.id + "' has no store or keys");

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <sstream>
 
 #include "fleetgate/access/vehicle_token.h"
@@ -133,6 +134,18 @@ TEST_F(CnNodeTest, RegisteringAnEuVehicleIsRefusedAndWritesNothing) {
     EXPECT_EQ(it->value().find(kBerlin), std::string_view::npos) << it->key();
   }
   EXPECT_EQ(fleet_->add_vehicle("DE").status().code(), Code::kFailedPrecondition);
+}
+
+// A node keeps nothing of the regions it does not serve: no store and no keys of theirs on its
+// disk (it would create both on first open), no usage log.
+TEST_F(CnNodeTest, HoldsNoStoreOrKeysOfTheRegionsItDoesNotServe) {
+  const config::Config& cfg = *fleet_->service().backend().loaded().config;
+  ASSERT_EQ(cfg.regions.size(), 3u);
+  for (const config::Region& r : cfg.regions) {
+    EXPECT_EQ(std::filesystem::exists(r.data_dir), r.id == "cn") << r.data_dir;
+  }
+  EXPECT_NE(fleet_->service().usage_log("cn"), nullptr);
+  EXPECT_EQ(fleet_->service().usage_log("eu"), nullptr);
 }
 
 TEST_F(CnNodeTest, OperatorsLocateVinsInTheDirectoryWhichHoldsNoVin) {
