@@ -6,14 +6,11 @@
 #   bench/scenarios/jetstream_publish.sh BUILD_DIR RESULTS_DIR
 #   env: SECONDS_PER_RUN (10), BLOCK_BYTES (5120), SHARDS ("1 4"), REPLICAS (3), IN_FLIGHT (1024)
 set -euo pipefail
-build=$1
-results=$2
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/common.bash"
+bench_init "$@"
 bin="$build/src/stream/stream_publish_bench"
 [ -x "$bin" ] || { echo "jetstream_publish.sh: missing $bin (build stream_publish_bench)" >&2; exit 1; }
-mkdir -p "$results"
-work=$(mktemp -d "${TMPDIR:-/tmp}/fleetgate-jetstream-bench-XXXXXX")
-trap '"$root/tools/nats-region.sh" stop "$work/nats"; rm -rf "$work"' EXIT
+trap '"$root/tools/nats-region.sh" stop "$work/nats"; bench_cleanup' EXIT
 
 runs=()
 for shards in ${SHARDS:-1 4}; do

@@ -8,18 +8,14 @@
 #   bench/scenarios/materializer.sh BUILD_DIR RESULTS_DIR
 #   env: BLOCKS (20000), RECORDS (50), SHARDS (4), BATCH (256)
 set -euo pipefail
-build=$1
-results=$2
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/common.bash"
+bench_init "$@"
 bin="$build/src/query_store/materializer_bench"
 [ -x "$bin" ] || { echo "materializer.sh: missing $bin (build materializer_bench)" >&2; exit 1; }
-mkdir -p "$results"
-work=$(mktemp -d "${TMPDIR:-/tmp}/fleetgate-materializer-bench-XXXXXX")
 chmod 0755 "$work"  # as root, PostgreSQL runs as postgres and must reach its folder
-trap '"$root/tools/nats-region.sh" stop "$work/nats"; "$root/tools/pg-region.sh" stop "$work/pg"; rm -rf "$work"' EXIT
+trap '"$root/tools/nats-region.sh" stop "$work/nats"; "$root/tools/pg-region.sh" stop "$work/pg"; bench_cleanup' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dsn=$("$root/tools/pg-region.sh" start "$work/pg" "$port")
+dsn=$("$root/tools/pg-region.sh" start "$work/pg" "$(free_port)")
 urls=$("$root/tools/nats-region.sh" start "$work/nats" bench)
 run=$("$bin" "$urls" "$dsn" "$results/materializer.json" "${BLOCKS:-20000}" "${RECORDS:-50}" "${SHARDS:-4}" "${BATCH:-256}")
 python3 - "$run" <<'PY'

@@ -13,6 +13,7 @@
 
 #include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_exec.h"
+#include "fleetgate/store/pg_migrations.h"
 
 namespace fleetgate::store {
 namespace {
@@ -432,48 +433,17 @@ const char* const kMigrations[] = {
     "CREATE TABLE fleetgate_kv (k bytea PRIMARY KEY, v bytea NOT NULL)",
 };
 static_assert(std::size(kMigrations) == kPgSchemaVersion);
-
-Result<int> schema_version(PGconn* c) {
-  auto r = run(c, "SELECT max(version)::text FROM fleetgate_schema");
-  if (!r.is_ok()) return r.status();
-  if (r->rows() == 0 || r->at(0, 0).empty()) return 0;
-  return std::stoi(std::string(r->at(0, 0)));
-}
+const PgSchema kSchema{"the database's schema", "fleetgate_schema", 7013501, kMigrations};
 
 }  // namespace
 
-Result<int> migrate_pg(const std::string& dsn) {
-  auto c = pg_connect(dsn);
-  if (!c.is_ok()) return c.status();
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
-  auto step = [&](const std::string& sql) { return run(conn.get(), sql).status(); };
-  // One migrator at a time, whichever node runs it.
-  if (Status s = step("BEGIN"); !s.is_ok()) return s;
-  Status s = step("SELECT pg_advisory_xact_lock(7013501)");
-  if (s.is_ok()) s = step("CREATE TABLE IF NOT EXISTS fleetgate_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-  auto version = s.is_ok() ? schema_version(conn.get()) : Result<int>(s);
-  if (version.is_ok() && *version > kPgSchemaVersion) {
-    version = failed_precondition("the database's schema is version " + std::to_string(*version) +
-                                  ", newer than this fleetgate's " + std::to_string(kPgSchemaVersion));
-  }
-  for (int v = version.is_ok() ? *version : kPgSchemaVersion; v < kPgSchemaVersion && version.is_ok(); ++v) {
-    Status applied = step(kMigrations[v]);
-    if (applied.is_ok()) applied = step("INSERT INTO fleetgate_schema (version) VALUES (" + std::to_string(v + 1) + ")");
-    if (!applied.is_ok()) version = applied;
-  }
-  if (!version.is_ok()) {
-    (void)step("ROLLBACK");
-    return version.status();
-  }
-  if (Status committed = step("COMMIT"); !committed.is_ok()) return committed;
-  return kPgSchemaVersion;
-}
+Result<int> migrate_pg(const std::string& dsn) { return apply_migrations(dsn, kSchema); }
 
 Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn) {
   auto c = pg_connect(dsn);
   if (!c.is_ok()) return c.status();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
-  auto version = schema_version(conn.get());
+  auto version = recorded_version(conn.get(), kSchema);
   if (!version.is_ok() || *version != kPgSchemaVersion) {
     return failed_precondition("the control database's schema is " +
                                (version.is_ok() ? "version " + std::to_string(*version) : std::string("missing")) +
