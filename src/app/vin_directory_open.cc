@@ -10,6 +10,7 @@
 #include <map>
 
 #include "fleetgate/privacy/keyring.h"
+#include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::app {
@@ -80,12 +81,7 @@ Result<std::shared_ptr<const privacy::RegionKeys>> directory_keys(const config::
 }  // namespace
 
 Result<std::string> directory_dsn(const config::Config& cfg) {
-  const char* dsn = std::getenv(cfg.directory.dsn_env.c_str());
-  if (dsn == nullptr || *dsn == '\0') {
-    return failed_precondition("[directory] reads its connection string from $" + cfg.directory.dsn_env +
-                               ", which is not set");
-  }
-  return std::string(dsn);
+  return store::dsn_from_env(cfg.directory.dsn_env, "[directory]");
 }
 
 Result<OpenedDirectory> open_vin_directory(const config::Config& cfg, store::KvStore& control) {

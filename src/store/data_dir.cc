@@ -1,9 +1,9 @@
 #include "fleetgate/store/data_dir.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <vector>
 
+#include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::store {
@@ -41,12 +41,7 @@ Status check_layout(const config::Config& cfg) {
 }  // namespace
 
 Result<std::string> control_dsn(const config::Config& cfg) {
-  const char* dsn = std::getenv(cfg.control.dsn_env.c_str());
-  if (dsn == nullptr || *dsn == '\0') {
-    return failed_precondition("[control] backend = \"postgres\" reads its connection string from $" + cfg.control.dsn_env +
-                               ", which is not set");
-  }
-  return std::string(dsn);
+  return dsn_from_env(cfg.control.dsn_env, "[control] backend = \"postgres\"");
 }
 
 Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, const EmbeddedOptions& options) {

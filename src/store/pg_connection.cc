@@ -1,8 +1,17 @@
 #include "fleetgate/store/pg_connection.h"
 
+#include <cstdlib>
 #include <vector>
 
 namespace fleetgate::store {
+
+Result<std::string> dsn_from_env(const std::string& variable, const std::string& setting) {
+  const char* dsn = std::getenv(variable.c_str());
+  if (dsn == nullptr || *dsn == '\0') {
+    return failed_precondition(setting + " reads its connection string from $" + variable + ", which is not set");
+  }
+  return std::string(dsn);
+}
 
 std::string pg_error(const PGconn* c) {
   std::string message = PQerrorMessage(c);

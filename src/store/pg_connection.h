@@ -1,6 +1,7 @@
 // Opening connections to a PostgreSQL database with bounds, so that a database that is down or
-// silent fails a call instead of hanging it. Shared by the control-plane store (pg_store.h) and
-// its readiness probe (pg_probe.h).
+// silent fails a call instead of hanging it, from a connection string kept in the environment.
+// Shared by the control-plane store (pg_store.h), its readiness probe (pg_probe.h), the VIN
+// directory and the region's query store.
 #pragma once
 
 #include <libpq-fe.h>
@@ -19,6 +20,10 @@ namespace fleetgate::store {
 // when given, replaces the DSN's own (the readiness probe's tighter bound). kUnavailable with
 // libpq's reason when it fails; the caller owns (PQfinish) the connection otherwise.
 Result<PGconn*> pg_connect(const std::string& dsn, std::optional<int> connect_timeout_s = std::nullopt);
+
+// The connection string in the environment variable `variable` (secrets never sit in the TOML);
+// kFailedPrecondition naming `setting` (the config that asks for it) and the variable when unset.
+Result<std::string> dsn_from_env(const std::string& variable, const std::string& setting);
 
 // libpq's last error on `c`, without its trailing newline.
 std::string pg_error(const PGconn* c);
