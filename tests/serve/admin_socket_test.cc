@@ -163,19 +163,18 @@ TEST_F(AdminSocketTest, AStaleSocketFallsBackToTheDataDirs) {
   const CommandResult listed = run({"user", "list"});
   EXPECT_EQ(listed.code, 0) << listed;
 
-  // The region's store lies in the data dir on both backends (the control store only on the
-  // embedded one, which the second half checks).
-  const std::vector<std::vector<std::string>> held_by_others = {
-      {"telemetry", "query", kEuVin, "--as-region", "eu"}, {"user", "list"}};
-  const std::vector<fs::path> stores = {dir_ / "data" / "eu" / "store", dir_ / "data" / "control"};
-  for (size_t i = 0; i < stores.size(); ++i) {
-    if (i == 1 && testing::suite_on_postgres()) break;
-    auto held = store::open_embedded(stores[i]);
+  // `command` exits 69 while another process holds `store`.
+  auto blocked_while_held = [&](const fs::path& store, const std::vector<std::string>& command) {
+    auto held = store::open_embedded(store);
     ASSERT_TRUE(held.is_ok()) << held.status().to_string();
-    const CommandResult blocked = run(held_by_others[i]);
+    const CommandResult blocked = run(command);
     EXPECT_EQ(blocked.code, 69) << blocked;
     EXPECT_NE(blocked.err.find("is in use by another fleetgate process"), std::string::npos) << blocked;
-  }
+  };
+  // The region's store lies in the data dir on both backends, the control store only on the
+  // embedded one.
+  blocked_while_held(dir_ / "data" / "eu" / "store", {"telemetry", "query", kEuVin, "--as-region", "eu"});
+  if (!testing::suite_on_postgres()) blocked_while_held(dir_ / "data" / "control", {"user", "list"});
 }
 
 // Only the service's own account and root may hand it commands: a socket opened up by mistake

@@ -89,34 +89,9 @@ class Databases {
 std::mutex configs_mu;
 std::map<std::filesystem::path, std::string> config_dsns;
 
-// The `[control]` table for a new database of the suite (`variable` names the environment
-// variable that holds `dsn`; empty after a reported failure, which the table still makes fatal:
-// the service then refuses to start, so a test never silently falls back to the embedded backend).
-struct SuiteDatabase {
-  std::string variable;
-  std::string dsn;
-  std::string toml() const {
-    return "\n[control]\nbackend = \"postgres\"\ndsn_env = \"" +
-           (variable.empty() ? std::string("FG_TEST_CONTROL_DSN_FAILED") : variable) + "\"\n";
-  }
-};
-
-SuiteDatabase new_suite_database(const char* state) {
-  static Databases databases;
-  SuiteDatabase db;
-  db.variable = databases.create(state);
-  if (!db.variable.empty()) db.dsn = std::getenv(db.variable.c_str());
-  return db;
-}
-
 }  // namespace
 
 bool suite_on_postgres() { return suite_state() != nullptr; }
-
-std::string suite_control_toml() {
-  const char* state = suite_state();
-  return state == nullptr ? "" : new_suite_database(state).toml();
-}
 
 void use_suite_backend(const std::filesystem::path& path) {
   const char* state = suite_state();
@@ -124,12 +99,17 @@ void use_suite_backend(const std::filesystem::path& path) {
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.find("[control]") != std::string::npos) return;  // a restart on the same config, or its own
-  const SuiteDatabase db = new_suite_database(state);
+  static Databases databases;
+  const std::string variable = databases.create(state);
+  // Without a database (a failure already reported) the table names an unset variable, so the
+  // service refuses to start: a test never silently falls back to the embedded backend.
   std::ofstream out(path, std::ios::app);
-  out << db.toml();
+  out << "\n[control]\nbackend = \"postgres\"\ndsn_env = \""
+      << (variable.empty() ? "FG_TEST_CONTROL_DSN_FAILED" : variable) << "\"\n";
   if (!out) ADD_FAILURE() << "cannot append the [control] table to " << path;
+  if (variable.empty()) return;
   std::lock_guard lock(configs_mu);
-  config_dsns[std::filesystem::absolute(path)] = db.dsn;
+  config_dsns[std::filesystem::absolute(path)] = std::getenv(variable.c_str());
 }
 
 Result<std::unique_ptr<store::KvStore>> open_control_store(const std::filesystem::path& config,

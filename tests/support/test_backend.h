@@ -17,13 +17,10 @@ namespace fleetgate::testing {
 // True when this test process runs the suite on PostgreSQL.
 bool suite_on_postgres();
 
-// The TOML table that puts a config's control plane on the suite's backend: empty when embedded,
-// else a `[control]` table naming a new database (its DSN in an environment variable this process
-// sets, so `fleetgate` processes spawned from here see it too). A failure fails the test.
-std::string suite_control_toml();
-
-// Appends suite_control_toml() to the config file at `path`, unless it has a `[control]` table
-// already (the test chose its backend, or this config was used before).
+// On the suite's PostgreSQL, appends to the config file at `path` a `[control]` table naming a
+// new database (its DSN in an environment variable this process sets, so `fleetgate` processes
+// spawned from here see it too), unless it has a `[control]` table already (the test chose its
+// backend, or this config was used before). A failure fails the test.
 void use_suite_backend(const std::filesystem::path& path);
 
 // Opens the control-plane store of the service configured at `config` (whose data dir is
