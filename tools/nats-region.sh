@@ -12,7 +12,9 @@
 # Server N is named <region>-N; its config, pid file, log and store are DIR/N/.
 set -euo pipefail
 command -v nats-server >/dev/null || { echo "nats-region: nats-server not found (run ./dev setup)" >&2; exit 69; }
-readonly NODES=3
+# NATS_NODES=1 runs a one-server cluster (the suite's many throwaway regions); default 3.
+readonly NODES=${NATS_NODES:-3}
+[[ $NODES == 1 || $NODES == 3 ]] || { echo "nats-region: NATS_NODES must be 1 or 3" >&2; exit 2; }
 
 die() { echo "nats-region: $*" >&2; exit 1; }
 
@@ -56,8 +58,15 @@ pid_file: "$dir/$n/nats.pid"
 server_tags: ["region:$region", "node:$n"]
 jetstream {
   store_dir: "$dir/$n/store"
+  # Streams reserve their max_bytes (fleetgate's default: 64 GiB each) against this limit, not
+  # the disk: a throwaway cluster takes them whatever its disk, and only what is written uses it.
+  max_file_store: 1024G
   unique_tag: "node"
 }
+EOF
+  # One server is a cluster of its own: no routes to wait for.
+  [ "$NODES" -eq 1 ] && return 0
+  cat >>"$dir/$n/nats.conf" <<EOF
 cluster {
   name: "fleetgate-$region"
   listen: "127.0.0.1:$route"
@@ -72,8 +81,16 @@ start_server() {
   running "$dir" "$n" && die "server $n in $dir is already running"
   rm -f "$dir/$n/nats.pid"
   # Detached from the caller's stdout: a test reading this script's output through a pipe sees
-  # end of file when the script ends, not when the server does.
-  nats-server -c "$dir/$n/nats.conf" >>"$dir/$n/nats.log" 2>&1 </dev/null &
+  # end of file when the script ends, not when the server does. Nor does it keep any other
+  # descriptor the caller left open: a test's listening socket held by the server would keep
+  # accepting connections after the test closed it.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec nats-server -c "$dir/$n/nats.conf" >>"$dir/$n/nats.log" 2>&1 </dev/null
+  ) &
   wait_until 10 test -s "$dir/$n/nats.pid" || die "server $n did not start; see $dir/$n/nats.log"
 }
 
@@ -85,8 +102,19 @@ meta_leader_known() {
     python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin).get("meta_cluster", {}).get("leader") else 1)'
 }
 
+# A lone server has no meta group: it is ready once its JetStream answers health checks.
+jetstream_healthy() {
+  local port
+  port=$(sed -n 's/^http: "127.0.0.1:\([0-9]*\)"$/\1/p' "$1/$2/nats.conf")
+  curl -fsS --max-time 1 "http://127.0.0.1:$port/healthz?js-enabled-only=true" >/dev/null 2>&1
+}
+
 all_see_meta_leader() {
   local n
+  if [ "$NODES" -eq 1 ]; then
+    jetstream_healthy "$1" 0
+    return
+  fi
   for ((n = 0; n < NODES; n++)); do meta_leader_known "$1" "$n" || return 1; done
 }
 

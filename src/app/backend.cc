@@ -1,6 +1,7 @@
 #include "fleetgate/app/backend.h"
 
 #include "fleetgate/app/admin_socket.h"
+#include "fleetgate/app/region_telemetry_open.h"
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/embedded_store.h"
@@ -55,7 +56,8 @@ transfer::RegionData OfflineBackend::region(const std::string& id) {
   if (!store) store = must(store::open_embedded(store::region_store_dir(*r), telemetry::region_store_options()));
   auto& keys = keys_[id];
   if (!keys) keys = must(privacy::RegionKeys::open(r->data_dir, r->id));
-  return transfer::RegionData{store.get(), keys, r->data_dir};
+  // The telemetry is opened only when read: opening it opens every served region (telemetry()).
+  return transfer::RegionData{store.get(), keys, r->data_dir, [this, id] { return telemetry().region(id)->records(); }};
 }
 
 const std::map<std::string, std::unique_ptr<store::KvStore>>& OfflineBackend::all_stores() {
@@ -72,7 +74,9 @@ ledger::UsageLog& OfflineBackend::usage_log(const std::string& id) {
 telemetry::IngestService& OfflineBackend::telemetry() {
   if (!telemetry_) {
     const auto& stores = all_stores();
-    telemetry_ = must(telemetry::IngestService::create(loaded_.policy, stores, *control().registry, *control().audit));
+    telemetry::IngestOptions options;
+    options.make_region = stream_telemetry_factory();
+    telemetry_ = must(telemetry::IngestService::create(loaded_.policy, stores, *control().registry, *control().audit, options));
   }
   return *telemetry_;
 }

@@ -6,6 +6,7 @@
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
+#include "fleetgate/app/region_telemetry_open.h"
 #include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
@@ -92,10 +93,7 @@ struct Service::Impl {
 
     const LoadedConfig& loaded() override { return s.loaded; }
     ControlPlane& control() override { return s.cp; }
-    transfer::RegionData region(const std::string& id) override {
-      const config::Region& r = served_region(s.loaded, id);
-      return transfer::RegionData{s.stores.at(id).get(), s.regions.at(id).keys, r.data_dir};
-    }
+    transfer::RegionData region(const std::string& id) override { return s.region_data(served_region(s.loaded, id)); }
     ledger::UsageLog& usage_log(const std::string& id) override {
       served_region(s.loaded, id);
       return *s.regions.at(id).usage;
@@ -175,10 +173,17 @@ struct Service::Impl {
     return Status::ok();
   }
 
+  // What transfers, curation and training use of a served region. REQUIRES: start_telemetry ran.
+  transfer::RegionData region_data(const config::Region& r) {
+    const telemetry::RegionTelemetry* t = ingest->region(r.id);
+    return transfer::RegionData{stores.at(r.id).get(), regions.at(r.id).keys, r.data_dir, [t] { return t->records(); }};
+  }
+
   Status start_telemetry(bool group_commit) {
     telemetry::IngestOptions options;
     options.metrics = metrics;
     options.commit.group_commit = group_commit;
+    options.make_region = stream_telemetry_factory();
     auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit, options);
     if (!service.is_ok()) return service.status();
     ingest = std::move(service).value();
@@ -203,7 +208,7 @@ struct Service::Impl {
     std::map<std::string, transfer::RegionData> data;
     for (const auto& region : loaded.config->regions) {
       if (!loaded.config->serves(region.id)) continue;
-      data[region.id] = transfer::RegionData{stores.at(region.id).get(), regions.at(region.id).keys, region.data_dir};
+      data[region.id] = region_data(region);
     }
     transfer::TransferOptions options;
     options.auto_approve_model_weights = loaded.config->transfer.auto_approve_model_weights;

@@ -168,7 +168,8 @@ void add_run(CLI::App& sim) {
                                   {"refused", p.refused},          {"errors", p.errors},   {"seconds", p.seconds},
                                   {"bytes_sent", p.bytes_sent},    {"acked_per_second", p.acked_per_second()},
                                   {"reconnects", p.reconnects},    {"resent", p.resent},
-                                  {"records_per_frame", o.records_per_frame}};
+                                  {"records_per_frame", o.records_per_frame},
+                                  {"ack_p50_us", p.ack_p50_us},    {"ack_p99_us", p.ack_p99_us}};
       std::cout << json_text(summary) << "\n";
     } else {
       std::printf("%zu vehicles, %.1f s: sent %llu, acked %llu, refused %llu, errors %llu, %.0f records/s\n",

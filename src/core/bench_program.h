@@ -5,13 +5,13 @@
 
 #include <errno.h>  // program_invocation_short_name (glibc)
 
-#include <algorithm>
-#include <cstddef>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "fleetgate/core/percentile.h"
 
 namespace fleetgate::bench {
 
@@ -30,12 +30,6 @@ inline int int_arg(int argc, char** argv, int i, int fallback) {
   }
 }
 
-// The value below which a fraction `p` (0 to 1) of `v` lies; 0 for none. Reorders `v`.
-inline double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
+using fleetgate::percentile;  // core/percentile.h
 
 }  // namespace fleetgate::bench

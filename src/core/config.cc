@@ -1,6 +1,7 @@
 #include "fleetgate/core/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -188,9 +189,46 @@ Provider parse_provider(const TomlValue& t, const std::string& key, const std::f
   return p;
 }
 
+// "FLEETGATE_<PREFIX>_<ID>", the region id upper-cased with '-' as '_' (a valid variable name).
+std::string region_env(std::string_view prefix, std::string_view id) {
+  std::string name = "FLEETGATE_" + std::string(prefix) + "_";
+  for (char c : id) name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+RegionTelemetrySettings parse_region_telemetry(const TomlValue* t, const std::string& key, const std::string& id) {
+  RegionTelemetrySettings s;
+  s.nats_env = region_env("NATS", id);
+  s.dsn_env = region_env("REGION_DSN", id);
+  if (!t) return s;
+  as_table(*t, key);
+  reject_unknown_keys(*t, key, {"log", "ack", "nats_env", "dsn_env", "shards", "replicas", "materialize"});
+  if (auto* v = optional_field(*t, "log")) {
+    const std::string log = as_nonempty_string(*v, key + ".log");
+    if (log == "embedded") s.log = RegionTelemetrySettings::Log::kEmbedded;
+    else if (log == "jetstream") s.log = RegionTelemetrySettings::Log::kJetStream;
+    else fail(ref_of(*v, key + ".log"), "must be \"embedded\" or \"jetstream\"");
+  }
+  if (auto* v = optional_field(*t, "ack")) {
+    const std::string ack = as_nonempty_string(*v, key + ".ack");
+    if (ack == "persisted") s.ack = RegionTelemetrySettings::Ack::kPersisted;
+    else if (ack == "replicated") s.ack = RegionTelemetrySettings::Ack::kReplicated;
+    else fail(ref_of(*v, key + ".ack"), "must be \"persisted\" or \"replicated\"");
+  }
+  if (auto* v = optional_field(*t, "nats_env")) s.nats_env = as_nonempty_string(*v, key + ".nats_env");
+  if (auto* v = optional_field(*t, "dsn_env")) s.dsn_env = as_nonempty_string(*v, key + ".dsn_env");
+  if (auto* v = optional_field(*t, "shards")) s.shards = static_cast<int>(as_int_in(*v, key + ".shards", 1, 256));
+  if (auto* v = optional_field(*t, "replicas")) s.replicas = static_cast<int>(as_int_in(*v, key + ".replicas", 1, 5));
+  if (auto* v = optional_field(*t, "materialize")) {
+    if (!v->is_boolean()) fail(ref_of(*v, key + ".materialize"), "must be true or false");
+    s.materialize = v->as_boolean();
+  }
+  return s;
+}
+
 Region parse_region(const TomlValue& t, const std::string& key, const std::filesystem::path& data_root) {
   as_table(t, key);
-  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain", "retention_days", "endpoint"});
+  reject_unknown_keys(t, key, {"id", "name", "data_dir", "chain", "retention_days", "endpoint", "telemetry"});
   Region r;
   r.where = ref_of(t, key);
   const TomlValue& id = required_field(t, key, "id");
@@ -209,6 +247,7 @@ Region parse_region(const TomlValue& t, const std::string& key, const std::files
     r.endpoint = as_nonempty_string(*v, key + ".endpoint");
     check_endpoint(*v, key + ".endpoint", r.endpoint);
   }
+  r.telemetry = parse_region_telemetry(optional_field(t, "telemetry"), key + ".telemetry", r.id);
   const TomlValue& chain = required_field(t, key, "chain");
   const auto& entries = as_array(chain, key + ".chain");
   if (entries.empty()) fail(ref_of(chain, key + ".chain"), "region '" + r.id + "' has no provider");

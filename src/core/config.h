@@ -81,6 +81,27 @@ struct ChainEntry {
   SourceRef where;
 };
 
+// [regions.telemetry]: where a region keeps its telemetry. "embedded": RocksDB under the region's
+// data_dir, one process. "jetstream": sealed blocks published to the region's own JetStream
+// cluster (`shards` streams of `replicas` replicas, placed on tag region:<id>) and materialized
+// into a query store in the region's PostgreSQL, which every node of the region reads. The
+// cluster's URLs and the database's connection string are read from the environment variables
+// `nats_env` and `dsn_env` (they may hold credentials), never from this file. `ack` says when a
+// car's frame is acknowledged: "persisted" once its blocks are committed in the region's
+// PostgreSQL (fsynced), "replicated" once the stream holds them on a majority of its servers, in
+// memory (nats-server 2.9 acknowledges before its fsync).
+struct RegionTelemetrySettings {
+  enum class Log { kEmbedded, kJetStream };
+  enum class Ack { kPersisted, kReplicated };
+  Log log = Log::kEmbedded;
+  Ack ack = Ack::kPersisted;
+  std::string nats_env;  // default FLEETGATE_NATS_<ID>, the id upper-cased with '-' as '_'
+  std::string dsn_env;   // default FLEETGATE_REGION_DSN_<ID>
+  int shards = 4;
+  int replicas = 3;
+  bool materialize = true;  // this node also runs the region's materializers (nodes share the work)
+};
+
 struct Region {
   std::string id;    // short, lowercase: "cn", "us", "eu"
   std::string name;  // human-readable
@@ -91,6 +112,7 @@ struct Region {
   // Public base URL of the nodes serving this region ("https://cn.fleet.example"), where other
   // regions' nodes redirect its cars; empty: none known (they answer 421 instead).
   std::string endpoint;
+  RegionTelemetrySettings telemetry;
   SourceRef where;
 };
 

@@ -87,6 +87,30 @@ TEST(Config, NodeRegionsEndpointsAndDirectory) {
   EXPECT_EQ(c->directory.key_file, "/etc/fleetgate/keys/dir.key");
 }
 
+TEST(Config, RegionTelemetryIsEmbeddedByDefaultAndNamesItsEnvironment) {
+  std::string text = replace(kValid, "id = \"eu\"", "id = \"eu-west\"");
+  text = replace(text, "DE = \"eu\"", "DE = \"eu-west\"");
+  text = replace(text, "location = \"eu\"", "location = \"eu-west\"");
+  text = replace(text, "chain = [\"grok-eu\"]",
+                 "chain = [\"grok-eu\"]\n[regions.telemetry]\nlog = \"jetstream\"\nack = \"replicated\"\nshards = 8\n"
+                 "replicas = 1\nmaterialize = false");
+  auto c = parse_config(text, "t.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  const RegionTelemetrySettings& cn = c->regions[0].telemetry;
+  EXPECT_EQ(cn.log, RegionTelemetrySettings::Log::kEmbedded);
+  EXPECT_EQ(cn.ack, RegionTelemetrySettings::Ack::kPersisted);
+  EXPECT_EQ(cn.nats_env, "FLEETGATE_NATS_CN");
+  EXPECT_EQ(cn.dsn_env, "FLEETGATE_REGION_DSN_CN");
+  const RegionTelemetrySettings& eu = c->regions[1].telemetry;
+  EXPECT_EQ(eu.log, RegionTelemetrySettings::Log::kJetStream);
+  EXPECT_EQ(eu.ack, RegionTelemetrySettings::Ack::kReplicated);
+  EXPECT_EQ(eu.nats_env, "FLEETGATE_NATS_EU_WEST");
+  EXPECT_EQ(eu.dsn_env, "FLEETGATE_REGION_DSN_EU_WEST");
+  EXPECT_EQ(eu.shards, 8);
+  EXPECT_EQ(eu.replicas, 1);
+  EXPECT_FALSE(eu.materialize);
+}
+
 TEST(Config, DefaultConfigInRepoLoads) {
   auto c = load_config(std::string(FLEETGATE_SOURCE_DIR) + "/config/fleetgate.toml");
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
@@ -144,6 +168,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"retention_days = 30", "endpoint = \"https://eu.example?a=1\"", "query or fragment"},
         BadCase{"retention_days = 30", "endpoint = \"https://eu.example\\r\\nX: 1\"", "control characters"},
         BadCase{"[markets]", "[directory]\nkey = \"00\"\n[markets]", "directory.key: unknown key"},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\"]\n[regions.telemetry]\nlog = \"kafka\"",
+                "regions[1].telemetry.log: must be \"embedded\" or \"jetstream\""},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\"]\n[regions.telemetry]\nack = \"fsync\"",
+                "regions[1].telemetry.ack: must be \"persisted\" or \"replicated\""},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\"]\n[regions.telemetry]\nshards = 0",
+                "regions[1].telemetry.shards: must be between 1 and 256"},
+        BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\"]\n[regions.telemetry]\nurls = \"nats://x\"",
+                "regions[1].telemetry.urls: unknown key"},
         BadCase{"[markets]", "[markets\n", "syntax error"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return "case" + std::to_string(info.index); });
 

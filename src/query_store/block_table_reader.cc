@@ -1,7 +1,9 @@
 #include "fleetgate/query_store/block_table_reader.h"
 
+#include <optional>
 #include <vector>
 
+#include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/telemetry/store_key.h"
 
 namespace fleetgate::query_store {
@@ -11,10 +13,13 @@ class BlockIterator : public store::KvIterator {
  public:
   // An iterator that is already at its end, with `status`.
   explicit BlockIterator(Status status) : status_(std::move(status)), done_(true) {}
+  // One vehicle's blocks from `from` on.
   BlockIterator(const QueryStore& store, std::string pseudonym, BlockPosition from, size_t page)
       : store_(&store), pseudonym_(std::move(pseudonym)), from_(from), page_(page) {
     load();
   }
+  // Every vehicle's blocks.
+  BlockIterator(const QueryStore& store, size_t page) : store_(&store), every_vehicle_(true), page_(page) { load(); }
 
   bool valid() const override { return at_ < rows_.size(); }
   std::string_view key() const override { return key_; }
@@ -30,9 +35,12 @@ class BlockIterator : public store::KvIterator {
 
  private:
   void load() {
+    std::optional<BlockRow> last;
+    if (every_vehicle_ && !rows_.empty()) last = std::move(rows_.back());
     rows_.clear();
     at_ = 0;
-    auto page = store_->scan(pseudonym_, from_, std::numeric_limits<int64_t>::max(), page_);
+    auto page = every_vehicle_ ? store_->scan_all(last, page_)
+                               : store_->scan(pseudonym_, from_, std::numeric_limits<int64_t>::max(), page_);
     if (!page.is_ok()) {
       status_ = page.status();
       done_ = true;
@@ -44,9 +52,13 @@ class BlockIterator : public store::KvIterator {
     from_ = next_position(rows_.back().created_at_ms, rows_.back().seq);
     set_key();
   }
-  void set_key() { key_ = telemetry::encode_store_key(pseudonym_, rows_[at_].created_at_ms, rows_[at_].seq); }
+  void set_key() {
+    const BlockRow& row = rows_[at_];
+    key_ = telemetry::encode_store_key(every_vehicle_ ? row.pseudonym : pseudonym_, row.created_at_ms, row.seq);
+  }
 
   const QueryStore* store_ = nullptr;
+  bool every_vehicle_ = false;
   std::string pseudonym_;
   BlockPosition from_;
   size_t page_ = 0;
@@ -69,6 +81,12 @@ Result<std::string> BlockTableReader::get(std::string_view key) const {
 }
 
 std::unique_ptr<store::KvIterator> BlockTableReader::scan(std::string_view prefix, std::string_view start) const {
+  if (prefix == privacy::kPseudonymPrefix) {
+    if (!start.empty()) {
+      return std::make_unique<BlockIterator>(invalid_argument("query store: a scan of every vehicle starts at the first"));
+    }
+    return std::make_unique<BlockIterator>(store_, page_);
+  }
   const size_t zero = prefix.find('\0');
   if (prefix.empty() || zero != prefix.size() - 1) {
     return std::make_unique<BlockIterator>(

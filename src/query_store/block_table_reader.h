@@ -1,8 +1,9 @@
 // The query store's blocks as a store::KvReader keyed like the embedded store (store_key.h:
 // pseudonym | 0 | created_at | seq), so telemetry::scan_records and count_records, with their
-// integrity checks, read it unchanged. It serves one vehicle at a time: a scan's prefix must be
-// one vehicle's store_key_prefix (kInvalidArgument from the iterator's status otherwise), which
-// is every scan of a vehicle's records. Pages of blocks are read as the iterator advances.
+// integrity checks, read it unchanged. A scan's prefix is one vehicle's store_key_prefix, or
+// privacy::kPseudonymPrefix for every vehicle's blocks (from the first: no start key); any other
+// prefix gets kInvalidArgument from the iterator's status. Pages of blocks are read as the
+// iterator advances, so a long scan sees blocks committed meanwhile (it is not one snapshot).
 #pragma once
 
 #include <memory>

@@ -6,6 +6,8 @@
 
 #include "fleetgate/stream/stream_layout.h"
 #include "fleetgate/telemetry/latest_state.h"
+#include "fleetgate/telemetry/record_compare.h"
+#include "fleetgate/telemetry/store_key.h"
 
 namespace fleetgate::query_store {
 namespace {
@@ -55,6 +57,33 @@ Result<std::vector<StateRow>> Materializer::fold_states(const std::map<std::stri
   return out;
 }
 
+Result<std::vector<BlockRow>> merge_resent_block(const telemetry::RecordCodec& codec, const BlockRow& stored,
+                                                 std::string_view written, std::atomic<uint64_t>& conflicts) {
+  std::vector<telemetry::Record> have, sent;
+  if (!codec.decode(stored.block, have).is_ok() || !codec.decode(written, sent).is_ok()) return std::vector<BlockRow>{};
+  const size_t stored_count = have.size();
+  for (telemetry::Record& r : sent) {
+    auto same = std::find_if(have.begin(), have.begin() + static_cast<ptrdiff_t>(stored_count),
+                             [&](const telemetry::Record& h) { return h.created_at_ms == r.created_at_ms && h.seq == r.seq; });
+    if (same == have.begin() + static_cast<ptrdiff_t>(stored_count)) {
+      have.push_back(std::move(r));
+    } else if (!telemetry::same_values(*same, r)) {
+      conflicts.fetch_add(1, std::memory_order_relaxed);  // the stored record stays
+    }
+  }
+  if (have.size() == stored_count) return std::vector<BlockRow>{};  // a resend sealed again
+  std::sort(have.begin(), have.end(), time_seq_less);
+  std::vector<telemetry::StoredForm> forms;
+  if (Status s = codec.encode(have, stored.pseudonym, forms); !s.is_ok()) return s;
+  std::vector<BlockRow> out;
+  for (telemetry::StoredForm& f : forms) {
+    auto key = telemetry::decode_store_key(f.key);
+    if (!key.is_ok()) return key.status();
+    out.push_back({std::move(key->pseudonym), key->created_at_ms, key->seq, std::move(f.value)});
+  }
+  return out;
+}
+
 Status Materializer::commit(const std::vector<stream::Delivery>& batch) {
   std::vector<BlockRow> blocks;
   blocks.reserve(batch.size());
@@ -68,9 +97,14 @@ Status Materializer::commit(const std::vector<stream::Delivery>& batch) {
   }
   // Opened before the transaction; folded inside it, under the vehicles' locks.
   const auto records = open_blocks(blocks);
-  auto written = store_.write(blocks, [&](std::vector<StateRow> stored) { return fold_states(records, std::move(stored)); });
+  auto written = store_.write(
+      blocks, [&](std::vector<StateRow> stored) { return fold_states(records, std::move(stored)); },
+      [this](const BlockRow& stored, std::string_view block) {
+        return merge_resent_block(codec_, stored, block, stats_.conflicts);
+      });
   if (!written.is_ok()) return written.status();
   stats_.new_blocks.fetch_add(written->blocks_added, std::memory_order_relaxed);
+  stats_.merged.fetch_add(written->blocks_merged, std::memory_order_relaxed);
   return Status::ok();
 }
 

@@ -3,6 +3,9 @@
 // (with the vehicles' latest states folded from them), and acks them only after the COMMIT. A
 // materializer that dies between COMMIT and ack gets those blocks again, and the store's
 // ON CONFLICT DO NOTHING makes writing them a second time harmless: every block is stored once.
+// A block whose key is stored with other records (a car that resent them regrouped, after the
+// stream's duplicate window) is merged into the stored one: its new records are added, and a
+// record stored with other values keeps the stored ones (counted in `conflicts`).
 #pragma once
 
 #include <atomic>
@@ -33,7 +36,16 @@ struct MaterializerStats {
   std::atomic<uint64_t> refused{0};      // deliveries without a block Msg-Id of the region: acked, not stored
   std::atomic<uint64_t> undecodable{0};  // blocks stored that the codec cannot open: no state folded from them
   std::atomic<uint64_t> lag{0};          // blocks the consumer had not delivered at the last fetch
+  std::atomic<uint64_t> merged{0};       // stored blocks a resend added records to
+  std::atomic<uint64_t> conflicts{0};    // resent records whose values differ from the stored ones
 };
+
+// The BlockMerge (query_store.h) of the materializer: the stored block with the records of
+// `written` (of the same key) it lacks, as blocks sealed by `codec`; empty when `written` adds
+// none, or when either does not open (the stored one then reads as data_loss, as before). A record
+// of `written` stored with other values keeps the stored ones and is counted in `conflicts`.
+Result<std::vector<BlockRow>> merge_resent_block(const telemetry::RecordCodec& codec, const BlockRow& stored,
+                                                 std::string_view written, std::atomic<uint64_t>& conflicts);
 
 class Materializer {
  public:

@@ -38,7 +38,18 @@ constexpr const char* kUpsertStates =
     " SELECT pseudonym, created_at, " FG_WIDE_SEQ ", state FROM states_in"
     " ON CONFLICT (pseudonym) DO UPDATE SET created_at = excluded.created_at, seq = excluded.seq, state = excluded.state"
     " WHERE (excluded.created_at, excluded.seq) > (l.created_at, l.seq)";
+// Staged blocks whose key is stored with other bytes (the same bytes are a redelivery).
+constexpr const char* kConflictingBlocks =
+    "SELECT b.pseudonym, b.created_at::text, t.seq::text, t.block, b.block FROM"
+    " (SELECT pseudonym, created_at, " FG_WIDE_SEQ " AS seq, block FROM blocks_in) b"
+    " JOIN telemetry_blocks t ON t.pseudonym = b.pseudonym AND t.created_at = b.created_at AND t.seq = b.seq"
+    " WHERE t.block <> b.block";
 #undef FG_WIDE_SEQ
+constexpr const char* kReplaceBlock =
+    "UPDATE telemetry_blocks SET block = $4 WHERE pseudonym = $1 AND created_at = $2::bigint AND seq = $3::numeric";
+constexpr const char* kInsertBlock =
+    "INSERT INTO telemetry_blocks (pseudonym, created_at, seq, block) VALUES ($1, $2::bigint, $3::numeric, $4)"
+    " ON CONFLICT DO NOTHING";
 // Each vehicle's lock, taken in name order so two writers of overlapping vehicles cannot deadlock.
 constexpr const char* kLockVehicles =
     "SELECT pg_advisory_xact_lock(7013504, hashtext(p)) FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) v";
@@ -175,14 +186,14 @@ Status QueryStore::create_partitions(std::span<const BlockRow> blocks) {
   return Status::ok();
 }
 
-Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, const StateFold& fold) {
+Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, const StateFold& fold, const BlockMerge& merge) {
   for (const BlockRow& b : blocks) {
     if (b.block.size() > kMaxBlockBytes) return invalid_argument("query store: a block over 1 GB of " + b.pseudonym);
     if (auto name = partition_name(day_of(b.created_at_ms)); !name.is_ok()) return name.status();
   }
   if (blocks.empty() && !fold) return WriteResult{};
   Status s = create_partitions(blocks);
-  auto written = s.is_ok() ? write_in_transaction(blocks, fold) : Result<WriteResult>(s);
+  auto written = s.is_ok() ? write_in_transaction(blocks, fold, merge) : Result<WriteResult>(s);
   if (!written.is_ok()) {
     // Another node's retention may have dropped a partition this one still believes in: ask again.
     known_days_.clear();
@@ -192,7 +203,33 @@ Result<WriteResult> QueryStore::write(std::span<const BlockRow> blocks, const St
   return written;
 }
 
-Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold) {
+Result<size_t> QueryStore::merge_conflicts(PGconn* c, const BlockMerge& merge) {
+  auto conflicts = run(c, kConflictingBlocks);
+  if (!conflicts.is_ok()) return conflicts.status();
+  size_t replaced = 0;
+  for (int i = 0; i < conflicts->rows(); ++i) {
+    auto t = number<int64_t>(conflicts->at(i, 1));
+    auto q = number<uint64_t>(conflicts->at(i, 2));
+    if (!t.is_ok()) return t.status();
+    if (!q.is_ok()) return q.status();
+    const BlockRow stored{std::string(conflicts->at(i, 0)), *t, *q, std::string(conflicts->at(i, 3))};
+    auto merged = merge(stored, conflicts->at(i, 4));
+    if (!merged.is_ok()) return merged.status();
+    for (size_t k = 0; k < merged->size(); ++k) {
+      const BlockRow& b = (*merged)[k];
+      const std::string created = std::to_string(b.created_at_ms), seq = std::to_string(b.seq);
+      const bool replaces = k == 0 && b.created_at_ms == stored.created_at_ms && b.seq == stored.seq;
+      auto r = run(c, replaces ? kReplaceBlock : kInsertBlock,
+                   {Param{b.pseudonym, false}, Param{created, false}, Param{seq, false}, Param{b.block, true}});
+      if (!r.is_ok()) return r.status();
+      if (replaces) ++replaced;
+    }
+  }
+  return replaced;
+}
+
+Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold,
+                                                     const BlockMerge& merge) {
   auto c = connection();
   if (!c.is_ok()) return c.status();
   if (Status s = run(*c, "BEGIN").status(); !s.is_ok()) return s;
@@ -222,6 +259,12 @@ Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> b
     const std::string rows = staged(blocks, [](const BlockRow& b) -> std::string_view { return b.block; });
     if (Status s = store::copy_in(*c, "COPY blocks_in FROM STDIN WITH (FORMAT binary)", rows); !s.is_ok()) return s;
   }
+  size_t merged = 0;
+  if (merge && !blocks.empty()) {
+    auto replaced = merge_conflicts(*c, merge);
+    if (!replaced.is_ok()) return replaced.status();
+    merged = *replaced;
+  }
   if (!newest.empty()) {
     const std::string rows = staged(std::span<const StateRow>(newest), [](const StateRow& s) -> std::string_view { return s.state; });
     if (Status s = store::copy_in(*c, "COPY states_in FROM STDIN WITH (FORMAT binary)", rows); !s.is_ok()) return s;
@@ -229,7 +272,7 @@ Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> b
   auto results = store::run_pipelined(*c, {{kInsertBlocks, {}}, {kUpsertStates, {}}, {"COMMIT", {}}});
   if (!results.is_ok()) return results.status();
   staging_ready_ = true;
-  return WriteResult{affected((*results)[0]), affected((*results)[1])};
+  return WriteResult{affected((*results)[0]), merged, affected((*results)[1])};
 }
 
 Result<std::vector<BlockRow>> QueryStore::scan(std::string_view pseudonym, BlockPosition from, int64_t to_ms,
@@ -257,6 +300,35 @@ Result<std::vector<BlockRow>> QueryStore::scan(std::string_view pseudonym, Block
     if (!t.is_ok()) return t.status();
     if (!s.is_ok()) return s.status();
     out.push_back({std::string(pseudonym), *t, *s, std::string(r->at(i, 2))});
+  }
+  return out;
+}
+
+Result<std::vector<BlockRow>> QueryStore::scan_all(const std::optional<BlockRow>& after, size_t limit) const {
+  std::vector<BlockRow> out;
+  if (limit == 0) return out;
+  auto c = connection();
+  if (!c.is_ok()) return c.status();
+  const std::string max = std::to_string(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+  // Keyset paging: each page starts after the previous page's last key, using the primary key.
+  Result<PgResult> r = after ? run(*c,
+                                   "SELECT pseudonym, created_at::text AS t, seq::text AS s, block FROM telemetry_blocks"
+                                   " WHERE (pseudonym, created_at, seq) > ($1, $2::bigint, $3::numeric)"
+                                   " ORDER BY pseudonym, created_at, seq LIMIT $4::bigint",
+                                   {Param{after->pseudonym, false}, Param{std::to_string(after->created_at_ms), false},
+                                    Param{std::to_string(after->seq), false}, Param{max, false}})
+                             : run(*c,
+                                   "SELECT pseudonym, created_at::text AS t, seq::text AS s, block FROM telemetry_blocks"
+                                   " ORDER BY pseudonym, created_at, seq LIMIT $1::bigint",
+                                   {Param{max, false}});
+  if (!r.is_ok()) return r.status();
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int i = 0; i < r->rows(); ++i) {
+    auto t = number<int64_t>(r->at(i, 1));
+    auto s = number<uint64_t>(r->at(i, 2));
+    if (!t.is_ok()) return t.status();
+    if (!s.is_ok()) return s.status();
+    out.push_back({std::string(r->at(i, 0)), *t, *s, std::string(r->at(i, 3))});
   }
   return out;
 }

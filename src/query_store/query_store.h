@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -47,12 +48,17 @@ struct BlockPosition {
 };
 
 struct WriteResult {
-  size_t blocks_added = 0;    // blocks not stored before (the rest were redeliveries)
+  size_t blocks_added = 0;    // blocks not stored before (the rest were redeliveries or merged)
+  size_t blocks_merged = 0;   // stored blocks that BlockMerge replaced
   size_t states_changed = 0;  // states newer than the stored ones
 };
 
 // Given the stored states of a write's vehicles (of those that have one), the states to upsert.
 using StateFold = std::function<Result<std::vector<StateRow>>(std::vector<StateRow> stored)>;
+// Given a stored block and a written one of the same key but other bytes (a resend sealed again,
+// or one that regrouped its records), what to store: empty to keep the stored block; else blocks
+// whose first has the key (it replaces the stored one) and the rest of other keys (inserted).
+using BlockMerge = std::function<Result<std::vector<BlockRow>>(const BlockRow& stored, std::string_view written)>;
 
 class QueryStore {
  public:
@@ -69,16 +75,24 @@ class QueryStore {
   // two writers of one vehicle take turns), reads their stored states, calls `fold` with them, and
   // upserts each state it returns only where newer, by (created_at, seq), than the stored one (of
   // several of one vehicle, the newest). The day partitions the blocks need are created first.
+  // With `merge`: a block whose key is stored with other bytes goes through it (under the vehicle's
+  // lock when `fold` is given too), so no record of a resend is dropped.
   // kInvalidArgument for a block outside the years 0000-9999 or over 1 GB; fold's own error;
   // kUnavailable when the database fails. On any error no block or state is written (a partition
   // created for them stays), except when the connection broke during COMMIT (kUnavailable,
   // unknown): writing the same again is harmless.
-  Result<WriteResult> write(std::span<const BlockRow> blocks, const StateFold& fold = {});
+  Result<WriteResult> write(std::span<const BlockRow> blocks, const StateFold& fold = {}, const BlockMerge& merge = {});
 
   // Up to `limit` blocks of `pseudonym` at or after `from` whose key's created_at <= to_ms, in
   // (created_at, seq) order, with their sealed bytes. The next page starts after the last one
   // (next_position). kUnavailable when the database fails.
   Result<std::vector<BlockRow>> scan(std::string_view pseudonym, BlockPosition from, int64_t to_ms, size_t limit) const;
+
+  // Up to `limit` blocks of every vehicle after the block (pseudonym, created_at, seq) `after`
+  // (nullopt: from the first), in (pseudonym, created_at, seq) order, which is the embedded
+  // store's key order (store_key.h): pseudonyms are equal-length lowercase hex after "p_", which
+  // every collation orders bytewise. kUnavailable when the database fails.
+  Result<std::vector<BlockRow>> scan_all(const std::optional<BlockRow>& after, size_t limit) const;
 
   // The stored states of those of `pseudonyms` that have one, in no particular order.
   Result<std::vector<StateRow>> latest(std::span<const std::string> pseudonyms) const;
@@ -92,7 +106,9 @@ class QueryStore {
   explicit QueryStore(PGconn* conn) : conn_(conn) {}
   Result<PGconn*> connection() const;
   Status create_partitions(std::span<const BlockRow> blocks);
-  Result<WriteResult> write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold);
+  Result<WriteResult> write_in_transaction(std::span<const BlockRow> blocks, const StateFold& fold, const BlockMerge& merge);
+  // The merges of the staged blocks whose keys are stored with other bytes; how many replaced.
+  Result<size_t> merge_conflicts(PGconn* c, const BlockMerge& merge);
 
   mutable PGconn* conn_;
   mutable bool staging_ready_ = false;  // this session has its staging tables

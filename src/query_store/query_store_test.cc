@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <limits>
+#include <map>
 
+#include "fleetgate/privacy/pseudonymiser.h"
 #include "fleetgate/query_store/block_table_reader.h"
+#include "fleetgate/query_store/materializer.h"
 #include "fleetgate/query_store/query_store_test_env.h"
 #include "fleetgate/store/pg_connection.h"
 #include "fleetgate/telemetry/latest_state.h"
@@ -104,6 +108,70 @@ TEST_F(QueryStoreTest, SealedBlocksScanBackInOrderThroughTheExistingDecoding) {
     from = next_position(rows->back().created_at_ms, rows->back().seq);
   }
   EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 62, 123, 184}));  // a block spans 60 s inclusive: 61 records
+}
+
+// Exports and curation scan every vehicle of the region: the same scan_records over the reader
+// with an empty pseudonym, in the embedded store's key order, across pages.
+TEST_F(QueryStoreTest, EveryVehiclesBlocksScanInKeyOrderAcrossPages) {
+  std::map<std::string, std::vector<Record>> want;  // by pseudonym: the order of the scan
+  std::vector<BlockRow> blocks;
+  for (size_t v = 0; v < 4; ++v) {
+    const auto records = records_of(kVins[v], kNow + static_cast<int64_t>(v), 130, 1);  // 3 blocks each
+    want[*codec_.pseudonym(kVins[v])] = records;
+    for (BlockRow& b : seal(codec_, records)) blocks.push_back(std::move(b));
+  }
+  ASSERT_TRUE(db_.store().write(blocks).is_ok());
+  std::vector<Record> got;
+  BlockTableReader reader(db_.store(), 2);
+  ASSERT_TRUE(telemetry::scan_records(reader, codec_, RecordRange{}, [&](Record&& r) {
+                got.push_back(std::move(r));
+                return true;
+              }).is_ok());
+  std::vector<Record> expected;
+  for (const auto& [_, records] : want) expected.insert(expected.end(), records.begin(), records.end());
+  expect_same(got, expected);
+  auto counted = telemetry::count_records(reader, RecordRange{});
+  ASSERT_TRUE(counted.is_ok()) << counted.status().to_string();
+  EXPECT_EQ(*counted, 4u * 130u);
+  // Such a scan starts at the first block: a start key is refused, not ignored.
+  auto from_middle = reader.scan(privacy::kPseudonymPrefix, telemetry::encode_store_key(blocks[1].pseudonym, 0, 0));
+  EXPECT_FALSE(from_middle->valid());
+  EXPECT_EQ(from_middle->status().code(), Code::kInvalidArgument);
+}
+
+// A car that lost its ack resends its records regrouped, after the stream's duplicate window: the
+// block under the same key holds more records. The materializer's merge keeps every record.
+TEST_F(QueryStoreTest, AResentBlockWithMoreRecordsIsMergedIntoTheStoredOne) {
+  const auto first = records_of(kVins[0], kNow, 10, 1);
+  ASSERT_TRUE(db_.store().write(seal(codec_, first)).is_ok());
+  const auto regrouped = records_of(kVins[0], kNow, 20, 1);  // the same 10, then 10 more
+  std::atomic<uint64_t> conflicts{0};
+  const BlockMerge merge = [&](const BlockRow& stored, std::string_view written) {
+    return merge_resent_block(codec_, stored, written, conflicts);
+  };
+  auto written = db_.store().write(seal(codec_, regrouped), {}, merge);
+  ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+  EXPECT_EQ(written->blocks_merged, 1u);
+  expect_same(scan_back(kVins[0]), regrouped);
+  EXPECT_EQ(stored_blocks(*codec_.pseudonym(kVins[0])), 1u);
+
+  // Sealed again (new nonces, other bytes) with nothing new: the stored block stays as it was.
+  written = db_.store().write(seal(codec_, regrouped), {}, merge);
+  ASSERT_TRUE(written.is_ok());
+  EXPECT_EQ(written->blocks_merged, 0u);
+  // Other values for stored records never replace them; they are counted.
+  auto other = records_of(kVins[0], kNow, 20, 1);
+  for (Record& r : other) r.data.at(0).value = 99.0;
+  written = db_.store().write(seal(codec_, other), {}, merge);
+  ASSERT_TRUE(written.is_ok());
+  EXPECT_EQ(conflicts.load(), 20u);
+  expect_same(scan_back(kVins[0]), regrouped);
+  // Without a merge (the default), a block under a stored key is left as it was.
+  auto more = records_of(kVins[0], kNow, 30, 1);
+  written = db_.store().write(seal(codec_, more));
+  ASSERT_TRUE(written.is_ok());
+  EXPECT_EQ(written->blocks_added, 0u);
+  EXPECT_EQ(scan_back(kVins[0]).size(), 20u);
 }
 
 TEST_F(QueryStoreTest, ABlockUnderAnotherRecordsKeyFailsTheIntegrityCheck) {

@@ -93,17 +93,45 @@ BlockReader::~BlockReader() {
   natsSubscription_Destroy(sub_);
 }
 
+Result<uint64_t> acked_through(ClusterConnection& cluster, const StreamLayout& layout, int shard,
+                               const std::string& durable) {
+  const std::string stream = stream_name(layout.region, shard);
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetConsumerInfo(&ci, cluster.js(), stream.c_str(), durable.c_str(), nullptr, &code);
+  if (s != NATS_OK) return nats_error("consumer " + durable + " on " + stream, s, code);
+  const uint64_t floor = ci->AckFloor.Stream;
+  jsConsumerInfo_Destroy(ci);
+  return floor;
+}
+
 Result<std::vector<Delivery>> BlockReader::fetch(int max, std::chrono::milliseconds timeout) {
   if (max <= 0) return invalid_argument("fetch: max must be positive");
-  natsMsgList list{};
-  jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s = natsSubscription_Fetch(&list, sub_, max, timeout.count(), &code);
   std::vector<Delivery> out;
-  if (s == NATS_TIMEOUT) return out;  // nothing new in time
-  if (s != NATS_OK) return nats_error("fetch from " + stream_, s, code);
-  out.reserve(static_cast<size_t>(list.Count));
-  for (int i = 0; i < list.Count; ++i) out.emplace_back(std::exchange(list.Msgs[i], nullptr));
-  natsMsgList_Destroy(&list);
+  // natsSubscription_Fetch(max) would hold a lone block until `max` came or the timeout passed:
+  // a persisted ack waits on this. So: a long poll for one block, then at once what else is there.
+  auto take = [&](jsFetchRequest& request) -> Status {
+    natsMsgList list{};
+    const natsStatus s = natsSubscription_FetchRequest(&list, sub_, &request);
+    if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) return Status::ok();  // nothing new in time
+    if (s != NATS_OK) return nats_error("fetch from " + stream_, s);
+    for (int i = 0; i < list.Count; ++i) out.emplace_back(std::exchange(list.Msgs[i], nullptr));
+    natsMsgList_Destroy(&list);
+    return Status::ok();
+  };
+  const int64_t expires_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+  jsFetchRequest first;
+  jsFetchRequest_Init(&first);
+  first.Batch = 1;
+  first.Expires = expires_ns;
+  if (Status s = take(first); !s.is_ok()) return s;
+  if (out.empty() || max == 1) return out;
+  jsFetchRequest rest;
+  jsFetchRequest_Init(&rest);
+  rest.Batch = max - 1;
+  rest.NoWait = true;
+  rest.Expires = expires_ns;
+  (void)take(rest);  // what failed here fails the next fetch; the blocks in hand are not lost
   return out;
 }
 

@@ -55,6 +55,13 @@ struct ReaderOptions {
   std::chrono::seconds ack_wait{30};  // a block not acked by then is delivered again
 };
 
+// The stream sequence through which durable consumer `durable` of shard `shard` has acked every
+// block (its ack floor; 0 when none yet): a block published at or below it has been committed by
+// the consumer's reader. kNotFound when the consumer does not exist yet; kUnavailable when the
+// cluster does not answer.
+Result<uint64_t> acked_through(ClusterConnection& cluster, const StreamLayout& layout, int shard,
+                               const std::string& durable);
+
 class BlockReader {
  public:
   // Binds to durable consumer `durable` of shard `shard`'s stream, creating it (explicit acks,
@@ -65,8 +72,9 @@ class BlockReader {
   BlockReader(const BlockReader&) = delete;
   BlockReader& operator=(const BlockReader&) = delete;
 
-  // Up to `max` blocks, waiting at most `timeout` for the first; none (not an error) when the
-  // stream has nothing new by then. kUnavailable when the cluster does not answer.
+  // Up to `max` blocks: waits at most `timeout` for the first, and returns as soon as it comes
+  // with the others the stream holds then; none (not an error) when nothing new came in time.
+  // kUnavailable when the cluster does not answer.
   Result<std::vector<Delivery>> fetch(int max, std::chrono::milliseconds timeout);
 
  private:

@@ -13,6 +13,7 @@ Code code_of(natsStatus s, jsErrCode js_code) {
     case JSStreamStoreFailedErr:  // the stream refused to store: with DiscardNew, it is full
       return Code::kResourceExhausted;
     case JSStreamNotFoundErr:
+    case JSConsumerNotFoundErr:
       return Code::kNotFound;
     default:
       break;

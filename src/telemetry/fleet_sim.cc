@@ -21,6 +21,7 @@
 #include <fstream>
 #include <memory>
 
+#include "fleetgate/core/percentile.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/proto_format.h"
 #include "fleetgate/http/transport_stream.h"
@@ -53,6 +54,7 @@ struct Run {
   std::vector<std::shared_ptr<net::ssl::context>> tls;  // per vehicle, when options.tls
   std::FILE* acked_log = nullptr;
   size_t running = 0;
+  std::vector<uint32_t> ack_us;  // each acked frame's latency
 };
 
 // A frame awaiting its ack: its exact bytes (resent as they are after a reconnect) and the
@@ -61,6 +63,7 @@ struct Pending {
   std::shared_ptr<const std::string> bytes;
   uint64_t first_seq = 0;
   size_t records = 0;
+  SteadyClock::time_point sent_at{};  // its last send
 };
 
 // One simulated vehicle across its connections.
@@ -140,6 +143,8 @@ net::awaitable<void> read_acks(Run& run, Link& link, Vehicle& v) {
       break;
     }
     log_ack(run, v.unacked.front(), ack, v.cred.vin);
+    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - v.unacked.front().sent_at);
+    run.ack_us.push_back(static_cast<uint32_t>(std::min<int64_t>(waited.count(), UINT32_MAX)));
     v.unacked.pop_front();
     --link.sent;
     link.wake.cancel();
@@ -150,6 +155,7 @@ net::awaitable<void> read_acks(Run& run, Link& link, Vehicle& v) {
 // Writes the vehicle's next unsent frame on the link; false when the link broke.
 net::awaitable<bool> write_next(Run& run, Link& link, Vehicle& v) {
   const std::shared_ptr<const std::string> bytes = v.unacked[link.sent].bytes;
+  v.unacked[link.sent].sent_at = SteadyClock::now();
   ++link.sent;
   auto [ec, n] = co_await link.ws.async_write(net::buffer(*bytes), kTuple);
   if (ec) link.broken = true;
@@ -281,6 +287,8 @@ Result<FleetSimProgress> run_fleet(const FleetSimOptions& options,
   net::co_spawn(ioc, report(run, on_progress), net::detached);
   ioc.run();
   run.progress.seconds = std::chrono::duration<double>(SteadyClock::now() - run.start).count();
+  run.progress.ack_p50_us = percentile(run.ack_us, 0.50);
+  run.progress.ack_p99_us = percentile(run.ack_us, 0.99);
   if (run.acked_log != nullptr && std::fclose(run.acked_log) != 0) {
     return unavailable("cannot write " + options.acked_log.string());
   }

@@ -62,6 +62,9 @@ struct FleetSimProgress {
   uint64_t reconnects = 0;  // connections opened again after a failure
   uint64_t resent = 0;      // frames sent again on a new connection
   uint64_t bytes_sent = 0;
+  // From a frame's (last) send to its ack, over every acked frame; set when the run ends.
+  uint64_t ack_p50_us = 0;
+  uint64_t ack_p99_us = 0;
   double seconds = 0;     // since the start
   double acked_per_second() const { return seconds > 0 ? acked / seconds : 0; }
 };

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fleetgate/privacy/keyring.h"
+#include "fleetgate/telemetry/embedded_telemetry.h"
 #include "fleetgate/telemetry/protobuf_log.h"
 #include "fleetgate/telemetry/query_cursor.h"
 #include "fleetgate/telemetry/store_key.h"
@@ -46,16 +47,27 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
   std::unique_ptr<IngestService> service(new IngestService(policy, registry, audit, std::move(options)));
   for (const config::Region& region : policy->config().regions) {
     if (!policy->config().serves(region.id)) continue;  // its cars are redirected before ingest
-    auto store = region_stores.find(region.id);
-    if (store == region_stores.end() || !store->second) {
-      return failed_precondition("region '" + region.id + "' has no store");
-    }
     auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
     if (!keys.is_ok()) return keys.status();
     const StoreCounters counters{&(*records)->with({region.id}), &(*batches)->with({region.id, "stored"}),
                                  &(*batches)->with({region.id, "failed"}), &(*writes)->with({region.id})};
-    service->regions_.emplace(region.id, std::make_unique<RegionTelemetry>(std::move(keys).value(), *store->second,
-                                                                          counters, service->options_.commit));
+    std::unique_ptr<RegionTelemetry> telemetry;
+    if (region.telemetry.log == config::RegionTelemetrySettings::Log::kEmbedded) {
+      auto store = region_stores.find(region.id);
+      if (store == region_stores.end() || !store->second) {
+        return failed_precondition("region '" + region.id + "' has no store");
+      }
+      telemetry = std::make_unique<EmbeddedTelemetry>(std::move(keys).value(), *store->second, counters,
+                                                      service->options_.commit);
+    } else {
+      if (!service->options_.make_region) {
+        return failed_precondition("region '" + region.id + "' keeps its telemetry outside this process's stores");
+      }
+      auto made = service->options_.make_region(region, std::move(keys).value(), counters);
+      if (!made.is_ok()) return made.status();
+      telemetry = std::move(made).value();
+    }
+    service->regions_.emplace(region.id, std::move(telemetry));
     service->refused_.emplace(region.id, &(*batches)->with({region.id, "refused"}));
   }
   return service;
@@ -116,8 +128,7 @@ Status IngestService::audit_conflict(const VehicleChannel& channel, Status store
   return stored;
 }
 
-Status IngestService::submit(const VehicleChannel& channel, const wire::Batch& records,
-                             store::GroupCommitLog::Done done) {
+Status IngestService::submit(const VehicleChannel& channel, const wire::Batch& records, RegionTelemetry::Done done) {
   return audit_conflict(channel, channel.store->submit(records, std::move(done)));
 }
 

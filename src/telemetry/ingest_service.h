@@ -1,7 +1,7 @@
 // Telemetry ingest and queries across every region of a config. A vehicle may only send records
 // for its own registered VIN (its authenticated identity); each record is parsed and validated
 // (frame.h), then stored only in the vehicle's home region (fleet registry) through that region's
-// RegionTelemetry, whose OK is a durable acknowledgement. Queries read the home region only and
+// RegionTelemetry (region_telemetry.h), whose OK is the acknowledgement. Queries read the home region only and
 // ask residency::Policy whether the caller's region may see personal telemetry homed there; a
 // refusal answers like an unregistered VIN and is audited as "telemetry.query.refused" within the
 // caller's refusal budget (audit/refusal_budget.h).
@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,7 @@
 #include "fleetgate/core/result.h"
 #include "fleetgate/http/message.h"
 #include "fleetgate/http/metrics.h"
+#include "fleetgate/privacy/keyring.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/group_commit_log.h"
@@ -42,6 +44,11 @@ struct IngestOptions {
   // fleetgate_telemetry_batches_total{outcome=stored|refused|failed} and
   // fleetgate_telemetry_commit_writes_total. Null: a registry of the service's own.
   std::shared_ptr<http::MetricsRegistry> metrics{};
+  // Makes the telemetry of a region whose [regions.telemetry] log is not "embedded" (the app
+  // wires in StreamTelemetry); unset: create() refuses such a region with kFailedPrecondition.
+  using RegionFactory = std::function<Result<std::unique_ptr<RegionTelemetry>>(
+      const config::Region& region, std::shared_ptr<const privacy::RegionKeys> keys, StoreCounters counters)>;
+  RegionFactory make_region{};
 };
 
 // Options for opening region stores so that [[regions]] retention_days applies to record keys:
@@ -74,8 +81,9 @@ struct TelemetryPage {
 
 class IngestService {
  public:
-  // Opens each region's privacy keys (created on first start, privacy/keyring.h) and its
-  // RegionTelemetry over `region_stores` (keyed by region id, e.g. from store::open_region_stores).
+  // Opens each served region's privacy keys (created on first start, privacy/keyring.h) and its
+  // RegionTelemetry: over `region_stores` (keyed by region id, e.g. from store::open_region_stores)
+  // for an embedded log, from options.make_region otherwise.
   // kFailedPrecondition when a configured region has no store; the keyring errors otherwise.
   // REQUIRES: the stores, registry and audit log outlive the service.
   static Result<std::unique_ptr<IngestService>> create(
@@ -101,7 +109,7 @@ class IngestService {
   // Queues parsed records of the channel's vehicle (RegionTelemetry::submit). A resend with other
   // values than stored (kAlreadyExists) is audited as "telemetry.record.conflict" within the
   // vehicle's refusal budget (audit/refusal_budget.h).
-  Status submit(const VehicleChannel& channel, const wire::Batch& records, store::GroupCommitLog::Done done);
+  Status submit(const VehicleChannel& channel, const wire::Batch& records, RegionTelemetry::Done done);
 
   // An HTTP batch (wire.Batch, or a JSON array of frames) stored all or nothing, durably before
   // returning; the number of records stored. Errors name the record: "records[3]: …"; a resend

@@ -1,150 +1,11 @@
 #include "fleetgate/telemetry/region_telemetry.h"
 
-#include <algorithm>
-#include <functional>
 #include <future>
+#include <memory>
 
-#include "fleetgate/telemetry/stored_records.h"
+#include "fleetgate/telemetry/proto/telemetry.pb.h"
 
 namespace fleetgate::telemetry {
-
-namespace {
-
-// Whether two records of one key hold the same values, in whatever order their fields came.
-bool same_values(const Record& a, const Record& b) {
-  if (a.data.size() != b.data.size()) return false;
-  auto by_field = [](const Datum& x, const Datum& y) { return x.field < y.field; };
-  std::vector<Datum> x = a.data, y = b.data;
-  std::sort(x.begin(), x.end(), by_field);
-  std::sort(y.begin(), y.end(), by_field);
-  return x == y;
-}
-
-}  // namespace
-
-RegionTelemetry::RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
-                                 StoreCounters counters, store::GroupCommitOptions options)
-    : codec_(std::move(keys)),
-      store_(store),
-      counters_(counters),
-      log_(store, options, [this](store::WriteBatch& group) { return add_latest_states(group); }) {}
-
-Result<std::string> RegionTelemetry::load_vehicle(const std::string& vin) {
-  {
-    std::lock_guard lock(cache_mu_);
-    if (auto it = cache_.find(vin); it != cache_.end()) return it->second.pseudonym;
-  }
-  Result<std::string> pseudonym = codec_.pseudonym(vin);
-  if (!pseudonym.is_ok()) return pseudonym.status();
-  Vehicle v{std::move(pseudonym).value(), {}};
-  Result<std::string> stored = store_.get(std::string(kLatestKeyPrefix) + v.pseudonym);
-  if (stored.is_ok()) {
-    std::vector<Record> r;
-    if (Status s = codec_.decode(*stored, r); !s.is_ok()) return s;
-    v.latest = LatestState::from_record(r.front());
-  } else if (stored.status().code() != Code::kNotFound) {
-    return stored.status();
-  }
-  std::lock_guard lock(cache_mu_);
-  return cache_.try_emplace(vin, std::move(v)).first->second.pseudonym;
-}
-
-void RegionTelemetry::forget_vehicle(const std::string& vin) {
-  std::lock_guard lock(cache_mu_);
-  cache_.erase(vin);
-  dirty_.erase(vin);
-}
-
-Status RegionTelemetry::merge_resends(std::string_view pseudonym, std::vector<StoredForm>& blocks) const {
-  std::vector<StoredForm> out;
-  for (StoredForm& block : blocks) {
-    Result<std::string> stored = store_.get(block.key);
-    if (stored.status().code() == Code::kNotFound) {
-      out.push_back(std::move(block));
-      continue;
-    }
-    if (!stored.is_ok()) return stored.status();
-    std::vector<Record> merged, received;
-    if (Status s = codec_.decode(*stored, merged); !s.is_ok()) return s;
-    if (Status s = codec_.decode(block.value, received); !s.is_ok()) return s;
-    const size_t stored_count = merged.size();
-    for (Record& r : received) {
-      auto same = std::find_if(merged.begin(), merged.begin() + static_cast<ptrdiff_t>(stored_count), [&](const Record& m) {
-        return m.created_at_ms == r.created_at_ms && m.seq == r.seq;
-      });
-      if (same == merged.begin() + static_cast<ptrdiff_t>(stored_count)) {
-        merged.push_back(std::move(r));
-      } else if (!same_values(*same, r)) {
-        return already_exists("record (created_at " + std::to_string(r.created_at_ms) + ", seq " + std::to_string(r.seq) +
-                              ") is already stored with other values; a stored record is never replaced");
-      }
-    }
-    if (merged.size() == stored_count) continue;  // a resend of stored records only
-    if (Status s = codec_.encode(merged, pseudonym, out); !s.is_ok()) return s;
-  }
-  blocks = std::move(out);
-  return Status::ok();
-}
-
-Status RegionTelemetry::add_latest_states(store::WriteBatch& group) {
-  counters_.commit_writes->inc();  // called once per group, just before its write
-  std::vector<Vehicle> changed;
-  {
-    std::lock_guard lock(cache_mu_);
-    changed.reserve(dirty_.size());
-    for (const std::string& vin : dirty_) {
-      if (auto it = cache_.find(vin); it != cache_.end()) changed.push_back(it->second);
-    }
-    dirty_.clear();
-  }
-  for (const Vehicle& v : changed) {
-    Result<StoredForm> sealed = codec_.encode(v.latest.to_record(), v.pseudonym);
-    if (!sealed.is_ok()) return sealed.status();
-    group.put(std::string(kLatestKeyPrefix) + v.pseudonym, sealed->value);
-  }
-  return Status::ok();
-}
-
-Status RegionTelemetry::submit(const wire::Batch& records, store::GroupCommitLog::Done done) {
-  if (records.records().empty()) return invalid_argument("no records to store");
-  const std::string& vin = records.records(0).vin();
-  for (const wire::Payload& r : records.records()) {
-    if (r.vin() != vin) return invalid_argument("one batch holds records of " + vin + " and " + r.vin());
-  }
-  Result<std::string> pseudonym = load_vehicle(vin);
-  if (!pseudonym.is_ok()) return pseudonym.status();
-  std::vector<StoredForm> blocks;
-  if (Status s = codec_.encode(records, *pseudonym, blocks); !s.is_ok()) return s;
-  if (Status s = merge_resends(*pseudonym, blocks); !s.is_ok()) return s;
-  store::WriteBatch batch;
-  for (StoredForm& b : blocks) batch.put_moved(std::move(b.key), std::move(b.value));
-
-  std::lock_guard vehicle_lock(vehicle_mu_[std::hash<std::string>{}(vin) % vehicle_mu_.size()]);
-  {
-    std::lock_guard lock(cache_mu_);
-    auto cached = cache_.find(vin);
-    if (cached == cache_.end()) return unavailable("a write of " + vin + "'s telemetry just failed; send again");
-    bool changed = false;
-    for (const wire::Payload& r : records.records()) changed = fold(cached->second.latest, r) || changed;
-    if (changed) dirty_.insert(vin);
-  }
-  // A failed write leaves the cache ahead of the store: drop the entry so it reloads.
-  Status queued = log_.submit(std::move(batch), [this, vin, n = records.records_size(), done = std::move(done)](Status s) {
-    if (s.is_ok()) {
-      counters_.records->inc(static_cast<double>(n));
-      counters_.batches_stored->inc();
-    } else {
-      forget_vehicle(vin);
-      counters_.batches_failed->inc();
-    }
-    done(std::move(s));
-  });
-  if (!queued.is_ok()) {
-    forget_vehicle(vin);
-    counters_.batches_failed->inc();
-  }
-  return queued;
-}
 
 Status RegionTelemetry::append(const wire::Batch& records) {
   auto outcome = std::make_shared<std::promise<Status>>();
@@ -154,30 +15,13 @@ Status RegionTelemetry::append(const wire::Batch& records) {
   return result.get();
 }
 
-Result<LatestState> RegionTelemetry::latest(std::string_view vin) {
-  const std::string key(vin);
-  if (Result<std::string> loaded = load_vehicle(key); !loaded.is_ok()) return loaded.status();
-  std::lock_guard lock(cache_mu_);
-  auto it = cache_.find(key);
-  if (it == cache_.end() || it->second.latest.vin.empty()) {
-    return not_found("no telemetry from " + key + " in region " + region());
+Status check_one_vehicle(const wire::Batch& records) {
+  if (records.records().empty()) return invalid_argument("no records to store");
+  const std::string& vin = records.records(0).vin();
+  for (const wire::Payload& r : records.records()) {
+    if (r.vin() != vin) return invalid_argument("one batch holds records of " + vin + " and " + r.vin());
   }
-  return it->second.latest;
-}
-
-Result<std::vector<Record>> RegionTelemetry::read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit,
-                                                  const std::optional<RecordPosition>& after) const {
-  Result<std::string> pseudonym = codec_.pseudonym(vin);
-  if (!pseudonym.is_ok()) return pseudonym.status();
-  std::vector<Record> out;
-  if (limit == 0) return out;
-  const RecordRange range{std::move(pseudonym).value(), from_ms, to_ms};
-  Status s = scan_records(store_, codec_, range, [&](Record&& r) {
-    out.push_back(std::move(r));
-    return out.size() < limit;
-  }, after);
-  if (!s.is_ok()) return s;
-  return out;
+  return Status::ok();
 }
 
 }  // namespace fleetgate::telemetry

@@ -1,106 +1,75 @@
-// One region's telemetry at rest. Each submitted batch is sealed with the region's keys into blocks
-// (RecordCodec) under store keys (store_key.h) and appended durably through group commit. Each
-// vehicle's latest state (key "latest/<pseudonym>", sealed the same way) is kept in memory and
-// written once per commit group, in the same atomic write as the group's records, so a stored state
-// covers at least every acknowledged record (it may also hold records of the next group, queued
-// while this one was sealed). Reads serve queries and the gateway. Thread-safe.
+// The telemetry log seam: one region's telemetry at rest, whatever holds it. Submitted records are
+// sealed with the region's keys into blocks (RecordCodec), so no store or stream sees a raw VIN or
+// a clear location; a `done` of OK is the acknowledgement a car may rely on. Implementations:
+// EmbeddedTelemetry (the region's RocksDB, embedded_telemetry.h) and StreamTelemetry (the region's
+// JetStream cluster and PostgreSQL query store, stream_telemetry/stream_telemetry.h). Thread-safe.
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "fleetgate/core/result.h"
 #include "fleetgate/http/metrics.h"
-#include "fleetgate/privacy/keyring.h"
-#include "fleetgate/store/group_commit_log.h"
 #include "fleetgate/store/kv_store.h"
 #include "fleetgate/telemetry/latest_state.h"
-#include "fleetgate/telemetry/proto/telemetry.pb.h"
 #include "fleetgate/telemetry/record.h"
-#include "fleetgate/telemetry/record_codec.h"
 #include "fleetgate/telemetry/stored_records.h"
+
+namespace fleetgate::telemetry::wire {
+class Batch;
+}
 
 namespace fleetgate::telemetry {
 
-// Key prefix of latest states; record keys start with a pseudonym ("p_…") and never collide.
-inline constexpr std::string_view kLatestKeyPrefix = "latest/";
-
-// Where a region's stores are counted: children of IngestService's metric families.
+// Where a region's telemetry is counted: children of IngestService's metric families.
 struct StoreCounters {
-  http::Counter* records = nullptr;        // records durably stored
+  http::Counter* records = nullptr;         // records acknowledged
   http::Counter* batches_stored = nullptr;  // batches (frames, HTTP batches) acknowledged
   http::Counter* batches_failed = nullptr;  // batches the store failed or refused (queue full)
-  http::Counter* commit_writes = nullptr;   // group-commit writes (one fsync each)
+  http::Counter* commit_writes = nullptr;   // embedded: group-commit writes (one fsync each)
 };
 
 class RegionTelemetry {
  public:
-  // REQUIRES: `store` outlives this object and is the store of `keys->region()`.
-  // REQUIRES: every counter is set and outlives this object.
-  RegionTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store, StoreCounters counters,
-                  store::GroupCommitOptions options = {});
+  // Runs once per submitted batch, on a thread of the implementation: it must not block for long.
+  using Done = std::function<void(Status)>;
 
-  const std::string& region() const { return codec_.region(); }
+  virtual ~RegionTelemetry() = default;
+  virtual const std::string& region() const = 0;
 
   // Seals `records` (validated as received, frame.h parse_records; all of one vehicle) and queues
-  // them as one atomic batch, folding them into the vehicle's latest state; `done` gets OK once
-  // they are durable (with a latest state that covers them), else the write error. `records` is
-  // not needed once this returns.
-  // A record whose (created_at, seq) heads a stored block is a resend: stored once when its values
-  // equal the stored ones, refused with kAlreadyExists (naming it) when they differ, so a stored
-  // record is never silently replaced. Not compared: records stored inside another block, and a
-  // resend still in flight with its original.
+  // them; `done` gets OK once they are stored as the implementation promises (and the vehicle's
+  // latest state covers them, or soon will: see the implementation), else the error. `records` is
+  // not needed once this returns. A record whose (created_at, seq) heads a stored block is a
+  // resend: stored once when its values equal the stored ones, refused with kAlreadyExists
+  // (naming it) when they differ, so a stored record is never silently replaced.
   // Errors returned here mean nothing was queued and `done` is never called: kInvalidArgument
-  // for an empty list or mixed VINs, kResourceExhausted when the store lags behind,
+  // for an empty list or mixed VINs, kResourceExhausted when the store or stream lags behind,
   // kAlreadyExists for a resend with other values.
-  Status submit(const wire::Batch& records, store::GroupCommitLog::Done done);
-  // submit() and wait: OK means durable.
+  virtual Status submit(const wire::Batch& records, Done done) = 0;
+  // submit() and wait for `done`'s outcome.
   Status append(const wire::Batch& records);
 
   // kNotFound when the vehicle never reported to this region.
-  Result<LatestState> latest(std::string_view vin);
+  virtual Result<LatestState> latest(std::string_view vin) = 0;
 
   // Records of `vin` with from_ms <= created_at <= to_ms in (created_at, seq) order
   // (stored_records.h), at most `limit`; with `after`, those after that position.
-  Result<std::vector<Record>> read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit,
-                                   const std::optional<RecordPosition>& after = std::nullopt) const;
+  virtual Result<std::vector<Record>> read(std::string_view vin, int64_t from_ms, int64_t to_ms, size_t limit,
+                                           const std::optional<RecordPosition>& after = std::nullopt) const = 0;
 
-  store::GroupCommitStats stats() const { return log_.stats(); }
-
- private:
-  // What ingest keeps of one vehicle: its pseudonym (an HMAC, computed once) and latest state.
-  struct Vehicle {
-    std::string pseudonym;
-    LatestState latest;  // empty when the vehicle never reported to this region
-  };
-  // Loads the vehicle into the cache unless it is there; its pseudonym.
-  Result<std::string> load_vehicle(const std::string& vin);
-  void forget_vehicle(const std::string& vin);
-  // Resolves the blocks whose keys are taken in the store (see submit()): each becomes the
-  // blocks of the stored and the new records together, or is dropped when it adds nothing.
-  Status merge_resends(std::string_view pseudonym, std::vector<StoredForm>& blocks) const;
-  // GroupCommitLog::Prepare: seals the latest state of every vehicle that reported since the
-  // previous group into `group`.
-  Status add_latest_states(store::WriteBatch& group);
-
-  RecordCodec codec_;
-  store::KvStore& store_;
-  StoreCounters counters_;
-  // Serialises fold-and-queue per vehicle (by VIN hash) so batches queue in fold order.
-  std::array<std::mutex, 64> vehicle_mu_;
-  std::mutex cache_mu_;
-  std::unordered_map<std::string, Vehicle> cache_;  // by VIN
-  std::unordered_set<std::string> dirty_;           // VINs whose latest state is not yet queued
-  // Last: destroyed first, so its final groups and completions still find the cache.
-  store::GroupCommitLog log_;
+  // Every sealed block of the region under its store key (store_key.h), for scans of all vehicles
+  // (exports, curation: scan_records and count_records with an empty pseudonym). The reader holds
+  // what it reads through (a snapshot, a connection): drop it when done.
+  virtual Result<std::unique_ptr<store::KvReader>> records() const = 0;
 };
+
+// kInvalidArgument unless `records` is non-empty and of one VIN (what submit() accepts).
+Status check_one_vehicle(const wire::Batch& records);
 
 }  // namespace fleetgate::telemetry

@@ -13,7 +13,7 @@
 #include "fleetgate/telemetry/ingest_test_env.h"
 #include "fleetgate/telemetry/record_codec.h"
 #include "fleetgate/telemetry/json_format.h"
-#include "fleetgate/telemetry/region_telemetry.h"
+#include "fleetgate/telemetry/embedded_telemetry.h"
 #include "fleetgate/telemetry/sim_vehicle.h"
 
 namespace fleetgate::telemetry {

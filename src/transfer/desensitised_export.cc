@@ -54,7 +54,7 @@ std::string json_line(const DesensitisedRecord& r) {
 
 }  // namespace
 
-Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::shared_ptr<const privacy::RegionKeys> keys,
+Result<ExportedRecords> export_desensitised(const store::KvReader& records, std::shared_ptr<const privacy::RegionKeys> keys,
                                             const privacy::Coarsener& coarsener, const ExportSpec& spec,
                                             const ReadProgress& progress) {
   privacy::Pseudonymiser region_pseudonyms(keys);
@@ -64,10 +64,9 @@ Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::sh
   const auto ranges = ranges_of(codec, spec);
   if (!ranges.is_ok()) return ranges.status();
 
-  const std::unique_ptr<store::KvReader> snapshot = store.snapshot();
   uint64_t total = 0;
   for (const auto& range : *ranges) {
-    auto n = telemetry::count_records(*snapshot, range);
+    auto n = telemetry::count_records(records, range);
     if (!n.is_ok()) return n.status();
     total += *n;
   }
@@ -77,7 +76,7 @@ Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::sh
   uint64_t done = 0;
   Status error;
   for (const auto& range : *ranges) {
-    Status s = telemetry::scan_records(*snapshot, codec, range, [&](telemetry::Record&& record) {
+    Status s = telemetry::scan_records(records, codec, range, [&](telemetry::Record&& record) {
       auto d = telemetry::desensitise(record, options);
       if (!d.is_ok()) {
         error = d.status();

@@ -40,9 +40,10 @@ struct ExportedRecords {
 // Called with (records read, records selected) as the export proceeds.
 using ReadProgress = std::function<void(uint64_t done, uint64_t total)>;
 
-// Reads a consistent snapshot of `store` (the region of `keys`). kDataLoss for a record that cannot
+// Reads the sealed telemetry in `records` (of the region of `keys`: RegionData::records, a
+// snapshot of the embedded store or the query store). kDataLoss for a record that cannot
 // be decoded; kInvalidArgument for an empty transfer id.
-Result<ExportedRecords> export_desensitised(const store::KvStore& store, std::shared_ptr<const privacy::RegionKeys> keys,
+Result<ExportedRecords> export_desensitised(const store::KvReader& records, std::shared_ptr<const privacy::RegionKeys> keys,
                                             const privacy::Coarsener& coarsener, const ExportSpec& spec,
                                             const ReadProgress& progress = {});
 

@@ -13,6 +13,11 @@
 #include "fleetgate/transfer/signing_key.h"
 
 namespace fleetgate::transfer {
+
+Result<std::unique_ptr<store::KvReader>> RegionData::records() const {
+  if (telemetry) return telemetry();
+  return store->snapshot();
+}
 namespace {
 
 namespace fs = std::filesystem;
@@ -257,7 +262,9 @@ struct TransferService::Impl {
       if (!fields.is_ok()) return fields.status();
       ExportSpec spec{t.id, *fields, t.request.selection.from_ms, t.request.selection.to_ms, t.request.selection.vins,
                       t.request.min_group_size};
-      auto records = export_desensitised(*source.store, source.keys, coarsener, spec, progress);
+      auto reader = source.records();
+      if (!reader.is_ok()) return reader.status();
+      auto records = export_desensitised(**reader, source.keys, coarsener, spec, progress);
       if (!records.is_ok()) return records.status();
       m.fields = t.request.fields;
       m.from_ms = spec.from_ms;

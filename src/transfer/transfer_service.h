@@ -44,6 +44,11 @@ struct RegionData {
   store::KvStore* store = nullptr;                  // the region store
   std::shared_ptr<const privacy::RegionKeys> keys;  // its privacy keyring
   std::filesystem::path dir;                        // its data dir: the signing key lives here
+  // The region's sealed telemetry for scans of every vehicle (telemetry::RegionTelemetry::records);
+  // unset: the region store holds it (the embedded telemetry log), read from a snapshot.
+  std::function<Result<std::unique_ptr<store::KvReader>>()> telemetry;
+  // What `telemetry` returns, or that snapshot.
+  Result<std::unique_ptr<store::KvReader>> records() const;
 };
 
 struct TransferOptions {

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <thread>
 
+#include "fleetgate/app/region_telemetry_open.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/ingest_service.h"
@@ -78,8 +79,10 @@ TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplica
   vehicle::FleetRegistry registry(*audit, policy);
   auto stores = store::open_region_stores(policy->config(), telemetry::region_store_options());
   ASSERT_TRUE(stores.is_ok()) << stores.status().to_string();
-  auto service = telemetry::IngestService::create(policy, *stores, registry, *audit);
-  ASSERT_TRUE(service.is_ok());
+  telemetry::IngestOptions options;
+  options.make_region = app::stream_telemetry_factory();  // the "pg." copy keeps telemetry on JetStream
+  auto service = telemetry::IngestService::create(policy, *stores, registry, *audit, options);
+  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
 
   std::map<std::string, std::set<uint64_t>> acked_seqs;
   std::ifstream log(acked);

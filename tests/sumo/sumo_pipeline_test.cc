@@ -167,7 +167,9 @@ TEST_F(SumoPipeline, ReplayedTrafficIsCuratedInItsRegionOnly) {
   for (const auto& region : cfg->regions) {
     auto kv = store::open_embedded(store::region_store_dir(region));
     ASSERT_TRUE(kv.is_ok()) << kv.status().to_string();
-    auto records = telemetry::count_records(**kv, {});  // every vehicle's records, from the blocks
+    auto reader = testing::region_records(region, **kv);  // the query store, in the distributed mode
+    ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
+    auto records = telemetry::count_records(**reader, {});  // every vehicle's records, from the blocks
     ASSERT_TRUE(records.is_ok()) << records.status().to_string();
     const size_t datasets = count_keys(**kv, learning::kDatasetKeyPrefix);
     if (region.id == "eu") {
@@ -234,8 +236,10 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
         (home == region.id ? own : foreign).insert(*p);
       }
     }
+    auto stored = testing::region_records(region, **kv);  // the query store, in the distributed mode
+    ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
     size_t blocks = 0;  // keys of stored telemetry blocks
-    for (auto it = (*kv)->scan(privacy::kPseudonymPrefix); it->valid(); it->next()) {
+    for (auto it = (*stored)->scan(privacy::kPseudonymPrefix); it->valid(); it->next()) {
       auto key = telemetry::decode_store_key(it->key());
       ASSERT_TRUE(key.is_ok()) << region.id << ": " << key.status().to_string();
       EXPECT_TRUE(own.contains(key->pseudonym)) << region.id << " holds a record of " << key->pseudonym
@@ -249,7 +253,7 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
       EXPECT_TRUE(datasets->empty()) << region.id;
       continue;
     }
-    auto records = telemetry::count_records(**kv, {});
+    auto records = telemetry::count_records(**stored, {});
     ASSERT_TRUE(records.is_ok()) << records.status().to_string();
     EXPECT_GT(*records, 1000u) << region.id;
     ASSERT_EQ(datasets->size(), 1u) << region.id;

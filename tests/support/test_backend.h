@@ -1,14 +1,18 @@
-// Test support: the control-plane backend a service-level test runs on. Embedded by default;
-// in ctest's "pg." copies of the suite (fg_test BOTH_BACKENDS), $FLEETGATE_TEST_PG_SUITE names the
-// state file of the suite's PostgreSQL (tests/support/pg_suite.sh), and every config written for a
-// service gets a fresh, migrated database of its own, dropped when the test process exits (and
-// $FLEETGATE_DIRECTORY_KEY, which nodes sharing a database need, is set unless it is already).
+// Test support: the mode a service-level test runs in. Embedded by default; in ctest's "pg."
+// copies of the suite (fg_test BOTH_BACKENDS), the distributed mode: $FLEETGATE_TEST_PG_SUITE
+// names the state file of the suite's PostgreSQL (tests/support/pg_suite.sh), and every config
+// written for a service gets a fresh, migrated control database of its own, and for each region a
+// one-server JetStream cluster (tools/nats-region.sh) and a migrated query-store database for its
+// telemetry; all dropped when the test process exits ($FLEETGATE_DIRECTORY_KEY, which nodes
+// sharing a database need, is set unless it is already).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "fleetgate/core/config.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/store/kv_store.h"
 
@@ -17,11 +21,21 @@ namespace fleetgate::testing {
 // True when this test process runs the suite on PostgreSQL.
 bool suite_on_postgres();
 
-// On the suite's PostgreSQL, appends to the config file at `path` a `[control]` table naming a
-// new database (its DSN in an environment variable this process sets, so `fleetgate` processes
-// spawned from here see it too), unless it has a `[control]` table already (the test chose its
+// In the distributed mode, rewrites the config file at `path`: a `[control]` table naming a new
+// database, and in each region a `[regions.telemetry]` table naming its new cluster and database
+// (their addresses in environment variables this process sets, so `fleetgate` processes spawned
+// from here see them too), unless it has a `[control]` table already (the test chose its
 // backend, or this config was used before). A failure fails the test.
 void use_suite_backend(const std::filesystem::path& path);
+
+// `text` (a config) with the table `table(id)` returns appended to each [[regions]] entry, id
+// being that entry's region id (a test puts one region's telemetry on JetStream with it).
+std::string with_region_tables(const std::string& text, const std::function<std::string(const std::string& id)>& table);
+
+// The sealed telemetry of `region` for scans (telemetry::count_records, scan_records), read as
+// another process would: its query store when its telemetry is on JetStream, else a snapshot of
+// `embedded`, the region store the caller opened.
+Result<std::unique_ptr<store::KvReader>> region_records(const config::Region& region, const store::KvStore& embedded);
 
 // Opens the control-plane store of the service configured at `config` (whose data dir is
 // `data_dir`), as another process would: its database when use_suite_backend() put it on one,

@@ -1,0 +1,139 @@
+// Two `fleetgate serve` nodes of one region whose telemetry is on its own 3-server JetStream
+// cluster ([regions.telemetry] log = "jetstream", ack = "persisted") and whose control plane and
+// query store are on one PostgreSQL: what cars send through one node is readable through the
+// other, and a node SIGKILLed while cars stream loses no acknowledged record.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "fleetgate/http/test_client.h"
+#include "fleetgate/store/test_dir.h"
+#include "support/fleetgate_process.h"
+#include "support/nats_region.h"
+#include "support/pg_node.h"
+#include "support/pg_server.h"
+
+namespace fleetgate {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+// A node's config: the control plane on $FLEETGATE_CONTROL_DSN, cn's telemetry on JetStream.
+fs::path stream_node_config(const fs::path& dir) {
+  const fs::path config = testing::pg_node_config(dir);
+  std::ifstream in(config);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(config, std::ios::trunc) << testing::with_region_tables(text, [](const std::string& id) {
+    return id == "cn" ? "[regions.telemetry]\nlog = \"jetstream\"\nshards = 2\n" : "";
+  });
+  return config;
+}
+
+// Every record of `vin` the node on `port` returns to `token`, by seq: how often each is stored.
+std::map<uint64_t, int> stored_seqs(uint16_t port, const std::string& token, const std::string& vin) {
+  http::testing::TestClient client("127.0.0.1", port);
+  auto r = client.get("/v1/telemetry/" + vin + "?limit=10000", {{"Authorization", "Bearer " + token}});
+  std::map<uint64_t, int> out;
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  if (!r.is_ok()) return out;
+  EXPECT_EQ(r->status, 200u) << r->body;
+  if (r->status != 200) return out;
+  const json::object page = json::parse(r->body).as_object();
+  EXPECT_TRUE(page.at("next_cursor").is_null()) << "all of " << vin << " on one page";
+  for (const json::value& record : page.at("records").as_array()) ++out[record.at("seq").to_number<uint64_t>()];
+  return out;
+}
+
+TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledgedRecord) {
+  testing::PgServer pg;
+  testing::NatsRegion cluster("cn");
+  ASSERT_FALSE(pg.dsn().empty());
+  ASSERT_FALSE(cluster.urls().empty());
+  testing::ControlDsn control(pg.dsn());
+  ASSERT_EQ(setenv("FLEETGATE_NATS_CN", cluster.urls().c_str(), 1), 0);
+  ASSERT_EQ(setenv("FLEETGATE_REGION_DSN_CN", pg.dsn().c_str(), 1), 0);  // the region's PostgreSQL
+  store::TestDir dir;
+  const fs::path a = stream_node_config(dir / "a"), b = stream_node_config(dir / "b");
+  auto cli = [](const fs::path& config, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    return testing::run_fleetgate(std::move(args));
+  };
+  const testing::CommandResult migrated = cli(a, {"migrate"});
+  ASSERT_EQ(migrated.code, 0) << migrated;
+  EXPECT_NE(migrated.out.find("region cn query store at schema version"), std::string::npos) << migrated;
+
+  testing::Serve node_a = testing::start_serve(a, 0, dir / "a.log");
+  ASSERT_GT(node_a.port, 0);
+  // The nodes of a region seal with the same keys: the keyring is provisioned to each of them.
+  fs::create_directories(dir / "b" / "data" / "cn");
+  fs::copy_file(dir / "a" / "data" / "cn" / "privacy.keyring", dir / "b" / "data" / "cn" / "privacy.keyring");
+  testing::Serve node_b = testing::start_serve(b, 0, dir / "b.log");
+  ASSERT_GT(node_b.port, 0);
+
+  const fs::path tokens = dir / "cars.tokens";
+  ASSERT_EQ(cli(a, {"sim", "fleet", "--vehicles", "8", "--region", "cn", "--tokens", tokens.string()}).code, 0);
+  ASSERT_EQ(cli(b, {"user", "add", "ops", "--role", "operator", "--region", "cn"}).code, 0);
+  const testing::CommandResult token = cli(b, {"user", "token", "ops"});
+  ASSERT_EQ(token.code, 0) << token;
+  const std::string ops = token.out.substr(0, token.out.find('\n'));
+
+  // Cars stream to node A, which is killed once acknowledgements flow.
+  const fs::path acked = dir / "acked.txt";
+  testing::FleetgateProcess sim = testing::spawn_fleetgate(
+      {"sim", "run", "--tokens", tokens.string(), "--url", "ws://127.0.0.1:" + std::to_string(node_a.port) + "/v1/telemetry/ws",
+       "--rate", "0", "--duration", "4", "--records-per-frame", "10", "--max-retries", "2", "--acked", acked.string(), "--json"},
+      dir / "sim.log");
+  std::error_code ignored;
+  for (int i = 0; i < 1200 && fs::file_size(acked, ignored) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(fs::file_size(acked, ignored), 0u) << "no acknowledgement within 60 s; see " << dir / "a.log";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  testing::stop_serve(node_a, SIGKILL);
+  testing::wait_for(sim);  // its cars give up on the dead node
+
+  std::map<std::string, std::set<uint64_t>> acked_seqs;
+  std::ifstream log(acked);
+  std::string vin;
+  uint64_t seq = 0;
+  size_t lines = 0;
+  while (log >> vin >> seq) {
+    ++lines;
+    acked_seqs[vin].insert(seq);
+  }
+  ASSERT_GT(lines, 0u);
+  for (const auto& [car, seqs] : acked_seqs) {
+    const std::map<uint64_t, int> stored = stored_seqs(node_b.port, ops, car);
+    for (const auto& [s, times] : stored) EXPECT_EQ(times, 1) << car << " seq " << s << " is stored " << times << " times";
+    for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << car << " seq " << s << " was acknowledged but is not stored";
+  }
+
+  // A car that reconnects to the surviving node goes on where it stopped.
+  const std::string first = acked_seqs.begin()->first;
+  std::ifstream token_file(tokens);
+  std::string car_vin, car_token;
+  while (token_file >> car_vin >> car_token && car_vin != first) {
+  }
+  ASSERT_EQ(car_vin, first);
+  const uint64_t next = *acked_seqs.begin()->second.rbegin() + 1000;
+  json::array frames;
+  frames.push_back(json::object{{"vin", first}, {"created_at", json::value(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                              std::chrono::system_clock::now().time_since_epoch())
+                                                                              .count())},
+                                {"seq", next}, {"data", json::array{json::object{{"field", "speed"}, {"value", 50}}}}});
+  http::testing::TestClient client("127.0.0.1", node_b.port);
+  auto posted = client.post("/v1/telemetry", json::serialize(frames), {{"Authorization", "Bearer " + car_token}});
+  ASSERT_TRUE(posted.is_ok()) << posted.status().to_string();
+  EXPECT_EQ(posted->status, 200u) << posted->body;
+  EXPECT_TRUE(stored_seqs(node_b.port, ops, first).contains(next)) << "readable once acknowledged (persisted)";
+  testing::stop_serve(node_b);
+}
+
+}  // namespace
+}  // namespace fleetgate
