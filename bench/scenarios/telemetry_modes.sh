@@ -11,14 +11,15 @@
 # (materializer lag). Servers, node and simulator share the machine's cores.
 # Writes RESULTS_DIR/telemetry_modes.json.
 #   bench/scenarios/telemetry_modes.sh BUILD_DIR RESULTS_DIR
-#   env: VEHICLES (64), SECONDS_PER_RUN (10), FRAMES (50), WINDOW (64), MODES ("embedded replicated persisted")
+#   env: VEHICLES (64), SECONDS_PER_RUN (10), FRAMES (50), WINDOW (4: frames in flight per car; a
+#   deeper window only adds queueing to the latency), MODES ("embedded replicated persisted")
 set -euo pipefail
 source "$(dirname "$0")/common.bash"
 bench_init "$@"
 vehicles=${VEHICLES:-64}
 seconds=${SECONDS_PER_RUN:-10}
 per_frame=${FRAMES:-50}
-window=${WINDOW:-64}
+window=${WINDOW:-4}
 modes=${MODES:-embedded replicated persisted}
 chmod 0755 "$work"  # as root, PostgreSQL runs as postgres and must reach its folder
 trap '"$root/tools/nats-region.sh" stop "$work/nats" >/dev/null 2>&1 || true
