@@ -197,13 +197,15 @@ namespace {
 // (either shape) are held until their choice finishes, reviewed, then sent or replaced by the
 // refusal. An answer past the hold's limits, or a choice index that cannot be read, makes the
 // sink refuse the attempt (refusal()): the router then ends the stream with an error event.
+// Held and dropped chunks are reported as kHeld: until a chunk reaches the car, the router may
+// still fail over, and the car sees one answer from one provider.
 class RelaySink : public StreamSink {
  public:
   RelaySink(Gateway::Impl& gw, const Gateway::Impl::Caller& caller, http::StreamWriter& writer, bool client_wants_usage,
             SteadyClock::time_point t0)
       : gw_(gw), caller_(caller), writer_(writer), client_wants_usage_(client_wants_usage), t0_(t0) {}
 
-  // Only an attempt that relayed nothing is followed by another, so what it held is dropped.
+  // Only an attempt of which nothing reached the car is followed by another: what it held goes.
   void attempt_started(std::string_view provider_id) override {
     provider_ = provider_id;
     hold_ = ToolCallHold{};
@@ -216,14 +218,14 @@ class RelaySink : public StreamSink {
 
   std::optional<std::string> refusal() const override { return refusal_; }
 
-  awaitable<bool> send_event(std::string_view data) override {
+  awaitable<Relayed> send_event(std::string_view data) override {
     received_ = true;
     boost::system::error_code ec;
     json::value parsed = json::parse(data, ec);
     if (ec || !parsed.is_object()) {
       // An unreadable chunk cannot be reviewed, so it never reaches the vehicle.
       spdlog::warn("dropping an unparsable stream chunk from provider {}", provider_);
-      co_return true;
+      co_return Relayed::kHeld;
     }
     json::object& chunk = parsed.as_object();
     bool modified = false;
@@ -267,10 +269,10 @@ class RelaySink : public StreamSink {
       }
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    if (modified && !has_payload) co_return true;
+    if (modified && !has_payload) co_return Relayed::kHeld;
     const std::string relayed = modified ? json_text(chunk) : std::string(data);
     const bool sent = co_await forward(relayed);
-    co_return sent;
+    co_return sent ? Relayed::kToVehicle : Relayed::kStop;
   }
 
   awaitable<void> send_error_and_close(std::string_view error_json) override {
@@ -335,10 +337,10 @@ class RelaySink : public StreamSink {
     return delta != nullptr && delta->is_object() && !delta->as_object().empty();
   }
 
-  bool refuse(std::string why) {
+  Relayed refuse(std::string why) {
     spdlog::warn("refusing the answer of provider {}: {}", provider_, why);
     refusal_ = std::move(why);
-    return false;
+    return Relayed::kStop;
   }
 
   // Reviews what `index` held into `choice`'s delta; returns the review for the audit.

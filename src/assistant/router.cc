@@ -214,11 +214,11 @@ awaitable<RouteResult> Router::complete(std::string_view home_region, const json
 
 awaitable<RouteResult> Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
                                       const CancelToken& cancel) {
-  size_t* relayed_by_attempt = nullptr;  // the current attempt's count, bumped by `relay`
+  size_t* relayed_by_attempt = nullptr;  // the current attempt's events that reached the vehicle
   const AsyncEventCallback relay = [&sink, &relayed_by_attempt](std::string_view data) -> awaitable<bool> {
-    const bool delivered = co_await sink.send_event(data);
-    if (delivered) ++*relayed_by_attempt;
-    co_return delivered;
+    const Relayed relayed = co_await sink.send_event(data);
+    if (relayed == Relayed::kToVehicle) ++*relayed_by_attempt;
+    co_return relayed != Relayed::kStop;
   };
   const CallFn call = [&](Provider& p, const json::object& req, size_t& relayed) {
     sink.attempt_started(p.config().id);

@@ -890,6 +890,62 @@ TEST_F(GatewayTest, VehicleHangingUpWhileToolCallsAreHeldClosesTheUpstream) {
   EXPECT_GT(records[0].prompt_tokens, 0) << "the request was sent: its prompt is metered";
 }
 
+// A provider whose stream broke after tool-call pieces only (held for review, so the car saw
+// nothing) is failed over like one that never answered: the car gets one clean answer from the
+// next provider of its region.
+TEST_F(GatewayTest, AStreamBrokenBeforeTheCarSawAByteFailsOverWithinTheRegion) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};no_role_chunk;break_after=2)"));
+
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "onboard");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_FALSE(read.events.empty());
+  EXPECT_EQ(read.events.back().data, "[DONE]");
+  for (const SseEvent& e : read.events) {
+    EXPECT_NE(e.event, "error") << e.data;
+    EXPECT_EQ(actionable(e.data), "") << e.data;
+  }
+  EXPECT_FALSE(streamed_content(read.events).empty());
+
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 1u);
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u) << "failover stays in the car's region";
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "onboard");
+  EXPECT_EQ(records[0].outcome, "ok");
+}
+
+// Once the car has a byte of an answer (here the role chunk, before the held tool-call pieces),
+// a break ends the stream with the error event: no second answer from another provider.
+TEST_F(GatewayTest, AStreamBrokenAfterTheCarSawAByteEndsWithTheErrorEvent) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};break_after=3)"));
+
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "xai-us");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_EQ(read.events.size(), 2u);
+  EXPECT_EQ(parse_object(read.events[0].data)["mock_identity"], json::value("xai-us"));
+  EXPECT_EQ(read.events[1].event, "error");
+  EXPECT_TRUE(is_openai_error(read.events[1].data));
+  EXPECT_EQ(parse_object(read.events[1].data)["error"].as_object()["code"], json::value("stream_interrupted"));
+
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "xai-us");
+  EXPECT_EQ(records[0].outcome, "error");
+}
+
 // An index no call can have (negative, fractional, a string, beyond 64 bits or far ahead) makes
 // the call unreadable: refused with an explanation, the stream ends normally, usage is metered.
 TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
