@@ -170,12 +170,6 @@ struct Gateway::Impl {
     usage_meter->record(std::move(u));
   }
 
-  static int64_t upstream_micros(const RouteResult& r) {
-    int64_t us = 0;
-    for (const Attempt& a : r.attempts) us += (a.latency + a.waited).count();
-    return us;
-  }
-
   static void set_route_headers(http::Fields& h, const std::string& provider, const std::string& region, int64_t overhead_us) {
     h.set("x-fleetgate-provider", provider);
     h.set("x-fleetgate-region", region);
@@ -206,8 +200,10 @@ class RelaySink : public StreamSink {
       : gw_(gw), caller_(caller), writer_(writer), client_wants_usage_(client_wants_usage), t0_(t0) {}
 
   // Only an attempt of which nothing reached the car is followed by another: what it held goes.
-  void attempt_started(std::string_view provider_id) override {
+  void attempt_started(std::string_view provider_id, std::chrono::microseconds provider_time) override {
     provider_ = provider_id;
+    attempt_start_ = SteadyClock::now();
+    provider_before_ = provider_time;
     hold_ = ToolCallHold{};
     refusal_.reset();
     metered_ = {};
@@ -218,7 +214,81 @@ class RelaySink : public StreamSink {
 
   std::optional<std::string> refusal() const override { return refusal_; }
 
+  // The time from the attempt's start to this event is the provider's; what relay() takes is ours.
   awaitable<Relayed> send_event(std::string_view data) override {
+    const auto start = SteadyClock::now();
+    provider_time_ = provider_before_ + std::chrono::duration_cast<std::chrono::microseconds>(start - attempt_start_);
+    const Relayed relayed = co_await relay(data);
+    relay_us_ += micros_since(start);
+    co_return relayed;
+  }
+
+  awaitable<void> send_error_and_close(std::string_view error_json) override {
+    if (ensure_started() && !writer_.send_event(error_json, "error").is_ok()) spdlog::debug("stream error event not delivered");
+    closed_ = true;
+    co_return;
+  }
+
+  // Tool calls whose stream ended without a finish_reason are reviewed and released here, once
+  // the route is over (`provider_time`: its RouteResult::provider_time()).
+  awaitable<bool> flush(std::chrono::microseconds provider_time) {
+    provider_time_ = provider_time;
+    const std::vector<size_t> holding = hold_.holding();
+    if (holding.empty()) co_return true;
+    json::array choices;
+    std::vector<ToolCallReview> reviews;
+    for (size_t index : holding) {
+      json::object choice{{"index", index}, {"delta", json::object{}}, {"finish_reason", nullptr}};
+      reviews.push_back(release(index, choice));
+      choices.push_back(std::move(choice));
+    }
+    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
+    const std::string released = json_text(
+        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
+    const bool sent = co_await forward(released);
+    co_return sent;
+  }
+
+  // The gateway's own time on the request so far (x-fleetgate-overhead-us): all of it but
+  // `provider_time` (time in provider calls and backoff waits) and the waits for a slow car to
+  // read. The relay's work inside provider calls is the gateway's, so it is added back.
+  int64_t overhead_us(std::chrono::microseconds provider_time) const {
+    return std::max<int64_t>(0, micros_since(t0_) - provider_time.count() + relay_us_ - car_wait_us_);
+  }
+
+  bool started() const { return started_; }
+  const std::string& model() const { return model_; }
+  // The provider's usage report. Without one, when the stream was cut short after events came,
+  // an estimate of what the provider will bill: the request's prompt (`estimate_prompt()`), the
+  // content received at estimate_tokens' rates and the tool-call text at four bytes a token.
+  template <class EstimatePrompt>
+  Metered metered(const EstimatePrompt& estimate_prompt) const {
+    if (usage_reported_ || !received_) return metered_;
+    Metered m;
+    m.prompt = estimate_prompt();
+    m.completion = content_tokens_ + static_cast<int64_t>((hold_.bytes() + 3) / 4);
+    return m;
+  }
+  int tool_calls() const { return tool_calls_; }
+  int refused() const { return refused_; }
+
+ private:
+  // Choices a stream may address: far more than any request asks for (n), and a bound on what
+  // a hostile index can make the hold keep apart.
+  static constexpr size_t kMaxChoices = 128;
+
+  static std::optional<size_t> choice_index(const json::object& choice, size_t position) {
+    const json::value* index = choice.if_contains("index");
+    if (index == nullptr) return position;
+    if (index->is_int64() && index->get_int64() >= 0 && index->get_int64() < static_cast<int64_t>(kMaxChoices)) {
+      return static_cast<size_t>(index->get_int64());
+    }
+    if (index->is_uint64() && index->get_uint64() < kMaxChoices) return static_cast<size_t>(index->get_uint64());
+    return std::nullopt;
+  }
+
+  // Reviews and forwards one chunk of the provider's stream (see send_event).
+  awaitable<Relayed> relay(std::string_view data) {
     received_ = true;
     boost::system::error_code ec;
     json::value parsed = json::parse(data, ec);
@@ -275,61 +345,6 @@ class RelaySink : public StreamSink {
     co_return sent ? Relayed::kToVehicle : Relayed::kStop;
   }
 
-  awaitable<void> send_error_and_close(std::string_view error_json) override {
-    if (ensure_started() && !writer_.send_event(error_json, "error").is_ok()) spdlog::debug("stream error event not delivered");
-    closed_ = true;
-    co_return;
-  }
-
-  // Tool calls whose stream ended without a finish_reason are reviewed and released here.
-  awaitable<bool> flush() {
-    const std::vector<size_t> holding = hold_.holding();
-    if (holding.empty()) co_return true;
-    json::array choices;
-    std::vector<ToolCallReview> reviews;
-    for (size_t index : holding) {
-      json::object choice{{"index", index}, {"delta", json::object{}}, {"finish_reason", nullptr}};
-      reviews.push_back(release(index, choice));
-      choices.push_back(std::move(choice));
-    }
-    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    const std::string released = json_text(
-        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
-    const bool sent = co_await forward(released);
-    co_return sent;
-  }
-
-  bool started() const { return started_; }
-  const std::string& model() const { return model_; }
-  // The provider's usage report. Without one, when the stream was cut short after events came,
-  // an estimate of what the provider will bill: the request's prompt (`estimate_prompt()`), the
-  // content received at estimate_tokens' rates and the tool-call text at four bytes a token.
-  template <class EstimatePrompt>
-  Metered metered(const EstimatePrompt& estimate_prompt) const {
-    if (usage_reported_ || !received_) return metered_;
-    Metered m;
-    m.prompt = estimate_prompt();
-    m.completion = content_tokens_ + static_cast<int64_t>((hold_.bytes() + 3) / 4);
-    return m;
-  }
-  int tool_calls() const { return tool_calls_; }
-  int refused() const { return refused_; }
-
- private:
-  // Choices a stream may address: far more than any request asks for (n), and a bound on what
-  // a hostile index can make the hold keep apart.
-  static constexpr size_t kMaxChoices = 128;
-
-  static std::optional<size_t> choice_index(const json::object& choice, size_t position) {
-    const json::value* index = choice.if_contains("index");
-    if (index == nullptr) return position;
-    if (index->is_int64() && index->get_int64() >= 0 && index->get_int64() < static_cast<int64_t>(kMaxChoices)) {
-      return static_cast<size_t>(index->get_int64());
-    }
-    if (index->is_uint64() && index->get_uint64() < kMaxChoices) return static_cast<size_t>(index->get_uint64());
-    return std::nullopt;
-  }
-
   static bool choice_has_payload(const json::object& choice) {
     const json::value* finish = choice.if_contains("finish_reason");
     if (finish != nullptr && !finish->is_null()) return true;
@@ -357,7 +372,8 @@ class RelaySink : public StreamSink {
     http::Fields headers;
     headers.set(boost::beast::http::field::content_type, "text/event-stream");
     headers.set(boost::beast::http::field::cache_control, "no-cache");
-    Gateway::Impl::set_route_headers(headers, provider_, caller_.region, micros_since(t0_));
+    // Counted up to the car's first byte; the stream's last line has the whole request's figure.
+    Gateway::Impl::set_route_headers(headers, provider_, caller_.region, overhead_us(provider_time_));
     started_ = writer_.start(StatusCode::ok, std::move(headers)).is_ok();
     return started_;
   }
@@ -365,7 +381,9 @@ class RelaySink : public StreamSink {
   // Queues `data` for the vehicle and waits while the vehicle is slower than the provider.
   awaitable<bool> forward(const std::string& data) {
     if (closed_ || !ensure_started() || !writer_.send_event(data).is_ok()) co_return false;
+    const auto waiting = SteadyClock::now();
     co_await writer_.writable();
+    car_wait_us_ += micros_since(waiting);
     co_return true;
   }
 
@@ -374,6 +392,11 @@ class RelaySink : public StreamSink {
   http::StreamWriter& writer_;
   const bool client_wants_usage_;
   const SteadyClock::time_point t0_;
+  SteadyClock::time_point attempt_start_;
+  std::chrono::microseconds provider_before_{0};  // the route's provider time before this attempt
+  std::chrono::microseconds provider_time_{0};    // ... until the chunk being relayed, or the route's end
+  int64_t relay_us_ = 0;     // time inside send_event: the gateway's, though within provider calls
+  int64_t car_wait_us_ = 0;  // time waiting for the car to read
   std::string provider_;
   std::string model_;
   ToolCallHold hold_;
@@ -492,7 +515,7 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
     resp = json_error(result);
   }
   const int64_t total_us = micros_since(t0);
-  const int64_t overhead_us = std::max<int64_t>(0, total_us - upstream_micros(result));
+  const int64_t overhead_us = std::max<int64_t>(0, total_us - result.provider_time().count());
   overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
   set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, overhead_us);
   meter(c, result, model, metered, tool_calls, refused, total_us);
@@ -506,21 +529,28 @@ awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, const ChatRequest&
   RelaySink sink(*this, c, writer, request.include_usage, t0);
   RouteResult result = co_await deps.router->stream(c.region, body, sink, *cancel);
   if (result.ok()) {
-    const bool flushed = co_await sink.flush();
+    const bool flushed = co_await sink.flush(result.provider_time());
     if (flushed && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     if (!sink.started()) {
       // The provider finished without a single event: answer with an empty stream, still valid.
       http::Fields headers;
-      set_route_headers(headers, result.provider_id, c.region, micros_since(t0));
+      set_route_headers(headers, result.provider_id, c.region, sink.overhead_us(result.provider_time()));
       if (writer.start(StatusCode::ok, std::move(headers)).is_ok() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     }
   } else if (!sink.started()) {
     Response resp = json_error(result);
-    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, micros_since(t0));
+    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region,
+                      sink.overhead_us(result.provider_time()));
     reply(writer, std::move(resp));
   }
+  // The header of a stream could only count up to the first byte: its last line, a comment SSE
+  // clients skip, has the whole request's figure.
+  const int64_t overhead_us = sink.overhead_us(result.provider_time());
+  if (writer.started() && !writer.send_comment("x-fleetgate-overhead-us: " + std::to_string(overhead_us)).is_ok()) {
+    spdlog::debug("overhead comment not delivered");
+  }
+  overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
   const int64_t total_us = micros_since(t0);
-  overhead->with({c.region}).observe(static_cast<double>(std::max<int64_t>(0, total_us - upstream_micros(result))) / 1e6);
   const Metered metered = sink.metered([&] { return estimate_usage(request, AssistantTurn{}).prompt_tokens; });
   meter(c, result, sink.model().empty() ? requested_model : sink.model(), metered, sink.tool_calls(), sink.refused(), total_us);
 }

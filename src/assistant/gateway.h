@@ -3,7 +3,8 @@
 // vehicle → its home region from the registry → the router over the region's permitted
 // providers → every returned tool call reviewed by schema and interlocks → usage metered in the
 // region's usage log off the request path (usage_meter.h: durable one group commit after the
-// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers.
+// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers (the gateway's
+// own time); a stream's last line repeats the overhead for the whole stream as an SSE comment.
 #pragma once
 
 #include <map>

@@ -72,6 +72,9 @@ struct RouteResult {
   size_t events = 0;        // stream(): events that reached the vehicle (Relayed::kToVehicle)
   std::vector<Attempt> attempts;
   bool ok() const { return outcome == Outcome::kOk; }
+  // Time inside provider calls and backoff waits, over every attempt: what the gateway's own
+  // time (x-fleetgate-overhead-us) leaves out.
+  std::chrono::microseconds provider_time() const;
 };
 
 // What became of one event handed to a StreamSink.
@@ -89,8 +92,14 @@ class StreamSink {
   // reaches it is when the gateway commits to a 200 event stream; until then a failure can still
   // fail over or become a JSON error response.
   virtual boost::asio::awaitable<Relayed> send_event(std::string_view data) = 0;
-  // Called before each attempt, so the first relayed event can be attributed to its provider.
-  virtual void attempt_started(std::string_view provider_id) { (void)provider_id; }
+  // Called before each attempt (after its backoff), so the first event that reaches the vehicle
+  // can be attributed to its provider. `provider_time`: the route's time so far in provider calls
+  // and backoff waits (RouteResult::provider_time() plus this attempt's backoff); the sink's own
+  // work during earlier attempts is inside it.
+  virtual void attempt_started(std::string_view provider_id, std::chrono::microseconds provider_time) {
+    (void)provider_id;
+    (void)provider_time;
+  }
   // Why the sink refused the provider's answer, once send_event returned kStop for that reason
   // (e.g. it went past a limit); nullopt while the vehicle is merely gone. The router counts a
   // refused answer as kBadResponse from that provider: its breaker notes the failure, and the

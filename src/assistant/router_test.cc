@@ -336,7 +336,7 @@ struct HoldingSink : RecordingSink {
     ++held;
     co_return Relayed::kHeld;
   }
-  void attempt_started(std::string_view id) override { provider = id; }
+  void attempt_started(std::string_view id, std::chrono::microseconds) override { provider = id; }
   std::string held_from;
   std::string provider;
   size_t held = 0;
@@ -372,7 +372,7 @@ struct RefusingSink : RecordingSink {
     }
     co_return co_await RecordingSink::send_event(data);
   }
-  void attempt_started(std::string_view) override { why.reset(); }
+  void attempt_started(std::string_view, std::chrono::microseconds) override { why.reset(); }
   std::optional<std::string> refusal() const override { return why; }
   size_t accept;
   std::optional<std::string> why;

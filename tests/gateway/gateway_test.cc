@@ -3,6 +3,7 @@
 // Each test reads like a promise the gateway makes to a carmaker.
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -282,6 +283,54 @@ TEST_F(GatewayTest, StreamBrokenMidwayEndsWithErrorEventAndNoFailover) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].provider, "xai-us");
   EXPECT_EQ(records[0].outcome, "error");
+}
+
+// The integer in a header or comment value, or -1 when it is not one.
+int64_t integer(std::string_view text) {
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && end == text.data() + text.size() ? n : -1;
+}
+
+// x-fleetgate-overhead-us is the gateway's own time: the provider's 300 ms, answering or failing
+// before the next provider answers, is never in it, plain or streamed. A stream's header counts
+// up to the car's first byte; the stream's last line, an SSE comment, gives the whole request's.
+// (The bound is what is excluded, not a benchmark: the gateway's own time is far below it.)
+TEST_F(GatewayTest, OverheadLeavesOutTheProvidersTimeOnBothPaths) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  constexpr int64_t kProviderUs = 300000;
+  const std::pair<const char*, const char*> cases[] = {{"latency_ms=300", "xai-us"},
+                                                       {"latency_ms=300;status=503", "onboard"}};
+  for (const auto& [spec, provider] : cases) {
+    SCOPED_TRACE(spec);
+    fleet_->mock("xai-us").set_scenario(scenario(spec));
+
+    ClientResponse plain = chat(v, chat_body("hello", false));
+    ASSERT_EQ(plain.status, 200u) << plain.body;
+    EXPECT_EQ(plain.header("x-fleetgate-provider"), provider);
+    const int64_t plain_us = integer(plain.header("x-fleetgate-overhead-us"));
+    EXPECT_GE(plain_us, 0) << plain.header("x-fleetgate-overhead-us");
+    EXPECT_LT(plain_us, kProviderUs);
+
+    auto stream = chat_stream(v, chat_body("hello", true));
+    ASSERT_NE(stream, nullptr);
+    ASSERT_EQ(stream->status(), 200u);
+    EXPECT_EQ(stream->headers()["x-fleetgate-provider"], provider);
+    const int64_t first_byte_us = integer(stream->headers()["x-fleetgate-overhead-us"]);
+    EXPECT_GE(first_byte_us, 0) << stream->headers()["x-fleetgate-overhead-us"];
+    EXPECT_LT(first_byte_us, kProviderUs);
+    StreamRead read = read_all(*stream);
+    EXPECT_TRUE(read.ended_cleanly);
+    ASSERT_FALSE(read.events.empty());
+    EXPECT_EQ(read.events.back().data, "[DONE]");
+    ASSERT_FALSE(stream->comments().empty());
+    const std::string_view last = stream->comments().back();
+    ASSERT_TRUE(last.starts_with("x-fleetgate-overhead-us: ")) << last;
+    const int64_t whole_us = integer(last.substr(std::string_view("x-fleetgate-overhead-us: ").size()));
+    EXPECT_GE(whole_us, 0) << last;
+    EXPECT_LT(whole_us, kProviderUs);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -938,6 +987,8 @@ TEST_F(GatewayTest, AStreamBrokenAfterTheCarSawAByteEndsWithTheErrorEvent) {
   EXPECT_EQ(read.events[1].event, "error");
   EXPECT_TRUE(is_openai_error(read.events[1].data));
   EXPECT_EQ(parse_object(read.events[1].data)["error"].as_object()["code"], json::value("stream_interrupted"));
+  ASSERT_FALSE(stream->comments().empty());
+  EXPECT_TRUE(stream->comments().back().starts_with("x-fleetgate-overhead-us: ")) << "a broken stream ends with it too";
 
   EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
   auto records = wait_for_usage("us", 1);
