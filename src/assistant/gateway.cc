@@ -425,6 +425,17 @@ void reply(http::StreamWriter& writer, Response response) {
   if (Status s = writer.reply(std::move(response)); !s.is_ok()) spdlog::debug("reply not delivered: {}", s.to_string());
 }
 
+// Every answer is metered, and the usage writer is behind (a slow or stalled disk): turning the
+// request away keeps the event loop, and every connection on it, running; a record of this one
+// would only wait in memory.
+Response usage_writer_saturated() {
+  Response resp = http::error_response(StatusCode::service_unavailable,
+                                       "the gateway is behind on writing usage records; retry shortly",
+                                       "usage_writer_saturated");
+  resp.headers.set(boost::beast::http::field::retry_after, "1");
+  return resp;
+}
+
 Response json_error(const RouteResult& r) {
   Response resp;
   resp.status = static_cast<StatusCode>(r.http_status >= 400 && r.http_status < 600 ? r.http_status : 503);
@@ -437,6 +448,10 @@ Response json_error(const RouteResult& r) {
 
 awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
   const auto t0 = SteadyClock::now();
+  if (usage_meter->saturated()) {
+    reply(writer, usage_writer_saturated());
+    co_return;
+  }
   auto caller = caller_of(req);
   if (!caller.is_ok()) {
     reply(writer, http::error_response(caller.status()));
@@ -632,7 +647,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
   }
   auto impl = std::make_unique<Impl>();
   impl->deps = std::move(deps);
-  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()));
+  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()),
+                                                   impl->deps.usage_queue);
   auto requests = metrics.counter("fleetgate_assistant_requests_total", "Assistant requests by home region, provider and outcome",
                                   {"region", "provider", "outcome"});
   auto refusals = metrics.counter("fleetgate_assistant_tool_calls_refused_total",

@@ -33,6 +33,9 @@ struct GatewayDeps {
   std::map<std::string, ledger::UsageLog*> usage;                   // by region id
   std::map<std::string, const privacy::Pseudonymiser*> pseudonymisers;  // by region id
   InterlockOptions interlocks;
+  // Usage records that may wait for the usage writer (UsageMeter's max_queued); while that many
+  // wait, chat requests are answered 503 with Retry-After instead of waiting on the event loop.
+  size_t usage_queue = 65536;
 };
 
 class Gateway {

@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/ledger/period.h"
+#include "fleetgate/store/stalling_store.h"
 #include "gateway/gateway_fleet.h"
 
 namespace fleetgate::gwtest {
@@ -1028,6 +1029,59 @@ TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
     EXPECT_EQ(u.refused_tool_calls, 1);
     EXPECT_GT(u.completion_tokens, 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. The event loop never blocks.
+
+// Every answer is metered. When the usage writer cannot keep up (here its disk stops answering),
+// chats are turned away with 503 and Retry-After instead of waiting for the disk on the event
+// loop, which would freeze every other connection on it; /healthz keeps answering throughout.
+TEST_F(GatewayTest, AStalledUsageWriterShedsChatsWith503WhileTheServerKeepsAnswering) {
+  // Owned by the service's options too: the writer writes what is queued when the service stops.
+  auto stall = std::make_shared<store::WriteStall>();
+  FleetSpec spec = standard_fleet();
+  spec.service.usage_queue = 2;
+  spec.service.usage_store = [stall](store::KvStore& region_store) -> std::unique_ptr<store::KvStore> {
+    return std::make_unique<store::StallingStore>(region_store, *stall);
+  };
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  struct Release {
+    store::WriteStall& stall;
+    ~Release() { stall.release(); }  // before the service stops, whatever failed
+  } release{*stall};
+  TestVehicle v = vehicle("US");
+  TestClient client("127.0.0.1", fleet_->service().port(), milliseconds(3000));
+  auto chat_now = [&](bool stream) {
+    auto r = client.post("/v1/chat/completions", chat_body("hello", stream), bearer(v.token));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : ClientResponse{};
+  };
+
+  stall->stall();
+  EXPECT_EQ(chat_now(false).status, 200u);
+  ASSERT_TRUE(stall->wait_for_held(1, kWait)) << "the writer is stuck writing the first record";
+  EXPECT_EQ(chat_now(false).status, 200u);
+  EXPECT_EQ(chat_now(true).status, 200u);  // two records wait now: the queue is full
+
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "plain");
+    ClientResponse shed = chat_now(stream);
+    ASSERT_EQ(shed.status, 503u) << shed.body;
+    ASSERT_TRUE(is_openai_error(shed.body));
+    EXPECT_EQ(parse_object(shed.body)["error"].as_object()["code"], json::value("usage_writer_saturated"));
+    EXPECT_EQ(shed.header("retry-after"), "1");
+    for (int i = 0; i < 4; ++i) {
+      auto health = client_->get("/healthz");
+      ASSERT_TRUE(health.is_ok()) << health.status().to_string();
+      EXPECT_EQ(health->status, 200u);
+    }
+  }
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 3u) << "a shed request reaches no provider";
+
+  stall->release();
+  EXPECT_EQ(wait_for_usage("us", 3).size(), 3u);
+  EXPECT_EQ(chat_now(false).status, 200u) << "the writer caught up: chats are served again";
 }
 
 }  // namespace
