@@ -312,6 +312,30 @@ TEST_F(RouterTest, StreamFailsOverBeforeTheFirstEvent) {
   EXPECT_TRUE(sink.errors.empty());
 }
 
+// Before each attempt the sink learns the route's time so far in provider calls and backoff, so
+// the gateway can leave it out of its own (x-fleetgate-overhead-us).
+TEST_F(RouterTest, EachStreamAttemptStartsWithTheProviderTimeSoFar) {
+  build(specs(1));
+  set("ds-a", "status=503");
+  struct TimingSink : RecordingSink {
+    void attempt_started(std::string_view, std::chrono::microseconds provider_time) override {
+      provider_times.push_back(provider_time);
+    }
+    std::vector<std::chrono::microseconds> provider_times;
+  } sink;
+  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  ASSERT_TRUE(r.ok()) << r.body;
+  ASSERT_EQ(r.attempts.size(), 3u);  // ds-a, ds-a after a backoff, ds-b
+  ASSERT_EQ(sink.provider_times.size(), 3u);
+  std::chrono::microseconds before(0);
+  for (size_t i = 0; i < r.attempts.size(); ++i) {
+    EXPECT_EQ(sink.provider_times[i], before + r.attempts[i].waited) << "attempt " << i;
+    before += r.attempts[i].latency + r.attempts[i].waited;
+  }
+  EXPECT_GT(r.attempts[1].waited.count(), 0);
+  EXPECT_EQ(r.provider_time(), before);
+}
+
 TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   build(specs());
   set("ds-a", "content=a b c d e;break_after=2");
