@@ -64,6 +64,7 @@ class TelemetryVehicleStates : public assistant::VehicleStateSource {
 struct RegionHome {
   std::shared_ptr<const privacy::RegionKeys> keys;
   std::unique_ptr<privacy::Pseudonymiser> pseudonymiser;
+  std::unique_ptr<store::KvStore> usage_store;  // ServiceOptions::usage_store's, when set
   std::unique_ptr<ledger::UsageLog> usage;
 };
 
@@ -165,7 +166,12 @@ struct Service::Impl {
       if (!keys.is_ok()) return keys.status();
       home.keys = *keys;
       home.pseudonymiser = std::make_unique<privacy::Pseudonymiser>(home.keys);
-      auto usage = ledger::UsageLog::open(*stores.at(region.id), region.id);
+      store::KvStore* usage_store = stores.at(region.id).get();
+      if (options.usage_store) {
+        home.usage_store = options.usage_store(*usage_store);
+        usage_store = home.usage_store.get();
+      }
+      auto usage = ledger::UsageLog::open(*usage_store, region.id);
       if (!usage.is_ok()) return usage.status();
       home.usage = std::move(usage).value();
       regions.emplace(region.id, std::move(home));
@@ -226,6 +232,7 @@ struct Service::Impl {
     if (!router_or.is_ok()) return router_or.status();
     router = std::move(router_or).value();
     assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}};
+    deps.usage_queue = options.usage_queue;
     for (auto& [id, home] : regions) {
       deps.usage[id] = home.usage.get();
       deps.pseudonymisers[id] = home.pseudonymiser.get();

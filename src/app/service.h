@@ -3,6 +3,7 @@
 // in-process on an ephemeral port.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +30,12 @@ struct ServiceOptions {
   // Runs the command lines the admin socket receives while the service runs; empty: no admin
   // socket (`serve` passes the CLI's command tree).
   AdminRunner admin;
+  // Usage records that may wait for the usage writer; while that many wait, chat requests are
+  // shed with 503 and Retry-After (GatewayDeps::usage_queue).
+  size_t usage_queue = 65536;
+  // Fault injection, as LevelDB's Env: the store each region's usage log writes through, made
+  // from the region's own store; unset: that store. Tests stall the usage writer with it.
+  std::function<std::unique_ptr<store::KvStore>(store::KvStore& region_store)> usage_store;
 };
 
 class Service {

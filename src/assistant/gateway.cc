@@ -170,12 +170,6 @@ struct Gateway::Impl {
     usage_meter->record(std::move(u));
   }
 
-  static int64_t upstream_micros(const RouteResult& r) {
-    int64_t us = 0;
-    for (const Attempt& a : r.attempts) us += (a.latency + a.waited).count();
-    return us;
-  }
-
   static void set_route_headers(http::Fields& h, const std::string& provider, const std::string& region, int64_t overhead_us) {
     h.set("x-fleetgate-provider", provider);
     h.set("x-fleetgate-region", region);
@@ -197,15 +191,19 @@ namespace {
 // (either shape) are held until their choice finishes, reviewed, then sent or replaced by the
 // refusal. An answer past the hold's limits, or a choice index that cannot be read, makes the
 // sink refuse the attempt (refusal()): the router then ends the stream with an error event.
+// Held and dropped chunks are reported as kHeld: until a chunk reaches the car, the router may
+// still fail over, and the car sees one answer from one provider.
 class RelaySink : public StreamSink {
  public:
   RelaySink(Gateway::Impl& gw, const Gateway::Impl::Caller& caller, http::StreamWriter& writer, bool client_wants_usage,
             SteadyClock::time_point t0)
       : gw_(gw), caller_(caller), writer_(writer), client_wants_usage_(client_wants_usage), t0_(t0) {}
 
-  // Only an attempt that relayed nothing is followed by another, so what it held is dropped.
-  void attempt_started(std::string_view provider_id) override {
+  // Only an attempt of which nothing reached the car is followed by another: what it held goes.
+  void attempt_started(std::string_view provider_id, std::chrono::microseconds provider_time) override {
     provider_ = provider_id;
+    attempt_start_ = SteadyClock::now();
+    provider_before_ = provider_time;
     hold_ = ToolCallHold{};
     refusal_.reset();
     metered_ = {};
@@ -216,14 +214,88 @@ class RelaySink : public StreamSink {
 
   std::optional<std::string> refusal() const override { return refusal_; }
 
-  awaitable<bool> send_event(std::string_view data) override {
+  // The time from the attempt's start to this event is the provider's; what relay() takes is ours.
+  awaitable<Relayed> send_event(std::string_view data) override {
+    const auto start = SteadyClock::now();
+    provider_time_ = provider_before_ + std::chrono::duration_cast<std::chrono::microseconds>(start - attempt_start_);
+    const Relayed relayed = co_await relay(data);
+    relay_us_ += micros_since(start);
+    co_return relayed;
+  }
+
+  awaitable<void> send_error_and_close(std::string_view error_json) override {
+    if (ensure_started() && !writer_.send_event(error_json, "error").is_ok()) spdlog::debug("stream error event not delivered");
+    closed_ = true;
+    co_return;
+  }
+
+  // Tool calls whose stream ended without a finish_reason are reviewed and released here, once
+  // the route is over (`provider_time`: its RouteResult::provider_time()).
+  awaitable<bool> flush(std::chrono::microseconds provider_time) {
+    provider_time_ = provider_time;
+    const std::vector<size_t> holding = hold_.holding();
+    if (holding.empty()) co_return true;
+    json::array choices;
+    std::vector<ToolCallReview> reviews;
+    for (size_t index : holding) {
+      json::object choice{{"index", index}, {"delta", json::object{}}, {"finish_reason", nullptr}};
+      reviews.push_back(release(index, choice));
+      choices.push_back(std::move(choice));
+    }
+    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
+    const std::string released = json_text(
+        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
+    const bool sent = co_await forward(released);
+    co_return sent;
+  }
+
+  // The gateway's own time on the request so far (x-fleetgate-overhead-us): all of it but
+  // `provider_time` (time in provider calls and backoff waits) and the waits for a slow car to
+  // read. The relay's work inside provider calls is the gateway's, so it is added back.
+  int64_t overhead_us(std::chrono::microseconds provider_time) const {
+    return std::max<int64_t>(0, micros_since(t0_) - provider_time.count() + relay_us_ - car_wait_us_);
+  }
+
+  bool started() const { return started_; }
+  const std::string& model() const { return model_; }
+  // The provider's usage report. Without one, when the stream was cut short after events came,
+  // an estimate of what the provider will bill: the request's prompt (`estimate_prompt()`), the
+  // content received at estimate_tokens' rates and the tool-call text at four bytes a token.
+  template <class EstimatePrompt>
+  Metered metered(const EstimatePrompt& estimate_prompt) const {
+    if (usage_reported_ || !received_) return metered_;
+    Metered m;
+    m.prompt = estimate_prompt();
+    m.completion = content_tokens_ + static_cast<int64_t>((hold_.bytes() + 3) / 4);
+    return m;
+  }
+  int tool_calls() const { return tool_calls_; }
+  int refused() const { return refused_; }
+
+ private:
+  // Choices a stream may address: far more than any request asks for (n), and a bound on what
+  // a hostile index can make the hold keep apart.
+  static constexpr size_t kMaxChoices = 128;
+
+  static std::optional<size_t> choice_index(const json::object& choice, size_t position) {
+    const json::value* index = choice.if_contains("index");
+    if (index == nullptr) return position;
+    if (index->is_int64() && index->get_int64() >= 0 && index->get_int64() < static_cast<int64_t>(kMaxChoices)) {
+      return static_cast<size_t>(index->get_int64());
+    }
+    if (index->is_uint64() && index->get_uint64() < kMaxChoices) return static_cast<size_t>(index->get_uint64());
+    return std::nullopt;
+  }
+
+  // Reviews and forwards one chunk of the provider's stream (see send_event).
+  awaitable<Relayed> relay(std::string_view data) {
     received_ = true;
     boost::system::error_code ec;
     json::value parsed = json::parse(data, ec);
     if (ec || !parsed.is_object()) {
       // An unreadable chunk cannot be reviewed, so it never reaches the vehicle.
       spdlog::warn("dropping an unparsable stream chunk from provider {}", provider_);
-      co_return true;
+      co_return Relayed::kHeld;
     }
     json::object& chunk = parsed.as_object();
     bool modified = false;
@@ -267,65 +339,10 @@ class RelaySink : public StreamSink {
       }
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    if (modified && !has_payload) co_return true;
+    if (modified && !has_payload) co_return Relayed::kHeld;
     const std::string relayed = modified ? json_text(chunk) : std::string(data);
     const bool sent = co_await forward(relayed);
-    co_return sent;
-  }
-
-  awaitable<void> send_error_and_close(std::string_view error_json) override {
-    if (ensure_started() && !writer_.send_event(error_json, "error").is_ok()) spdlog::debug("stream error event not delivered");
-    closed_ = true;
-    co_return;
-  }
-
-  // Tool calls whose stream ended without a finish_reason are reviewed and released here.
-  awaitable<bool> flush() {
-    const std::vector<size_t> holding = hold_.holding();
-    if (holding.empty()) co_return true;
-    json::array choices;
-    std::vector<ToolCallReview> reviews;
-    for (size_t index : holding) {
-      json::object choice{{"index", index}, {"delta", json::object{}}, {"finish_reason", nullptr}};
-      reviews.push_back(release(index, choice));
-      choices.push_back(std::move(choice));
-    }
-    for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    const std::string released = json_text(
-        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
-    const bool sent = co_await forward(released);
-    co_return sent;
-  }
-
-  bool started() const { return started_; }
-  const std::string& model() const { return model_; }
-  // The provider's usage report. Without one, when the stream was cut short after events came,
-  // an estimate of what the provider will bill: the request's prompt (`estimate_prompt()`), the
-  // content received at estimate_tokens' rates and the tool-call text at four bytes a token.
-  template <class EstimatePrompt>
-  Metered metered(const EstimatePrompt& estimate_prompt) const {
-    if (usage_reported_ || !received_) return metered_;
-    Metered m;
-    m.prompt = estimate_prompt();
-    m.completion = content_tokens_ + static_cast<int64_t>((hold_.bytes() + 3) / 4);
-    return m;
-  }
-  int tool_calls() const { return tool_calls_; }
-  int refused() const { return refused_; }
-
- private:
-  // Choices a stream may address: far more than any request asks for (n), and a bound on what
-  // a hostile index can make the hold keep apart.
-  static constexpr size_t kMaxChoices = 128;
-
-  static std::optional<size_t> choice_index(const json::object& choice, size_t position) {
-    const json::value* index = choice.if_contains("index");
-    if (index == nullptr) return position;
-    if (index->is_int64() && index->get_int64() >= 0 && index->get_int64() < static_cast<int64_t>(kMaxChoices)) {
-      return static_cast<size_t>(index->get_int64());
-    }
-    if (index->is_uint64() && index->get_uint64() < kMaxChoices) return static_cast<size_t>(index->get_uint64());
-    return std::nullopt;
+    co_return sent ? Relayed::kToVehicle : Relayed::kStop;
   }
 
   static bool choice_has_payload(const json::object& choice) {
@@ -335,10 +352,10 @@ class RelaySink : public StreamSink {
     return delta != nullptr && delta->is_object() && !delta->as_object().empty();
   }
 
-  bool refuse(std::string why) {
+  Relayed refuse(std::string why) {
     spdlog::warn("refusing the answer of provider {}: {}", provider_, why);
     refusal_ = std::move(why);
-    return false;
+    return Relayed::kStop;
   }
 
   // Reviews what `index` held into `choice`'s delta; returns the review for the audit.
@@ -355,7 +372,8 @@ class RelaySink : public StreamSink {
     http::Fields headers;
     headers.set(boost::beast::http::field::content_type, "text/event-stream");
     headers.set(boost::beast::http::field::cache_control, "no-cache");
-    Gateway::Impl::set_route_headers(headers, provider_, caller_.region, micros_since(t0_));
+    // Counted up to the car's first byte; the stream's last line has the whole request's figure.
+    Gateway::Impl::set_route_headers(headers, provider_, caller_.region, overhead_us(provider_time_));
     started_ = writer_.start(StatusCode::ok, std::move(headers)).is_ok();
     return started_;
   }
@@ -363,7 +381,9 @@ class RelaySink : public StreamSink {
   // Queues `data` for the vehicle and waits while the vehicle is slower than the provider.
   awaitable<bool> forward(const std::string& data) {
     if (closed_ || !ensure_started() || !writer_.send_event(data).is_ok()) co_return false;
+    const auto waiting = SteadyClock::now();
     co_await writer_.writable();
+    car_wait_us_ += micros_since(waiting);
     co_return true;
   }
 
@@ -372,6 +392,11 @@ class RelaySink : public StreamSink {
   http::StreamWriter& writer_;
   const bool client_wants_usage_;
   const SteadyClock::time_point t0_;
+  SteadyClock::time_point attempt_start_;
+  std::chrono::microseconds provider_before_{0};  // the route's provider time before this attempt
+  std::chrono::microseconds provider_time_{0};    // ... until the chunk being relayed, or the route's end
+  int64_t relay_us_ = 0;     // time inside send_event: the gateway's, though within provider calls
+  int64_t car_wait_us_ = 0;  // time waiting for the car to read
   std::string provider_;
   std::string model_;
   ToolCallHold hold_;
@@ -400,6 +425,17 @@ void reply(http::StreamWriter& writer, Response response) {
   if (Status s = writer.reply(std::move(response)); !s.is_ok()) spdlog::debug("reply not delivered: {}", s.to_string());
 }
 
+// Every answer is metered, and the usage writer is behind (a slow or stalled disk): turning the
+// request away keeps the event loop, and every connection on it, running; a record of this one
+// would only wait in memory.
+Response usage_writer_saturated() {
+  Response resp = http::error_response(StatusCode::service_unavailable,
+                                       "the gateway is behind on writing usage records; retry shortly",
+                                       "usage_writer_saturated");
+  resp.headers.set(boost::beast::http::field::retry_after, "1");
+  return resp;
+}
+
 Response json_error(const RouteResult& r) {
   Response resp;
   resp.status = static_cast<StatusCode>(r.http_status >= 400 && r.http_status < 600 ? r.http_status : 503);
@@ -412,6 +448,10 @@ Response json_error(const RouteResult& r) {
 
 awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writer) {
   const auto t0 = SteadyClock::now();
+  if (usage_meter->saturated()) {
+    reply(writer, usage_writer_saturated());
+    co_return;
+  }
   auto caller = caller_of(req);
   if (!caller.is_ok()) {
     reply(writer, http::error_response(caller.status()));
@@ -490,7 +530,7 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
     resp = json_error(result);
   }
   const int64_t total_us = micros_since(t0);
-  const int64_t overhead_us = std::max<int64_t>(0, total_us - upstream_micros(result));
+  const int64_t overhead_us = std::max<int64_t>(0, total_us - result.provider_time().count());
   overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
   set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, overhead_us);
   meter(c, result, model, metered, tool_calls, refused, total_us);
@@ -504,21 +544,28 @@ awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, const ChatRequest&
   RelaySink sink(*this, c, writer, request.include_usage, t0);
   RouteResult result = co_await deps.router->stream(c.region, body, sink, *cancel);
   if (result.ok()) {
-    const bool flushed = co_await sink.flush();
+    const bool flushed = co_await sink.flush(result.provider_time());
     if (flushed && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     if (!sink.started()) {
       // The provider finished without a single event: answer with an empty stream, still valid.
       http::Fields headers;
-      set_route_headers(headers, result.provider_id, c.region, micros_since(t0));
+      set_route_headers(headers, result.provider_id, c.region, sink.overhead_us(result.provider_time()));
       if (writer.start(StatusCode::ok, std::move(headers)).is_ok() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     }
   } else if (!sink.started()) {
     Response resp = json_error(result);
-    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, micros_since(t0));
+    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region,
+                      sink.overhead_us(result.provider_time()));
     reply(writer, std::move(resp));
   }
+  // The header of a stream could only count up to the first byte: its last line, a comment SSE
+  // clients skip, has the whole request's figure.
+  const int64_t overhead_us = sink.overhead_us(result.provider_time());
+  if (writer.started() && !writer.send_comment("x-fleetgate-overhead-us: " + std::to_string(overhead_us)).is_ok()) {
+    spdlog::debug("overhead comment not delivered");
+  }
+  overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
   const int64_t total_us = micros_since(t0);
-  overhead->with({c.region}).observe(static_cast<double>(std::max<int64_t>(0, total_us - upstream_micros(result))) / 1e6);
   const Metered metered = sink.metered([&] { return estimate_usage(request, AssistantTurn{}).prompt_tokens; });
   meter(c, result, sink.model().empty() ? requested_model : sink.model(), metered, sink.tool_calls(), sink.refused(), total_us);
 }
@@ -600,7 +647,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
   }
   auto impl = std::make_unique<Impl>();
   impl->deps = std::move(deps);
-  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()));
+  impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()),
+                                                   impl->deps.usage_queue);
   auto requests = metrics.counter("fleetgate_assistant_requests_total", "Assistant requests by home region, provider and outcome",
                                   {"region", "provider", "outcome"});
   auto refusals = metrics.counter("fleetgate_assistant_tool_calls_refused_total",

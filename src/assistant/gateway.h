@@ -3,7 +3,8 @@
 // vehicle → its home region from the registry → the router over the region's permitted
 // providers → every returned tool call reviewed by schema and interlocks → usage metered in the
 // region's usage log off the request path (usage_meter.h: durable one group commit after the
-// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers.
+// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers (the gateway's
+// own time); a stream's last line repeats the overhead for the whole stream as an SSE comment.
 #pragma once
 
 #include <map>
@@ -32,6 +33,9 @@ struct GatewayDeps {
   std::map<std::string, ledger::UsageLog*> usage;                   // by region id
   std::map<std::string, const privacy::Pseudonymiser*> pseudonymisers;  // by region id
   InterlockOptions interlocks;
+  // Usage records that may wait for the usage writer (UsageMeter's max_queued); while that many
+  // wait, chat requests are answered 503 with Retry-After instead of waiting on the event loop.
+  size_t usage_queue = 65536;
 };
 
 class Gateway {

@@ -17,6 +17,12 @@ using asio::awaitable;
 using std::chrono::milliseconds;
 using residency::DataClass;
 
+std::chrono::microseconds RouteResult::provider_time() const {
+  std::chrono::microseconds t(0);
+  for (const Attempt& a : attempts) t += a.latency + a.waited;
+  return t;
+}
+
 json::object request_for(const config::Provider& p, const json::object& request) {
   json::object out = request;
   if (p.models.empty()) return out;
@@ -167,6 +173,7 @@ awaitable<RouteResult> Router::route(std::string_view region, const json::object
         break;
       }
       size_t relayed = 0;
+      if (sink != nullptr) sink->attempt_started(id, result.provider_time() + wait);
       const auto start = std::chrono::steady_clock::now();
       ProviderReply reply = co_await call(provider, sent, relayed);
       if (std::optional<std::string> refused = sink != nullptr ? sink->refusal() : std::nullopt) {
@@ -214,14 +221,13 @@ awaitable<RouteResult> Router::complete(std::string_view home_region, const json
 
 awaitable<RouteResult> Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
                                       const CancelToken& cancel) {
-  size_t* relayed_by_attempt = nullptr;  // the current attempt's count, bumped by `relay`
+  size_t* relayed_by_attempt = nullptr;  // the current attempt's events that reached the vehicle
   const AsyncEventCallback relay = [&sink, &relayed_by_attempt](std::string_view data) -> awaitable<bool> {
-    const bool delivered = co_await sink.send_event(data);
-    if (delivered) ++*relayed_by_attempt;
-    co_return delivered;
+    const Relayed relayed = co_await sink.send_event(data);
+    if (relayed == Relayed::kToVehicle) ++*relayed_by_attempt;
+    co_return relayed != Relayed::kStop;
   };
   const CallFn call = [&](Provider& p, const json::object& req, size_t& relayed) {
-    sink.attempt_started(p.config().id);
     relayed_by_attempt = &relayed;
     return p.async_stream(req, relay, cancel);
   };

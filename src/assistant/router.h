@@ -3,8 +3,10 @@
 // every attempt: a provider the policy denies is never contacted. Per provider it retries connect
 // errors, timeouts, 429 (honouring Retry-After up to a limit) and 5xx with jittered exponential
 // backoff, then fails over to the next provider. Providers whose API key is unset or whose
-// circuit breaker is open are skipped. Once a stream has relayed its first event there is no
-// retry and no failover: a later upstream break ends the stream with a final error event.
+// circuit breaker is open are skipped. Once an event of a stream has reached the vehicle there is
+// no retry and no failover: a later upstream break ends the stream with a final error event.
+// Events the sink held back or dropped do not count: until the vehicle has seen a byte, a break
+// fails over like any other failure.
 // Calls are coroutines on the caller's single-threaded event loop (see Provider); any number of
 // loops may route at once.
 #pragma once
@@ -67,27 +69,43 @@ struct RouteResult {
   // complete(): the upstream's raw response body, else an OpenAI-shaped error
   // {"error":{"message","type","code","param","attempts":[...]}}. stream() on success: empty.
   std::string body;
-  size_t events = 0;        // stream(): events relayed to the sink
+  size_t events = 0;        // stream(): events that reached the vehicle (Relayed::kToVehicle)
   std::vector<Attempt> attempts;
   bool ok() const { return outcome == Outcome::kOk; }
+  // Time inside provider calls and backoff waits, over every attempt: what the gateway's own
+  // time (x-fleetgate-overhead-us) leaves out.
+  std::chrono::microseconds provider_time() const;
+};
+
+// What became of one event handed to a StreamSink.
+enum class Relayed {
+  kToVehicle,  // it reached the vehicle: the answer is committed, no retry or failover from here
+  kHeld,       // held back (a tool-call piece awaiting review) or dropped: the vehicle saw nothing
+  kStop,       // the vehicle is gone, or the sink refused the answer (refusal() says why)
 };
 
 // Where a streamed answer goes (the gateway's SSE writer for one vehicle connection).
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  // Relays one event's data (chat.completion.chunk JSON) to the vehicle. The first call is when
-  // the gateway commits to a 200 event stream; until then a failure can still become a JSON
-  // error response. Returns false when the vehicle is gone.
-  virtual boost::asio::awaitable<bool> send_event(std::string_view data) = 0;
-  // Called before each attempt, so the first relayed event can be attributed to its provider.
-  virtual void attempt_started(std::string_view provider_id) { (void)provider_id; }
-  // Why the sink refused the provider's answer, once send_event returned false for that reason
+  // Relays one event's data (chat.completion.chunk JSON) to the vehicle. The first event that
+  // reaches it is when the gateway commits to a 200 event stream; until then a failure can still
+  // fail over or become a JSON error response.
+  virtual boost::asio::awaitable<Relayed> send_event(std::string_view data) = 0;
+  // Called before each attempt (after its backoff), so the first event that reaches the vehicle
+  // can be attributed to its provider. `provider_time`: the route's time so far in provider calls
+  // and backoff waits (RouteResult::provider_time() plus this attempt's backoff); the sink's own
+  // work during earlier attempts is inside it.
+  virtual void attempt_started(std::string_view provider_id, std::chrono::microseconds provider_time) {
+    (void)provider_id;
+    (void)provider_time;
+  }
+  // Why the sink refused the provider's answer, once send_event returned kStop for that reason
   // (e.g. it went past a limit); nullopt while the vehicle is merely gone. The router counts a
   // refused answer as kBadResponse from that provider: its breaker notes the failure, and the
-  // answer fails over when nothing was relayed, else ends with the error event.
+  // answer fails over when nothing reached the vehicle, else ends with the error event.
   virtual std::optional<std::string> refusal() const { return std::nullopt; }
-  // The upstream broke after events were relayed: write `error_json` (OpenAI error shape) as a
+  // The upstream broke after events reached the vehicle: write `error_json` (OpenAI error shape) as a
   // final event and close the stream cleanly. Called at most once; no events follow.
   virtual boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) = 0;
 };

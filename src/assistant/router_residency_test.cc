@@ -111,9 +111,9 @@ class FakeRegionalProvider : public InProcessProvider {
 };
 
 struct NullSink : StreamSink {
-  boost::asio::awaitable<bool> send_event(std::string_view) override {
+  boost::asio::awaitable<Relayed> send_event(std::string_view) override {
     ++events;
-    co_return true;
+    co_return Relayed::kToVehicle;
   }
   boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) override {
     errors.emplace_back(error_json);

@@ -49,9 +49,9 @@ class FakeOnboard : public InProcessProvider {
 
 // Records what the router relays to the vehicle.
 struct RecordingSink : StreamSink {
-  boost::asio::awaitable<bool> send_event(std::string_view data) override {
+  boost::asio::awaitable<Relayed> send_event(std::string_view data) override {
     events.emplace_back(data);
-    co_return true;
+    co_return Relayed::kToVehicle;
   }
   boost::asio::awaitable<void> send_error_and_close(std::string_view error_json) override {
     errors.emplace_back(error_json);
@@ -312,6 +312,30 @@ TEST_F(RouterTest, StreamFailsOverBeforeTheFirstEvent) {
   EXPECT_TRUE(sink.errors.empty());
 }
 
+// Before each attempt the sink learns the route's time so far in provider calls and backoff, so
+// the gateway can leave it out of its own (x-fleetgate-overhead-us).
+TEST_F(RouterTest, EachStreamAttemptStartsWithTheProviderTimeSoFar) {
+  build(specs(1));
+  set("ds-a", "status=503");
+  struct TimingSink : RecordingSink {
+    void attempt_started(std::string_view, std::chrono::microseconds provider_time) override {
+      provider_times.push_back(provider_time);
+    }
+    std::vector<std::chrono::microseconds> provider_times;
+  } sink;
+  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  ASSERT_TRUE(r.ok()) << r.body;
+  ASSERT_EQ(r.attempts.size(), 3u);  // ds-a, ds-a after a backoff, ds-b
+  ASSERT_EQ(sink.provider_times.size(), 3u);
+  std::chrono::microseconds before(0);
+  for (size_t i = 0; i < r.attempts.size(); ++i) {
+    EXPECT_EQ(sink.provider_times[i], before + r.attempts[i].waited) << "attempt " << i;
+    before += r.attempts[i].latency + r.attempts[i].waited;
+  }
+  EXPECT_GT(r.attempts[1].waited.count(), 0);
+  EXPECT_EQ(r.provider_time(), before);
+}
+
 TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   build(specs());
   set("ds-a", "content=a b c d e;break_after=2");
@@ -327,18 +351,52 @@ TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   EXPECT_EQ(onboard->calls, 0);
 }
 
+// A sink that holds back every event of one provider (as the gateway holds tool-call pieces):
+// the vehicle sees nothing of that provider's answer.
+struct HoldingSink : RecordingSink {
+  explicit HoldingSink(std::string held_from) : held_from(std::move(held_from)) {}
+  boost::asio::awaitable<Relayed> send_event(std::string_view data) override {
+    if (provider != held_from) co_return co_await RecordingSink::send_event(data);
+    ++held;
+    co_return Relayed::kHeld;
+  }
+  void attempt_started(std::string_view id, std::chrono::microseconds) override { provider = id; }
+  std::string held_from;
+  std::string provider;
+  size_t held = 0;
+};
+
+TEST_F(RouterTest, AStreamThatBrokeWhileEverythingWasHeldFailsOver) {
+  build(specs());
+  set("ds-a", "content=a b c d e;break_after=2");
+  HoldingSink sink("ds-a");
+  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  ASSERT_TRUE(r.ok()) << r.body;
+  EXPECT_EQ(r.provider_id, "ds-b");
+  EXPECT_EQ(sink.held, 2u);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(identity_of(sink.events[0]), "ds-b");
+  EXPECT_EQ(r.events, sink.events.size()) << "only what reached the vehicle counts";
+  EXPECT_TRUE(sink.errors.empty());
+  ASSERT_EQ(r.attempts.size(), 2u);
+  EXPECT_EQ(r.attempts[0].outcome, Outcome::kStreamBroken);
+  EXPECT_EQ(mocks["ds-a"]->request_count(), 1u);
+  expect_untouched({"xai-us", "xai-eu"});
+  EXPECT_EQ(onboard->calls, 0);
+}
+
 // A sink that refuses an answer after `accept` events, saying why (as the gateway does for an
 // answer past its limits).
 struct RefusingSink : RecordingSink {
   explicit RefusingSink(size_t accept) : accept(accept) {}
-  boost::asio::awaitable<bool> send_event(std::string_view data) override {
+  boost::asio::awaitable<Relayed> send_event(std::string_view data) override {
     if (events.size() == accept) {
       why = "too much";
-      co_return false;
+      co_return Relayed::kStop;
     }
     co_return co_await RecordingSink::send_event(data);
   }
-  void attempt_started(std::string_view) override { why.reset(); }
+  void attempt_started(std::string_view, std::chrono::microseconds) override { why.reset(); }
   std::optional<std::string> refusal() const override { return why; }
   size_t accept;
   std::optional<std::string> why;

@@ -67,11 +67,15 @@ void UsageMeter::record(ledger::UsageRecord record) {
     spdlog::error("usage record not metered: {}", valid.to_string());
     return;
   }
-  std::unique_lock lock(mu_);
-  room_.wait(lock, [&] { return queue_.size() < max_queued_; });
+  std::lock_guard lock(mu_);
   queue_.push_back(std::move(record));
   ++queued_;
   if (queue_.size() == 1 || queue_.size() == max_queued_) work_.notify_one();
+}
+
+bool UsageMeter::saturated() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() >= max_queued_;
 }
 
 void UsageMeter::flush() {
@@ -79,7 +83,7 @@ void UsageMeter::flush() {
   const uint64_t target = queued_;
   flush_to_ = std::max(flush_to_, target);
   work_.notify_one();
-  room_.wait(lock, [&] { return written_ >= target; });
+  written_cv_.wait(lock, [&] { return written_ >= target; });
 }
 
 void UsageMeter::run() {
@@ -93,7 +97,6 @@ void UsageMeter::run() {
                    [&] { return stop_ || queue_.size() >= max_queued_ || flush_to_ > written_; });
     batch.swap(queue_);
     lock.unlock();
-    room_.notify_all();
     std::map<std::string, std::vector<ledger::UsageRecord>> by_region;
     for (auto& r : batch) by_region[r.region].push_back(std::move(r));
     for (auto& [region, records] : by_region) {
@@ -104,7 +107,7 @@ void UsageMeter::run() {
     batch.clear();
     lock.lock();
     written_ += n;
-    room_.notify_all();
+    written_cv_.notify_all();
   }
 }
 

@@ -5,8 +5,10 @@
 // traffic costs at most one fsync per interval and region instead of one per request.
 // A record is durable within commit_interval plus one write after its response left; if the
 // process dies before that, the records still queued are lost.
-// When `max_queued` records wait, record() blocks until the writer catches up, so a slow disk
-// slows requests down instead of growing memory. Thread-safe; destruction writes what is queued.
+// record() never waits (it runs on the event loop): while `max_queued` records wait, saturated()
+// is true and the gateway sheds new requests, so a slow disk turns requests away instead of
+// freezing the loop or growing memory; only requests admitted before the queue filled add to it.
+// Thread-safe; destruction writes what is queued.
 // Neither the car nor the upstream chooses what gets billed: the model metered is one the
 // provider is configured to serve, and token counts are the upstream's claim, bounded here.
 #pragma once
@@ -55,8 +57,10 @@ class UsageMeter {
   // Queues `record` for the log of record.region, its model replaced by metered_model() and its
   // token counts bounded (bounding is logged as a warning). A record for an unknown region, one
   // that fails ledger::validate(), or a failed write is reported on the error log: metering never
-  // fails a request.
+  // fails a request. Never waits, even on a full queue.
   void record(ledger::UsageRecord record);
+  // True while at least max_queued records wait for the writer: new requests are to be shed.
+  bool saturated() const;
   // Blocks until every record queued before the call has been written (or refused).
   void flush();
 
@@ -67,9 +71,9 @@ class UsageMeter {
   const ServedModels served_;
   const size_t max_queued_;
   const std::chrono::milliseconds commit_interval_;
-  std::mutex mu_;
-  std::condition_variable work_;   // the writer waits for records, a full queue, flush or stop
-  std::condition_variable room_;   // record() waits for room, flush() for written_
+  mutable std::mutex mu_;
+  std::condition_variable work_;        // the writer waits for records, a full queue, flush or stop
+  std::condition_variable written_cv_;  // flush() waits for written_
   std::vector<ledger::UsageRecord> queue_;
   uint64_t queued_ = 0;   // records ever queued
   uint64_t written_ = 0;  // records ever taken and written (or refused)

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/stalling_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::assistant {
@@ -96,10 +98,55 @@ TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed
   EXPECT_TRUE(ids("eu").empty()) << "three records are not worth an fsync before the interval ends";
   meter.flush();
   EXPECT_EQ(ids("eu").size(), 3u);
-  // 100 records through a queue of 8: every full queue is written at once, or this never returns.
-  for (int i = 0; i < 100; ++i) meter.record(usage("cn", "full_" + std::to_string(i)));
-  meter.flush();
-  EXPECT_EQ(ids("cn").size(), 100u);
+  // A full queue is written at once, without waiting for the interval or a flush.
+  for (int i = 0; i < 8; ++i) meter.record(usage("cn", "full_" + std::to_string(i)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ids("cn").size() < 8 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(ids("cn").size(), 8u);
+}
+
+// record() runs on the event loop: it never waits for the writer, even a stalled one on a full
+// queue. saturated() says when max_queued records wait, so that the gateway sheds new requests.
+TEST_F(UsageMeterTest, RecordNeverWaitsForAStalledWriterAndAFullQueueIsSaturated) {
+  auto s = store::open_embedded(dir_ / "stalled");
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  store::WriteStall stall;
+  store::StallingStore stalling(**s, stall);
+  auto log = ledger::UsageLog::open(stalling, "cn");
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  std::atomic<bool> recorded_on_a_full_queue = false;
+  std::thread caller;
+  {
+    UsageMeter meter({{"cn", log->get()}}, {}, 2, std::chrono::milliseconds(0));
+    stall.stall();
+    meter.record(usage("cn", "taken"));
+    EXPECT_TRUE(stall.wait_for_held(1, std::chrono::seconds(10))) << "the writer is stuck in its write";
+    meter.record(usage("cn", "waiting_1"));
+    EXPECT_FALSE(meter.saturated());
+    meter.record(usage("cn", "waiting_2"));
+    EXPECT_TRUE(meter.saturated());
+    caller = std::thread([&] {
+      meter.record(usage("cn", "admitted_before_it_filled"));
+      recorded_on_a_full_queue = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!recorded_on_a_full_queue && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(recorded_on_a_full_queue);
+    stall.release();
+    caller.join();
+    meter.flush();
+    EXPECT_FALSE(meter.saturated());
+  }
+  size_t written = 0;
+  EXPECT_TRUE((*log)->scan(0, INT64_MAX, [&](const ledger::UsageRecord&) {
+    ++written;
+    return Status::ok();
+  }).is_ok());
+  EXPECT_EQ(written, 4u);
 }
 
 TEST_F(UsageMeterTest, DestructionDoesNotWaitForTheInterval) {

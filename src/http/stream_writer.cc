@@ -40,6 +40,11 @@ Status StreamWriter::send_event(std::string_view data, std::string_view event) {
   return write(format_event(data, event));
 }
 
+Status StreamWriter::send_comment(std::string_view text) {
+  if (text.find_first_of("\r\n") != std::string_view::npos) return invalid_argument("an SSE comment is one line");
+  return write(": " + std::string(text) + "\n\n");
+}
+
 Status StreamWriter::reply(Response response) {
   std::lock_guard lock(mu_);
   if (state_ != State::kIdle) return failed_precondition("stream already started or answered");

@@ -50,6 +50,9 @@ class StreamWriter {
   // Writes one SSE event: "event: NAME\n" when `event` is set, "data: LINE\n" per line of `data`,
   // then a blank line.
   Status send_event(std::string_view data, std::string_view event = {});
+  // Writes one SSE comment (": TEXT", then a blank line), which SSE clients skip: a place for
+  // figures known only at the stream's end. invalid_argument when `text` holds a line break.
+  Status send_comment(std::string_view text);
   // Answers with an ordinary response instead of a stream (e.g. an error found before the first
   // byte). failed_precondition after start() or a previous reply().
   Status reply(Response response);

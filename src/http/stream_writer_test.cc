@@ -41,6 +41,16 @@ TEST(StreamWriterTest, StartsWithEventStreamDefaults) {
   EXPECT_EQ(w.reply(Response{}).code(), Code::kFailedPrecondition);
 }
 
+TEST(StreamWriterTest, CommentsAreOneLineEach) {
+  auto sink = std::make_shared<RecordingSink>();
+  StreamWriter w(sink);
+  ASSERT_TRUE(w.start().is_ok());
+  ASSERT_TRUE(w.send_comment("x-fleetgate-overhead-us: 12").is_ok());
+  EXPECT_EQ(w.send_comment("two\nlines").code(), Code::kInvalidArgument);
+  EXPECT_EQ(w.send_comment("two\rlines").code(), Code::kInvalidArgument);
+  EXPECT_EQ(sink->chunks, std::vector<std::string>{": x-fleetgate-overhead-us: 12\n\n"});
+}
+
 TEST(StreamWriterTest, ReplyInsteadOfStream) {
   StreamWriter w(std::make_shared<RecordingSink>());
   ASSERT_TRUE(w.reply(Response::text(StatusCode::bad_request, "no")).is_ok());

@@ -48,8 +48,9 @@ Result<tcp::endpoint> endpoint(const std::string& host, uint16_t port) {
 }
 
 // One SSE block ("field: value" lines) taken from the front of `pending`; nullopt when no whole
-// block is buffered. Blocks with no fields (comments only) are dropped.
-std::optional<SseEvent> take_event(std::string& pending) {
+// block is buffered. Comment lines go to `comments` (without the colon and one space); blocks
+// with no fields (comments only) are no event.
+std::optional<SseEvent> take_event(std::string& pending, std::vector<std::string>& comments) {
   for (;;) {
     const size_t end = pending.find("\n\n");
     if (end == std::string::npos) return std::nullopt;
@@ -63,7 +64,13 @@ std::optional<SseEvent> take_event(std::string& pending) {
       const size_t nl = block.find('\n', start);
       std::string_view line(block.data() + start, nl - start);
       start = nl + 1;
-      if (line.empty() || line.front() == ':') continue;
+      if (line.empty()) continue;
+      if (line.front() == ':') {
+        line.remove_prefix(1);
+        if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+        comments.emplace_back(line);
+        continue;
+      }
       const size_t colon = line.find(':');
       const std::string_view field = line.substr(0, colon);
       std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
@@ -156,7 +163,7 @@ const Fields& SseStream::headers() const { return wire_->stream_parser->get().ba
 
 Result<std::optional<SseEvent>> SseStream::next() {
   for (;;) {
-    if (std::optional<SseEvent> event = take_event(pending_)) return event;
+    if (std::optional<SseEvent> event = take_event(pending_, comments_)) return event;
     if (!wire_->stream.socket().is_open()) return failed_precondition("stream closed");
     auto& parser = *wire_->stream_parser;
     if (parser.is_done()) return std::optional<SseEvent>();

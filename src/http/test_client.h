@@ -50,12 +50,15 @@ class SseStream {
   Result<std::optional<SseEvent>> next();
   // The body received so far and not yet returned as events (e.g. a non-SSE error body).
   const std::string& pending() const { return pending_; }
+  // The text of every SSE comment line (": TEXT") read so far, in order; next() skips them.
+  const std::vector<std::string>& comments() const { return comments_; }
   // Closes the connection: the server sees the client go away.
   void close();
 
  private:
   std::unique_ptr<Wire> wire_;
   std::string pending_;
+  std::vector<std::string> comments_;
 };
 
 class TestClient {

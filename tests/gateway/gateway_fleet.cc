@@ -77,7 +77,7 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
                                fleet->dir_ / "ledger.toml", ec);
     if (ec) return unavailable("cannot copy config/ledger.toml: " + ec.message());
   }
-  auto service = fleetgate::testing::start_service(config_file);
+  auto service = fleetgate::testing::start_service(config_file, spec.service);
   if (!service.is_ok()) return service.status();
   fleet->service_ = std::move(service).value();
   return fleet;

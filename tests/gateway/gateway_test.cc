@@ -3,6 +3,7 @@
 // Each test reads like a promise the gateway makes to a carmaker.
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -16,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include "fleetgate/ledger/period.h"
+#include "fleetgate/store/stalling_store.h"
 #include "gateway/gateway_fleet.h"
 
 namespace fleetgate::gwtest {
@@ -282,6 +284,54 @@ TEST_F(GatewayTest, StreamBrokenMidwayEndsWithErrorEventAndNoFailover) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].provider, "xai-us");
   EXPECT_EQ(records[0].outcome, "error");
+}
+
+// The integer in a header or comment value, or -1 when it is not one.
+int64_t integer(std::string_view text) {
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && end == text.data() + text.size() ? n : -1;
+}
+
+// x-fleetgate-overhead-us is the gateway's own time: the provider's 300 ms, answering or failing
+// before the next provider answers, is never in it, plain or streamed. A stream's header counts
+// up to the car's first byte; the stream's last line, an SSE comment, gives the whole request's.
+// (The bound is what is excluded, not a benchmark: the gateway's own time is far below it.)
+TEST_F(GatewayTest, OverheadLeavesOutTheProvidersTimeOnBothPaths) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  constexpr int64_t kProviderUs = 300000;
+  const std::pair<const char*, const char*> cases[] = {{"latency_ms=300", "xai-us"},
+                                                       {"latency_ms=300;status=503", "onboard"}};
+  for (const auto& [spec, provider] : cases) {
+    SCOPED_TRACE(spec);
+    fleet_->mock("xai-us").set_scenario(scenario(spec));
+
+    ClientResponse plain = chat(v, chat_body("hello", false));
+    ASSERT_EQ(plain.status, 200u) << plain.body;
+    EXPECT_EQ(plain.header("x-fleetgate-provider"), provider);
+    const int64_t plain_us = integer(plain.header("x-fleetgate-overhead-us"));
+    EXPECT_GE(plain_us, 0) << plain.header("x-fleetgate-overhead-us");
+    EXPECT_LT(plain_us, kProviderUs);
+
+    auto stream = chat_stream(v, chat_body("hello", true));
+    ASSERT_NE(stream, nullptr);
+    ASSERT_EQ(stream->status(), 200u);
+    EXPECT_EQ(stream->headers()["x-fleetgate-provider"], provider);
+    const int64_t first_byte_us = integer(stream->headers()["x-fleetgate-overhead-us"]);
+    EXPECT_GE(first_byte_us, 0) << stream->headers()["x-fleetgate-overhead-us"];
+    EXPECT_LT(first_byte_us, kProviderUs);
+    StreamRead read = read_all(*stream);
+    EXPECT_TRUE(read.ended_cleanly);
+    ASSERT_FALSE(read.events.empty());
+    EXPECT_EQ(read.events.back().data, "[DONE]");
+    ASSERT_FALSE(stream->comments().empty());
+    const std::string_view last = stream->comments().back();
+    ASSERT_TRUE(last.starts_with("x-fleetgate-overhead-us: ")) << last;
+    const int64_t whole_us = integer(last.substr(std::string_view("x-fleetgate-overhead-us: ").size()));
+    EXPECT_GE(whole_us, 0) << last;
+    EXPECT_LT(whole_us, kProviderUs);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -890,6 +940,64 @@ TEST_F(GatewayTest, VehicleHangingUpWhileToolCallsAreHeldClosesTheUpstream) {
   EXPECT_GT(records[0].prompt_tokens, 0) << "the request was sent: its prompt is metered";
 }
 
+// A provider whose stream broke after tool-call pieces only (held for review, so the car saw
+// nothing) is failed over like one that never answered: the car gets one clean answer from the
+// next provider of its region.
+TEST_F(GatewayTest, AStreamBrokenBeforeTheCarSawAByteFailsOverWithinTheRegion) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};no_role_chunk;break_after=2)"));
+
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "onboard");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_FALSE(read.events.empty());
+  EXPECT_EQ(read.events.back().data, "[DONE]");
+  for (const SseEvent& e : read.events) {
+    EXPECT_NE(e.event, "error") << e.data;
+    EXPECT_EQ(actionable(e.data), "") << e.data;
+  }
+  EXPECT_FALSE(streamed_content(read.events).empty());
+
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 1u);
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u) << "failover stays in the car's region";
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "onboard");
+  EXPECT_EQ(records[0].outcome, "ok");
+}
+
+// Once the car has a byte of an answer (here the role chunk, before the held tool-call pieces),
+// a break ends the stream with the error event: no second answer from another provider.
+TEST_F(GatewayTest, AStreamBrokenAfterTheCarSawAByteEndsWithTheErrorEvent) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("US");
+  fleet_->mock("xai-us").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};break_after=3)"));
+
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->headers()["x-fleetgate-provider"], "xai-us");
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  ASSERT_EQ(read.events.size(), 2u);
+  EXPECT_EQ(parse_object(read.events[0].data)["mock_identity"], json::value("xai-us"));
+  EXPECT_EQ(read.events[1].event, "error");
+  EXPECT_TRUE(is_openai_error(read.events[1].data));
+  EXPECT_EQ(parse_object(read.events[1].data)["error"].as_object()["code"], json::value("stream_interrupted"));
+  ASSERT_FALSE(stream->comments().empty());
+  EXPECT_TRUE(stream->comments().back().starts_with("x-fleetgate-overhead-us: ")) << "a broken stream ends with it too";
+
+  EXPECT_EQ(fleet_->requests_to_others("xai-us"), 0u);
+  auto records = wait_for_usage("us", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "xai-us");
+  EXPECT_EQ(records[0].outcome, "error");
+}
+
 // An index no call can have (negative, fractional, a string, beyond 64 bits or far ahead) makes
 // the call unreadable: refused with an explanation, the stream ends normally, usage is metered.
 TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
@@ -921,6 +1029,59 @@ TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
     EXPECT_EQ(u.refused_tool_calls, 1);
     EXPECT_GT(u.completion_tokens, 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. The event loop never blocks.
+
+// Every answer is metered. When the usage writer cannot keep up (here its disk stops answering),
+// chats are turned away with 503 and Retry-After instead of waiting for the disk on the event
+// loop, which would freeze every other connection on it; /healthz keeps answering throughout.
+TEST_F(GatewayTest, AStalledUsageWriterShedsChatsWith503WhileTheServerKeepsAnswering) {
+  // Owned by the service's options too: the writer writes what is queued when the service stops.
+  auto stall = std::make_shared<store::WriteStall>();
+  FleetSpec spec = standard_fleet();
+  spec.service.usage_queue = 2;
+  spec.service.usage_store = [stall](store::KvStore& region_store) -> std::unique_ptr<store::KvStore> {
+    return std::make_unique<store::StallingStore>(region_store, *stall);
+  };
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  struct Release {
+    store::WriteStall& stall;
+    ~Release() { stall.release(); }  // before the service stops, whatever failed
+  } release{*stall};
+  TestVehicle v = vehicle("US");
+  TestClient client("127.0.0.1", fleet_->service().port(), milliseconds(3000));
+  auto chat_now = [&](bool stream) {
+    auto r = client.post("/v1/chat/completions", chat_body("hello", stream), bearer(v.token));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : ClientResponse{};
+  };
+
+  stall->stall();
+  EXPECT_EQ(chat_now(false).status, 200u);
+  ASSERT_TRUE(stall->wait_for_held(1, kWait)) << "the writer is stuck writing the first record";
+  EXPECT_EQ(chat_now(false).status, 200u);
+  EXPECT_EQ(chat_now(true).status, 200u);  // two records wait now: the queue is full
+
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "plain");
+    ClientResponse shed = chat_now(stream);
+    ASSERT_EQ(shed.status, 503u) << shed.body;
+    ASSERT_TRUE(is_openai_error(shed.body));
+    EXPECT_EQ(parse_object(shed.body)["error"].as_object()["code"], json::value("usage_writer_saturated"));
+    EXPECT_EQ(shed.header("retry-after"), "1");
+    for (int i = 0; i < 4; ++i) {
+      auto health = client_->get("/healthz");
+      ASSERT_TRUE(health.is_ok()) << health.status().to_string();
+      EXPECT_EQ(health->status, 200u);
+    }
+  }
+  EXPECT_EQ(fleet_->mock("xai-us").request_count(), 3u) << "a shed request reaches no provider";
+
+  stall->release();
+  EXPECT_EQ(wait_for_usage("us", 3).size(), 3u);
+  EXPECT_EQ(chat_now(false).status, 200u) << "the writer caught up: chats are served again";
 }
 
 }  // namespace

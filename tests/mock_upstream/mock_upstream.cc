@@ -90,6 +90,8 @@ Result<Scenario> parse_scenario(std::string_view spec, Scenario s) {
       s.break_after = v;
     } else if (key == "reset") {
       s.reset = true;
+    } else if (key == "no_role_chunk") {
+      s.no_role_chunk = true;
     } else if (key == "ok") {
       s.status = 200;
       s.reset = false;
@@ -149,6 +151,7 @@ struct Answer {
   ToolShape tool_shape = ToolShape::kToolCalls;
   std::string call_index;
   bool endless = false;
+  bool no_role_chunk = false;
   bool deepseek = false;
   bool xai = false;
   int64_t prompt_tokens = 0;
@@ -168,6 +171,7 @@ Answer make_answer(const json::object& request, const Scenario& sc, const std::s
   a.tool_shape = sc.tool_shape;
   a.call_index = sc.call_index;
   a.endless = sc.endless && sc.tool_call;
+  a.no_role_chunk = sc.no_role_chunk;
   a.deepseek = sc.deepseek_extras;
   a.xai = sc.xai_extras;
   if (const json::value* msgs = request.if_contains("messages"); msgs && msgs->is_array()) {
@@ -249,31 +253,34 @@ std::vector<std::string> stream_chunks(const Answer& a, const std::string& ident
                         {"choices", json::array{json::object{
                                         {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}};
   };
-  std::vector<std::string> out;
-  json::object first = chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
+  std::vector<json::object> chunks;
+  if (!a.no_role_chunk) chunks.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+  if (a.deepseek) chunks.push_back(chunk({{"reasoning_content", kReasoning}}, nullptr));
+  if (a.tool_call) {
+    const std::string& args = a.tool_call->arguments;
+    chunks.push_back(chunk(tool_call_members(a, "", true, true), nullptr));
+    const size_t piece = std::max<size_t>(1, (args.size() + 2) / 3);
+    for (size_t at = 0; at < args.size(); at += piece) {
+      chunks.push_back(chunk(tool_call_members(a, args.substr(at, piece), false, true), nullptr));
+    }
+  } else {
+    for (const auto& w : a.words) chunks.push_back(chunk({{"content", w}}, nullptr));
+  }
+  if (a.endless) {
+    // The piece repeated without end (see reply_stream) stands in for the finish chunk.
+    chunks.push_back(chunk(tool_call_members(a, std::string(1024, ' '), false, true), nullptr));
+  } else {
+    json::object last = chunk({}, a.tool_call ? json::value(tool_finish(a)) : json::value("stop"));
+    last["usage"] = usage(a);
+    chunks.push_back(std::move(last));
+  }
+  // The first chunk, whichever it is, tells who answered.
+  json::object& first = chunks.front();
   first["mock_identity"] = identity;
   first["mock_location"] = location;
   if (!a.echo.empty()) first["mock_echo"] = a.echo;
-  out.push_back(json::serialize(first));
-  if (a.deepseek) out.push_back(json::serialize(chunk({{"reasoning_content", kReasoning}}, nullptr)));
-  if (a.tool_call) {
-    const std::string& args = a.tool_call->arguments;
-    out.push_back(json::serialize(chunk(tool_call_members(a, "", true, true), nullptr)));
-    const size_t piece = std::max<size_t>(1, (args.size() + 2) / 3);
-    for (size_t at = 0; at < args.size(); at += piece) {
-      out.push_back(json::serialize(chunk(tool_call_members(a, args.substr(at, piece), false, true), nullptr)));
-    }
-    if (a.endless) {
-      // The piece repeated without end (see reply_stream) stands in for the finish chunk.
-      out.push_back(json::serialize(chunk(tool_call_members(a, std::string(1024, ' '), false, true), nullptr)));
-      return out;
-    }
-  } else {
-    for (const auto& w : a.words) out.push_back(json::serialize(chunk({{"content", w}}, nullptr)));
-  }
-  json::object last = chunk({}, a.tool_call ? json::value(tool_finish(a)) : json::value("stop"));
-  last["usage"] = usage(a);
-  out.push_back(json::serialize(last));
+  std::vector<std::string> out;
+  for (const json::object& c : chunks) out.push_back(json::serialize(c));
   return out;
 }
 

@@ -37,6 +37,8 @@ struct Scenario {
   uint32_t chunk_delay_ms = 0;             // streaming: delay between chunks
   bool reset = false;                      // read the request, then reset the connection unanswered
   std::optional<uint32_t> break_after;     // streaming: drop the connection after N data chunks
+  bool no_role_chunk = false;              // streaming: no opening {"role":"assistant"} chunk, so the
+                                           // first chunk is the answer's first piece
   std::string content;                     // answer text; empty: "answer from <identity>"
   std::optional<MockToolCall> tool_call;   // answer with this tool call instead of text
   ToolShape tool_shape = ToolShape::kToolCalls;
@@ -48,8 +50,8 @@ struct Scenario {
 };
 
 // Applies "key=value;key;..." on top of `base`. Keys: status=N, retry_after=S, latency_ms=N,
-// chunk_delay_ms=N, reset, break_after=N, content=TEXT, tool_call=NAME[:ARGS_JSON] (ARGS sent as
-// written, e.g. with duplicate keys), shape=tool_calls|function_call|tool_calls_object,
+// chunk_delay_ms=N, reset, break_after=N, no_role_chunk, content=TEXT, tool_call=NAME[:ARGS_JSON]
+// (ARGS sent as written, e.g. with duplicate keys), shape=tool_calls|function_call|tool_calls_object,
 // call_index=JSON, endless, deepseek, xai, ok (back to status 200 without reset/break).
 // Unknown keys, bad numbers or shapes, and call_index that is not JSON are an error.
 Result<Scenario> parse_scenario(std::string_view spec, Scenario base = {});

@@ -11,12 +11,14 @@
 
 namespace fleetgate::testing {
 
-// Puts `config_file` on the suite's backend (support/test_backend.h), loads it, creates the service and starts it; the first failure otherwise.
-inline Result<std::unique_ptr<app::Service>> start_service(const std::filesystem::path& config_file) {
+// Puts `config_file` on the suite's backend (support/test_backend.h), loads it, creates the service
+// with `options` (on an ephemeral port, whatever options.port says) and starts it; the first
+// failure otherwise.
+inline Result<std::unique_ptr<app::Service>> start_service(const std::filesystem::path& config_file,
+                                                            app::ServiceOptions options = {}) {
   use_suite_backend(config_file);
   auto loaded = app::load(config_file.string());
   if (!loaded.is_ok()) return loaded.status();
-  app::ServiceOptions options;
   options.port = 0;
   auto service = app::Service::create(std::move(loaded).value(), options);
   if (!service.is_ok()) return service.status();
