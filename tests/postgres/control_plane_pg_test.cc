@@ -242,6 +242,21 @@ TEST_F(PgNodesTest, DecisionsAndPlainAppendsOfTwoNodesLoseNoUpdateAndFormOneChai
   expect_chain_intact(6 * kPerThread);
 }
 
+// A decision begins on the head its node last saw, not on one read again: after another node
+// appended, its first attempt loses the race at commit, and it runs again on the head stored.
+TEST_F(PgNodesTest, ADecisionOnAHeadAnotherNodeMovedRunsAgainOnTheStoredHead) {
+  ASSERT_TRUE(a_->audit->append({"cli:test", "test.event", "on a", "", {}}).is_ok());
+  int runs = 0;
+  auto appended = b_->audit->transact([&] {
+    ++runs;
+    return b_->audit->append_with({{"cli:test", "test.event", "on b", "", {}}}, WriteBatch().put("b", "1"));
+  });
+  ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
+  EXPECT_EQ(runs, 2) << "one attempt on the head B last saw, one on the head A moved";
+  EXPECT_EQ(appended->front().seq, 2u);
+  expect_chain_intact(2);
+}
+
 TEST_F(PgNodesTest, ExactlyOneNodeRegistersEachVin) {
   std::atomic<int> won{0}, lost{0}, other{0};
   std::vector<std::thread> threads;
