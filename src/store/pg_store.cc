@@ -67,13 +67,18 @@ class Pool {
 
   void release(PGconn* c) {
     if (!reusable(c)) {
-      PQfinish(c);
-      drop_slot();
+      discard(c);
       return;
     }
     std::lock_guard lock(mu_);
     idle_.push_back(c);
     cv_.notify_one();
+  }
+
+  // Closes `c` instead of giving it back: for a session that may still hold a session-level lock.
+  void discard(PGconn* c) {
+    PQfinish(c);
+    drop_slot();
   }
 
  private:
@@ -367,7 +372,7 @@ class PgStore final : public KvStore {
     if (turn.id.empty()) turn.id = std::to_string(lock_id(name) ^ 1);
     PGconn* ended = std::exchange(turn.session, nullptr);
     l.unlock();
-    if (ended != nullptr) pool_.release(ended);
+    if (ended != nullptr) pool_.discard(ended);  // whatever it still holds goes with it
     Result<PGconn*> taken = take_turn(turn.id);
     l.lock();
     if (!taken.is_ok()) {
@@ -440,8 +445,9 @@ class PgStore final : public KvStore {
     turn.holders = 0;
     if (session != nullptr) {
       l.unlock();
-      (void)run(session, "SELECT pg_advisory_unlock($1::bigint)", {{turn.id, false}});
-      pool_.release(session);
+      // Given back to the pool only once it released the lock: closing it releases it otherwise.
+      if (run(session, "SELECT pg_advisory_unlock($1::bigint)", {{turn.id, false}}).is_ok()) pool_.release(session);
+      else pool_.discard(session);
       l.lock();
     }
     turn.busy = false;
