@@ -205,11 +205,9 @@ void AuditLog::back_off(int n) {
   std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, ceiling_us)(random)));
 }
 
-Result<std::optional<std::string>> AuditLog::stored_head() const {
-  auto raw = store_.get(kHeadKey);
-  if (raw.is_ok()) return std::optional<std::string>(std::move(raw).value());
-  if (raw.status().code() == Code::kNotFound) return std::optional<std::string>();
-  return raw.status();
+std::optional<std::string> AuditLog::decision_head() const {
+  std::lock_guard lock(mu_);
+  return last_head_;
 }
 
 Status AuditLog::reload_head() {

@@ -132,8 +132,12 @@ class AuditLog {
   // REQUIRES: the calling thread has the turn (transact).
   template <typename F>
   auto decide_until_committed(F& decide) -> decltype(decide());
-  // The stored head record now (nullopt: none yet).
-  Result<std::optional<std::string>> stored_head() const;
+  // The head record a decision begins on (nullopt: none yet): the last this log saw, by its own
+  // appends or by the reload after a lost race, not read from the store again. When another
+  // process appended since, the decision's append loses the race and it runs again on the head
+  // reloaded, so a decision costs one read less, and the first after another node's costs one
+  // attempt more.
+  std::optional<std::string> decision_head() const;
   // The head the calling thread's transaction on this log began on, when it is in one.
   struct Transaction {
     const AuditLog* log = nullptr;
@@ -174,10 +178,8 @@ auto AuditLog::transact(F decide) -> decltype(decide()) {
 template <typename F>
 auto AuditLog::decide_until_committed(F& decide) -> decltype(decide()) {
   for (int n = 1;; ++n) {
-    auto head = stored_head();
-    if (!head.is_ok()) return head.status();
     const Transaction outer = transaction_;  // transactions on other logs may be open around this one
-    transaction_ = Transaction{this, std::move(head).value()};
+    transaction_ = Transaction{this, decision_head()};
     auto result = decide();
     transaction_ = outer;
     Code code;

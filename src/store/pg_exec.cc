@@ -45,7 +45,8 @@ Result<PgResult> run(PGconn* c, const std::string& sql, const std::vector<Param>
   return r;
 }
 
-Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements) {
+Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements, std::string* sqlstate) {
+  if (sqlstate != nullptr) sqlstate->clear();
   if (PQenterPipelineMode(c) != 1) return unavailable("postgres: cannot pipeline: " + pg_error(c));
   Status sent = Status::ok();
   for (const Statement& st : statements) {
@@ -74,13 +75,14 @@ Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Stateme
       results.push_back(std::move(r));
     } else if (r.status() == PGRES_FATAL_ERROR && first_error.is_ok()) {
       first_error = unavailable("postgres: " + pg_error(c));  // libpq keeps the error result's text
+      const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+      if (sqlstate != nullptr && state != nullptr) *sqlstate = state;
     }
   }
   PQexitPipelineMode(c);
   if (!first_error.is_ok()) return first_error;
   return results;
 }
-
 
 Status copy_in(PGconn* c, const std::string& copy_sql, std::string_view data) {
   PgResult started(PQexec(c, copy_sql.c_str()));

@@ -48,9 +48,12 @@ struct Statement {
 };
 
 // Sends `statements` in one pipeline (libpq pipeline mode) and reads their results: one round
-// trip instead of one per statement. The first failure is returned (kUnavailable, as run());
-// PostgreSQL skips the statements after it, so a transaction the batch began is left aborted.
-Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements);
+// trip instead of one per statement. The first failure is returned (kUnavailable, as run()), and
+// its SQLSTATE put in `*sqlstate` when given (empty when the server sent none, e.g. the connection
+// broke); PostgreSQL skips the statements after it, so a transaction the batch began is left
+// aborted.
+Result<std::vector<PgResult>> run_pipelined(PGconn* c, const std::vector<Statement>& statements,
+                                            std::string* sqlstate = nullptr);
 
 // Runs `copy_sql` (a "COPY … FROM STDIN") and sends `data` as its input, in whatever format the
 // statement names. kUnavailable with the server's reason when it refuses the statement or the data.

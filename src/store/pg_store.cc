@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,13 +67,18 @@ class Pool {
 
   void release(PGconn* c) {
     if (!reusable(c)) {
-      PQfinish(c);
-      drop_slot();
+      discard(c);
       return;
     }
     std::lock_guard lock(mu_);
     idle_.push_back(c);
     cv_.notify_one();
+  }
+
+  // Closes `c` instead of giving it back: for a session that may still hold a session-level lock.
+  void discard(PGconn* c) {
+    PQfinish(c);
+    drop_slot();
   }
 
  private:
@@ -228,6 +234,15 @@ class PgSnapshot final : public KvReader {
   Result<std::shared_ptr<ReadTxn>> txn_;
 };
 
+// A conditional write's check, as a statement that fails when the key does not hold what the
+// write expects: 1 divided by the number of rows that match ($1 the key, $2 the value expected),
+// or that do not exist when nothing is expected. The count comes from a subquery, so the division
+// happens at execution, not when the statement is planned. kCheckFailedState (division_by_zero)
+// is how the failure comes back; nothing else in these statements divides.
+constexpr const char* kHeadCheckSql = "SELECT 1 / (SELECT count(*)::int FROM fleetgate_kv WHERE k = $1 AND v = $2)";
+constexpr const char* kAbsentCheckSql = "SELECT 1 / (1 - (SELECT count(*)::int FROM fleetgate_kv WHERE k = $1))";
+constexpr std::string_view kCheckFailedState = "22012";
+
 // 64-bit FNV-1a: the advisory lock a conditional write of `key` takes.
 int64_t lock_id(std::string_view key) {
   uint64_t h = 1469598103934665603ULL;
@@ -235,17 +250,14 @@ int64_t lock_id(std::string_view key) {
   return static_cast<int64_t>(h);
 }
 
-// A session-level advisory lock on a connection of its own, released (and the connection given
-// back) when destroyed.
-class PgLock final : public KvLock {
- public:
-  PgLock(Pool& pool, PGconn* c, std::string id) : lease_(pool, c), id_(std::move(id)) {}
-  ~PgLock() override { (void)run(lease_.get(), "SELECT pg_advisory_unlock($1::bigint)", {{id_, false}}); }
-  Status take() { return run(lease_.get(), "SELECT pg_advisory_lock($1::bigint)", {{id_, false}}).status(); }
-
- private:
-  Lease lease_;
-  std::string id_;
+// One lock name's cross-node turn (KvStore::lock) as this process has it: a session-level
+// advisory lock on a connection of its own, which may outlive the KvLock that took it (PgStore's
+// hand-on, pg_store.h).
+struct Turn {
+  std::string id;             // the advisory lock's id, as text
+  PGconn* session = nullptr;  // holds the advisory lock while set
+  bool busy = false;          // a KvLock of this process has the turn, or it is being taken or given back
+  int holders = 0;            // KvLocks in a row that had it since `session` took it
 };
 
 // kUnavailable for a change PostgreSQL may or may not have stored: never a failure that wrote
@@ -276,6 +288,7 @@ constexpr const char* kSyncSql = "SELECT pg_logical_emit_message(true, 'fleetgat
 struct DeferredScope {
   const void* store = nullptr;
   int depth = 1;
+  bool awaiting_turn = true;  // has not taken a KvStore::lock yet (counted in PgStore::awaiting_turn_)
   PGconn* session = nullptr;  // taken from the pool at the scope's first write, given back at its end
   bool pending = false;       // a write committed on `session` and is not yet known durable
   std::string lost;           // why pending writes can no longer be confirmed (their session ended)
@@ -285,6 +298,10 @@ thread_local std::vector<DeferredScope> deferred_scopes;  // a thread may be in 
 class PgStore final : public KvStore {
  public:
   explicit PgStore(std::string dsn) : pool_(std::move(dsn)) {}
+  ~PgStore() override {
+    std::unique_lock l(turns_mu_);
+    for (auto& [name, turn] : turns_) give_back(turn, l);
+  }
 
   Result<std::string> get(std::string_view key) const override {
     auto c = pool_.acquire();
@@ -310,8 +327,13 @@ class PgStore final : public KvStore {
   bool shared() const override { return true; }
 
   void begin_deferred_sync() override {
-    if (DeferredScope* open = deferred_scope()) ++open->depth;
-    else deferred_scopes.emplace_back().store = this;
+    if (DeferredScope* open = deferred_scope()) {
+      ++open->depth;
+      return;
+    }
+    deferred_scopes.emplace_back().store = this;
+    std::lock_guard l(turns_mu_);
+    ++awaiting_turn_;
   }
 
   Status end_deferred_sync() override {
@@ -319,6 +341,7 @@ class PgStore final : public KvStore {
     if (open == nullptr || --open->depth > 0) return Status::ok();
     const DeferredScope scope = std::move(*open);
     std::erase_if(deferred_scopes, [this](const DeferredScope& d) { return d.store == this; });
+    if (scope.awaiting_turn) stop_awaiting_turn();
     if (scope.session == nullptr) return Status::ok();
     Lease lease(pool_, scope.session);
     if (!scope.lost.empty()) return unknown_outcome("the connection that committed it ended before it was durable", scope.lost);
@@ -329,14 +352,37 @@ class PgStore final : public KvStore {
     return Status::ok();
   }
 
-  // Another id than write_if's transaction lock of the same key, so that the holder can still
-  // commit conditional writes on other connections.
+  // The advisory lock's id is another than write_if's transaction lock of the same key, so that
+  // the holder can still commit conditional writes on other connections.
   Result<std::unique_ptr<KvLock>> lock(std::string_view name) override {
-    auto c = pool_.acquire();
-    if (!c.is_ok()) return c.status();
-    auto held = std::make_unique<PgLock>(pool_, *c, std::to_string(lock_id(name) ^ 1));
-    if (Status s = held->take(); !s.is_ok()) return s;
-    return std::unique_ptr<KvLock>(std::move(held));
+    std::unique_lock l(turns_mu_);
+    if (DeferredScope* scope = deferred_scope(); scope != nullptr && scope->awaiting_turn) {
+      scope->awaiting_turn = false;
+      --awaiting_turn_;
+    }
+    Turn& turn = turns_.try_emplace(std::string(name)).first->second;
+    turns_cv_.wait(l, [&turn] { return !turn.busy; });
+    turn.busy = true;
+    // Handed on from the previous holder of this process: no round trip. A session the server
+    // ended (a restart, pg_terminate_backend) lost the lock with it and must not be trusted.
+    if (turn.session != nullptr && !ended_by_server(turn.session)) {
+      ++turn.holders;
+      return std::unique_ptr<KvLock>(new HeldTurn(*this, turn));
+    }
+    if (turn.id.empty()) turn.id = std::to_string(lock_id(name) ^ 1);
+    PGconn* ended = std::exchange(turn.session, nullptr);
+    l.unlock();
+    if (ended != nullptr) pool_.discard(ended);  // whatever it still holds goes with it
+    Result<PGconn*> taken = take_turn(turn.id);
+    l.lock();
+    if (!taken.is_ok()) {
+      turn.busy = false;
+      turns_cv_.notify_all();
+      return taken.status();
+    }
+    turn.session = *taken;
+    turn.holders = 1;
+    return std::unique_ptr<KvLock>(new HeldTurn(*this, turn));
   }
 
  private:
@@ -345,6 +391,67 @@ class PgStore final : public KvStore {
       if (d.store == this) return &d;
     }
     return nullptr;
+  }
+
+  // A turn while a KvLock has it; its end may hand it on (end_turn).
+  class HeldTurn final : public KvLock {
+   public:
+    HeldTurn(PgStore& store, Turn& turn) : store_(store), turn_(turn) {}
+    ~HeldTurn() override { store_.end_turn(turn_); }
+
+   private:
+    PgStore& store_;
+    Turn& turn_;
+  };
+
+  // A connection of its own holding the advisory lock `id`, once no other session holds it.
+  Result<PGconn*> take_turn(const std::string& id) {
+    auto c = pool_.acquire();
+    if (!c.is_ok()) return c.status();
+    if (auto r = run(*c, "SELECT pg_advisory_lock($1::bigint)", {{id, false}}); !r.is_ok()) {
+      pool_.release(*c);
+      return r.status();
+    }
+    return *c;
+  }
+
+  // A KvLock ended: the turn stays with this process, for a thread here waiting for it, unless
+  // kPgTurnsInARow holders had it in a row (another node may be waiting) or none waits.
+  void end_turn(Turn& turn) {
+    std::unique_lock l(turns_mu_);
+    if (awaiting_turn_ > 0 && turn.holders < kPgTurnsInARow) {
+      turn.busy = false;
+      turns_cv_.notify_all();
+      return;
+    }
+    give_back(turn, l);
+  }
+
+  // A scope that never took a turn ended: turns kept for it go back when nobody else waits.
+  void stop_awaiting_turn() {
+    std::unique_lock l(turns_mu_);
+    if (--awaiting_turn_ > 0) return;
+    for (auto& [name, turn] : turns_) {
+      if (turn.busy || turn.session == nullptr) continue;
+      turn.busy = true;
+      give_back(turn, l);
+    }
+  }
+
+  // Releases `turn`'s advisory lock, if it holds it, and frees the turn. REQUIRES: `l` holds
+  // turns_mu_, and `turn` is busy or has no holder; `l` is released during the round trip.
+  void give_back(Turn& turn, std::unique_lock<std::mutex>& l) {
+    PGconn* session = std::exchange(turn.session, nullptr);
+    turn.holders = 0;
+    if (session != nullptr) {
+      l.unlock();
+      // Given back to the pool only once it released the lock: closing it releases it otherwise.
+      if (run(session, "SELECT pg_advisory_unlock($1::bigint)", {{turn.id, false}}).is_ok()) pool_.release(session);
+      else pool_.discard(session);
+      l.lock();
+    }
+    turn.busy = false;
+    turns_cv_.notify_all();
   }
 
   // The session `scope`'s writes commit on. One that ended (or broke) is replaced; if writes
@@ -370,8 +477,9 @@ class PgStore final : public KvStore {
   // One transaction: when `key` is given, lock it across nodes and check it holds `*expected`
   // first. PostgreSQL commits durably (synchronous_commit), whatever WriteOptions::sync says;
   // inside a deferred-sync scope it commits with synchronous_commit off, on the scope's session,
-  // and end_deferred_sync() waits for durability. Statements go pipelined: one round trip for the
-  // check (when there is one), one for the writes and the commit.
+  // and end_deferred_sync() waits for durability. Every statement, the check included, goes in
+  // one pipeline: one round trip. A check that fails raises an error (kHeadCheckSql), which
+  // makes PostgreSQL skip the writes and the COMMIT after it.
   Status commit(const WriteBatch& batch, const std::string_view* key, const std::optional<std::string>* expected) {
     if (batch.empty() && key == nullptr) return Status::ok();
     DeferredScope* deferred = deferred_scope();
@@ -386,26 +494,16 @@ class PgStore final : public KvStore {
       if (!c.is_ok()) return c.status();
       conn = lease.emplace(pool_, *c).get();
     }
-    auto failed = [conn](Status s) {
-      if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-      }
-      return s;
-    };
     std::vector<Statement> statements = {{"BEGIN", {}}};
     // The COMMIT returns once the change is visible, without waiting for the WAL flush.
     if (deferred != nullptr) statements.push_back({"SET LOCAL synchronous_commit = off", {}});
+    const std::string id = key != nullptr ? std::to_string(lock_id(*key)) : std::string();  // a param's bytes
     if (key != nullptr) {
-      const std::string id = std::to_string(lock_id(*key));
+      // The check is a statement of its own after the lock's, so that it reads what was committed
+      // before the lock was granted (READ COMMITTED: a snapshot per statement).
       statements.push_back({"SELECT pg_advisory_xact_lock($1::bigint)", {{id, false}}});
-      statements.push_back({"SELECT v FROM fleetgate_kv WHERE k = $1", {{*key}}});
-      auto checked = run_pipelined(conn, statements);
-      if (!checked.is_ok()) return failed(checked.status());
-      const PgResult& now = checked->back();
-      const std::optional<std::string> current =
-          now.rows() == 0 ? std::nullopt : std::optional<std::string>(std::string(now.at(0, 0)));
-      if (current != *expected) return failed(aborted("the value under '" + std::string(*key) + "' changed concurrently"));
-      statements.clear();
+      if (expected->has_value()) statements.push_back({kHeadCheckSql, {{*key}, {**expected}}});
+      else statements.push_back({kAbsentCheckSql, {{*key}}});
     }
     for (const auto& e : batch.entries()) {
       if (e.op == WriteBatch::Op::kPut) {
@@ -416,16 +514,27 @@ class PgStore final : public KvStore {
       }
     }
     statements.push_back({"COMMIT", {}});
-    if (auto r = run_pipelined(conn, statements); !r.is_ok()) {
+    std::string sqlstate;
+    if (auto r = run_pipelined(conn, statements, &sqlstate); !r.is_ok()) {
       // The server may have committed before the connection broke.
       if (PQstatus(conn) == CONNECTION_BAD) return unknown_outcome("the connection was lost during COMMIT", r.status().message());
-      return failed(r.status());
+      if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+      }
+      if (key != nullptr && sqlstate == kCheckFailedState) {
+        return aborted("the value under '" + std::string(*key) + "' changed concurrently");
+      }
+      return r.status();
     }
     if (deferred != nullptr) deferred->pending = true;
     return Status::ok();
   }
 
   mutable Pool pool_;
+  std::mutex turns_mu_;  // guards the fields below
+  std::condition_variable turns_cv_;
+  std::map<std::string, Turn, std::less<>> turns_;  // by lock name; never erased, so a Turn& stays valid
+  int awaiting_turn_ = 0;  // open deferred-sync scopes of this store that have not taken a turn
 };
 
 // The migrations, in order; migration i brings the schema to version i + 1.

@@ -10,6 +10,12 @@
 // across every node; scans and snapshots read one REPEATABLE READ transaction each. The schema
 // is created by migrate() (`fleetgate migrate`); open() refuses a database whose schema is
 // missing or newer than this binary.
+// Turns (KvStore::lock, AuditLog::transact's): a session-level advisory lock on a connection of
+// its own. When a KvLock ends while another thread of this process has opened a deferred-sync
+// scope on the store and not taken a lock yet (the next decision, waiting its turn), the advisory
+// lock is kept for it, so that consecutive decisions of one node do not take and release it each
+// time; after kPgTurnsInARow holders in a row, or when nobody here waits, it is released, so a
+// node waiting for it gets it. A node that dies holding it releases it when its session ends.
 // Faults: connections are bounded (pg_connection.h) and pooled; one the server ended (a restart)
 // is replaced on next use, so calls fail with kUnavailable while the database is down and work
 // again once it is back, without a restart of the node. A write whose connection broke during
@@ -27,6 +33,10 @@ namespace fleetgate::store {
 
 // Schema version this binary writes and reads.
 inline constexpr int kPgSchemaVersion = 1;
+
+// KvLocks of one process that may have a turn in a row without releasing it across nodes: what
+// another node waits at most, in decisions, and each release costs two round trips.
+inline constexpr int kPgTurnsInARow = 16;
 
 // Applies the migrations this binary knows to the database at `dsn` (a libpq connection string);
 // the schema version after them. Idempotent; safe while nodes run.

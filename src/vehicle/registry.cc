@@ -116,8 +116,9 @@ FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const resid
       directory_(directory),
       shown_(store_.shared() ? 0 : kShownEntries) {}
 
-Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions) {
-  return directory_ == nullptr || vin_regions.empty() ? Status::ok() : directory_->record(vin_regions);
+Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions,
+                                          store::WriteBatch& change) {
+  return directory_ == nullptr || vin_regions.empty() ? Status::ok() : directory_->record_with(vin_regions, store_, change);
 }
 
 Status check_region_served(const config::Config& config, std::string_view region) {
@@ -195,8 +196,8 @@ Result<VehicleRecord> FleetRegistry::register_vehicle(std::string_view vin, std:
                             ", region " + existing->region + ")");
     }
     if (existing.status().code() != Code::kNotFound) return existing.status();
-    if (Status s = record_in_directory({{record->vin, record->region}}); !s.is_ok()) return s;
     store::WriteBatch change;
+    if (Status s = record_in_directory({{record->vin, record->region}}, change); !s.is_ok()) return s;
     change.put(vehicle_key(vin), encode_record(*record));
     auto appended = commit({registration_event(*record, actor, {})}, change);
     if (!appended.is_ok()) return appended.status();
@@ -266,8 +267,8 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
     after.market = market;
     after.region = std::move(region).value();
     after.updated_ms = audit_.now_ms();
-    if (Status s = record_in_directory({{after.vin, after.region}}); !s.is_ok()) return s;
     store::WriteBatch change;
+    if (Status s = record_in_directory({{after.vin, after.region}}, change); !s.is_ok()) return s;
     change.put(vehicle_key(vin), encode_record(after));
     json::object details{{"from_market", before->market}, {"from_region", before->region}, {"to_market", after.market},
                          {"to_region", after.region},     {"reason", reason}};
@@ -328,7 +329,7 @@ Result<ImportReport> FleetRegistry::import_csv(std::string_view csv, const Impor
           registration_event(*record, options.actor, {{"source", options.source + ":" + std::to_string(line)}}));
     }
     if (events.empty() || (options.all_or_nothing && !report.errors.empty())) return report;
-    if (Status s = record_in_directory(placed); !s.is_ok()) return s;
+    if (Status s = record_in_directory(placed, change); !s.is_ok()) return s;
     auto appended = commit(std::move(events), change);
     if (!appended.is_ok()) return appended.status();
     report.imported = appended->size();

@@ -74,8 +74,9 @@ struct ImportReport {
 class FleetRegistry {
  public:
   // REQUIRES: `audit` (and `directory`, when given) outlive the registry; one registry per audit
-  // log. With a directory, every registration, import and rehome records the VINs' regions there
-  // before it commits (vin_directory.h); a failed directory write fails the change.
+  // log. With a directory, every registration, import and rehome records the VINs' regions there,
+  // in its own commit when the directory lives in the control store, else before it commits
+  // (vin_directory.h); a failed directory write fails the change.
   FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy,
                 VinDirectory* directory = nullptr);
 
@@ -113,8 +114,10 @@ class FleetRegistry {
   Result<VehicleRecord> load(std::string_view vin) const;
   VehicleRecord with_providers(VehicleRecord r) const;
   Result<std::string> region_of_market(std::string_view market) const;
-  // Records (VIN, region) pairs in the directory, when there is one.
-  Status record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions);
+  // Records (VIN, region) pairs in the directory, when there is one: in `change` when it lives in
+  // the control store (VinDirectory::record_with).
+  Status record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions,
+                             store::WriteBatch& change);
   // Writes `change` with its audit `events` in one atomic write, then forgets every shown record.
   Result<std::vector<audit::Entry>> commit(std::vector<audit::Event> events, const store::WriteBatch& change);
 

@@ -8,14 +8,26 @@ Result<std::string> VinDirectory::key_of(std::string_view vin) const {
   return std::string(kDirectoryPrefix) + *pseudonym;
 }
 
-Status VinDirectory::record(const std::vector<std::pair<std::string, std::string>>& vin_regions) {
-  store::WriteBatch batch;
+Status VinDirectory::put_entries(const std::vector<std::pair<std::string, std::string>>& vin_regions,
+                                store::WriteBatch& batch) const {
   for (const auto& [vin, region] : vin_regions) {
     auto key = key_of(vin);
     if (!key.is_ok()) return key.status();
     batch.put(*key, region);
   }
+  return Status::ok();
+}
+
+Status VinDirectory::record(const std::vector<std::pair<std::string, std::string>>& vin_regions) {
+  store::WriteBatch batch;
+  if (Status s = put_entries(vin_regions, batch); !s.is_ok()) return s;
   return store_.write(batch);
+}
+
+Status VinDirectory::record_with(const std::vector<std::pair<std::string, std::string>>& vin_regions,
+                                 const store::KvStore& change_store, store::WriteBatch& change) {
+  if (&change_store != &store_) return record(vin_regions);
+  return put_entries(vin_regions, change);
 }
 
 Result<std::string> VinDirectory::locate(std::string_view vin) const {

@@ -66,7 +66,7 @@ TEST_F(VinDirectoryTest, AnotherKeyFindsNothing) {
   EXPECT_EQ(directory(8).locate(kBerlin).status().code(), Code::kNotFound);
 }
 
-TEST(RegistryWithDirectory, RegistrationsImportsAndRehomesAreRecordedFirst) {
+TEST(RegistryWithDirectory, RegistrationsImportsAndRehomesAreRecorded) {
   RegistryEnv env({}, /*with_directory=*/true);
   ASSERT_TRUE(env.registry().register_vehicle(kBerlin, "DE", "", "cli:test").is_ok());
   auto report = env.registry().import_csv("vin,market\nLRW3E7EA8PC390117,CN\n7SAYGDEE4RA101552,ZZ\n",
@@ -79,6 +79,18 @@ TEST(RegistryWithDirectory, RegistrationsImportsAndRehomesAreRecordedFirst) {
   // A refused registration (the VIN exists) leaves the entry as it was.
   EXPECT_EQ(env.registry().register_vehicle(kBerlin, "DE", "", "cli:test").status().code(), Code::kAlreadyExists);
   EXPECT_EQ(env.directory().locate(kBerlin).value(), "us");
+}
+
+// In the control store, an entry commits in the registration's own write: a registration that
+// fails to commit (here on a damaged audit chain) leaves no entry.
+TEST(RegistryWithDirectory, InTheControlStoreAnEntryCommitsWithItsRegistrationOrNotAtAll) {
+  RegistryEnv env({}, /*with_directory=*/true);
+  ASSERT_TRUE(env.registry().register_vehicle(kBerlin, "DE", "", "cli:test").is_ok());
+  ASSERT_TRUE(env.store().write(store::WriteBatch().remove("audit/head")).is_ok());
+  env.open();
+  EXPECT_EQ(env.registry().register_vehicle(kShanghai, "CN", "", "cli:test").status().code(), Code::kDataLoss);
+  EXPECT_EQ(env.directory().locate(kShanghai).status().code(), Code::kNotFound);
+  EXPECT_EQ(env.directory().locate(kBerlin).value(), "eu");
 }
 
 TEST(RegistryWithDirectory, ARegionServedElsewhereRecordsNothing) {

@@ -208,6 +208,55 @@ TEST_F(PgNodesTest, ConcurrentAppendsFromTwoNodesFormOneLinearChain) {
   expect_chain_intact(4 * kPerThread);
 }
 
+// Decisions (read a counter, write it plus one with an entry) keep their turn across decisions
+// of one node, and plain appends of both nodes go between them without a turn: no update is lost
+// and the chain does not fork.
+TEST_F(PgNodesTest, DecisionsAndPlainAppendsOfTwoNodesLoseNoUpdateAndFormOneChain) {
+  constexpr int kPerThread = 30;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (Node* node : {a_.get(), b_.get()}) {
+    for (int t = 0; t < 2; ++t) {
+      threads.emplace_back([node, &failed] {
+        for (int i = 0; i < kPerThread; ++i) {
+          auto r = node->audit->transact([node]() -> Result<std::vector<audit::Entry>> {
+            auto now = node->store->get("counter");
+            if (!now.is_ok() && now.status().code() != Code::kNotFound) return now.status();
+            const int next = (now.is_ok() ? std::stoi(*now) : 0) + 1;
+            return node->audit->append_with({{"cli:test", "test.count", "counter", "", {}}},
+                                            WriteBatch().put("counter", std::to_string(next)));
+          });
+          if (!r.is_ok()) ++failed;
+        }
+      });
+    }
+    threads.emplace_back([node, &failed] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!node->audit->append({"cli:test", "test.event", "s", "", {}}).is_ok()) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(a_->store->get("counter").value(), std::to_string(4 * kPerThread));
+  expect_chain_intact(6 * kPerThread);
+}
+
+// A decision begins on the head its node last saw, not on one read again: after another node
+// appended, its first attempt loses the race at commit, and it runs again on the head stored.
+TEST_F(PgNodesTest, ADecisionOnAHeadAnotherNodeMovedRunsAgainOnTheStoredHead) {
+  ASSERT_TRUE(a_->audit->append({"cli:test", "test.event", "on a", "", {}}).is_ok());
+  int runs = 0;
+  auto appended = b_->audit->transact([&] {
+    ++runs;
+    return b_->audit->append_with({{"cli:test", "test.event", "on b", "", {}}}, WriteBatch().put("b", "1"));
+  });
+  ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
+  EXPECT_EQ(runs, 2) << "one attempt on the head B last saw, one on the head A moved";
+  EXPECT_EQ(appended->front().seq, 2u);
+  expect_chain_intact(2);
+}
+
 TEST_F(PgNodesTest, ExactlyOneNodeRegistersEachVin) {
   std::atomic<int> won{0}, lost{0}, other{0};
   std::vector<std::thread> threads;

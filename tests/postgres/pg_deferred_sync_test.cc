@@ -6,7 +6,6 @@
 
 #include <string>
 
-#include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
 #include "support/pg_server.h"
 
@@ -21,22 +20,6 @@ std::unique_ptr<KvStore> open_store(const std::string& dsn) {
   auto s = store::open_pg(dsn);
   EXPECT_TRUE(s.is_ok()) << s.status().to_string();
   return s.is_ok() ? std::move(s).value() : nullptr;
-}
-
-// One value `sql` returns on a connection of the test's own ("" when it failed, reported).
-std::string query(const std::string& dsn, const std::string& sql) {
-  auto c = store::pg_connect(dsn);
-  if (!c.is_ok()) {
-    ADD_FAILURE() << c.status().to_string();
-    return "";
-  }
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
-  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), PQclear);
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-    ADD_FAILURE() << sql << ": " << store::pg_error(conn.get());
-    return "";
-  }
-  return PQgetvalue(r.get(), 0, 0);
 }
 
 void expect_unknown_outcome(const Status& s) {
@@ -63,9 +46,9 @@ TEST_F(PgDeferredSyncTest, AWriteIsVisibleAtOnceAndDurableWhenTheScopeEnds) {
   ASSERT_TRUE(db_->put("k", "v").is_ok());
   EXPECT_EQ(other_node->get("k").value(), "v") << "visible to every reader before the scope ends";
   // Everything inserted into the WAL so far, the write's commit record included.
-  const std::string written = query(pg_.dsn(), "SELECT pg_current_wal_insert_lsn()::text");
+  const std::string written = testing::query_value(pg_.dsn(), "SELECT pg_current_wal_insert_lsn()::text");
   ASSERT_TRUE(db_->end_deferred_sync().is_ok());
-  EXPECT_EQ(query(pg_.dsn(), "SELECT (pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn)::text"), "true")
+  EXPECT_EQ(testing::query_value(pg_.dsn(), "SELECT (pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn)::text"), "true")
       << "the end of the scope flushed the WAL past the write";
 }
 
@@ -95,7 +78,7 @@ TEST_F(PgDeferredSyncTest, WritesWhoseSessionEndedBeforeTheWaitAreAnUnknownOutco
   db_->begin_deferred_sync();
   ASSERT_TRUE(db_->put("a", "1").is_ok());
   // pg_terminate_backend with a timeout returns once the backend has exited.
-  EXPECT_NE(query(pg_.dsn(), "SELECT count(pg_terminate_backend(pid, 10000))::text FROM pg_stat_activity "
+  EXPECT_NE(testing::query_value(pg_.dsn(), "SELECT count(pg_terminate_backend(pid, 10000))::text FROM pg_stat_activity "
                              "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"),
             "0");
   ASSERT_TRUE(db_->put("b", "2").is_ok()) << "later writes go on a new session";

@@ -1,6 +1,7 @@
 // Test support: a throwaway PostgreSQL started by tools/pg-region.sh on a free loopback port and
 // a unix socket in its own folder, stopped and removed when this goes out of scope. A test may
-// stop() and start() it again in between (same data, same port, same DSN).
+// stop() and start() it again in between (same data, same port, same DSN). Also: a migrated
+// control store on it, and one value of a query run on a connection of the test's own.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::testing {
@@ -26,6 +28,22 @@ inline std::unique_ptr<store::KvStore> open_migrated_pg(const std::string& dsn) 
   auto s = store::open_pg(dsn);
   EXPECT_TRUE(s.is_ok()) << s.status().to_string();
   return s.is_ok() ? std::move(s).value() : nullptr;
+}
+
+// The one value `sql` returns, on a connection of the caller's own ("" when it failed, reported).
+inline std::string query_value(const std::string& dsn, const std::string& sql) {
+  auto c = store::pg_connect(dsn);
+  if (!c.is_ok()) {
+    ADD_FAILURE() << c.status().to_string();
+    return "";
+  }
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), PQclear);
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+    ADD_FAILURE() << sql << ": " << store::pg_error(conn.get());
+    return "";
+  }
+  return PQgetvalue(r.get(), 0, 0);
 }
 
 // A port nothing listens on now (the kernel's pick for an ephemeral bind).
