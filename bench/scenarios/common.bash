@@ -2,8 +2,8 @@
 #   source "$(dirname "$0")/common.bash"; bench_init "$@"
 # resolves BUILD_DIR and RESULTS_DIR (creating it) into $build and $results, sets $root and
 # $fleetgate (which must be built), and makes $work, a scratch dir removed on exit after every
-# process in $server_pid and the pids array was stopped. Also: free_port, wait_for_port and
-# mock_gateway_config (below).
+# process in $server_pid and the pids array was stopped. Also: free_port, wait_for_port,
+# start_serve and mock_gateway_config (below).
 
 bench_init() {
   [ $# -ge 2 ] || { echo "usage: $(basename "$0") BUILD_DIR RESULTS_DIR" >&2; exit 2; }
@@ -37,6 +37,20 @@ wait_for_port() {
   done
   echo "$(basename "$0"): nothing listens on port $1" >&2
   return 1
+}
+
+# start_serve CONFIG [ARGS...]: `fleetgate -c CONFIG serve --port 0 ARGS...` as $server_pid; sets
+# $port once it listens, and ends the script when it does not start.
+start_serve() {
+  local config=$1 line
+  shift
+  coproc SERVER { exec "$fleetgate" -c "$config" serve --port 0 "$@" 2>&1; }
+  server_pid=$SERVER_PID
+  port=
+  while read -r line <&"${SERVER[0]}"; do
+    if [[ $line =~ listening\ on\ [a-z]+://[^:]+:([0-9]+) ]]; then port=${BASH_REMATCH[1]}; break; fi
+  done
+  [ -n "$port" ] || { echo "$(basename "$0"): fleetgate serve did not start" >&2; exit 1; }
 }
 
 # mock_gateway_config PORT THREADS DATA_DIR MOCK_PORT: on stdout, a config with one region (eu,

@@ -25,15 +25,9 @@ run() {
   mkdir -p "$dir"
   sed "s|^data_dir = .*|data_dir = \"$dir/data\"|" "$root/config/fleetgate.toml" >"$dir/fleetgate.toml"
   "$fleetgate" -c "$dir/fleetgate.toml" sim fleet --vehicles "$vehicles" --tokens "$dir/tokens" >/dev/null
-  local flag=
-  [ "$commit" = off ] && flag=--no-group-commit
-  coproc SERVER { exec "$fleetgate" -c "$dir/fleetgate.toml" serve --port 0 $flag 2>&1; }
-  server_pid=$SERVER_PID
-  local line port=
-  while read -r line <&"${SERVER[0]}"; do
-    if [[ $line =~ listening\ on\ [a-z]+://[^:]+:([0-9]+) ]]; then port=${BASH_REMATCH[1]}; break; fi
-  done
-  [ -n "$port" ] || { echo "ingest.sh: fleetgate serve did not start" >&2; exit 1; }
+  local flags=()
+  [ "$commit" = off ] && flags=(--no-group-commit)
+  start_serve "$dir/fleetgate.toml" "${flags[@]}"
   local cpu0 cpu1 summary
   cpu0=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
   summary=$("$fleetgate" sim run --tokens "$dir/tokens" --url "ws://127.0.0.1:$port/v1/telemetry/ws" \

@@ -51,13 +51,7 @@ PY
     "$fleetgate" -c "$dir/fleetgate.toml" migrate >/dev/null
   fi
   "$fleetgate" -c "$dir/fleetgate.toml" sim fleet --vehicles "$vehicles" --region cn --tokens "$dir/tokens" >/dev/null
-  coproc SERVER { exec "$fleetgate" -c "$dir/fleetgate.toml" serve --port 0 2>&1; }
-  server_pid=$SERVER_PID
-  local line port=
-  while read -r line <&"${SERVER[0]}"; do
-    if [[ $line =~ listening\ on\ [a-z]+://[^:]+:([0-9]+) ]]; then port=${BASH_REMATCH[1]}; break; fi
-  done
-  [ -n "$port" ] || { echo "telemetry_modes.sh: fleetgate serve did not start ($mode)" >&2; exit 1; }
+  start_serve "$dir/fleetgate.toml"
   local summary drained=null start blocks last
   summary=$("$fleetgate" sim run --tokens "$dir/tokens" --url "ws://127.0.0.1:$port/v1/telemetry/ws" \
     --rate 0 --duration "$seconds" --window "$window" --records-per-frame "$per_frame" --json 2>/dev/null)

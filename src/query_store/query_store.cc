@@ -67,6 +67,22 @@ Result<T> number(std::string_view text) {
   return v;
 }
 
+// The rows of a SELECT of (pseudonym, created_at::text, seq::text, sealed bytes), as BlockRows
+// or StateRows.
+template <typename Row>
+Result<std::vector<Row>> keyed_rows(const PgResult& r) {
+  std::vector<Row> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    auto t = number<int64_t>(r.at(i, 1));
+    auto s = number<uint64_t>(r.at(i, 2));
+    if (!t.is_ok()) return t.status();
+    if (!s.is_ok()) return s.status();
+    out.push_back({std::string(r.at(i, 0)), *t, *s, std::string(r.at(i, 3))});
+  }
+  return out;
+}
+
 size_t affected(const PgResult& r) {
   const char* n = PQcmdTuples(r.get());
   return n == nullptr || *n == '\0' ? 0 : static_cast<size_t>(std::stoull(n));
@@ -93,15 +109,7 @@ Result<std::vector<StateRow>> read_states(PGconn* c, std::span<const std::string
   auto r = run(c, "SELECT pseudonym, created_at::text AS t, seq::text AS s, state FROM latest_states WHERE pseudonym = ANY($1::text[])",
                {Param{array, false}});
   if (!r.is_ok()) return r.status();
-  std::vector<StateRow> out;
-  for (int i = 0; i < r->rows(); ++i) {
-    auto t = number<int64_t>(r->at(i, 1));
-    auto s = number<uint64_t>(r->at(i, 2));
-    if (!t.is_ok()) return t.status();
-    if (!s.is_ok()) return s.status();
-    out.push_back({std::string(r->at(i, 0)), *t, *s, std::string(r->at(i, 3))});
-  }
-  return out;
+  return keyed_rows<StateRow>(*r);
 }
 
 // Ends a transaction a failed step left open, so the connection is clean for the next call.
@@ -277,8 +285,7 @@ Result<WriteResult> QueryStore::write_in_transaction(std::span<const BlockRow> b
 
 Result<std::vector<BlockRow>> QueryStore::scan(std::string_view pseudonym, BlockPosition from, int64_t to_ms,
                                                size_t limit) const {
-  std::vector<BlockRow> out;
-  if (limit == 0 || from.created_at_ms > to_ms) return out;
+  if (limit == 0 || from.created_at_ms > to_ms) return std::vector<BlockRow>{};
   auto c = connection();
   if (!c.is_ok()) return c.status();
   const std::string created = std::to_string(from.created_at_ms);
@@ -288,25 +295,16 @@ Result<std::vector<BlockRow>> QueryStore::scan(std::string_view pseudonym, Block
   // created_at >= $2 repeats what the row comparison implies, so the planner prunes partitions.
   auto r = run(*c,
                // Aliased: ORDER BY a name of the select list would sort by its text.
-               "SELECT created_at::text AS t, seq::text AS s, block FROM telemetry_blocks WHERE pseudonym = $1"
+               "SELECT pseudonym, created_at::text AS t, seq::text AS s, block FROM telemetry_blocks WHERE pseudonym = $1"
                " AND created_at >= $2::bigint AND created_at <= $4::bigint AND (created_at, seq) >= ($2::bigint, $3::numeric)"
                " ORDER BY created_at, seq LIMIT $5::bigint",
                {Param{pseudonym, false}, Param{created, false}, Param{seq, false}, Param{to, false}, Param{max, false}});
   if (!r.is_ok()) return r.status();
-  out.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) {
-    auto t = number<int64_t>(r->at(i, 0));
-    auto s = number<uint64_t>(r->at(i, 1));
-    if (!t.is_ok()) return t.status();
-    if (!s.is_ok()) return s.status();
-    out.push_back({std::string(pseudonym), *t, *s, std::string(r->at(i, 2))});
-  }
-  return out;
+  return keyed_rows<BlockRow>(*r);
 }
 
 Result<std::vector<BlockRow>> QueryStore::scan_all(const std::optional<BlockRow>& after, size_t limit) const {
-  std::vector<BlockRow> out;
-  if (limit == 0) return out;
+  if (limit == 0) return std::vector<BlockRow>{};
   auto c = connection();
   if (!c.is_ok()) return c.status();
   const std::string max = std::to_string(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
@@ -322,15 +320,7 @@ Result<std::vector<BlockRow>> QueryStore::scan_all(const std::optional<BlockRow>
                                    " ORDER BY pseudonym, created_at, seq LIMIT $1::bigint",
                                    {Param{max, false}});
   if (!r.is_ok()) return r.status();
-  out.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) {
-    auto t = number<int64_t>(r->at(i, 1));
-    auto s = number<uint64_t>(r->at(i, 2));
-    if (!t.is_ok()) return t.status();
-    if (!s.is_ok()) return s.status();
-    out.push_back({std::string(r->at(i, 0)), *t, *s, std::string(r->at(i, 3))});
-  }
-  return out;
+  return keyed_rows<BlockRow>(*r);
 }
 
 Result<std::vector<StateRow>> QueryStore::latest(std::span<const std::string> pseudonyms) const {

@@ -16,6 +16,25 @@
 #include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::stream_telemetry {
+namespace {
+
+constexpr int kStreamSetupAttempts = 6;  // each waits up to the cluster's request timeout (5 s)
+
+// A BlockTableReader with the connection it reads through.
+class LeasedBlockReader final : public store::KvReader {
+ public:
+  explicit LeasedBlockReader(query_store::QueryStorePool::Lease lease) : lease_(std::move(lease)), reader_(*lease_) {}
+  Result<std::string> get(std::string_view key) const override { return reader_.get(key); }
+  std::unique_ptr<store::KvIterator> scan(std::string_view prefix, std::string_view start = {}) const override {
+    return reader_.scan(prefix, start);
+  }
+
+ private:
+  query_store::QueryStorePool::Lease lease_;
+  query_store::BlockTableReader reader_;
+};
+
+}  // namespace
 
 // One submitted batch: done once every block published for it (parts) is done, with the first
 // error of any of them.
@@ -80,7 +99,13 @@ Result<std::unique_ptr<StreamTelemetry>> StreamTelemetry::open(std::shared_ptr<c
   auto cluster = stream::ClusterConnection::connect({.region = layout.region, .urls = t->options_.urls});
   if (!cluster.is_ok()) return cluster.status();
   t->cluster_ = std::move(cluster).value();
-  if (Status s = stream::ensure_telemetry_streams(*t->cluster_, layout); !s.is_ok()) return s;
+  // A cluster that just started (or lost a server) may still be electing its leaders: its API
+  // requests time out for a few seconds, so creating the streams is tried a few times.
+  Status streams = stream::ensure_telemetry_streams(*t->cluster_, layout);
+  for (int attempt = 1; streams.code() == Code::kUnavailable && attempt < kStreamSetupAttempts; ++attempt) {
+    streams = stream::ensure_telemetry_streams(*t->cluster_, layout);
+  }
+  if (!streams.is_ok()) return streams;
   // The query store is reachable and migrated before this node takes a car's frame.
   if (auto probe = t->queries_.borrow(); !probe.is_ok()) return probe.status();
   auto publisher = stream::BlockPublisher::create(*t->cluster_, layout, {.max_in_flight = t->options_.max_in_flight});
@@ -271,23 +296,6 @@ Result<std::vector<telemetry::Record>> StreamTelemetry::read(std::string_view vi
   return out;
 }
 
-namespace {
-
-// A BlockTableReader with the connection it reads through.
-class LeasedBlockReader final : public store::KvReader {
- public:
-  explicit LeasedBlockReader(query_store::QueryStorePool::Lease lease) : lease_(std::move(lease)), reader_(*lease_) {}
-  Result<std::string> get(std::string_view key) const override { return reader_.get(key); }
-  std::unique_ptr<store::KvIterator> scan(std::string_view prefix, std::string_view start = {}) const override {
-    return reader_.scan(prefix, start);
-  }
-
- private:
-  query_store::QueryStorePool::Lease lease_;
-  query_store::BlockTableReader reader_;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<store::KvReader>> StreamTelemetry::records() const {
   auto lease = queries_.borrow();

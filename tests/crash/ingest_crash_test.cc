@@ -18,6 +18,7 @@
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/telemetry/ingest_service.h"
+#include "support/acked_log.h"
 #include "support/fleetgate_process.h"
 #include "support/scratch_config.h"
 
@@ -84,18 +85,10 @@ TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplica
   auto service = telemetry::IngestService::create(policy, *stores, registry, *audit, options);
   ASSERT_TRUE(service.is_ok()) << service.status().to_string();
 
-  std::map<std::string, std::set<uint64_t>> acked_seqs;
-  std::ifstream log(acked);
-  std::string vin;
-  uint64_t seq = 0;
-  size_t lines = 0;
-  while (log >> vin >> seq) {
-    ++lines;
-    acked_seqs[vin].insert(seq);
-  }
-  EXPECT_EQ(lines, acked_records);
-  ASSERT_EQ(acked_seqs.size(), kVehicles);
-  for (const auto& [vin, seqs] : acked_seqs) {
+  const testing::AckedLog log = testing::read_acked_log(acked);
+  EXPECT_EQ(log.lines, acked_records);
+  ASSERT_EQ(log.seqs.size(), kVehicles);
+  for (const auto& [vin, seqs] : log.seqs) {
     auto home = registry.show(vin);
     ASSERT_TRUE(home.is_ok()) << home.status().to_string();
     auto records = (*service)->region(home->region)->read(vin, INT64_MIN, INT64_MAX, SIZE_MAX);

@@ -15,6 +15,7 @@
 
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
+#include "support/acked_log.h"
 #include "support/fleetgate_process.h"
 #include "support/nats_region.h"
 #include "support/pg_node.h"
@@ -98,30 +99,22 @@ TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledge
   testing::stop_serve(node_a, SIGKILL);
   testing::wait_for(sim);  // its cars give up on the dead node
 
-  std::map<std::string, std::set<uint64_t>> acked_seqs;
-  std::ifstream log(acked);
-  std::string vin;
-  uint64_t seq = 0;
-  size_t lines = 0;
-  while (log >> vin >> seq) {
-    ++lines;
-    acked_seqs[vin].insert(seq);
-  }
-  ASSERT_GT(lines, 0u);
-  for (const auto& [car, seqs] : acked_seqs) {
+  const testing::AckedLog log = testing::read_acked_log(acked);
+  ASSERT_GT(log.lines, 0u);
+  for (const auto& [car, seqs] : log.seqs) {
     const std::map<uint64_t, int> stored = stored_seqs(node_b.port, ops, car);
     for (const auto& [s, times] : stored) EXPECT_EQ(times, 1) << car << " seq " << s << " is stored " << times << " times";
     for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << car << " seq " << s << " was acknowledged but is not stored";
   }
 
   // A car that reconnects to the surviving node goes on where it stopped.
-  const std::string first = acked_seqs.begin()->first;
+  const std::string first = log.seqs.begin()->first;
   std::ifstream token_file(tokens);
   std::string car_vin, car_token;
   while (token_file >> car_vin >> car_token && car_vin != first) {
   }
   ASSERT_EQ(car_vin, first);
-  const uint64_t next = *acked_seqs.begin()->second.rbegin() + 1000;
+  const uint64_t next = *log.seqs.begin()->second.rbegin() + 1000;
   json::array frames;
   frames.push_back(json::object{{"vin", first}, {"created_at", json::value(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                               std::chrono::system_clock::now().time_since_epoch())
