@@ -1,7 +1,8 @@
 // Two `fleetgate serve` nodes of one region whose telemetry is on its own 3-server JetStream
 // cluster ([regions.telemetry] log = "jetstream", ack = "persisted") and whose control plane and
 // query store are on one PostgreSQL: what cars send through one node is readable through the
-// other, and a node SIGKILLed while cars stream loses no acknowledged record.
+// other, a node SIGKILLed while cars stream loses no acknowledged record, and so do the stream
+// leader and then a follower SIGKILLed under the fleet, with acks resuming after each.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -15,6 +16,7 @@
 
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/store/test_dir.h"
+#include "fleetgate/stream/cluster_connection.h"
 #include "support/acked_log.h"
 #include "support/fleetgate_process.h"
 #include "support/nats_region.h"
@@ -126,6 +128,97 @@ TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledge
   EXPECT_EQ(posted->status, 200u) << posted->body;
   EXPECT_TRUE(stored_seqs(node_b.port, ops, first).contains(next)) << "readable once acknowledged (persisted)";
   testing::stop_serve(node_b);
+}
+
+// The index (0..2) of the server that leads `stream` once every replica of it is current (a
+// restarted server has caught up), -1 when that does not happen within 30 s.
+int leader_of(const std::string& urls, const std::string& stream) {
+  auto parsed = stream::parse_urls(urls);
+  if (!parsed.is_ok()) return -1;
+  auto cluster = stream::ClusterConnection::connect({.region = "cn", .urls = *parsed});
+  if (!cluster.is_ok()) return -1;
+  for (int i = 0; i < 300; ++i) {
+    jsStreamInfo* si = nullptr;
+    int leader = -1;
+    if (js_GetStreamInfo(&si, (*cluster)->js(), stream.c_str(), nullptr, nullptr) == NATS_OK) {
+      const jsClusterInfo* c = si->Cluster;
+      const std::string name = c != nullptr && c->Leader != nullptr ? c->Leader : "";
+      bool current = c != nullptr && c->ReplicasLen == 2;
+      for (int r = 0; current && r < c->ReplicasLen; ++r) current = c->Replicas[r]->Current && !c->Replicas[r]->Offline;
+      if (current && name.starts_with("cn-")) leader = name.back() - '0';  // servers are named <region>-<n>
+      jsStreamInfo_Destroy(si);
+    }
+    if (leader >= 0) return leader;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return -1;
+}
+
+// How many acknowledgements the --acked log holds now.
+size_t acked_now(const fs::path& acked) { return testing::read_acked_log(acked).lines; }
+
+// True once the acked log grew past `before` (acks flow again), within `seconds`.
+bool acks_resume(const fs::path& acked, size_t before, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (acked_now(acked) > before) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowledgedRecord) {
+  testing::PgServer pg;
+  testing::NatsRegion cluster("cn");
+  ASSERT_FALSE(pg.dsn().empty());
+  ASSERT_FALSE(cluster.urls().empty());
+  testing::ControlDsn control(pg.dsn());
+  ASSERT_EQ(setenv("FLEETGATE_NATS_CN", cluster.urls().c_str(), 1), 0);
+  ASSERT_EQ(setenv("FLEETGATE_REGION_DSN_CN", pg.dsn().c_str(), 1), 0);
+  store::TestDir dir;
+  const fs::path config = stream_node_config(dir / "n");
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    return testing::run_fleetgate(std::move(args));
+  };
+  ASSERT_EQ(cli({"migrate"}).code, 0);
+  testing::Serve node = testing::start_serve(config, 0, dir / "n.log");
+  ASSERT_GT(node.port, 0);
+  const fs::path tokens = dir / "cars.tokens";
+  ASSERT_EQ(cli({"sim", "fleet", "--vehicles", "64", "--region", "cn", "--tokens", tokens.string()}).code, 0);
+  ASSERT_EQ(cli({"user", "add", "ops", "--role", "operator", "--region", "cn"}).code, 0);
+  const testing::CommandResult token = cli({"user", "token", "ops"});
+  ASSERT_EQ(token.code, 0) << token;
+  const std::string ops = token.out.substr(0, token.out.find('\n'));
+
+  const fs::path acked = dir / "acked.txt";
+  testing::FleetgateProcess sim = testing::spawn_fleetgate(
+      {"sim", "run", "--tokens", tokens.string(), "--url", "ws://127.0.0.1:" + std::to_string(node.port) + "/v1/telemetry/ws",
+       "--rate", "50", "--duration", "40", "--records-per-frame", "10", "--acked", acked.string(), "--json"},
+      dir / "sim.log");
+  ASSERT_TRUE(acks_resume(acked, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "n.log";
+
+  // The leader of a stream, then (once it is back) one of that stream's followers.
+  const int leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
+  ASSERT_GE(leader, 0);
+  ASSERT_TRUE(cluster.kill(leader));
+  EXPECT_TRUE(acks_resume(acked, acked_now(acked), 10)) << "acks resume within 10 s of the leader's death";
+  ASSERT_TRUE(cluster.start_one(leader));
+  const int new_leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
+  ASSERT_GE(new_leader, 0);
+  const int follower = new_leader == leader ? (leader + 1) % 3 : 3 - leader - new_leader;
+  ASSERT_TRUE(cluster.kill(follower));
+  EXPECT_TRUE(acks_resume(acked, acked_now(acked), 10)) << "acks resume within 10 s of a follower's death";
+  ASSERT_TRUE(cluster.start_one(follower));
+  testing::wait_for(sim);
+
+  const testing::AckedLog log = testing::read_acked_log(acked);
+  ASSERT_EQ(log.seqs.size(), 64u);
+  for (const auto& [car, seqs] : log.seqs) {
+    const std::map<uint64_t, int> stored = stored_seqs(node.port, ops, car);
+    for (const auto& [s, times] : stored) EXPECT_EQ(times, 1) << car << " seq " << s << " is stored " << times << " times";
+    for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << car << " seq " << s << " was acknowledged but is not stored";
+  }
+  testing::stop_serve(node);
 }
 
 }  // namespace
