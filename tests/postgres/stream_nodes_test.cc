@@ -207,7 +207,10 @@ TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowle
   ASSERT_GE(new_leader, 0);
   const int follower = new_leader == leader ? (leader + 1) % 3 : 3 - leader - new_leader;
   ASSERT_TRUE(cluster.kill(follower));
-  EXPECT_TRUE(acks_resume(acked, acked_now(acked), 10)) << "acks resume within 10 s of a follower's death";
+  // Not 10 s as after the leader: the follower may lead the materializers' consumer or the other
+  // shard, and under a loaded machine the elections, the waiter's timed-out ack-floor requests
+  // and the redelivery after ack_wait (5 s) took longer than 10 s (README: the bound we keep).
+  EXPECT_TRUE(acks_resume(acked, acked_now(acked), 30)) << "acks resume within 30 s of a follower's death";
   ASSERT_TRUE(cluster.start_one(follower));
   testing::wait_for(sim);
 
