@@ -1,6 +1,7 @@
 #include "fleetgate/query_store/materializer.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -61,17 +62,10 @@ Result<std::vector<BlockRow>> merge_resent_block(const telemetry::RecordCodec& c
                                                  std::string_view written, std::atomic<uint64_t>& conflicts) {
   std::vector<telemetry::Record> have, sent;
   if (!codec.decode(stored.block, have).is_ok() || !codec.decode(written, sent).is_ok()) return std::vector<BlockRow>{};
-  const size_t stored_count = have.size();
-  for (telemetry::Record& r : sent) {
-    auto same = std::find_if(have.begin(), have.begin() + static_cast<ptrdiff_t>(stored_count),
-                             [&](const telemetry::Record& h) { return h.created_at_ms == r.created_at_ms && h.seq == r.seq; });
-    if (same == have.begin() + static_cast<ptrdiff_t>(stored_count)) {
-      have.push_back(std::move(r));
-    } else if (!telemetry::same_values(*same, r)) {
-      conflicts.fetch_add(1, std::memory_order_relaxed);  // the stored record stays
-    }
-  }
-  if (have.size() == stored_count) return std::vector<BlockRow>{};  // a resend sealed again
+  telemetry::ResendSplit split = telemetry::split_resend(have, std::move(sent));
+  conflicts.fetch_add(split.conflicts, std::memory_order_relaxed);  // the stored records stay
+  if (split.missing.empty()) return std::vector<BlockRow>{};        // a resend sealed again
+  std::move(split.missing.begin(), split.missing.end(), std::back_inserter(have));
   std::sort(have.begin(), have.end(), time_seq_less);
   std::vector<telemetry::StoredForm> forms;
   if (Status s = codec.encode(have, stored.pseudonym, forms); !s.is_ok()) return s;

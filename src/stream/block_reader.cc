@@ -94,11 +94,14 @@ BlockReader::~BlockReader() {
 }
 
 Result<uint64_t> acked_through(ClusterConnection& cluster, const StreamLayout& layout, int shard,
-                               const std::string& durable) {
+                               const std::string& durable, std::chrono::milliseconds timeout) {
   const std::string stream = stream_name(layout.region, shard);
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = timeout.count();  // 0: the context's request timeout
   jsConsumerInfo* ci = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s = js_GetConsumerInfo(&ci, cluster.js(), stream.c_str(), durable.c_str(), nullptr, &code);
+  const natsStatus s = js_GetConsumerInfo(&ci, cluster.js(), stream.c_str(), durable.c_str(), &options, &code);
   if (s != NATS_OK) return nats_error("consumer " + durable + " on " + stream, s, code);
   const uint64_t floor = ci->AckFloor.Stream;
   jsConsumerInfo_Destroy(ci);

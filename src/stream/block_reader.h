@@ -58,9 +58,10 @@ struct ReaderOptions {
 // The stream sequence through which durable consumer `durable` of shard `shard` has acked every
 // block (its ack floor; 0 when none yet): a block published at or below it has been committed by
 // the consumer's reader. kNotFound when the consumer does not exist yet; kUnavailable when the
-// cluster does not answer.
+// cluster does not answer within `timeout` (the connection's request timeout when zero).
 Result<uint64_t> acked_through(ClusterConnection& cluster, const StreamLayout& layout, int shard,
-                               const std::string& durable);
+                               const std::string& durable,
+                               std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
 class BlockReader {
  public:

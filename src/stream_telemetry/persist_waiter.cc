@@ -7,70 +7,65 @@
 
 namespace fleetgate::stream_telemetry {
 
+namespace {
+Status stopping() { return unavailable("telemetry: the node is stopping; send again"); }
+}  // namespace
+
 PersistWaiter::PersistWaiter(stream::ClusterConnection& cluster, stream::StreamLayout layout, std::string durable,
                              PersistWaiterOptions options)
-    : cluster_(cluster),
-      layout_(std::move(layout)),
-      durable_(std::move(durable)),
-      options_(options),
-      waiting_(static_cast<size_t>(layout_.shards)),
-      thread_([this] { run(); }) {}
+    : cluster_(cluster), layout_(std::move(layout)), durable_(std::move(durable)), options_(options) {
+  for (int k = 0; k < layout_.shards; ++k) shards_.push_back(std::make_unique<Shard>());
+  for (int k = 0; k < layout_.shards; ++k) shards_[static_cast<size_t>(k)]->thread = std::thread([this, k] { run(k); });
+}
 
 PersistWaiter::~PersistWaiter() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+  for (auto& shard : shards_) {
+    {
+      std::lock_guard lock(shard->mu);
+      shard->stopping = true;
+    }
+    shard->wake.notify_all();
   }
-  wake_.notify_all();
-  thread_.join();
+  for (auto& shard : shards_) shard->thread.join();
 }
 
 void PersistWaiter::wait(int shard, uint64_t stream_seq, Done done) {
+  Shard& s = *shards_.at(static_cast<size_t>(shard));
   {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      waiting_.at(static_cast<size_t>(shard))
-          .push_back({stream_seq, std::chrono::steady_clock::now() + options_.timeout, std::move(done)});
-      wake_.notify_one();
+    std::lock_guard lock(s.mu);
+    if (!s.stopping) {
+      s.waiting.push_back({stream_seq, std::chrono::steady_clock::now() + options_.timeout, std::move(done)});
+      s.wake.notify_one();
       return;
     }
   }
-  done(unavailable("telemetry: the node is stopping; send again"));
+  done(stopping());
 }
 
-void PersistWaiter::run() {
+void PersistWaiter::run(int k) {
+  Shard& shard = *shards_[static_cast<size_t>(k)];
   std::vector<std::pair<Done, Status>> ready;
   for (;;) {
-    std::vector<int> shards;
     bool stop = false;
     {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] {
-        return stopping_ || std::any_of(waiting_.begin(), waiting_.end(), [](const auto& w) { return !w.empty(); });
-      });
-      stop = stopping_;
+      std::unique_lock lock(shard.mu);
+      shard.wake.wait(lock, [&] { return shard.stopping || !shard.waiting.empty(); });
+      stop = shard.stopping;
       if (stop) {
-        for (auto& shard : waiting_) {
-          for (Waiting& w : shard) ready.emplace_back(std::move(w.done), unavailable("telemetry: the node is stopping; send again"));
-          shard.clear();
-        }
-      } else {
-        for (size_t k = 0; k < waiting_.size(); ++k) {
-          if (!waiting_[k].empty()) shards.push_back(static_cast<int>(k));
-        }
+        for (Waiting& w : shard.waiting) ready.emplace_back(std::move(w.done), stopping());
+        shard.waiting.clear();
       }
     }
     if (stop) {
       for (auto& [done, status] : ready) done(std::move(status));
       return;
     }
-    for (int k : shards) {
-      // Asked outside the lock: a slow cluster delays acknowledgements, never wait().
-      auto floor = stream::acked_through(cluster_, layout_, k, durable_);
-      const auto now = std::chrono::steady_clock::now();
-      std::lock_guard lock(mu_);
-      auto& shard = waiting_[static_cast<size_t>(k)];
-      std::erase_if(shard, [&](Waiting& w) {
+    // Asked outside the lock: a slow cluster delays acknowledgements, never wait().
+    auto floor = stream::acked_through(cluster_, layout_, k, durable_, options_.request_timeout);
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(shard.mu);
+      std::erase_if(shard.waiting, [&](Waiting& w) {
         if (floor.is_ok() && w.stream_seq <= *floor) {
           ready.emplace_back(std::move(w.done), Status::ok());
           return true;
@@ -86,8 +81,8 @@ void PersistWaiter::run() {
     }
     for (auto& [done, status] : ready) done(std::move(status));
     ready.clear();
-    std::unique_lock lock(mu_);
-    wake_.wait_for(lock, options_.poll, [&] { return stopping_; });
+    std::unique_lock lock(shard.mu);
+    shard.wake.wait_for(lock, options_.poll, [&] { return shard.stopping; });
   }
 }
 

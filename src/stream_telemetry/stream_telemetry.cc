@@ -245,20 +245,11 @@ Status StreamTelemetry::check_duplicate(const std::shared_ptr<Submission>& submi
     return unavailable("telemetry: the block stored under this key is gone (retention); send again");
   }
   if (Status s = codec_.decode(rows->front().block, stored); !s.is_ok()) return s;
-  std::vector<telemetry::Record> missing;
-  for (telemetry::Record& r : sent) {
-    auto same = std::find_if(stored.begin(), stored.end(), [&](const telemetry::Record& s) {
-      return s.created_at_ms == r.created_at_ms && s.seq == r.seq;
-    });
-    if (same == stored.end()) {
-      missing.push_back(std::move(r));
-    } else if (!telemetry::same_values(*same, r)) {
-      return telemetry::stored_with_other_values(r);
-    }
-  }
-  if (missing.empty()) return Status::ok();
+  telemetry::ResendSplit split = telemetry::split_resend(stored, std::move(sent));
+  if (!split.first_conflict.is_ok()) return split.first_conflict;
+  if (split.missing.empty()) return Status::ok();
   std::vector<telemetry::StoredForm> blocks;
-  if (Status s = codec_.encode(missing, submission->pseudonym, blocks); !s.is_ok()) return s;
+  if (Status s = codec_.encode(split.missing, submission->pseudonym, blocks); !s.is_ok()) return s;
   size_t published = 0;
   return publish(submission, std::move(blocks), published);  // more parts, each checked the same way
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 
 #include "fleetgate/telemetry/record_compare.h"
 #include "fleetgate/telemetry/stored_records.h"
@@ -53,18 +54,10 @@ Status EmbeddedTelemetry::merge_resends(std::string_view pseudonym, std::vector<
     std::vector<Record> merged, received;
     if (Status s = codec_.decode(*stored, merged); !s.is_ok()) return s;
     if (Status s = codec_.decode(block.value, received); !s.is_ok()) return s;
-    const size_t stored_count = merged.size();
-    for (Record& r : received) {
-      auto same = std::find_if(merged.begin(), merged.begin() + static_cast<ptrdiff_t>(stored_count), [&](const Record& m) {
-        return m.created_at_ms == r.created_at_ms && m.seq == r.seq;
-      });
-      if (same == merged.begin() + static_cast<ptrdiff_t>(stored_count)) {
-        merged.push_back(std::move(r));
-      } else if (!same_values(*same, r)) {
-        return stored_with_other_values(r);
-      }
-    }
-    if (merged.size() == stored_count) continue;  // a resend of stored records only
+    ResendSplit split = split_resend(merged, std::move(received));
+    if (!split.first_conflict.is_ok()) return split.first_conflict;
+    if (split.missing.empty()) continue;  // a resend of stored records only
+    std::move(split.missing.begin(), split.missing.end(), std::back_inserter(merged));
     if (Status s = codec_.encode(merged, pseudonym, out); !s.is_ok()) return s;
   }
   blocks = std::move(out);

@@ -20,4 +20,19 @@ Status stored_with_other_values(const Record& r) {
                         ") is already stored with other values; a stored record is never replaced");
 }
 
+ResendSplit split_resend(std::span<const Record> stored, std::vector<Record> sent) {
+  ResendSplit split;
+  for (Record& r : sent) {
+    auto same = std::find_if(stored.begin(), stored.end(), [&](const Record& s) {
+      return s.created_at_ms == r.created_at_ms && s.seq == r.seq;
+    });
+    if (same == stored.end()) {
+      split.missing.push_back(std::move(r));
+    } else if (!same_values(*same, r) && split.conflicts++ == 0) {
+      split.first_conflict = stored_with_other_values(r);
+    }
+  }
+  return split;
+}
+
 }  // namespace fleetgate::telemetry
