@@ -5,11 +5,15 @@
 
 namespace fleetgate::app {
 
-Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock) {
+Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock, const StoreLayer& layer) {
   ControlPlane cp;
   auto store = store::open_control_store(*loaded.config);
   if (!store.is_ok()) return store.status();
   cp.store = std::move(store).value();
+  if (layer) {
+    cp.opened = std::move(cp.store);
+    cp.store = layer(*cp.opened);
+  }
   auto audit = audit::AuditLog::open(*cp.store, std::move(clock));
   if (!audit.is_ok()) return audit.status();
   cp.audit = std::move(audit).value();

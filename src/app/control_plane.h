@@ -4,6 +4,7 @@
 // and `serve` share this so both see the same data in the same layout.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "fleetgate/app/cli.h"
@@ -18,6 +19,7 @@ namespace fleetgate::app {
 
 // Members are declared so that they are destroyed users first, store last.
 struct ControlPlane {
+  std::unique_ptr<store::KvStore> opened;  // the store as opened, when `store` is a layer over it
   std::unique_ptr<store::KvStore> store;
   std::unique_ptr<store::KvStore> directory_store;  // [directory] dsn_env's database; null: in `store`
   std::unique_ptr<audit::AuditLog> audit;
@@ -27,8 +29,13 @@ struct ControlPlane {
   std::unique_ptr<access::CertificateRevocations> revocations;
 };
 
+// Fault injection for tests, as LevelDB's Env: a store over the opened control store that
+// everything of the control plane then uses.
+using StoreLayer = std::function<std::unique_ptr<store::KvStore>(store::KvStore& opened)>;
+
 // kUnavailable when another process holds the data dir; kDataLoss when the store is damaged;
 // the errors of open_vin_directory.
-Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock = audit::system_clock_ms);
+Result<ControlPlane> open_control_plane(const LoadedConfig& loaded, audit::Clock clock = audit::system_clock_ms,
+                                        const StoreLayer& layer = {});
 
 }  // namespace fleetgate::app

@@ -35,7 +35,10 @@ struct ServiceOptions {
   size_t usage_queue = 65536;
   // Fault injection, as LevelDB's Env: the store each region's usage log writes through, made
   // from the region's own store; unset: that store. Tests stall the usage writer with it.
-  std::function<std::unique_ptr<store::KvStore>(store::KvStore& region_store)> usage_store;
+  StoreLayer usage_store;
+  // Fault injection likewise: the store the control plane (registry, credentials, audit) uses,
+  // made from the opened control store; unset: that store.
+  StoreLayer control_store;
 };
 
 class Service {

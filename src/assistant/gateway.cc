@@ -87,15 +87,15 @@ struct Gateway::Impl {
   struct Caller {
     std::string vin, region, market;
     Language lang = Language::kEn;
-    std::optional<VehicleState> state;
   };
 
   // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
   // and the choice's finish_reason; refusals are counted here and audited by audit_refusals().
-  ToolCallReview review_into(const Caller& c, const HeldChoice& held, json::object& choice, json::object& holder,
-                             bool whole, std::string_view provider) {
+  // `state`: the vehicle's, from state_of().
+  ToolCallReview review_into(const Caller& c, const std::optional<VehicleState>& state, const HeldChoice& held,
+                             json::object& choice, json::object& holder, bool whole, std::string_view provider) {
     if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", provider, held.unreadable);
-    ToolCallReview r = review_held(held, c.state ? &*c.state : nullptr, Clock::now(), deps.interlocks, c.lang);
+    ToolCallReview r = review_held(held, state ? &*state : nullptr, Clock::now(), deps.interlocks, c.lang);
     for (const auto& [name, d] : r.refused) refusals->with({c.region, d.reason_code}).inc();
     choice["finish_reason"] = apply_review(r, holder, whole);
     return r;
@@ -117,12 +117,12 @@ struct Gateway::Impl {
     co_await http::run_blocking(blocking, std::move(append));
   }
 
-  Result<Caller> caller_of(const Request& req) {
-    const http::Principal& p = *req.principal();
-    auto record = deps.registry->show(p.subject);
+  // The caller `record` (the registry's answer for `vin`) describes: kNotFound becomes
+  // kPermissionDenied (the car's credentials outlived its registration).
+  Result<Caller> caller_from(std::string_view vin, Result<vehicle::VehicleRecord> record) const {
     if (!record.is_ok()) {
       if (record.status().code() == Code::kNotFound) {
-        return Status(Code::kPermissionDenied, "vehicle " + p.subject + " is no longer registered");
+        return Status(Code::kPermissionDenied, "vehicle " + std::string(vin) + " is no longer registered");
       }
       return record.status();
     }
@@ -134,8 +134,31 @@ struct Gateway::Impl {
     c.vin = record->vin;
     c.region = record->region;
     c.market = record->market;
-    c.state = deps.states->latest(c.vin);
     return c;
+  }
+
+  // The calling vehicle, for handlers that run on a worker.
+  Result<Caller> caller_of(const Request& req) const {
+    const std::string& vin = req.principal()->subject;
+    return caller_from(vin, deps.registry->show(vin));
+  }
+
+  // The calling vehicle, on the event loop: from the registry's memory, or read on a worker. A cold
+  // registry, or one over a shared store, reads the store, and a read that waits for a disk or a
+  // database must not freeze every connection on the loop.
+  awaitable<Result<Caller>> caller_on_loop(const Request& req) const {
+    const std::string& vin = req.principal()->subject;
+    if (auto known = deps.registry->shown(vin)) co_return caller_from(vin, std::move(*known));
+    // In an optional: what run_blocking hands back must be default-constructible.
+    auto lookup = [this, &req] { return std::optional<Result<Caller>>(caller_of(req)); };
+    co_return *co_await http::run_blocking(blocking, std::move(lookup));
+  }
+
+  // The vehicle's latest state for the interlocks, read on a worker (it may reach the store or
+  // the region's database) when a tool call is about to be reviewed: the freshest state there is.
+  awaitable<void> read_state(const Caller& c, std::optional<VehicleState>& state) {
+    auto read = [this, vin = c.vin] { return deps.states->latest(vin); };
+    state = co_await http::run_blocking(blocking, std::move(read));
   }
 
   void meter(const Caller& c, const RouteResult& result, const std::string& model, const Metered& m, int tool_calls,
@@ -235,6 +258,7 @@ class RelaySink : public StreamSink {
     provider_time_ = provider_time;
     const std::vector<size_t> holding = hold_.holding();
     if (holding.empty()) co_return true;
+    co_await read_state();
     json::array choices;
     std::vector<ToolCallReview> reviews;
     for (size_t index : holding) {
@@ -332,6 +356,7 @@ class RelaySink : public StreamSink {
         }
         const json::value* finish = choice->if_contains("finish_reason");
         if (finish != nullptr && finish->is_string() && hold_.holds(*index)) {
+          co_await read_state();
           reviews.push_back(release(*index, *choice));
           modified = true;
         }
@@ -358,10 +383,18 @@ class RelaySink : public StreamSink {
     return Relayed::kStop;
   }
 
-  // Reviews what `index` held into `choice`'s delta; returns the review for the audit.
+  // The vehicle's state, read once per request, before its first tool call is reviewed.
+  awaitable<void> read_state() {
+    if (state_) co_return;
+    state_ = std::make_unique<std::optional<VehicleState>>();
+    co_await gw_.read_state(caller_, *state_);
+  }
+
+  // Reviews what `index` held into `choice`'s delta (after read_state()); returns the review.
   ToolCallReview release(size_t index, json::object& choice) {
     if (!choice.contains("delta") || !choice["delta"].is_object()) choice["delta"] = json::object{};
-    ToolCallReview r = gw_.review_into(caller_, hold_.release(index), choice, choice["delta"].as_object(), false, provider_);
+    ToolCallReview r =
+        gw_.review_into(caller_, *state_, hold_.release(index), choice, choice["delta"].as_object(), false, provider_);
     tool_calls_ += static_cast<int>(r.calls());
     refused_ += static_cast<int>(r.refused.size());
     return r;
@@ -407,6 +440,10 @@ class RelaySink : public StreamSink {
   int64_t content_tokens_ = 0;
   int tool_calls_ = 0;
   int refused_ = 0;
+  // The vehicle's state once read_state() ran (null before). On the heap: a larger RelaySink grows
+  // chat_streamed's coroutine frame past where GCC 12 warns of a mismatched delete (a false
+  // positive of -Wmismatched-new-delete).
+  std::unique_ptr<std::optional<VehicleState>> state_;
   bool started_ = false;
   bool closed_ = false;
 };
@@ -452,7 +489,7 @@ awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writ
     reply(writer, usage_writer_saturated());
     co_return;
   }
-  auto caller = caller_of(req);
+  auto caller = co_await caller_on_loop(req);
   if (!caller.is_ok()) {
     reply(writer, http::error_response(caller.status()));
     co_return;
@@ -497,6 +534,8 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
       bool changed = false;
       Status held = Status::ok();
       ToolCallHold hold;
+      std::optional<VehicleState> state;  // read before the first review
+      bool state_read = false;
       if (auto* choices = o.if_contains("choices"); choices && choices->is_array()) {
         json::array& list = choices->as_array();
         for (size_t i = 0; i < list.size() && held.is_ok(); ++i) {
@@ -508,7 +547,8 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
           if (!taken || !*taken) continue;
           changed = true;
           if (!hold.holds(i)) continue;
-          ToolCallReview r = review_into(c, hold.release(i), *choice, message->as_object(), true, result.provider_id);
+          if (!std::exchange(state_read, true)) co_await read_state(c, state);
+          ToolCallReview r = review_into(c, state, hold.release(i), *choice, message->as_object(), true, result.provider_id);
           co_await audit_refusals(c, r, result.provider_id);
           tool_calls += static_cast<int>(r.calls());
           refused += static_cast<int>(r.refused.size());

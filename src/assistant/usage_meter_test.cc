@@ -112,7 +112,7 @@ TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed
 TEST_F(UsageMeterTest, RecordNeverWaitsForAStalledWriterAndAFullQueueIsSaturated) {
   auto s = store::open_embedded(dir_ / "stalled");
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  store::WriteStall stall;
+  store::Stall stall;
   store::StallingStore stalling(**s, stall);
   auto log = ledger::UsageLog::open(stalling, "cn");
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();

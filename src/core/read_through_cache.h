@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -45,6 +46,13 @@ class ReadThroughCache {
       }
     }
     return loaded;
+  }
+
+  // The cached value of `key`, nullopt when get() would have to load it. Never loads.
+  std::optional<V> peek(std::string_view key) const {
+    std::shared_lock lock(mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+    return std::nullopt;
   }
 
   // Drops every entry, and every load still running when this is called.

@@ -1,5 +1,6 @@
-// For tests: a KvStore over another whose writes wait while a WriteStall holds them, as a disk
-// that stops answering does; reads pass. One WriteStall may hold the writes of several stores.
+// For tests: a KvStore over another whose writes, or point reads of keys under a prefix, wait
+// while a Stall holds them, as a disk that stops answering does; everything else passes. One
+// Stall may hold the operations of several stores.
 #pragma once
 
 #include <chrono>
@@ -7,19 +8,20 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "fleetgate/store/kv_store.h"
 
 namespace fleetgate::store {
 
-class WriteStall {
+class Stall {
  public:
-  // From now on writes wait, until release().
+  // From now on the operations it guards wait, until release().
   void stall() {
     std::lock_guard lock(mu_);
     stalled_ = true;
   }
-  // Lets every waiting and later write through.
+  // Lets every waiting and later operation through.
   void release() {
     {
       std::lock_guard lock(mu_);
@@ -27,12 +29,12 @@ class WriteStall {
     }
     cv_.notify_all();
   }
-  // Waits until `n` writes are held; false when `limit` passed first.
+  // Waits until `n` operations are held; false when `limit` passed first.
   bool wait_for_held(size_t n, std::chrono::milliseconds limit) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, limit, [&] { return held_ >= n; });
   }
-  // Called by a write: returns once the writes are not stalled.
+  // Called by a guarded operation: returns once they are not stalled.
   void pass() {
     std::unique_lock lock(mu_);
     if (!stalled_) return;
@@ -51,26 +53,38 @@ class WriteStall {
 
 class StallingStore final : public KvStore {
  public:
-  // REQUIRES: `inner` and `stall` outlive the store and everything that writes through it.
-  StallingStore(KvStore& inner, WriteStall& stall) : inner_(inner), stall_(stall) {}
+  // Writes wait on `stall`. REQUIRES: `inner` and `stall` outlive the store and its users.
+  StallingStore(KvStore& inner, Stall& stall) : inner_(inner), writes_(&stall) {}
+  // Point reads of keys starting with `read_prefix` wait on `stall`; writes pass.
+  StallingStore(KvStore& inner, Stall& stall, std::string read_prefix)
+      : inner_(inner), reads_(&stall), read_prefix_(std::move(read_prefix)) {}
 
-  Result<std::string> get(std::string_view key) const override { return inner_.get(key); }
+  Result<std::string> get(std::string_view key) const override {
+    if (reads_ != nullptr && key.starts_with(read_prefix_)) reads_->pass();
+    return inner_.get(key);
+  }
   std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
     return inner_.scan(prefix, start);
   }
   Status write(const WriteBatch& batch, WriteOptions options) override {
-    stall_.pass();
+    if (writes_ != nullptr) writes_->pass();
     return inner_.write(batch, options);
   }
   Status write_if(std::string_view key, const std::optional<std::string>& expected, const WriteBatch& batch) override {
-    stall_.pass();
+    if (writes_ != nullptr) writes_->pass();
     return inner_.write_if(key, expected, batch);
   }
   std::unique_ptr<KvReader> snapshot() const override { return inner_.snapshot(); }
+  Result<std::unique_ptr<KvLock>> lock(std::string_view name) override { return inner_.lock(name); }
+  void begin_deferred_sync() override { inner_.begin_deferred_sync(); }
+  Status end_deferred_sync() override { return inner_.end_deferred_sync(); }
+  bool shared() const override { return inner_.shared(); }
 
  private:
   KvStore& inner_;
-  WriteStall& stall_;
+  Stall* writes_ = nullptr;
+  Stall* reads_ = nullptr;
+  const std::string read_prefix_;
 };
 
 }  // namespace fleetgate::store

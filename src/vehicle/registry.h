@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,9 @@ class FleetRegistry {
   // memory after the first read (the gateway asks on every request); every change through this
   // registry drops what it kept before the change returns.
   Result<VehicleRecord> show(std::string_view vin) const;
+  // What show() answers from memory, without reading the store: nullopt when it would read it
+  // (not yet shown, changed since, or a shared store, of which nothing is kept).
+  std::optional<VehicleRecord> shown(std::string_view vin) const { return shown_.peek(vin); }
 
   // One page of vehicles matching every set filter.
   Result<VehiclePage> list(const ListFilter& filter) const;

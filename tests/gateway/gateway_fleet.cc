@@ -62,7 +62,7 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
   const std::filesystem::path config_file = fleet->dir_ / "fleetgate.toml";
   {
     std::ofstream out(config_file);
-    out << "[server]\ndata_dir = \"data\"\nthreads = 2\n\n";
+    out << "[server]\ndata_dir = \"data\"\nthreads = " << spec.io_threads << "\n\n";
     if (!spec.served.empty()) {
       out << "[node]\nregions = [";
       for (size_t i = 0; i < spec.served.size(); ++i) out << (i ? ", \"" : "\"") << spec.served[i] << "\"";

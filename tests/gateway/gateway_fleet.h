@@ -36,6 +36,7 @@ struct FleetSpec {
   bool ledger = false;  // the repository's config/ledger.toml beside the config: the service settles
   std::vector<std::string> served = {};  // [node] regions; empty: every region
   std::map<std::string, std::string> endpoints = {};  // region id -> its public endpoint
+  int io_threads = 2;  // [server] threads: the server's event loops
   app::ServiceOptions service = {};  // e.g. usage_queue, usage_store (the port is always ephemeral)
 };
 

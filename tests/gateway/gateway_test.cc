@@ -1039,7 +1039,7 @@ TEST_F(GatewayTest, AToolCallIndexThatCannotBeReadIsRefusedAndMetered) {
 // loop, which would freeze every other connection on it; /healthz keeps answering throughout.
 TEST_F(GatewayTest, AStalledUsageWriterShedsChatsWith503WhileTheServerKeepsAnswering) {
   // Owned by the service's options too: the writer writes what is queued when the service stops.
-  auto stall = std::make_shared<store::WriteStall>();
+  auto stall = std::make_shared<store::Stall>();
   FleetSpec spec = standard_fleet();
   spec.service.usage_queue = 2;
   spec.service.usage_store = [stall](store::KvStore& region_store) -> std::unique_ptr<store::KvStore> {
@@ -1047,7 +1047,7 @@ TEST_F(GatewayTest, AStalledUsageWriterShedsChatsWith503WhileTheServerKeepsAnswe
   };
   ASSERT_NO_FATAL_FAILURE(start(spec));
   struct Release {
-    store::WriteStall& stall;
+    store::Stall& stall;
     ~Release() { stall.release(); }  // before the service stops, whatever failed
   } release{*stall};
   TestVehicle v = vehicle("US");
@@ -1082,6 +1082,45 @@ TEST_F(GatewayTest, AStalledUsageWriterShedsChatsWith503WhileTheServerKeepsAnswe
   stall->release();
   EXPECT_EQ(wait_for_usage("us", 3).size(), 3u);
   EXPECT_EQ(chat_now(false).status, 200u) << "the writer caught up: chats are served again";
+}
+
+// A car's first request after a registration reads its record from the control store, which may
+// wait for a disk or a database. That read waits on a worker, not on the event loop: while it is
+// held here, /healthz on the server's only event loop keeps answering, and the chat is answered
+// once the store answers again.
+TEST_F(GatewayTest, AColdRegistryReadWaitsOnAWorkerWhileTheEventLoopKeepsAnswering) {
+  auto stall = std::make_shared<store::Stall>();
+  FleetSpec spec = standard_fleet();
+  spec.io_threads = 1;
+  spec.service.control_store = [stall](store::KvStore& opened) -> std::unique_ptr<store::KvStore> {
+    return std::make_unique<store::StallingStore>(opened, *stall, "vehicle/");  // the registry's records
+  };
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  unsigned answered = 0;
+  std::jthread car;  // joined after the release below, whatever failed
+  struct Release {
+    store::Stall& stall;
+    ~Release() { stall.release(); }
+  } release{*stall};
+  TestVehicle v = vehicle("US");
+  vehicle("DE");  // a registration empties the registry's memory: v's record is cold again
+
+  stall->stall();
+  car = std::jthread([&, port = fleet_->service().port()] {
+    TestClient client("127.0.0.1", port, milliseconds(15000));
+    auto r = client.post("/v1/chat/completions", chat_body("hello", false), bearer(v.token));
+    answered = r.is_ok() ? r->status : 0;
+  });
+  ASSERT_TRUE(stall->wait_for_held(1, kWait)) << "the chat reads the car's record";
+  TestClient health_client("127.0.0.1", fleet_->service().port(), milliseconds(3000));
+  for (int i = 0; i < 4; ++i) {
+    auto health = health_client.get("/healthz");
+    ASSERT_TRUE(health.is_ok()) << "the event loop is blocked: " << health.status().to_string();
+    EXPECT_EQ(health->status, 200u);
+  }
+  stall->release();
+  car.join();
+  EXPECT_EQ(answered, 200u);
 }
 
 }  // namespace
