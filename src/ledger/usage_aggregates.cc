@@ -17,6 +17,7 @@ constexpr std::string_view kMarkerKey = "usage_agg_version";
 // Bumped whenever the row layout or the meaning of a total changes: logs rebuild on open.
 constexpr std::string_view kLayoutVersion = "1";
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
+constexpr size_t kKeyFieldsAt = kRowPrefix.size() + 8;  // after the prefix and the hour
 constexpr size_t kRemoveChunk = 4096;
 
 int64_t hour_of(int64_t time_ms) {
@@ -61,12 +62,11 @@ Status read_aggregates(const store::KvReader& view, int64_t from_ms, int64_t to_
   }
   if (from_ms >= to_ms) return Status::ok();
   const std::string end = hour_prefix(hour_of(to_ms));
-  const size_t key_at = hour_prefix(0).size();
   UsageKey key;
   UsageTotals totals;
   auto it = view.scan(kRowPrefix, hour_prefix(hour_of(from_ms)));
   for (; it->valid() && it->key() < end; it->next()) {
-    if (auto s = decode_key(it->key().substr(key_at), key); !s.is_ok()) return s;
+    if (auto s = decode_key(it->key().substr(kKeyFieldsAt), key); !s.is_ok()) return s;
     if (auto s = decode_totals(it->value(), totals); !s.is_ok()) return s;
     out[key].merge(totals);
   }
