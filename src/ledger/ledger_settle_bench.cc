@@ -3,7 +3,7 @@
 //   ledger_settle_bench settle DIR LEDGER_TOML OUT.json
 // `generate` fills DIR with a control store and cn/us/eu region stores holding November 2026
 // usage and revenue; `settle` settles November in a fresh process, so its peak RSS is its own,
-// and writes the store open time, the settle wall time (open excluded), peak RSS and the
+// and writes the store open time, the settle wall and CPU time (open excluded), peak RSS and the
 // statements' digest as JSON.
 #include <sys/resource.h>
 
@@ -76,12 +76,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// CPU seconds (user + system) this process used so far: beside wall times, a figure that a busy
+// machine inflates less.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 int generate(const std::string& dir, const std::string& terms, int64_t usage_events, int64_t revenue_events) {
   auto s = open_all(dir, terms);
   const Period nov = *Period::parse("2026-11");
   const int64_t span = nov.end_ms() - nov.start_ms();
   std::mt19937_64 rng(42);
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
   std::vector<std::vector<UsageRecord>> batches(3);
   const size_t kBatch = 10'000;
   for (int64_t i = 0; i < usage_events; ++i) {
@@ -111,6 +121,7 @@ int generate(const std::string& dir, const std::string& terms, int64_t usage_eve
   }
   for (size_t region = 0; region < 3; ++region) ok_or_die(s->logs[region]->append_all(batches[region]), "append usage");
   const double usage_s = seconds_since(t0);
+  const double usage_cpu_s = cpu_seconds() - cpu0;
 
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<SourcedEvent> chunk;
@@ -131,7 +142,8 @@ int generate(const std::string& dir, const std::string& terms, int64_t usage_eve
       chunk.clear();
     }
   }
-  std::printf("{\"generate_usage_s\":%.2f,\"import_revenue_s\":%.2f}\n", usage_s, seconds_since(t1));
+  std::printf("{\"generate_usage_s\":%.2f,\"generate_usage_cpu_s\":%.2f,\"import_revenue_s\":%.2f}\n", usage_s,
+              usage_cpu_s, seconds_since(t1));
   return 0;
 }
 
@@ -141,8 +153,10 @@ int settle(const std::string& dir, const std::string& terms, const std::string& 
   const double open_s = seconds_since(t_open);
   const Period nov = *Period::parse("2026-11");
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
   auto settlement = ok_or_die(s->ledger->settle(nov), "settle");
   const double wall = seconds_since(t0);
+  const double cpu = cpu_seconds() - cpu0;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::string all;
@@ -160,6 +174,7 @@ int settle(const std::string& dir, const std::string& terms, const std::string& 
   out["usage_records_settled"] = records;
   out["store_open_s"] = open_s;
   out["settle_wall_s"] = wall;
+  out["settle_cpu_s"] = cpu;
   out["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
   out["statements_sha256"] = sha256_hex(all);
   std::ofstream(out_path) << boost::json::serialize(out) << "\n";

@@ -106,4 +106,33 @@ Status decode_usage(std::string_view bytes, UsageRecord& out) {
   return Status::ok();
 }
 
+void append_key(std::string& out, const UsageRecord& r) {
+  for (const std::string* s : {&r.feature, &r.market, &r.region, &r.provider, &r.model}) put_text(out, *s);
+}
+
+Status decode_key(std::string_view bytes, UsageKey& out) {
+  Reader in(bytes);
+  for (std::string* f : key_fields(out)) {
+    if (!in.text(*f)) return data_loss("undecodable usage aggregate key");
+  }
+  if (!in.at_end()) return data_loss("undecodable usage aggregate key");
+  return Status::ok();
+}
+
+std::string encode_totals(const UsageTotals& t) {
+  std::string out;
+  out.push_back(kVersion);
+  for (const int64_t* v : totals_fields(t)) put_varint(out, static_cast<uint64_t>(*v));
+  return out;
+}
+
+Status decode_totals(std::string_view bytes, UsageTotals& out) {
+  Reader in(bytes);
+  char version = 0;
+  bool ok = in.byte(version) && version == kVersion;
+  for (int64_t* v : totals_fields(out)) ok = ok && in.count(*v);
+  if (!ok || !in.at_end()) return data_loss("undecodable usage aggregate (" + std::to_string(bytes.size()) + " bytes)");
+  return Status::ok();
+}
+
 }  // namespace fleetgate::ledger

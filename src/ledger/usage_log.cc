@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fleetgate/ledger/usage_aggregates.h"
 #include "fleetgate/ledger/usage_codec.h"
 
 namespace fleetgate::ledger {
@@ -15,6 +16,8 @@ constexpr std::string_view kSeqKey = "usage_seq";
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
 // Upper bound on the records one group commit writes, so one batch stays a sane size.
 constexpr size_t kMaxGroupRecords = 4096;
+// Records counted per write while rebuilding the aggregates: in time order they touch few rows.
+constexpr int64_t kRebuildChunkRecords = 1'000'000;
 
 void put_be64(std::string& out, uint64_t v) {
   const uint64_t be = boost::endian::native_to_big(v);
@@ -25,6 +28,32 @@ std::string be64(uint64_t v) {
   std::string s;
   put_be64(s, v);
   return s;
+}
+
+// Counts every stored record into fresh aggregate rows, the marker written last: a log written
+// before the rows existed (or in another layout) never settles from missing rows, and a crash
+// part-way leaves no marker, so the next open starts over.
+Status rebuild_aggregates(store::KvStore& store, store::WriteOptions options) {
+  if (auto s = clear_aggregates(store, options); !s.is_ok()) return s;
+  const auto snapshot = store.snapshot();
+  AggregateDelta delta;
+  UsageRecord record;
+  int64_t counted = 0;
+  auto it = snapshot->scan(kPrefix);
+  for (; it->valid(); it->next()) {
+    if (auto s = decode_usage(it->value(), record); !s.is_ok()) return s;
+    delta.add(record);
+    if (++counted % kRebuildChunkRecords != 0) continue;
+    store::WriteBatch batch;
+    if (auto s = delta.apply(store, batch); !s.is_ok()) return s;
+    if (auto s = store.write(batch, options); !s.is_ok()) return s;
+    delta.clear();
+  }
+  if (!it->status().is_ok()) return it->status();
+  store::WriteBatch batch;
+  if (auto s = delta.apply(store, batch); !s.is_ok()) return s;
+  mark_aggregates_current(batch);
+  return store.write(batch, options);
 }
 
 }  // namespace
@@ -88,6 +117,13 @@ Result<std::unique_ptr<UsageLog>> UsageLog::open(store::KvStore& store, std::str
   } else if (stored.status().code() != Code::kNotFound) {
     return stored.status();
   }
+  auto current = aggregates_current(store);
+  if (!current.is_ok()) return current.status();
+  if (!*current) {
+    if (auto s = rebuild_aggregates(store, store::WriteOptions{.sync = options.sync}); !s.is_ok()) {
+      return Status(s.code(), "usage log of region " + region + ": rebuilding its aggregates: " + s.message());
+    }
+  }
   return std::unique_ptr<UsageLog>(new UsageLog(store, std::move(region), options, next_seq));
 }
 
@@ -141,9 +177,21 @@ Status UsageLog::append_all(std::span<const UsageRecord> records) {
 Status UsageLog::commit(std::span<const UsageRecord* const> group, uint64_t first_seq) {
   uint64_t seq = first_seq;
   store::WriteBatch batch;
-  for (const UsageRecord* r : group) batch.put(usage_key(r->time_ms, seq++), encode_usage(*r));
+  AggregateDelta delta;
+  for (const UsageRecord* r : group) {
+    batch.put(usage_key(r->time_ms, seq++), encode_usage(*r));
+    delta.add(*r);
+  }
   batch.put(kSeqKey, be64(seq));
+  // Only the leader commits and each commit returns before the next leader starts, so the rows
+  // read here are the latest, and records and rows land in one atomic batch.
+  if (auto s = delta.apply(store_, batch); !s.is_ok()) return s;
   return store_.write(batch, store::WriteOptions{.sync = options_.sync});
+}
+
+Status UsageLog::totals(int64_t from_ms, int64_t to_ms, UsageSummary& out) const {
+  const auto snapshot = store_.snapshot();
+  return read_aggregates(*snapshot, from_ms, to_ms, out);
 }
 
 Status UsageLog::scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const UsageRecord&)>& fn) const {

@@ -1,8 +1,9 @@
 // The usage log of one region: every assistant request the gateway served (or refused), durably
 // appended to that region's KvStore under "usage/" + time_ms (8 bytes big-endian, sign bit
-// flipped) + seq (8 bytes big-endian), so a billing period is one range scan in time order.
-// Raw records never leave their region's store; settlement reads them in place and keeps only
-// aggregates (business.usage). Values are a compact versioned binary encoding (usage_codec.h).
+// flipped) + seq (8 bytes big-endian), so a time range is one range scan in time order, and
+// beside them their hourly aggregates (usage_aggregates.h), written in the same atomic batch.
+// Raw records never leave their region's store; settlement reads only the aggregates
+// (business.usage). Values are a compact versioned binary encoding (usage_codec.h).
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "fleetgate/core/result.h"
+#include "fleetgate/ledger/usage_totals.h"
 #include "fleetgate/store/kv_store.h"
 
 namespace fleetgate::ledger {
@@ -63,12 +65,14 @@ struct UsageLogOptions {
 };
 
 // Thread-safe. Concurrent append() calls are group-committed: one caller writes the records of
-// every waiting caller in a single atomic batch with one fsync, and each caller gets that
-// batch's status. REQUIRES: the store outlives the log; one UsageLog per store.
+// every waiting caller, with the aggregate rows they change, in a single atomic batch with one
+// fsync, and each caller gets that batch's status. REQUIRES: the store outlives the log; one
+// UsageLog per store, and nothing else writes its keys.
 class UsageLog {
  public:
-  // Opens the log kept in `store` for region `region` and resumes its sequence counter.
-  // kDataLoss when the stored counter is damaged.
+  // Opens the log kept in `store` for region `region` and resumes its sequence counter. A log
+  // whose aggregates are missing or of another layout (written by an older fleetgate) has them
+  // rebuilt from its records first, once. kDataLoss when the stored counter or a record is damaged.
   static Result<std::unique_ptr<UsageLog>> open(store::KvStore& store, std::string region,
                                                 UsageLogOptions options = {});
 
@@ -82,6 +86,12 @@ class UsageLog {
   // consistent snapshot, decoding into one reused record (copy it to keep it). Stops early
   // and returns the callback's status when that is not OK; kDataLoss for an undecodable value.
   Status scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const UsageRecord&)>& fn) const;
+
+  // Adds to `out` the totals of every record with from_ms <= time_ms < to_ms, from the hourly
+  // aggregates on a consistent snapshot: equal to adding up what scan() visits, without reading a
+  // record. kInvalidArgument unless both bounds are whole UTC hours (every Period's are);
+  // kDataLoss for a damaged aggregate.
+  Status totals(int64_t from_ms, int64_t to_ms, UsageSummary& out) const;
 
   const std::string& region() const { return region_; }
 

@@ -1,59 +1,27 @@
 // Metered usage of one period, aggregated per (feature, market, region, provider, model): the
-// only form in which usage leaves its region (data class business.usage). Building it streams
-// over each region's usage log with memory bounded by the number of distinct keys.
+// only form in which usage leaves its region (data class business.usage). Building it reads the
+// hourly aggregates each region's usage log keeps, never its raw records.
 #pragma once
 
 #include <boost/json/value.hpp>
-#include <compare>
-#include <cstdint>
 #include <functional>
-#include <map>
 #include <span>
-#include <string>
 
 #include "fleetgate/core/result.h"
 #include "fleetgate/ledger/allocation.h"
 #include "fleetgate/ledger/ledger_config.h"
 #include "fleetgate/ledger/period.h"
 #include "fleetgate/ledger/usage_log.h"
+#include "fleetgate/ledger/usage_totals.h"
 
 namespace fleetgate::ledger {
 
-struct UsageKey {
-  std::string feature;
-  std::string market;
-  std::string region;
-  std::string provider;
-  std::string model;
-  auto operator<=>(const UsageKey&) const = default;
-};
-
-struct UsageTotals {
-  int64_t records = 0;
-  int64_t served = 0;  // outcome ok or cancelled: work a provider actually did
-  // Token counts of served records only.
-  int64_t prompt_tokens = 0;
-  int64_t cached_tokens = 0;
-  int64_t completion_tokens = 0;
-  int64_t reasoning_tokens = 0;
-  int64_t tool_calls = 0;
-  int64_t refused_tool_calls = 0;
-  // Served records whose prompt or completion count sits at kMaxTokensPerRecord: a provider's
-  // claim the meter had to bound, flagged in statements for review.
-  int64_t outliers = 0;
-
-  void add(const UsageRecord& r);
-  void merge(const UsageTotals& other);
-  bool operator==(const UsageTotals&) const = default;
-};
-
-using UsageSummary = std::map<UsageKey, UsageTotals>;
-
-// Called with the fraction of the period's time range scanned so far (0..1), on the caller's thread.
+// Called with the fraction of the logs read so far (0..1), on the caller's thread.
 using Progress = std::function<void(double)>;
 
-// Aggregates the records of `period` from every log, one thread per log. The errors of
-// UsageLog::scan.
+// The usage of `period` in every log, from their hourly aggregates (UsageLog::totals): as exact
+// as summing the raw records, at a cost that grows with hours times keys, not with records. The
+// errors of UsageLog::totals.
 Result<UsageSummary> summarise_usage(std::span<const UsageLog* const> logs, Period period,
                                      const Progress& progress = {});
 
