@@ -1,7 +1,5 @@
 #include "fleetgate/query_store/query_store.h"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -143,14 +141,6 @@ std::vector<StateRow> newest_per_vehicle(std::span<const StateRow> states) {
   return out;
 }
 
-// True when the server wrote to this session while nothing was asked of it: that is its goodbye
-// (a restart of the database, an idle timeout) and end of file. Without this, the next statement
-// sent on it would fail, and a gateway's first read after a database restart with it.
-bool ended_while_idle(PGconn* c) {
-  pollfd p{PQsocket(c), POLLIN, 0};
-  return poll(&p, 1, 0) != 0;
-}
-
 }  // namespace
 
 BlockPosition next_position(int64_t created_at_ms, uint64_t seq) {
@@ -171,7 +161,9 @@ Result<std::unique_ptr<QueryStore>> QueryStore::open(const std::string& dsn) {
 QueryStore::~QueryStore() { PQfinish(conn_); }
 
 Result<PGconn*> QueryStore::connection() const {
-  if (PQstatus(conn_) == CONNECTION_OK && !ended_while_idle(conn_)) return conn_;
+  // A session the server ended while this store was idle (a database restart) would fail the
+  // next statement sent on it, a gateway's first read after the restart with it: re-opened first.
+  if (!store::pg_session_ended(conn_)) return conn_;
   staging_ready_ = false;  // a new session has no temp tables
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return unavailable("query store: postgres: " + store::pg_error(conn_));
