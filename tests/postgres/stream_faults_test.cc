@@ -7,6 +7,7 @@
 // to come again after ack_wait (5 s), and acks wait for them in stream order.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -109,11 +110,20 @@ void provision_keyring(const fs::path& from, const fs::path& to) {
   fs::copy_file(from / "data" / "cn" / "privacy.keyring", to / "data" / "cn" / "privacy.keyring");
 }
 
+// SIGKILLs a materializing node holding blocks it fetched and not acked. A kill at a random moment
+// often finds a materializer between batches, with nothing fetched: so the node is frozen
+// (SIGSTOP) for a second first, during which its waiting fetches are filled and nothing is
+// committed, as in a node that stalls and then dies.
+void kill_holding_blocks(testing::Serve& node) {
+  ASSERT_EQ(kill(node.process.pid, SIGSTOP), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  testing::stop_serve(node, SIGKILL);
+}
+
 // Node A takes the cars' frames and does not materialize, so a materializer's death is all that
 // stalls its persisted acks (and A stays up to count them); B and C run the materializers, sharing
-// each shard's durable consumer. B is SIGKILLed with blocks fetched and not acked: C gets them
-// after ack_wait. Then C is SIGKILLed too, and B restarted: acks stall until B's materializers
-// take over the blocks C held.
+// each shard's durable consumer. B is SIGKILLed holding fetched blocks: C gets them after
+// ack_wait. Then C is SIGKILLed too, and B restarted: B's materializers take over C's blocks.
 TEST_F(StreamFaults, AMaterializerKilledUnderTheFleetLosesNoAcknowledgedRecord) {
   const fs::path a = stream_node_config(dir_ / "a", false), b = stream_node_config(dir_ / "b", true),
                  c = stream_node_config(dir_ / "c", true);
@@ -130,9 +140,9 @@ TEST_F(StreamFaults, AMaterializerKilledUnderTheFleetLosesNoAcknowledgedRecord) 
   testing::FleetgateProcess sim = stream_fleet(node_a.port, kStreamSeconds);
   ASSERT_TRUE(testing::acks_pass(acked_, 0, kInFlight, 30)) << "the fleet's acks do not flow within 30 s; see " << dir_.path();
 
-  testing::stop_serve(node_b, SIGKILL);
+  ASSERT_NO_FATAL_FAILURE(kill_holding_blocks(node_b));
   expect_acks_pass("the death of one of two materializing nodes");
-  testing::stop_serve(node_c, SIGKILL);
+  ASSERT_NO_FATAL_FAILURE(kill_holding_blocks(node_c));
   testing::Serve restarted = testing::start_serve(b, 0, dir_ / "b.log");
   ASSERT_GT(restarted.port, 0);
   expect_acks_pass("the last materializing node's death and another's restart");
