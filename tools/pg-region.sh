@@ -3,7 +3,9 @@
 # its folder, for tests and demos. Clusters are copied from a template made by initdb once per
 # machine and account, which takes a fraction of a second.
 #   tools/pg-region.sh start DIR PORT   # prints the libpq connection string (DSN) on stdout
-#   tools/pg-region.sh stop DIR
+#   tools/pg-region.sh stop DIR [fast|immediate]
+#                                       # fast (default): sessions ended, transactions rolled back;
+#                                       # immediate: the server killed, crash recovery at next start
 # Both are idempotent: `start` on a DIR that already holds a cluster starts that cluster (its data
 # kept) on PORT, or, when it is running, only prints its DSN with the port it listens on; `stop`
 # on a stopped cluster does nothing. So `stop DIR; start DIR PORT` restarts a region's database.
@@ -39,20 +41,29 @@ start() {
   if as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
     port=$(sed -n 4p "$dir/pgdata/postmaster.pid")  # running already: the port it listens on
   else
-    as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    # The server keeps none of the caller's descriptors: a test's listening socket or pipe held by
+    # postgres would stay open after the test closed it (a pipe read to its end would never end).
+    (
+      for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+      done
+      as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    )
   fi
   echo "host=$dir port=$port user=fleetgate dbname=postgres"
 }
 
 stop() {
-  local dir=$1
+  local dir=$1 mode=${2:-fast}
+  [[ $mode == fast || $mode == immediate ]] || { echo "pg-region: stop mode must be fast or immediate, not '$mode'" >&2; exit 2; }
   [ -f "$dir/pgdata/postmaster.pid" ] || return 0
-  as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -m fast -w -t 60 stop >/dev/null
+  as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -m "$mode" -w -t 60 stop >/dev/null
 }
 
 case "${1:-}" in
   start) start "$2" "$3" ;;
-  stop) stop "$2" ;;
-  *) echo "usage: tools/pg-region.sh start DIR PORT | stop DIR" >&2; exit 2 ;;
+  stop) stop "$2" "${3:-fast}" ;;
+  *) echo "usage: tools/pg-region.sh start DIR PORT | stop DIR [fast|immediate]" >&2; exit 2 ;;
 esac

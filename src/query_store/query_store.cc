@@ -161,7 +161,9 @@ Result<std::unique_ptr<QueryStore>> QueryStore::open(const std::string& dsn) {
 QueryStore::~QueryStore() { PQfinish(conn_); }
 
 Result<PGconn*> QueryStore::connection() const {
-  if (PQstatus(conn_) == CONNECTION_OK) return conn_;
+  // A session the server ended while this store was idle (a database restart) would fail the
+  // next statement sent on it, a gateway's first read after the restart with it: re-opened first.
+  if (!store::pg_session_ended(conn_)) return conn_;
   staging_ready_ = false;  // a new session has no temp tables
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return unavailable("query store: postgres: " + store::pg_error(conn_));

@@ -200,6 +200,30 @@ TEST_F(QueryStoreTest, WritingTheSameBlocksAgainStoresThemOnce) {
   expect_same(scan_back(kVins[0]), want);
 }
 
+// A restart of the region's PostgreSQL ends the store's session while it is idle: the next read
+// goes on a new session rather than fail (a gateway's read right after a database restart).
+TEST_F(QueryStoreTest, TheFirstReadsAfterTheServerRestartedSucceed) {
+  const std::vector<BlockRow> blocks = seal(codec_, records_of(kVins[0], kNow, 120, 1));
+  auto written = db_.store().write(blocks, [&](std::vector<StateRow>) -> Result<std::vector<StateRow>> {
+    return std::vector<StateRow>{{blocks.front().pseudonym, kNow, 1, "state"}};
+  });
+  ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+  for (const auto mode : {testing::PgServer::Shutdown::kFast, testing::PgServer::Shutdown::kImmediate}) {
+    ASSERT_TRUE(db_.server().stop(mode));
+    ASSERT_TRUE(db_.server().start());
+    EXPECT_EQ(stored_blocks(blocks.front().pseudonym), blocks.size());
+    ASSERT_TRUE(db_.server().stop(mode));
+    ASSERT_TRUE(db_.server().start());
+    auto states = db_.store().latest(std::vector<std::string>{blocks.front().pseudonym});
+    ASSERT_TRUE(states.is_ok()) << states.status().to_string();
+    EXPECT_EQ(states->size(), 1u);
+  }
+  ASSERT_TRUE(db_.server().stop());
+  auto down = db_.store().scan(blocks.front().pseudonym, {}, kNow, 1);
+  EXPECT_EQ(down.status().code(), Code::kUnavailable) << down.status().to_string();  // not retried forever
+  ASSERT_TRUE(db_.server().start());
+}
+
 // seq is a uint64: blocks past 2^63 order after the others, as in the embedded store's keys.
 TEST_F(QueryStoreTest, SeqsOfTheFullUint64RangeKeepTheirOrder) {
   const uint64_t big = (uint64_t{1} << 63) + 5;

@@ -62,6 +62,7 @@ class QueryStoreDb {
   bool ok() const { return store_ != nullptr; }
   const std::string& dsn() const { return pg_.dsn(); }
   QueryStore& store() { return *store_; }
+  testing::PgServer& server() { return pg_; }  // to stop and start it under the store
   std::unique_ptr<QueryStore> open() const {
     auto opened = QueryStore::open(pg_.dsn());
     EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();

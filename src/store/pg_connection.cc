@@ -1,5 +1,7 @@
 #include "fleetgate/store/pg_connection.h"
 
+#include <poll.h>
+
 #include <cstdlib>
 #include <vector>
 
@@ -39,6 +41,11 @@ Result<PGconn*> pg_connect(const std::string& dsn, std::optional<int> connect_ti
     return s;
   }
   return c;
+}
+
+bool pg_session_ended(PGconn* c) {
+  pollfd p{PQsocket(c), POLLIN, 0};
+  return PQstatus(c) != CONNECTION_OK || poll(&p, 1, 0) != 0;
 }
 
 }  // namespace fleetgate::store

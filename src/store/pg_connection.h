@@ -28,4 +28,10 @@ Result<std::string> dsn_from_env(const std::string& variable, const std::string&
 // libpq's last error on `c`, without its trailing newline.
 std::string pg_error(const PGconn* c);
 
+// True when an idle connection is no longer usable. An idle connection has nothing to read, so a
+// readable socket means the server ended the session (a restart, pg_terminate_backend, an idle
+// timeout: it sends an error, then closes). Rarely it was a harmless message instead, and a good
+// connection is replaced. Never waits.
+bool pg_session_ended(PGconn* c);
+
 }  // namespace fleetgate::store

@@ -1,7 +1,5 @@
 #include "fleetgate/store/pg_store.h"
 
-#include <poll.h>
-
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -27,15 +25,6 @@ bool reusable(PGconn* c) {
   return PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE && PQpipelineStatus(c) == PQ_PIPELINE_OFF;
 }
 
-// True when an idle connection is no longer usable. An idle connection has nothing to read, so a
-// readable socket means the server ended the session (a restart, pg_terminate_backend, an idle
-// timeout: it sends an error, then closes). Rarely it was a harmless message instead, and a good
-// connection is replaced.
-bool ended_by_server(PGconn* c) {
-  pollfd p{PQsocket(c), POLLIN, 0};
-  return PQstatus(c) != CONNECTION_OK || poll(&p, 1, 0) != 0;
-}
-
 // A bounded pool of connections to one database. A connection goes back idle (no transaction
 // open) or is closed, so a broken one is never handed out twice; one the server ended while idle
 // is dropped when next taken. So after a database restart the pool reconnects on next use, and
@@ -54,7 +43,7 @@ class Pool {
       if (idle_.empty()) break;
       PGconn* c = idle_.back();
       idle_.pop_back();
-      if (!ended_by_server(c)) return c;
+      if (!pg_session_ended(c)) return c;
       PQfinish(c);
       --open_;
     }
@@ -365,7 +354,7 @@ class PgStore final : public KvStore {
     turn.busy = true;
     // Handed on from the previous holder of this process: no round trip. A session the server
     // ended (a restart, pg_terminate_backend) lost the lock with it and must not be trusted.
-    if (turn.session != nullptr && !ended_by_server(turn.session)) {
+    if (turn.session != nullptr && !pg_session_ended(turn.session)) {
       ++turn.holders;
       return std::unique_ptr<KvLock>(new HeldTurn(*this, turn));
     }
@@ -457,7 +446,7 @@ class PgStore final : public KvStore {
   // The session `scope`'s writes commit on. One that ended (or broke) is replaced; if writes
   // committed on it are still pending, they can no longer be confirmed, and the scope says so.
   Result<PGconn*> session_of(DeferredScope& scope) {
-    if (scope.session != nullptr && (!reusable(scope.session) || ended_by_server(scope.session))) {
+    if (scope.session != nullptr && (!reusable(scope.session) || pg_session_ended(scope.session))) {
       if (scope.pending && scope.lost.empty()) {
         const std::string why = pg_error(scope.session);
         scope.lost = why.empty() ? "the server ended the session" : "postgres: " + why;

@@ -19,6 +19,7 @@
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/stream/cluster_connection.h"
 #include "support/acked_log.h"
+#include "support/acked_readback.h"
 #include "support/fleetgate_process.h"
 #include "support/nats_region.h"
 #include "support/pg_node.h"
@@ -39,21 +40,6 @@ fs::path stream_node_config(const fs::path& dir) {
     return id == "cn" ? "[regions.telemetry]\nlog = \"jetstream\"\nshards = 2\n" : "";
   });
   return config;
-}
-
-// Every record of `vin` the node on `port` returns to `token`, by seq: how often each is stored.
-std::map<uint64_t, int> stored_seqs(uint16_t port, const std::string& token, const std::string& vin) {
-  http::testing::TestClient client("127.0.0.1", port);
-  auto r = client.get("/v1/telemetry/" + vin + "?limit=10000", {{"Authorization", "Bearer " + token}});
-  std::map<uint64_t, int> out;
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  if (!r.is_ok()) return out;
-  EXPECT_EQ(r->status, 200u) << r->body;
-  if (r->status != 200) return out;
-  const json::object page = json::parse(r->body).as_object();
-  EXPECT_TRUE(page.at("next_cursor").is_null()) << "all of " << vin << " on one page";
-  for (const json::value& record : page.at("records").as_array()) ++out[record.at("seq").to_number<uint64_t>()];
-  return out;
 }
 
 TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledgedRecord) {
@@ -95,18 +81,14 @@ TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledge
       {"sim", "run", "--tokens", tokens.string(), "--url", "ws://127.0.0.1:" + std::to_string(node_a.port) + "/v1/telemetry/ws",
        "--rate", "0", "--duration", "4", "--records-per-frame", "10", "--max-retries", "2", "--acked", acked.string(), "--json"},
       dir / "sim.log");
-  ASSERT_TRUE(testing::time_until_acks_pass(acked, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "a.log";
+  ASSERT_TRUE(testing::acks_pass(acked, 0, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "a.log";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   testing::stop_serve(node_a, SIGKILL);
   testing::wait_for(sim);  // its cars give up on the dead node
 
   const testing::AckedLog log = testing::read_acked_log(acked);
   ASSERT_GT(log.lines, 0u);
-  for (const auto& [car, seqs] : log.seqs) {
-    const std::map<uint64_t, int> stored = stored_seqs(node_b.port, ops, car);
-    for (const auto& [s, times] : stored) EXPECT_EQ(times, 1) << car << " seq " << s << " is stored " << times << " times";
-    for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << car << " seq " << s << " was acknowledged but is not stored";
-  }
+  testing::expect_acked_stored_once(node_b.port, ops, log);
 
   // A car that reconnects to the surviving node goes on where it stopped.
   const std::string first = log.seqs.begin()->first;
@@ -125,7 +107,7 @@ TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledge
   auto posted = client.post("/v1/telemetry", json::serialize(frames), {{"Authorization", "Bearer " + car_token}});
   ASSERT_TRUE(posted.is_ok()) << posted.status().to_string();
   EXPECT_EQ(posted->status, 200u) << posted->body;
-  EXPECT_TRUE(stored_seqs(node_b.port, ops, first).contains(next)) << "readable once acknowledged (persisted)";
+  EXPECT_TRUE(testing::stored_seqs(node_b.port, ops, first).contains(next)) << "readable once acknowledged (persisted)";
   testing::stop_serve(node_b);
 }
 
@@ -182,13 +164,13 @@ TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowle
       {"sim", "run", "--tokens", tokens.string(), "--url", "ws://127.0.0.1:" + std::to_string(node.port) + "/v1/telemetry/ws",
        "--rate", "50", "--duration", "40", "--records-per-frame", "10", "--acked", acked.string(), "--json"},
       dir / "sim.log");
-  ASSERT_TRUE(testing::time_until_acks_pass(acked, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "n.log";
+  ASSERT_TRUE(testing::acks_pass(acked, 0, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "n.log";
 
   // The leader of a stream, then (once it is back) one of that stream's followers.
   const int leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
   ASSERT_GE(leader, 0);
   ASSERT_TRUE(cluster.kill(leader));
-  const auto after_leader = testing::time_until_acks_pass(acked, testing::read_acked_log(acked).lines, 10);
+  const auto after_leader = testing::acks_pass(acked, testing::acked_now(acked), 0, 10);
   EXPECT_TRUE(after_leader) << "acks resume within 10 s of the leader's death";
   ASSERT_TRUE(cluster.start_one(leader));
   const int new_leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
@@ -198,20 +180,16 @@ TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowle
   // Not 10 s as after the leader: the follower may lead the materializers' consumer of a shard,
   // whose acks then wait for a new consumer leader and for the redelivery of what was acked to
   // the dead one (ack_wait 5 s). Under a loaded machine that took longer than 10 s (README).
-  const auto after_follower = testing::time_until_acks_pass(acked, testing::read_acked_log(acked).lines, 30);
+  const auto after_follower = testing::acks_pass(acked, testing::acked_now(acked), 0, 30);
   EXPECT_TRUE(after_follower) << "acks resume within 30 s of a follower's death";
-  std::cout << "acks resumed " << (after_leader ? after_leader->count() : -1) << " ms after the leader's death and "
-            << (after_follower ? after_follower->count() : -1) << " ms after the follower's\n";
+  std::cout << "acks resumed " << after_leader.value_or(-1) << " s after the leader's death and "
+            << after_follower.value_or(-1) << " s after the follower's\n";
   ASSERT_TRUE(cluster.start_one(follower));
   testing::wait_for(sim);
 
   const testing::AckedLog log = testing::read_acked_log(acked);
   ASSERT_EQ(log.seqs.size(), 64u);
-  for (const auto& [car, seqs] : log.seqs) {
-    const std::map<uint64_t, int> stored = stored_seqs(node.port, ops, car);
-    for (const auto& [s, times] : stored) EXPECT_EQ(times, 1) << car << " seq " << s << " is stored " << times << " times";
-    for (uint64_t s : seqs) EXPECT_TRUE(stored.contains(s)) << car << " seq " << s << " was acknowledged but is not stored";
-  }
+  testing::expect_acked_stored_once(node.port, ops, log);
   testing::stop_serve(node);
 }
 

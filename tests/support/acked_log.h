@@ -31,15 +31,20 @@ inline AckedLog read_acked_log(const std::filesystem::path& file) {
   return out;
 }
 
-// How long until `file` holds more than `before` acknowledgements, checked every 100 ms; nullopt
-// when `seconds` passed first. (A missing file counts as none: its size is no test, since
+// How many acknowledgements the acked log holds now.
+inline size_t acked_now(const std::filesystem::path& acked) { return read_acked_log(acked).lines; }
+
+// The seconds until the acked log held more than `before + in_flight` acknowledgements, polled
+// every 100 ms for at most `seconds`; nullopt when it did not. With `in_flight` at least the
+// records the fleet can have unacknowledged at once (cars × window × records per frame), growth
+// past it means frames sent after `before` was read were acknowledged: acks flow again, not only
+// the stragglers of before the fault. (A missing file holds none: its size is no test, since
 // file_size() of a file that is not there yet answers -1.)
-inline std::optional<std::chrono::milliseconds> time_until_acks_pass(const std::filesystem::path& file, size_t before,
-                                                                     int seconds) {
+inline std::optional<double> acks_pass(const std::filesystem::path& acked, size_t before, size_t in_flight, int seconds) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < seconds * 10; ++i) {
-    if (read_acked_log(file).lines > before) {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    if (acked_now(acked) > before + in_flight) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

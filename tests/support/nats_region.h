@@ -44,6 +44,8 @@ class NatsRegion {
 
   // The client URLs, comma-separated; empty when the cluster did not start (already reported).
   const std::string& urls() const { return urls_; }
+  // The folder holding everything its servers write (configs, logs, JetStream stores).
+  const std::filesystem::path& dir() const { return root_; }
 
   // SIGKILLs server `n` (0..2), named <region>-<n>; true when it is gone.
   bool kill(int n) { return run("kill", n); }

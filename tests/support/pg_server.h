@@ -88,10 +88,17 @@ class PgServer {
   const std::string& dsn() const { return dsn_; }
   // The loopback TCP port it listens on (the DSN names its unix socket).
   uint16_t port() const { return port_; }
+  // The folder holding everything the server writes (its data directory, socket and log).
+  const std::filesystem::path& dir() const { return root_; }
 
-  // Stops the server (fast shutdown: open sessions are ended, their transactions rolled back);
-  // false when that failed. Its data stays, for start().
-  bool stop() { return std::system((script() + " stop " + (root_ / "pg").string()).c_str()) == 0; }
+  // Stops the server; false when that failed. Its data stays, for start(). kFast ends open
+  // sessions and rolls their transactions back; kImmediate kills the server, which recovers from
+  // its WAL at the next start, as after a crash.
+  enum class Shutdown { kFast, kImmediate };
+  bool stop(Shutdown mode = Shutdown::kFast) {
+    const std::string how = mode == Shutdown::kFast ? " fast" : " immediate";
+    return std::system((script() + " stop " + (root_ / "pg").string() + how).c_str()) == 0;
+  }
 
   // Starts the server on its data and port again (or at first); false when that failed (reported).
   bool start() {
