@@ -7,6 +7,7 @@
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
 #include "fleetgate/app/region_telemetry_open.h"
+#include "fleetgate/app/usage_log_open.h"
 #include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
@@ -171,7 +172,7 @@ struct Service::Impl {
         home.usage_store = options.usage_store(*usage_store);
         usage_store = home.usage_store.get();
       }
-      auto usage = ledger::UsageLog::open(*usage_store, region.id);
+      auto usage = open_usage_log(region, *usage_store);
       if (!usage.is_ok()) return usage.status();
       home.usage = std::move(usage).value();
       regions.emplace(region.id, std::move(home));
