@@ -2,6 +2,7 @@
 
 #include "fleetgate/app/admin_socket.h"
 #include "fleetgate/app/region_telemetry_open.h"
+#include "fleetgate/app/usage_log_open.h"
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/embedded_store.h"
@@ -67,7 +68,7 @@ const std::map<std::string, std::unique_ptr<store::KvStore>>& OfflineBackend::al
 
 ledger::UsageLog& OfflineBackend::usage_log(const std::string& id) {
   auto& log = usage_[id];
-  if (!log) log = must(ledger::UsageLog::open(*region(id).store, id));
+  if (!log) log = must(open_usage_log(served_region(loaded_, id), *region(id).store));
   return *log;
 }
 

@@ -7,9 +7,11 @@
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
 #include "fleetgate/app/region_telemetry_open.h"
+#include "fleetgate/app/usage_log_open.h"
 #include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
+#include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
 #include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
@@ -166,17 +168,22 @@ struct Service::Impl {
       if (!keys.is_ok()) return keys.status();
       home.keys = *keys;
       home.pseudonymiser = std::make_unique<privacy::Pseudonymiser>(home.keys);
-      store::KvStore* usage_store = stores.at(region.id).get();
-      if (options.usage_store) {
-        home.usage_store = options.usage_store(*usage_store);
-        usage_store = home.usage_store.get();
-      }
-      auto usage = ledger::UsageLog::open(*usage_store, region.id);
+      auto usage = options.usage_store ? open_injected_usage_log(home, region)
+                                       : open_usage_log(region, *stores.at(region.id));
       if (!usage.is_ok()) return usage.status();
       home.usage = std::move(usage).value();
       regions.emplace(region.id, std::move(home));
     }
     return Status::ok();
+  }
+
+  // ServiceOptions::usage_store: the region's usage log embedded in the store the test made, where
+  // its fault is, whatever the region's telemetry.
+  Result<std::unique_ptr<ledger::UsageLog>> open_injected_usage_log(RegionHome& home, const config::Region& region) {
+    home.usage_store = options.usage_store(*stores.at(region.id));
+    auto log = ledger::KvUsageLog::open(*home.usage_store, region.id);
+    if (!log.is_ok()) return log.status();
+    return std::unique_ptr<ledger::UsageLog>(std::move(log).value());
   }
 
   // What transfers, curation and training use of a served region. REQUIRES: start_telemetry ran.

@@ -34,7 +34,8 @@ struct ServiceOptions {
   // shed with 503 and Retry-After (GatewayDeps::usage_queue).
   size_t usage_queue = 65536;
   // Fault injection, as LevelDB's Env: the store each region's usage log writes through, made
-  // from the region's own store; unset: that store. Tests stall the usage writer with it.
+  // from the region's own store; set, the log is embedded in it even for a region whose telemetry
+  // is on JetStream (unset: open_usage_log's choice). Tests stall the usage writer with it.
   StoreLayer usage_store;
   // Fault injection likewise: the store the control plane (registry, credentials, audit) uses,
   // made from the opened control store; unset: that store.

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/stalling_store.h"
 #include "fleetgate/store/test_dir.h"
@@ -36,7 +37,7 @@ class UsageMeterTest : public ::testing::Test {
     for (const char* region : {"cn", "eu"}) {
       auto s = store::open_embedded(dir_ / region);
       ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-      auto l = ledger::UsageLog::open(**s, region);
+      auto l = ledger::KvUsageLog::open(**s, region);
       ASSERT_TRUE(l.is_ok()) << l.status().to_string();
       logs_[region] = std::move(l).value();
       stores_[region] = std::move(s).value();
@@ -114,7 +115,7 @@ TEST_F(UsageMeterTest, RecordNeverWaitsForAStalledWriterAndAFullQueueIsSaturated
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
   store::Stall stall;
   store::StallingStore stalling(**s, stall);
-  auto log = ledger::UsageLog::open(stalling, "cn");
+  auto log = ledger::KvUsageLog::open(stalling, "cn");
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   std::atomic<bool> recorded_on_a_full_queue = false;
   std::thread caller;

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "fleetgate/core/digest.h"
+#include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
 #include "fleetgate/store/embedded_store.h"
 
@@ -65,7 +66,7 @@ std::unique_ptr<Stores> open_all(const std::string& dir, const std::string& term
   std::vector<const UsageLog*> logs;
   for (const char* region : kRegions) {
     s->regions.push_back(ok_or_die(store::open_embedded(dir + "/" + region), "open region"));
-    s->logs.push_back(ok_or_die(UsageLog::open(*s->regions.back(), region, {.sync = false}), "open usage log"));
+    s->logs.push_back(ok_or_die(KvUsageLog::open(*s->regions.back(), region, {.sync = false}), "open usage log"));
     logs.push_back(s->logs.back().get());
   }
   s->ledger = std::make_unique<Ledger>(ok_or_die(load_ledger_config(terms), "ledger config"), *s->control, *s->audit, logs);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
@@ -56,7 +57,7 @@ class Deployment {
     std::vector<const UsageLog*> logs;
     for (const char* region : {"cn", "us", "eu"}) {
       regions_[region] = std::move(store::open_embedded(dir_ / region)).value();
-      logs_[region] = std::move(UsageLog::open(*regions_[region], region, {.sync = false})).value();
+      logs_[region] = std::move(KvUsageLog::open(*regions_[region], region, {.sync = false})).value();
       logs.push_back(logs_[region].get());
     }
     ledger_ = std::make_unique<Ledger>(std::move(config), *control_, *audit_, logs);

@@ -55,11 +55,14 @@ Status AggregateDelta::apply(const store::KvReader& current, store::WriteBatch& 
   return Status::ok();
 }
 
+Status check_whole_hours(int64_t from_ms, int64_t to_ms) {
+  if (from_ms % kUsageBucketMs == 0 && to_ms % kUsageBucketMs == 0) return Status::ok();
+  return invalid_argument("usage aggregates cover whole UTC hours: [" + std::to_string(from_ms) + ", " +
+                          std::to_string(to_ms) + ") is not");
+}
+
 Status read_aggregates(const store::KvReader& view, int64_t from_ms, int64_t to_ms, UsageSummary& out) {
-  if (from_ms % kUsageBucketMs != 0 || to_ms % kUsageBucketMs != 0) {
-    return invalid_argument("usage aggregates cover whole UTC hours: [" + std::to_string(from_ms) + ", " +
-                            std::to_string(to_ms) + ") is not");
-  }
+  if (Status s = check_whole_hours(from_ms, to_ms); !s.is_ok()) return s;
   if (from_ms >= to_ms) return Status::ok();
   const std::string end = hour_prefix(hour_of(to_ms));
   UsageKey key;

@@ -36,6 +36,9 @@ class AggregateDelta {
   std::string key_;  // reused by add()
 };
 
+// OK when both bounds are whole UTC hours (the range may be empty); kInvalidArgument otherwise.
+Status check_whole_hours(int64_t from_ms, int64_t to_ms);
+
 // Adds to `out` the totals of every hour in [from_ms, to_ms). kInvalidArgument unless both are
 // whole UTC hours (from_ms < to_ms, or the range is empty); kDataLoss for a damaged row.
 Status read_aggregates(const store::KvReader& view, int64_t from_ms, int64_t to_ms, UsageSummary& out);

@@ -10,17 +10,20 @@
 #include <vector>
 
 #include "fleetgate/ledger/usage_codec.h"
-#include "fleetgate/ledger/usage_log.h"
+#include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/usage_summary.h"
+#include "fleetgate/ledger/usage_test_records.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::ledger {
 namespace {
 
-const int64_t kNov = *parse_utc_time("2026-11-01");
-const int64_t kDec = *parse_utc_time("2026-12-01");
-constexpr int64_t kHour = kUsageBucketMs;
+using usage_testing::kDec;
+using usage_testing::kHour;
+using usage_testing::kNov;
+using usage_testing::random_record;
+using usage_testing::random_time;
 
 // A KvStore over another whose writes fail with kUnavailable one time in `fail_one_in` (0: never),
 // at pseudo-random, and then apply nothing, as a disk that errors, or a process that dies before
@@ -56,43 +59,6 @@ class FailingStore final : public store::KvStore {
   std::minstd_rand rng_{1};
 };
 
-// A valid record at `time_ms` with fields drawn from small sets, so that keys repeat, and with
-// every outcome and token claims at the meter's bound now and then.
-UsageRecord random_record(std::mt19937_64& rng, int64_t time_ms) {
-  static const char* kFeatures[] = {"assistant", "fsd"};
-  static const char* kMarkets[] = {"CN", "DE"};
-  static const std::pair<const char*, const char*> kModels[] = {{"deepseek", "deepseek-chat"}, {"onboard", "fleetgate-onboard"}};
-  static const char* kOutcomes[] = {"ok", "error", "refused", "cancelled"};
-  UsageRecord r;
-  r.time_ms = time_ms;
-  r.request_id = "req-" + std::to_string(rng());
-  r.vehicle_pseudonym = "p_1";
-  r.region = "cn";
-  r.market = kMarkets[rng() % 2];
-  r.feature = kFeatures[rng() % 2];
-  const auto& [provider, model] = kModels[rng() % 2];
-  r.provider = provider;
-  r.model = model;
-  r.prompt_tokens = rng() % 20 == 0 ? kMaxTokensPerRecord : static_cast<int64_t>(rng() % 5000);
-  r.cached_tokens = static_cast<int64_t>(rng() % static_cast<uint64_t>(r.prompt_tokens + 1));
-  r.completion_tokens = rng() % 20 == 0 ? kMaxTokensPerRecord : static_cast<int64_t>(rng() % 900);
-  r.reasoning_tokens = static_cast<int64_t>(rng() % 300);
-  r.tool_calls = static_cast<int32_t>(rng() % 4);
-  r.refused_tool_calls = static_cast<int32_t>(rng() % static_cast<uint64_t>(r.tool_calls + 1));
-  r.outcome = kOutcomes[rng() % 4];
-  r.latency_us = static_cast<int64_t>(rng() % 1'000'000);
-  return r;
-}
-
-// A time within three hours of a month boundary, often exactly on or one ms beside an hour edge.
-int64_t random_time(std::mt19937_64& rng) {
-  const int64_t boundary = rng() % 2 ? kNov : kDec;
-  const int64_t hour = static_cast<int64_t>(rng() % 6) - 3;
-  const int64_t edges[] = {0, 1, kHour - 1};
-  const int64_t within = rng() % 2 ? edges[rng() % 3] : static_cast<int64_t>(rng() % static_cast<uint64_t>(kHour));
-  return boundary + hour * kHour + within;
-}
-
 class UsageAggregatesTest : public ::testing::Test {
  protected:
   void SetUp() override { reopen(); }
@@ -102,43 +68,15 @@ class UsageAggregatesTest : public ::testing::Test {
     store_.reset();
     store_ = std::move(store::open_embedded(dir_.path())).value();
     failing_ = std::make_unique<FailingStore>(*store_);
-    auto l = UsageLog::open(*failing_, "cn", {.sync = false});
+    auto l = KvUsageLog::open(*failing_, "cn", {.sync = false});
     ASSERT_TRUE(l.is_ok()) << l.status().to_string();
     log_ = std::move(l).value();
   }
-  // What the aggregates must equal: the raw records of [from, to) added up one by one.
-  UsageSummary raw_summary(int64_t from_ms, int64_t to_ms) {
-    UsageSummary out;
-    EXPECT_TRUE(log_->scan(from_ms, to_ms, [&](const UsageRecord& r) {
-                      out[UsageKey{r.feature, r.market, r.region, r.provider, r.model}].add(r);
-                      return Status::ok();
-                    }).is_ok());
-    return out;
-  }
+  UsageSummary raw_summary(int64_t from_ms, int64_t to_ms) { return usage_testing::raw_summary(*log_, from_ms, to_ms); }
   UsageSummary aggregate_summary(int64_t from_ms, int64_t to_ms) {
-    UsageSummary out;
-    const Status s = log_->totals(from_ms, to_ms, out);
-    EXPECT_TRUE(s.is_ok()) << s.to_string();
-    return out;
+    return usage_testing::aggregate_summary(*log_, from_ms, to_ms);
   }
-  // Every period and whole-hour range around both month boundaries.
-  void expect_aggregates_equal_raw(const std::string& context) {
-    for (const char* p : {"2026-10", "2026-11", "2026-12"}) {
-      const Period period = *Period::parse(p);
-      const UsageLog* logs[] = {log_.get()};
-      auto settled = summarise_usage(logs, period);
-      ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
-      EXPECT_EQ(*settled, raw_summary(period.start_ms(), period.end_ms())) << context << " period " << p;
-    }
-    for (int64_t boundary : {kNov, kDec}) {
-      for (int64_t from = -4; from <= 4; ++from) {
-        for (int64_t to = from; to <= 4; ++to) {
-          const int64_t f = boundary + from * kHour, t = boundary + to * kHour;
-          EXPECT_EQ(aggregate_summary(f, t), raw_summary(f, t)) << context << " hours [" << from << ", " << to << ")";
-        }
-      }
-    }
-  }
+  void expect_aggregates_equal_raw(const std::string& context) { usage_testing::expect_totals_equal_raw(*log_, context); }
 
   store::TestDir dir_;
   std::unique_ptr<store::KvStore> store_;

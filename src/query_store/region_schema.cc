@@ -17,6 +17,21 @@ const char* const kMigrations[] = {
     " block bytea NOT NULL, PRIMARY KEY (pseudonym, created_at, seq)) PARTITION BY RANGE (created_at)",
     "CREATE TABLE latest_states (pseudonym text PRIMARY KEY, created_at bigint NOT NULL, seq numeric(20) NOT NULL,"
     " state bytea NOT NULL)",
+    // The region's usage log (pg_usage_log.h): raw records, one per (time_ms, request_id), and
+    // their totals per UTC hour (ms of its start) and key, in UsageTotals' fields. Text keys in
+    // "C" collation: bytewise order, the same on every node.
+    "CREATE TABLE usage_records (time_ms bigint NOT NULL, request_id text COLLATE \"C\" NOT NULL,"
+    " vehicle_pseudonym text NOT NULL, region text NOT NULL, market text NOT NULL, feature text NOT NULL,"
+    " provider text NOT NULL, model text NOT NULL, prompt_tokens bigint NOT NULL, completion_tokens bigint NOT NULL,"
+    " cached_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL, tool_calls bigint NOT NULL,"
+    " refused_tool_calls bigint NOT NULL, outcome text NOT NULL, latency_us bigint NOT NULL,"
+    " PRIMARY KEY (time_ms, request_id))",
+    "CREATE TABLE usage_hourly (hour bigint NOT NULL, feature text COLLATE \"C\" NOT NULL,"
+    " market text COLLATE \"C\" NOT NULL, region text COLLATE \"C\" NOT NULL, provider text COLLATE \"C\" NOT NULL,"
+    " model text COLLATE \"C\" NOT NULL, records bigint NOT NULL, served bigint NOT NULL, prompt_tokens bigint NOT NULL,"
+    " cached_tokens bigint NOT NULL, completion_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL,"
+    " tool_calls bigint NOT NULL, refused_tool_calls bigint NOT NULL, outliers bigint NOT NULL,"
+    " PRIMARY KEY (hour, feature, market, region, provider, model))",
 };
 static_assert(std::size(kMigrations) == kRegionSchemaVersion);
 // Its lock is not the control plane's 7013501: a region database may be the control plane's too.

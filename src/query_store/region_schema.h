@@ -1,6 +1,7 @@
 // The schema of a region's query store in the region's PostgreSQL, versioned apart from the
 // control plane's (its own table fleetgate_region_schema): telemetry_blocks, the sealed blocks
-// partitioned by day of created_at (day_partitions.h), and latest_states, one row per vehicle.
+// partitioned by day of created_at (day_partitions.h), latest_states, one row per vehicle, and the
+// region's usage log: usage_records and usage_hourly (pg_usage_log.h).
 #pragma once
 
 #include <libpq-fe.h>
@@ -12,7 +13,7 @@
 namespace fleetgate::query_store {
 
 // Schema version this binary writes and reads.
-inline constexpr int kRegionSchemaVersion = 2;
+inline constexpr int kRegionSchemaVersion = 4;
 
 // Applies the migrations this binary knows to the region database at `dsn`, under an advisory
 // lock so that nodes migrating at once take turns; the schema version after them. Idempotent.

@@ -1,4 +1,4 @@
-#include "fleetgate/ledger/usage_log.h"
+#include "fleetgate/ledger/kv_usage_log.h"
 
 #include <gtest/gtest.h>
 
@@ -43,7 +43,7 @@ class UsageLogTest : public ::testing::Test {
     auto s = store::open_embedded(dir_.path());
     ASSERT_TRUE(s.is_ok()) << s.status().to_string();
     store_ = std::move(s).value();
-    auto l = UsageLog::open(*store_, "cn");
+    auto l = KvUsageLog::open(*store_, "cn");
     ASSERT_TRUE(l.is_ok()) << l.status().to_string();
     log_ = std::move(l).value();
   }
