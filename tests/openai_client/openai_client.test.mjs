@@ -108,8 +108,13 @@ models = ["fleetgate-onboard"]
   us = new OpenAI({ apiKey: usToken, baseURL, maxRetries: 0, timeout: 20000 });
 });
 
-after(() => {
-  for (const child of children) child.kill('SIGTERM');
+after(async () => {
+  // The files go once the processes are gone: a stopping server still writes to its store.
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  })));
   rmSync(work, { recursive: true, force: true });
 });
 
