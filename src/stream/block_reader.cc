@@ -117,7 +117,14 @@ Result<std::vector<Delivery>> BlockReader::fetch(int max, std::chrono::milliseco
     natsMsgList list{};
     const natsStatus s = natsSubscription_FetchRequest(&list, sub_, &request);
     if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) return Status::ok();  // nothing new in time
-    if (s != NATS_OK) return nats_error("fetch from " + stream_, s);
+    if (s != NATS_OK) {
+      // The server ends a waiting pull request when the consumer's leader changes or a server
+      // shuts down ("409 Leadership Change"): the durable consumer lives on, so fetching again
+      // succeeds. Only a call fleetgate got wrong is more than unavailable.
+      Status error = nats_error("fetch from " + stream_, s);
+      if (error.code() == Code::kInternal) return Status(Code::kUnavailable, error.message());
+      return error;
+    }
     for (int i = 0; i < list.Count; ++i) out.emplace_back(std::exchange(list.Msgs[i], nullptr));
     natsMsgList_Destroy(&list);
     return Status::ok();

@@ -75,7 +75,7 @@ class BlockReader {
 
   // Up to `max` blocks: waits at most `timeout` for the first, and returns as soon as it comes
   // with the others the stream holds then; none (not an error) when nothing new came in time.
-  // kUnavailable when the cluster does not answer.
+  // kUnavailable when the cluster does not answer or ends the request (a leader change).
   Result<std::vector<Delivery>> fetch(int max, std::chrono::milliseconds timeout);
 
  private:

@@ -4,6 +4,7 @@
 // per pump, no timing asserted.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -170,6 +171,49 @@ TEST(StreamFailover, EveryAckedBlockIsReadExactlyOnceAfterTheLeaderAndThenAFollo
     EXPECT_EQ(times_read[msg_id("cn", key_of(i))], 1) << "block " << i;
   }
   EXPECT_EQ(times_read.size(), static_cast<size_t>(kBlocks)) << "blocks read that were never published";
+}
+
+// The server ends a waiting pull request when its consumer's leader changes. That is no reason to
+// stop reading: the fetch is unavailable, and the next one delivers the blocks. (A materializer
+// took it for an internal error and stopped for good, so every persisted ack of its shard timed
+// out after a server's death.)
+TEST(StreamFailover, AFetchEndedByALeaderChangeIsUnavailableAndTheNextOneDelivers) {
+  RegionCluster region("cn");
+  ASSERT_TRUE(region.ok());
+  const StreamLayout layout = test_layout("cn", 1);
+  ASSERT_TRUE(ensure_telemetry_streams(region.connection(), layout).is_ok());
+  auto reader = BlockReader::open(region.connection(), layout, 0, "materializer");
+  ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
+
+  Result<std::vector<Delivery>> waiting = std::vector<Delivery>{};
+  std::atomic<bool> fetched{false};
+  std::thread fetcher([&] {
+    waiting = (*reader)->fetch(10, 20s);
+    fetched = true;
+  });
+  const std::string stepdown = "$JS.API.CONSUMER.LEADER.STEPDOWN." + stream_name("cn", 0) + ".materializer";
+  for (int i = 0; i < 50; ++i) {  // until the fetch has been ended (its request may not be in yet)
+    std::this_thread::sleep_for(100ms);
+    natsMsg* reply = nullptr;
+    if (natsConnection_RequestString(&reply, region.connection().nats(), stepdown.c_str(), "", 5000) == NATS_OK) {
+      natsMsg_Destroy(reply);
+    }
+    if (fetched) break;
+  }
+  fetcher.join();
+  ASSERT_FALSE(waiting.is_ok()) << "a step-down ends the waiting fetch";
+  EXPECT_EQ(waiting.status().code(), Code::kUnavailable) << waiting.status().to_string();
+
+  auto publisher = BlockPublisher::create(region.connection(), layout);
+  ASSERT_TRUE(publisher.is_ok());
+  ASSERT_TRUE(publish_and_wait(**publisher, key_of(0), block_of(0)).is_ok());
+  std::vector<Delivery> got;
+  for (int i = 0; i < 50 && got.empty(); ++i) {  // the new leader may still be settling
+    auto batch = (*reader)->fetch(10, 500ms);
+    if (batch.is_ok()) got = std::move(batch).value();
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.front().msg_id(), msg_id("cn", key_of(0)));
 }
 
 }  // namespace
