@@ -91,7 +91,7 @@ struct Gateway::Impl {
 
   // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
   // and the choice's finish_reason; refusals are counted here and audited by audit_refusals().
-  // `state`: the vehicle's, from state_of().
+  // `state`: the vehicle's, from read_state().
   ToolCallReview review_into(const Caller& c, const std::optional<VehicleState>& state, const HeldChoice& held,
                              json::object& choice, json::object& holder, bool whole, std::string_view provider) {
     if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", provider, held.unreadable);
