@@ -10,17 +10,13 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 
 #include "fleetgate/store/test_dir.h"
 #include "support/acked_readback.h"
 #include "support/fleetgate_process.h"
-#include "support/nats_region.h"
-#include "support/pg_node.h"
-#include "support/pg_server.h"
+#include "support/stream_region.h"
 
 namespace fleetgate {
 namespace {
@@ -36,30 +32,18 @@ constexpr int kBoundSeconds = 30;
 // 1-7 s, on a machine with a load average of 6-15).
 constexpr int kStreamSeconds = 60;
 
-// A node's config: the control plane on $FLEETGATE_CONTROL_DSN, cn's telemetry on JetStream with
-// 2 shards, this node running the region's materializers or not.
+// A node's config: cn's telemetry on JetStream (testing::stream_node_config), persisted acks,
+// this node running the region's materializers or not.
 fs::path stream_node_config(const fs::path& dir, bool materialize) {
-  const fs::path config = testing::pg_node_config(dir);
-  std::ifstream in(config);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::ofstream(config, std::ios::trunc) << testing::with_region_tables(text, [&](const std::string& id) -> std::string {
-    if (id != "cn") return "";
-    return std::string("[regions.telemetry]\nlog = \"jetstream\"\nack = \"persisted\"\nshards = 2\nmaterialize = ") +
-           (materialize ? "true" : "false") + "\n";
-  });
-  return config;
+  return testing::stream_node_config(dir, std::string("ack = \"persisted\"\nmaterialize = ") +
+                                              (materialize ? "true" : "false") + "\n");
 }
 
 // Region cn on a 3-server cluster and one PostgreSQL (control plane and query store), a fleet of
 // kCars cars registered and an operator's token; nodes are started by the test.
 class StreamFaults : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(pg_.dsn().empty());
-    ASSERT_FALSE(cluster_.urls().empty());
-    ASSERT_EQ(setenv("FLEETGATE_NATS_CN", cluster_.urls().c_str(), 1), 0);
-    ASSERT_EQ(setenv("FLEETGATE_REGION_DSN_CN", pg_.dsn().c_str(), 1), 0);
-  }
+  void SetUp() override { ASSERT_TRUE(cn_.ok()); }
 
   // Registers the fleet and the operator through the node configured at `config`.
   void register_fleet(const fs::path& config) {
@@ -94,9 +78,7 @@ class StreamFaults : public ::testing::Test {
     return testing::run_fleetgate(std::move(args));
   }
 
-  testing::PgServer pg_;
-  testing::NatsRegion cluster_{"cn"};
-  testing::ControlDsn control_{pg_.dsn()};
+  testing::CnStreamRegion cn_;
   store::TestDir dir_;
   const fs::path tokens_ = dir_ / "cars.tokens";
   const fs::path acked_ = dir_ / "acked.txt";
@@ -169,9 +151,9 @@ TEST_F(StreamFaults, ThePostgresRestartedUnderTheFleetLosesNoAcknowledgedRecord)
 
   for (const auto mode : {testing::PgServer::Shutdown::kFast, testing::PgServer::Shutdown::kImmediate}) {
     const std::string how = mode == testing::PgServer::Shutdown::kFast ? "fast" : "immediate";
-    ASSERT_TRUE(pg_.stop(mode));
+    ASSERT_TRUE(cn_.pg.stop(mode));
     std::this_thread::sleep_for(std::chrono::seconds(3));  // the node's writes and reads fail meanwhile
-    ASSERT_TRUE(pg_.start());
+    ASSERT_TRUE(cn_.pg.start());
     expect_acks_pass("a restart of the region's PostgreSQL (" + how + " shutdown)");
   }
   EXPECT_TRUE(testing::exited_zero(testing::wait_for(sim))) << "see " << dir_ / "sim.log";

@@ -21,9 +21,7 @@
 #include "support/acked_log.h"
 #include "support/acked_readback.h"
 #include "support/fleetgate_process.h"
-#include "support/nats_region.h"
-#include "support/pg_node.h"
-#include "support/pg_server.h"
+#include "support/stream_region.h"
 
 namespace fleetgate {
 namespace {
@@ -31,27 +29,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-// A node's config: the control plane on $FLEETGATE_CONTROL_DSN, cn's telemetry on JetStream.
-fs::path stream_node_config(const fs::path& dir) {
-  const fs::path config = testing::pg_node_config(dir);
-  std::ifstream in(config);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::ofstream(config, std::ios::trunc) << testing::with_region_tables(text, [](const std::string& id) {
-    return id == "cn" ? "[regions.telemetry]\nlog = \"jetstream\"\nshards = 2\n" : "";
-  });
-  return config;
-}
-
 TEST(StreamNodes, TwoNodesShareTheRegionsTelemetryAndADeadNodeLosesNoAcknowledgedRecord) {
-  testing::PgServer pg;
-  testing::NatsRegion cluster("cn");
-  ASSERT_FALSE(pg.dsn().empty());
-  ASSERT_FALSE(cluster.urls().empty());
-  testing::ControlDsn control(pg.dsn());
-  ASSERT_EQ(setenv("FLEETGATE_NATS_CN", cluster.urls().c_str(), 1), 0);
-  ASSERT_EQ(setenv("FLEETGATE_REGION_DSN_CN", pg.dsn().c_str(), 1), 0);  // the region's PostgreSQL
+  testing::CnStreamRegion cn;
+  ASSERT_TRUE(cn.ok());
   store::TestDir dir;
-  const fs::path a = stream_node_config(dir / "a"), b = stream_node_config(dir / "b");
+  const fs::path a = testing::stream_node_config(dir / "a"), b = testing::stream_node_config(dir / "b");
   auto cli = [](const fs::path& config, std::vector<std::string> args) {
     args.insert(args.begin(), {"-c", config.string()});
     return testing::run_fleetgate(std::move(args));
@@ -136,15 +118,10 @@ int leader_of(const std::string& urls, const std::string& stream) {
 }
 
 TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowledgedRecord) {
-  testing::PgServer pg;
-  testing::NatsRegion cluster("cn");
-  ASSERT_FALSE(pg.dsn().empty());
-  ASSERT_FALSE(cluster.urls().empty());
-  testing::ControlDsn control(pg.dsn());
-  ASSERT_EQ(setenv("FLEETGATE_NATS_CN", cluster.urls().c_str(), 1), 0);
-  ASSERT_EQ(setenv("FLEETGATE_REGION_DSN_CN", pg.dsn().c_str(), 1), 0);
+  testing::CnStreamRegion cn;
+  ASSERT_TRUE(cn.ok());
   store::TestDir dir;
-  const fs::path config = stream_node_config(dir / "n");
+  const fs::path config = testing::stream_node_config(dir / "n");
   auto cli = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"-c", config.string()});
     return testing::run_fleetgate(std::move(args));
@@ -167,16 +144,16 @@ TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowle
   ASSERT_TRUE(testing::acks_pass(acked, 0, 0, 60)) << "no acknowledgement within 60 s; see " << dir / "n.log";
 
   // The leader of a stream, then (once it is back) one of that stream's followers.
-  const int leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
+  const int leader = leader_of(cn.cluster.urls(), "TELEMETRY_CN_0");
   ASSERT_GE(leader, 0);
-  ASSERT_TRUE(cluster.kill(leader));
+  ASSERT_TRUE(cn.cluster.kill(leader));
   const auto after_leader = testing::acks_pass(acked, testing::acked_now(acked), 0, 10);
   EXPECT_TRUE(after_leader) << "acks resume within 10 s of the leader's death";
-  ASSERT_TRUE(cluster.start_one(leader));
-  const int new_leader = leader_of(cluster.urls(), "TELEMETRY_CN_0");
+  ASSERT_TRUE(cn.cluster.start_one(leader));
+  const int new_leader = leader_of(cn.cluster.urls(), "TELEMETRY_CN_0");
   ASSERT_GE(new_leader, 0);
   const int follower = new_leader == leader ? (leader + 1) % 3 : 3 - leader - new_leader;
-  ASSERT_TRUE(cluster.kill(follower));
+  ASSERT_TRUE(cn.cluster.kill(follower));
   // Not 10 s as after the leader: the follower may lead the materializers' consumer of a shard,
   // whose acks then wait for a new consumer leader and for the redelivery of what was acked to
   // the dead one (ack_wait 5 s). Under a loaded machine that took longer than 10 s (README).
@@ -184,7 +161,7 @@ TEST(StreamNodes, AStreamLeaderAndThenAFollowerKilledUnderTheFleetLoseNoAcknowle
   EXPECT_TRUE(after_follower) << "acks resume within 30 s of a follower's death";
   std::cout << "acks resumed " << after_leader.value_or(-1) << " s after the leader's death and "
             << after_follower.value_or(-1) << " s after the follower's\n";
-  ASSERT_TRUE(cluster.start_one(follower));
+  ASSERT_TRUE(cn.cluster.start_one(follower));
   testing::wait_for(sim);
 
   const testing::AckedLog log = testing::read_acked_log(acked);
