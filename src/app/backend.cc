@@ -54,7 +54,9 @@ ControlPlane& OfflineBackend::control() {
 transfer::RegionData OfflineBackend::region(const std::string& id) {
   const config::Region* r = &served_region(loaded_, id);
   auto& store = stores_[id];
-  if (!store) store = must(store::open_embedded(store::region_store_dir(*r), telemetry::region_store_options()));
+  if (!store) {
+    store = must(store::open_region_store(*loaded_.config, *r, telemetry::region_store_options(), region_objects_opener()));
+  }
   auto& keys = keys_[id];
   if (!keys) keys = must(privacy::RegionKeys::open(r->data_dir, r->id));
   // The telemetry is opened only when read: opening it opens every served region (telemetry()).

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "fleetgate/query_store/region_objects.h"
 #include "fleetgate/store/pg_connection.h"
 #include "fleetgate/stream/cluster_connection.h"
 #include "fleetgate/stream_telemetry/stream_telemetry.h"
@@ -10,6 +11,16 @@ namespace fleetgate::app {
 
 Result<std::string> region_dsn(const config::Region& region) {
   return store::dsn_from_env(region.telemetry.dsn_env, "regions." + region.id + ".telemetry.dsn_env");
+}
+
+store::RemoteRegionStore region_objects_opener() {
+  return [](const config::Region& region) -> Result<std::unique_ptr<store::KvStore>> {
+    auto dsn = region_dsn(region);
+    if (!dsn.is_ok()) return dsn.status();
+    auto opened = query_store::open_region_objects(*dsn);
+    if (!opened.is_ok()) return Status(opened.status().code(), "region objects: " + opened.status().message());
+    return opened;
+  };
 }
 
 telemetry::IngestOptions::RegionFactory stream_telemetry_factory() {

@@ -158,7 +158,7 @@ struct Service::Impl {
   }
 
   Status open_regions() {
-    auto opened = store::open_region_stores(*loaded.config, telemetry::region_store_options());
+    auto opened = store::open_region_stores(*loaded.config, telemetry::region_store_options(), region_objects_opener());
     if (!opened.is_ok()) return opened.status();
     stores = std::move(opened).value();
     for (const auto& region : loaded.config->regions) {

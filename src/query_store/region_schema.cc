@@ -32,6 +32,8 @@ const char* const kMigrations[] = {
     " cached_tokens bigint NOT NULL, completion_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL,"
     " tool_calls bigint NOT NULL, refused_tool_calls bigint NOT NULL, outliers bigint NOT NULL,"
     " PRIMARY KEY (hour, feature, market, region, provider, model))",
+    // The region's objects (region_objects.h): datasets, model artifacts, imported transfers.
+    "CREATE TABLE region_objects (k bytea PRIMARY KEY, v bytea NOT NULL)",
 };
 static_assert(std::size(kMigrations) == kRegionSchemaVersion);
 // Its lock is not the control plane's 7013501: a region database may be the control plane's too.

@@ -107,8 +107,26 @@ std::string prefix_end(std::string_view prefix) {
   return end;
 }
 
-Result<std::string> get_on(PGconn* c, std::string_view key) {
-  auto r = run(c, "SELECT v FROM fleetgate_kv WHERE k = $1", {{key}});
+// The statements of a store over one (k bytea PRIMARY KEY, v bytea NOT NULL) table.
+struct TableSql {
+  explicit TableSql(const std::string& table)
+      : get("SELECT v FROM " + table + " WHERE k = $1"),
+        page("SELECT k, v FROM " + table + " WHERE k "),
+        // A conditional write's check, as a statement that fails when the key does not hold what
+        // the write expects: 1 divided by the number of rows that match ($1 the key, $2 the value
+        // expected), or that do not exist when nothing is expected. The count comes from a
+        // subquery, so the division happens at execution, not when the statement is planned.
+        // kCheckFailedState (division_by_zero) is how the failure comes back; nothing else in
+        // these statements divides.
+        head_check("SELECT 1 / (SELECT count(*)::int FROM " + table + " WHERE k = $1 AND v = $2)"),
+        absent_check("SELECT 1 / (1 - (SELECT count(*)::int FROM " + table + " WHERE k = $1))"),
+        put("INSERT INTO " + table + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"),
+        del("DELETE FROM " + table + " WHERE k = $1") {}
+  const std::string get, page, head_check, absent_check, put, del;
+};
+
+Result<std::string> get_on(PGconn* c, const TableSql& sql, std::string_view key) {
+  auto r = run(c, sql.get, {{key}});
   if (!r.is_ok()) return r.status();
   if (r->rows() == 0) return not_found("no value under the key");
   return std::string(r->at(0, 0));
@@ -118,7 +136,7 @@ Result<std::string> get_on(PGconn* c, std::string_view key) {
 // as of its first read. Shared by a snapshot and the iterators it makes.
 class ReadTxn {
  public:
-  ReadTxn(Pool& pool, PGconn* c) : lease_(pool, c) {}
+  ReadTxn(Pool& pool, const TableSql& sql, PGconn* c) : lease_(pool, c), sql_(sql) {}
   ~ReadTxn() {
     if (begun_) PQclear(PQexec(lease_.get(), "ROLLBACK"));
   }
@@ -131,13 +149,13 @@ class ReadTxn {
 
   Result<std::string> get(std::string_view key) {
     std::lock_guard lock(mu_);
-    return get_on(lease_.get(), key);
+    return get_on(lease_.get(), sql_, key);
   }
 
   // Up to kPageRows entries with keys in [from, end) (`inclusive` false: (from, end)); end empty
   // means no upper bound.
   Result<std::vector<std::pair<std::string, std::string>>> page(std::string_view from, bool inclusive, std::string_view end) {
-    std::string sql = std::string("SELECT k, v FROM fleetgate_kv WHERE k ") + (inclusive ? ">=" : ">") + " $1";
+    std::string sql = sql_.page + (inclusive ? ">=" : ">") + " $1";
     std::vector<Param> params{{from}};
     if (!end.empty()) {
       sql += " AND k < $2";
@@ -155,6 +173,7 @@ class ReadTxn {
 
  private:
   Lease lease_;
+  const TableSql& sql_;
   std::mutex mu_;  // a connection runs one query at a time
   bool begun_ = false;
 };
@@ -199,10 +218,10 @@ class PgIterator final : public KvIterator {
   Status status_;
 };
 
-Result<std::shared_ptr<ReadTxn>> begin_read(Pool& pool) {
+Result<std::shared_ptr<ReadTxn>> begin_read(Pool& pool, const TableSql& sql) {
   auto c = pool.acquire();
   if (!c.is_ok()) return c.status();
-  auto txn = std::make_shared<ReadTxn>(pool, *c);
+  auto txn = std::make_shared<ReadTxn>(pool, sql, *c);
   if (Status s = txn->begin(); !s.is_ok()) return s;
   return txn;
 }
@@ -223,13 +242,6 @@ class PgSnapshot final : public KvReader {
   Result<std::shared_ptr<ReadTxn>> txn_;
 };
 
-// A conditional write's check, as a statement that fails when the key does not hold what the
-// write expects: 1 divided by the number of rows that match ($1 the key, $2 the value expected),
-// or that do not exist when nothing is expected. The count comes from a subquery, so the division
-// happens at execution, not when the statement is planned. kCheckFailedState (division_by_zero)
-// is how the failure comes back; nothing else in these statements divides.
-constexpr const char* kHeadCheckSql = "SELECT 1 / (SELECT count(*)::int FROM fleetgate_kv WHERE k = $1 AND v = $2)";
-constexpr const char* kAbsentCheckSql = "SELECT 1 / (1 - (SELECT count(*)::int FROM fleetgate_kv WHERE k = $1))";
 constexpr std::string_view kCheckFailedState = "22012";
 
 // 64-bit FNV-1a: the advisory lock a conditional write of `key` takes.
@@ -286,7 +298,7 @@ thread_local std::vector<DeferredScope> deferred_scopes;  // a thread may be in 
 
 class PgStore final : public KvStore {
  public:
-  explicit PgStore(std::string dsn) : pool_(std::move(dsn)) {}
+  PgStore(std::string dsn, const std::string& table) : pool_(std::move(dsn)), sql_(table) {}
   ~PgStore() override {
     std::unique_lock l(turns_mu_);
     for (auto& [name, turn] : turns_) give_back(turn, l);
@@ -296,16 +308,16 @@ class PgStore final : public KvStore {
     auto c = pool_.acquire();
     if (!c.is_ok()) return c.status();
     Lease lease(pool_, *c);
-    return get_on(lease.get(), key);
+    return get_on(lease.get(), sql_, key);
   }
 
   std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {
-    auto txn = begin_read(pool_);
+    auto txn = begin_read(pool_, sql_);
     if (!txn.is_ok()) return std::make_unique<PgIterator>(txn.status());
     return std::make_unique<PgIterator>(*txn, prefix, start);
   }
 
-  std::unique_ptr<KvReader> snapshot() const override { return std::make_unique<PgSnapshot>(begin_read(pool_)); }
+  std::unique_ptr<KvReader> snapshot() const override { return std::make_unique<PgSnapshot>(begin_read(pool_, sql_)); }
 
   Status write(const WriteBatch& batch, WriteOptions) override { return commit(batch, nullptr, nullptr); }
 
@@ -467,7 +479,7 @@ class PgStore final : public KvStore {
   // first. PostgreSQL commits durably (synchronous_commit), whatever WriteOptions::sync says;
   // inside a deferred-sync scope it commits with synchronous_commit off, on the scope's session,
   // and end_deferred_sync() waits for durability. Every statement, the check included, goes in
-  // one pipeline: one round trip. A check that fails raises an error (kHeadCheckSql), which
+  // one pipeline: one round trip. A check that fails raises an error (TableSql::head_check), which
   // makes PostgreSQL skip the writes and the COMMIT after it.
   Status commit(const WriteBatch& batch, const std::string_view* key, const std::optional<std::string>* expected) {
     if (batch.empty() && key == nullptr) return Status::ok();
@@ -491,15 +503,14 @@ class PgStore final : public KvStore {
       // The check is a statement of its own after the lock's, so that it reads what was committed
       // before the lock was granted (READ COMMITTED: a snapshot per statement).
       statements.push_back({"SELECT pg_advisory_xact_lock($1::bigint)", {{id, false}}});
-      if (expected->has_value()) statements.push_back({kHeadCheckSql, {{*key}, {**expected}}});
-      else statements.push_back({kAbsentCheckSql, {{*key}}});
+      if (expected->has_value()) statements.push_back({sql_.head_check.c_str(), {{*key}, {**expected}}});
+      else statements.push_back({sql_.absent_check.c_str(), {{*key}}});
     }
     for (const auto& e : batch.entries()) {
       if (e.op == WriteBatch::Op::kPut) {
-        statements.push_back({"INSERT INTO fleetgate_kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
-                              {{e.key}, {e.value}}});
+        statements.push_back({sql_.put.c_str(), {{e.key}, {e.value}}});
       } else {
-        statements.push_back({"DELETE FROM fleetgate_kv WHERE k = $1", {{e.key}}});
+        statements.push_back({sql_.del.c_str(), {{e.key}}});
       }
     }
     statements.push_back({"COMMIT", {}});
@@ -520,6 +531,7 @@ class PgStore final : public KvStore {
   }
 
   mutable Pool pool_;
+  const TableSql sql_;
   std::mutex turns_mu_;  // guards the fields below
   std::condition_variable turns_cv_;
   std::map<std::string, Turn, std::less<>> turns_;  // by lock name; never erased, so a Turn& stays valid
@@ -538,17 +550,23 @@ const PgSchema kSchema{"the database's schema", "fleetgate_schema", 7013501, kMi
 Result<int> migrate_pg(const std::string& dsn) { return apply_migrations(dsn, kSchema); }
 
 Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn) {
-  auto c = pg_connect(dsn);
-  if (!c.is_ok()) return c.status();
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
-  auto version = recorded_version(conn.get(), kSchema);
-  if (!version.is_ok() || *version != kPgSchemaVersion) {
+  return open_pg_table(dsn, "fleetgate_kv", [](PGconn* c) -> Status {
+    auto version = recorded_version(c, kSchema);
+    if (version.is_ok() && *version == kPgSchemaVersion) return Status::ok();
     return failed_precondition("the control database's schema is " +
                                (version.is_ok() ? "version " + std::to_string(*version) : std::string("missing")) +
                                ", this fleetgate needs version " + std::to_string(kPgSchemaVersion) +
                                ": run `fleetgate migrate`");
-  }
-  return std::unique_ptr<KvStore>(new PgStore(dsn));
+  });
+}
+
+Result<std::unique_ptr<KvStore>> open_pg_table(const std::string& dsn, const std::string& table,
+                                               const std::function<Status(PGconn*)>& check_schema) {
+  auto c = pg_connect(dsn);
+  if (!c.is_ok()) return c.status();
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(*c, PQfinish);
+  if (Status s = check_schema(conn.get()); !s.is_ok()) return s;
+  return std::unique_ptr<KvStore>(new PgStore(dsn, table));
 }
 
 }  // namespace fleetgate::store

@@ -1,5 +1,6 @@
-// The control plane's KvStore on PostgreSQL (libpq), for several fleetgate nodes sharing one
-// region's database. Keys and values are bytea in one table, ordered bytewise as the KvStore
+// A KvStore on PostgreSQL (libpq), for several fleetgate nodes sharing one region's database:
+// the control plane's (open_pg), and a region's objects (query_store/region_objects.h). Keys and
+// values are bytea in one table, ordered bytewise as the KvStore
 // contract asks. Writes are transactions committed with PostgreSQL's durability (synchronous
 // commit). Inside a deferred-sync scope (KvStore::begin_deferred_sync) they commit with
 // synchronous_commit off, so they are visible before they are durable, on one session kept for
@@ -23,6 +24,9 @@
 // as success unless PostgreSQL acknowledged its COMMIT.
 #pragma once
 
+#include <libpq-fe.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,5 +49,11 @@ Result<int> migrate_pg(const std::string& dsn);
 // Connects to `dsn`; kUnavailable when the database cannot be reached, kFailedPrecondition when
 // its schema is not at kPgSchemaVersion (run `fleetgate migrate`).
 Result<std::unique_ptr<KvStore>> open_pg(const std::string& dsn);
+
+// Connects to `dsn` and returns the store over `table` (k bytea PRIMARY KEY, v bytea NOT NULL),
+// which another schema's migrations create; `check_schema` runs first on a connection and its
+// error, if any, is returned (kUnavailable when the database cannot be reached).
+Result<std::unique_ptr<KvStore>> open_pg_table(const std::string& dsn, const std::string& table,
+                                               const std::function<Status(PGconn*)>& check_schema);
 
 }  // namespace fleetgate::store

@@ -165,7 +165,7 @@ TEST_F(SumoPipeline, ReplayedTrafficIsCuratedInItsRegionOnly) {
   auto cfg = config::load_config(config_);
   ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
   for (const auto& region : cfg->regions) {
-    auto kv = store::open_embedded(store::region_store_dir(region));
+    auto kv = testing::open_region_store(*cfg, region);
     ASSERT_TRUE(kv.is_ok()) << kv.status().to_string();
     auto reader = testing::region_records(region, **kv);  // the query store, in the distributed mode
     ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
@@ -220,7 +220,7 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
   std::map<std::string, std::vector<std::string>> vins;
   for (const auto& r : regions) vins[r] = vins_of(tokens_[r]);
   for (const auto& region : cfg->regions) {
-    auto kv = store::open_embedded(store::region_store_dir(region));
+    auto kv = testing::open_region_store(*cfg, region);
     ASSERT_TRUE(kv.is_ok()) << kv.status().to_string();
     auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
     ASSERT_TRUE(keys.is_ok()) << keys.status().to_string();

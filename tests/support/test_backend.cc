@@ -16,7 +16,9 @@
 
 #include "fleetgate/query_store/block_table_reader.h"
 #include "fleetgate/query_store/query_store.h"
+#include "fleetgate/query_store/region_objects.h"
 #include "fleetgate/query_store/region_schema.h"
+#include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/pg_store.h"
 
@@ -227,6 +229,14 @@ Result<std::unique_ptr<store::KvReader>> region_records(const config::Region& re
   auto store = query_store::QueryStore::open(dsn);
   if (!store.is_ok()) return store.status();
   return std::unique_ptr<store::KvReader>(std::make_unique<QueryStoreRecords>(std::move(store).value()));
+}
+
+Result<std::unique_ptr<store::KvStore>> open_region_store(const config::Config& cfg, const config::Region& region) {
+  return store::open_region_store(cfg, region, {}, [](const config::Region& r) -> Result<std::unique_ptr<store::KvStore>> {
+    const char* dsn = std::getenv(r.telemetry.dsn_env.c_str());
+    if (dsn == nullptr) return failed_precondition("$" + r.telemetry.dsn_env + " is not set");
+    return query_store::open_region_objects(dsn);
+  });
 }
 
 Result<std::unique_ptr<store::KvStore>> open_control_store(const std::filesystem::path& config,

@@ -37,6 +37,11 @@ std::string with_region_tables(const std::string& text, const std::function<std:
 // `embedded`, the region store the caller opened.
 Result<std::unique_ptr<store::KvReader>> region_records(const config::Region& region, const store::KvStore& embedded);
 
+// Opens the store of `region` (datasets, artifacts, imports; and its telemetry when embedded) as
+// another process would: its objects in the region's database when its telemetry is on
+// JetStream, else its RocksDB in its data dir (store::open_region_store).
+Result<std::unique_ptr<store::KvStore>> open_region_store(const config::Config& cfg, const config::Region& region);
+
 // Opens the control-plane store of the service configured at `config` (whose data dir is
 // `data_dir`), as another process would: its database when use_suite_backend() put it on one,
 // else the embedded store in `data_dir`/control.
