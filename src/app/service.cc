@@ -7,6 +7,7 @@
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
 #include "fleetgate/app/region_telemetry_open.h"
+#include "fleetgate/app/vehicle_states.h"
 #include "fleetgate/app/usage_log_open.h"
 #include "fleetgate/audit/audit_routes.h"
 #include "fleetgate/assistant/gateway.h"
@@ -25,41 +26,6 @@
 #include <filesystem>
 
 namespace fleetgate::app {
-
-namespace {
-
-// The interlocks' view of a vehicle: the newest of what its telemetry says and what it reported
-// through POST /v1/vehicles/{vin}/state.
-class TelemetryVehicleStates : public assistant::VehicleStateSource {
- public:
-  explicit TelemetryVehicleStates(telemetry::IngestService& ingest) : ingest_(ingest) {}
-
-  std::optional<assistant::VehicleState> latest(std::string_view vin) const override {
-    std::optional<assistant::VehicleState> reported = reported_.latest(vin);
-    auto t = ingest_.latest_state(vin);
-    if (!t.is_ok()) return reported;
-    assistant::VehicleState s;
-    s.updated_at = assistant::Clock::time_point(std::chrono::milliseconds(t->updated_at_ms));
-    if (reported && reported->updated_at >= s.updated_at) return reported;
-    s.speed_kmh = t->speed_kmh();
-    if (auto g = t->gear()) {
-      static const std::map<std::string, assistant::Gear> kGears = {{"P", assistant::Gear::kPark},
-          {"R", assistant::Gear::kReverse}, {"N", assistant::Gear::kNeutral}, {"D", assistant::Gear::kDrive}};
-      if (auto it = kGears.find(*g); it != kGears.end()) s.gear = it->second;
-    }
-    s.charging = t->charging();
-    s.charge_cable_connected = t->charge_cable_connected();
-    return s;
-  }
-
-  void report(std::string_view vin, const assistant::VehicleState& state) override { reported_.report(vin, state); }
-
- private:
-  telemetry::IngestService& ingest_;
-  assistant::InMemoryVehicleStates reported_;
-};
-
-}  // namespace
 
 // One region's data home as the running service holds it: its keys and usage log (the store
 // itself lives in Service::Impl::stores, shared with telemetry ingest).
@@ -80,7 +46,7 @@ struct Service::Impl {
   std::shared_ptr<const http::Authenticator> authenticator;
   std::shared_ptr<http::MetricsRegistry> metrics = std::make_shared<http::MetricsRegistry>();
   std::unique_ptr<telemetry::IngestService> ingest;
-  std::unique_ptr<TelemetryVehicleStates> states;
+  std::unique_ptr<VehicleStates> states;
   std::unique_ptr<assistant::Router> router;
   std::unique_ptr<assistant::Gateway> gateway;
   std::unique_ptr<ledger::Ledger> ledger;
@@ -200,7 +166,9 @@ struct Service::Impl {
     auto service = telemetry::IngestService::create(loaded.policy, stores, *cp.registry, *cp.audit, options);
     if (!service.is_ok()) return service.status();
     ingest = std::move(service).value();
-    states = std::make_unique<TelemetryVehicleStates>(*ingest);
+    std::map<std::string, VehicleStates::Home> homes;
+    for (const auto& [id, home] : regions) homes.emplace(id, VehicleStates::Home{stores.at(id).get(), home.keys});
+    states = std::make_unique<VehicleStates>(*ingest, *cp.registry, std::move(homes));
     return telemetry::register_ingest_routes(*server, *ingest);
   }
 

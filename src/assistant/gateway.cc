@@ -668,7 +668,7 @@ Response Gateway::Impl::report_state(const Request& req) {
                                                    "' (expected speed_kmh, gear, charging, charge_cable_connected, occupancy)"));
     }
   }
-  deps.states->report(vin, state);
+  if (Status s = deps.states->report(vin, state); !s.is_ok()) return http::error_response(s);
   return Response::json(StatusCode::accepted, json::object{{"vin", vin}, {"accepted", true}});
 }
 

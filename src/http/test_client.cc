@@ -186,14 +186,24 @@ void SseStream::close() {
 
 TestClient::TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout,
                        std::shared_ptr<net::ssl::context> tls)
-    : host_(std::move(host)), port_(port), timeout_(timeout), tls_(std::move(tls)) {}
+    : host_(std::move(host)), ports_{port}, timeout_(timeout), tls_(std::move(tls)) {}
+TestClient::TestClient(std::string host, std::vector<uint16_t> ports, std::chrono::milliseconds timeout)
+    : host_(std::move(host)), ports_(std::move(ports)), timeout_(timeout) {}
 TestClient::~TestClient() = default;
+
+uint16_t TestClient::next_port() {
+  const uint16_t port = ports_[next_];
+  next_ = (next_ + 1) % ports_.size();
+  if (ports_.size() > 1) wire_.reset();
+  return port;
+}
 
 Result<ClientResponse> TestClient::request(Verb method, std::string_view target, std::string body,
                                            const HeaderList& headers) {
+  const uint16_t port = next_port();
   if (!wire_) {
     auto wire = std::make_unique<Wire>(timeout_, tls_.get());
-    if (Status s = wire->connect(host_, port_); !s.is_ok()) return s;
+    if (Status s = wire->connect(host_, port); !s.is_ok()) return s;
     wire_ = std::move(wire);
   }
   if (Status s = wire_->send(method, target, std::move(body), headers, host_); !s.is_ok()) {
@@ -228,7 +238,7 @@ Result<ClientResponse> TestClient::post(std::string_view target, std::string bod
 Result<std::unique_ptr<SseStream>> TestClient::stream(Verb method, std::string_view target, std::string body,
                                                       const HeaderList& headers) {
   auto wire = std::make_unique<Wire>(timeout_, tls_.get());
-  if (Status s = wire->connect(host_, port_); !s.is_ok()) return s;
+  if (Status s = wire->connect(host_, next_port()); !s.is_ok()) return s;
   if (Status s = wire->send(method, target, std::move(body), headers, host_); !s.is_ok()) return s;
   auto& parser = wire->stream_parser.emplace();
   parser.body_limit(boost::none);

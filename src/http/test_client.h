@@ -66,6 +66,10 @@ class TestClient {
   // With `tls`, connections are TLS, verifying the server's certificate for `host`.
   TestClient(std::string host, uint16_t port, std::chrono::milliseconds timeout = kDefaultTimeout,
              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  // Spreads requests over several nodes of one service, as a round-robin load balancer would:
+  // each request and each stream goes to the next of `ports` in turn (with more than one, on a
+  // connection of its own). REQUIRES: `ports` is not empty.
+  TestClient(std::string host, std::vector<uint16_t> ports, std::chrono::milliseconds timeout = kDefaultTimeout);
   ~TestClient();
 
   // Sends one request on the kept-alive connection (connecting first when needed).
@@ -81,8 +85,12 @@ class TestClient {
   void close();
 
  private:
+  // The port of the next request's node; drops the kept-alive connection when it changes.
+  uint16_t next_port();
+
   std::string host_;
-  uint16_t port_;
+  std::vector<uint16_t> ports_;
+  size_t next_ = 0;  // index in ports_ of the next request's node
   std::chrono::milliseconds timeout_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::unique_ptr<Wire> wire_;

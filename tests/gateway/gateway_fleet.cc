@@ -77,14 +77,47 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
                                fleet->dir_ / "ledger.toml", ec);
     if (ec) return unavailable("cannot copy config/ledger.toml: " + ec.message());
   }
-  auto service = fleetgate::testing::start_service(config_file, spec.service);
-  if (!service.is_ok()) return service.status();
-  fleet->service_ = std::move(service).value();
+  fleet->spec_ = spec;
+  fleet->config_file_ = config_file;
+  if (Status s = fleet->start_nodes(); !s.is_ok()) return s;
   return fleet;
 }
 
-GatewayFleet::~GatewayFleet() {
+Status GatewayFleet::start_nodes() {
+  auto service = fleetgate::testing::start_service(config_file_, spec_.service);
+  if (!service.is_ok()) return service.status();
+  service_ = std::move(service).value();
+  // A fault injected through spec.service is one node's: such a fleet runs that node alone.
+  const bool faults = spec_.service.usage_store || spec_.service.control_store;
+  if (fleetgate::testing::suite_on_postgres() && !spec_.one_node && !faults) {
+    // A second node of the same config: the same databases, the same data dir (so the same
+    // keyrings, as provisioned to every node of a region), a port of its own.
+    app::ServiceOptions peer_options;
+    peer_options.usage_queue = spec_.service.usage_queue;
+    auto peer = fleetgate::testing::start_service(config_file_, peer_options);
+    if (!peer.is_ok()) return Status(peer.status().code(), "second node: " + peer.status().message());
+    peer_ = std::move(peer).value();
+  }
+  return Status::ok();
+}
+
+Status GatewayFleet::restart() {
+  if (peer_) peer_->stop();
   if (service_) service_->stop();
+  peer_.reset();
+  service_.reset();
+  return start_nodes();
+}
+
+GatewayFleet::~GatewayFleet() {
+  if (peer_) peer_->stop();
+  if (service_) service_->stop();
+}
+
+std::vector<uint16_t> GatewayFleet::ports() const {
+  std::vector<uint16_t> ports{service_->port()};
+  if (peer_) ports.push_back(peer_->port());
+  return ports;
 }
 
 mock::MockUpstream& GatewayFleet::mock(const std::string& id) { return *mocks_.at(id); }
@@ -120,7 +153,7 @@ Result<std::vector<ledger::UsageRecord>> GatewayFleet::usage(std::string_view re
 }
 
 std::unique_ptr<http::testing::TestClient> GatewayFleet::client() const {
-  return std::make_unique<http::testing::TestClient>("127.0.0.1", service_->port());
+  return std::make_unique<http::testing::TestClient>("127.0.0.1", ports());
 }
 
 http::testing::HeaderList bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }

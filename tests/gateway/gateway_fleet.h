@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,11 @@ struct FleetSpec {
   std::map<std::string, std::string> endpoints = {};  // region id -> its public endpoint
   int io_threads = 2;  // [server] threads: the server's event loops
   app::ServiceOptions service = {};  // e.g. usage_queue, usage_store (the port is always ephemeral)
+  // In the distributed mode (the suite's "pg." copies) the fleet runs two nodes over the same
+  // databases and client() spreads requests over both. A test that depends on one node's own
+  // state (its breakers, say) says so here: one node then. A fleet with a fault injected through
+  // `service` (usage_store, control_store) runs that node alone too.
+  bool one_node = false;
 };
 
 // deepseek (cn), xai-us (us) and xai-eu (eu), each followed by onboard in its region's chain.
@@ -57,6 +63,9 @@ class GatewayFleet {
   static Result<std::unique_ptr<GatewayFleet>> start(const FleetSpec& spec);
   ~GatewayFleet();
 
+  // Stops every node and starts them again on the same data dir and databases (new ports).
+  Status restart();
+
   // REQUIRES: `id` names an upstream of the spec.
   mock::MockUpstream& mock(const std::string& id);
   const std::map<std::string, std::unique_ptr<mock::MockUpstream>>& mocks() const { return mocks_; }
@@ -66,18 +75,29 @@ class GatewayFleet {
   // Registers a new vehicle sold in `market` and issues its token.
   Result<TestVehicle> add_vehicle(std::string_view market);
 
+  // The first node: its port, its fault hooks (FleetSpec::service), its metrics.
   app::Service& service() { return *service_; }
+  // The nodes' ports: one, or two in the distributed mode unless FleetSpec::one_node.
+  std::vector<uint16_t> ports() const;
   app::ControlPlane& control_plane() { return service_->control_plane(); }
-  // Every record of `region`'s usage log, in time order.
+  // Every record of `region`'s usage log, in time order (both nodes' in the distributed mode:
+  // they meter into the region's database).
   Result<std::vector<ledger::UsageRecord>> usage(std::string_view region);
+  // A client whose requests take turns over the nodes, as behind a round-robin load balancer.
   std::unique_ptr<http::testing::TestClient> client() const;
 
  private:
   GatewayFleet() = default;
 
+  // Starts the nodes of spec_ from config_file_.
+  Status start_nodes();
+
   store::TestDir dir_;  // declared first: outlives the stores of the service
+  FleetSpec spec_;
+  std::filesystem::path config_file_;
   std::map<std::string, std::unique_ptr<mock::MockUpstream>> mocks_;
   std::unique_ptr<app::Service> service_;
+  std::unique_ptr<app::Service> peer_;  // the second node, when there is one
   uint64_t next_serial_ = 1;
 };
 

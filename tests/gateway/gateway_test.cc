@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include "fleetgate/app/vehicle_states.h"
 #include "fleetgate/ledger/period.h"
 #include "fleetgate/store/stalling_store.h"
 #include "gateway/gateway_fleet.h"
@@ -84,10 +85,16 @@ class GatewayTest : public ::testing::Test {
     return records;
   }
 
+  // Every node's /metrics, one after another (samples() adds them up, as a dashboard sums a
+  // counter over the nodes).
   std::string metrics() {
-    auto r = client_->get("/metrics");
-    EXPECT_TRUE(r.is_ok() && r->status == 200);
-    return r.is_ok() ? r->body : "";
+    std::string text;
+    for (uint16_t port : fleet_->ports()) {
+      auto r = TestClient("127.0.0.1", port).get("/metrics");
+      EXPECT_TRUE(r.is_ok() && r->status == 200);
+      if (r.is_ok()) text += r->body;
+    }
+    return text;
   }
 
   std::unique_ptr<GatewayFleet> fleet_;
@@ -117,7 +124,8 @@ std::string streamed_content(const std::vector<SseEvent>& events) {
   return text;
 }
 
-// Values of one metric family's samples, keyed by the label text between the braces.
+// Values of one metric family's samples, keyed by the label text between the braces; samples
+// with the same labels (from several nodes) are added up.
 std::map<std::string, double> samples(const std::string& metrics_text, const std::string& family) {
   std::map<std::string, double> out;
   std::istringstream lines(metrics_text);
@@ -125,7 +133,7 @@ std::map<std::string, double> samples(const std::string& metrics_text, const std
     if (!line.starts_with(family + "{")) continue;
     const size_t close = line.find("} ");
     if (close == std::string::npos) continue;
-    out[line.substr(family.size() + 1, close - family.size() - 1)] = std::stod(line.substr(close + 2));
+    out[line.substr(family.size() + 1, close - family.size() - 1)] += std::stod(line.substr(close + 2));
   }
   return out;
 }
@@ -440,6 +448,33 @@ TEST_F(GatewayTest, TrunkOpensOnlyWhenTheVehicleIsKnownToBeParked) {
     }
   }
   EXPECT_EQ(refused_records, 3);
+}
+
+// A reported state is kept in the vehicle's home-region store, sealed: the nodes read it after a
+// restart (in the distributed mode, whichever node is asked), and no byte of it is in clear there.
+TEST_F(GatewayTest, AReportedStateOutlivesARestartAndIsSealedAtRest) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  fleet_->mock("deepseek").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"})"));
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P","occupancy":{"driver":true}})").status, 202u);
+  ASSERT_TRUE(fleet_->restart().is_ok());
+  client_ = fleet_->client();
+  for (int i = 0; i < 2; ++i) {  // both nodes, in the distributed mode
+    ClientResponse r = chat(v, chat_body("open the trunk", false));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_TRUE(parse_object(r.body)["choices"].as_array().at(0).as_object()["message"].as_object().contains("tool_calls"))
+        << r.body;
+  }
+
+  const transfer::RegionData cn = fleet_->service().backend().region("cn");
+  int stored = 0;
+  for (auto it = cn.store->scan(app::kReportedStatePrefix); it->valid(); it->next(), ++stored) {
+    EXPECT_EQ(std::string(it->key()).find(v.vin), std::string::npos) << "keyed by pseudonym";
+    for (std::string_view clear : {"gear", "driver", "speed"}) {
+      EXPECT_EQ(it->value().find(clear), std::string_view::npos) << clear << " in clear at rest";
+    }
+  }
+  EXPECT_EQ(stored, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
