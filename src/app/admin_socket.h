@@ -38,8 +38,10 @@ class AdminSocket {
  public:
   inline static constexpr int kMaxRunning = 16;  // more concurrent commands are refused (exit 69)
 
-  // Binds `path` (replacing a stale socket file: the caller holds the data dir's lock) and
-  // accepts until destroyed. kInvalidArgument when the path is too long for a unix socket.
+  // Takes an exclusive lock on `path`.lock (one service per data dir, in every mode), binds
+  // `path` (replacing a stale socket file) and accepts until destroyed. kUnavailable ("in use by
+  // another fleetgate process") when another process holds the lock; kInvalidArgument when the
+  // path is too long for a unix socket.
   static Result<std::unique_ptr<AdminSocket>> listen(const std::filesystem::path& path, CommandRunner runner);
   // Stops accepting, removes the socket file, and waits for running commands to finish: a command
   // that reached the service runs to its end even when its caller has gone.

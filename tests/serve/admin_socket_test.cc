@@ -179,6 +179,20 @@ TEST_F(AdminSocketTest, AStaleSocketFallsBackToTheDataDirs) {
   }
 }
 
+// One service per data dir, in both modes (the distributed one keeps no store there to lock it):
+// a second `serve` on it exits 69 and leaves the first one's socket alone.
+TEST_F(AdminSocketTest, ASecondServiceOnTheSameDataDirIsRefused) {
+  testing::Serve server = serve();
+  ASSERT_GT(server.port, 0);
+  const CommandResult second = run({"serve", "--port", "0"});
+  EXPECT_EQ(second.code, 69) << second;
+  EXPECT_NE(second.err.find("is in use by another fleetgate process"), std::string::npos) << second;
+  const CommandResult listed = run({"fleet", "list"});
+  EXPECT_EQ(listed.code, 0) << listed;
+  EXPECT_NE(listed.out.find(kEuVin), std::string::npos) << "the first service still answers on its socket";
+  testing::stop_serve(server);
+}
+
 // Only the service's own account and root may hand it commands: a socket opened up by mistake
 // still refuses other accounts (SO_PEERCRED), with exit 77.
 TEST_F(AdminSocketTest, OtherAccountsAreRefused) {
