@@ -45,6 +45,7 @@ UsageMeter::~UsageMeter() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    stop_deadline_ = std::chrono::steady_clock::now() + kStopGrace;
   }
   work_.notify_one();
   writer_.join();
@@ -86,6 +87,29 @@ void UsageMeter::flush() {
   written_cv_.wait(lock, [&] { return written_ >= target; });
 }
 
+void UsageMeter::append(const std::string& region, const std::vector<ledger::UsageRecord>& records) {
+  std::chrono::milliseconds pause = kFirstRetryPause;
+  for (int attempt = 1;; ++attempt) {
+    const Status s = logs_.at(region)->append_all(records);
+    if (s.is_ok()) {
+      if (attempt > 1) spdlog::info("usage append of {} records in region {} succeeded on attempt {}", records.size(), region, attempt);
+      return;
+    }
+    // Only an unavailable log may take them later, and appending again is harmless: a batch the
+    // log stored before failing to say so adds nothing the second time (UsageLog::append_all).
+    bool retry = s.code() == Code::kUnavailable;
+    std::unique_lock lock(mu_);
+    if (retry && stop_) retry = std::chrono::steady_clock::now() < stop_deadline_;
+    if (!retry) {
+      spdlog::error("usage append of {} records failed in region {}, not metered: {}", records.size(), region, s.to_string());
+      return;
+    }
+    if (attempt == 1) spdlog::warn("usage append of {} records in region {} failed, retrying: {}", records.size(), region, s.to_string());
+    work_.wait_for(lock, pause, [&] { return stop_ && std::chrono::steady_clock::now() >= stop_deadline_; });
+    pause = std::min(pause * 2, kMaxRetryPause);
+  }
+}
+
 void UsageMeter::run() {
   std::vector<ledger::UsageRecord> batch;
   std::unique_lock lock(mu_);
@@ -99,10 +123,7 @@ void UsageMeter::run() {
     lock.unlock();
     std::map<std::string, std::vector<ledger::UsageRecord>> by_region;
     for (auto& r : batch) by_region[r.region].push_back(std::move(r));
-    for (auto& [region, records] : by_region) {
-      const Status s = logs_.at(region)->append_all(records);
-      if (!s.is_ok()) spdlog::error("usage append of {} records failed in region {}: {}", records.size(), region, s.to_string());
-    }
+    for (auto& [region, records] : by_region) append(region, records);
     const size_t n = batch.size();
     batch.clear();
     lock.lock();

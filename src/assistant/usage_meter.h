@@ -4,7 +4,10 @@
 // The writer lingers up to `commit_interval` after the first record of a batch so that steady
 // traffic costs at most one fsync per interval and region instead of one per request.
 // A record is durable within commit_interval plus one write after its response left; if the
-// process dies before that, the records still queued are lost.
+// process dies before that, the records still queued are lost. A write the log refuses as
+// unavailable (its database restarting) is tried again, 50 ms later and then at doubling pauses
+// up to 2 s, while new records queue behind it (and requests are shed once max_queued wait);
+// on destruction the writer keeps trying for kStopGrace, then logs what it drops.
 // record() never waits (it runs on the event loop): while `max_queued` records wait, saturated()
 // is true and the gateway sheds new requests, so a slow disk turns requests away instead of
 // freezing the loop or growing memory; only requests admitted before the queue filled add to it.
@@ -45,6 +48,10 @@ bool bound_claimed_tokens(ledger::UsageRecord& r);
 
 class UsageMeter {
  public:
+  static constexpr std::chrono::milliseconds kFirstRetryPause{50};
+  static constexpr std::chrono::milliseconds kMaxRetryPause{2000};
+  static constexpr std::chrono::seconds kStopGrace{5};
+
   // REQUIRES: every log outlives the meter. `logs` maps region id to that region's log; `served`
   // names the models of each provider (metered_model). max_queued also ends a linger early: a
   // full queue is written at once.
@@ -66,6 +73,8 @@ class UsageMeter {
 
  private:
   void run();
+  // Appends one region's share of a batch, trying again while its log is unavailable.
+  void append(const std::string& region, const std::vector<ledger::UsageRecord>& records);
 
   const std::map<std::string, ledger::UsageLog*> logs_;
   const ServedModels served_;
@@ -79,6 +88,7 @@ class UsageMeter {
   uint64_t written_ = 0;  // records ever taken and written (or refused)
   uint64_t flush_to_ = 0;  // flush() wants everything up to this queued_ written now
   bool stop_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_;  // set with stop_: retries end then
   std::thread writer_;
 };
 

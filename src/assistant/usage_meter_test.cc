@@ -31,6 +31,34 @@ ledger::UsageRecord usage(std::string region, std::string id) {
   return r;
 }
 
+// A log whose appends fail with `failure` while failures_left > 0, then reach `inner`.
+class FailingUsageLog final : public ledger::UsageLog {
+ public:
+  FailingUsageLog(ledger::UsageLog& inner, Status failure, int failures)
+      : UsageLog(inner.region()), failures_left(failures), inner_(inner), failure_(std::move(failure)) {}
+  Status append_all(std::span<const ledger::UsageRecord> records) override {
+    ++attempts;
+    if (failures_left > 0) {
+      --failures_left;
+      return failure_;
+    }
+    return inner_.append_all(records);
+  }
+  Status scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const ledger::UsageRecord&)>& fn) const override {
+    return inner_.scan(from_ms, to_ms, fn);
+  }
+  Status totals(int64_t from_ms, int64_t to_ms, ledger::UsageSummary& out) const override {
+    return inner_.totals(from_ms, to_ms, out);
+  }
+
+  std::atomic<int> attempts = 0;
+  std::atomic<int> failures_left;
+
+ private:
+  ledger::UsageLog& inner_;
+  const Status failure_;
+};
+
 class UsageMeterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -89,6 +117,41 @@ TEST_F(UsageMeterTest, DestructionWritesWhatIsStillQueued) {
     for (int i = 0; i < 100; ++i) meter.record(usage("eu", "req_" + std::to_string(i)));
   }
   EXPECT_EQ(ids("eu").size(), 100u);
+}
+
+// A database restarting under the meter: its batch waits and is written once it is back, so no
+// usage goes unbilled; what arrived meanwhile follows.
+TEST_F(UsageMeterTest, AnUnavailableLogIsTriedAgainUntilItTakesTheBatch) {
+  FailingUsageLog flaky(*logs_.at("eu"), unavailable("postgres: the database system is starting up"), 3);
+  UsageMeter meter({{"cn", logs_.at("cn").get()}, {"eu", &flaky}}, {});
+  for (int i = 0; i < 10; ++i) meter.record(usage("eu", "req_" + std::to_string(i)));
+  meter.flush();
+  meter.record(usage("eu", "req_after"));
+  meter.flush();
+  EXPECT_EQ(ids("eu").size(), 11u);
+  EXPECT_EQ(flaky.failures_left, 0);
+  EXPECT_GE(flaky.attempts, 5);
+}
+
+// Other failures would fail again: the batch is dropped (and logged) at once, not retried.
+TEST_F(UsageMeterTest, ALogThatRefusesTheBatchForGoodIsNotTriedAgain) {
+  FailingUsageLog broken(*logs_.at("eu"), data_loss("usage log of region eu: damaged sequence counter"), 1000);
+  UsageMeter meter({{"cn", logs_.at("cn").get()}, {"eu", &broken}}, {});
+  meter.record(usage("eu", "req_lost"));
+  meter.flush();
+  EXPECT_EQ(broken.attempts, 1);
+  EXPECT_TRUE(ids("eu").empty());
+}
+
+// Stopping while the log stays unavailable ends after the grace period instead of hanging.
+TEST_F(UsageMeterTest, DestructionGivesUpOnALogThatStaysUnavailable) {
+  FailingUsageLog down(*logs_.at("eu"), unavailable("postgres: connection refused"), 1 << 30);
+  {
+    UsageMeter meter({{"cn", logs_.at("cn").get()}, {"eu", &down}}, {});
+    meter.record(usage("eu", "req_never"));
+  }
+  EXPECT_GE(down.attempts, 2);
+  EXPECT_TRUE(ids("eu").empty());
 }
 
 TEST_F(UsageMeterTest, ABatchLingersForTheIntervalUnlessTheQueueFillsOrIsFlushed) {

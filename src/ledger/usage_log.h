@@ -59,7 +59,8 @@ class UsageLog {
   // is not this log's region (raw usage stays in its home region); storage errors otherwise.
   Status append(UsageRecord record);
   // Appends `records` as one atomic batch (all or none), acknowledged once durable; the same
-  // checks as append(), for each.
+  // checks as append(), for each. After kUnavailable the same batch may be appended again and is
+  // stored once: the embedded log wrote none of it, the PostgreSQL one skips records it holds.
   virtual Status append_all(std::span<const UsageRecord> records) = 0;
 
   // Calls `fn` for every record with from_ms <= time_ms < to_ms, in time order, on a consistent
