@@ -35,7 +35,7 @@ std::string certificate_credential(std::string_view serial) { return "certificat
 
 Result<std::unique_ptr<CertificateRevocations>> CertificateRevocations::open(audit::AuditLog& audit) {
   std::unique_ptr<CertificateRevocations> out(new CertificateRevocations(audit));
-  auto it = audit.store().scan(kRevokedPrefix);
+  auto it = audit.state().scan(kRevokedPrefix);
   for (; it->valid(); it->next()) out->revoked_.emplace(it->key().substr(kRevokedPrefix.size()));
   if (!it->status().is_ok()) return it->status();
   return out;
@@ -49,7 +49,7 @@ Result<std::string> CertificateRevocations::revoke(std::string_view serial, std:
   std::unique_lock lock(mu_);
   return audit_.transact([&]() -> Result<std::string> {
     // From the store, not the set: another process sharing it may have revoked it meanwhile.
-    auto stored = audit_.store().get(key);
+    auto stored = audit_.state().get(key);
     if (stored.is_ok()) return already_exists("certificate " + *canonical + " is already revoked");
     if (stored.status().code() != Code::kNotFound) return stored.status();
     store::WriteBatch batch;
@@ -66,9 +66,9 @@ Result<std::string> CertificateRevocations::revoke(std::string_view serial, std:
 Result<bool> CertificateRevocations::is_revoked(std::string_view serial) const {
   Result<std::string> canonical = canonical_serial(serial);
   if (!canonical.is_ok()) return false;
-  if (audit_.store().shared()) {
+  if (audit_.shared()) {
     // Other processes revoke too: ask the store each time.
-    auto stored = audit_.store().get(std::string(kRevokedPrefix) + *canonical);
+    auto stored = audit_.state().get(std::string(kRevokedPrefix) + *canonical);
     if (!stored.is_ok() && stored.status().code() != Code::kNotFound) return stored.status();
     return stored.is_ok();
   }

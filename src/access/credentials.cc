@@ -86,7 +86,7 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
   return audit_.transact([&]() -> Result<std::string> {
     std::string token = mint_vehicle_token(region);
     std::string digest = sha256_hex(token);
-    store::KvStore& kv = audit_.store();
+    const store::KvReader& kv = audit_.state();
     store::WriteBatch batch;
     json::object details{{"region", region}};
     if (auto previous = kv.get(key(kVehiclePrefix, vin)); previous.is_ok()) {
@@ -108,7 +108,7 @@ Result<std::string> CredentialStore::issue_vehicle_token(std::string_view vin, s
 
 Status CredentialStore::revoke_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor) {
   return audit_.transact([&]() -> Status {
-    auto current = audit_.store().get(key(kVehiclePrefix, vin));
+    auto current = audit_.state().get(key(kVehiclePrefix, vin));
     if (!current.is_ok()) {
       if (current.status().code() == Code::kNotFound) return not_found("vehicle " + std::string(vin) + " holds no token");
       return current.status();
@@ -132,7 +132,7 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
   return audit_.transact([&]() -> Result<User> {
     std::sort(roles.begin(), roles.end());
     roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-    store::KvStore& kv = audit_.store();
+    const store::KvReader& kv = audit_.state();
     auto existing = kv.get(key(kUserPrefix, name));
     if (existing.is_ok()) return already_exists("user '" + std::string(name) + "' already exists");
     if (existing.status().code() != Code::kNotFound) return existing.status();
@@ -149,7 +149,7 @@ Result<User> CredentialStore::add_user(std::string_view name, std::vector<std::s
 }
 
 Result<User> CredentialStore::user(std::string_view name) const {
-  auto raw = audit_.store().get(key(kUserPrefix, name));
+  auto raw = audit_.state().get(key(kUserPrefix, name));
   if (!raw.is_ok()) {
     if (raw.status().code() == Code::kNotFound) return not_found("no user '" + std::string(name) + "'");
     return raw.status();
@@ -159,7 +159,7 @@ Result<User> CredentialStore::user(std::string_view name) const {
 
 Result<std::vector<User>> CredentialStore::users() const {
   std::vector<User> out;
-  auto it = audit_.store().scan(kUserPrefix);
+  auto it = audit_.state().scan(kUserPrefix);
   for (; it->valid(); it->next()) {
     auto u = decode_user(it->value());
     if (!u.is_ok()) return u.status();
@@ -206,7 +206,7 @@ Result<http::Principal> CredentialStore::lookup(std::string_view token) const {
 }
 
 Result<http::Principal> CredentialStore::load(const std::string& digest) const {
-  auto raw = audit_.store().get(key(kTokenPrefix, digest));
+  auto raw = audit_.state().get(key(kTokenPrefix, digest));
   if (!raw.is_ok()) return raw.status().code() == Code::kNotFound ? kBadToken : raw.status();
   boost::system::error_code ec;
   json::value v = json::parse(*raw, ec);

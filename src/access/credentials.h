@@ -39,7 +39,7 @@ class CredentialStore {
   // Over a store other processes share, nothing is cached: a token revoked by another node is
   // refused at once.
   explicit CredentialStore(audit::AuditLog& audit)
-      : audit_(audit), known_(audit.store().shared() ? 0 : kKnownTokens) {}
+      : audit_(audit), known_(audit.shared() ? 0 : kKnownTokens) {}
 
   // Mints a token for a registered vehicle homed in `region`, revoking its previous token.
   Result<std::string> issue_vehicle_token(std::string_view vin, std::string_view region, std::string_view actor);

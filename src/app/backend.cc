@@ -88,7 +88,7 @@ transfer::TransferService& OfflineBackend::transfers() {
   if (!transfers_) {
     transfer::TransferOptions options;
     options.auto_approve_model_weights = loaded_.config->transfer.auto_approve_model_weights;
-    transfers_ = must(transfer::TransferService::create(loaded_.policy, *control().store, *control().audit, regions(), options));
+    transfers_ = must(transfer::TransferService::create(loaded_.policy, *control().audit, regions(), options));
   }
   return *transfers_;
 }
@@ -98,7 +98,7 @@ ledger::Ledger& OfflineBackend::ledger(const std::filesystem::path& terms) {
     ledger::LedgerConfig config = must(ledger::load_ledger_config(ledger_terms(*loaded_.config, terms)));
     std::vector<const ledger::UsageLog*> logs;
     for (const std::string& id : loaded_.config->served_regions) logs.push_back(&usage_log(id));
-    ledger_ = std::make_unique<ledger::Ledger>(std::move(config), *control().store, *control().audit, std::move(logs));
+    ledger_ = std::make_unique<ledger::Ledger>(std::move(config), *control().audit, std::move(logs));
   }
   return *ledger_;
 }

@@ -180,7 +180,7 @@ struct Service::Impl {
     if (!config.is_ok()) return config.status();
     std::vector<const ledger::UsageLog*> logs;
     for (const auto& [id, home] : regions) logs.push_back(home.usage.get());
-    ledger = std::make_unique<ledger::Ledger>(std::move(config).value(), *cp.store, *cp.audit, std::move(logs));
+    ledger = std::make_unique<ledger::Ledger>(std::move(config).value(), *cp.audit, std::move(logs));
     return ledger::register_ledger_routes(*server, *ledger);
   }
 
@@ -193,7 +193,7 @@ struct Service::Impl {
     }
     transfer::TransferOptions options;
     options.auto_approve_model_weights = loaded.config->transfer.auto_approve_model_weights;
-    auto service = transfer::TransferService::create(loaded.policy, *cp.store, *cp.audit, std::move(data), options);
+    auto service = transfer::TransferService::create(loaded.policy, *cp.audit, std::move(data), options);
     if (!service.is_ok()) return service.status();
     transfers = std::move(service).value();
     if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;

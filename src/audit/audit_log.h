@@ -119,7 +119,15 @@ class AuditLog {
   uint64_t size() const;          // entries appended, per the head record
   std::string head_hash() const;  // hash of the last entry, kGenesisHash when empty
   int64_t now_ms() const { return clock_(); }
-  store::KvStore& store() const { return store_; }
+  // The control-plane state its transactions decide on (registry, credentials, transfers, ledger),
+  // for reading: writes go through append_with, so every change is audited. Modules get the
+  // control plane as this log, never as a store of its own, so their reads and its transactions
+  // cannot be over two different stores.
+  const store::KvReader& state() const { return store_; }
+  // A consistent read-only view of that state as of now.
+  std::unique_ptr<store::KvReader> snapshot() const { return store_.snapshot(); }
+  // Whether other processes share that state (PostgreSQL): nothing may be cached around it then.
+  bool shared() const { return store_.shared(); }
 
  private:
   AuditLog(store::KvStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}

@@ -211,7 +211,7 @@ TEST_F(AuditLogTest, DeletedLastEntryIsDetectedAndBlocksAppends) {
   auto e = log_->append(Event{"cli:alice", "vehicle.register", "VIN9", "eu", {}});
   ASSERT_FALSE(e.is_ok());
   EXPECT_EQ(e.status().code(), Code::kDataLoss);
-  EXPECT_EQ(log_->store().get(entry_key(5)).status().code(), Code::kNotFound);
+  EXPECT_EQ(log_->state().get(entry_key(5)).status().code(), Code::kNotFound);
 }
 
 TEST_F(AuditLogTest, ForgedEntryAppendedBehindTheLogsBackIsNamed) {

@@ -46,9 +46,8 @@ int max_recognition_months(const LedgerConfig& config) {
 
 }  // namespace
 
-Ledger::Ledger(LedgerConfig config, store::KvStore& control, audit::AuditLog& audit,
-               std::vector<const UsageLog*> usage_logs)
-    : config_(std::move(config)), control_(control), audit_(audit), usage_logs_(std::move(usage_logs)) {}
+Ledger::Ledger(LedgerConfig config, audit::AuditLog& audit, std::vector<const UsageLog*> usage_logs)
+    : config_(std::move(config)), control_(audit.state()), audit_(audit), usage_logs_(std::move(usage_logs)) {}
 
 Result<std::optional<Period>> Ledger::closed_through() const { return read_closed_through(control_); }
 
@@ -133,7 +132,7 @@ Result<UsageSummary> Ledger::usage_in(const store::KvReader& view, Period period
 }
 
 Result<UsageSummary> Ledger::usage(Period period, const Progress& progress) const {
-  const auto view = control_.snapshot();
+  const auto view = audit_.snapshot();
   return usage_in(*view, period, progress);
 }
 
@@ -224,7 +223,7 @@ Result<Settlement> Ledger::load_closed(const store::KvReader& view, Period perio
 }
 
 Result<Settlement> Ledger::settle(Period period, const Progress& progress) const {
-  const auto view = control_.snapshot();
+  const auto view = audit_.snapshot();
   auto closed = read_closed_through(*view);
   if (!closed.is_ok()) return closed.status();
   if (closed->has_value() && period <= **closed) return load_closed(*view, period);
@@ -233,7 +232,7 @@ Result<Settlement> Ledger::settle(Period period, const Progress& progress) const
 
 Result<Settlement> Ledger::close(Period period, const std::string& actor, const Progress& progress) {
   return audit_.transact([&]() -> Result<Settlement> {
-    const auto view = control_.snapshot();
+    const auto view = audit_.snapshot();
     auto closed = read_closed_through(*view);
     if (!closed.is_ok()) return closed.status();
     if (closed->has_value() && period <= **closed) {

@@ -43,10 +43,11 @@ struct Settlement {
   std::vector<Statement> statements;  // one per partner, sorted by partner id
 };
 
-// Thread-safe. REQUIRES: the control store, the audit log and the usage logs outlive it.
+// Thread-safe. REQUIRES: the audit log (the control plane: its state and transactions) and the
+// usage logs outlive it.
 class Ledger {
  public:
-  Ledger(LedgerConfig config, store::KvStore& control, audit::AuditLog& audit, std::vector<const UsageLog*> usage_logs);
+  Ledger(LedgerConfig config, audit::AuditLog& audit, std::vector<const UsageLog*> usage_logs);
 
   // Stores `events` all together with one audit entry, or none of them: kAlreadyExists naming
   // every event whose id is stored with different content or occurs twice in `events`.
@@ -79,7 +80,7 @@ class Ledger {
   Result<UsageSummary> usage_in(const store::KvReader& view, Period period, const Progress& progress) const;
 
   const LedgerConfig config_;
-  store::KvStore& control_;
+  const store::KvReader& control_;  // audit_.state(): the control-plane state, read only
   audit::AuditLog& audit_;
   const std::vector<const UsageLog*> usage_logs_;
 };

@@ -4,11 +4,16 @@
 // `generate` fills DIR with a control store and cn/us/eu region stores holding November 2026
 // usage and revenue; `settle` settles November in a fresh process, so its peak RSS is its own,
 // and writes the store open time, the settle wall and CPU time (open excluded), peak RSS and the
-// statements' digest as JSON.
+// statements' digest as JSON. The distributed mode: with $FLEETGATE_BENCH_CONTROL_DSN set, the
+// control plane (revenue, ledger state, audit) is that PostgreSQL database, and with
+// $FLEETGATE_BENCH_USAGE_DSN_<REGION> set (CN, US, EU), that region's usage log is the region
+// database's (query_store::PgUsageLog); both migrated by `generate`.
 #include <sys/resource.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,7 +22,10 @@
 #include "fleetgate/core/digest.h"
 #include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
+#include "fleetgate/query_store/pg_usage_log.h"
+#include "fleetgate/query_store/region_schema.h"
 #include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::ledger {
 namespace {
@@ -59,17 +67,39 @@ struct Stores {
   std::unique_ptr<Ledger> ledger;
 };
 
-std::unique_ptr<Stores> open_all(const std::string& dir, const std::string& terms) {
+// $name, or "" when unset.
+std::string env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? "" : v;
+}
+std::string usage_dsn(const char* region) {
+  std::string name = "FLEETGATE_BENCH_USAGE_DSN_";
+  for (const char* c = region; *c != '\0'; ++c) name += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+  return env(name);
+}
+
+// `migrate`: apply the PostgreSQL schemas first (generate does; settle opens what it made).
+std::unique_ptr<Stores> open_all(const std::string& dir, const std::string& terms, bool migrate) {
   auto s = std::make_unique<Stores>();
-  s->control = ok_or_die(store::open_embedded(dir + "/control"), "open control");
+  if (const std::string dsn = env("FLEETGATE_BENCH_CONTROL_DSN"); !dsn.empty()) {
+    if (migrate) ok_or_die(store::migrate_pg(dsn), "migrate control");
+    s->control = ok_or_die(store::open_pg(dsn), "open control");
+  } else {
+    s->control = ok_or_die(store::open_embedded(dir + "/control"), "open control");
+  }
   s->audit = ok_or_die(audit::AuditLog::open(*s->control), "open audit");
   std::vector<const UsageLog*> logs;
   for (const char* region : kRegions) {
-    s->regions.push_back(ok_or_die(store::open_embedded(dir + "/" + region), "open region"));
-    s->logs.push_back(ok_or_die(KvUsageLog::open(*s->regions.back(), region, {.sync = false}), "open usage log"));
+    if (const std::string dsn = usage_dsn(region); !dsn.empty()) {
+      if (migrate) ok_or_die(query_store::migrate_region_pg(dsn), "migrate region");
+      s->logs.push_back(ok_or_die(query_store::PgUsageLog::open(dsn, region), "open usage log"));
+    } else {
+      s->regions.push_back(ok_or_die(store::open_embedded(dir + "/" + region), "open region"));
+      s->logs.push_back(ok_or_die(KvUsageLog::open(*s->regions.back(), region, {.sync = false}), "open usage log"));
+    }
     logs.push_back(s->logs.back().get());
   }
-  s->ledger = std::make_unique<Ledger>(ok_or_die(load_ledger_config(terms), "ledger config"), *s->control, *s->audit, logs);
+  s->ledger = std::make_unique<Ledger>(ok_or_die(load_ledger_config(terms), "ledger config"), *s->audit, logs);
   return s;
 }
 
@@ -87,7 +117,7 @@ double cpu_seconds() {
 }
 
 int generate(const std::string& dir, const std::string& terms, int64_t usage_events, int64_t revenue_events) {
-  auto s = open_all(dir, terms);
+  auto s = open_all(dir, terms, true);
   const Period nov = *Period::parse("2026-11");
   const int64_t span = nov.end_ms() - nov.start_ms();
   std::mt19937_64 rng(42);
@@ -150,7 +180,7 @@ int generate(const std::string& dir, const std::string& terms, int64_t usage_eve
 
 int settle(const std::string& dir, const std::string& terms, const std::string& out_path) {
   const auto t_open = std::chrono::steady_clock::now();
-  auto s = open_all(dir, terms);
+  auto s = open_all(dir, terms, false);
   const double open_s = seconds_since(t_open);
   const Period nov = *Period::parse("2026-11");
   const auto t0 = std::chrono::steady_clock::now();
@@ -172,6 +202,8 @@ int settle(const std::string& dir, const std::string& terms, const std::string& 
   boost::json::object out;
   out["benchmark"] = "ledger_settle";
   out["period"] = nov.to_string();
+  out["control"] = env("FLEETGATE_BENCH_CONTROL_DSN").empty() ? "embedded" : "postgres";
+  out["usage"] = usage_dsn("cn").empty() ? "embedded" : "postgres";
   out["usage_records_settled"] = records;
   out["store_open_s"] = open_s;
   out["settle_wall_s"] = wall;

@@ -60,7 +60,7 @@ class Deployment {
       logs_[region] = std::move(KvUsageLog::open(*regions_[region], region, {.sync = false})).value();
       logs.push_back(logs_[region].get());
     }
-    ledger_ = std::make_unique<Ledger>(std::move(config), *control_, *audit_, logs);
+    ledger_ = std::make_unique<Ledger>(std::move(config), *audit_, logs);
   }
   void add(const UsageRecord& r) { ASSERT_TRUE(logs_.at(r.region)->append(r).is_ok()); }
   Ledger& ledger() { return *ledger_; }

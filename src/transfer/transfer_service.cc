@@ -89,8 +89,8 @@ std::vector<std::string> approver_names(const Transfer& t) {
 
 struct TransferService::Impl {
   std::shared_ptr<const residency::Policy> policy;
-  store::KvStore& control;
   audit::AuditLog& audit;
+  const store::KvReader& control;  // audit.state(): where transfers are kept
   std::map<std::string, RegionData> regions;
   TransferOptions options;
   privacy::Coarsener coarsener;
@@ -98,9 +98,10 @@ struct TransferService::Impl {
   mutable std::mutex keys_mu;
   mutable std::map<std::string, std::unique_ptr<SigningKey>> signing_keys;  // by region, guarded by keys_mu
 
-  Impl(std::shared_ptr<const residency::Policy> p, store::KvStore& c, audit::AuditLog& a,
-       std::map<std::string, RegionData> r, TransferOptions o, privacy::Coarsener co)
-      : policy(std::move(p)), control(c), audit(a), regions(std::move(r)), options(std::move(o)), coarsener(std::move(co)) {}
+  Impl(std::shared_ptr<const residency::Policy> p, audit::AuditLog& a, std::map<std::string, RegionData> r,
+       TransferOptions o, privacy::Coarsener co)
+      : policy(std::move(p)), audit(a), control(a.state()), regions(std::move(r)), options(std::move(o)),
+        coarsener(std::move(co)) {}
 
   int64_t now() const { return audit.now_ms(); }
 
@@ -410,7 +411,7 @@ TransferService::TransferService(std::unique_ptr<Impl> impl) : impl_(std::move(i
 TransferService::~TransferService() = default;
 
 Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr<const residency::Policy> policy,
-                                                                 store::KvStore& control, audit::AuditLog& audit,
+                                                                 audit::AuditLog& audit,
                                                                  std::map<std::string, RegionData> regions,
                                                                  TransferOptions options) {
   for (const auto& r : policy->config().regions) {
@@ -423,7 +424,7 @@ Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr
   auto coarsener = privacy::Coarsener::create(options.coarsen);
   if (!coarsener.is_ok()) return coarsener.status();
   return std::unique_ptr<TransferService>(new TransferService(std::make_unique<Impl>(
-      std::move(policy), control, audit, std::move(regions), std::move(options), std::move(coarsener).value())));
+      std::move(policy), audit, std::move(regions), std::move(options), std::move(coarsener).value())));
 }
 
 bool TransferService::auto_approves_model_weights() const { return impl_->options.auto_approve_model_weights; }

@@ -61,10 +61,11 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 class TransferService {
  public:
-  // REQUIRES: `control`, `audit` and every RegionData::store outlive this object.
+  // REQUIRES: `audit` (the control plane: its state and transactions) and every RegionData::store
+  // outlive this object.
   // kInvalidArgument for bad coarsen options or a region of the policy's config missing.
   static Result<std::unique_ptr<TransferService>> create(std::shared_ptr<const residency::Policy> policy,
-                                                         store::KvStore& control, audit::AuditLog& audit,
+                                                         audit::AuditLog& audit,
                                                          std::map<std::string, RegionData> regions,
                                                          TransferOptions options = {});
 

@@ -43,7 +43,7 @@ class TransferEnv {
       keys_[r.id] = std::move(privacy::RegionKeys::open(r.data_dir, r.id)).value();
       regions[r.id] = RegionData{stores_[r.id].get(), keys_[r.id], r.data_dir, {}};
     }
-    auto service = TransferService::create(policy_, *control_, *audit_, std::move(regions), std::move(options));
+    auto service = TransferService::create(policy_, *audit_, std::move(regions), std::move(options));
     EXPECT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(service).value();
   }

@@ -111,10 +111,10 @@ Status not_registered(std::string_view vin) { return not_found("vehicle " + std:
 FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const residency::Policy> policy,
                              VinDirectory* directory)
     : audit_(audit),
-      store_(audit.store()),
+      store_(audit.state()),
       policy_(std::move(policy)),
       directory_(directory),
-      shown_(store_.shared() ? 0 : kShownEntries) {}
+      shown_(audit.shared() ? 0 : kShownEntries) {}
 
 Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions,
                                           store::WriteBatch& change) {

@@ -126,7 +126,7 @@ class FleetRegistry {
   Result<std::vector<audit::Entry>> commit(std::vector<audit::Event> events, const store::WriteBatch& change);
 
   audit::AuditLog& audit_;
-  store::KvStore& store_;
+  const store::KvReader& store_;  // audit_.state()
   std::shared_ptr<const residency::Policy> policy_;
   VinDirectory* directory_;
   static constexpr size_t kShownEntries = 65536;

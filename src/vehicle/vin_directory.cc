@@ -25,8 +25,8 @@ Status VinDirectory::record(const std::vector<std::pair<std::string, std::string
 }
 
 Status VinDirectory::record_with(const std::vector<std::pair<std::string, std::string>>& vin_regions,
-                                 const store::KvStore& change_store, store::WriteBatch& change) {
-  if (&change_store != &store_) return record(vin_regions);
+                                 const store::KvReader& change_store, store::WriteBatch& change) {
+  if (&change_store != static_cast<const store::KvReader*>(&store_)) return record(vin_regions);
   return put_entries(vin_regions, change);
 }
 

@@ -37,7 +37,7 @@ class VinDirectory {
   // The same entries put in `change` when the directory lives in `change_store`, the store that
   // `change` is for, so that they commit with it; otherwise recorded now (record()).
   Status record_with(const std::vector<std::pair<std::string, std::string>>& vin_regions,
-                     const store::KvStore& change_store, store::WriteBatch& change);
+                     const store::KvReader& change_store, store::WriteBatch& change);
   // The region `vin` was recorded in; kNotFound when it never was.
   Result<std::string> locate(std::string_view vin) const;
 
