@@ -1,5 +1,6 @@
 #include "fleetgate/store/pg_store.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -17,7 +18,12 @@
 namespace fleetgate::store {
 namespace {
 
-constexpr int kPageRows = 256;  // rows a scan reads per query
+// Rows a scan reads per query: kFirstPageRows first, then twice as many per page up to
+// kMaxPageRows while a page stays under kPageBytes, so a short scan reads little and a long one
+// of small rows (a month of revenue events) costs a round trip per 16,384 rows, not per 256.
+constexpr size_t kFirstPageRows = 256;
+constexpr size_t kMaxPageRows = 16384;
+constexpr size_t kPageBytes = 4 << 20;
 constexpr int kMaxConnections = 16;
 
 // True when `c` may be handed out again: connected, no transaction open, not pipelining.
@@ -152,16 +158,17 @@ class ReadTxn {
     return get_on(lease_.get(), sql_, key);
   }
 
-  // Up to kPageRows entries with keys in [from, end) (`inclusive` false: (from, end)); end empty
+  // Up to `limit` entries with keys in [from, end) (`inclusive` false: (from, end)); end empty
   // means no upper bound.
-  Result<std::vector<std::pair<std::string, std::string>>> page(std::string_view from, bool inclusive, std::string_view end) {
+  Result<std::vector<std::pair<std::string, std::string>>> page(std::string_view from, bool inclusive, std::string_view end,
+                                                                size_t limit) {
     std::string sql = sql_.page + (inclusive ? ">=" : ">") + " $1";
     std::vector<Param> params{{from}};
     if (!end.empty()) {
       sql += " AND k < $2";
       params.push_back({end});
     }
-    sql += " ORDER BY k LIMIT " + std::to_string(kPageRows);
+    sql += " ORDER BY k LIMIT " + std::to_string(limit);
     std::lock_guard lock(mu_);
     auto r = run(lease_.get(), sql, params);
     if (!r.is_ok()) return r.status();
@@ -199,7 +206,7 @@ class PgIterator final : public KvIterator {
 
  private:
   void fetch(const std::string& from, bool inclusive) {
-    auto page = txn_->page(from, inclusive, end_);
+    auto page = txn_->page(from, inclusive, end_, limit_);
     at_ = 0;
     if (!page.is_ok()) {
       status_ = page.status();
@@ -207,13 +214,17 @@ class PgIterator final : public KvIterator {
       return;
     }
     rows_ = std::move(page).value();
-    more_ = rows_.size() == static_cast<size_t>(kPageRows);
+    more_ = rows_.size() == limit_;
+    size_t bytes = 0;
+    for (const auto& [k, v] : rows_) bytes += k.size() + v.size();
+    if (more_ && bytes < kPageBytes / 2) limit_ = std::min(limit_ * 2, kMaxPageRows);
   }
 
   std::shared_ptr<ReadTxn> txn_;
   std::string end_;
   std::vector<std::pair<std::string, std::string>> rows_;
   size_t at_ = 0;
+  size_t limit_ = kFirstPageRows;  // rows the next page asks for
   bool more_ = false;
   Status status_;
 };
