@@ -31,7 +31,8 @@ size_t count_of(const std::filesystem::path& log, const std::string& needle) {
 TEST(ServeLog, AccessLinesReachTheOutputWhileServingAndAllOfThemOnStop) {
   store::TestDir dir;
   const auto log = dir / "serve.log";
-  testing::Serve server = testing::start_serve(testing::write_scratch_config(dir.path()), 0, log);
+  // One node: the test counts the access lines in its log.
+  testing::Serve server = testing::start_serve(testing::write_scratch_config(dir.path()), 0, log, /*one_node=*/true);
   ASSERT_GT(server.port, 0);
   http::testing::TestClient client("127.0.0.1", server.port);
   for (int i = 0; i < kRequests; ++i) {

@@ -17,13 +17,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "fleetgate/core/config.h"
+#include "support/round_robin_proxy.h"
 #include "support/serve_output.h"
+#include "support/test_backend.h"
 
 extern char** environ;
 
@@ -137,52 +142,120 @@ inline CommandResult run_fleetgate(std::vector<std::string> args, const std::fil
 }
 
 // A running `serve`. A test that fails before stop_serve() must not leave it running: whatever
-// still runs when this goes out of scope is killed and reaped.
+// still runs when this goes out of scope is killed and reaped. In the distributed mode (the
+// suite's "pg." copies) it may be two nodes behind a load balancer (start_serve).
 struct Serve {
   Serve(FleetgateProcess p, uint16_t listening) : process(p), port(listening) {}
-  Serve(Serve&& o) noexcept : process(std::exchange(o.process, {})), port(o.port) {}
+  Serve(Serve&& o) noexcept
+      : process(std::exchange(o.process, {})), port(o.port), peer(std::exchange(o.peer, {})), proxy(std::move(o.proxy)) {}
   Serve& operator=(Serve&&) = delete;
   ~Serve() {
-    if (process.pid <= 0) return;
-    kill(process.pid, SIGKILL);
-    waitpid(process.pid, nullptr, 0);
+    proxy.reset();
+    for (FleetgateProcess* p : {&process, &peer}) {
+      if (p->pid <= 0) continue;
+      kill(p->pid, SIGKILL);
+      waitpid(p->pid, nullptr, 0);
+    }
   }
   FleetgateProcess process;
-  uint16_t port = 0;  // 0 when it did not start (already reported)
+  uint16_t port = 0;  // 0 when it did not start (already reported); the balancer's with two nodes
+  FleetgateProcess peer;  // the second node, when there is one
+  std::unique_ptr<RoundRobinProxy> proxy;  // in front of both nodes, when there are two
 };
 
-// `fleetgate -c CONFIG serve --port PORT` (0: ephemeral), output appended to `log`; returns once it
-// listens, with the port it printed. Waits at most 60 s.
-inline Serve start_serve(const std::filesystem::path& config, uint16_t port, const std::filesystem::path& log) {
-  std::error_code no_log;  // set when the log does not exist yet: then serve's output starts at 0
-  const auto logged_before = std::filesystem::file_size(log, no_log);
-  Serve s{spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log), 0};
-  for (int i = 0; i < 1200 && s.process.pid > 0; ++i) {
+// Waits (60 s at most) until the serve process `p`, logging to `log` from byte `from`, prints the
+// port it listens on; that port, or 0 when it exited or did not print one (p.pid is then -1 if
+// it exited).
+inline uint16_t wait_listening(FleetgateProcess& p, const std::filesystem::path& log, std::streamoff from) {
+  for (int i = 0; i < 1200 && p.pid > 0; ++i) {
     std::ifstream in(log);
-    in.seekg(no_log ? 0 : static_cast<std::streamoff>(logged_before));
+    in.seekg(from);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (std::optional<uint16_t> bound = serve_port(text)) {
-      s.port = *bound;
-      return s;
-    }
-    if (waitpid(s.process.pid, nullptr, WNOHANG) == s.process.pid) {
-      s.process.pid = -1;
+    if (std::optional<uint16_t> bound = serve_port(text)) return *bound;
+    if (waitpid(p.pid, nullptr, WNOHANG) == p.pid) {
+      p.pid = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ADD_FAILURE() << "fleetgate serve did not start; see " << log;
+  return 0;
+}
+
+// The config of a second node beside `config` (same folder, so the same ledger terms): its own
+// server data dir, whose region folders are links to the first node's, so the two seal and sign
+// with the same region keys, as nodes provisioned with one region's secrets do.
+inline std::filesystem::path second_node_config(const std::filesystem::path& config) {
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string key = "data_dir = \"";
+  const size_t at = text.find(key);  // [server] data_dir, the first in the file
+  EXPECT_NE(at, std::string::npos) << config << " sets no data_dir";
+  if (at == std::string::npos) return config;
+  const size_t end = text.find('"', at + key.size());
+  const std::filesystem::path first = text.substr(at + key.size(), end - at - key.size());
+  const std::filesystem::path second = first.string() + "-node-b";
+  text.replace(at + key.size(), end - at - key.size(), second.string());
+  std::filesystem::create_directories(first);
+  std::filesystem::create_directories(second);
+  auto loaded = config::load_config(config);
+  EXPECT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  if (loaded.is_ok()) {
+    for (const config::Region& r : loaded->regions) {
+      std::error_code ec;
+      std::filesystem::create_directories(r.data_dir, ec);
+      if (!std::filesystem::exists(second / r.id)) std::filesystem::create_directory_symlink(r.data_dir, second / r.id, ec);
+      EXPECT_FALSE(ec) << ec.message();
+    }
+  }
+  const std::filesystem::path out = config.parent_path() / (config.stem().string() + ".node-b.toml");
+  std::ofstream(out) << text;
+  return out;
+}
+
+// `fleetgate -c CONFIG serve --port PORT` (0: ephemeral), output appended to `log`; returns once it
+// listens, with the port it printed. Waits at most 60 s. In the distributed mode (the suite's
+// "pg." copies), on an ephemeral port and unless `one_node`, a second node of the same regions
+// and databases starts too (second_node_config, output in `log`.node-b), and the port returned is
+// a RoundRobinProxy's in front of both: every test of the suite then runs against two nodes.
+inline Serve start_serve(const std::filesystem::path& config, uint16_t port, const std::filesystem::path& log,
+                         bool one_node = false) {
+  std::error_code no_log;  // set when the log does not exist yet: then serve's output starts at 0
+  const auto logged_before = std::filesystem::file_size(log, no_log);
+  Serve s{spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log), 0};
+  const uint16_t first = wait_listening(s.process, log, no_log ? 0 : static_cast<std::streamoff>(logged_before));
+  if (first == 0) {
+    ADD_FAILURE() << "fleetgate serve did not start; see " << log;
+    return s;
+  }
+  if (one_node || port != 0 || !suite_on_postgres()) {
+    s.port = first;
+    return s;
+  }
+  const std::filesystem::path peer_log = log.string() + ".node-b";
+  std::error_code no_peer_log;
+  const auto peer_logged_before = std::filesystem::file_size(peer_log, no_peer_log);
+  s.peer = spawn_fleetgate({"-c", second_node_config(config).string(), "serve", "--port", "0"}, peer_log);
+  const uint16_t second =
+      wait_listening(s.peer, peer_log, no_peer_log ? 0 : static_cast<std::streamoff>(peer_logged_before));
+  if (second == 0) {
+    ADD_FAILURE() << "the second fleetgate serve did not start; see " << peer_log;
+    return s;
+  }
+  s.proxy = std::make_unique<RoundRobinProxy>(std::vector<uint16_t>{first, second});
+  s.port = s.proxy->port();
   return s;
 }
 
-// Sends `signal` to serve and waits for it: SIGKILL must kill it, any other signal must end it
-// cleanly (exit 0).
+// Sends `signal` to serve (both nodes, when two) and waits for it: SIGKILL must kill it, any
+// other signal must end it cleanly (exit 0).
 inline void stop_serve(Serve& s, int signal = SIGTERM) {
-  if (s.process.pid <= 0) return;
-  kill(s.process.pid, signal);
-  const int wstatus = wait_for(s.process);
-  if (signal == SIGKILL) EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
-  else EXPECT_TRUE(exited_zero(wstatus)) << "fleetgate serve exited with status " << wstatus;
+  for (FleetgateProcess* p : {&s.process, &s.peer}) {
+    if (p->pid <= 0) continue;
+    kill(p->pid, signal);
+    const int wstatus = wait_for(*p);
+    if (signal == SIGKILL) EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
+    else EXPECT_TRUE(exited_zero(wstatus)) << "fleetgate serve exited with status " << wstatus;
+  }
 }
 
 }  // namespace fleetgate::testing
