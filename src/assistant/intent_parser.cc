@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fleetgate/assistant/utf8.h"
+#include "fleetgate/assistant/vehicle_tools.h"
 
 namespace fleetgate::assistant {
 
@@ -57,17 +58,27 @@ const Words kClimate{{"air con*", "ac", "a/c", "aircon", "climate*", "heater", "
                      {"klima*", "heizung", "lüftung"}};
 const Words kFrunk{{"frunk", "front trunk"}, {"前备箱", "前舱"},
                    {"frunk", "vorderer kofferraum", "vorderen kofferraum", "fronthaube"}};
-const Words kTrunk{{"trunk", "boot", "tailgate"}, {"后备箱", "尾门"}, {"kofferraum*", "heckklappe*"}};
+const Words kTrunk{{"trunk", "boot", "tailgate", "liftgate", "rear hatch", "hatchback"},
+                   {"后备箱", "尾门", "尾箱"},
+                   {"kofferraum*", "heckklappe*"}};
 const Words kChargePort{{"charge port", "charging port", "charge flap", "charging flap", "charge door", "charging door",
                          "charger door"},
                         {"充电口", "充电盖"},
                         {"ladeklappe*", "ladeanschluss", "ladebuchse", "ladeport", "ladedeckel"}};
 const Words kSunroof{{"sunroof*", "moonroof*", "sun roof"}, {"天窗"}, {"schiebedach*", "sonnendach*", "panoramadach*"}};
-const Words kWindows{{"window*"}, {"车窗", "窗户", "窗"}, {"fenster*", "seitenscheibe*"}};
+// German names the window in one compound word ("Beifahrerfenster"); the seat words inside it
+// (beifahrer*, fahrer*) pick the window.
+const Words kWindows{{"window*"}, {"车窗", "窗户", "窗"},
+                     {"fenster*", "seitenscheibe*", "beifahrerfenster*", "fahrerfenster*", "seitenfenster*"}};
 const Words kWipers{{"wiper*"}, {"雨刷", "雨刮"}, {"scheibenwischer*", "wischer*"}};
 const Words kAuto{{"auto*"}, {"自动"}, {"auto*"}};
 const Words kFast{{"fast*", "high*", "max*", "full*"}, {"快", "高速", "最大"}, {"schnell*", "stark*", "hoch", "maximal*"}};
 const Words kSlow{{"slow*", "low*", "gentle", "intermittent"}, {"慢", "低速"}, {"langsam*", "leicht*", "niedrig*"}};
+// A level named rather than numbered: the highest or the lowest the tool has.
+const Words kHighest{{"highest", "max", "maximum", "full", "hottest", "top level"},
+                     {"最高", "最大", "最热"},
+                     {"höchst*", "hoechst*", "maximal*", "max", "volle*"}};
+const Words kLowest{{"lowest", "min", "minimum"}, {"最低", "最小"}, {"niedrigst*", "minimal*", "min"}};
 const Words kLights{{"light*", "headlight*", "headlamp*", "lamps"}, {"车灯", "大灯", "灯光", "灯"},
                     {"licht*", "scheinwerfer*", "lichthupe"}};
 const Words kFlash{{"flash*", "blink*"}, {"闪"}, {"lichthupe", "blink*", "aufblend*"}};
@@ -352,9 +363,15 @@ std::optional<Intent> destination(const Utterance& u) {
   return tool_call(u, "set_destination", {{"destination", place}});
 }
 
+// Cabin temperatures a driver names without saying "degrees" ("turn the heat up to 22"); a number
+// outside them with "heat" is something else (a seat heating level, a fan speed).
+constexpr double kCabinMinC = 15, kCabinMaxC = 30;
+
 std::optional<Intent> temperature(const Utterance& u) {
   auto n = find_number(u.folded, u.lang);
-  bool asked = mentions(u, kTemperature) || (n && unit_follows(u, *n, kDegrees));
+  const bool heat_to = n && n->value >= kCabinMinC && n->value <= kCabinMaxC && !mentions(u, kSeat) &&
+                       (mentions(u, kHeat) || mentions(u, kClimate));
+  bool asked = mentions(u, kTemperature) || (n && unit_follows(u, *n, kDegrees)) || heat_to;
   if (!asked) return std::nullopt;
   if (!n) return needs_value(u, "set_temperature", "celsius");
   json::object args{{"celsius", number_value(n->value)}};
@@ -369,6 +386,10 @@ std::optional<Intent> seat_heating(const Utterance& u) {
     level = 0;
   } else if (auto n = find_number(u.folded, u.lang)) {
     level = n->value;
+  } else if (mentions(u, kHighest)) {
+    level = kSeatHeatingMaxLevel;
+  } else if (mentions(u, kLowest)) {
+    level = 1;
   }
   if (!level) return needs_value(u, "seat_heating", "level");
   std::string_view seat = pick<std::string_view>(u, {{&kRearLeft, "rear_left"},

@@ -45,6 +45,13 @@ const Utterance kUtterances[] = {
     {"flash the lights", Language::kEn, "lights", R"({"action":"flash"})"},
     {"lock the car", Language::kEn, "lock", R"({"locked":true})"},
     {"unlock the doors", Language::kEn, "lock", R"({"locked":false})"},
+    // Phrasings drivers use that were missed (issue "Assistant gateway, round 2").
+    {"open the liftgate", Language::kEn, "trunk", R"({"action":"open"})"},
+    {"turn the heat up to 22", Language::kEn, "set_temperature", R"({"celsius":22})"},
+    {"set the AC to 20", Language::kEn, "set_temperature", R"({"celsius":20})"},
+    {"put my seat heating on the highest level", Language::kEn, "seat_heating", R"({"seat":"driver","level":3})"},
+    {"passenger seat heat to max", Language::kEn, "seat_heating", R"({"seat":"passenger","level":3})"},
+    {"seat heating lowest", Language::kEn, "seat_heating", R"({"seat":"driver","level":1})"},
     // Chinese
     {"把温度调到21度", Language::kZh, "set_temperature", R"({"celsius":21})"},
     {"温度调到二十一度", Language::kZh, "set_temperature", R"({"celsius":21})"},
@@ -66,6 +73,9 @@ const Utterance kUtterances[] = {
     {"音量调到五", Language::kZh, "media", R"({"volume":5})"},
     {"关灯", Language::kZh, "lights", R"({"action":"off"})"},
     {"解锁车门", Language::kZh, "lock", R"({"locked":false})"},
+    {"座椅加热调到最高", Language::kZh, "seat_heating", R"({"seat":"driver","level":3})"},
+    {"暖风调到22", Language::kZh, "set_temperature", R"({"celsius":22})"},
+    {"打开尾箱", Language::kZh, "trunk", R"({"action":"open"})"},
     // German
     {"Temperatur auf 21 Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
     {"Stell die Temperatur auf einundzwanzig Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
@@ -84,6 +94,10 @@ const Utterance kUtterances[] = {
     {"Lautstärke auf 4", Language::kDe, "media", R"({"volume":4})"},
     {"Licht an", Language::kDe, "lights", R"({"action":"on"})"},
     {"Auto verriegeln", Language::kDe, "lock", R"({"locked":true})"},
+    {"Öffne das Beifahrerfenster", Language::kDe, "windows", R"({"window":"passenger","action":"open"})"},
+    {"Fahrerfenster zu", Language::kDe, "windows", R"({"window":"driver","action":"close"})"},
+    {"Heizung auf 22", Language::kDe, "set_temperature", R"({"celsius":22})"},
+    {"Sitzheizung auf höchste Stufe", Language::kDe, "seat_heating", R"({"seat":"driver","level":3})"},
 };
 
 TEST(IntentParser, UtterancesMapToSchemaValidToolCalls) {

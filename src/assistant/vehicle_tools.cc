@@ -56,7 +56,7 @@ std::vector<VehicleTool> build_catalogue() {
        {"climate control", "空调", "Klimaanlage"}},
       {"seat_heating", "Set the heating level of a seat (0 is off).",
        closed_object({{"seat", one_of("Seat to heat", {"driver", "passenger", "rear_left", "rear_right"})},
-                      {"level", ranged("integer", "Heating level, 0 (off) to 3 (highest)", 0, 3)}},
+                      {"level", ranged("integer", "Heating level, 0 (off) to 3 (highest)", 0, kSeatHeatingMaxLevel)}},
                      {"seat", "level"}),
        {"seat heating", "座椅加热", "Sitzheizung"}},
       {"windows", "Open, close or vent (open a crack) side windows.",

@@ -14,6 +14,9 @@
 
 namespace fleetgate::assistant {
 
+// seat_heating's highest level ("highest", "max" in an utterance).
+inline constexpr int kSeatHeatingMaxLevel = 3;
+
 struct VehicleTool {
   std::string name;                // e.g. "trunk"
   std::string description;         // for the model
