@@ -78,6 +78,10 @@ const Words kSlow{{"slow*", "low*", "gentle", "intermittent"}, {"慢", "低速"}
 const Words kHighest{{"highest", "max", "maximum", "full", "hottest", "top level"},
                      {"最高", "最大", "最热"},
                      {"höchst*", "hoechst*", "maximal*", "max", "volle*"}};
+// How far a window opens, when not fully.
+const Words kHalf{{"halfway", "half way", "half"}, {"一半", "半开"}, {"halb*", "zur hälfte", "zur haelfte"}};
+const Words kQuarter{{"a quarter", "quarter"}, {"四分之一"}, {"viertel*"}};
+const Words kPercent{{"percent", "per cent", "%"}, {"%"}, {"prozent", "%"}};
 const Words kLowest{{"lowest", "min", "minimum"}, {"最低", "最小"}, {"niedrigst*", "minimal*", "min"}};
 const Words kLights{{"light*", "headlight*", "headlamp*", "lamps"}, {"车灯", "大灯", "灯光", "灯"},
                     {"licht*", "scheinwerfer*", "lichthupe"}};
@@ -431,9 +435,22 @@ std::optional<Intent> sunroof(const Utterance& u) {
   return action_tool(u, "sunroof", kSunroof, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
 }
 
+// How far "open" opens: "halfway" 50, "a quarter" 25, "30 percent" 30; nullopt: fully.
+std::optional<int> open_percent(const Utterance& u) {
+  if (auto n = find_number(u.folded, u.lang); n && unit_follows(u, *n, kPercent) && n->value >= 1 && n->value <= 100) {
+    return static_cast<int>(n->value);
+  }
+  if (mentions(u, kQuarter)) return 25;
+  if (mentions(u, kHalf)) return 50;
+  return std::nullopt;
+}
+
 std::optional<Intent> windows(const Utterance& u) {
   auto intent = action_tool(u, "windows", kWindows, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
   if (!intent) return std::nullopt;
+  if (intent->arguments["action"] == "open") {
+    if (auto percent = open_percent(u)) intent->arguments["percent"] = *percent;
+  }
   intent->arguments["window"] = pick<std::string_view>(u, {{&kRearLeft, "rear_left"},
                                                            {&kRearRight, "rear_right"},
                                                            {&kPassenger, "passenger"},

@@ -47,6 +47,9 @@ const Utterance kUtterances[] = {
     {"unlock the doors", Language::kEn, "lock", R"({"locked":false})"},
     // Phrasings drivers use that were missed (issue "Assistant gateway, round 2").
     {"open the liftgate", Language::kEn, "trunk", R"({"action":"open"})"},
+    {"open the windows halfway", Language::kEn, "windows", R"({"window":"all","action":"open","percent":50})"},
+    {"open the driver window 30 percent", Language::kEn, "windows", R"({"window":"driver","action":"open","percent":30})"},
+    {"open the passenger window a quarter", Language::kEn, "windows", R"({"window":"passenger","action":"open","percent":25})"},
     {"turn the heat up to 22", Language::kEn, "set_temperature", R"({"celsius":22})"},
     {"set the AC to 20", Language::kEn, "set_temperature", R"({"celsius":20})"},
     {"put my seat heating on the highest level", Language::kEn, "seat_heating", R"({"seat":"driver","level":3})"},
@@ -76,6 +79,7 @@ const Utterance kUtterances[] = {
     {"座椅加热调到最高", Language::kZh, "seat_heating", R"({"seat":"driver","level":3})"},
     {"暖风调到22", Language::kZh, "set_temperature", R"({"celsius":22})"},
     {"打开尾箱", Language::kZh, "trunk", R"({"action":"open"})"},
+    {"车窗打开一半", Language::kZh, "windows", R"({"window":"all","action":"open","percent":50})"},
     // German
     {"Temperatur auf 21 Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
     {"Stell die Temperatur auf einundzwanzig Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
@@ -96,6 +100,7 @@ const Utterance kUtterances[] = {
     {"Auto verriegeln", Language::kDe, "lock", R"({"locked":true})"},
     {"Öffne das Beifahrerfenster", Language::kDe, "windows", R"({"window":"passenger","action":"open"})"},
     {"Fahrerfenster zu", Language::kDe, "windows", R"({"window":"driver","action":"close"})"},
+    {"Fenster zur Hälfte öffnen", Language::kDe, "windows", R"({"window":"all","action":"open","percent":50})"},
     {"Heizung auf 22", Language::kDe, "set_temperature", R"({"celsius":22})"},
     {"Sitzheizung auf höchste Stufe", Language::kDe, "seat_heating", R"({"seat":"driver","level":3})"},
 };

@@ -72,6 +72,8 @@ TEST(Interlocks, TableOfDecisions) {
       {"charge port close unplugged", "charge_port", R"({"action":"close"})", parked(), ""},
       {"window open at 120 km/h", "windows", R"({"action":"open"})", driving(120), ""},
       {"window open at 130 km/h", "windows", R"({"action":"open","window":"driver"})", driving(130), "speed_too_high"},
+      {"window open halfway at 130 km/h", "windows", R"({"action":"open","window":"all","percent":50})", driving(130),
+       "speed_too_high"},
       {"window vent at 130 km/h", "windows", R"({"action":"vent"})", driving(130), ""},
       {"window close, no state", "windows", R"({"action":"close"})", std::nullopt, ""},
       {"window open, speed unknown", "windows", R"({"action":"open"})", no_speed, "vehicle_state_unknown"},
