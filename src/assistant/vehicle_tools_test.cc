@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <string>
 
 namespace fleetgate::assistant {
 namespace {
@@ -99,6 +102,56 @@ TEST(VehicleTools, ToolsArrayIsWhatChatRequestsCarry) {
 TEST(VehicleTools, EveryToolHasALabelInEveryLanguage) {
   for (const VehicleTool& tool : vehicle_tools()) {
     for (Language lang : kAllLanguages) EXPECT_FALSE(tool.label.in(lang).empty()) << tool.name;
+  }
+}
+
+}  // namespace
+}  // namespace fleetgate::assistant
+
+namespace fleetgate::assistant {
+namespace {
+
+// The README's catalogue table row of `tool` ("| `tool` | arguments |"), or "" when missing.
+std::string readme_row(const std::string& readme, const std::string& tool) {
+  const std::string start = "| `" + tool + "` |";
+  const size_t at = readme.find(start);
+  if (at == std::string::npos) return "";
+  return readme.substr(at, readme.find('\n', at) - at);
+}
+
+// What an app developer reads is what the code checks: every tool, each argument (with * when
+// required), every enum value and every range of the catalogue is in the README's table.
+TEST(AssistantDocs, TheReadmeListsTheCatalogue) {
+  std::ifstream in(std::string(FLEETGATE_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(readme.empty());
+  for (const VehicleTool& tool : vehicle_tools()) {
+    const std::string row = readme_row(readme, tool.name);
+    ASSERT_FALSE(row.empty()) << tool.name << " has no row in the README's catalogue table";
+    std::set<std::string> required;
+    if (const json::value* r = tool.parameters.if_contains("required")) {
+      for (const json::value& name : r->as_array()) required.insert(std::string(name.as_string()));
+    }
+    for (const auto& [name, schema] : tool.parameters.at("properties").as_object()) {
+      const std::string arg = "`" + std::string(name) + "`" + (required.contains(std::string(name)) ? "*" : " ");
+      EXPECT_NE(row.find(arg), std::string::npos) << tool.name << ": " << arg << " in " << row;
+      const json::object& s = schema.as_object();
+      if (const json::value* e = s.if_contains("enum")) {
+        for (const json::value& v : e->as_array()) {
+          EXPECT_NE(row.find("`" + std::string(v.as_string()) + "`"), std::string::npos) << tool.name << "." << name << ": " << v;
+        }
+      }
+      if (s.contains("minimum")) {
+        const std::string range = std::to_string(s.at("minimum").to_number<int64_t>()) + "–" +
+                                  std::to_string(s.at("maximum").to_number<int64_t>());
+        EXPECT_NE(row.find(range), std::string::npos) << tool.name << "." << name << ": " << range << " in " << row;
+      }
+      if (s.contains("maxLength")) {
+        const std::string range = std::to_string(s.at("minLength").to_number<int64_t>()) + "–" +
+                                  std::to_string(s.at("maxLength").to_number<int64_t>()) + " characters";
+        EXPECT_NE(row.find(range), std::string::npos) << tool.name << "." << name << ": " << range << " in " << row;
+      }
+    }
   }
 }
 
