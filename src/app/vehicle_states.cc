@@ -9,25 +9,14 @@ namespace fleetgate::app {
 namespace {
 
 namespace json = boost::json;
-using assistant::Gear;
 using assistant::VehicleState;
 
 constexpr int kReportAttempts = 8;  // conditional writes lost to other nodes' reports of one car
 
-const std::map<std::string, Gear, std::less<>>& gears() {
-  static const std::map<std::string, Gear, std::less<>> kGears = {
-      {"P", Gear::kPark}, {"R", Gear::kReverse}, {"N", Gear::kNeutral}, {"D", Gear::kDrive}};
-  return kGears;
-}
-
 std::string encode(const VehicleState& s) {
   json::object o{{"updated_at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(s.updated_at.time_since_epoch()).count()}};
   if (s.speed_kmh) o["speed_kmh"] = *s.speed_kmh;
-  if (s.gear) {
-    for (const auto& [name, gear] : gears()) {
-      if (gear == *s.gear) o["gear"] = name;
-    }
-  }
+  if (s.gear) o["gear"] = assistant::gear_name(*s.gear);
   if (s.charging) o["charging"] = *s.charging;
   if (s.charge_cable_connected) o["charge_cable_connected"] = *s.charge_cable_connected;
   json::object seats;
@@ -47,7 +36,7 @@ Result<VehicleState> decode(std::string_view text) {
   s.updated_at = assistant::Clock::time_point(std::chrono::milliseconds(t->as_int64()));
   if (const json::value* x = o.if_contains("speed_kmh"); x != nullptr && x->is_number()) s.speed_kmh = x->to_number<double>();
   if (const json::value* x = o.if_contains("gear"); x != nullptr && x->is_string()) {
-    if (auto it = gears().find(std::string_view(x->as_string())); it != gears().end()) s.gear = it->second;
+    s.gear = assistant::parse_gear(std::string_view(x->as_string()));
   }
   if (const json::value* x = o.if_contains("charging"); x != nullptr && x->is_bool()) s.charging = x->as_bool();
   if (const json::value* x = o.if_contains("charge_cable_connected"); x != nullptr && x->is_bool()) {
@@ -77,7 +66,7 @@ Result<VehicleStates::Slot> VehicleStates::slot(std::string_view vin) const {
   if (home == homes_.end()) return failed_precondition("region '" + record->region + "' is not served by this node");
   auto pseudonym = privacy::Pseudonymiser(home->second.keys).pseudonym(record->vin);
   if (!pseudonym.is_ok()) return pseudonym.status();
-  return Slot{&home->second, std::string(kReportedStatePrefix) + *pseudonym};
+  return Slot{&home->second, std::string(kReportedStatePrefix) + *pseudonym, record->vin, ingest_.region(record->region)};
 }
 
 std::optional<VehicleState> VehicleStates::open(const Slot& slot, std::string_view sealed) const {
@@ -93,15 +82,13 @@ std::optional<VehicleState> VehicleStates::latest(std::string_view vin) const {
   if (!s.is_ok()) return std::nullopt;
   auto sealed = s->home->store->get(s->key);
   std::optional<VehicleState> reported_state = sealed.is_ok() ? open(*s, *sealed) : std::nullopt;
-  auto t = ingest_.latest_state(vin);
+  auto t = s->telemetry != nullptr ? s->telemetry->latest(s->vin) : Result<telemetry::LatestState>(not_found("no telemetry"));
   if (!t.is_ok()) return reported_state;
   VehicleState from_telemetry;
   from_telemetry.updated_at = assistant::Clock::time_point(std::chrono::milliseconds(t->updated_at_ms));
   if (reported_state && reported_state->updated_at >= from_telemetry.updated_at) return reported_state;
   from_telemetry.speed_kmh = t->speed_kmh();
-  if (auto g = t->gear()) {
-    if (auto it = gears().find(*g); it != gears().end()) from_telemetry.gear = it->second;
-  }
+  if (auto g = t->gear()) from_telemetry.gear = assistant::parse_gear(*g);
   from_telemetry.charging = t->charging();
   from_telemetry.charge_cable_connected = t->charge_cable_connected();
   return from_telemetry;

@@ -40,9 +40,12 @@ class VehicleStates final : public assistant::VehicleStateSource {
   Status report(std::string_view vin, const assistant::VehicleState& state) override;
 
  private:
+  // Where one registered vehicle's state is: read once per call, from one registry lookup.
   struct Slot {
     const Home* home = nullptr;
     std::string key;  // kReportedStatePrefix + pseudonym
+    std::string vin;  // as registered
+    telemetry::RegionTelemetry* telemetry = nullptr;  // its home region's telemetry log
   };
   Result<Slot> slot(std::string_view vin) const;
   // The report sealed in `sealed`; nullopt when it does not open (it then counts as unknown).

@@ -649,11 +649,8 @@ Response Gateway::Impl::report_state(const Request& req) {
       }
       state.speed_kmh = v.to_number<double>();
     } else if (k == "gear") {
-      static const std::map<std::string, Gear, std::less<>> kGears = {
-          {"P", Gear::kPark}, {"R", Gear::kReverse}, {"N", Gear::kNeutral}, {"D", Gear::kDrive}};
-      auto it = v.is_string() ? kGears.find(std::string_view(v.as_string())) : kGears.end();
-      if (it == kGears.end()) return http::error_response(invalid_argument("gear: must be one of P, R, N, D"));
-      state.gear = it->second;
+      state.gear = v.is_string() ? parse_gear(std::string_view(v.as_string())) : std::nullopt;
+      if (!state.gear) return http::error_response(invalid_argument("gear: must be one of P, R, N, D"));
     } else if (k == "charging" || k == "charge_cable_connected") {
       if (!v.is_bool()) return http::error_response(invalid_argument(std::string(k) + ": must be a boolean"));
       (k == "charging" ? state.charging : state.charge_cable_connected) = v.as_bool();

@@ -1,10 +1,31 @@
 #include "fleetgate/assistant/interlocks.h"
 
+#include <utility>
 #include <variant>
 
 #include <fmt/format.h>
 
 namespace fleetgate::assistant {
+
+namespace {
+constexpr std::pair<std::string_view, Gear> kGearNames[] = {
+    {"P", Gear::kPark}, {"R", Gear::kReverse}, {"N", Gear::kNeutral}, {"D", Gear::kDrive}};
+}  // namespace
+
+std::optional<Gear> parse_gear(std::string_view name) {
+  for (const auto& [letter, gear] : kGearNames) {
+    if (letter == name) return gear;
+  }
+  return std::nullopt;
+}
+
+std::string_view gear_name(Gear gear) {
+  for (const auto& [letter, g] : kGearNames) {
+    if (g == gear) return letter;
+  }
+  return "";
+}
+
 
 namespace json = boost::json;
 

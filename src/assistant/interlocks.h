@@ -31,6 +31,11 @@ using Clock = std::chrono::system_clock;
 
 enum class Gear { kPark, kReverse, kNeutral, kDrive };
 
+// The gear a state report or telemetry names: "P", "R", "N" or "D"; nullopt for anything else.
+std::optional<Gear> parse_gear(std::string_view name);
+// The letter of `gear`, as parse_gear reads it.
+std::string_view gear_name(Gear gear);
+
 // The vehicle's latest reported state; std::nullopt means the vehicle did not report it.
 struct VehicleState {
   std::optional<double> speed_kmh;
