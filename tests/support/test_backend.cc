@@ -20,6 +20,7 @@
 #include "fleetgate/query_store/region_schema.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/embedded_store.h"
+#include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
 
 namespace fleetgate::testing {
@@ -224,18 +225,18 @@ class QueryStoreRecords final : public store::KvReader {
 
 Result<std::unique_ptr<store::KvReader>> region_records(const config::Region& region, const store::KvStore& embedded) {
   if (region.telemetry.log == config::RegionTelemetrySettings::Log::kEmbedded) return embedded.snapshot();
-  const char* dsn = std::getenv(region.telemetry.dsn_env.c_str());
-  if (dsn == nullptr) return failed_precondition("$" + region.telemetry.dsn_env + " is not set");
-  auto store = query_store::QueryStore::open(dsn);
+  auto dsn = store::dsn_from_env(region.telemetry.dsn_env, "regions." + region.id + ".telemetry.dsn_env");
+  if (!dsn.is_ok()) return dsn.status();
+  auto store = query_store::QueryStore::open(*dsn);
   if (!store.is_ok()) return store.status();
   return std::unique_ptr<store::KvReader>(std::make_unique<QueryStoreRecords>(std::move(store).value()));
 }
 
 Result<std::unique_ptr<store::KvStore>> open_region_store(const config::Config& cfg, const config::Region& region) {
   return store::open_region_store(cfg, region, {}, [](const config::Region& r) -> Result<std::unique_ptr<store::KvStore>> {
-    const char* dsn = std::getenv(r.telemetry.dsn_env.c_str());
-    if (dsn == nullptr) return failed_precondition("$" + r.telemetry.dsn_env + " is not set");
-    return query_store::open_region_objects(dsn);
+    auto dsn = store::dsn_from_env(r.telemetry.dsn_env, "regions." + r.id + ".telemetry.dsn_env");
+    if (!dsn.is_ok()) return dsn.status();
+    return query_store::open_region_objects(*dsn);
   });
 }
 
