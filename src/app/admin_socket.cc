@@ -157,8 +157,7 @@ std::filesystem::path admin_socket_path(const config::Config& cfg) { return cfg.
 
 struct AdminSocket::Impl {
   std::filesystem::path path;
-  int lock_fd = -1;  // flock'ed <path>.lock, held while this listens
-  bool owns_path = false;  // the socket file is this one's to remove
+  int lock_fd = -1;  // flock'ed <path>.lock, held while this listens: then the socket file is ours
   CommandRunner runner;
   asio::io_context io;
   local::acceptor acceptor{io};
@@ -231,8 +230,10 @@ struct AdminSocket::Impl {
     asio::post(io, [this] { acceptor.close(); });
     if (loop.joinable()) loop.join();
     std::error_code ec;
-    if (owns_path) std::filesystem::remove(path, ec);
-    if (lock_fd >= 0) ::close(lock_fd);  // after the removal: the next service may bind at once
+    if (lock_fd >= 0) {
+      std::filesystem::remove(path, ec);
+      ::close(lock_fd);  // after the removal: the next service may bind at once
+    }
     std::unique_lock lock(mu);
     idle.wait(lock, [this] { return running == 0; });
   }
@@ -252,10 +253,11 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::listen(const std::filesystem::
   // One service per data dir: nothing else guards it when no store lives there (the distributed
   // mode), and the socket file of a running service must not be taken over.
   const std::string lock_path = path.string() + ".lock";
-  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (impl->lock_fd < 0) return unavailable("admin socket lock " + lock_path + ": " + std::strerror(errno));
-  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return unavailable("admin socket lock " + lock_path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
+    ::close(fd);
     if (err == EWOULDBLOCK) {
       return unavailable("data dir " + path.parent_path().string() + " is in use by another fleetgate process (it serves " +
                          path.string() + ")");
@@ -263,8 +265,8 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::listen(const std::filesystem::
     return unavailable("admin socket lock " + lock_path + ": " + std::strerror(err));
   }
   std::error_code fs_ec;
+  impl->lock_fd = fd;
   std::filesystem::remove(path, fs_ec);  // a stale file of a process that died: we hold the lock
-  impl->owns_path = true;
   boost::system::error_code ec;
   impl->acceptor.open(local(), ec);
   // 0600 from the start: no moment in which another account could connect.

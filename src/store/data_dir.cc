@@ -54,22 +54,33 @@ Result<std::unique_ptr<KvStore>> open_control_store(const config::Config& cfg, c
   return open_embedded(control_store_dir(cfg), options);
 }
 
-Result<std::unique_ptr<KvStore>> open_region_store(const config::Config& cfg, const config::Region& region,
-                                                   const EmbeddedOptions& options, const RemoteRegionStore& remote) {
+namespace {
+
+// open_region_store, the layout already checked.
+Result<std::unique_ptr<KvStore>> open_checked_region_store(const config::Region& region, const EmbeddedOptions& options,
+                                                           const RemoteRegionStore& remote) {
   if (remote && region.telemetry.log != config::RegionTelemetrySettings::Log::kEmbedded) return remote(region);
-  if (Status s = check_layout(cfg); !s.is_ok()) return s;
   EmbeddedOptions region_options = options;
   if (region.retention_days) region_options.retention = std::chrono::hours(24) * *region.retention_days;
   return open_embedded(region_store_dir(region), region_options);
 }
 
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> open_region_store(const config::Config& cfg, const config::Region& region,
+                                                   const EmbeddedOptions& options, const RemoteRegionStore& remote) {
+  if (Status s = check_layout(cfg); !s.is_ok()) return s;
+  return open_checked_region_store(region, options, remote);
+}
+
 Result<std::map<std::string, std::unique_ptr<KvStore>>> open_region_stores(const config::Config& cfg,
                                                                            const EmbeddedOptions& options,
                                                                            const RemoteRegionStore& remote) {
+  if (Status s = check_layout(cfg); !s.is_ok()) return s;
   std::map<std::string, std::unique_ptr<KvStore>> stores;
   for (const auto& region : cfg.regions) {
     if (!cfg.serves(region.id)) continue;
-    auto opened = open_region_store(cfg, region, options, remote);
+    auto opened = open_checked_region_store(region, options, remote);
     if (!opened.is_ok()) return opened.status();
     stores.emplace(region.id, std::move(opened).value());
   }

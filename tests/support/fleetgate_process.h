@@ -163,10 +163,15 @@ struct Serve {
   std::unique_ptr<RoundRobinProxy> proxy;  // in front of both nodes, when there are two
 };
 
-// Waits (60 s at most) until the serve process `p`, logging to `log` from byte `from`, prints the
-// port it listens on; that port, or 0 when it exited or did not print one (p.pid is then -1 if
-// it exited).
-inline uint16_t wait_listening(FleetgateProcess& p, const std::filesystem::path& log, std::streamoff from) {
+// Spawns `fleetgate -c CONFIG serve --port PORT` into `p`, its output appended to `log`, and
+// waits (60 s at most) until it prints the port it listens on; that port, or 0 when it exited
+// (p.pid is then -1) or did not print one.
+inline uint16_t spawn_serve(FleetgateProcess& p, const std::filesystem::path& config, uint16_t port,
+                            const std::filesystem::path& log) {
+  std::error_code no_log;  // set when the log does not exist yet: then serve's output starts at 0
+  const auto logged_before = std::filesystem::file_size(log, no_log);
+  const std::streamoff from = no_log ? 0 : static_cast<std::streamoff>(logged_before);
+  p = spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log);
   for (int i = 0; i < 1200 && p.pid > 0; ++i) {
     std::ifstream in(log);
     in.seekg(from);
@@ -219,10 +224,8 @@ inline std::filesystem::path second_node_config(const std::filesystem::path& con
 // a RoundRobinProxy's in front of both: every test of the suite then runs against two nodes.
 inline Serve start_serve(const std::filesystem::path& config, uint16_t port, const std::filesystem::path& log,
                          bool one_node = false) {
-  std::error_code no_log;  // set when the log does not exist yet: then serve's output starts at 0
-  const auto logged_before = std::filesystem::file_size(log, no_log);
-  Serve s{spawn_fleetgate({"-c", config.string(), "serve", "--port", std::to_string(port)}, log), 0};
-  const uint16_t first = wait_listening(s.process, log, no_log ? 0 : static_cast<std::streamoff>(logged_before));
+  Serve s{{}, 0};
+  const uint16_t first = spawn_serve(s.process, config, port, log);
   if (first == 0) {
     ADD_FAILURE() << "fleetgate serve did not start; see " << log;
     return s;
@@ -232,11 +235,7 @@ inline Serve start_serve(const std::filesystem::path& config, uint16_t port, con
     return s;
   }
   const std::filesystem::path peer_log = log.string() + ".node-b";
-  std::error_code no_peer_log;
-  const auto peer_logged_before = std::filesystem::file_size(peer_log, no_peer_log);
-  s.peer = spawn_fleetgate({"-c", second_node_config(config).string(), "serve", "--port", "0"}, peer_log);
-  const uint16_t second =
-      wait_listening(s.peer, peer_log, no_peer_log ? 0 : static_cast<std::streamoff>(peer_logged_before));
+  const uint16_t second = spawn_serve(s.peer, second_node_config(config), 0, peer_log);
   if (second == 0) {
     ADD_FAILURE() << "the second fleetgate serve did not start; see " << peer_log;
     return s;
