@@ -16,6 +16,7 @@ void add_commands(CLI::App& app, Cli& cli) {
   add_audit_commands(app, cli);
   add_ledger_commands(app, cli);
   add_transfer_commands(app, cli);
+  add_compliance_commands(app, cli);
   add_user_commands(app, cli);
   add_serve_command(app, cli);
   add_sim_commands(app, cli);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
+#include "fleetgate/assistant/tool_classifier.h"
 #include "fleetgate/ledger/ledger_config.h"
 
 namespace fleetgate::app {
@@ -18,12 +19,26 @@ void add_config_commands(CLI::App& app, Cli& cli) {
     const std::string path = file->empty() ? cli.config_path : *file;
     LoadedConfig loaded = must(load(path));
     const auto& c = *loaded.config;
+    if (auto pins = assistant::tool_pins(c); !pins.is_ok()) fail(pins.status().message());
     cli.out() << path << ": ok: " << c.regions.size() << " regions, " << c.markets.size() << " markets, "
               << c.providers.size() << " providers\n";
+    for (const auto& pin : c.assistant.tool_functions) cli.out() << "  tool " << pin.tool << " -> " << pin.function << "\n";
     for (const auto& r : c.regions) {
       cli.out() << "  " << r.id << " (" << r.name << "): chain";
       for (const auto* p : loaded.policy->permitted_chain(r.id)) cli.out() << " " << p->id << "@" << p->location;
       cli.out() << "; data " << r.data_dir.string() << "\n";
+    }
+    // What each origin rule leaves the cars it covers.
+    for (const auto& rule : c.prohibited_origins) {
+      for (const auto& market : rule.markets) {
+        const config::Region& region = *c.region_for_market(market);
+        cli.out() << "  market " << market << " from model year " << rule.from_model_year << " (" << rule.reference
+                  << "): chain";
+        for (const auto* p : loaded.policy->permitted_chain(residency::Car{region.id, market, rule.from_model_year})) {
+          cli.out() << " " << p->id << "@" << p->location;
+        }
+        cli.out() << "\n";
+      }
     }
     // serve settles with the terms beside the config: every model it may bill needs a price.
     const std::filesystem::path terms = c.source.parent_path() / "ledger.toml";

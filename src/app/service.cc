@@ -206,8 +206,11 @@ struct Service::Impl {
     auto router_or = assistant::Router::create(loaded.policy, assistant::make_providers(*loaded.config, *client));
     if (!router_or.is_ok()) return router_or.status();
     router = std::move(router_or).value();
-    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}};
+    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}, {}};
     deps.usage_queue = options.usage_queue;
+    auto pins = assistant::tool_pins(*loaded.config);
+    if (!pins.is_ok()) return pins.status();
+    deps.tool_pins = std::move(pins).value();
     for (auto& [id, home] : regions) {
       deps.usage[id] = home.usage.get();
       deps.pseudonymisers[id] = home.pseudonymiser.get();

@@ -78,7 +78,7 @@ void add_request(CLI::App& group, Cli& cli) {
   struct Args {
     std::string as;  // empty: the calling account
     std::string from_region, to_region, data_class = "desensitised", from, to, artifact, purpose, legal_basis,
-                assessment_ref;
+                basis_type, assessment_ref;
     std::vector<std::string> fields, vins;
     uint32_t min_group_size = 0;
     int expires_in_days = 7;
@@ -97,6 +97,9 @@ void add_request(CLI::App& group, Cli& cli) {
   cmd->add_option("--artifact", a->artifact, "Artifact name in the source region (model.weights)");
   cmd->add_option("--purpose", a->purpose, "Why the data must cross")->required();
   cmd->add_option("--legal-basis", a->legal_basis, "Legal basis of the transfer")->required();
+  cmd->add_option("--basis-type", a->basis_type,
+                  "Kind of the legal basis, where a cross-border rule applies: none, standard_contract, "
+                  "certification or security_assessment");
   cmd->add_option("--assessment-ref", a->assessment_ref, "Security assessment reference")->required();
   cmd->add_option("--expires-in-days", a->expires_in_days, "Unexported after this many days, it expires")
       ->check(CLI::Range(1, 366))
@@ -115,6 +118,7 @@ void add_request(CLI::App& group, Cli& cli) {
     req.artifact = a->artifact;
     req.purpose = a->purpose;
     req.legal_basis = a->legal_basis;
+    req.basis_type = a->basis_type;
     req.assessment_ref = a->assessment_ref;
     req.expires_at_ms = b.control().audit->now_ms() + int64_t{a->expires_in_days} * 86'400'000;
     const std::string id = must(b.transfers().request(acting_user(cli, a->as), std::move(req)));

@@ -58,11 +58,23 @@ std::optional<Role> parse_role(std::string_view s) {
   return std::nullopt;
 }
 
+// OpenAI's a-z, A-Z, 0-9, _ and -, plus what apps name their functions with on other providers:
+// dots (Vercel AI SDK's "vehicle.windows.open") and letters beyond ASCII ("打开尾门").
 bool valid_function_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
+  size_t count = 0;
+  for (size_t pos = 0; pos < name.size(); ++count) {
+    CodePoint cp = utf8_at(name, pos);
+    char32_t c = cp.value;
+    bool ascii_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    bool letter_ok = c >= 0x80 && c != 0xFFFD && !(c >= 0x2000 && c <= 0x206F) && c != 0x3000;
+    if (!ascii_ok && !letter_ok) return false;
+    pos += cp.length;
+  }
+  return count >= 1 && count <= 64;
+}
+
+bool offers(const ChatRequest& req, std::string_view name) {
+  return std::any_of(req.tools.begin(), req.tools.end(), [&](const FunctionDefinition& f) { return f.name == name; });
 }
 
 Status parse_content_part(const json::value& part, Role role, const std::string& path, ChatMessage& out) {
@@ -186,15 +198,21 @@ Status parse_tools(const json::object& body, ChatRequest& req) {
     auto name = required_string(fn->get_object(), "name", member(at, "function"));
     if (!name) return name.status();
     std::string name_path = member(member(at, "function"), "name");
-    if (!valid_function_name(*name)) return field_error(name_path, "must be 1-64 characters of a-z, A-Z, 0-9, _ or -");
-    if (std::find(req.offered_tools.begin(), req.offered_tools.end(), *name) != req.offered_tools.end()) {
+    if (!valid_function_name(*name)) return field_error(name_path, "must be 1-64 letters, digits, _, - or .");
+    if (offers(req, *name)) {
       return field_error(name_path, "duplicate function '" + *name + "'");
+    }
+    FunctionDefinition def{std::move(*name), "", {}};
+    if (const json::value* d = present(fn->get_object(), "description")) {
+      if (!d->is_string()) return field_error(member(member(at, "function"), "description"), "must be a string");
+      def.description = std::string(d->get_string());
     }
     const json::value* params = present(fn->get_object(), "parameters");
     if (params != nullptr && !params->is_object()) {
       return field_error(member(member(at, "function"), "parameters"), "must be an object");
     }
-    req.offered_tools.push_back(std::move(*name));
+    if (params != nullptr) def.parameters = params->get_object();
+    req.tools.push_back(std::move(def));
   }
   return Status::ok();
 }
@@ -224,7 +242,7 @@ Status parse_tool_choice(const json::object& body, ChatRequest& req) {
   }
   auto name = required_string(fn->get_object(), "name", "tool_choice.function");
   if (!name) return name.status();
-  if (std::find(req.offered_tools.begin(), req.offered_tools.end(), *name) == req.offered_tools.end()) {
+  if (!offers(req, *name)) {
     return field_error("tool_choice.function.name", "function '" + *name + "' is not in tools");
   }
   choice.mode = ToolChoice::Mode::kFunction;
@@ -380,7 +398,7 @@ Result<ChatRequest> parse_chat_request(json::object body) {
   for (auto step : {parse_messages, parse_tools, parse_tool_choice, parse_streaming, parse_sampling}) {
     if (Status s = step(body, req); !s.is_ok()) return s;
   }
-  if (req.tool_choice.mode == ToolChoice::Mode::kRequired && req.offered_tools.empty()) {
+  if (req.tool_choice.mode == ToolChoice::Mode::kRequired && req.tools.empty()) {
     return field_error("tool_choice", "'required' needs tools");
   }
   req.body = std::move(body);

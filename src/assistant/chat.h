@@ -39,6 +39,14 @@ struct ChatMessage {
   std::string tool_call_id;          // tool messages only: the call this result answers
 };
 
+// A function the client offers in `tools`, as it describes it.
+struct FunctionDefinition {
+  std::string name;
+  std::string description;         // "" when absent
+  boost::json::object parameters;  // its JSON schema; {} when absent
+  bool operator==(const FunctionDefinition&) const = default;
+};
+
 struct ToolChoice {
   enum class Mode { kAuto, kNone, kRequired, kFunction };
   Mode mode = Mode::kAuto;
@@ -49,7 +57,7 @@ struct ChatRequest {
   boost::json::object body;               // the request as received, unknown fields included
   std::string model;
   std::vector<ChatMessage> messages;      // never empty after a successful parse
-  std::vector<std::string> offered_tools; // function names from `tools`, in order; may be empty
+  std::vector<FunctionDefinition> tools;  // from `tools`, in order; may be empty
   ToolChoice tool_choice;
   bool stream = false;
   bool include_usage = false;             // stream_options.include_usage

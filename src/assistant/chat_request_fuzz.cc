@@ -18,7 +18,7 @@ using namespace fleetgate::assistant;
 using fleetgate::json_text;
 
 bool same_request(const ChatRequest& a, const ChatRequest& b) {
-  if (a.model != b.model || a.offered_tools != b.offered_tools || a.stream != b.stream ||
+  if (a.model != b.model || a.tools != b.tools || a.stream != b.stream ||
       a.include_usage != b.include_usage || a.max_tokens != b.max_tokens || a.temperature != b.temperature ||
       a.top_p != b.top_p || a.tool_choice.mode != b.tool_choice.mode || a.tool_choice.function != b.tool_choice.function ||
       a.messages.size() != b.messages.size()) {
@@ -40,7 +40,7 @@ void check_accepted(const ChatRequest& r) {
   if (r.temperature && !(*r.temperature >= 0 && *r.temperature <= 2)) __builtin_trap();
   if (r.top_p && !(*r.top_p >= 0 && *r.top_p <= 1)) __builtin_trap();
   if (r.tool_choice.mode == ToolChoice::Mode::kFunction &&
-      std::find(r.offered_tools.begin(), r.offered_tools.end(), r.tool_choice.function) == r.offered_tools.end()) {
+      std::none_of(r.tools.begin(), r.tools.end(), [&](const FunctionDefinition& f) { return f.name == r.tool_choice.function; })) {
     __builtin_trap();
   }
   auto again = parse_chat_request(json_text(r.body));

@@ -47,7 +47,9 @@ TEST(ChatRequest, ParsesEveryFieldTheGatewayUses) {
   EXPECT_EQ(req.messages[2].tool_calls[0], (ToolCall{"call_1", "trunk", R"({"action":"open"})"}));
   EXPECT_EQ(req.messages[3].tool_call_id, "call_1");
   EXPECT_EQ(req.messages[4].role, Role::kSystem) << "developer is the system role";
-  EXPECT_EQ(req.offered_tools, (std::vector<std::string>{"trunk", "lock"}));
+  ASSERT_EQ(req.tools.size(), 2u);
+  EXPECT_EQ(req.tools[0].name, "trunk");
+  EXPECT_EQ(req.tools[1].name, "lock");
   EXPECT_EQ(req.tool_choice.mode, ToolChoice::Mode::kFunction);
   EXPECT_EQ(req.tool_choice.function, "lock");
   EXPECT_TRUE(req.stream);
@@ -71,7 +73,7 @@ TEST(ChatRequest, DefaultsWhenOptionalFieldsAreAbsentOrNull) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_FALSE(r->stream);
   EXPECT_FALSE(r->include_usage);
-  EXPECT_TRUE(r->offered_tools.empty());
+  EXPECT_TRUE(r->tools.empty());
   EXPECT_EQ(r->tool_choice.mode, ToolChoice::Mode::kAuto);
   EXPECT_FALSE(r->max_tokens.has_value());
   EXPECT_FALSE(r->temperature.has_value());
@@ -119,7 +121,7 @@ TEST(ChatRequest, RejectsBadInputWithThePathAndReason) {
       {with_messages(kHello, R"(,"tools":{})"), "tools: must be an array"},
       {with_messages(kHello, R"(,"tools":[{"type":"code","function":{"name":"f"}}])"), "tools[0].type: must be 'function'"},
       {with_messages(kHello, R"(,"tools":[{"type":"function","function":{"name":"open trunk"}}])"),
-       "tools[0].function.name: must be 1-64 characters of a-z, A-Z, 0-9, _ or -"},
+       "tools[0].function.name: must be 1-64 letters, digits, _, - or ."},
       {with_messages(kHello, R"(,"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"f"}}])"),
        "tools[1].function.name: duplicate function 'f'"},
       {with_messages(kHello, R"(,"tools":[{"type":"function","function":{"name":"f","parameters":[]}}])"),

@@ -83,10 +83,13 @@ struct Gateway::Impl {
   http::HistogramFamily* overhead = nullptr;
   http::GaugeFamily* breaker = nullptr;
 
-  // Everything one chat request needs to know about its caller.
+  // Everything one chat request needs to know about its caller: who, in which language, and the
+  // tools it offered (its calls are reviewed against them).
   struct Caller {
-    std::string vin, region, market;
+    std::string vin;
+    residency::Car car;  // its home region, market and model year
     Language lang = Language::kEn;
+    std::vector<FunctionDefinition> tools;
   };
 
   // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
@@ -95,8 +98,9 @@ struct Gateway::Impl {
   ToolCallReview review_into(const Caller& c, const std::optional<VehicleState>& state, const HeldChoice& held,
                              json::object& choice, json::object& holder, bool whole, std::string_view provider) {
     if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", provider, held.unreadable);
-    ToolCallReview r = review_held(held, state ? &*state : nullptr, Clock::now(), deps.interlocks, c.lang);
-    for (const auto& [name, d] : r.refused) refusals->with({c.region, d.reason_code}).inc();
+    ToolCallReview r = review_held(held, OfferedTools{c.tools, &deps.tool_pins}, state ? &*state : nullptr, Clock::now(),
+                                   deps.interlocks, c.lang);
+    for (const auto& [name, d] : r.refused) refusals->with({c.car.region, d.reason_code}).inc();
     choice["finish_reason"] = apply_review(r, holder, whole);
     return r;
   }
@@ -107,7 +111,7 @@ struct Gateway::Impl {
     if (r.refused.empty()) co_return;
     auto append = [&] {
       for (const auto& [tool, d] : r.refused) {
-        auto logged = deps.audit->append(audit::Event{"vehicle:" + c.vin, "assistant.tool_call.refused", c.vin, c.region,
+        auto logged = deps.audit->append(audit::Event{"vehicle:" + c.vin, "assistant.tool_call.refused", c.vin, c.car.region,
                                                       json::object{{"tool", tool},
                                                                    {"reason", d.reason_code},
                                                                    {"provider", provider}}});
@@ -132,8 +136,7 @@ struct Gateway::Impl {
     }
     Caller c;
     c.vin = record->vin;
-    c.region = record->region;
-    c.market = record->market;
+    c.car = {record->region, record->market, record->model_year};
     return c;
   }
 
@@ -166,10 +169,10 @@ struct Gateway::Impl {
     ledger::UsageRecord u;
     u.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     u.request_id = next_request_id();
-    auto pseudonym = deps.pseudonymisers.at(c.region)->pseudonym(c.vin);
+    auto pseudonym = deps.pseudonymisers.at(c.car.region)->pseudonym(c.vin);
     u.vehicle_pseudonym = pseudonym.is_ok() ? *pseudonym : "unknown";
-    u.region = c.region;
-    u.market = c.market;
+    u.region = c.car.region;
+    u.market = c.car.market;
     u.feature = "assistant";
     u.provider = !result.provider_id.empty() ? result.provider_id
                  : result.attempts.empty()    ? "none"
@@ -186,7 +189,7 @@ struct Gateway::Impl {
                 : refused > 0                         ? "refused"
                                                       : "ok";
     u.latency_us = latency_us;
-    requests->with({c.region, u.provider, u.outcome}).inc();
+    requests->with({c.car.region, u.provider, u.outcome}).inc();
     for (const auto& [id, state] : deps.router->breaker_states()) {
       breaker->with({id}).set(state == BreakerState::kClosed ? 0 : state == BreakerState::kHalfOpen ? 1 : 2);
     }
@@ -406,7 +409,7 @@ class RelaySink : public StreamSink {
     headers.set(boost::beast::http::field::content_type, "text/event-stream");
     headers.set(boost::beast::http::field::cache_control, "no-cache");
     // Counted up to the car's first byte; the stream's last line has the whole request's figure.
-    Gateway::Impl::set_route_headers(headers, provider_, caller_.region, overhead_us(provider_time_));
+    Gateway::Impl::set_route_headers(headers, provider_, caller_.car.region, overhead_us(provider_time_));
     started_ = writer_.start(StatusCode::ok, std::move(headers)).is_ok();
     return started_;
   }
@@ -500,6 +503,7 @@ awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writ
     co_return;
   }
   caller->lang = detect_language(last_user_text(*parsed));
+  caller->tools = parsed->tools;
   json::object body = parsed->body;
   if (parsed->stream) {
     // Usage is always requested upstream for metering; the vehicle sees it only if it asked.
@@ -516,7 +520,7 @@ awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writ
 awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body, std::string model,
                                               http::StreamWriter& writer, SteadyClock::time_point t0) {
   const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
-  RouteResult result = co_await deps.router->complete(c.region, body, *cancel);
+  RouteResult result = co_await deps.router->complete(c.car, body, *cancel);
   Metered metered;
   int tool_calls = 0, refused = 0;
   Response resp;
@@ -571,8 +575,8 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
   }
   const int64_t total_us = micros_since(t0);
   const int64_t overhead_us = std::max<int64_t>(0, total_us - result.provider_time().count());
-  overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
-  set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region, overhead_us);
+  overhead->with({c.car.region}).observe(static_cast<double>(overhead_us) / 1e6);
+  set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.car.region, overhead_us);
   meter(c, result, model, metered, tool_calls, refused, total_us);
   reply(writer, std::move(resp));
 }
@@ -582,19 +586,19 @@ awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, const ChatRequest&
   const std::shared_ptr<CancelToken> cancel = cancel_on_hangup(writer);
   const std::string requested_model = body.contains("model") && body["model"].is_string() ? std::string(body["model"].as_string()) : "";
   RelaySink sink(*this, c, writer, request.include_usage, t0);
-  RouteResult result = co_await deps.router->stream(c.region, body, sink, *cancel);
+  RouteResult result = co_await deps.router->stream(c.car, body, sink, *cancel);
   if (result.ok()) {
     const bool flushed = co_await sink.flush(result.provider_time());
     if (flushed && sink.started() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     if (!sink.started()) {
       // The provider finished without a single event: answer with an empty stream, still valid.
       http::Fields headers;
-      set_route_headers(headers, result.provider_id, c.region, sink.overhead_us(result.provider_time()));
+      set_route_headers(headers, result.provider_id, c.car.region, sink.overhead_us(result.provider_time()));
       if (writer.start(StatusCode::ok, std::move(headers)).is_ok() && !writer.send_event("[DONE]").is_ok()) spdlog::debug("[DONE] not delivered");
     }
   } else if (!sink.started()) {
     Response resp = json_error(result);
-    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.region,
+    set_route_headers(resp.headers, result.provider_id.empty() ? "none" : result.provider_id, c.car.region,
                       sink.overhead_us(result.provider_time()));
     reply(writer, std::move(resp));
   }
@@ -604,7 +608,7 @@ awaitable<void> Gateway::Impl::chat_streamed(const Caller& c, const ChatRequest&
   if (writer.started() && !writer.send_comment("x-fleetgate-overhead-us: " + std::to_string(overhead_us)).is_ok()) {
     spdlog::debug("overhead comment not delivered");
   }
-  overhead->with({c.region}).observe(static_cast<double>(overhead_us) / 1e6);
+  overhead->with({c.car.region}).observe(static_cast<double>(overhead_us) / 1e6);
   const int64_t total_us = micros_since(t0);
   const Metered metered = sink.metered([&] { return estimate_usage(request, AssistantTurn{}).prompt_tokens; });
   meter(c, result, sink.model().empty() ? requested_model : sink.model(), metered, sink.tool_calls(), sink.refused(), total_us);
@@ -614,13 +618,13 @@ Response Gateway::Impl::models(const Request& req) {
   auto caller = caller_of(req);
   if (!caller.is_ok()) return http::error_response(caller.status());
   json::array data;
-  for (const config::Provider* p : deps.policy->permitted_chain(caller->region)) {
+  for (const config::Provider* p : deps.policy->permitted_chain(caller->car)) {
     for (const auto& m : p->models) {
       data.push_back(json::object{{"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", p->id}});
     }
   }
   Response resp = Response::json(StatusCode::ok, json::object{{"object", "list"}, {"data", std::move(data)}});
-  resp.headers.set("x-fleetgate-region", caller->region);
+  resp.headers.set("x-fleetgate-region", caller->car.region);
   return resp;
 }
 

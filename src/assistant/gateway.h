@@ -1,7 +1,8 @@
 // The assistant gateway: POST /v1/chat/completions and GET /v1/models for registered vehicles,
 // and POST /v1/vehicles/{vin}/state. Each request is a chain (Envoy-style): authenticated
 // vehicle → its home region from the registry → the router over the region's permitted
-// providers → every returned tool call reviewed by schema and interlocks → usage metered in the
+// providers → every returned tool call reviewed by what it does (the request's own `tools`,
+// classified, or the catalogue), its schema and the interlocks → usage metered in the
 // region's usage log off the request path (usage_meter.h: durable one group commit after the
 // response). Responses carry x-fleetgate-provider, -region and -overhead-us headers (the gateway's
 // own time); a stream's last line repeats the overhead for the whole stream as an SSE comment.
@@ -13,6 +14,7 @@
 
 #include "fleetgate/assistant/interlocks.h"
 #include "fleetgate/assistant/router.h"
+#include "fleetgate/assistant/tool_classifier.h"
 #include "fleetgate/assistant/upstream_client.h"
 #include "fleetgate/assistant/vehicle_state_source.h"
 #include "fleetgate/audit/audit_log.h"
@@ -33,6 +35,8 @@ struct GatewayDeps {
   std::map<std::string, ledger::UsageLog*> usage;                   // by region id
   std::map<std::string, const privacy::Pseudonymiser*> pseudonymisers;  // by region id
   InterlockOptions interlocks;
+  // Vehicle functions config pins to app tool names ([assistant.tool_functions], tool_pins()).
+  ToolPins tool_pins;
   // Usage records that may wait for the usage writer (UsageMeter's max_queued); while that many
   // wait, chat requests are answered 503 with Retry-After instead of waiting on the event loop.
   size_t usage_queue = 65536;

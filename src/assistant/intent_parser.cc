@@ -4,7 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "fleetgate/assistant/keywords.h"
 #include "fleetgate/assistant/utf8.h"
+#include "fleetgate/assistant/vehicle_lexicon.h"
 #include "fleetgate/assistant/vehicle_tools.h"
 
 namespace fleetgate::assistant {
@@ -13,98 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Keywords per language. English and German ones match whole words ("on" is not found in
-// "song"); a trailing '*' lets a word continue ("window*" finds "windows"). Chinese ones match
-// anywhere.
-struct Words {
-  std::vector<std::string_view> en, zh, de;
-  const std::vector<std::string_view>& in(Language lang) const {
-    return lang == Language::kZh ? zh : lang == Language::kDe ? de : en;
-  }
-};
-
-// ---- Lexicon -------------------------------------------------------------------------------
-
-const Words kOpen{{"open*", "pop"}, {"打开", "开启", "开"}, {"öffne*", "auf", "aufmach*"}};
-const Words kClose{{"close*", "shut"}, {"关闭", "关上", "关掉", "关"}, {"schließ*", "schliess*", "zu", "zumach*"}};
-const Words kVent{{"vent*", "crack*", "a bit", "a little"},
-                  {"通风", "透气", "开一点", "开条缝", "开个缝", "留条缝", "留缝"},
-                  {"lüft*", "spalt*", "kipp*", "ein bisschen", "etwas"}};
-const Words kOn{{"on", "start*", "enable*"}, {"打开", "开启", "启动", "开"},
-                {"an", "ein", "einschalt*", "anschalt*", "anmach*", "start*", "aktivier*"}};
-const Words kOff{{"off", "stop*", "disable*"}, {"关闭", "关掉", "关上", "关", "停"},
-                 {"aus", "ausschalt*", "ausmach*", "stopp*", "deaktivier*"}};
-
-const Words kRearLeft{{"rear left", "back left", "left rear"}, {"左后"}, {"hinten links", "links hinten"}};
-const Words kRearRight{{"rear right", "back right", "right rear"}, {"右后"}, {"hinten rechts", "rechts hinten"}};
-const Words kPassenger{{"passenger*"}, {"副驾"}, {"beifahrer*"}};
-const Words kDriver{{"driver*"}, {"主驾", "驾驶"}, {"fahrer*"}};
-const Words kAll{{"all", "every*"}, {"所有", "全部"}, {"alle*"}};
-
-const Words kNavigate{{"navigate to", "take me to", "directions to", "drive to", "go to", "route to"},
-                      {"导航到", "导航去", "导航至", "带我去", "我要去", "开车去", "去往"},
-                      {"navigiere zum", "navigiere zur", "navigiere zu", "navigiere nach", "navigation zum",
-                       "navigation zur", "navigation nach", "fahre zum", "fahre zur", "fahre nach", "fahr zum",
-                       "fahr zur", "fahr nach", "bring mich zum", "bring mich zur", "bring mich zu",
-                       "bring mich nach", "route zum", "route zur", "route nach"}};
-const Words kPolite{{"please"}, {"吧", "谢谢"}, {"bitte"}};
-
-const Words kTemperature{{"temperature*", "temp"}, {"温度"}, {"temperatur*"}};
-const Words kDegrees{{"degree*", "celsius", "°"}, {"摄氏度", "度", "°"}, {"grad", "°"}};
-const Words kSeat{{"seat*"}, {"座椅", "座位"}, {"sitz*"}};
-const Words kHeat{{"heat*", "warm*"}, {"加热"}, {"heiz*", "sitzheizung*", "wärm*"}};
-const Words kClimate{{"air con*", "ac", "a/c", "aircon", "climate*", "heater", "heating", "hvac"},
-                     {"空调", "暖风"},
-                     {"klima*", "heizung", "lüftung"}};
-const Words kFrunk{{"frunk", "front trunk"}, {"前备箱", "前舱"},
-                   {"frunk", "vorderer kofferraum", "vorderen kofferraum", "fronthaube"}};
-const Words kTrunk{{"trunk", "boot", "tailgate", "liftgate", "rear hatch", "hatchback"},
-                   {"后备箱", "尾门", "尾箱"},
-                   {"kofferraum*", "heckklappe*"}};
-const Words kChargePort{{"charge port", "charging port", "charge flap", "charging flap", "charge door", "charging door",
-                         "charger door"},
-                        {"充电口", "充电盖"},
-                        {"ladeklappe*", "ladeanschluss", "ladebuchse", "ladeport", "ladedeckel"}};
-const Words kSunroof{{"sunroof*", "moonroof*", "sun roof"}, {"天窗"}, {"schiebedach*", "sonnendach*", "panoramadach*"}};
-// German names the window in one compound word ("Beifahrerfenster"); the seat words inside it
-// (beifahrer*, fahrer*) pick the window.
-const Words kWindows{{"window*"}, {"车窗", "窗户", "窗"},
-                     {"fenster*", "seitenscheibe*", "beifahrerfenster*", "fahrerfenster*", "seitenfenster*"}};
-const Words kWipers{{"wiper*"}, {"雨刷", "雨刮"}, {"scheibenwischer*", "wischer*"}};
-const Words kAuto{{"auto*"}, {"自动"}, {"auto*"}};
-const Words kFast{{"fast*", "high*", "max*", "full*"}, {"快", "高速", "最大"}, {"schnell*", "stark*", "hoch", "maximal*"}};
-const Words kSlow{{"slow*", "low*", "gentle", "intermittent"}, {"慢", "低速"}, {"langsam*", "leicht*", "niedrig*"}};
-// A level named rather than numbered: the highest or the lowest the tool has.
-const Words kHighest{{"highest", "max", "maximum", "full", "hottest", "top level"},
-                     {"最高", "最大", "最热"},
-                     {"höchst*", "hoechst*", "maximal*", "max", "volle*"}};
-// How far a window opens, when not fully.
-const Words kHalf{{"halfway", "half way", "half"}, {"一半", "半开"}, {"halb*", "zur hälfte", "zur haelfte"}};
-const Words kQuarter{{"a quarter", "quarter"}, {"四分之一"}, {"viertel*"}};
-const Words kPercent{{"percent", "per cent", "%"}, {"%"}, {"prozent", "%"}};
-const Words kLowest{{"lowest", "min", "minimum"}, {"最低", "最小"}, {"niedrigst*", "minimal*", "min"}};
-const Words kLights{{"light*", "headlight*", "headlamp*", "lamps"}, {"车灯", "大灯", "灯光", "灯"},
-                    {"licht*", "scheinwerfer*", "lichthupe"}};
-const Words kFlash{{"flash*", "blink*"}, {"闪"}, {"lichthupe", "blink*", "aufblend*"}};
-const Words kUnlock{{"unlock*"}, {"解锁", "开锁"}, {"entriegel*", "aufschließ*", "aufschliess*", "aufsperr*"}};
-const Words kLock{{"lock*"}, {"锁车", "上锁", "锁门", "锁上", "锁好", "落锁", "车锁"},
-                  {"verriegel*", "abschließ*", "abschliess*", "zusperr*", "absperr*"}};
-const Words kMedia{{"music", "song*", "track*", "play*", "pause*", "resume", "skip*", "volume", "radio", "next", "previous"},
-                   {"音乐", "歌", "播放", "暂停", "下一首", "上一首", "下一曲", "上一曲", "音量", "切歌"},
-                   {"musik*", "lied*", "titel*", "song*", "spiel*", "abspiel*", "pause*", "pausier*", "lautstärke*",
-                    "nächst*", "vorherig*", "überspring*"}};
-const Words kPrevious{{"previous*", "last song", "last track", "go back"}, {"上一首", "上一曲"}, {"vorherig*", "zurück"}};
-const Words kNext{{"next*", "skip*"}, {"下一首", "下一曲", "切歌"}, {"nächst*", "überspring*", "weiter"}};
-const Words kPause{{"pause*", "stop"}, {"暂停", "停止"}, {"pause*", "pausier*", "stopp*", "anhalten"}};
-const Words kPlay{{"play*", "resume", "music"}, {"播放", "继续", "音乐"}, {"spiel*", "abspiel*", "musik*", "fortsetzen"}};
-const Words kVolume{{"volume"}, {"音量", "声音"}, {"lautstärke*"}};
-
-const Words kCapabilities{{"what can you do", "what do you do", "help"},
-                          {"你能做什么", "你会什么", "能做什么", "你可以做什么", "帮助"},
-                          {"was kannst du", "hilfe"}};
-const Words kGreeting{{"hello", "hi", "hey", "good morning", "good afternoon", "good evening"},
-                      {"你好", "您好", "嗨", "早上好", "晚上好"},
-                      {"hallo", "guten morgen", "guten tag", "guten abend", "servus", "moin", "grüß gott"}};
+using namespace lexicon;
 
 // ---- Matching ------------------------------------------------------------------------------
 
@@ -114,42 +25,7 @@ struct Utterance {
   Language lang;
 };
 
-struct Hit {
-  size_t begin = 0;
-  size_t end = 0;
-};
-
-bool is_word_byte(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9');
-}
-
-std::optional<Hit> find_keyword(std::string_view text, std::string_view keyword, Language lang) {
-  bool prefix = keyword.size() > 1 && keyword.back() == '*';
-  if (prefix) keyword.remove_suffix(1);
-  for (size_t pos = text.find(keyword); pos != std::string_view::npos; pos = text.find(keyword, pos + 1)) {
-    size_t end = pos + keyword.size();
-    if (lang == Language::kZh) return Hit{pos, end};
-    if (pos > 0 && is_word_byte(text[pos - 1])) continue;
-    if (prefix) {
-      while (end < text.size() && is_word_byte(text[end])) ++end;
-    } else if (end < text.size() && is_word_byte(text[end])) {
-      continue;
-    }
-    return Hit{pos, end};
-  }
-  return std::nullopt;
-}
-
-// The earliest keyword of `words` in the utterance.
-std::optional<Hit> find_any(const Utterance& u, const Words& words) {
-  std::optional<Hit> best;
-  for (std::string_view keyword : words.in(u.lang)) {
-    auto hit = find_keyword(u.folded, keyword, u.lang);
-    if (hit && (!best || hit->begin < best->begin)) best = hit;
-  }
-  return best;
-}
+std::optional<Hit> find_any(const Utterance& u, const Words& words) { return assistant::find_any(u.folded, words, u.lang); }
 
 bool mentions(const Utterance& u, const Words& words) { return find_any(u, words).has_value(); }
 

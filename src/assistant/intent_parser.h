@@ -1,7 +1,8 @@
 // Understands short vehicle requests in English, Chinese and German without a language model:
-// keyword lexicons per language (data), numbers in digits or words (0..99), and one extractor per
-// catalogue tool that turns the utterance into schema-shaped arguments. The utterance is read in
-// its detected language first, then in the other two (so "navigate to München" is English).
+// keyword lexicons per language (vehicle_lexicon.h), numbers in digits or words (0..99), and one
+// extractor per catalogue tool that turns the utterance into schema-shaped arguments. The
+// utterance is read in its detected language first, then in the other two (so "navigate to
+// München" is English).
 // One request per utterance; the first tool in this order wins: set_destination,
 // set_temperature, seat_heating, set_climate_on, frunk, trunk, charge_port, sunroof, windows,
 // wipers, lights, lock, media. Defaults: windows -> "all", seat -> "driver", wipers "on" -> auto.

@@ -115,7 +115,7 @@ TEST(IntentParser, UtterancesMapToSchemaValidToolCalls) {
         << u.text << " -> " << json::serialize(intent.arguments);
     const VehicleTool* tool = find_vehicle_tool(intent.tool);
     ASSERT_NE(tool, nullptr);
-    EXPECT_TRUE(parse_tool_arguments(*tool, json::serialize(intent.arguments)).is_ok()) << u.text;
+    EXPECT_TRUE(parse_tool_arguments(tool->parameters, json::serialize(intent.arguments)).is_ok()) << u.text;
   }
 }
 

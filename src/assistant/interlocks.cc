@@ -1,9 +1,12 @@
 #include "fleetgate/assistant/interlocks.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
 #include <fmt/format.h>
+
+#include "fleetgate/assistant/tool_binder.h"
 
 namespace fleetgate::assistant {
 
@@ -95,6 +98,10 @@ constexpr Message kMessages[] = {
     {"unknown_tool",
      {"'{name}' is not a vehicle function I can use.", "“{name}”不是可用的车辆功能。",
       "„{name}“ ist keine verfügbare Fahrzeugfunktion."}},
+    {"unclassified_body_tool",
+     {"'{name}' looks like it moves part of the vehicle, but I can't tell which function it is, so I didn't carry it out.",
+      "“{name}”看起来会移动车身部件，但无法确定它对应哪项车辆功能，因此未执行。",
+      "„{name}“ scheint ein Fahrzeugteil zu bewegen, lässt sich aber keiner Fahrzeugfunktion zuordnen, daher wurde es nicht ausgeführt."}},
     {"unreadable_tool_call",
      {"That request came back in a form I can't check, so I didn't carry it out.", "该请求的格式无法核验，因此未执行。",
       "Die Anfrage kam in einer Form zurück, die ich nicht prüfen kann, daher wurde sie nicht ausgeführt."}},
@@ -108,7 +115,7 @@ Truth truth(std::optional<bool> b) { return !b ? Truth::kUnknown : *b ? Truth::k
 
 bool applies(const When& when, const json::object& args) {
   const json::value* v = args.if_contains(when.field);
-  if (v == nullptr) return false;
+  if (v == nullptr) return true;  // an app's call whose meaning could not be read: assume the worst
   bool equal = std::visit(
       [&](const auto& expected) {
         using T = std::decay_t<decltype(expected)>;
@@ -191,12 +198,32 @@ InterlockDecision check_interlocks(const VehicleTool& tool, const json::object& 
 }
 
 InterlockDecision review_tool_call(std::string_view name, std::string_view arguments_json, const VehicleState* state,
-                                   Clock::time_point now, const InterlockOptions& options, Language lang) {
-  const VehicleTool* tool = find_vehicle_tool(name);
-  if (tool == nullptr) return refuse("unknown_tool", lang, {}, name);
-  auto arguments = parse_tool_arguments(*tool, arguments_json);
-  if (!arguments) return refuse("invalid_arguments", lang, tool->label.in(lang), name, arguments.status().message());
-  return check_interlocks(*tool, *arguments, state, now, options, lang);
+                                   Clock::time_point now, const InterlockOptions& options, Language lang,
+                                   const OfferedTools& offered) {
+  auto it = std::find_if(offered.tools.begin(), offered.tools.end(), [&](const FunctionDefinition& f) { return f.name == name; });
+  if (it == offered.tools.end()) {
+    const VehicleTool* tool = find_vehicle_tool(name);
+    if (tool == nullptr) return refuse("unknown_tool", lang, {}, name);
+    auto arguments = parse_tool_arguments(tool->parameters, arguments_json);
+    if (!arguments) return refuse("invalid_arguments", lang, tool->label.in(lang), name, arguments.status().message());
+    return check_interlocks(*tool, *arguments, state, now, options, lang);
+  }
+  static const ToolPins kNoPins;
+  const ToolClass c = classify(*it, offered.pins != nullptr ? *offered.pins : kNoPins);
+  if (c.function == nullptr && c.body_moving) return refuse("unclassified_body_tool", lang, {}, name);
+  auto arguments = parse_tool_arguments(c.function != nullptr ? it->parameters : json::object{}, arguments_json);
+  if (!arguments) {
+    return refuse("invalid_arguments", lang, c.function != nullptr ? c.function->label.in(lang) : name, name,
+                  arguments.status().message());
+  }
+  InterlockDecision d;
+  if (c.function != nullptr) {
+    d = check_interlocks(*c.function, catalogue_arguments(*c.function, *it, *arguments), state, now, options, lang);
+    if (!d.allowed) return d;
+  }
+  d.allowed = true;
+  d.arguments = std::move(*arguments);
+  return d;
 }
 
 InterlockDecision refuse_unreadable_tool_call(Language lang) { return refuse("unreadable_tool_call", lang, {}); }

@@ -138,5 +138,97 @@ TEST(Interlocks, MessagesSpeakTheRequestedLanguage) {
             "That request had invalid settings (celsius: must be at most 28).");
 }
 
+FunctionDefinition tool(std::string name, std::string_view parameters = "{}", std::string description = "") {
+  return {std::move(name), std::move(description), boost::json::parse(parameters).as_object()};
+}
+
+// Apps' own tools under their own names, judged by what they do: renamed trunk, window and door
+// tools in three languages are refused while the car moves and allowed when it is parked.
+TEST(Interlocks, AppToolsAreReviewedByWhatTheyDo) {
+  const std::vector<FunctionDefinition> tools = {
+      tool("open_liftgate"),
+      tool("Heckklappe_oeffnen"),
+      tool("打开尾门"),
+      tool("setWindowPosition",
+           R"({"type":"object","properties":{"window":{"type":"string"},"fraction":{"type":"number","minimum":0,"maximum":1}},"required":["fraction"]})"),
+      tool("车窗控制", R"({"type":"object","properties":{"开度":{"type":"integer","minimum":0,"maximum":100}}})"),
+      tool("unlockDoors"),
+      tool("Zentralverriegelung", R"({"type":"object","properties":{"verriegelt":{"type":"boolean"}}})"),
+      tool("chargePort", R"({"type":"object","properties":{"open":{"type":"boolean"}}})"),
+      tool("trunk_control", R"({"type":"object","properties":{"cmd":{"type":"string","enum":["toggle"]}}})", "Tailgate"),
+  };
+  const OfferedTools offered{tools};
+  struct Call {
+    std::string name, arguments, moving_reason;  // refused at 130 km/h in D with this reason
+  };
+  const Call calls[] = {
+      {"open_liftgate", "{}", "vehicle_not_parked"},
+      {"Heckklappe_oeffnen", "{}", "vehicle_not_parked"},
+      {"打开尾门", "{}", "vehicle_not_parked"},
+      {"setWindowPosition", R"({"window":"driver","fraction":0.5})", "speed_too_high"},
+      {"车窗控制", R"({"开度":80})", "speed_too_high"},
+      {"unlockDoors", "{}", "vehicle_moving"},
+      {"Zentralverriegelung", R"({"verriegelt":false})", "vehicle_moving"},
+      {"chargePort", R"({"open":true})", "vehicle_not_parked"},
+      {"trunk_control", R"({"cmd":"toggle"})", "vehicle_not_parked"},  // unreadable action: the worst is assumed
+  };
+  const VehicleState moving = driving(130);
+  const VehicleState stopped = parked();
+  for (const Call& c : calls) {
+    InterlockDecision d = review_tool_call(c.name, c.arguments, &moving, kNow, {}, Language::kEn, offered);
+    EXPECT_FALSE(d.allowed) << c.name;
+    EXPECT_EQ(d.reason_code, c.moving_reason) << c.name;
+    d = review_tool_call(c.name, c.arguments, &stopped, kNow, {}, Language::kEn, offered);
+    EXPECT_TRUE(d.allowed) << c.name << ": " << d.reason_code;
+    EXPECT_EQ(d.arguments, boost::json::parse(c.arguments).as_object()) << "the app's own arguments reach the car";
+  }
+  // What does not move the body passes at speed: closing a window, locking, a window held at 0.
+  EXPECT_TRUE(review_tool_call("setWindowPosition", R"({"fraction":0})", &moving, kNow, {}, Language::kEn, offered).allowed);
+  EXPECT_TRUE(review_tool_call("Zentralverriegelung", R"({"verriegelt":true})", &moving, kNow, {}, Language::kEn, offered).allowed);
+  // The app's schema is the one its calls must meet.
+  EXPECT_EQ(review_tool_call("setWindowPosition", R"({"fraction":2})", &stopped, kNow, {}, Language::kEn, offered).reason_code,
+            "invalid_arguments");
+}
+
+TEST(Interlocks, AnUnplacedBodyToolIsRefusedUnlessPinned) {
+  const std::vector<FunctionDefinition> tools = {tool("acme_hatch"), tool("open_door"), tool("get_weather"),
+                                                 tool("search_music", R"({"type":"object","properties":{"q":{"type":"string"}}})")};
+  const VehicleState moving = driving(50);
+  const VehicleState stopped = parked();
+  for (std::string_view name : {"acme_hatch", "open_door"}) {
+    for (const VehicleState* s : {&moving, &stopped}) {
+      InterlockDecision d = review_tool_call(name, "{}", s, kNow, {}, Language::kEn, OfferedTools{tools});
+      EXPECT_EQ(d.reason_code, "unclassified_body_tool") << name;
+    }
+  }
+  EXPECT_EQ(review_tool_call("acme_hatch", "{}", &moving, kNow, {}, Language::kDe, OfferedTools{tools}).message,
+            "„acme_hatch“ scheint ein Fahrzeugteil zu bewegen, lässt sich aber keiner Fahrzeugfunktion zuordnen, daher "
+            "wurde es nicht ausgeführt.");
+  // Pinned, it follows the pinned function's interlocks: the trunk's.
+  const ToolPins pins{{"acme_hatch", "trunk"}};
+  const OfferedTools pinned{tools, &pins};
+  EXPECT_EQ(review_tool_call("acme_hatch", "{}", &moving, kNow, {}, Language::kEn, pinned).reason_code, "vehicle_not_parked");
+  EXPECT_TRUE(review_tool_call("acme_hatch", "{}", &stopped, kNow, {}, Language::kEn, pinned).allowed);
+  // Not the car's: the app's own business, at any speed.
+  EXPECT_TRUE(review_tool_call("get_weather", R"({"city":"Berlin"})", &moving, kNow, {}, Language::kEn, pinned).allowed);
+  EXPECT_TRUE(review_tool_call("search_music", R"({"q":"jazz"})", nullptr, kNow, {}, Language::kEn, pinned).allowed);
+  EXPECT_EQ(review_tool_call("get_weather", R"({"city":)", &moving, kNow, {}, Language::kEn, pinned).reason_code,
+            "invalid_arguments") << "what cannot be read is not forwarded";
+  // A tool neither offered nor in the catalogue stays unknown.
+  EXPECT_EQ(review_tool_call("warp_drive", "{}", &stopped, kNow, {}, Language::kEn, pinned).reason_code, "unknown_tool");
+}
+
+// An app's set_temperature takes the app's arguments, not the catalogue's.
+TEST(Interlocks, ACatalogueNameOfferedByTheAppFollowsTheAppsSchema) {
+  const std::vector<FunctionDefinition> tools = {
+      tool("set_temperature", R"({"type":"object","properties":{"temperature":{"type":"number"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["temperature","unit"]})")};
+  const VehicleState s = parked();
+  EXPECT_TRUE(review_tool_call("set_temperature", R"({"temperature":72,"unit":"fahrenheit"})", &s, kNow, {}, Language::kEn,
+                               OfferedTools{tools}).allowed);
+  EXPECT_EQ(review_tool_call("set_temperature", R"({"celsius":22})", &s, kNow, {}, Language::kEn, OfferedTools{tools}).reason_code,
+            "invalid_arguments");
+  EXPECT_TRUE(review_tool_call("set_temperature", R"({"celsius":22})", &s, kNow).allowed) << "no tools offered: the catalogue";
+}
+
 }  // namespace
 }  // namespace fleetgate::assistant

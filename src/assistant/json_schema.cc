@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fleetgate/assistant/utf8.h"
 #include "fleetgate/core/json_text.h"  // json_text: "28" and "21.5" in messages, not "2.8E1"
@@ -13,9 +14,13 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kKeywords[] = {"type",      "enum",      "minimum",    "maximum",
-                                          "minLength", "maxLength", "properties", "required",
-                                          "additionalProperties",   "minProperties", "description"};
+constexpr std::string_view kKeywords[] = {
+    "type",     "enum",     "const",    "minimum",  "maximum",  "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "properties", "required", "additionalProperties", "minProperties", "items",
+    "minItems", "maxItems",
+    // Annotations: they constrain nothing.
+    "description", "title", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly",
+    "writeOnly"};
 
 Status instance_error(const std::string& path, std::string_view reason) {
   return invalid_argument(path.empty() ? std::string(reason) : path + ": " + std::string(reason));
@@ -38,6 +43,8 @@ Result<bool> matches_type(std::string_view type, const json::value& v) {
   if (type == "integer") return is_integer(v);
   if (type == "number") return v.is_number();
   if (type == "boolean") return v.is_bool();
+  if (type == "array") return v.is_array();
+  if (type == "null") return v.is_null();
   return schema_error("", "unsupported type '" + std::string(type) + "'");
 }
 
@@ -47,8 +54,8 @@ Status check_keywords(const json::object& schema, const std::string& path) {
       return schema_error(path, "unsupported keyword '" + std::string(kv.key()) + "'");
     }
   }
-  if (const json::value* extra = schema.if_contains("additionalProperties"); extra != nullptr && *extra != false) {
-    return schema_error(path, "additionalProperties must be false");
+  if (const json::value* extra = schema.if_contains("additionalProperties"); extra != nullptr && !extra->is_bool()) {
+    return schema_error(path, "additionalProperties must be true or false");
   }
   return Status::ok();
 }
@@ -66,15 +73,24 @@ Status check_enum(const json::value& allowed, const json::value& v, const std::s
 }
 
 Status check_range(const json::object& schema, const json::value& v, const std::string& path) {
-  if (!v.is_number()) return Status::ok();
-  double d = v.to_number<double>();
-  if (const json::value* lo = schema.if_contains("minimum")) {
-    if (!lo->is_number()) return schema_error(path, "minimum must be a number");
-    if (d < lo->to_number<double>()) return instance_error(path, "must be at least " + json_text(*lo));
-  }
-  if (const json::value* hi = schema.if_contains("maximum")) {
-    if (!hi->is_number()) return schema_error(path, "maximum must be a number");
-    if (d > hi->to_number<double>()) return instance_error(path, "must be at most " + json_text(*hi));
+  struct Bound {
+    std::string_view keyword;
+    bool (*fails)(double value, double bound);
+    std::string_view reason;
+  };
+  static constexpr Bound kBounds[] = {
+      {"minimum", [](double d, double b) { return d < b; }, "must be at least "},
+      {"maximum", [](double d, double b) { return d > b; }, "must be at most "},
+      {"exclusiveMinimum", [](double d, double b) { return d <= b; }, "must be more than "},
+      {"exclusiveMaximum", [](double d, double b) { return d >= b; }, "must be less than "},
+  };
+  for (const Bound& bound : kBounds) {
+    const json::value* b = schema.if_contains(bound.keyword);
+    if (b == nullptr) continue;
+    if (!b->is_number()) return schema_error(path, std::string(bound.keyword) + " must be a number");
+    if (v.is_number() && bound.fails(v.to_number<double>(), b->to_number<double>())) {
+      return instance_error(path, std::string(bound.reason) + json_text(*b));
+    }
   }
   return Status::ok();
 }
@@ -99,6 +115,51 @@ Status check_length(const json::object& schema, const json::value& v, const std:
 
 Status validate_at(const json::value& schema_value, const json::value& v, const std::string& path);
 
+Status check_array(const json::object& schema, const json::value& v, const std::string& path) {
+  for (std::string_view keyword : {"minItems", "maxItems"}) {
+    if (const json::value* n = schema.if_contains(keyword); n != nullptr && !n->is_int64()) {
+      return schema_error(path, std::string(keyword) + " must be an integer");
+    }
+  }
+  if (!v.is_array()) return Status::ok();
+  const json::array& a = v.get_array();
+  const auto size = static_cast<int64_t>(a.size());
+  if (const json::value* lo = schema.if_contains("minItems"); lo != nullptr && size < lo->get_int64()) {
+    return instance_error(path, "must have at least " + json_text(*lo) + " items");
+  }
+  if (const json::value* hi = schema.if_contains("maxItems"); hi != nullptr && size > hi->get_int64()) {
+    return instance_error(path, "must have at most " + json_text(*hi) + " items");
+  }
+  const json::value* items = schema.if_contains("items");
+  if (items == nullptr) return Status::ok();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Status s = validate_at(*items, a[i], path + "[" + std::to_string(i) + "]"); !s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+// `type` is one name or an array of names; the value must match one of them.
+Status check_type(const json::value& type, const json::value& v, const std::string& path) {
+  std::vector<std::string_view> names;
+  if (type.is_string()) names.push_back(type.get_string());
+  if (const json::array* list = type.if_array()) {
+    for (const json::value& t : *list) {
+      if (!t.is_string()) return schema_error(path, "type must list strings");
+      names.push_back(t.get_string());
+    }
+  }
+  if (names.empty()) return schema_error(path, "type must be a string or a non-empty array of strings");
+  std::string expected;
+  for (std::string_view t : names) {
+    auto ok = matches_type(t, v);
+    if (!ok) return ok.status();
+    if (*ok) return Status::ok();
+    expected += expected.empty() ? "" : " or ";
+    expected += (t == "integer" || t == "object" || t == "array" ? "an " : "a ") + std::string(t);
+  }
+  return instance_error(path, "must be " + expected);
+}
+
 Status check_object(const json::object& schema, const json::object& o, const std::string& path) {
   static const json::object kNoProperties;
   const json::value* props_value = schema.if_contains("properties");
@@ -120,7 +181,8 @@ Status check_object(const json::object& schema, const json::object& o, const std
       return instance_error(path, "must set at least " + json_text(*min) + " of " + names);
     }
   }
-  bool closed = schema.contains("additionalProperties");
+  const json::value* extra = schema.if_contains("additionalProperties");
+  const bool closed = extra != nullptr && *extra == false;
   for (const auto& kv : o) {
     const json::value* sub = props.if_contains(kv.key());
     if (sub == nullptr) {
@@ -137,15 +199,15 @@ Status validate_at(const json::value& schema_value, const json::value& v, const 
   if (schema == nullptr) return schema_error(path, "must be an object");
   if (Status s = check_keywords(*schema, path); !s.is_ok()) return s;
   if (const json::value* type = schema->if_contains("type")) {
-    if (!type->is_string()) return schema_error(path, "type must be a string");
-    auto ok = matches_type(type->get_string(), v);
-    if (!ok) return ok.status();
-    std::string_view t = type->get_string();
-    if (!*ok) return instance_error(path, std::string(t == "integer" || t == "object" ? "must be an " : "must be a ") + std::string(t));
+    if (Status s = check_type(*type, v, path); !s.is_ok()) return s;
   }
   if (const json::value* allowed = schema->if_contains("enum")) {
     if (Status s = check_enum(*allowed, v, path); !s.is_ok()) return s;
   }
+  if (const json::value* only = schema->if_contains("const"); only != nullptr && *only != v) {
+    return instance_error(path, "must be " + (only->is_string() ? std::string(only->get_string()) : json_text(*only)));
+  }
+  if (Status s = check_array(*schema, v, path); !s.is_ok()) return s;
   if (Status s = check_range(*schema, v, path); !s.is_ok()) return s;
   if (Status s = check_length(*schema, v, path); !s.is_ok()) return s;
   if (v.is_object()) return check_object(*schema, v.get_object(), path);

@@ -77,8 +77,10 @@ TEST(JsonSchema, OpenObjectsAllowUnlistedProperties) {
 TEST(JsonSchema, KeywordsOutsideTheSubsetAreSchemaErrors) {
   const char* schemas[] = {
       R"({"type":"string","pattern":"^a$"})",
-      R"({"type":"array"})",
-      R"({"type":"object","additionalProperties":true})",
+      R"({"type":"array","uniqueItems":true})",
+      R"({"type":"string","format":"email"})",
+      R"({"type":"object","additionalProperties":{"type":"string"}})",
+      R"({"type":[]})",
       R"({"type":"object","properties":{"a":{"oneOf":[]}}})",
       R"({"enum":"a"})",
       R"(true)",
@@ -86,6 +88,41 @@ TEST(JsonSchema, KeywordsOutsideTheSubsetAreSchemaErrors) {
   for (const char* schema : schemas) {
     Status s = validate_json(json::parse(schema), json::parse(R"({"a":"x"})"));
     EXPECT_EQ(s.code(), Code::kInternal) << schema << " -> " << s.to_string();
+  }
+}
+
+// What apps' own tool definitions use (zod-to-json-schema, Vercel AI SDK, hand-written): nested
+// objects, arrays of items, nullable types, exclusive bounds, const and annotations.
+TEST(JsonSchema, ChecksWhatAppSchemasUse) {
+  const json::value schema = json::parse(R"({
+    "$schema": "http://json-schema.org/draft-07/schema#", "title": "windows", "type": "object",
+    "properties": {
+      "position": {"type": "object", "additionalProperties": true, "default": {},
+                   "properties": {"fraction": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1.5}}},
+      "seats": {"type": "array", "items": {"type": "string", "enum": ["front", "rear"]}, "minItems": 1, "maxItems": 2},
+      "note": {"type": ["string", "null"], "examples": ["x"]},
+      "kind": {"const": "window"}
+    }
+  })");
+  const Case cases[] = {
+      {R"({"position":{"fraction":0.5,"extra":1},"seats":["front"],"note":null,"kind":"window"})", ""},
+      {R"({"note":"n"})", ""},
+      {R"({"position":{"fraction":0}})", "position.fraction: must be more than 0"},
+      {R"({"position":{"fraction":1.5}})", "position.fraction: must be less than 1.5"},
+      {R"({"seats":[]})", "seats: must have at least 1 items"},
+      {R"({"seats":["front","rear","front"]})", "seats: must have at most 2 items"},
+      {R"({"seats":["front","roof"]})", "seats[1]: must be one of front, rear"},
+      {R"({"seats":"front"})", "seats: must be an array"},
+      {R"({"note":3})", "note: must be a string or a null"},
+      {R"({"kind":"door"})", "kind: must be window"},
+  };
+  for (const Case& c : cases) {
+    Status s = validate_json(schema, json::parse(c.instance));
+    if (c.error.empty()) {
+      EXPECT_TRUE(s.is_ok()) << c.instance << " -> " << s.to_string();
+    } else {
+      EXPECT_EQ(s.message(), c.error) << c.instance;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -9,7 +10,8 @@
 #include <fmt/format.h>
 
 #include "fleetgate/assistant/intent_parser.h"
-#include "fleetgate/assistant/json_schema.h"
+#include "fleetgate/assistant/tool_binder.h"
+#include "fleetgate/assistant/tool_classifier.h"
 #include "fleetgate/assistant/usage_estimate.h"
 #include "fleetgate/assistant/vehicle_tools.h"
 
@@ -29,9 +31,15 @@ const Localized kCanControlNothing{"Offline I can't control any vehicle function
                                    "Offline stehen in diesem Gespräch keine Fahrzeugfunktionen zur Verfügung."};
 const Localized kNotUnderstood{"Sorry, I can't help with that offline.", "抱歉，离线状态下我无法处理这个请求。",
                                "Das kann ich offline leider nicht."};
-const Localized kToolUnavailable{"I understood that you want to use the {tool}, but that function isn't available here.",
-                                 "我明白你想使用{tool}，但这里无法使用该功能。",
-                                 "Verstanden: {tool}. Diese Funktion ist hier aber nicht verfügbar."};
+const Localized kNothingFits{"I understood: {what}. None of the functions offered here does that.",
+                             "我理解的是：{what}。这里提供的功能都无法做到。",
+                             "Verstanden: {what}. Keine der hier angebotenen Funktionen kann das."};
+const Localized kNoCallThisTurn{"I understood: {what}. I won't call a function in this reply.",
+                                "我理解的是：{what}。本次回复不调用任何功能。",
+                                "Verstanden: {what}. In dieser Antwort rufe ich keine Funktion auf."};
+const Localized kMissingValue{"To do that with '{name}' I need a value for '{parameter}', which your request doesn't give.",
+                              "要用“{name}”完成这个操作，还需要“{parameter}”的值，你的请求中没有提供。",
+                              "Für „{name}“ fehlt mir dazu ein Wert für „{parameter}“, den deine Anfrage nicht nennt."};
 const Localized kOutOfRange{"Sorry, I can't set the {tool} like that ({detail}).", "抱歉，{tool}无法这样设置（{detail}）。",
                             "{tool}: So lässt sich das nicht einstellen ({detail})."};
 const Localized kDone{"Done — {tool}: {value}.", "好的，{tool}已{value}。", "Erledigt: {tool} {value}."};
@@ -111,21 +119,20 @@ std::string scalar_text(const json::value& v) {
 
 // ---- What the engine may call --------------------------------------------------------------
 
-std::vector<const VehicleTool*> usable_tools(const ChatRequest& request) {
-  std::vector<const VehicleTool*> tools;
-  if (request.tool_choice.mode == ToolChoice::Mode::kNone) return tools;
-  for (const VehicleTool& tool : vehicle_tools()) {
-    const auto& offered = request.offered_tools;
-    bool is_offered = offered.empty() || std::find(offered.begin(), offered.end(), tool.name) != offered.end();
-    bool is_forced = request.tool_choice.mode != ToolChoice::Mode::kFunction || request.tool_choice.function == tool.name;
-    if (is_offered && is_forced) tools.push_back(&tool);
-  }
-  return tools;
+// The app's own tools, or the catalogue when the request offers none.
+std::span<const FunctionDefinition> offered(const ChatRequest& request) {
+  if (request.tools.empty()) return vehicle_function_definitions();
+  return request.tools;
 }
 
-const VehicleTool* usable(const std::vector<const VehicleTool*>& tools, std::string_view name) {
-  auto it = std::find_if(tools.begin(), tools.end(), [&](const VehicleTool* t) { return t->name == name; });
-  return it == tools.end() ? nullptr : *it;
+// The catalogue functions the usable offered tools perform, each once, in the order offered.
+std::vector<const VehicleTool*> usable_functions(const ChatRequest& request) {
+  std::vector<const VehicleTool*> functions;
+  for (const FunctionDefinition& tool : offered(request)) {
+    const VehicleTool* f = usable(tool, request.tool_choice) ? classify(tool).function : nullptr;
+    if (f != nullptr && std::find(functions.begin(), functions.end(), f) == functions.end()) functions.push_back(f);
+  }
+  return functions;
 }
 
 std::string capabilities(const std::vector<const VehicleTool*>& tools, Language lang) {
@@ -133,11 +140,6 @@ std::string capabilities(const std::vector<const VehicleTool*>& tools, Language 
   std::vector<std::string> labels;
   for (const VehicleTool* tool : tools) labels.emplace_back(tool->label.in(lang));
   return fmt::format(fmt::runtime(kCanControl.in(lang)), fmt::arg("list", join(labels, list_separator(lang))));
-}
-
-std::string label_of(std::string_view tool, Language lang) {
-  const VehicleTool* t = find_vehicle_tool(tool);
-  return t != nullptr ? std::string(t->label.in(lang)) : std::string(tool);
 }
 
 // ---- Answers -------------------------------------------------------------------------------
@@ -169,26 +171,6 @@ AssistantTurn text_turn(std::string content) {
   return turn;
 }
 
-AssistantTurn answer_tool_intent(const Intent& intent, const std::vector<const VehicleTool*>& tools,
-                                 const CompletionMeta& meta) {
-  const VehicleTool* tool = usable(tools, intent.tool);
-  if (tool == nullptr) {
-    return text_turn(fmt::format(fmt::runtime(kToolUnavailable.in(intent.lang)),
-                                 fmt::arg("tool", label_of(intent.tool, intent.lang))));
-  }
-  if (intent.kind == IntentKind::kNeedsValue) return text_turn(question(intent));
-  if (Status s = validate_json(tool->parameters, intent.arguments); !s.is_ok()) {
-    return text_turn(fmt::format(fmt::runtime(kOutOfRange.in(intent.lang)), fmt::arg("tool", tool->label.in(intent.lang)),
-                                 fmt::arg("detail", s.message())));
-  }
-  AssistantTurn turn;
-  turn.tool_calls.push_back({"call_" + meta.id + "_0", tool->name, json_text(intent.arguments)});
-  turn.finish_reason = FinishReason::kToolCalls;
-  return turn;
-}
-
-// ---- Confirmations after tool results ------------------------------------------------------
-
 bool value_matches(const ValueText& entry, const json::value& v) {
   return std::visit(
       [&](const auto& expected) {
@@ -216,6 +198,49 @@ std::string describe_arguments(std::string_view tool, const json::object& args, 
   }
   return join(parts, value_separator(lang));
 }
+
+// What the engine understood, for answers that do not act on it: "trunk, open".
+std::string understood(const Intent& intent) {
+  const VehicleTool* tool = find_vehicle_tool(intent.tool);
+  std::string what(tool != nullptr ? tool->label.in(intent.lang) : std::string_view(intent.tool));
+  std::string value = describe_arguments(intent.tool, intent.arguments, intent.lang);
+  if (!value.empty()) what += std::string(value_separator(intent.lang)) + value;
+  return what;
+}
+
+AssistantTurn answer_tool_intent(const Intent& intent, const ChatRequest& request, const CompletionMeta& meta) {
+  const Language lang = intent.lang;
+  auto say = [&](const Localized& text) {
+    return text_turn(fmt::format(fmt::runtime(text.in(lang)), fmt::arg("what", understood(intent))));
+  };
+  // Under "none" nothing is called, and nothing is claimed about what the app offers.
+  if (request.tool_choice.mode == ToolChoice::Mode::kNone) return say(kNoCallThisTurn);
+  if (intent.kind == IntentKind::kNeedsValue) {
+    const std::vector<const VehicleTool*> functions = usable_functions(request);
+    const bool offered_here = std::any_of(functions.begin(), functions.end(),
+                                          [&](const VehicleTool* f) { return f->name == intent.tool; });
+    return offered_here ? text_turn(question(intent)) : say(kNothingFits);
+  }
+  Binding b = bind_intent(intent, offered(request), request.tool_choice);
+  switch (b.outcome) {
+    case Binding::Outcome::kBound: {
+      AssistantTurn turn;
+      turn.tool_calls.push_back({"call_" + meta.id + "_0", b.tool->name, json_text(b.arguments)});
+      turn.finish_reason = FinishReason::kToolCalls;
+      return turn;
+    }
+    case Binding::Outcome::kMissingValue:
+      return text_turn(fmt::format(fmt::runtime(kMissingValue.in(lang)), fmt::arg("name", b.tool->name),
+                                   fmt::arg("parameter", b.detail)));
+    case Binding::Outcome::kOutOfRange:
+      return text_turn(fmt::format(fmt::runtime(kOutOfRange.in(lang)), fmt::arg("tool", b.function->label.in(lang)),
+                                   fmt::arg("detail", b.detail)));
+    case Binding::Outcome::kDoesNotFit: break;
+  }
+  return say(kNothingFits);
+}
+
+// ---- Confirmations after tool results ------------------------------------------------------
 
 // The failure a tool result reports, if any.
 std::optional<std::string> reported_failure(std::string_view content) {
@@ -250,17 +275,32 @@ const ToolCall* find_call(const std::vector<ChatMessage>& messages, size_t befor
   return nullptr;
 }
 
-std::string confirmation(const ChatMessage& result, const ToolCall* call, Language lang) {
+// The definition of the tool a call names: what the request offered, else the catalogue's (the
+// review lets catalogue calls through under their own names too).
+const FunctionDefinition* called_tool(const ChatRequest& request, std::string_view name) {
+  for (std::span<const FunctionDefinition> tools : {std::span<const FunctionDefinition>(request.tools),
+                                                    std::span<const FunctionDefinition>(vehicle_function_definitions())}) {
+    for (const FunctionDefinition& tool : tools) {
+      if (tool.name == name) return &tool;
+    }
+  }
+  return nullptr;
+}
+
+std::string confirmation(const ChatRequest& request, const ChatMessage& result, const ToolCall* call, Language lang) {
   if (auto failure = reported_failure(result.text)) {
     return fmt::format(fmt::runtime(kFailed.in(lang)), fmt::arg("error", *failure));
   }
-  const VehicleTool* tool = call != nullptr ? find_vehicle_tool(call->name) : nullptr;
-  if (tool == nullptr) return std::string(kDoneGeneric.in(lang));
+  const FunctionDefinition* tool = call != nullptr ? called_tool(request, call->name) : nullptr;
+  const VehicleTool* function = tool != nullptr ? classify(*tool).function : nullptr;
+  if (function == nullptr) return std::string(kDoneGeneric.in(lang));
   boost::system::error_code ec;
   json::value args = json::parse(call->arguments, ec);
-  std::string value = !ec && args.is_object() ? describe_arguments(tool->name, args.get_object(), lang) : "";
+  std::string value = !ec && args.is_object()
+                          ? describe_arguments(function->name, catalogue_arguments(*function, *tool, args.get_object()), lang)
+                          : "";
   if (value.empty()) return std::string(kDoneGeneric.in(lang));
-  return fmt::format(fmt::runtime(kDone.in(lang)), fmt::arg("tool", tool->label.in(lang)), fmt::arg("value", value));
+  return fmt::format(fmt::runtime(kDone.in(lang)), fmt::arg("tool", function->label.in(lang)), fmt::arg("value", value));
 }
 
 AssistantTurn confirm_tool_results(const ChatRequest& request) {
@@ -270,7 +310,7 @@ AssistantTurn confirm_tool_results(const ChatRequest& request) {
   while (first > 0 && messages[first - 1].role == Role::kTool) --first;
   std::vector<std::string> sentences;
   for (size_t i = first; i < messages.size(); ++i) {
-    sentences.push_back(confirmation(messages[i], find_call(messages, first, messages[i].tool_call_id), lang));
+    sentences.push_back(confirmation(request, messages[i], find_call(messages, first, messages[i].tool_call_id), lang));
   }
   return text_turn(join(sentences, sentence_separator(lang)));
 }
@@ -280,10 +320,10 @@ AssistantTurn confirm_tool_results(const ChatRequest& request) {
 AssistantTurn OnboardEngine::respond(const ChatRequest& request, const CompletionMeta& meta) const {
   if (!request.messages.empty() && request.messages.back().role == Role::kTool) return confirm_tool_results(request);
   Intent intent = parse_intent(last_user_text(request));
-  std::vector<const VehicleTool*> tools = usable_tools(request);
+  std::vector<const VehicleTool*> tools = usable_functions(request);
   switch (intent.kind) {
     case IntentKind::kToolCall:
-    case IntentKind::kNeedsValue: return answer_tool_intent(intent, tools, meta);
+    case IntentKind::kNeedsValue: return answer_tool_intent(intent, request, meta);
     case IntentKind::kGreeting: return text_turn(std::string(kGreeting.in(intent.lang)));
     case IntentKind::kCapabilities: return text_turn(capabilities(tools, intent.lang));
     case IntentKind::kUnknown: break;

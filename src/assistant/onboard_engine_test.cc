@@ -5,6 +5,7 @@
 #include "fleetgate/assistant/interlocks.h"
 #include "fleetgate/assistant/usage_estimate.h"
 #include "fleetgate/assistant/vehicle_tools.h"
+#include "fleetgate/assistant/onboard_test_request.h"
 
 namespace fleetgate::assistant {
 namespace {
@@ -13,17 +14,9 @@ namespace json = boost::json;
 
 const CompletionMeta kMeta{"chatcmpl-7", "fleetgate-onboard", 1700000000};
 
-ChatRequest request(json::array messages, json::object extra = {}) {
-  json::object body{{"model", "fleetgate-onboard"}, {"messages", std::move(messages)}};
-  for (const auto& kv : extra) body[kv.key()] = kv.value();
-  auto r = parse_chat_request(std::move(body));
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return std::move(r).value();
-}
-
 json::object user(std::string_view text) { return {{"role", "user"}, {"content", text}}; }
 
-ChatRequest ask(std::string_view text, json::object extra = {}) { return request({user(text)}, std::move(extra)); }
+ChatRequest ask(std::string_view text, json::object extra = {}) { return onboard_request({user(text)}, std::move(extra)); }
 
 json::array offered(std::initializer_list<std::string_view> names) {
   json::array tools;
@@ -38,7 +31,7 @@ json::array offered(std::initializer_list<std::string_view> names) {
 // A conversation where the assistant called `tool` with `arguments` and the vehicle answered.
 ChatRequest after_tool(std::string_view said, std::string_view tool, std::string_view arguments, std::string_view result) {
   json::object call{{"id", "call_1"}, {"type", "function"}, {"function", {{"name", tool}, {"arguments", arguments}}}};
-  return request({user(said),
+  return onboard_request({user(said),
                   json::object{{"role", "assistant"}, {"content", nullptr}, {"tool_calls", json::array{call}}},
                   json::object{{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", result}}});
 }
@@ -106,7 +99,7 @@ TEST(OnboardEngine, OnlyCallsToolsTheClientOffers) {
   ChatRequest r = ask("open the trunk", {{"tools", offered({"lock", "lights"})}});
   AssistantTurn turn = engine.respond(r, kMeta);
   EXPECT_TRUE(turn.tool_calls.empty());
-  EXPECT_EQ(turn.content, "I understood that you want to use the trunk, but that function isn't available here.");
+  EXPECT_EQ(turn.content, "I understood: trunk, open. None of the functions offered here does that.");
   turn = engine.respond(ask("lock the car", {{"tools", offered({"lock", "lights"})}}), kMeta);
   ASSERT_EQ(turn.tool_calls.size(), 1u);
   EXPECT_EQ(turn.tool_calls[0].name, "lock");
@@ -116,7 +109,7 @@ TEST(OnboardEngine, ToolChoiceNoneAndNamedFunction) {
   OnboardEngine engine;
   AssistantTurn none = engine.respond(ask("打开后备箱", {{"tool_choice", "none"}}), kMeta);
   EXPECT_TRUE(none.tool_calls.empty());
-  EXPECT_EQ(none.content, "我明白你想使用后备箱，但这里无法使用该功能。");
+  EXPECT_EQ(none.content, "我理解的是：后备箱，打开。本次回复不调用任何功能。") << "under none, nothing is claimed unavailable";
   json::object forced{{"tools", offered({"trunk", "lock"})},
                       {"tool_choice", {{"type", "function"}, {"function", {{"name", "lock"}}}}}};
   EXPECT_TRUE(engine.respond(ask("open the trunk", forced), kMeta).tool_calls.empty());

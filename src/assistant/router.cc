@@ -15,7 +15,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using asio::awaitable;
 using std::chrono::milliseconds;
-using residency::DataClass;
 
 std::chrono::microseconds RouteResult::provider_time() const {
   std::chrono::microseconds t(0);
@@ -132,8 +131,9 @@ void record(CircuitBreaker& breaker, Outcome o) {
 
 }  // namespace
 
-awaitable<RouteResult> Router::route(std::string_view region, const json::object& request, const CancelToken& cancel,
+awaitable<RouteResult> Router::route(const residency::Car& car, const json::object& request, const CancelToken& cancel,
                                      const CallFn& call, StreamSink* sink) {
+  const std::string_view region = car.region;
   RouteResult result;
   auto skip = [&](const std::string& id, Outcome why, std::string detail) {
     result.attempts.push_back({id, why, 0, milliseconds(0), milliseconds(0), std::move(detail)});
@@ -141,11 +141,9 @@ awaitable<RouteResult> Router::route(std::string_view region, const json::object
   };
   for (const config::Provider* configured : policy_->permitted_chain(region)) {
     const std::string& id = configured->id;
-    residency::Decision decision = policy_->decide(DataClass::kPersonalConversation, region, configured->location);
+    residency::Decision decision = policy_->decide_provider(car, *configured);
     auto impl = providers_.find(id);
-    if (decision.allowed && impl != providers_.end()) {
-      decision = policy_->decide(DataClass::kPersonalConversation, region, impl->second->config().location);
-    }
+    if (decision.allowed && impl != providers_.end()) decision = policy_->decide_provider(car, impl->second->config());
     if (!decision.allowed) {
       skip(id, Outcome::kDenied, decision.reason);
       continue;
@@ -213,13 +211,12 @@ awaitable<RouteResult> Router::route(std::string_view region, const json::object
   co_return all_failed(region, std::move(result));
 }
 
-awaitable<RouteResult> Router::complete(std::string_view home_region, const json::object& request,
-                                        const CancelToken& cancel) {
+awaitable<RouteResult> Router::complete(const residency::Car& car, const json::object& request, const CancelToken& cancel) {
   const CallFn call = [&cancel](Provider& p, const json::object& req, size_t&) { return p.async_complete(req, cancel); };
-  co_return co_await route(home_region, request, cancel, call, nullptr);
+  co_return co_await route(car, request, cancel, call, nullptr);
 }
 
-awaitable<RouteResult> Router::stream(std::string_view home_region, const json::object& request, StreamSink& sink,
+awaitable<RouteResult> Router::stream(const residency::Car& car, const json::object& request, StreamSink& sink,
                                       const CancelToken& cancel) {
   size_t* relayed_by_attempt = nullptr;  // the current attempt's events that reached the vehicle
   const AsyncEventCallback relay = [&sink, &relayed_by_attempt](std::string_view data) -> awaitable<bool> {
@@ -231,7 +228,7 @@ awaitable<RouteResult> Router::stream(std::string_view home_region, const json::
     relayed_by_attempt = &relayed;
     return p.async_stream(req, relay, cancel);
   };
-  co_return co_await route(home_region, request, cancel, call, &sink);
+  co_return co_await route(car, request, cancel, call, &sink);
 }
 
 std::vector<std::pair<std::string, BreakerState>> Router::breaker_states() const {

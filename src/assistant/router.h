@@ -1,6 +1,7 @@
 // Router: sends a vehicle's chat request to the providers its home region may use, in the order
-// of the region's chain (residency::Policy::permitted_chain), asking Policy::decide again before
-// every attempt: a provider the policy denies is never contacted. Per provider it retries connect
+// of the region's chain (residency::Policy::permitted_chain), asking Policy::decide_provider for
+// the car (its region, market and model year) before every attempt: a provider the policy denies,
+// by location or by the origin rules of the car's market, is never contacted. Per provider it retries connect
 // errors, timeouts, 429 (honouring Retry-After up to a limit) and 5xx with jittered exponential
 // backoff, then fails over to the next provider. Providers whose API key is unset or whose
 // circuit breaker is open are skipped. Once an event of a stream has reached the vehicle there is
@@ -119,14 +120,15 @@ class Router {
                                                 std::vector<std::shared_ptr<Provider>> providers,
                                                 RouterOptions options = {});
 
-  // Non-streaming completion for a vehicle homed in `home_region`.
-  boost::asio::awaitable<RouteResult> complete(std::string_view home_region, const boost::json::object& request,
+  // Non-streaming completion for `car`. REQUIRES (here and in stream): `car`, `request` and
+  // `cancel` outlive the returned awaitable.
+  boost::asio::awaitable<RouteResult> complete(const residency::Car& car, const boost::json::object& request,
                                                const CancelToken& cancel);
 
   // Streaming completion: events go to `sink`. On success the gateway ends the stream with
   // "data: [DONE]"; on kStreamBroken the sink has already closed it; otherwise nothing was sent
   // and the gateway answers http_status with body.
-  boost::asio::awaitable<RouteResult> stream(std::string_view home_region, const boost::json::object& request,
+  boost::asio::awaitable<RouteResult> stream(const residency::Car& car, const boost::json::object& request,
                                              StreamSink& sink, const CancelToken& cancel);
 
   // Circuit breaker state of every configured provider, by id (for metrics).
@@ -135,7 +137,7 @@ class Router {
  private:
   using CallFn = std::function<boost::asio::awaitable<ProviderReply>(Provider&, const boost::json::object&, size_t& relayed)>;
   Router(std::shared_ptr<const residency::Policy> policy, RouterOptions options);
-  boost::asio::awaitable<RouteResult> route(std::string_view home_region, const boost::json::object& request,
+  boost::asio::awaitable<RouteResult> route(const residency::Car& car, const boost::json::object& request,
                                             const CancelToken& cancel, const CallFn& call, StreamSink* sink);
   std::chrono::milliseconds backoff(uint32_t retry);
 

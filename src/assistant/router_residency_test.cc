@@ -91,10 +91,12 @@ class FakeRegionalProvider : public InProcessProvider {
   std::atomic<Mode> mode{Mode::kOk};
   std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> foreign{0};  // requests from vehicles homed outside this provider's location
+  std::atomic<uint64_t> covered{0};  // requests marked "x_covered": from cars an origin rule covers
 
  private:
   void observe(const json::object& request) {
     ++calls;
+    if (const json::value* c = request.if_contains("x_covered"); c != nullptr && c->is_bool() && c->as_bool()) ++covered;
     const std::string region(request.at("x_vehicle_region").as_string());
     if (cfg_.location != config::kVehicleLocation && cfg_.location != region) ++foreign;
   }
@@ -179,8 +181,8 @@ void route_random_request(Router& router, std::mt19937_64& rng, const residency:
   const bool stream = streaming(rng);
   NullSink sink;
   json::object request = vehicle_request(region, stream);
-  RouteResult r = stream ? await_blocking(router.stream(region, request, sink, cancel))
-                         : await_blocking(router.complete(region, request, cancel));
+  RouteResult r = stream ? await_blocking(router.stream(residency::Car{region}, request, sink, cancel))
+                         : await_blocking(router.complete(residency::Car{region}, request, cancel));
   check_result(region, stream, r, sink, policy, tally);
 }
 
@@ -284,6 +286,74 @@ TEST(RouterResidency, TwoThousandRequestsOverHttpMocksStayInRegion) {
   std::cout << "[residency] http mocks: " << tally.answered << " answered, " << tally.all_failed
             << " all-failed (503), " << tally.broken_streams << " broken streams, " << recorded
             << " upstream requests recorded\n";
+}
+
+// The origin rule (15 CFR part 791 subpart D style) over a generated fleet: US cars of model year
+// 2027 on, and US cars whose model year is unknown, never reach the provider developed in CN that
+// the us region's chain prefers, whatever outages happen; older US cars and cn's cars still use
+// CN-developed providers, so the rule is the only thing keeping the covered ones away.
+TEST(RouterResidency, AGeneratedFleetNeverReachesAProviderOfAnOriginItsMarketProhibits) {
+  std::vector<mock::ProviderSpec> providers = {
+      {"cn-1", "cn", "http://cn-1.invalid", "", {"mock-model"}, 1, 5000, "", "CN"},
+      {"us-cn", "us", "http://us-cn.invalid", "", {"mock-model"}, 1, 5000, "", "CN"},
+      {"us-1", "us", "http://us-1.invalid", "", {"mock-model"}, 1, 5000, "", "US"},
+      {"eu-1", "eu", "http://eu-1.invalid", "", {"mock-model"}, 1, 5000, "", "US"},
+      {"onboard", "vehicle", "", "", {"mock-model"}, 0, 5000, "", "DE"}};
+  const std::map<std::string, std::vector<std::string>> chains = {
+      {"cn", {"cn-1", "onboard"}}, {"us", {"us-cn", "us-1", "onboard"}}, {"eu", {"eu-1", "onboard"}}};
+  auto policy = mock::fleet_policy(mock::fleet_config_toml(providers, chains) +
+                                   "[[compliance.prohibited_origins]]\nmarkets = [\"US\"]\norigins = [\"CN\", \"RU\"]\n"
+                                   "from_model_year = 2027\nreference = \"15 CFR 791 subpart D\"\n");
+  ASSERT_TRUE(policy.is_ok()) << policy.status().to_string();
+  std::map<std::string, std::shared_ptr<FakeRegionalProvider>> fakes;
+  std::vector<std::shared_ptr<Provider>> impls;
+  for (const config::Provider& p : (*policy)->config().providers) {
+    fakes[p.id] = std::make_shared<FakeRegionalProvider>(p);
+    impls.push_back(fakes[p.id]);
+  }
+  std::chrono::steady_clock::time_point now{};
+  auto router = Router::create(*policy, impls, fast_options(now));
+  ASSERT_TRUE(router.is_ok()) << router.status().to_string();
+
+  const std::vector<std::pair<std::string, std::string>> markets = {{"US", "us"}, {"US", "us"}, {"CN", "cn"}, {"DE", "eu"}};
+  std::mt19937_64 rng(791);
+  std::uniform_int_distribution<size_t> pick_market(0, markets.size() - 1), pick_mode(0, std::size(kModes) - 1);
+  std::uniform_int_distribution<int> pick_year(2014, 2031);  // 2014 stands for "the VIN does not tell"
+  std::bernoulli_distribution toggle(0.05), heal(0.3), streaming(0.5);
+  uint64_t covered_total = 0, covered_answered = 0, covered_denied_seen = 0;
+  CancelToken cancel;
+  for (int i = 0; i < 20000; ++i) {
+    if (toggle(rng)) {
+      auto it = std::next(fakes.begin(), static_cast<long>(rng() % fakes.size()));
+      it->second->mode = heal(rng) ? Mode::kOk : kModes[pick_mode(rng)];
+    }
+    now += milliseconds(100);
+    const auto& [market, region] = markets[pick_market(rng)];
+    const int drawn = pick_year(rng);
+    const std::optional<int> year = drawn == 2014 ? std::nullopt : std::optional<int>(drawn);
+    const bool covered = market == "US" && (!year || *year >= 2027);
+    const bool stream = streaming(rng);
+    json::object request = vehicle_request(region, stream);
+    request["x_covered"] = covered;
+    NullSink sink;
+    const residency::Car car{region, market, year};
+    RouteResult r = stream ? await_blocking((*router)->stream(car, request, sink, cancel))
+                           : await_blocking((*router)->complete(car, request, cancel));
+    if (!covered) continue;
+    ++covered_total;
+    if (r.ok()) ++covered_answered;
+    ASSERT_NE(r.provider_id, "us-cn") << "request " << i;
+    ASSERT_FALSE(r.attempts.empty());
+    const Attempt& first = r.attempts.front();
+    ASSERT_EQ(first.provider_id, "us-cn");
+    ASSERT_EQ(first.outcome, Outcome::kDenied) << "request " << i;
+    if (first.detail.find("15 CFR 791 subpart D") != std::string::npos) ++covered_denied_seen;
+  }
+  EXPECT_EQ(fakes["us-cn"]->covered.load(), 0u) << "a covered car reached the CN-developed provider";
+  EXPECT_GT(fakes["us-cn"]->calls.load(), 1000u) << "older US cars should still use it: the test would prove little";
+  EXPECT_GT(fakes["cn-1"]->calls.load(), 1000u);
+  EXPECT_GT(covered_answered, 1000u);
+  EXPECT_EQ(covered_denied_seen, covered_total) << "every refusal names the rule";
 }
 
 }  // namespace

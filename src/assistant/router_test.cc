@@ -145,7 +145,7 @@ std::string identity_of(std::string_view body) {
 
 TEST_F(RouterTest, FirstProviderAnswersAndOthersAreUntouched) {
   build(specs());
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-a");
   EXPECT_EQ(r.http_status, 200);
@@ -159,7 +159,7 @@ TEST_F(RouterTest, FirstProviderAnswersAndOthersAreUntouched) {
 TEST_F(RouterTest, ServerErrorsAreRetriedThenFailOverInChainOrder) {
   build(specs(/*max_retries=*/2));
   set("ds-a", "status=500");
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u) << "one try and two retries";
@@ -178,7 +178,7 @@ TEST_F(RouterTest, RateLimitIsRetriedAfterRetryAfter) {
   build(specs());
   set("ds-a", "status=429;retry_after=2");
   on_sleep = [&] { set("ds-a", "ok"); };  // the limit lifts while the router waits
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-a");
   ASSERT_EQ(slept.size(), 1u);
@@ -194,7 +194,7 @@ TEST_F(RouterTest, RetryAfterBeyondTheLimitFailsOverAtOnce) {
   o.retry.max_retry_after = milliseconds(1000);
   build(specs(), o);
   set("ds-a", "status=429;retry_after=60");
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(mocks["ds-a"]->request_count(), 1u);
@@ -205,7 +205,7 @@ TEST_F(RouterTest, ConnectFailuresFailOverToTheOnboardEngineWithItsModel) {
   build(specs(/*max_retries=*/1));
   ASSERT_TRUE(mocks["ds-a"]->set_accepting(false).is_ok());
   set("ds-b", "reset");
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "onboard");
   EXPECT_EQ(onboard->last_model, "fleetgate-onboard") << "the onboard engine gets a model it serves";
@@ -222,7 +222,7 @@ TEST_F(RouterTest, AttemptLatencyKeepsMicroseconds) {
   ASSERT_TRUE(mocks["ds-a"]->set_accepting(false).is_ok());
   ASSERT_TRUE(mocks["ds-b"]->set_accepting(false).is_ok());
   onboard->think = std::chrono::microseconds(1500);
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   ASSERT_EQ(r.provider_id, "onboard");
   EXPECT_GE(r.attempts.back().latency, std::chrono::microseconds(1500));
@@ -231,7 +231,7 @@ TEST_F(RouterTest, AttemptLatencyKeepsMicroseconds) {
 TEST_F(RouterTest, MalformedRequestIsReturnedWithoutFailover) {
   build(specs());
   set("ds-a", "status=400");
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   EXPECT_EQ(r.outcome, Outcome::kRejected);
   EXPECT_EQ(r.http_status, 400);
   EXPECT_EQ(r.provider_id, "ds-a");
@@ -250,7 +250,7 @@ TEST_F(RouterTest, AllFailingIsA503NamingEveryProviderAndReason) {
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
   auto only_upstream = Router::create(*p, make_upstream_providers((*p)->config(), client));
   ASSERT_TRUE(only_upstream.is_ok());
-  RouteResult r = await_blocking((*only_upstream)->complete("us", request, cancel));
+  RouteResult r = await_blocking((*only_upstream)->complete(residency::Car{"us"}, request, cancel));
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.http_status, 503);
   json::object err = json::parse(r.body).as_object().at("error").as_object();
@@ -259,7 +259,7 @@ TEST_F(RouterTest, AllFailingIsA503NamingEveryProviderAndReason) {
       << err.at("message");
   EXPECT_EQ(err.at("attempts").as_array().size(), 1u);
 
-  RouteResult nowhere = await_blocking(router->complete("mars", request, cancel));
+  RouteResult nowhere = await_blocking(router->complete(residency::Car{"mars"}, request, cancel));
   EXPECT_EQ(nowhere.http_status, 503);
   EXPECT_EQ(nowhere.outcome, Outcome::kDenied);
 }
@@ -270,7 +270,7 @@ TEST_F(RouterTest, UnconfiguredProviderIsSkippedWithoutContact) {
   ASSERT_EQ(providers[0].id, "ds-a");
   ::unsetenv("FG_ROUTER_TEST_UNSET_KEY");
   build(providers);
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(r.attempts[0].outcome, Outcome::kUnconfigured);
@@ -281,11 +281,11 @@ TEST_F(RouterTest, UnconfiguredProviderIsSkippedWithoutContact) {
 TEST_F(RouterTest, BreakerOpensAfterFailuresAndHalfOpensAfterCoolDown) {
   build(specs(/*max_retries=*/2));  // threshold 3: one routed request opens it
   set("ds-a", "status=503");
-  ASSERT_TRUE(await_blocking(router->complete("cn", request, cancel)).ok());
+  ASSERT_TRUE(await_blocking(router->complete(residency::Car{"cn"}, request, cancel)).ok());
   EXPECT_EQ(breaker("ds-a"), BreakerState::kOpen);
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u);
 
-  RouteResult r = await_blocking(router->complete("cn", request, cancel));
+  RouteResult r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.attempts[0].outcome, Outcome::kCircuitOpen);
   EXPECT_EQ(mocks["ds-a"]->request_count(), 3u) << "an open breaker keeps the provider uncontacted";
@@ -293,7 +293,7 @@ TEST_F(RouterTest, BreakerOpensAfterFailuresAndHalfOpensAfterCoolDown) {
   now += milliseconds(30000);
   EXPECT_EQ(breaker("ds-a"), BreakerState::kHalfOpen);
   set("ds-a", "ok");
-  r = await_blocking(router->complete("cn", request, cancel));
+  r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.provider_id, "ds-a") << "the half-open probe goes through";
   EXPECT_EQ(breaker("ds-a"), BreakerState::kClosed);
@@ -303,7 +303,7 @@ TEST_F(RouterTest, StreamFailsOverBeforeTheFirstEvent) {
   build(specs());
   set("ds-a", "status=503");
   RecordingSink sink;
-  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  RouteResult r = await_blocking(router->stream(residency::Car{"cn"}, request, sink, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   ASSERT_FALSE(sink.events.empty());
@@ -323,7 +323,7 @@ TEST_F(RouterTest, EachStreamAttemptStartsWithTheProviderTimeSoFar) {
     }
     std::vector<std::chrono::microseconds> provider_times;
   } sink;
-  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  RouteResult r = await_blocking(router->stream(residency::Car{"cn"}, request, sink, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   ASSERT_EQ(r.attempts.size(), 3u);  // ds-a, ds-a after a backoff, ds-b
   ASSERT_EQ(sink.provider_times.size(), 3u);
@@ -340,7 +340,7 @@ TEST_F(RouterTest, MidStreamBreakEndsWithAnErrorEventAndNoFailover) {
   build(specs());
   set("ds-a", "content=a b c d e;break_after=2");
   RecordingSink sink;
-  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  RouteResult r = await_blocking(router->stream(residency::Car{"cn"}, request, sink, cancel));
   EXPECT_EQ(r.outcome, Outcome::kStreamBroken);
   EXPECT_EQ(r.provider_id, "ds-a");
   EXPECT_EQ(sink.events.size(), 2u);
@@ -370,7 +370,7 @@ TEST_F(RouterTest, AStreamThatBrokeWhileEverythingWasHeldFailsOver) {
   build(specs());
   set("ds-a", "content=a b c d e;break_after=2");
   HoldingSink sink("ds-a");
-  RouteResult r = await_blocking(router->stream("cn", request, sink, cancel));
+  RouteResult r = await_blocking(router->stream(residency::Car{"cn"}, request, sink, cancel));
   ASSERT_TRUE(r.ok()) << r.body;
   EXPECT_EQ(r.provider_id, "ds-b");
   EXPECT_EQ(sink.held, 2u);
@@ -406,7 +406,7 @@ TEST_F(RouterTest, AnAnswerTheSinkRefusesIsABadResponseFromItsProvider) {
   build(specs(0));
   set("ds-a", "content=a b c d e;chunk_delay_ms=50");  // the mock is still answering when refused
   RefusingSink midway(2);
-  RouteResult r = await_blocking(router->stream("cn", request, midway, cancel));
+  RouteResult r = await_blocking(router->stream(residency::Car{"cn"}, request, midway, cancel));
   EXPECT_EQ(r.outcome, Outcome::kStreamBroken);
   EXPECT_EQ(r.provider_id, "ds-a");
   ASSERT_EQ(r.attempts.size(), 1u);
@@ -419,7 +419,7 @@ TEST_F(RouterTest, AnAnswerTheSinkRefusesIsABadResponseFromItsProvider) {
 
   // Refused before anything was relayed: the next provider of the chain answers.
   RefusingSink at_once(0);
-  r = await_blocking(router->stream("cn", request, at_once, cancel));
+  r = await_blocking(router->stream(residency::Car{"cn"}, request, at_once, cancel));
   EXPECT_EQ(r.outcome, Outcome::kBadResponse) << "every attempt refused, the onboard one too";
   for (const Attempt& a : r.attempts) EXPECT_EQ(a.outcome, Outcome::kBadResponse) << a.provider_id;
   EXPECT_EQ(mocks["ds-b"]->request_count(), 1u);
@@ -430,7 +430,7 @@ TEST_F(RouterTest, CancelStopsRoutingAndClosesTheUpstreamConnection) {
   build(specs());
   set("ds-a", "latency_ms=60000");
   RouteResult r;
-  std::thread vehicle([&] { r = await_blocking(router->complete("cn", request, cancel)); });
+  std::thread vehicle([&] { r = await_blocking(router->complete(residency::Car{"cn"}, request, cancel)); });
   ASSERT_TRUE(mocks["ds-a"]->wait_for_requests(1, kPatience));
   cancel.cancel();
   vehicle.join();
@@ -471,7 +471,7 @@ TEST_F(RouterTest, EveryAttemptIsToAProviderThePolicyAllows) {
     }
     json::object tagged = request;
     tagged["x_vehicle_region"] = region;
-    RouteResult r = await_blocking(router->complete(region, tagged, cancel));
+    RouteResult r = await_blocking(router->complete(residency::Car{region}, tagged, cancel));
     ASSERT_TRUE(r.ok()) << r.body;
     EXPECT_EQ(r.provider_id, "onboard");
     for (const Attempt& a : r.attempts) {

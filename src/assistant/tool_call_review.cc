@@ -12,15 +12,15 @@ std::string ToolCallReview::explanation() const {
   return text;
 }
 
-ToolCallReview review_held(const HeldChoice& held, const VehicleState* state, Clock::time_point now,
-                           const InterlockOptions& options, Language lang) {
+ToolCallReview review_held(const HeldChoice& held, const OfferedTools& offered, const VehicleState* state,
+                           Clock::time_point now, const InterlockOptions& options, Language lang) {
   ToolCallReview r;
   if (!held.unreadable.empty()) {
     r.refused.emplace_back("", refuse_unreadable_tool_call(lang));
     return r;
   }
   for (const HeldCall& call : held.calls) {
-    InterlockDecision d = review_tool_call(call.name, call.arguments, state, now, options, lang);
+    InterlockDecision d = review_tool_call(call.name, call.arguments, state, now, options, lang, offered);
     if (!d.allowed) {
       r.refused.emplace_back(call.name, std::move(d));
       continue;

@@ -1,6 +1,6 @@
 // review_held: the one review of what an answer asks the car to do, for plain and streamed
-// answers alike. Each held call passes review_tool_call (catalogue, schema, interlocks); an
-// unreadable choice is refused whole. Allowed calls leave with their arguments re-serialised from
+// answers alike. Each held call passes review_tool_call (the request's offered tools or the
+// catalogue, schema, interlocks by what the tool does); an unreadable choice is refused whole. Allowed calls leave with their arguments re-serialised from
 // the parsed object that was reviewed, never as the provider's text, so the car reads exactly
 // what was checked. apply_review writes the outcome back into the message or delta.
 #pragma once
@@ -24,8 +24,8 @@ struct ToolCallReview {
   std::string explanation() const;  // the refusals' messages, for the user
 };
 
-ToolCallReview review_held(const HeldChoice& held, const VehicleState* state, Clock::time_point now,
-                           const InterlockOptions& options, Language lang);
+ToolCallReview review_held(const HeldChoice& held, const OfferedTools& offered, const VehicleState* state,
+                           Clock::time_point now, const InterlockOptions& options, Language lang);
 
 // Puts the allowed calls into `holder` (a message when `whole`, else a delta, whose calls then
 // carry their "index") in the shape each came in, and the explanation of any refusal as its

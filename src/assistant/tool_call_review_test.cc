@@ -21,7 +21,7 @@ VehicleState state(double kmh, Gear gear) {
 }
 
 ToolCallReview review(const HeldChoice& held, const VehicleState& s) {
-  return review_held(held, &s, kNow, InterlockOptions{}, Language::kEn);
+  return review_held(held, {}, &s, kNow, InterlockOptions{}, Language::kEn);
 }
 
 HeldCall tool_call(std::string name, std::string arguments) {

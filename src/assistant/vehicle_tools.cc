@@ -111,22 +111,30 @@ const VehicleTool* find_vehicle_tool(std::string_view name) {
   return nullptr;
 }
 
+const std::vector<FunctionDefinition>& vehicle_function_definitions() {
+  static const std::vector<FunctionDefinition> kDefinitions = [] {
+    std::vector<FunctionDefinition> defs;
+    for (const VehicleTool& tool : vehicle_tools()) defs.push_back({tool.name, tool.description, tool.parameters});
+    return defs;
+  }();
+  return kDefinitions;
+}
+
 json::array vehicle_tools_json() {
   json::array tools;
-  for (const VehicleTool& tool : vehicle_tools()) {
+  for (const FunctionDefinition& f : vehicle_function_definitions()) {
     tools.push_back(json::object{
-        {"type", "function"},
-        {"function", {{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}}}});
+        {"type", "function"}, {"function", {{"name", f.name}, {"description", f.description}, {"parameters", f.parameters}}}});
   }
   return tools;
 }
 
-Result<json::object> parse_tool_arguments(const VehicleTool& tool, std::string_view arguments_json) {
+Result<json::object> parse_tool_arguments(const json::object& parameters, std::string_view arguments_json) {
   auto parsed = parse_strict_json(arguments_json);
   if (!parsed) return invalid_argument("arguments: " + parsed.status().message());
   json::value& v = *parsed;
   if (!v.is_object()) return invalid_argument("arguments: must be an object");
-  if (Status s = validate_json(tool.parameters, v); !s.is_ok()) return s;
+  if (Status s = validate_json(parameters, v); !s.is_ok()) return s;
   return std::move(v.get_object());
 }
 

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "fleetgate/assistant/chat.h"
 #include "fleetgate/assistant/language.h"
 #include "fleetgate/core/result.h"
 
@@ -31,13 +32,19 @@ const std::vector<VehicleTool>& vehicle_tools();
 // The tool called `name`, or nullptr when the catalogue has none (e.g. a hallucinated name).
 const VehicleTool* find_vehicle_tool(std::string_view name);
 
+// The catalogue as function definitions, as an app would offer them: what the on-board engine
+// calls and the review reads calls against when a request offers no tools of its own.
+const std::vector<FunctionDefinition>& vehicle_function_definitions();
+
 // The catalogue as an OpenAI `tools` array: [{type: "function", function: {name, description,
 // parameters}}], ready to inject into or advertise with a request.
 boost::json::array vehicle_tools_json();
 
-// Parses `arguments_json` (a tool call's arguments text) and validates it against the tool's
-// schema. Errors are kInvalidArgument: "arguments: invalid JSON (...)", "arguments: duplicate
-// key 'NAME'" (strict_json.h), "arguments: must be an object" or the schema checker's "PATH: reason".
-Result<boost::json::object> parse_tool_arguments(const VehicleTool& tool, std::string_view arguments_json);
+// Parses `arguments_json` (a tool call's arguments text) and validates it against `parameters`,
+// a tool's schema (a catalogue tool's or an app's own). Errors are kInvalidArgument: "arguments:
+// invalid JSON (...)", "arguments: duplicate key 'NAME'" (strict_json.h), "arguments: must be an
+// object" or the schema checker's "PATH: reason"; kInternal when the schema uses a keyword
+// json_schema.h does not check.
+Result<boost::json::object> parse_tool_arguments(const boost::json::object& parameters, std::string_view arguments_json);
 
 }  // namespace fleetgate::assistant

@@ -42,9 +42,9 @@ TEST(VehicleTools, EveryToolAcceptsValidAndRejectsInvalidArguments) {
   for (const Sample& s : kSamples) {
     const VehicleTool* tool = find_vehicle_tool(s.tool);
     ASSERT_NE(tool, nullptr) << s.tool;
-    auto ok = parse_tool_arguments(*tool, s.valid);
+    auto ok = parse_tool_arguments(tool->parameters, s.valid);
     EXPECT_TRUE(ok.is_ok()) << s.tool << ": " << ok.status().to_string();
-    auto bad = parse_tool_arguments(*tool, s.invalid);
+    auto bad = parse_tool_arguments(tool->parameters, s.invalid);
     ASSERT_FALSE(bad.is_ok()) << s.tool << " accepted " << s.invalid;
     EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
     EXPECT_EQ(bad.status().message(), s.error) << s.tool;
@@ -56,10 +56,10 @@ TEST(VehicleTools, EveryToolAcceptsValidAndRejectsInvalidArguments) {
 TEST(VehicleTools, ArgumentsMustBeJsonObjects) {
   const VehicleTool* trunk = find_vehicle_tool("trunk");
   ASSERT_NE(trunk, nullptr);
-  auto r = parse_tool_arguments(*trunk, "{\"action\":");
+  auto r = parse_tool_arguments(trunk->parameters, "{\"action\":");
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().message().rfind("arguments: invalid JSON", 0), 0u) << r.status().message();
-  EXPECT_FALSE(parse_tool_arguments(*trunk, "").is_ok());
+  EXPECT_FALSE(parse_tool_arguments(trunk->parameters, "").is_ok());
 }
 
 // A reviewer and a car must not read different values out of one arguments text.
@@ -68,13 +68,13 @@ TEST(VehicleTools, DuplicateKeysAreRefusedAtAnyDepth) {
   const VehicleTool* climate = find_vehicle_tool("set_temperature");
   ASSERT_NE(trunk, nullptr);
   ASSERT_NE(climate, nullptr);
-  auto r = parse_tool_arguments(*trunk, R"({"action":"open","action":"close"})");
+  auto r = parse_tool_arguments(trunk->parameters, R"({"action":"open","action":"close"})");
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().message(), "arguments: duplicate key 'action'");
-  r = parse_tool_arguments(*trunk, R"({"action":"open","\u0061ction":"close"})");
+  r = parse_tool_arguments(trunk->parameters, R"({"action":"open","\u0061ction":"close"})");
   ASSERT_FALSE(r.is_ok()) << "an escaped spelling is the same key";
   EXPECT_EQ(r.status().message(), "arguments: duplicate key 'action'");
-  r = parse_tool_arguments(*climate, R"({"celsius":21,"zone":"driver","celsius":28})");
+  r = parse_tool_arguments(climate->parameters, R"({"celsius":21,"zone":"driver","celsius":28})");
   EXPECT_FALSE(r.is_ok());
 }
 

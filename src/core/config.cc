@@ -116,6 +116,22 @@ void check_endpoint(const TomlValue& v, const std::string& key, const std::strin
   }
 }
 
+AssistantSettings parse_assistant(const TomlValue& t) {
+  AssistantSettings s;
+  reject_unknown_keys(t, "assistant", {"tool_functions"});
+  if (auto* v = optional_field(t, "tool_functions")) {
+    const TomlValue& pins = as_table(*v, "assistant.tool_functions");
+    for (const auto& [tool, function] : pins.as_table()) {
+      const std::string key = "assistant.tool_functions." + tool;
+      s.tool_functions.push_back({tool, as_nonempty_string(function, key), ref_of(function, key)});
+    }
+    // TOML tables have no order; errors and listings do, by name.
+    std::sort(s.tool_functions.begin(), s.tool_functions.end(),
+              [](const ToolFunctionPin& a, const ToolFunctionPin& b) { return a.tool < b.tool; });
+  }
+  return s;
+}
+
 LearningSettings parse_learning(const TomlValue& t) {
   LearningSettings s;
   reject_unknown_keys(t, "learning", {"triggers"});
@@ -148,7 +164,7 @@ Provider parse_provider(const TomlValue& t, const std::string& key, const std::f
   as_table(t, key);
   reject_unknown_keys(t, key, {"id", "kind", "base_url", "api_key_env", "location", "models",
                                "connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms",
-                               "max_retries", "ca_file"});
+                               "max_retries", "ca_file", "developer_jurisdiction"});
   Provider p;
   p.where = ref_of(t, key);
   p.id = as_nonempty_string(required_field(t, key, "id"), key + ".id");
@@ -186,7 +202,91 @@ Provider parse_provider(const TomlValue& t, const std::string& key, const std::f
     if (p.kind != ProviderKind::kOpenAICompatible) fail(ref_of(*v, key + ".ca_file"), "only an openai-compatible provider has a CA file");
     p.ca_file = resolve(base, as_nonempty_string(*v, key + ".ca_file"));
   }
+  if (auto* v = optional_field(t, "developer_jurisdiction")) {
+    p.developer_jurisdiction = as_string(*v, key + ".developer_jurisdiction");
+    if (!is_market_code(p.developer_jurisdiction)) {
+      fail(ref_of(*v, key + ".developer_jurisdiction"), "must be an ISO 3166 alpha-2 code (two capital letters)");
+    }
+  }
   return p;
+}
+
+// A non-empty array of ISO 3166 alpha-2 codes.
+std::vector<std::string> as_country_codes(const TomlValue& v, const std::string& key) {
+  const auto& list = as_array(v, key);
+  if (list.empty()) fail(ref_of(v, key), "must list at least one ISO 3166 alpha-2 code");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item_key = key + "[" + std::to_string(i) + "]";
+    std::string code = as_string(list[i], item_key);
+    if (!is_market_code(code)) fail(ref_of(list[i], item_key), "'" + code + "' is not an ISO 3166 alpha-2 code (two capital letters)");
+    out.push_back(std::move(code));
+  }
+  return out;
+}
+
+std::vector<std::string> as_string_list(const TomlValue& v, const std::string& key) {
+  const auto& list = as_array(v, key);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) out.push_back(as_nonempty_string(list[i], key + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+void parse_cross_border(const TomlValue& rules, Config& c) {
+  const auto& list = as_array(rules, "compliance.cross_border");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "compliance.cross_border[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"region", "reference", "exempt_below", "assessment_above",
+                                       "sensitive_assessment_above", "sensitive_fields", "important_fields"});
+    CrossBorderRule rule;
+    rule.where = ref_of(list[i], key);
+    const TomlValue& region = required_field(list[i], key, "region");
+    rule.region = as_nonempty_string(region, key + ".region");
+    if (c.region(rule.region) == nullptr) fail(ref_of(region, key + ".region"), "unknown region '" + rule.region + "'");
+    if (c.cross_border_rule(rule.region) != nullptr) fail(ref_of(region, key + ".region"), "region '" + rule.region + "' has a cross-border rule already");
+    rule.reference = as_nonempty_string(required_field(list[i], key, "reference"), key + ".reference");
+    constexpr int64_t kMax = 1'000'000'000'000;
+    if (auto* v = optional_field(list[i], "exempt_below")) rule.exempt_below = static_cast<uint64_t>(as_int_in(*v, key + ".exempt_below", 0, kMax));
+    if (auto* v = optional_field(list[i], "assessment_above")) rule.assessment_above = static_cast<uint64_t>(as_int_in(*v, key + ".assessment_above", 0, kMax));
+    if (auto* v = optional_field(list[i], "sensitive_assessment_above")) {
+      rule.sensitive_assessment_above = static_cast<uint64_t>(as_int_in(*v, key + ".sensitive_assessment_above", 0, kMax));
+    }
+    if (rule.assessment_above < rule.exempt_below) fail(rule.where, "assessment_above must not be below exempt_below");
+    if (auto* v = optional_field(list[i], "sensitive_fields")) rule.sensitive_fields = as_string_list(*v, key + ".sensitive_fields");
+    if (auto* v = optional_field(list[i], "important_fields")) rule.important_fields = as_string_list(*v, key + ".important_fields");
+    c.cross_border.push_back(std::move(rule));
+  }
+}
+
+// [compliance]: after markets and providers, which its rules refer to.
+void parse_compliance(const TomlValue& t, Config& c) {
+  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border"});
+  if (const auto* cross = optional_field(t, "cross_border")) parse_cross_border(*cross, c);
+  const auto* rules = optional_field(t, "prohibited_origins");
+  if (rules == nullptr) return;
+  const auto& list = as_array(*rules, "compliance.prohibited_origins");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "compliance.prohibited_origins[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"markets", "origins", "from_model_year", "reference"});
+    ProhibitedOrigin rule;
+    rule.where = ref_of(list[i], key);
+    rule.markets = as_country_codes(required_field(list[i], key, "markets"), key + ".markets");
+    for (const std::string& m : rule.markets) {
+      if (!c.markets.contains(m)) fail(ref_of(required_field(list[i], key, "markets"), key + ".markets"), "unknown market '" + m + "'");
+    }
+    rule.origins = as_country_codes(required_field(list[i], key, "origins"), key + ".origins");
+    rule.from_model_year = static_cast<int>(as_int_in(required_field(list[i], key, "from_model_year"), key + ".from_model_year", 1980, 2100));
+    rule.reference = as_nonempty_string(required_field(list[i], key, "reference"), key + ".reference");
+    c.prohibited_origins.push_back(std::move(rule));
+  }
+  if (c.prohibited_origins.empty()) return;
+  for (const Provider& p : c.providers) {
+    if (p.developer_jurisdiction.empty()) {
+      fail(p.where, "provider '" + p.id + "' must declare developer_jurisdiction: the config has rules on providers' origin");
+    }
+  }
 }
 
 // "FLEETGATE_<PREFIX>_<ID>", the region id upper-cased with '-' as '_' (a valid variable name).
@@ -286,7 +386,8 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
   reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning", "node",
-                                 "directory"});
+                                 "directory", "compliance", "assistant"});
+  if (auto* a = optional_field(root, "assistant")) c.assistant = parse_assistant(as_table(*a, "assistant"));
   if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
@@ -327,6 +428,7 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
     c.markets.emplace(code, region_id);
   }
   if (c.markets.empty()) fail(ref_of(markets, "markets"), "at least one market is required");
+  if (auto* t = optional_field(root, "compliance")) parse_compliance(as_table(*t, "compliance"), c);
 
   for (const Region& r : c.regions) {
     for (const ChainEntry& e : r.chain) {
@@ -375,6 +477,13 @@ const Provider* Config::provider(std::string_view id) const {
 
 bool Config::serves(std::string_view region_id) const {
   return std::find(served_regions.begin(), served_regions.end(), region_id) != served_regions.end();
+}
+
+const CrossBorderRule* Config::cross_border_rule(std::string_view region) const {
+  for (const auto& r : cross_border) {
+    if (r.region == region) return &r;
+  }
+  return nullptr;
 }
 
 const Region* Config::region_for_market(std::string_view market) const {

@@ -73,6 +73,37 @@ struct Provider {
   // PEM CAs trusted for this provider's https base_url besides the system store (private or
   // test CAs); empty: the system store only. The certificate is always verified.
   std::filesystem::path ca_file = {};
+  // Where the provider's model developer is established (ISO 3166 alpha-2), for the rules on
+  // providers' origin ([[compliance.prohibited_origins]]); "" when not declared, which a config
+  // with such rules refuses.
+  std::string developer_jurisdiction;
+  SourceRef where;
+};
+
+// [[compliance.prohibited_origins]]: cars registered in `markets` whose model year is
+// `from_model_year` or later may not use a provider whose developer is established in one of
+// `origins` (e.g. the US connected-vehicle rule, 15 CFR part 791 subpart D, for model year 2027
+// on). `reference` names the legal text, for refusals and reports.
+// [[compliance.cross_border]]: China's Provisions on Promoting and Regulating Cross-Border Data
+// Flows (CAC, in force 2024-03-22) for transfers out of `region`: the distinct individuals whose
+// personal information left per calendar year, counted apart for non-sensitive and sensitive
+// information, decide the legal basis a transfer needs (transfer/cross_border.h).
+struct CrossBorderRule {
+  std::string region;
+  std::string reference;
+  uint64_t exempt_below = 100'000;            // non-sensitive individuals a year without a basis
+  uint64_t assessment_above = 1'000'000;      // non-sensitive: above this a security assessment
+  uint64_t sensitive_assessment_above = 10'000;  // sensitive: above this a security assessment
+  std::vector<std::string> sensitive_fields;  // telemetry catalogue fields that are sensitive PI
+  std::vector<std::string> important_fields;  // fields that are important data: assessment always
+  SourceRef where;
+};
+
+struct ProhibitedOrigin {
+  std::vector<std::string> markets;  // ISO 3166 alpha-2, each a configured market
+  std::vector<std::string> origins;  // ISO 3166 alpha-2
+  int from_model_year = 0;
+  std::string reference;
   SourceRef where;
 };
 
@@ -158,8 +189,23 @@ struct LearningSettings {
   LearningTriggers triggers;
 };
 
+// A function an app's tool performs, pinned by config for a name the classifier cannot place
+// (assistant/tool_classifier.h checks `function` against the vehicle tool catalogue).
+struct ToolFunctionPin {
+  std::string tool;      // the app's function name, e.g. "acme_hatch"
+  std::string function;  // a catalogue function name, e.g. "trunk"
+  SourceRef where;
+};
+
+// [assistant]: the assistant gateway. [assistant.tool_functions] maps app tool names to vehicle
+// functions: "acme_hatch" = "trunk".
+struct AssistantSettings {
+  std::vector<ToolFunctionPin> tool_functions;
+};
+
 struct Config {
   std::filesystem::path source;
+  AssistantSettings assistant;
   ServerOptions server;
   ControlSettings control;
   TransferSettings transfer;
@@ -171,10 +217,14 @@ struct Config {
   std::vector<std::string> served_regions;
   std::map<std::string, std::string> markets;  // ISO 3166 alpha-2 -> region id
   std::vector<Provider> providers;
+  std::vector<ProhibitedOrigin> prohibited_origins;
+  std::vector<CrossBorderRule> cross_border;
 
   const Region* region(std::string_view id) const;
   const Provider* provider(std::string_view id) const;
   bool serves(std::string_view region_id) const;
+  // The cross-border rule of transfers out of `region`, or nullptr.
+  const CrossBorderRule* cross_border_rule(std::string_view region) const;
   // The region a market belongs to, or nullptr when the market is not configured.
   const Region* region_for_market(std::string_view market) const;
 };

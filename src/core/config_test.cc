@@ -176,8 +176,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "regions[1].telemetry.shards: must be between 1 and 256"},
         BadCase{"chain = [\"grok-eu\"]", "chain = [\"grok-eu\"]\n[regions.telemetry]\nurls = \"nats://x\"",
                 "regions[1].telemetry.urls: unknown key"},
+        BadCase{"[markets]", "[assistant]\ntool_function = 1\n[markets]", "assistant.tool_function: unknown key"},
+        BadCase{"[markets]", "[assistant.tool_functions]\nacme_hatch = 3\n[markets]", "assistant.tool_functions.acme_hatch"},
         BadCase{"[markets]", "[markets\n", "syntax error"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return "case" + std::to_string(info.index); });
+
+TEST(Config, AssistantToolFunctionsPinNamesToFunctions) {
+  auto c = parse_config(replace(kValid, "[markets]", "[assistant.tool_functions]\nacme_hatch = \"trunk\"\n\"舱门\" = \"frunk\"\n[markets]"),
+                        "pins.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  ASSERT_EQ(c->assistant.tool_functions.size(), 2u);
+  EXPECT_EQ(c->assistant.tool_functions[0].tool, "acme_hatch");
+  EXPECT_EQ(c->assistant.tool_functions[0].function, "trunk");
+  EXPECT_EQ(c->assistant.tool_functions[0].where.key, "assistant.tool_functions.acme_hatch");
+  EXPECT_EQ(c->assistant.tool_functions[1].tool, "舱门");
+  auto none = parse_config(kValid, "plain.toml");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->assistant.tool_functions.empty());
+}
 
 TEST(Config, MissingFileIsNotFound) {
   auto c = load_config("/nonexistent/fleetgate.toml");

@@ -12,8 +12,7 @@ namespace json = boost::json;
 
 constexpr std::string_view kClosedThroughKey = "ledger/closed_through";
 
-std::string event_key(Period month, std::string_view id) { return "ledger/rev/" + month.to_string() + "/" + std::string(id); }
-std::string month_prefix(Period month) { return "ledger/rev/" + month.to_string() + "/"; }
+std::string event_key(Period month, std::string_view id) { return revenue_month_prefix(month) + std::string(id); }
 std::string id_key(std::string_view id) { return "ledger/revid/" + std::string(id); }
 std::string adjustment_prefix(Period target) { return "ledger/adj/" + target.to_string() + "/"; }
 std::string period_key(Period p, std::string_view what) { return "ledger/period/" + p.to_string() + "/" + std::string(what); }
@@ -36,6 +35,11 @@ Result<std::optional<Period>> read_closed_through(const store::KvReader& view) {
   auto p = Period::parse(**v);
   if (!p.is_ok()) return data_loss("damaged " + std::string(kClosedThroughKey));
   return std::optional<Period>(*p);
+}
+
+// The line an event's part recognised in the settled period adds to.
+LineKey line_of(const RevenueEvent& e, std::optional<Period> adjusts) {
+  return LineKey{e.feature, e.market, e.currency, adjusts, e.type, Period::containing(e.time_ms)};
 }
 
 int max_recognition_months(const LedgerConfig& config) {
@@ -63,6 +67,9 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
       if (conflict_count++ < 20) conflicts += (conflicts.empty() ? "" : "; ") + where + ": id '" + id + "' " + why;
     };
     std::map<Period, size_t> adjusted;  // closed month -> events landing in it
+    // The totals of every month an added event falls in; nullopt for a month whose events
+    // cannot all be totalled (a feature the config no longer defines): it keeps no totals.
+    std::map<Period, std::optional<MonthRevenue>> totals;
     std::map<std::string, std::string_view> first_seen;  // id -> where it first occurs in `events`
     for (const auto& [e, where] : events) {
       // A repeated id would be stored once but counted twice (or, with other values, silently
@@ -89,6 +96,16 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
       batch.put(event_key(month, e.id), encode_event(e));
       batch.put(id_key(e.id), month.to_string());
       ++report.added;
+      auto month_totals = totals.find(month);
+      if (month_totals == totals.end()) {
+        auto kept = read_month_revenue(control_, month);
+        if (kept.is_ok() && !kept->has_value()) kept = sum_month_events(control_, month, config_);
+        if (!kept.is_ok()) return kept.status();
+        month_totals = totals.emplace(month, std::move(kept).value()).first;
+      }
+      if (month_totals->second.has_value()) {
+        if (auto s = add_event(*month_totals->second, e, *config_.feature(e.feature)); !s.is_ok()) return s;
+      }
       if (!closed->has_value()) continue;
       json::array late_months;
       for (const auto& r : recognise(e, *config_.feature(e.feature))) {
@@ -106,6 +123,9 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
       return already_exists(std::to_string(conflict_count) + " revenue event(s) conflict, nothing imported: " + conflicts);
     }
     if (report.added == 0) return report;
+    for (const auto& [month, kept] : totals) {
+      if (kept.has_value()) write_month_revenue(batch, month, *kept);
+    }
     audit::Event ev{actor, "ledger.revenue.import", "revenue", "", {}};
     ev.details["added"] = report.added;
     ev.details["unchanged"] = report.unchanged;
@@ -136,6 +156,30 @@ Result<UsageSummary> Ledger::usage(Period period, const Progress& progress) cons
   return usage_in(*view, period, progress);
 }
 
+Result<bool> Ledger::add_month_totals(const store::KvReader& view, Period month, Period period,
+                                      RevenueLines& lines) const {
+  auto kept = read_month_revenue(view, month);
+  if (!kept.is_ok()) return kept.status();
+  if (!kept->has_value()) return false;
+  const int offset = period.months_since(month);
+  for (const auto& [key, sum] : **kept) {
+    const Feature* feature = config_.feature(key.feature);
+    if (feature == nullptr) {
+      return failed_precondition("revenue of " + month.to_string() + " is for feature '" + key.feature +
+                                 "', which the ledger config no longer defines");
+    }
+    // Purchases split under a recognition period the config has changed since: the events
+    // themselves tell how they split now.
+    if (key.type == RevenueType::kPurchase && key.months != feature->recognition_months) return false;
+  }
+  for (const auto& [key, sum] : **kept) {
+    if (offset >= key.months) continue;
+    const LineKey line{key.feature, key.market, key.currency, std::nullopt, key.type, month};
+    if (auto s = add_line(lines, line, {sum.events, sum.parts[static_cast<size_t>(offset)]}); !s.is_ok()) return s;
+  }
+  return true;
+}
+
 Result<Settlement> Ledger::compute(const store::KvReader& view, Period period, bool closed,
                                    const Progress& progress) const {
   auto usage = summarise_usage(usage_logs_, period, progress);
@@ -148,7 +192,10 @@ Result<Settlement> Ledger::compute(const store::KvReader& view, Period period, b
 
   // Regular lines: the part of every event of the last few months recognised in `period`.
   for (Period month = period.plus(1 - max_recognition_months(config_)); month <= period; month = month.plus(1)) {
-    auto it = view.scan(month_prefix(month));
+    auto added = add_month_totals(view, month, period, in.lines);
+    if (!added.is_ok()) return added.status();
+    if (*added) continue;
+    auto it = view.scan(revenue_month_prefix(month));
     for (; it->valid(); it->next()) {
       auto e = decode_event(it->value());
       if (!e.is_ok()) return e.status();
@@ -159,7 +206,7 @@ Result<Settlement> Ledger::compute(const store::KvReader& view, Period period, b
       }
       for (const auto& r : recognise(*e, *feature)) {
         if (r.month != period) continue;
-        if (auto s = add_line(in.lines, *e, r.amount_minor, std::nullopt); !s.is_ok()) return s;
+        if (auto s = add_line(in.lines, line_of(*e, std::nullopt), {1, r.amount_minor}); !s.is_ok()) return s;
       }
     }
     if (!it->status().is_ok()) return it->status();
@@ -184,7 +231,7 @@ Result<Settlement> Ledger::compute(const store::KvReader& view, Period period, b
         return m.is_string() && m.as_string() == r.month.to_string();
       });
       if (!listed) continue;
-      if (auto s = add_line(in.lines, *e, r.amount_minor, r.month); !s.is_ok()) return s;
+      if (auto s = add_line(in.lines, line_of(*e, r.month), {1, r.amount_minor}); !s.is_ok()) return s;
       if (!in.adjusted_usage.contains(r.month)) {
         auto adjusted = usage_in(view, r.month, {});
         if (!adjusted.is_ok()) return adjusted.status();

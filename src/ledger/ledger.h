@@ -8,7 +8,11 @@
 // with the closed month's stored usage and contracts. Settling an open period is a pure
 // function of the stored data: re-running it gives byte-identical statements.
 //
+// Settling reads each month's revenue totals (revenue_totals.h, kept by every import) rather than
+// its events, and falls back to the events where the totals cannot say it.
+//
 // Store keys: ledger/rev/<YYYY-MM>/<id> (events by month), ledger/revid/<id> (its month),
+// ledger/revtot/<YYYY-MM>[/...] (the month's totals),
 // ledger/adj/<target YYYY-MM>/<id> (closed months to adjust), ledger/closed_through,
 // ledger/period/<YYYY-MM>/{closed,usage,statement/<partner>.json|.csv}.
 #pragma once
@@ -24,6 +28,7 @@
 #include "fleetgate/ledger/ledger_config.h"
 #include "fleetgate/ledger/period.h"
 #include "fleetgate/ledger/revenue_event.h"
+#include "fleetgate/ledger/revenue_totals.h"
 #include "fleetgate/ledger/settlement.h"
 #include "fleetgate/ledger/usage_log.h"
 #include "fleetgate/ledger/usage_summary.h"
@@ -50,7 +55,8 @@ class Ledger {
   Ledger(LedgerConfig config, audit::AuditLog& audit, std::vector<const UsageLog*> usage_logs);
 
   // Stores `events` all together with one audit entry, or none of them: kAlreadyExists naming
-  // every event whose id is stored with different content or occurs twice in `events`.
+  // every event whose id is stored with different content or occurs twice in `events`;
+  // kInvalidArgument when a month's revenue of one kind would overflow int64.
   // Re-importing identical events is a no-op.
   Result<ImportReport> import_revenue(const std::vector<SourcedEvent>& events, const std::string& actor);
 
@@ -75,6 +81,10 @@ class Ledger {
   const LedgerConfig& config() const { return config_; }
 
  private:
+  // Adds to `lines` what the events of `month` recognise in `period`, from the month's revenue
+  // totals. False, with nothing added, when the totals cannot say it (none kept, or a purchase
+  // split the config has changed since).
+  Result<bool> add_month_totals(const store::KvReader& view, Period month, Period period, RevenueLines& lines) const;
   Result<Settlement> compute(const store::KvReader& view, Period period, bool closed, const Progress& progress) const;
   Result<Settlement> load_closed(const store::KvReader& view, Period period) const;
   Result<UsageSummary> usage_in(const store::KvReader& view, Period period, const Progress& progress) const;

@@ -104,6 +104,88 @@ TEST(LedgerProperty, OrderOfEventsDoesNotChangeAStatement) {
   }
 }
 
+// Every statement of `periods`, concatenated.
+std::string statements_of(const Ledger& ledger, const std::vector<Period>& periods) {
+  std::string out;
+  for (Period p : periods) {
+    auto s = ledger.settle(p);
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+    if (s.is_ok()) {
+      for (const auto& st : s->statements) out += st.json + st.csv;
+    }
+  }
+  return out;
+}
+
+// Removes the revenue totals, as a ledger written before they were kept has none; returns how many keys.
+size_t drop_revenue_totals(store::KvStore& control) {
+  store::WriteBatch batch;
+  size_t n = 0;
+  for (auto it = control.scan("ledger/revtot/"); it->valid(); it->next(), ++n) batch.remove(it->key());
+  EXPECT_TRUE(control.write(batch).is_ok());
+  return n;
+}
+
+TEST(LedgerProperty, TotalsSettleExactlyAsTheEventsDo) {
+  const std::vector<Period> periods = {kNovP.plus(-2), kNovP.plus(-1), kNovP, kDecP};
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    Deployment d;
+    Scenario s = random_scenario(seed);
+    // Purchases, refunds and corrections of the two months before, recognised into November.
+    for (int i = 0; i < 40; ++i) {
+      const RevenueType type = i % 4 == 0 ? RevenueType::kCorrection : i % 3 == 0 ? RevenueType::kRefund : RevenueType::kPurchase;
+      s.revenue.push_back(revenue("early-" + std::to_string(i), kNovP.plus(-1 - i % 2).start_ms() + i * 3'600'000, type,
+                                  "fsd", i % 2 ? "US" : "DE", i % 2 ? "USD" : "EUR",
+                                  (type == RevenueType::kRefund ? -1 : 1) * (1 + i * 7919)));
+    }
+    load(d, s, seed);
+    const std::string from_totals = statements_of(d.ledger(), periods);
+    ASSERT_GT(drop_revenue_totals(d.control()), 3u) << "every month with events keeps totals";
+    EXPECT_EQ(statements_of(d.ledger(), periods), from_totals) << "seed " << seed;
+
+    // A month without totals gets them, from all its events, at its next import.
+    ASSERT_TRUE(d.ledger()
+                    .import_revenue({revenue("after-" + std::to_string(seed), kNov + 77, RevenueType::kPurchase, "fsd",
+                                             "US", "USD", 123'457)},
+                                    "test")
+                    .is_ok());
+    const std::string rebuilt = statements_of(d.ledger(), periods);
+    EXPECT_NE(rebuilt, from_totals);
+    ASSERT_GT(drop_revenue_totals(d.control()), 0u);
+    EXPECT_EQ(statements_of(d.ledger(), periods), rebuilt) << "seed " << seed;
+  }
+}
+
+TEST(Ledger, SettlingReadsTheKeptTotals) {
+  Deployment d;
+  ASSERT_TRUE(d.ledger()
+                  .import_revenue({revenue("s", kNov + 5, RevenueType::kSubscription, "fsd", "US", "USD", 9900)}, "test")
+                  .is_ok());
+  store::WriteBatch damage;
+  damage.put("ledger/revtot/2026-11/subscription/1/fsd/US/USD", "{\"events\":1}");
+  ASSERT_TRUE(d.control().write(damage).is_ok());
+  EXPECT_EQ(d.ledger().settle(kNovP).status().code(), Code::kDataLoss);
+}
+
+TEST(Ledger, APurchaseSplitsAsTheTermsSayAtSettlement) {
+  // Imported under 36 recognition months, settled after the terms changed to 12: the events are
+  // split as the terms say now, as a ledger that never kept totals would.
+  LedgerConfig twelve = repo_config();
+  for (auto& f : twelve.features) {
+    if (f.id == "fsd") f.recognition_months = 12;
+  }
+  Deployment d;
+  Deployment fresh(twelve);
+  const std::vector<SourcedEvent> events = {
+      revenue("buy", kNov + 5, RevenueType::kPurchase, "fsd", "US", "USD", 800'001),
+      revenue("sub", kNov + 6, RevenueType::kSubscription, "fsd", "US", "USD", 9900)};
+  ASSERT_TRUE(d.ledger().import_revenue(events, "test").is_ok());
+  ASSERT_TRUE(fresh.ledger().import_revenue(events, "test").is_ok());
+  const auto changed = d.another_ledger(twelve);
+  EXPECT_EQ(statements_of(*changed, {kNovP, kDecP}), statements_of(fresh.ledger(), {kNovP, kDecP}));
+  EXPECT_NE(statements_of(d.ledger(), {kNovP}), statements_of(fresh.ledger(), {kNovP}));
+}
+
 TEST(Ledger, ReRunningAnOpenPeriodIsByteIdentical) {
   Deployment d;
   load(d, random_scenario(7), 7);

@@ -54,17 +54,22 @@ class Deployment {
   explicit Deployment(LedgerConfig config = repo_config()) {
     control_ = std::move(store::open_embedded(dir_ / "control")).value();
     audit_ = std::move(audit::AuditLog::open(*control_, [this] { return now_ms; })).value();
-    std::vector<const UsageLog*> logs;
     for (const char* region : {"cn", "us", "eu"}) {
       regions_[region] = std::move(store::open_embedded(dir_ / region)).value();
       logs_[region] = std::move(KvUsageLog::open(*regions_[region], region, {.sync = false})).value();
-      logs.push_back(logs_[region].get());
     }
-    ledger_ = std::make_unique<Ledger>(std::move(config), *audit_, logs);
+    ledger_ = another_ledger(std::move(config));
+  }
+  // A ledger with `config` over the same control plane and usage logs (a restart with changed terms).
+  std::unique_ptr<Ledger> another_ledger(LedgerConfig config) {
+    std::vector<const UsageLog*> logs;
+    for (const auto& [region, log] : logs_) logs.push_back(log.get());
+    return std::make_unique<Ledger>(std::move(config), *audit_, logs);
   }
   void add(const UsageRecord& r) { ASSERT_TRUE(logs_.at(r.region)->append(r).is_ok()); }
   Ledger& ledger() { return *ledger_; }
   audit::AuditLog& audit() { return *audit_; }
+  store::KvStore& control() { return *control_; }
   std::string statement(Period p, const std::string& partner) {
     auto s = ledger_->statement(p, partner);
     EXPECT_TRUE(s.is_ok()) << s.status().to_string();

@@ -23,13 +23,6 @@ bool is_event_id(std::string_view s) {
          });
 }
 
-Result<RevenueType> parse_type(std::string_view s) {
-  for (auto t : {RevenueType::kSubscription, RevenueType::kPurchase, RevenueType::kRefund, RevenueType::kCorrection}) {
-    if (type_name(t) == s) return t;
-  }
-  return invalid_argument("type '" + std::string(s) + "' is not subscription, purchase, refund or correction");
-}
-
 // One event from its seven text fields, in kColumns order.
 Result<RevenueEvent> make_event(const std::array<std::string, 7>& f, const LedgerConfig& config) {
   RevenueEvent e;
@@ -38,7 +31,7 @@ Result<RevenueEvent> make_event(const std::array<std::string, 7>& f, const Ledge
   auto time = parse_utc_time(f[1]);
   if (!time.is_ok()) return time.status();
   e.time_ms = *time;
-  auto type = parse_type(f[2]);
+  auto type = parse_revenue_type(f[2]);
   if (!type.is_ok()) return type.status();
   e.type = *type;
   e.feature = f[3];
@@ -98,6 +91,13 @@ std::string_view type_name(RevenueType t) {
     case RevenueType::kCorrection: return "correction";
   }
   return "unknown";
+}
+
+Result<RevenueType> parse_revenue_type(std::string_view s) {
+  for (auto t : {RevenueType::kSubscription, RevenueType::kPurchase, RevenueType::kRefund, RevenueType::kCorrection}) {
+    if (type_name(t) == s) return t;
+  }
+  return invalid_argument("type '" + std::string(s) + "' is not subscription, purchase, refund or correction");
 }
 
 std::vector<Recognition> recognise(const RevenueEvent& e, const Feature& feature) {
@@ -249,7 +249,7 @@ Result<RevenueEvent> decode_event(std::string_view bytes) {
   if (!id || !time_ms || !type_text || !feature || !market || !currency || !amount || *time_ms < 0) {
     return data_loss("undecodable revenue event");
   }
-  auto type = parse_type(*type_text);
+  auto type = parse_revenue_type(*type_text);
   if (!type.is_ok()) return data_loss("revenue event with " + type.status().message());
   return RevenueEvent{std::string(*id),     *time_ms, *type, std::string(*feature), std::string(*market),
                       std::string(*currency), *amount};

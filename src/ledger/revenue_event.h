@@ -26,6 +26,8 @@ enum class RevenueType {
   kCorrection,    // a signed fix of an earlier amount, recognised in the month of the event
 };
 std::string_view type_name(RevenueType t);
+// The type type_name() calls `s`; kInvalidArgument for any other text.
+Result<RevenueType> parse_revenue_type(std::string_view s);
 
 struct RevenueEvent {
   std::string id;  // 1-128 of [A-Za-z0-9._:-]; the idempotency key

@@ -212,12 +212,12 @@ std::string csv_field(std::string_view s) {
 
 }  // namespace
 
-Status add_line(RevenueLines& lines, const RevenueEvent& e, int64_t amount_minor, std::optional<Period> adjusts) {
-  LineTotals& t = lines[LineKey{e.feature, e.market, e.currency, adjusts, e.type, Period::containing(e.time_ms)}];
-  if (__builtin_add_overflow(t.amount_minor, amount_minor, &t.amount_minor)) {
-    return invalid_argument("revenue of " + e.feature + " in " + e.market + " overflows int64 " + e.currency);
+Status add_line(RevenueLines& lines, const LineKey& key, LineTotals add) {
+  LineTotals& t = lines[key];
+  if (__builtin_add_overflow(t.amount_minor, add.amount_minor, &t.amount_minor) ||
+      __builtin_add_overflow(t.events, add.events, &t.events)) {
+    return invalid_argument("revenue of " + key.feature + " in " + key.market + " overflows int64 " + key.currency);
   }
-  ++t.events;
   return Status::ok();
 }
 

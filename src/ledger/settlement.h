@@ -37,8 +37,9 @@ struct LineTotals {
 };
 using RevenueLines = std::map<LineKey, LineTotals>;
 
-// Adds the part of `e` recognised in `month` to `lines`. kInvalidArgument on int64 overflow.
-Status add_line(RevenueLines& lines, const RevenueEvent& e, int64_t amount_minor, std::optional<Period> adjusts);
+// Adds `add` (events and the amount they recognise in the settled period) to the line `key`.
+// kInvalidArgument on int64 overflow.
+Status add_line(RevenueLines& lines, const LineKey& key, LineTotals add);
 
 struct SettlementInput {
   Period period;

@@ -5,6 +5,9 @@
 #include <map>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
+#include "fleetgate/query_store/day_partitions.h"
 #include "fleetgate/stream/stream_layout.h"
 #include "fleetgate/telemetry/latest_state.h"
 #include "fleetgate/telemetry/record_compare.h"
@@ -83,7 +86,8 @@ Status Materializer::commit(const std::vector<stream::Delivery>& batch) {
   blocks.reserve(batch.size());
   for (const stream::Delivery& d : batch) {
     auto key = stream::parse_msg_id(codec_.region(), d.msg_id());
-    if (!key.is_ok()) {
+    // A block no partition can hold would fail its whole batch at every delivery, forever.
+    if (!key.is_ok() || !partition_name(day_of(key->created_at)).is_ok()) {
       stats_.refused.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
@@ -110,21 +114,46 @@ Result<size_t> Materializer::step() {
     return size_t{0};
   }
   stats_.lag.store(batch->back().pending(), std::memory_order_relaxed);
-  if (Status s = commit(*batch); !s.is_ok()) return s;
+  if (Status s = commit(*batch); !s.is_ok()) {
+    // Back at once, not after the ack wait: the next round (here or on another node) tries again.
+    for (stream::Delivery& d : *batch) (void)d.nak_async();
+    return s;
+  }
   // Not confirmed: an ack that is lost only brings the block again, which the store absorbs.
   for (stream::Delivery& d : *batch) (void)d.ack_async();
   stats_.blocks.fetch_add(batch->size(), std::memory_order_relaxed);
   return batch->size();
 }
 
-Status Materializer::run(const std::atomic<bool>& stop) {
+void Materializer::run(const std::atomic<bool>& stop, const std::function<void(bool)>& on_failing) {
+  std::chrono::milliseconds backoff = options_.fetch_wait;
+  Status last_error;
   while (!stop.load()) {
     auto done = step();
-    if (done.is_ok()) continue;
-    if (done.status().code() != Code::kUnavailable) return done.status();
-    std::this_thread::sleep_for(options_.fetch_wait);
+    if (done.is_ok()) {
+      backoff = options_.fetch_wait;
+      // Only a round that stored something shows the failure is over: the blocks of a failed
+      // round come again only after the consumer's ack wait.
+      if (*done > 0 && stats_.failing.exchange(false)) {
+        spdlog::info("region {} materializer: storing again after: {}", codec_.region(), last_error.to_string());
+        if (on_failing) on_failing(false);
+      }
+      continue;
+    }
+    stats_.failed_rounds.fetch_add(1, std::memory_order_relaxed);
+    if (!stats_.failing.exchange(true)) {
+      spdlog::error("region {} materializer: cannot store, trying again: {}", codec_.region(), done.status().to_string());
+      if (on_failing) on_failing(true);
+    }
+    last_error = done.status();
+    const bool unavailable = done.status().code() == Code::kUnavailable;
+    const auto pause = unavailable ? options_.fetch_wait : backoff;
+    if (!unavailable) backoff = std::min(backoff * 2, options_.max_backoff);
+    // In slices, so that a stop is noticed within fetch_wait.
+    for (auto slept = std::chrono::milliseconds(0); slept < pause && !stop.load(); slept += options_.fetch_wait) {
+      std::this_thread::sleep_for(std::min(options_.fetch_wait, pause - slept));
+    }
   }
-  return Status::ok();
 }
 
 }  // namespace fleetgate::query_store

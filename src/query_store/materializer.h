@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct MaterializerOptions {
   int max_batch = 256;  // blocks fetched, committed and acked together
   // How long a fetch waits for a first block; run() notices a stop within about this long.
   std::chrono::milliseconds fetch_wait{500};
+  // After an error other than kUnavailable, run() pauses for fetch_wait, doubling with each
+  // further failure up to this.
+  std::chrono::milliseconds max_backoff{30000};
 };
 
 // Counts since the materializer was made; readable from any thread.
@@ -33,11 +37,15 @@ struct MaterializerStats {
   std::atomic<uint64_t> blocks{0};       // deliveries committed and acked (redeliveries included)
   std::atomic<uint64_t> new_blocks{0};   // of them, blocks the store did not hold yet
   std::atomic<uint64_t> records{0};      // records in the blocks committed
-  std::atomic<uint64_t> refused{0};      // deliveries without a block Msg-Id of the region: acked, not stored
+  // Deliveries without a block Msg-Id of the region, or whose created_at lies outside the years
+  // the store partitions (0000-9999): acked, not stored.
+  std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> undecodable{0};  // blocks stored that the codec cannot open: no state folded from them
   std::atomic<uint64_t> lag{0};          // blocks the consumer had not delivered at the last fetch
   std::atomic<uint64_t> merged{0};       // stored blocks a resend added records to
   std::atomic<uint64_t> conflicts{0};    // resent records whose values differ from the stored ones
+  std::atomic<uint64_t> failed_rounds{0};  // run()'s rounds that ended in an error
+  std::atomic<bool> failing{false};        // the last round of run() ended in an error
 };
 
 // The BlockMerge (query_store.h) of the materializer: the stored block with the records of
@@ -64,13 +72,17 @@ class Materializer {
 
   // One round: fetch, commit, then ack each delivery (without waiting for the server's
   // confirmation). How many came (0: none within fetch_wait). An ack that fails or is lost leaves
-  // the block to come again, which is harmless; it is not an error.
+  // the block to come again, which is harmless; it is not an error. When the commit fails, the
+  // deliveries are given back (nak) for the next round, here or on another node.
   Result<size_t> step();
 
-  // Runs step() until `stop` is set. A kUnavailable (the cluster or the database) is waited out
-  // for fetch_wait and retried, so the loop rides out restarts; any other error ends it. Returns
-  // within about fetch_wait plus one batch's commit after `stop` is set.
-  Status run(const std::atomic<bool>& stop);
+  // Runs step() until `stop` is set, and never gives up on its shard: after a kUnavailable (the
+  // cluster or the database) it tries again in fetch_wait, so the loop rides out restarts; after
+  // any other error (a bug: nothing a car sends causes one) in a pause doubling up to
+  // max_backoff. The first error of a streak is logged, and the recovery; `on_failing` is called
+  // with the new value of stats().failing at each change. Returns within about fetch_wait plus
+  // one batch's commit after `stop` is set.
+  void run(const std::atomic<bool>& stop, const std::function<void(bool)>& on_failing = {});
 
   const MaterializerStats& stats() const { return stats_; }
 

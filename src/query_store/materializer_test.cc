@@ -109,16 +109,15 @@ TEST_F(MaterializerTest, PublishedBlocksLandOnceScanBackInOrderAndLeaveTheNewest
   EXPECT_EQ(materializers[lagging]->stats().lag.load(), in_shard[lagging] - 1);
 
   std::atomic<bool> stop{false};
-  Status ended[2];
   std::vector<std::thread> threads;
   for (int shard = 0; shard < 2; ++shard) {
-    threads.emplace_back([&, shard] { ended[shard] = materializers[shard]->run(stop); });
+    threads.emplace_back([&, shard] { materializers[shard]->run(stop); });
   }
   auto done = [&] { return materializers[0]->stats().blocks + materializers[1]->stats().blocks; };
   for (int i = 0; i < 600 && done() < blocks; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   stop = true;
   for (std::thread& t : threads) t.join();
-  for (const Status& s : ended) EXPECT_TRUE(s.is_ok()) << s.to_string();
+  EXPECT_EQ(materializers[0]->stats().failed_rounds + materializers[1]->stats().failed_rounds, 0u);
   EXPECT_EQ(done(), blocks);
   EXPECT_EQ(materializers[0]->stats().new_blocks + materializers[1]->stats().new_blocks, blocks);
   EXPECT_EQ(materializers[0]->stats().records + materializers[1]->stats().records, 4u * 150);
@@ -191,14 +190,16 @@ TEST_F(MaterializerTest, UnkeyableMessagesAreRefusedAndUnopenableBlocksStoredWit
   std::string pseudonym = "p_bad";  // a vehicle on the same shard, so one reader sees all three
   for (int i = 0; stream::shard_of(pseudonym, layout_.shards) != shard; ++i) pseudonym = "p_bad" + std::to_string(i);
   publish({pseudonym, kNow, 1, "not a sealed block"});
-  const size_t expected = 3;
+  // Keyed, but in the year 10001: no day partition can hold it.
+  publish({pseudonym, 253'433'923'200'000, 1, seal(codec_, want[0]).front().block});
+  const size_t expected = 4;
 
   auto r = reader(shard);
   ASSERT_TRUE(r);
   Materializer m(*r, db_.store(), codec_, MaterializerOptions{256, std::chrono::milliseconds(200)});
   for (int i = 0; i < 50 && m.stats().blocks < expected; ++i) ASSERT_TRUE(m.step().is_ok());
   EXPECT_EQ(m.stats().blocks, expected);
-  EXPECT_EQ(m.stats().refused, 1u);
+  EXPECT_EQ(m.stats().refused, 2u);
   expect_seqs(scan_back(kVins[0]), want[0]);
   EXPECT_EQ(m.stats().undecodable, 1u);
   auto stored = db_.store().scan(pseudonym, {}, std::numeric_limits<int64_t>::max(), 10);
@@ -210,6 +211,38 @@ TEST_F(MaterializerTest, UnkeyableMessagesAreRefusedAndUnopenableBlocksStoredWit
   auto states = db_.store().latest(std::vector<std::string>{pseudonym});
   ASSERT_TRUE(states.is_ok());
   EXPECT_TRUE(states->empty());
+}
+
+// A database that refuses the blocks (here a trigger; in life a full disk, a revoked grant): the
+// materializer keeps trying without acking, shows that it fails, and stores every block once
+// when the database takes them again.
+TEST_F(MaterializerTest, ARefusingDatabaseIsTriedUntilItTakesTheBlocks) {
+  const auto want = publish_records(1, 150);
+  ASSERT_EQ(testing::query_value(db_.dsn(),
+                                 "CREATE FUNCTION refuse_blocks() RETURNS trigger LANGUAGE plpgsql AS "
+                                 "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
+                                 "CREATE TRIGGER refuse BEFORE INSERT ON telemetry_blocks "
+                                 "FOR EACH ROW EXECUTE FUNCTION refuse_blocks(); SELECT 'armed'"),
+            "armed");
+  auto r = reader(shard_of(kVins[0]));
+  ASSERT_TRUE(r);
+  Materializer m(*r, db_.store(), codec_, MaterializerOptions{256, std::chrono::milliseconds(100)});
+  std::atomic<bool> stop{false};
+  std::vector<bool> changes;  // on_failing runs on the materializer's thread only
+  std::thread t([&] { m.run(stop, [&](bool failing) { changes.push_back(failing); }); });
+  for (int i = 0; i < 200 && m.stats().failed_rounds < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(m.stats().failed_rounds, 3u);
+  EXPECT_TRUE(m.stats().failing);
+  EXPECT_EQ(m.stats().blocks, 0u) << "nothing acked while the database refuses";
+
+  ASSERT_EQ(testing::query_value(db_.dsn(), "DROP TRIGGER refuse ON telemetry_blocks; SELECT 'disarmed'"), "disarmed");
+  for (int i = 0; i < 200 && m.stats().blocks < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  stop = true;
+  t.join();
+  EXPECT_FALSE(m.stats().failing);
+  EXPECT_EQ(changes, (std::vector<bool>{true, false}));
+  EXPECT_EQ(stored_blocks(kVins[0]), 3u);
+  expect_seqs(scan_back(kVins[0]), want[0]);
 }
 
 }  // namespace

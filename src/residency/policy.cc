@@ -1,5 +1,7 @@
 #include "fleetgate/residency/policy.h"
 
+#include <algorithm>
+
 namespace fleetgate::residency {
 
 std::string_view to_string(DataClass c) {
@@ -37,6 +39,18 @@ Result<Policy> Policy::create(std::shared_ptr<const config::Config> shared) {
       }
     }
   }
+  for (const auto& rule : cfg.prohibited_origins) {
+    for (const auto& market : rule.markets) {
+      const config::Region* region = cfg.region_for_market(market);
+      const Car covered{region->id, market, rule.from_model_year};
+      if (policy.permitted_chain(covered).empty()) {
+        return failed_precondition(rule.where.describe() + ": cars of market " + market + " from model year " +
+                                   std::to_string(rule.from_model_year) + " would have no assistant provider left: " +
+                                   "every provider of region '" + region->id + "''s chain is of a prohibited origin (" +
+                                   rule.reference + ")");
+      }
+    }
+  }
   return policy;
 }
 
@@ -71,6 +85,30 @@ Decision Policy::decide(DataClass data_class, std::string_view home, std::string
       return {false, crossing + " except as a read-only replica"};
   }
   return {false, "unknown data class"};
+}
+
+Decision Policy::decide_provider(const Car& car, const config::Provider& provider) const {
+  Decision located = decide(DataClass::kPersonalConversation, car.region, provider.location);
+  if (!located.allowed) return located;
+  for (const auto& rule : cfg_->prohibited_origins) {
+    if (std::find(rule.markets.begin(), rule.markets.end(), car.market) == rule.markets.end()) continue;
+    if (car.model_year && *car.model_year < rule.from_model_year) continue;
+    if (std::find(rule.origins.begin(), rule.origins.end(), provider.developer_jurisdiction) == rule.origins.end()) continue;
+    const std::string year = car.model_year ? "model year " + std::to_string(*car.model_year)
+                                            : "unknown model year (counted as covered)";
+    return {false, "provider '" + provider.id + "' is developed in " + provider.developer_jurisdiction + ", an origin " +
+                       rule.reference + " prohibits for cars of market " + car.market + " from model year " +
+                       std::to_string(rule.from_model_year) + " (this car: " + year + ")"};
+  }
+  return located;
+}
+
+std::vector<const config::Provider*> Policy::permitted_chain(const Car& car) const {
+  std::vector<const config::Provider*> out;
+  for (const config::Provider* p : permitted_chain(car.region)) {
+    if (decide_provider(car, *p).allowed) out.push_back(p);
+  }
+  return out;
 }
 
 std::vector<const config::Provider*> Policy::permitted_chain(std::string_view region) const {

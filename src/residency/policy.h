@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +41,19 @@ struct Decision {
   std::string reason;  // why, for errors and the audit chain (also set when allowed)
 };
 
+// The vehicle a conversation comes from, as the rules on providers see it: its home region, the
+// market it is registered in, and its model year (nullopt when its VIN does not tell).
+struct Car {
+  std::string region;
+  std::string market = {};  // ISO 3166 alpha-2; no market rule applies to ""
+  std::optional<int> model_year = {};
+};
+
 class Policy {
  public:
   // Builds the policy from a loaded config and checks that every region's provider chain
-  // names only providers the region may send conversations to; the error names file and line.
+  // names only providers the region may send conversations to, and that the cars every
+  // prohibited-origin rule covers keep at least one provider; the error names file and line.
   static Result<Policy> create(std::shared_ptr<const config::Config> cfg);
 
   // May data of `data_class` whose home is `home_region` reach `destination` (a region id or
@@ -53,6 +63,15 @@ class Policy {
 
   // The providers of `region`'s chain that conversations homed there may reach, in order.
   std::vector<const config::Provider*> permitted_chain(std::string_view region) const;
+
+  // May `car`'s conversations reach `provider`? Its location must be allowed (decide), and no
+  // [[compliance.prohibited_origins]] rule of the car's market may cover the car's model year and
+  // the provider's developer_jurisdiction. A car of a market with such a rule whose model year is
+  // unknown counts as covered (fail closed). The reason names the rule's reference.
+  Decision decide_provider(const Car& car, const config::Provider& provider) const;
+
+  // The providers of the car's region chain that decide_provider allows, in order.
+  std::vector<const config::Provider*> permitted_chain(const Car& car) const;
 
   const config::Config& config() const { return *cfg_; }
   const std::shared_ptr<const config::Config>& shared_config() const { return cfg_; }

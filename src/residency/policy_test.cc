@@ -110,6 +110,77 @@ models = ["grok-4"]
       << p.status().message();
 }
 
+// A us region whose chain prefers a provider developed in CN, and a US rule against that origin.
+std::string origin_config(std::string_view chain, std::string_view developers) {
+  return R"([[regions]]
+id = "us"
+chain = )" + std::string(chain) + R"(
+[markets]
+US = "us"
+CA = "us"
+[[providers]]
+id = "hosted-cn"
+kind = "openai-compatible"
+base_url = "https://models.example"
+location = "us"
+models = ["m"]
+)" + std::string(developers) + R"(
+[[providers]]
+id = "onboard"
+kind = "onboard"
+location = "vehicle"
+models = ["fleetgate-onboard"]
+developer_jurisdiction = "DE"
+[[compliance.prohibited_origins]]
+markets = ["US"]
+origins = ["CN", "RU"]
+from_model_year = 2027
+reference = "15 CFR 791 subpart D"
+)";
+}
+
+Result<Policy> origin_policy(std::string_view chain, std::string_view developers = "developer_jurisdiction = \"CN\"") {
+  auto c = config::parse_config(origin_config(chain, developers), "origin.toml");
+  if (!c.is_ok()) return c.status();
+  return Policy::create(std::make_shared<const config::Config>(std::move(c).value()));
+}
+
+TEST(Policy, AProhibitedOriginIsDeniedFromItsModelYearInItsMarketsOnly) {
+  auto policy = origin_policy(R"(["hosted-cn", "onboard"])");
+  ASSERT_TRUE(policy.is_ok()) << policy.status().to_string();
+  const config::Provider& cn = *policy->config().provider("hosted-cn");
+  EXPECT_TRUE(policy->decide_provider({"us", "US", 2026}, cn).allowed);
+  const Decision d = policy->decide_provider({"us", "US", 2027}, cn);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_NE(d.reason.find("15 CFR 791 subpart D"), std::string::npos) << d.reason;
+  EXPECT_FALSE(policy->decide_provider({"us", "US", std::nullopt}, cn).allowed) << "an unknown model year is covered";
+  EXPECT_TRUE(policy->decide_provider({"us", "CA", 2030}, cn).allowed) << "CA has no such rule";
+  EXPECT_TRUE(policy->decide_provider({"us", "US", 2030}, *policy->config().provider("onboard")).allowed);
+  const auto chain = policy->permitted_chain(Car{"us", "US", 2028});
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_EQ(chain.front()->id, "onboard");
+  EXPECT_EQ(policy->permitted_chain(Car{"us", "US", 2020}).size(), 2u);
+  EXPECT_FALSE(policy->decide_provider({"eu", "US", 2020}, cn).allowed) << "the location rule still applies";
+}
+
+TEST(Policy, OriginRulesAreRefusedWhenTheyCannotHold) {
+  auto undeclared = origin_policy(R"(["hosted-cn", "onboard"])", "");
+  ASSERT_FALSE(undeclared.is_ok());
+  EXPECT_NE(undeclared.status().message().find("provider 'hosted-cn' must declare developer_jurisdiction"),
+            std::string::npos)
+      << undeclared.status().message();
+  auto empty = origin_policy(R"(["hosted-cn"])");
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_EQ(empty.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(empty.status().message().find("cars of market US from model year 2027 would have no assistant provider left"),
+            std::string::npos)
+      << empty.status().message();
+  auto bad_code = origin_policy(R"(["hosted-cn", "onboard"])", "developer_jurisdiction = \"China\"");
+  ASSERT_FALSE(bad_code.is_ok());
+  EXPECT_NE(bad_code.status().message().find("developer_jurisdiction: must be an ISO 3166 alpha-2 code"), std::string::npos)
+      << bad_code.status().message();
+}
+
 TEST(Policy, DataClassNamesRoundTrip) {
   for (DataClass c : kAllDataClasses) {
     auto parsed = parse_data_class(to_string(c));

@@ -60,6 +60,13 @@ Status Delivery::ack_async() {
   return Status::ok();
 }
 
+Status Delivery::nak_async() {
+  if (msg_ == nullptr) return failed_precondition("nak of a moved-from delivery");
+  const natsStatus s = natsMsg_Nak(msg_, nullptr);
+  if (s != NATS_OK) return nats_error("nak of stream sequence " + std::to_string(stream_seq_), s);
+  return Status::ok();
+}
+
 Result<std::unique_ptr<BlockReader>> BlockReader::open(ClusterConnection& cluster, const StreamLayout& layout,
                                                        int shard, const std::string& durable,
                                                        ReaderOptions options) {

@@ -43,6 +43,10 @@ class Delivery {
   // An ack the server does not get only means the block comes again after ack_wait, so this is
   // for a caller whose commit is idempotent (the materializer). kUnavailable when it cannot be sent.
   Status ack_async();
+  // Gives the block back for delivery at once (to the next fetch of any reader of the durable)
+  // rather than after ack_wait: for a caller whose commit failed. Not confirmed either: a lost
+  // one only means the block comes again after ack_wait. kUnavailable when it cannot be sent.
+  Status nak_async();
 
  private:
   natsMsg* msg_;

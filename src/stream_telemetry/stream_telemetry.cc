@@ -5,7 +5,6 @@
 #include <shared_mutex>
 #include <span>
 
-#include <spdlog/spdlog.h>
 
 #include "fleetgate/query_store/block_table_reader.h"
 #include "fleetgate/stream/block_reader.h"
@@ -124,11 +123,10 @@ Result<std::unique_ptr<StreamTelemetry>> StreamTelemetry::open(std::shared_ptr<c
     shard->materializer = std::make_unique<query_store::Materializer>(*shard->reader, *shard->store, t->codec_,
                                                                       t->options_.materializer);
     Shard* s = shard.get();
-    shard->thread = std::thread([s, k, region = layout.region, stop = &t->stop_] {
-      // run() rides out outages; what ends it otherwise leaves the shard to the region's other nodes.
-      if (Status ended = s->materializer->run(*stop); !ended.is_ok()) {
-        spdlog::error("region {} telemetry shard {}: this node's materializer stopped: {}", region, k, ended.to_string());
-      }
+    shard->thread = std::thread([s, stop = &t->stop_, failing = t->counters_.materializers_failing] {
+      s->materializer->run(*stop, [failing](bool now_failing) {
+        if (failing != nullptr) failing->inc(now_failing ? 1 : -1);
+      });
     });
     t->shards_.push_back(std::move(shard));
   }

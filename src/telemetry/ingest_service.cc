@@ -44,13 +44,17 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
   auto writes = options.metrics->counter("fleetgate_telemetry_commit_writes_total",
                                          "Group-commit writes (one WAL fsync each), by region", {"region"});
   if (!writes.is_ok()) return writes.status();
+  auto failing = options.metrics->gauge(
+      "fleetgate_telemetry_materializers_failing",
+      "Materializers of this node (telemetry on JetStream) whose last round failed to store, by region", {"region"});
+  if (!failing.is_ok()) return failing.status();
   std::unique_ptr<IngestService> service(new IngestService(policy, registry, audit, std::move(options)));
   for (const config::Region& region : policy->config().regions) {
     if (!policy->config().serves(region.id)) continue;  // its cars are redirected before ingest
     auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
     if (!keys.is_ok()) return keys.status();
     const StoreCounters counters{&(*records)->with({region.id}), &(*batches)->with({region.id, "stored"}),
-                                 &(*batches)->with({region.id, "failed"}), &(*writes)->with({region.id})};
+                                 &(*batches)->with({region.id, "failed"}), &(*writes)->with({region.id}), &(*failing)->with({region.id})};
     std::unique_ptr<RegionTelemetry> telemetry;
     if (region.telemetry.log == config::RegionTelemetrySettings::Log::kEmbedded) {
       auto store = region_stores.find(region.id);

@@ -32,6 +32,7 @@ struct StoreCounters {
   http::Counter* batches_stored = nullptr;  // batches (frames, HTTP batches) acknowledged
   http::Counter* batches_failed = nullptr;  // batches the store failed or refused (queue full)
   http::Counter* commit_writes = nullptr;   // embedded: group-commit writes (one fsync each)
+  http::Gauge* materializers_failing = nullptr;  // stream: this node's materializers whose last round failed
 };
 
 class RegionTelemetry {

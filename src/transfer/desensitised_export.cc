@@ -1,5 +1,6 @@
 #include "fleetgate/transfer/desensitised_export.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -73,6 +74,7 @@ Result<ExportedRecords> export_desensitised(const store::KvReader& records, std:
 
   const telemetry::DesensitiseOptions options{coarsener, *transfer_pseudonyms, spec.fields};
   std::vector<DesensitisedRecord> kept;
+  std::map<std::string, std::string> individual_of;  // transfer pseudonym -> region pseudonym
   uint64_t done = 0;
   Status error;
   for (const auto& range : *ranges) {
@@ -82,7 +84,17 @@ Result<ExportedRecords> export_desensitised(const store::KvReader& records, std:
         error = d.status();
         return false;
       }
-      if (!d->data.empty()) kept.push_back(std::move(d).value());
+      if (!d->data.empty()) {
+        if (!individual_of.contains(d->transfer_pseudonym)) {
+          auto p = region_pseudonyms.pseudonym(record.vin);
+          if (!p.is_ok()) {
+            error = p.status();
+            return false;
+          }
+          individual_of.emplace(d->transfer_pseudonym, std::move(p).value());
+        }
+        kept.push_back(std::move(d).value());
+      }
       if (progress && (++done % 4096 == 0 || done == total)) progress(done, total);
       return true;
     });
@@ -106,6 +118,8 @@ Result<ExportedRecords> export_desensitised(const store::KvReader& records, std:
     vehicles.insert(r.transfer_pseudonym);
   }
   out.vehicles = vehicles.size();
+  for (const auto& v : vehicles) out.individuals.push_back(individual_of.at(v));
+  std::sort(out.individuals.begin(), out.individuals.end());
   if (progress && total == 0) progress(0, 0);
   return out;
 }

@@ -35,6 +35,8 @@ struct ExportedRecords {
   uint64_t records = 0;     // lines in jsonl
   uint64_t vehicles = 0;    // distinct transfer pseudonyms among them
   uint64_t suppressed = 0;  // records dropped by the group-size rule
+  // The region pseudonyms of those vehicles, sorted: who the records are about (cross_border.h).
+  std::vector<std::string> individuals;
 };
 
 // Called with (records read, records selected) as the export proceeds.

@@ -42,6 +42,7 @@ TransferRequest read_request(JsonReader& r) {
   req.artifact = r.text("artifact", true);
   req.purpose = r.text("purpose");
   req.legal_basis = r.text("legal_basis");
+  req.basis_type = r.text("basis_type", true);
   req.assessment_ref = r.text("assessment_ref");
   req.expires_at_ms = r.integer("expires_at_ms");
   return req;
@@ -68,6 +69,7 @@ json::object to_json(const TransferRequest& r) {
                       {"artifact", r.artifact},
                       {"purpose", r.purpose},
                       {"legal_basis", r.legal_basis},
+                      {"basis_type", r.basis_type},
                       {"assessment_ref", r.assessment_ref},
                       {"expires_at_ms", r.expires_at_ms}};
 }

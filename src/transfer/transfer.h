@@ -35,6 +35,10 @@ struct TransferRequest {
   std::string artifact;             // model.weights: artifact name in the source region (artifact_store.h)
   std::string purpose;              // required, free text
   std::string legal_basis;          // required, e.g. "GDPR Art. 6(1)(f)", "PIPL Art. 38 standard contract"
+  // The kind of that basis (cross_border.h: none, standard_contract, certification,
+  // security_assessment); required for desensitised transfers out of a region with a
+  // cross-border rule, "" elsewhere.
+  std::string basis_type;
   std::string assessment_ref;       // required: reference of the security assessment
   int64_t expires_at_ms = 0;        // required, in the future: unexported after this, the transfer expires
 };
@@ -62,8 +66,8 @@ struct Transfer {
 boost::json::object to_json(const Transfer& t);
 // Parses the JSON body of POST /v1/transfers: {"source_region","dest_region","data_class",
 // "fields":[..],"from_ms","to_ms","vins":[..],"min_group_size","artifact","purpose","legal_basis",
-// "assessment_ref","expires_at_ms"} (times in ms since the epoch; fields, from/to, vins,
-// min_group_size and artifact optional here). kInvalidArgument naming the offending key; checks of
+// "basis_type","assessment_ref","expires_at_ms"} (times in ms since the epoch; fields, from/to,
+// vins, min_group_size, artifact and basis_type optional here). kInvalidArgument naming the offending key; checks of
 // meaning (regions, fields, the class) are TransferService::request's.
 Result<TransferRequest> parse_request(const boost::json::object& body);
 boost::json::object to_json(const TransferRequest& r);

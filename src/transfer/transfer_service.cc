@@ -8,6 +8,7 @@
 #include "fleetgate/telemetry/catalogue.h"
 #include "fleetgate/transfer/artifact_store.h"
 #include "fleetgate/transfer/bundle.h"
+#include "fleetgate/transfer/cross_border.h"
 #include "fleetgate/transfer/desensitised_export.h"
 #include "fleetgate/transfer/json_reader.h"
 #include "fleetgate/transfer/signing_key.h"
@@ -194,7 +195,7 @@ struct TransferService::Impl {
       if (auto f = catalogue_fields(req.fields); !f.is_ok()) return f.status();
       if (req.selection.from_ms > req.selection.to_ms) return invalid_argument("from_ms must not be after to_ms");
       if (!req.artifact.empty()) return invalid_argument("artifact: only model.weights transfers carry an artifact");
-      return Status::ok();
+      return check_basis_type(req);
     }
     if (req.data_class == DataClass::kModelWeights) {
       if (!req.fields.empty() || !req.selection.vins.empty()) {
@@ -207,6 +208,61 @@ struct TransferService::Impl {
                             std::string(residency::to_string(req.data_class)));
   }
 
+  // The cross-border rule a transfer falls under: desensitised telemetry out of a region with one.
+  const config::CrossBorderRule* cross_border_rule(const TransferRequest& req) const {
+    if (req.data_class != DataClass::kDesensitised) return nullptr;
+    return policy->config().cross_border_rule(req.source_region);
+  }
+
+  // A transfer under a cross-border rule names its basis type; important data needs an assessment
+  // whatever the counts.
+  Status check_basis_type(const TransferRequest& req) const {
+    const config::CrossBorderRule* rule = cross_border_rule(req);
+    if (rule == nullptr) return req.basis_type.empty() ? Status::ok() : parse_basis(req.basis_type).status();
+    if (req.basis_type.empty()) {
+      return invalid_argument("basis_type is required for transfers out of " + req.source_region + " (" + rule->reference +
+                              "): none, standard_contract, certification or security_assessment");
+    }
+    auto basis = parse_basis(req.basis_type);
+    if (!basis.is_ok()) return basis.status();
+    const FieldKinds kinds = classify(*rule, req.fields);
+    return kinds.important ? check_basis(*rule, *basis, {}, true) : Status::ok();
+  }
+
+  // The individuals `t` would carry out of its region now (its export, without publishing it);
+  // empty when no cross-border rule applies.
+  Result<std::vector<std::string>> individuals_of(const Transfer& t) const {
+    if (cross_border_rule(t.request) == nullptr) return std::vector<std::string>{};
+    auto records = read_records(t, {});
+    if (!records.is_ok()) return records.status();
+    return std::move(records->individuals);
+  }
+
+  // The desensitised records of `t`'s selection in its source region, as its export writes them.
+  Result<ExportedRecords> read_records(const Transfer& t, const Progress& progress) const {
+    auto fields = catalogue_fields(t.request.fields);
+    if (!fields.is_ok()) return fields.status();
+    const RegionData& source = regions.at(t.request.source_region);
+    auto reader = source.records();
+    if (!reader.is_ok()) return reader.status();
+    const ExportSpec spec{t.id, *fields, t.request.selection.from_ms, t.request.selection.to_ms,
+                          t.request.selection.vins, t.request.min_group_size};
+    return export_desensitised(**reader, source.keys, coarsener, spec, progress);
+  }
+
+  // Whether `t`'s recorded basis covers the year's count with `individuals` added.
+  Status check_cross_border(const Transfer& t, const std::vector<std::string>& individuals) const {
+    const config::CrossBorderRule* rule = cross_border_rule(t.request);
+    if (rule == nullptr) return Status::ok();
+    auto basis = parse_basis(t.request.basis_type);
+    if (!basis.is_ok()) return basis.status();
+    const FieldKinds kinds = classify(*rule, t.request.fields);
+    auto counts = projected_counts(*regions.at(t.request.source_region).store, std::stoi(month_of(now()).substr(0, 4)),
+                                   individuals, kinds);
+    if (!counts.is_ok()) return counts.status();
+    return check_basis(*rule, *basis, *counts, kinds.important);
+  }
+
   Status check_approver(const http::Principal& who, const Transfer& t, std::string_view action) const {
     if (approving_role(who).empty()) return permission_denied(std::string(action) + " needs the approver or dpo role");
     if (!who.may_act_in(t.request.source_region)) {
@@ -216,7 +272,8 @@ struct TransferService::Impl {
     return Status::ok();
   }
 
-  Result<Transfer> approve(const http::Principal& who, std::string_view id) {
+  // `individuals`: individuals_of(the transfer), read before the transaction.
+  Result<Transfer> approve(const http::Principal& who, std::string_view id, const std::vector<std::string>& individuals) {
     auto t = load_current(id);
     if (!t.is_ok()) return t.status();
     if (Status s = check_approver(who, *t, "approve"); !s.is_ok()) return s;
@@ -231,6 +288,7 @@ struct TransferService::Impl {
         return permission_denied("one of the two approvers must hold the dpo role");
       }
     }
+    if (Status s = check_cross_border(*t, individuals); !s.is_ok()) return s;
     t->approvals.push_back({who.subject, role, now()});
     if (approvals_complete(*t)) t->state = State::kApproved;
     Status s = commit(*t, {{user_actor(who), "transfer.approve", t->id, t->request.source_region,
@@ -259,21 +317,23 @@ struct TransferService::Impl {
       m.artifact = t.request.artifact;
       files.emplace(kWeightsFile, std::move(bytes).value());
     } else {
-      auto fields = catalogue_fields(t.request.fields);
-      if (!fields.is_ok()) return fields.status();
-      ExportSpec spec{t.id, *fields, t.request.selection.from_ms, t.request.selection.to_ms, t.request.selection.vins,
-                      t.request.min_group_size};
-      auto reader = source.records();
-      if (!reader.is_ok()) return reader.status();
-      auto records = export_desensitised(**reader, source.keys, coarsener, spec, progress);
+      auto records = read_records(t, progress);
       if (!records.is_ok()) return records.status();
+      // Checked again on what actually leaves, then counted before the bundle exists: a failure
+      // after this point can only over-count, never let an individual leave uncounted.
+      if (Status s = check_cross_border(t, records->individuals); !s.is_ok()) return s;
+      if (const config::CrossBorderRule* rule = cross_border_rule(t.request)) {
+        Status counted = record_exported(*source.store, month_of(now()), t.id,
+                                         records->individuals, classify(*rule, t.request.fields));
+        if (!counted.is_ok()) return counted;
+      }
       m.fields = t.request.fields;
-      m.from_ms = spec.from_ms;
-      m.to_ms = spec.to_ms;
+      m.from_ms = t.request.selection.from_ms;
+      m.to_ms = t.request.selection.to_ms;
       m.records = records->records;
       m.vehicles = records->vehicles;
       m.suppressed = records->suppressed;
-      m.min_group_size = spec.min_group_size;
+      m.min_group_size = t.request.min_group_size;
       files.emplace(kRecordsFile, std::move(records->jsonl));
     }
     auto key = signing_key(m.source_region);
@@ -421,6 +481,11 @@ Result<std::unique_ptr<TransferService>> TransferService::create(std::shared_ptr
       return invalid_argument("transfer service: region '" + r.id + "' has no store or keys");
     }
   }
+  for (const auto& rule : policy->config().cross_border) {
+    for (const auto* list : {&rule.sensitive_fields, &rule.important_fields}) {
+      if (auto f = catalogue_fields(*list); !f.is_ok()) return invalid_argument(rule.where.describe() + ": " + f.status().message());
+    }
+  }
   auto coarsener = privacy::Coarsener::create(options.coarsen);
   if (!coarsener.is_ok()) return coarsener.status();
   return std::unique_ptr<TransferService>(new TransferService(std::make_unique<Impl>(
@@ -466,9 +531,20 @@ Result<std::string> TransferService::request(const http::Principal& who, Transfe
 
 Status TransferService::approve(const http::Principal& who, std::string_view id) {
   std::lock_guard lock(impl_->mu);
+  // Who the transfer would carry, read outside the transaction (it may scan many records).
+  std::vector<std::string> individuals;
+  std::string source;  // for the audit entry of a refusal
+  if (auto t = impl_->load(id); t.is_ok()) {
+    source = t->request.source_region;
+    if (t->state == State::kRequested) {
+      auto read = impl_->individuals_of(*t);
+      if (!read.is_ok()) return impl_->refuse(user_actor(who), "approve", id, source, read.status());
+      individuals = std::move(read).value();
+    }
+  }
   return impl_->audit.transact([&]() -> Status {
-    auto t = impl_->approve(who, id);
-    if (!t.is_ok()) return impl_->refuse(user_actor(who), "approve", id, "", t.status());
+    auto t = impl_->approve(who, id, individuals);
+    if (!t.is_ok()) return impl_->refuse(user_actor(who), "approve", id, source, t.status());
     return Status::ok();
   });
 }
@@ -497,7 +573,10 @@ Result<fs::path> TransferService::export_bundle(std::string_view id, const fs::p
                                                 const Progress& progress) {
   std::lock_guard lock(impl_->mu);
   auto bundle = impl_->export_bundle(id, out_dir, actor, progress);  // its own short transactions
-  if (!bundle.is_ok()) return impl_->refuse(actor, "export", id, "", bundle.status());
+  if (!bundle.is_ok()) {
+    auto t = impl_->load(id);
+    return impl_->refuse(actor, "export", id, t.is_ok() ? t->request.source_region : "", bundle.status());
+  }
   return bundle;
 }
 
@@ -517,6 +596,82 @@ Result<ImportResult> TransferService::import_bundle(const fs::path& bundle, std:
                          result.status());
   }
   return result;
+}
+
+Result<json::object> TransferService::cross_border_report(std::string_view region, int year) {
+  const config::CrossBorderRule* rule = impl_->policy->config().cross_border_rule(region);
+  if (rule == nullptr) return not_found("region '" + std::string(region) + "' has no cross-border rule");
+  if (!impl_->regions.contains(std::string(region))) return failed_precondition("region '" + std::string(region) + "' is not served by this node");
+  std::lock_guard lock(impl_->mu);
+  const std::string year_text = std::to_string(year);
+  json::object report{{"region", region},
+                      {"year", year},
+                      {"reference", rule->reference},
+                      {"thresholds", json::object{{"exempt_below", rule->exempt_below},
+                                                  {"assessment_above", rule->assessment_above},
+                                                  {"sensitive_assessment_above", rule->sensitive_assessment_above}}}};
+
+  auto months = monthly_counts(*impl_->regions.at(std::string(region)).store, year);
+  if (!months.is_ok()) return months.status();
+  json::array month_rows, crossed;
+  Basis previous = Basis::kNone;
+  for (size_t m = 0; m < months->size(); ++m) {
+    const std::string name = year_text + (m < 9 ? "-0" : "-") + std::to_string(m + 1);
+    const Basis needed = required_basis(*rule, (*months)[m], false);
+    month_rows.push_back(json::object{{"month", name},
+                                      {"general", (*months)[m].general},
+                                      {"sensitive", (*months)[m].sensitive},
+                                      {"basis_needed", to_string(needed)}});
+    if (needed != previous) crossed.push_back(json::object{{"month", name}, {"basis_needed", to_string(needed)}});
+    previous = needed;
+  }
+  report["months"] = std::move(month_rows);
+  report["brackets_crossed"] = std::move(crossed);
+
+  json::array transfers;
+  json::object by_basis;
+  auto it = impl_->control.scan(kTransferPrefix);
+  for (; it->valid(); it->next()) {
+    auto t = transfer_from_json(it->value());
+    if (!t.is_ok()) return t.status();
+    if (t->request.source_region != region || t->request.data_class != DataClass::kDesensitised ||
+        month_of(t->created_ms).substr(0, 4) != year_text) {
+      continue;
+    }
+    const std::string basis = t->request.basis_type.empty() ? "unrecorded" : t->request.basis_type;
+    by_basis[basis] = (by_basis.contains(basis) ? by_basis[basis].as_int64() : 0) + 1;
+    transfers.push_back(json::object{{"id", t->id},
+                                     {"state", to_string(t->state)},
+                                     {"basis_type", basis},
+                                     {"legal_basis", t->request.legal_basis},
+                                     {"dest_region", t->request.dest_region},
+                                     {"created", month_of(t->created_ms)}});
+  }
+  if (!it->status().is_ok()) return it->status();
+  report["transfers"] = std::move(transfers);
+  report["by_basis"] = std::move(by_basis);
+
+  json::array refusals;
+  for (uint64_t from = 1;;) {
+    auto page = impl_->audit.read(from, 1000);
+    if (!page.is_ok()) return page.status();
+    for (const auto& e : *page) {
+      if (e.action != "transfer.refuse" || e.region != region || month_of(e.time_ms).substr(0, 4) != year_text) continue;
+      const json::value* reason = e.details.if_contains("reason");
+      if (reason == nullptr || !reason->is_string() || std::string_view(reason->as_string()).find(rule->reference) == std::string_view::npos) {
+        continue;
+      }
+      refusals.push_back(json::object{{"time", month_of(e.time_ms)},
+                                      {"transfer", e.subject},
+                                      {"actor", e.actor},
+                                      {"step", e.details.contains("step") ? e.details.at("step") : json::value("")},
+                                      {"reason", *reason}});
+    }
+    if (page->size() < 1000) break;
+    from = page->back().seq + 1;
+  }
+  report["refusals"] = std::move(refusals);
+  return report;
 }
 
 Result<Transfer> TransferService::get(std::string_view id) {

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "fleetgate/audit/audit_log.h"
 #include "fleetgate/core/result.h"
 #include "fleetgate/http/message.h"
@@ -109,6 +111,14 @@ class TransferService {
   // or artifact.
   Status put_artifact(std::string_view region, std::string_view name, std::string_view bytes);
   Result<std::string> get_artifact(std::string_view region, std::string_view name) const;
+
+  // The cross-border compliance report of `region` for calendar `year` (cross_border.h): its
+  // rule and thresholds; "months": the cumulative individuals at the end of each month with the
+  // basis they call for; "brackets_crossed": the months that basis rose; "transfers": the year's
+  // desensitised transfers out of the region with their basis type and state, and their count
+  // per basis type ("by_basis"); "refusals": the steps the rule refused, from the audit chain.
+  // kNotFound when the region has no cross-border rule.
+  Result<boost::json::object> cross_border_report(std::string_view region, int year);
 
   // The PEM public key the bundles of `region` are signed with (created on first use).
   Result<std::string> public_key(std::string_view region) const;

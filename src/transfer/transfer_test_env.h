@@ -25,12 +25,13 @@ inline http::Principal person(std::string name, std::vector<std::string> roles, 
 
 class TransferEnv {
  public:
-  explicit TransferEnv(TransferOptions options = {}) {
+  // `extra_toml` is appended to the config, e.g. a [[compliance.cross_border]] rule.
+  explicit TransferEnv(TransferOptions options = {}, const std::string& extra_toml = "") {
     const std::string text = "[server]\ndata_dir = \"" + dir_.path().string() +
                              "\"\n[[regions]]\nid = \"cn\"\nchain = [\"onboard\"]\n[[regions]]\nid = \"us\"\nchain = "
                              "[\"onboard\"]\n[[regions]]\nid = \"eu\"\nchain = [\"onboard\"]\n[markets]\nCN = \"cn\"\nUS "
                              "= \"us\"\nDE = \"eu\"\n[[providers]]\nid = \"onboard\"\nkind = \"onboard\"\nlocation = "
-                             "\"vehicle\"\nmodels = [\"m\"]\n";
+                             "\"vehicle\"\nmodels = [\"m\"]\n" + extra_toml;
     auto cfg = config::parse_config(text, dir_ / "fleetgate.toml");
     EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
     auto shared = std::make_shared<const config::Config>(std::move(cfg).value());

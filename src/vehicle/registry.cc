@@ -180,7 +180,9 @@ Result<VehicleRecord> FleetRegistry::load(std::string_view vin) const {
 
 VehicleRecord FleetRegistry::with_providers(VehicleRecord r) const {
   r.providers.clear();
-  for (const config::Provider* p : policy_->permitted_chain(r.region)) r.providers.push_back(p->id);
+  for (const config::Provider* p : policy_->permitted_chain(residency::Car{r.region, r.market, r.model_year})) {
+    r.providers.push_back(p->id);
+  }
   return r;
 }
 

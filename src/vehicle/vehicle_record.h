@@ -31,8 +31,9 @@ struct VehicleRecord {
   bool check_digit_valid = false;
   int64_t registered_ms = 0;   // UTC ms
   int64_t updated_ms = 0;      // UTC ms of the last change (registration or rehome)
-  // The home region's permitted assistant providers, in order. Derived from the current config
-  // on every read, never stored: a config change applies to every vehicle at once.
+  // The assistant providers this car may use (its home region's chain, less the providers whose
+  // origin its market's rules prohibit for its model year), in order. Derived from the current
+  // config on every read, never stored: a config change applies to every vehicle at once.
   std::vector<std::string> providers;
 };
 

@@ -36,9 +36,9 @@ std::string key_variable(const std::string& provider_id) {
 }
 
 // A valid VIN (check digit included) with a serial number of its own.
-std::string test_vin(uint64_t serial) {
+std::string test_vin(uint64_t serial, char year_code) {
   std::string digits = std::to_string(serial);
-  std::string vin = "LRW3E7EK0RC" + std::string(6 - digits.size(), '0') + digits;
+  std::string vin = "LRW3E7EK0" + std::string(1, year_code) + "C" + std::string(6 - digits.size(), '0') + digits;
   vin[8] = vehicle::check_digit(vin).value_or('0');
   return vin;
 }
@@ -54,10 +54,13 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
     auto m = mock::MockUpstream::start(mock::MockOptions{u.id, u.location, {}, u.models, key, 0});
     if (!m.is_ok()) return m.status();
     ::setenv(key_variable(u.id).c_str(), key.c_str(), 1);
-    providers.push_back({u.id, u.location, (*m)->base_url(), key_variable(u.id), u.models, 0, kFirstByteTimeoutMs});
+    providers.push_back({u.id, u.location, (*m)->base_url(), key_variable(u.id), u.models, 0, kFirstByteTimeoutMs, "",
+                         u.developer_jurisdiction});
     fleet->mocks_.emplace(u.id, std::move(m).value());
   }
-  if (spec.onboard) providers.push_back({"onboard", "vehicle", "", "", {"fleetgate-onboard"}, 0, kFirstByteTimeoutMs});
+  if (spec.onboard) {
+    providers.push_back({"onboard", "vehicle", "", "", {"fleetgate-onboard"}, 0, kFirstByteTimeoutMs, "", "DE"});
+  }
 
   const std::filesystem::path config_file = fleet->dir_ / "fleetgate.toml";
   {
@@ -69,6 +72,11 @@ Result<std::unique_ptr<GatewayFleet>> GatewayFleet::start(const FleetSpec& spec)
       out << "]\n\n";
     }
     out << mock::fleet_config_toml(providers, spec.chains, spec.endpoints);
+    if (!spec.tool_functions.empty()) {
+      out << "\n[assistant.tool_functions]\n";
+      for (const auto& [tool, function] : spec.tool_functions) out << '"' << tool << "\" = \"" << function << "\"\n";
+    }
+    out << spec.extra_toml;
     if (!out) return unavailable("cannot write " + config_file.string());
   }
   if (spec.ledger) {
@@ -130,9 +138,9 @@ size_t GatewayFleet::requests_to_others(const std::string& except) const {
   return n;
 }
 
-Result<TestVehicle> GatewayFleet::add_vehicle(std::string_view market) {
+Result<TestVehicle> GatewayFleet::add_vehicle(std::string_view market, char year_code) {
   app::ControlPlane& cp = control_plane();
-  auto record = cp.registry->register_vehicle(test_vin(next_serial_++), market, "gateway test car", "test:gateway");
+  auto record = cp.registry->register_vehicle(test_vin(next_serial_++, year_code), market, "gateway test car", "test:gateway");
   if (!record.is_ok()) return record.status();
   auto token = cp.credentials->issue_vehicle_token(record->vin, record->region, "test:gateway");
   if (!token.is_ok()) return token.status();

@@ -28,6 +28,7 @@ struct UpstreamSpec {
   std::string id;
   std::string location;  // region id
   std::vector<std::string> models = {"mock-model"};
+  std::string developer_jurisdiction = "US";  // for origin rules (the on-board engine's is "DE")
 };
 
 struct FleetSpec {
@@ -38,12 +39,14 @@ struct FleetSpec {
   std::vector<std::string> served = {};  // [node] regions; empty: every region
   std::map<std::string, std::string> endpoints = {};  // region id -> its public endpoint
   int io_threads = 2;  // [server] threads: the server's event loops
+  std::map<std::string, std::string> tool_functions = {};  // [assistant.tool_functions]: app tool -> function
   app::ServiceOptions service = {};  // e.g. usage_queue, usage_store (the port is always ephemeral)
   // In the distributed mode (the suite's "pg." copies) the fleet runs two nodes over the same
   // databases and client() spreads requests over both. A test that depends on one node's own
   // state (its breakers, say) says so here: one node then. A fleet with a fault injected through
   // `service` (usage_store, control_store) runs that node alone too.
   bool one_node = false;
+  std::string extra_toml = {};  // appended to the config, e.g. [[compliance.prohibited_origins]]
 };
 
 // deepseek (cn), xai-us (us) and xai-eu (eu), each followed by onboard in its region's chain.
@@ -72,8 +75,9 @@ class GatewayFleet {
   // Total requests recorded by every mock except `except`.
   size_t requests_to_others(const std::string& except) const;
 
-  // Registers a new vehicle sold in `market` and issues its token.
-  Result<TestVehicle> add_vehicle(std::string_view market);
+  // Registers a new vehicle sold in `market` and issues its token. `year_code` is its VIN's
+  // position 10, the model year ('R' = 2024, 'V' = 2027).
+  Result<TestVehicle> add_vehicle(std::string_view market, char year_code = 'R');
 
   // The first node: its port, its fault hooks (FleetSpec::service), its metrics.
   app::Service& service() { return *service_; }

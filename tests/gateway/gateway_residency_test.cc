@@ -162,5 +162,60 @@ TEST(GatewayResidencyTest, NoRequestEverLeavesItsHomeRegionWhateverFails) {
             << tally.answered_by["onboard"] << " answered on board, " << tally.broken_streams << " broken streams\n";
 }
 
+// The origin rule through the gateway: the us chain prefers a provider hosted in the US but
+// developed in CN. A US car of model year 2024 is answered by it; one of 2027 never reaches it,
+// not when the next provider answers, not when that one is down too (the on-board engine
+// answers), streamed or not, and its model list and registry record do not offer it.
+TEST(GatewayResidencyTest, AUsCarOfModelYear2027NeverReachesAProviderOfAProhibitedOrigin) {
+  FleetSpec spec;
+  spec.upstreams = {{"hosted-cn", "us", {"cn-model"}, "CN"}, {"xai-us", "us", {"grok-4"}, "US"}};
+  spec.chains = {{"us", {"hosted-cn", "xai-us", "onboard"}}, {"cn", {"onboard"}}, {"eu", {"onboard"}}};
+  spec.extra_toml =
+      "[[compliance.prohibited_origins]]\nmarkets = [\"US\"]\norigins = [\"CN\", \"RU\"]\n"
+      "from_model_year = 2027\nreference = \"15 CFR 791 subpart D\"\n";
+  auto started = GatewayFleet::start(spec);
+  ASSERT_TRUE(started.is_ok()) << started.status().to_string();
+  GatewayFleet& fleet = **started;
+  auto older = fleet.add_vehicle("US", 'R');
+  auto covered = fleet.add_vehicle("US", 'V');
+  ASSERT_TRUE(older.is_ok() && covered.is_ok());
+  auto client = fleet.client();
+
+  auto ask = [&](const TestVehicle& v, bool stream) -> std::string {
+    const std::string body = chat_body("hello", stream);
+    if (!stream) {
+      auto r = client->post("/v1/chat/completions", body, bearer(v.token));
+      EXPECT_TRUE(r.is_ok() && r->status == 200) << (r.is_ok() ? r->body : r.status().to_string());
+      return r.is_ok() ? std::string(r->header("x-fleetgate-provider")) : "";
+    }
+    http::testing::HeaderList headers = bearer(v.token);
+    headers.emplace_back("Content-Type", "application/json");
+    auto s = client->stream(http::Verb::post, "/v1/chat/completions", body, headers);
+    EXPECT_TRUE(s.is_ok() && (*s)->status() == 200);
+    if (!s.is_ok()) return "";
+    StreamRead read = read_all(**s);
+    EXPECT_TRUE(read.ended_cleanly);
+    return std::string((*s)->headers()["x-fleetgate-provider"]);
+  };
+  EXPECT_EQ(ask(*older, false), "hosted-cn") << "the rule covers model year 2027 on only";
+  const size_t before = fleet.mock("hosted-cn").request_count();
+  for (bool stream : {false, true}) {
+    EXPECT_EQ(ask(*covered, stream), "xai-us");
+    fleet.mock("xai-us").set_scenario(*mock::parse_scenario("status=503"));
+    EXPECT_EQ(ask(*covered, stream), "onboard") << "failover skips the prohibited provider too";
+    fleet.mock("xai-us").set_scenario(*mock::parse_scenario("ok"));
+  }
+  EXPECT_EQ(fleet.mock("hosted-cn").request_count(), before) << "the model year 2027 car reached a CN-developed provider";
+
+  auto models = client->get("/v1/models", bearer(covered->token));
+  ASSERT_TRUE(models.is_ok() && models->status == 200);
+  EXPECT_EQ(models->body.find("cn-model"), std::string::npos) << models->body;
+  EXPECT_NE(models->body.find("grok-4"), std::string::npos) << models->body;
+  auto record = fleet.control_plane().registry->show(covered->vin);
+  ASSERT_TRUE(record.is_ok());
+  EXPECT_EQ(record->model_year, 2027);
+  EXPECT_EQ(record->providers, (std::vector<std::string>{"xai-us", "onboard"}));
+}
+
 }  // namespace
 }  // namespace fleetgate::gwtest

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -71,6 +72,18 @@ class GatewayTest : public ::testing::Test {
     auto u = fleet_->usage(region);
     EXPECT_TRUE(u.is_ok()) << u.status().to_string();
     return u.is_ok() ? *u : std::vector<ledger::UsageRecord>{};
+  }
+
+  // The reasons of the tool-call refusals among the audit chain's last `n` entries.
+  std::multiset<std::string> refusal_reasons(size_t n) {
+    std::multiset<std::string> reasons;
+    auto tail = fleet_->control_plane().audit->tail(n);
+    EXPECT_TRUE(tail.is_ok()) << tail.status().to_string();
+    if (!tail.is_ok()) return reasons;
+    for (const auto& e : *tail) {
+      if (e.action == "assistant.tool_call.refused") reasons.insert(std::string(e.details.at("reason").as_string()));
+    }
+    return reasons;
   }
 
   // The usage records of `region` once there are `n` (the gateway meters off the request path,
@@ -824,32 +837,41 @@ struct Received {
   bool done = false;
 };
 
+// What the vehicle received for one request `body`, sent plain or streamed.
+Received received(const std::function<ClientResponse(const std::string&)>& chat,
+                  const std::function<StreamRead(const std::string&)>& stream, const std::string& body, bool streamed) {
+  Received got;
+  if (!streamed) {
+    ClientResponse r = chat(body);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    got.calls = actionable(r.body);
+    got.finish = finish_reason(r.body);
+    json::object answer = parse_object(r.body);
+    const json::value* message = answer["choices"].as_array().at(0).as_object().if_contains("message");
+    if (message != nullptr && message->as_object().at("content").is_string()) got.text = message->as_object().at("content").as_string();
+    return got;
+  }
+  StreamRead read = stream(body);
+  for (const SseEvent& e : read.events) {
+    got.calls += actionable(e.data);
+    if (std::string f = finish_reason(e.data); !f.empty()) got.finish = f;
+  }
+  got.text = streamed_content(read.events);
+  got.done = read.ended_cleanly && !read.events.empty() && read.events.back().data == "[DONE]";
+  return got;
+}
+
 TEST_F(GatewayTest, ToolCallsInEveryShapeMeetTheInterlocks) {
   ASSERT_NO_FATAL_FAILURE(start());
   TestVehicle v = vehicle("CN");
+  auto plain = [&](const std::string& body) { return chat(v, body); };
+  auto streamed = [&](const std::string& body) {
+    auto s = chat_stream(v, body);
+    return s == nullptr ? StreamRead{} : read_all(*s);
+  };
   auto ask = [&](std::string_view shape, bool stream) {
     fleet_->mock("deepseek").set_scenario(scenario(std::string(R"(tool_call=trunk:{"action":"open"};shape=)") + std::string(shape)));
-    Received got;
-    if (!stream) {
-      ClientResponse r = chat(v, chat_body("open the trunk", false));
-      EXPECT_EQ(r.status, 200u) << r.body;
-      got.calls = actionable(r.body);
-      got.finish = finish_reason(r.body);
-      json::object answer = parse_object(r.body);
-      const json::value* message = answer["choices"].as_array().at(0).as_object().if_contains("message");
-      if (message != nullptr && message->as_object().at("content").is_string()) got.text = message->as_object().at("content").as_string();
-      return got;
-    }
-    auto s = chat_stream(v, chat_body("open the trunk", true));
-    if (s == nullptr) return got;
-    StreamRead read = read_all(*s);
-    for (const SseEvent& e : read.events) {
-      got.calls += actionable(e.data);
-      if (std::string f = finish_reason(e.data); !f.empty()) got.finish = f;
-    }
-    got.text = streamed_content(read.events);
-    got.done = read.ended_cleanly && !read.events.empty() && read.events.back().data == "[DONE]";
-    return got;
+    return received(plain, streamed, chat_body("open the trunk", stream), stream);
   };
 
   // At 80 km/h in D no shape opens the trunk: each is refused with an explanation.
@@ -882,12 +904,7 @@ TEST_F(GatewayTest, ToolCallsInEveryShapeMeetTheInterlocks) {
     EXPECT_EQ(got.finish, "stop");
   }
 
-  std::multiset<std::string> reasons;
-  auto tail = fleet_->control_plane().audit->tail(50);
-  ASSERT_TRUE(tail.is_ok()) << tail.status().to_string();
-  for (const auto& e : *tail) {
-    if (e.action == "assistant.tool_call.refused") reasons.insert(std::string(e.details.at("reason").as_string()));
-  }
+  const std::multiset<std::string> reasons = refusal_reasons(50);
   EXPECT_EQ(reasons.count("vehicle_not_parked"), 4u);
   EXPECT_EQ(reasons.count("unreadable_tool_call"), 4u);
   auto records = wait_for_usage("cn", 12);
@@ -895,6 +912,114 @@ TEST_F(GatewayTest, ToolCallsInEveryShapeMeetTheInterlocks) {
   int refused = 0;
   for (const auto& u : records) refused += u.refused_tool_calls;
   EXPECT_EQ(refused, 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apps' own tools: whatever a provider calls them, calls are reviewed by what the tool does.
+
+json::object function_tool(std::string_view name, std::string_view parameters = R"({"type":"object","properties":{}})") {
+  return json::object{{"type", "function"},
+                      {"function", json::object{{"name", name}, {"parameters", json::parse(parameters)}}}};
+}
+
+const char* kWindowFraction =
+    R"({"type":"object","properties":{"window":{"type":"string"},"fraction":{"type":"number","minimum":0,"maximum":1}},"required":["fraction"]})";
+
+TEST_F(GatewayTest, RenamedBodyToolsFromAnUpstreamAreReviewedByWhatTheyDo) {
+  FleetSpec spec = standard_fleet();
+  spec.tool_functions = {{"acme_hatch", "trunk"}};
+  ASSERT_NO_FATAL_FAILURE(start(spec));
+  TestVehicle v = vehicle("CN");
+  const json::array tools{function_tool("open_liftgate"), function_tool("Heckklappe_oeffnen"), function_tool("打开尾门"),
+                          function_tool("setWindowPosition", kWindowFraction), function_tool("acme_hatch"),
+                          function_tool("open_door"), function_tool("get_weather")};
+  auto plain = [&](const std::string& body) { return chat(v, body); };
+  auto streamed = [&](const std::string& body) {
+    auto s = chat_stream(v, body);
+    return s == nullptr ? StreamRead{} : read_all(*s);
+  };
+  struct Call {
+    std::string name, arguments;
+    std::string moving;  // the refusal at 130 km/h in D, "" when allowed
+  };
+  const Call calls[] = {
+      {"open_liftgate", "{}", "vehicle_not_parked"},
+      {"Heckklappe_oeffnen", "{}", "vehicle_not_parked"},
+      {"打开尾门", "{}", "vehicle_not_parked"},
+      {"setWindowPosition", R"({"window":"driver","fraction":0.5})", "speed_too_high"},
+      {"acme_hatch", "{}", "vehicle_not_parked"},   // pinned to the trunk
+      {"open_door", "{}", "unclassified_body_tool"},  // no function it could be: refused at any speed
+      {"get_weather", R"({"city":"Shanghai"})", ""},  // not the car's: the app's own business
+  };
+  for (const char* state : {R"({"speed_kmh":130,"gear":"D"})", R"({"speed_kmh":0,"gear":"P"})"}) {
+    const bool moving = std::string_view(state).find("130") != std::string_view::npos;
+    EXPECT_EQ(report_state(v, state).status, 202u);
+    for (const Call& c : calls) {
+      mock::Scenario sc;
+      sc.tool_call = mock::MockToolCall{"call_mock_1", c.name, c.arguments};
+      fleet_->mock("deepseek").set_scenario(sc);
+      const bool refused = moving ? !c.moving.empty() : c.moving == "unclassified_body_tool";
+      for (bool stream : {false, true}) {
+        SCOPED_TRACE(c.name + (moving ? " moving" : " parked") + (stream ? " streamed" : " plain"));
+        Received got = received(plain, streamed, chat_body("do it", stream, {{"tools", tools}}), stream);
+        if (refused) {
+          EXPECT_EQ(got.calls, "");
+          EXPECT_EQ(got.finish, "stop");
+          EXPECT_FALSE(got.text.empty());
+        } else {
+          EXPECT_NE(got.calls.find(json::serialize(json::value(c.name))), std::string::npos) << got.calls;
+          EXPECT_EQ(got.finish, "tool_calls");
+        }
+        EXPECT_EQ(got.done, stream);
+      }
+    }
+  }
+  const std::multiset<std::string> reasons = refusal_reasons(100);
+  EXPECT_EQ(reasons.count("vehicle_not_parked"), 8u);
+  EXPECT_EQ(reasons.count("speed_too_high"), 2u);
+  EXPECT_EQ(reasons.count("unclassified_body_tool"), 4u);
+}
+
+TEST_F(GatewayTest, TheOnboardEngineCallsTheAppsToolsAndTheyMeetTheInterlocks) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  fleet_->mock("deepseek").set_scenario(scenario("status=503"));  // every answer comes from the on-board engine
+  auto plain = [&](const std::string& body) { return chat(v, body); };
+  auto streamed = [&](const std::string& body) {
+    auto s = chat_stream(v, body);
+    return s == nullptr ? StreamRead{} : read_all(*s);
+  };
+  struct Ask {
+    std::string say;
+    json::object tool;
+    std::string name, arguments;  // the call the engine writes, as the vehicle receives it when parked
+  };
+  const Ask asks[] = {
+      {"open the trunk", function_tool("open_liftgate"), "open_liftgate", "{}"},
+      {"Heckklappe öffnen", function_tool("Heckklappe_oeffnen"), "Heckklappe_oeffnen", "{}"},
+      {"打开后备箱", function_tool("打开尾门"), "打开尾门", "{}"},
+      {"open the windows halfway", function_tool("setWindowPosition", kWindowFraction), "setWindowPosition",
+       R"({"window":"all","fraction":0.5})"},
+  };
+  for (const char* state : {R"({"speed_kmh":130,"gear":"D"})", R"({"speed_kmh":0,"gear":"P"})"}) {
+    const bool moving = std::string_view(state).find("130") != std::string_view::npos;
+    EXPECT_EQ(report_state(v, state).status, 202u);
+    for (const Ask& a : asks) {
+      for (bool stream : {false, true}) {
+        SCOPED_TRACE(a.say + (moving ? " moving" : " parked") + (stream ? " streamed" : " plain"));
+        Received got = received(plain, streamed, chat_body(a.say, stream, {{"tools", json::array{a.tool}}}), stream);
+        if (moving) {
+          EXPECT_EQ(got.calls, "");
+          EXPECT_EQ(got.finish, "stop");
+          EXPECT_FALSE(got.text.empty());
+        } else {
+          const std::string function = json::serialize(json::object{{"name", a.name}, {"arguments", a.arguments}});
+          EXPECT_NE(got.calls.find(function), std::string::npos) << got.calls;
+          EXPECT_EQ(got.finish, "tool_calls");
+        }
+      }
+    }
+  }
 }
 
 // Arguments naming a key twice are refused, plain and streamed: a reviewer and a car could read

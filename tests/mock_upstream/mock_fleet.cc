@@ -22,6 +22,7 @@ std::string fleet_config_toml(const std::vector<ProviderSpec>& providers,
     t += "[[providers]]\nid = \"" + p.id + "\"\nlocation = \"" + p.location + "\"\nmodels = " + quoted_list(p.models) +
          "\nmax_retries = " + std::to_string(p.max_retries) + "\nfirst_byte_timeout_ms = " +
          std::to_string(p.first_byte_timeout_ms) + "\n";
+    if (!p.developer_jurisdiction.empty()) t += "developer_jurisdiction = \"" + p.developer_jurisdiction + "\"\n";
     if (p.base_url.empty()) {
       t += "kind = \"onboard\"\n\n";
     } else {

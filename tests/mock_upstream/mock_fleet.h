@@ -22,6 +22,7 @@ struct ProviderSpec {
   uint32_t max_retries = 1;
   uint32_t first_byte_timeout_ms = 5000;
   std::string ca_file = {};  // PEM CA trusted for an https base_url besides the system store
+  std::string developer_jurisdiction = {};  // ISO 3166 alpha-2; empty: not declared
 };
 
 // TOML text of the config; `chains` maps region id to provider ids, first preferred;

@@ -105,6 +105,20 @@ TEST(ExitCodes, ConfigCheckRefusesAServedModelTheLedgerDoesNotPrice) {
   EXPECT_EQ(exit_code({"config", "check", (dir / "fleetgate.toml").string()}), 1);
 }
 
+// `config check` refuses an [assistant.tool_functions] pin to something that is not a vehicle
+// function, and lists the pins it accepts.
+TEST(ExitCodes, ConfigCheckRefusesAToolPinToNoVehicleFunction) {
+  store::TestDir dir;
+  const std::string shipped = text_of(fs::path(FLEETGATE_SOURCE_DIR) / "config" / "fleetgate.toml");
+  const fs::path config = dir / "fleetgate.toml";
+  std::ofstream(config) << shipped << "\n[assistant.tool_functions]\n\"acme_hatch\" = \"trunk\"\n";
+  std::string out;
+  EXPECT_EQ(exit_code({"config", "check", config.string()}, &out), 0);
+  EXPECT_NE(out.find("tool acme_hatch -> trunk"), std::string::npos) << out;
+  std::ofstream(config) << shipped << "\n[assistant.tool_functions]\n\"acme_hatch\" = \"hatch\"\n";
+  EXPECT_EQ(exit_code({"config", "check", config.string()}), 1);
+}
+
 TEST(ExitCodes, ServeIgnoresSighup) {
   store::TestDir dir;
   const fs::path config = testing::write_scratch_config(dir.path());

@@ -70,7 +70,8 @@ TEST(TransferCli, TelemetryLeavesItsRegionOnlyDesensitisedThroughApprovalExportA
   const CommandResult requested =
       cli({"transfer", "request", "--as", "olga", "--source", "cn", "--dest", "eu", "--field", "speed", "--field",
            "location", "--from", "2026-01-01", "--to", "2030-12-31", "--purpose", "lane-keeping evaluation",
-           "--legal-basis", "PIPL Art. 38 standard contract", "--assessment-ref", "SA-2026-017"});
+           "--legal-basis", "PIPL Art. 38 standard contract", "--basis-type", "standard_contract",
+           "--assessment-ref", "SA-2026-017"});
   ASSERT_EQ(requested.code, 0) << requested;
   const std::string id = requested.out.substr(0, requested.out.find('\n'));
   ASSERT_EQ(cli({"transfer", "approve", id, "--as", "abe"}).code, 0);
@@ -85,6 +86,21 @@ TEST(TransferCli, TelemetryLeavesItsRegionOnlyDesensitisedThroughApprovalExportA
   ASSERT_EQ(imported.code, 0) << imported;
   EXPECT_NE(imported.out.find("imported transfer " + id + " into eu: 3 records"), std::string::npos) << imported;
   EXPECT_NE(cli({"transfer", "import", bundle.string(), "--region", "eu"}).code, 0) << "imported once only";
+  // The cross-border count of the shipped config's cn rule: one car, its speed (non-sensitive)
+  // and its location (sensitive), so a standard contract is what the year calls for.
+  const std::string year = std::to_string(static_cast<int>(
+      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())).year()));
+  const CommandResult report = cli({"compliance", "report", "--region", "cn", "--year", year, "--json"});
+  ASSERT_EQ(report.code, 0) << report;
+  const json::value r = json::parse(report.out);
+  EXPECT_EQ(r.at("months").as_array().back().at("general").to_number<int64_t>(), 1) << report.out;
+  EXPECT_EQ(r.at("months").as_array().back().at("sensitive").to_number<int64_t>(), 1) << report.out;
+  EXPECT_EQ(r.at("months").as_array().back().at("basis_needed").as_string(), "standard_contract");
+  EXPECT_EQ(r.at("by_basis").at("standard_contract").as_int64(), 1);
+  const CommandResult table = cli({"compliance", "report", "--region", "cn", "--year", year});
+  ASSERT_EQ(table.code, 0) << table;
+  EXPECT_NE(table.out.find("brackets crossed:"), std::string::npos) << table;
+  EXPECT_NE(cli({"compliance", "report", "--region", "eu", "--year", year}).code, 0) << "eu has no cross-border rule";
   testing::stop_serve(server);
 
   // What crossed: desensitised records, no VIN, no exact location.
