@@ -71,19 +71,40 @@ Result<ImportReport> Ledger::import_revenue(const std::vector<SourcedEvent>& eve
     // cannot all be totalled (a feature the config no longer defines): it keeps no totals.
     std::map<Period, std::optional<MonthRevenue>> totals;
     std::map<std::string, std::string_view> first_seen;  // id -> where it first occurs in `events`
-    for (const auto& [e, where] : events) {
+    std::vector<const SourcedEvent*> fresh_ids;             // each id's first occurrence
+    for (const auto& sourced : events) {
       // A repeated id would be stored once but counted twice (or, with other values, silently
       // overwritten by the later row): the source is wrong, so nothing is imported.
-      if (auto [it, fresh] = first_seen.emplace(e.id, where); !fresh) {
-        conflict(where, e.id, "repeats " + std::string(it->second));
-        continue;
+      if (auto [it, fresh] = first_seen.emplace(sourced.event.id, sourced.where); !fresh) {
+        conflict(sourced.where, sourced.event.id, "repeats " + std::string(it->second));
+      } else {
+        fresh_ids.push_back(&sourced);
       }
-      auto stored_month = find(control_, id_key(e.id));
-      if (!stored_month.is_ok()) return stored_month.status();
-      if (stored_month->has_value()) {
-        auto month = Period::parse(**stored_month);
-        auto stored = month.is_ok() ? control_.get(event_key(*month, e.id)) : Result<std::string>(month.status());
-        auto previous = stored.is_ok() ? decode_event(*stored) : Result<RevenueEvent>(stored.status());
+    }
+    // Which ids are stored already, and what they hold, read in two batches: a PostgreSQL
+    // control plane answers each in a few round trips, not one per event.
+    std::vector<std::string> keys;
+    keys.reserve(fresh_ids.size());
+    for (const SourcedEvent* s : fresh_ids) keys.push_back(id_key(s->event.id));
+    auto stored_months = control_.get_many(keys);
+    if (!stored_months.is_ok()) return stored_months.status();
+    keys.clear();
+    for (size_t i = 0; i < fresh_ids.size(); ++i) {
+      const auto& stored_month = (*stored_months)[i];
+      if (!stored_month.has_value()) continue;
+      auto month = Period::parse(*stored_month);
+      if (!month.is_ok()) return data_loss("revenue event " + fresh_ids[i]->event.id + ": " + month.status().message());
+      keys.push_back(event_key(*month, fresh_ids[i]->event.id));
+    }
+    auto stored_events = control_.get_many(keys);
+    if (!stored_events.is_ok()) return stored_events.status();
+    size_t next_stored = 0;
+    for (size_t i = 0; i < fresh_ids.size(); ++i) {
+      const auto& [e, where] = *fresh_ids[i];
+      if ((*stored_months)[i].has_value()) {
+        const auto& stored = (*stored_events)[next_stored++];
+        if (!stored.has_value()) return data_loss("revenue event " + e.id + " is indexed but not stored");
+        auto previous = decode_event(*stored);
         if (!previous.is_ok()) return data_loss("revenue event " + e.id + ": " + previous.status().message());
         if (*previous == e) {
           ++report.unchanged;

@@ -37,6 +37,16 @@ TEST(EmbeddedStore, PutGetRemove) {
   EXPECT_EQ(db->get("never").status().code(), Code::kNotFound);
 }
 
+TEST(EmbeddedStore, GetManyAnswersEachKeyInOrder) {
+  TestDir tmp;
+  auto db = open_ok(tmp / "db");
+  ASSERT_TRUE(db->put("a", "1").is_ok());
+  ASSERT_TRUE(db->put("c", "3").is_ok());
+  auto values = db->get_many({"c", "b", "a", "c"});
+  ASSERT_TRUE(values.is_ok()) << values.status().to_string();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"3", std::nullopt, "1", "3"}));
+}
+
 TEST(EmbeddedStore, BinaryKeysAndValuesRoundTrip) {
   TestDir tmp;
   auto db = open_ok(tmp / "db");

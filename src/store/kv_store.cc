@@ -28,6 +28,22 @@ WriteBatch& WriteBatch::append(WriteBatch&& other) {
   return *this;
 }
 
+Result<std::vector<std::optional<std::string>>> KvReader::get_many(const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(keys.size());
+  for (const auto& key : keys) {
+    auto v = get(key);
+    if (v.is_ok()) {
+      values.emplace_back(std::move(v).value());
+    } else if (v.status().code() == Code::kNotFound) {
+      values.emplace_back();
+    } else {
+      return v.status();
+    }
+  }
+  return values;
+}
+
 Status KvStore::put(std::string_view key, std::string_view value, WriteOptions options) {
   return write(WriteBatch().put(key, value), options);
 }

@@ -1,7 +1,7 @@
 // Key-value storage interfaces. Keys and values are byte strings ordered bytewise. A KvReader
 // reads (point lookups and prefix scans); a KvStore also writes, always through an atomic
 // WriteBatch, durably by default. Backends: embedded RocksDB (embedded_store.h) and PostgreSQL
-// (pg_store.h), which pass the same tests (kv_store_contract.h).
+// (pg_store.h), which pass the same service-level tests (ctest's "pg." copies run them on PostgreSQL).
 #pragma once
 
 #include <memory>
@@ -34,6 +34,9 @@ class KvReader {
   virtual ~KvReader() = default;
   // The value stored under `key`; kNotFound when absent, kDataLoss on corruption.
   virtual Result<std::string> get(std::string_view key) const = 0;
+  // The values under `keys`, in their order: nullopt where a key holds none. Errors as get's.
+  // One round trip per many keys where the backend is remote (PostgreSQL); a loop of get here.
+  virtual Result<std::vector<std::optional<std::string>>> get_many(const std::vector<std::string>& keys) const;
   // Entries whose key starts with `prefix`, from the first key >= max(prefix, start).
   virtual std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start = {}) const = 0;
 };

@@ -24,6 +24,8 @@ namespace {
 constexpr size_t kFirstPageRows = 256;
 constexpr size_t kMaxPageRows = 16384;
 constexpr size_t kPageBytes = 4 << 20;
+// Keys get_many asks for per query.
+constexpr size_t kKeysPerQuery = 8192;
 constexpr int kMaxConnections = 16;
 
 // True when `c` may be handed out again: connected, no transaction open, not pipelining.
@@ -117,6 +119,7 @@ std::string prefix_end(std::string_view prefix) {
 struct TableSql {
   explicit TableSql(const std::string& table)
       : get("SELECT v FROM " + table + " WHERE k = $1"),
+        get_many("SELECT k, v FROM " + table + " WHERE k = ANY($1)"),
         page("SELECT k, v FROM " + table + " WHERE k "),
         // A conditional write's check, as a statement that fails when the key does not hold what
         // the write expects: 1 divided by the number of rows that match ($1 the key, $2 the value
@@ -128,8 +131,46 @@ struct TableSql {
         absent_check("SELECT 1 / (1 - (SELECT count(*)::int FROM " + table + " WHERE k = $1))"),
         put("INSERT INTO " + table + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"),
         del("DELETE FROM " + table + " WHERE k = $1") {}
-  const std::string get, page, head_check, absent_check, put, del;
+  const std::string get, get_many, page, head_check, absent_check, put, del;
 };
+
+void put_be32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+// `keys` as a one-dimensional bytea[] in PostgreSQL's binary array format: dimensions, flags,
+// element type, then each element's length and bytes, integers big-endian.
+std::string bytea_array(const std::vector<std::string>& keys, size_t from, size_t to) {
+  constexpr uint32_t kByteaOid = 17;
+  std::string out;
+  put_be32(out, 1);  // dimensions
+  put_be32(out, 0);  // no NULL element
+  put_be32(out, kByteaOid);
+  put_be32(out, static_cast<uint32_t>(to - from));
+  put_be32(out, 1);  // lower bound
+  for (size_t i = from; i < to; ++i) {
+    put_be32(out, static_cast<uint32_t>(keys[i].size()));
+    out += keys[i];
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<std::string>>> get_many_on(PGconn* c, const TableSql& sql,
+                                                             const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::string>> values(keys.size());
+  for (size_t from = 0; from < keys.size(); from += kKeysPerQuery) {
+    const size_t to = std::min(keys.size(), from + kKeysPerQuery);
+    const std::string array = bytea_array(keys, from, to);
+    auto r = run(c, sql.get_many, {{array}});
+    if (!r.is_ok()) return r.status();
+    std::map<std::string_view, std::string_view> found;
+    for (int i = 0; i < r->rows(); ++i) found.emplace(r->at(i, 0), r->at(i, 1));
+    for (size_t i = from; i < to; ++i) {
+      if (auto it = found.find(keys[i]); it != found.end()) values[i] = std::string(it->second);
+    }
+  }
+  return values;
+}
 
 Result<std::string> get_on(PGconn* c, const TableSql& sql, std::string_view key) {
   auto r = run(c, sql.get, {{key}});
@@ -320,6 +361,13 @@ class PgStore final : public KvStore {
     if (!c.is_ok()) return c.status();
     Lease lease(pool_, *c);
     return get_on(lease.get(), sql_, key);
+  }
+
+  Result<std::vector<std::optional<std::string>>> get_many(const std::vector<std::string>& keys) const override {
+    auto c = pool_.acquire();
+    if (!c.is_ok()) return c.status();
+    Lease lease(pool_, *c);
+    return get_many_on(lease.get(), sql_, keys);
   }
 
   std::unique_ptr<KvIterator> scan(std::string_view prefix, std::string_view start) const override {

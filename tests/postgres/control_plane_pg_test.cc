@@ -56,6 +56,35 @@ TEST_F(PgStoreTest, PutGetRemoveAndBinaryBytes) {
   EXPECT_TRUE(db_->shared());
 }
 
+TEST_F(PgStoreTest, GetManyAnswersEachKeyInOrderAcrossQueries) {
+  // More keys than one query asks for (8,192), binary bytes, repeats and absent keys among them.
+  WriteBatch batch;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string key = "id/" + std::to_string(i) + std::string("\0\xff", 2);
+    if (i % 3 != 0) batch.put(key, "v" + std::to_string(i));
+    keys.push_back(key);
+  }
+  ASSERT_TRUE(db_->write(batch).is_ok());
+  keys.push_back(keys[1]);
+  keys.push_back("never");
+  auto values = db_->get_many(keys);
+  ASSERT_TRUE(values.is_ok()) << values.status().to_string();
+  ASSERT_EQ(values->size(), keys.size());
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 3 == 0) {
+      EXPECT_FALSE((*values)[i].has_value()) << i;
+    } else {
+      EXPECT_EQ((*values)[i], "v" + std::to_string(i)) << i;
+    }
+  }
+  EXPECT_EQ((*values)[20000], "v1");
+  EXPECT_FALSE((*values)[20001].has_value());
+  auto none = db_->get_many({});
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(PgStoreTest, BatchAppliesInOrderAtomically) {
   ASSERT_TRUE(db_->put("gone", "x").is_ok());
   WriteBatch b;
