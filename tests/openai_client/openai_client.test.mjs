@@ -1,15 +1,15 @@
 // The official OpenAI Node client, unchanged, against `fleetgate serve`: chat (plain and
-// streamed), tool calls (plain and streamed, allowed and refused by an interlock), models.list()
+// streamed), tool calls (plain and streamed, allowed and refused by an interlock), an app's own
+// tools under its own names (runTools(), streamed, tool_choice, interlocks), models.list()
 // and the error classes the client maps fleetgate's errors to. Two vehicles: one homed in eu,
 // whose chain is a mock upstream, one in us, whose chain is the on-board engine.
 //   node openai_client.test.mjs FLEETGATE_BINARY MOCK_UPSTREAM_BINARY
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+
+import { fleetgateCli, scratch, startAndWaitFor, startServe, stopAll } from '../js_support/processes.mjs';
 
 let OpenAI;
 try {
@@ -28,31 +28,8 @@ if (!fleetgate || !mockUpstream) {
 const EU_VIN = 'LRW3E7EA8PC390117';  // sold in Germany: home region eu, answered by the mock
 const US_VIN = '5YJ3E1EA1PF412087';  // sold in the US: home region us, answered on board
 const MOCK_KEY = 'mock-provider-key';
-const work = mkdtempSync(join(tmpdir(), 'fleetgate-openai-client-'));
-const children = [];
-
-// Starts a process and resolves with the first match of `pattern` in its stdout or stderr.
-function startAndWaitFor(bin, args, pattern, env = {}) {
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not print ${pattern} within 20 s`)), 20000);
-    child.on('exit', (code) => reject(new Error(`${bin} exited with ${code} before it was ready`)));
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        const m = line.match(pattern);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m);
-        }
-      });
-    }
-  });
-}
-
-function fg(...args) {
-  return execFileSync(fleetgate, ['-c', join(work, 'fleetgate.toml'), ...args], { encoding: 'utf8' }).trim();
-}
+const work = scratch('fleetgate-openai-client-');
+const fg = (...args) => fleetgateCli(fleetgate, join(work, 'fleetgate.toml'), ...args);
 
 let eu;    // OpenAI client of the eu vehicle
 let us;    // OpenAI client of the us vehicle
@@ -101,22 +78,12 @@ models = ["fleetgate-onboard"]
   fg('fleet', 'register', US_VIN, '--market', 'US');
   const euToken = fg('fleet', 'token', EU_VIN);
   usToken = fg('fleet', 'token', US_VIN);
-  const [, port] = await startAndWaitFor(fleetgate, ['-c', join(work, 'fleetgate.toml'), 'serve', '--port', '0'],
-                                         /listening on http:\/\/[^:]+:(\d+)/, { FG_OPENAI_TEST_MOCK_KEY: MOCK_KEY });
-  baseURL = `http://127.0.0.1:${port}/v1`;
+  baseURL = await startServe(fleetgate, join(work, 'fleetgate.toml'), { FG_OPENAI_TEST_MOCK_KEY: MOCK_KEY });
   eu = new OpenAI({ apiKey: euToken, baseURL, maxRetries: 0, timeout: 20000 });
   us = new OpenAI({ apiKey: usToken, baseURL, maxRetries: 0, timeout: 20000 });
 });
 
-after(async () => {
-  // The files go once the processes are gone: a stopping server still writes to its store.
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  })));
-  rmSync(work, { recursive: true, force: true });
-});
+after(stopAll);
 
 const ask = (content, extra = {}) => ({ model: 'mock-model', messages: [{ role: 'user', content }], ...extra });
 
@@ -138,6 +105,13 @@ async function assemble(stream) {
     }
   }
   return { text, calls, finish };
+}
+
+// The us vehicle's own state report, which the interlocks read.
+async function report(state) {
+  const r = await fetch(`${baseURL}/vehicles/${US_VIN}/state`, {
+    method: 'POST', headers: { authorization: `Bearer ${usToken}` }, body: JSON.stringify(state) });
+  assert.equal(r.status, 202, await r.text());
 }
 
 describe('chat through the home region', () => {
@@ -211,13 +185,6 @@ describe('tool calls', () => {
     assert.equal(JSON.parse(calls[0].arguments).celsius, 21);
   });
 
-  // The vehicle's own state report, which the interlocks read.
-  async function report(state) {
-    const r = await fetch(`${baseURL}/vehicles/${US_VIN}/state`, {
-      method: 'POST', headers: { authorization: `Bearer ${usToken}` }, body: JSON.stringify(state) });
-    assert.equal(r.status, 202, await r.text());
-  }
-
   test('an interlock refusal comes back as an assistant message', async () => {
     await report({ speed_kmh: 50, gear: 'D' });
     const trunk = ask('open the trunk', { model: 'fleetgate-onboard' });
@@ -239,6 +206,94 @@ describe('tool calls', () => {
     assert.equal(allowed.finish_reason, 'tool_calls');
     assert.equal(allowed.message.tool_calls[0].function.name, 'trunk');
     assert.deepEqual(JSON.parse(allowed.message.tool_calls[0].function.arguments), { action: 'open' });
+  });
+});
+
+describe("an app's own tools, under its own names", () => {
+  // As an app declares its vehicle functions: names, descriptions and schemas of its own.
+  const cabin = {
+    type: 'function',
+    function: {
+      name: 'setCabinTemperature', description: 'Set the cabin temperature.',
+      parameters: { type: 'object', additionalProperties: false, required: ['temp_f'],
+                    properties: { temp_f: { type: 'number', minimum: 60, maximum: 85,
+                                            description: 'Target cabin temperature in degrees Fahrenheit' } } },
+    },
+  };
+  const liftgate = {
+    type: 'function',
+    function: { name: 'open_liftgate', description: 'Opens the power liftgate.', parameters: { type: 'object', properties: {} } },
+  };
+  const seats = {
+    type: 'function',
+    function: {
+      name: 'setSeatHeater', description: 'Seat heater level.',
+      parameters: { type: 'object', required: ['seat', 'level'],
+                    properties: { seat: { type: 'string', enum: ['driver', 'passenger'] },
+                                  level: { type: 'string', enum: ['off', 'low', 'medium', 'high'] } } },
+    },
+  };
+  const onboard = (content, tools, extra = {}) => ({
+    model: 'fleetgate-onboard', messages: [{ role: 'user', content }], tools, ...extra });
+
+  test("runTools() runs the app's function with arguments in its units and gets a confirmation", async () => {
+    const ran = [];
+    const runner = us.chat.completions.runTools({
+      ...onboard('set the temperature to 22 degrees', []),
+      tools: [{
+        type: 'function',
+        function: { ...cabin.function, parse: JSON.parse,
+                    function: async (args) => { ran.push(args); return { ok: true }; } },
+      }],
+    });
+    const answer = await runner.finalContent();
+    assert.deepEqual(ran, [{ temp_f: 71.6 }]);
+    assert.ok(answer && answer.length > 0, 'the engine confirms the result in words');
+  });
+
+  test('a streamed call of the app tool that does what was asked, with its enum values', async () => {
+    const { calls, finish } = await assemble(await us.chat.completions.create(
+      onboard('seat heating level 2 for the passenger', [cabin, liftgate, seats], { stream: true })));
+    assert.equal(finish, 'tool_calls');
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(calls[0].name, 'setSeatHeater');
+    assert.deepEqual(JSON.parse(calls[0].arguments), { seat: 'passenger', level: 'medium' });
+  });
+
+  test('German: the same app tools', async () => {
+    const choice = (await us.chat.completions.create(onboard('Kofferraum öffnen', [cabin, liftgate]))).choices[0];
+    assert.equal(choice.finish_reason, 'tool_calls');
+    assert.equal(choice.message.tool_calls[0].function.name, 'open_liftgate');
+    assert.deepEqual(JSON.parse(choice.message.tool_calls[0].function.arguments), {});
+  });
+
+  test('no offered tool fits: no call, and an answer that says what was understood', async () => {
+    const choice = (await us.chat.completions.create(onboard('open the sunroof', [cabin, liftgate]))).choices[0];
+    assert.equal(choice.finish_reason, 'stop');
+    assert.equal(choice.message.tool_calls ?? undefined, undefined);
+    assert.equal(choice.message.content, 'I understood: sunroof, open. None of the functions offered here does that.');
+  });
+
+  test("tool_choice names a function: it is called, or the answer says it does not do that", async () => {
+    const named = (name) => ({ type: 'function', function: { name } });
+    const called = (await us.chat.completions.create(
+      onboard('open the trunk', [cabin, liftgate], { tool_choice: named('open_liftgate') }))).choices[0];
+    assert.equal(called.message.tool_calls[0].function.name, 'open_liftgate');
+    const other = (await us.chat.completions.create(
+      onboard('open the trunk', [cabin, liftgate], { tool_choice: named('setCabinTemperature') }))).choices[0];
+    assert.equal(other.message.tool_calls ?? undefined, undefined);
+    assert.equal(other.message.content, 'I understood: trunk, open. None of the functions offered here does that.');
+  });
+
+  test("the app's liftgate is refused while moving, streamed and not", async () => {
+    await report({ speed_kmh: 30, gear: 'D' });
+    const plain = (await us.chat.completions.create(onboard('open the trunk', [cabin, liftgate]))).choices[0];
+    assert.equal(plain.finish_reason, 'stop');
+    assert.equal(plain.message.tool_calls ?? undefined, undefined);
+    const streamed = await assemble(await us.chat.completions.create(onboard('open the trunk', [cabin, liftgate], { stream: true })));
+    assert.equal(streamed.calls.length, 0);
+    assert.equal(streamed.text, plain.message.content);
+    await report({ speed_kmh: 0, gear: 'P' });
   });
 });
 
