@@ -203,11 +203,15 @@ struct Service::Impl {
   Status start_gateway() {
     auto client = assistant::UpstreamClient::create();
     if (!client.is_ok()) return client.status();
-    auto router_or = assistant::Router::create(loaded.policy, assistant::make_providers(*loaded.config, *client));
+    // Budgets are counted per node; the router checks the providers', the gateway the rest.
+    auto budgets = std::make_shared<assistant::Budgets>(loaded.config->assistant.budgets);
+    assistant::RouterOptions router_options;
+    router_options.budgets = budgets;
+    auto router_or = assistant::Router::create(loaded.policy, assistant::make_providers(*loaded.config, *client), router_options);
     if (!router_or.is_ok()) return router_or.status();
     router = std::move(router_or).value();
-    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}, {}};
-    deps.usage_queue = options.usage_queue;
+    assistant::GatewayDeps deps{loaded.policy, router.get(), cp.registry.get(), cp.audit.get(), states.get(), {}, {}, {}, {},
+                                options.usage_queue, std::move(budgets)};
     auto pins = assistant::tool_pins(*loaded.config);
     if (!pins.is_ok()) return pins.status();
     deps.tool_pins = std::move(pins).value();

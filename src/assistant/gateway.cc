@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <set>
 #include <spdlog/spdlog.h>
 
+#include "fleetgate/assistant/ai_label.h"
 #include "fleetgate/assistant/chat.h"
 #include "fleetgate/assistant/language.h"
 #include "fleetgate/assistant/onboard_provider.h"
@@ -82,15 +84,23 @@ struct Gateway::Impl {
   http::CounterFamily* refusals = nullptr;
   http::HistogramFamily* overhead = nullptr;
   http::GaugeFamily* breaker = nullptr;
+  http::CounterFamily* over_budget = nullptr;
 
-  // Everything one chat request needs to know about its caller: who, in which language, and the
-  // tools it offered (its calls are reviewed against them).
+  // Everything one chat request needs to know about its caller: who, in which language, the
+  // tools it offered (its calls are reviewed against them) and how its market labels answers.
   struct Caller {
     std::string vin;
     residency::Car car;  // its home region, market and model year
     Language lang = Language::kEn;
     std::vector<FunctionDefinition> tools;
+    std::string request_id;        // its usage record's id, and its answer's content id
+    std::optional<AiLabel> label;  // nullopt when no AI label rule covers its market
   };
+
+  // The machine-readable AI label of an answer of `provider_id` in `model`.
+  boost::json::object label_metadata(const AiLabel& label, std::string_view provider_id, std::string_view model) const {
+    return label.metadata(deps.policy->config().provider(provider_id), model);
+  }
 
   // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
   // and the choice's finish_reason; refusals are counted here and audited by audit_refusals().
@@ -168,7 +178,7 @@ struct Gateway::Impl {
              int refused, int64_t latency_us) {
     ledger::UsageRecord u;
     u.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    u.request_id = next_request_id();
+    u.request_id = c.request_id;
     auto pseudonym = deps.pseudonymisers.at(c.car.region)->pseudonym(c.vin);
     u.vehicle_pseudonym = pseudonym.is_ok() ? *pseudonym : "unknown";
     u.region = c.car.region;
@@ -185,11 +195,16 @@ struct Gateway::Impl {
     u.tool_calls = tool_calls;
     u.refused_tool_calls = refused;
     u.outcome = result.outcome == Outcome::kCancelled ? "cancelled"
+                : result.http_status == 429 && !result.ok() ? "over_budget"
                 : !result.ok()                        ? "error"
                 : refused > 0                         ? "refused"
                                                       : "ok";
     u.latency_us = latency_us;
     requests->with({c.car.region, u.provider, u.outcome}).inc();
+    for (const Attempt& a : result.attempts) {
+      if (a.outcome == Outcome::kOverBudget) over_budget->with({c.car.region, "provider"}).inc();
+    }
+    if (deps.budgets != nullptr) deps.budgets->spend(c.vin, c.car.region, u.provider, m.prompt + m.completion);
     for (const auto& [id, state] : deps.router->breaker_states()) {
       breaker->with({id}).set(state == BreakerState::kClosed ? 0 : state == BreakerState::kHalfOpen ? 1 : 2);
     }
@@ -270,8 +285,9 @@ class RelaySink : public StreamSink {
       choices.push_back(std::move(choice));
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
-    const std::string released = json_text(
-        json::object{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}});
+    json::object chunk{{"object", "chat.completion.chunk"}, {"model", model_}, {"choices", std::move(choices)}};
+    label(chunk);
+    const std::string released = json_text(chunk);
     const bool sent = co_await forward(released);
     co_return sent;
   }
@@ -367,10 +383,37 @@ class RelaySink : public StreamSink {
       }
     }
     for (const ToolCallReview& r : reviews) co_await gw_.audit_refusals(caller_, r, provider_);
+    if (has_payload && label(chunk)) modified = true;
     if (modified && !has_payload) co_return Relayed::kHeld;
     const std::string relayed = modified ? json_text(chunk) : std::string(data);
     const bool sent = co_await forward(relayed);
     co_return sent ? Relayed::kToVehicle : Relayed::kStop;
+  }
+
+  // The market's AI label on a chunk about to reach the car: the machine-readable label on the
+  // stream's first, the notice in each choice's first delta. Only chunks that reach the car anyway
+  // carry it, so an attempt the router may still fail over from stays unseen. Whether it changed
+  // `chunk`.
+  bool label(json::object& chunk) {
+    if (!caller_.label) return false;
+    bool changed = false;
+    if (!labelled_) {
+      chunk["fleetgate_ai_label"] = gw_.label_metadata(*caller_.label, provider_, model_);
+      labelled_ = changed = true;
+    }
+    json::value* choices = caller_.label->notice.empty() ? nullptr : chunk.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) return changed;
+    json::array& list = choices->as_array();
+    for (size_t position = 0; position < list.size(); ++position) {
+      json::object* choice = list[position].if_object();
+      json::value* delta = choice != nullptr ? choice->if_contains("delta") : nullptr;
+      if (delta == nullptr || !delta->is_object()) continue;
+      const std::optional<size_t> index = choice_index(*choice, position);
+      if (!index || !noticed_.insert(*index).second) continue;
+      put_notice(delta->as_object(), caller_.label->notice, true);
+      changed = true;
+    }
+    return changed;
   }
 
   static bool choice_has_payload(const json::object& choice) {
@@ -410,6 +453,7 @@ class RelaySink : public StreamSink {
     headers.set(boost::beast::http::field::cache_control, "no-cache");
     // Counted up to the car's first byte; the stream's last line has the whole request's figure.
     Gateway::Impl::set_route_headers(headers, provider_, caller_.car.region, overhead_us(provider_time_));
+    if (caller_.label) headers.set("x-fleetgate-ai-label", caller_.label->header(provider_));
     started_ = writer_.start(StatusCode::ok, std::move(headers)).is_ok();
     return started_;
   }
@@ -449,6 +493,8 @@ class RelaySink : public StreamSink {
   std::unique_ptr<std::optional<VehicleState>> state_;
   bool started_ = false;
   bool closed_ = false;
+  bool labelled_ = false;         // the machine-readable AI label went out
+  std::set<size_t> noticed_;      // choices whose first delta carried the AI notice
 };
 
 // A token fired when the vehicle hangs up. The writer's callback owns a share of it because the
@@ -476,11 +522,46 @@ Response usage_writer_saturated() {
   return resp;
 }
 
+// The AI label rules this node applies, put in the audit chain whenever they differ from the last
+// ones recorded, so which labels were in force when can be shown from the chain.
+Status record_label_rules(const config::Config& config, audit::AuditLog& audit) {
+  constexpr std::string_view kKey = "compliance/ai_labels";
+  json::array rules;
+  for (const config::AiLabelRule& r : config.ai_labels) {
+    json::array markets(r.markets.begin(), r.markets.end());
+    rules.push_back(json::object{{"markets", std::move(markets)},
+                                 {"reference", r.reference},
+                                 {"when", r.when == config::AiLabelRule::When::kFirstTurn ? "first_turn" : "every_answer"},
+                                 {"notice", json::object{{"en", r.notice_en}, {"zh", r.notice_zh}, {"de", r.notice_de}}}});
+  }
+  const std::string text = json::serialize(rules);
+  auto recorded = audit.transact([&]() -> Result<bool> {
+    auto stored = audit.state().get(kKey);
+    if (!stored.is_ok() && stored.status().code() != Code::kNotFound) return stored.status();
+    const bool unchanged = stored.is_ok() ? *stored == text : rules.empty();
+    if (unchanged) return false;
+    audit::Event event{"service", "compliance.ai_labels.in_force", "ai_labels", "", {}};
+    event.details["rules"] = rules;
+    auto entries = audit.append_with({std::move(event)}, store::WriteBatch().put(kKey, text));
+    if (!entries.is_ok()) return entries.status();
+    return true;
+  });
+  return recorded.status();
+}
+
+// 429 in the OpenAI error shape with Retry-After: a budget has no room before `retry_after`.
+Response over_budget_response(const std::string& message, std::chrono::seconds retry_after) {
+  Response resp = http::error_response(StatusCode::too_many_requests, message, "rate_limit_exceeded");
+  resp.headers.set(boost::beast::http::field::retry_after, std::to_string(retry_after.count()));
+  return resp;
+}
+
 Response json_error(const RouteResult& r) {
   Response resp;
   resp.status = static_cast<StatusCode>(r.http_status >= 400 && r.http_status < 600 ? r.http_status : 503);
   resp.content_type = "application/json";
   resp.body = r.body;
+  if (r.retry_after.count() > 0) resp.headers.set(boost::beast::http::field::retry_after, std::to_string(r.retry_after.count()));
   return resp;
 }
 
@@ -504,6 +585,19 @@ awaitable<void> Gateway::Impl::chat(const Request& req, http::StreamWriter& writ
   }
   caller->lang = detect_language(last_user_text(*parsed));
   caller->tools = parsed->tools;
+  caller->request_id = next_request_id();
+  if (deps.budgets != nullptr) {
+    if (std::optional<OverBudget> over = deps.budgets->admit(caller->vin, caller->car.region)) {
+      over_budget->with({caller->car.region, over->scope}).inc();
+      RouteResult refused;
+      refused.outcome = Outcome::kOverBudget;
+      refused.http_status = 429;
+      meter(*caller, refused, parsed->model, Metered{}, 0, 0, micros_since(t0));
+      reply(writer, over_budget_response(over->message, over->retry_after));
+      co_return;
+    }
+  }
+  caller->label = ai_label_for(deps.policy->config(), caller->car.market, caller->lang, *parsed, caller->request_id);
   json::object body = parsed->body;
   if (parsed->stream) {
     // Usage is always requested upstream for metering; the vehicle sees it only if it asked.
@@ -558,6 +652,18 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
           refused += static_cast<int>(r.refused.size());
         }
       }
+      if (held.is_ok() && c.label) {
+        if (!c.label->notice.empty()) {
+          if (auto* choices = o.if_contains("choices"); choices && choices->is_array()) {
+            for (json::value& choice : choices->as_array()) {
+              json::value* message = choice.is_object() ? choice.as_object().if_contains("message") : nullptr;
+              if (message != nullptr && message->is_object()) put_notice(message->as_object(), c.label->notice, false);
+            }
+          }
+        }
+        o["fleetgate_ai_label"] = label_metadata(*c.label, result.provider_id, model);
+        changed = true;
+      }
       if (!held.is_ok()) {
         result.outcome = Outcome::kBadResponse;
         resp = http::error_response(StatusCode::bad_gateway, "provider '" + result.provider_id + "' answered past a limit: " +
@@ -565,9 +671,10 @@ awaitable<void> Gateway::Impl::chat_completed(const Caller& c, json::object body
       } else {
         resp.status = StatusCode::ok;
         resp.content_type = "application/json";
-        // Answers without tool calls pass back byte for byte, unknown fields and number formats
-        // intact; tool calls leave as they were reviewed.
+        // Answers without tool calls or an AI label pass back byte for byte, unknown fields and
+        // number formats intact; tool calls leave as they were reviewed.
         resp.body = changed ? json_text(o) : std::move(result.body);
+        if (c.label) resp.headers.set("x-fleetgate-ai-label", c.label->header(result.provider_id));
       }
     }
   } else {
@@ -686,6 +793,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
       return invalid_argument("gateway needs a usage log and pseudonymiser for region '" + region.id + "'");
     }
   }
+  if (Status s = record_label_rules(deps.policy->config(), *deps.audit); !s.is_ok()) return s;
   auto impl = std::make_unique<Impl>();
   impl->deps = std::move(deps);
   impl->usage_meter = std::make_unique<UsageMeter>(impl->deps.usage, served_models(impl->deps.policy->config()),
@@ -699,13 +807,17 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
                                     {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05});
   auto breaker = metrics.gauge("fleetgate_assistant_breaker_state", "Circuit breaker per provider: 0 closed, 1 half-open, 2 open",
                                {"provider"});
-  for (const Status* s : {&requests.status(), &refusals.status(), &overhead.status(), &breaker.status()}) {
+  auto over_budget = metrics.counter("fleetgate_assistant_over_budget_total",
+                                     "Chat requests turned away (scope vehicle, region) and providers skipped (scope provider) over a budget",
+                                     {"region", "scope"});
+  for (const Status* s : {&requests.status(), &refusals.status(), &overhead.status(), &breaker.status(), &over_budget.status()}) {
     if (!s->is_ok()) return *s;
   }
   impl->requests = *requests;
   impl->refusals = *refusals;
   impl->overhead = *overhead;
   impl->breaker = *breaker;
+  impl->over_budget = *over_budget;
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 

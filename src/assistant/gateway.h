@@ -40,6 +40,9 @@ struct GatewayDeps {
   // Usage records that may wait for the usage writer (UsageMeter's max_queued); while that many
   // wait, chat requests are answered 503 with Retry-After instead of waiting on the event loop.
   size_t usage_queue = 65536;
+  // Budgets of vehicles, regions and providers ([[assistant.budgets]]), shared with the router,
+  // which checks the providers'. Null: none.
+  std::shared_ptr<Budgets> budgets;
 };
 
 class Gateway {

@@ -18,6 +18,7 @@ std::string_view to_string(Outcome o) {
     case Outcome::kCancelled: return "cancelled";
     case Outcome::kUnconfigured: return "unconfigured";
     case Outcome::kCircuitOpen: return "circuit_open";
+    case Outcome::kOverBudget: return "over_budget";
     case Outcome::kDenied: return "denied";
   }
   return "unknown";

@@ -35,10 +35,12 @@ enum class Outcome {
   kUnconfigured,   // skipped: API key env var unset or no implementation registered
   kCircuitOpen,    // skipped: the provider's circuit breaker is open
   kDenied,         // skipped: residency policy refused (never contacted)
+  kOverBudget,     // skipped: the provider's budget ([[assistant.budgets]]) has no room
 };
 
 // "ok", "connect_error", "timeout", "rate_limited", "server_error", "auth_error", "rejected",
-// "bad_response", "stream_broken", "cancelled", "unconfigured", "circuit_open", "denied".
+// "bad_response", "stream_broken", "cancelled", "unconfigured", "circuit_open", "denied",
+// "over_budget".
 std::string_view to_string(Outcome o);
 
 // Outcomes worth another attempt at the same provider (connect, timeout, 429, 5xx).

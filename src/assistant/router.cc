@@ -93,9 +93,14 @@ std::string describe(const Attempt& a) {
   return s;
 }
 
-// The 503 answer when no permitted provider produced one, naming every provider tried and why.
+// The answer when no permitted provider produced one, naming every provider tried and why: 503,
+// or 429 when every provider the car could have used was over its budget (`retry_after` set).
 RouteResult all_failed(std::string_view region, RouteResult r) {
-  std::string message = "no assistant provider permitted for region '" + std::string(region) + "' could answer";
+  const bool only_budgets = r.retry_after.count() > 0 && std::all_of(r.attempts.begin(), r.attempts.end(), [](const Attempt& a) {
+    return a.outcome == Outcome::kOverBudget || a.outcome == Outcome::kDenied;
+  });
+  std::string message = only_budgets ? "every assistant provider permitted for region '" + std::string(region) + "' is over its budget"
+                                     : "no assistant provider permitted for region '" + std::string(region) + "' could answer";
   json::array attempts;
   std::string sep = ": ";
   for (const Attempt& a : r.attempts) {
@@ -104,10 +109,12 @@ RouteResult all_failed(std::string_view region, RouteResult r) {
     attempts.push_back({{"provider", a.provider_id}, {"outcome", to_string(a.outcome)},
                         {"http_status", a.http_status}, {"detail", a.detail}});
   }
-  json::object body = error_body(message, "upstream_unavailable", "all_providers_failed");
+  json::object body = only_budgets ? error_body(message, "rate_limit_error", "rate_limit_exceeded")
+                                    : error_body(message, "upstream_unavailable", "all_providers_failed");
   body["error"].get_object()["attempts"] = std::move(attempts);
   if (r.attempts.empty()) r.outcome = Outcome::kDenied;  // the region permits no provider at all
-  r.http_status = 503;
+  r.http_status = only_budgets ? 429 : 503;
+  if (!only_budgets) r.retry_after = std::chrono::seconds(0);
   r.body = json::serialize(body);
   return r;
 }
@@ -117,6 +124,18 @@ RouteResult cancelled(RouteResult r) {
   r.http_status = 499;
   r.body = json::serialize(error_body("the request was cancelled", "cancelled", "client_closed_request"));
   return r;
+}
+
+// Whether `id`'s budget has no room: then the skip is recorded in `result` with the soonest time
+// a skipped provider has room. Not a coroutine, so what it holds stays off route()'s frame.
+bool skipped_over_budget(Budgets* budgets, const std::string& id, RouteResult& result) {
+  if (budgets == nullptr) return false;
+  const std::optional<OverBudget> over = budgets->admit_provider(id);
+  if (!over) return false;
+  result.attempts.push_back({id, Outcome::kOverBudget, 0, milliseconds(0), milliseconds(0), over->message});
+  result.outcome = Outcome::kOverBudget;
+  if (result.retry_after.count() == 0 || over->retry_after < result.retry_after) result.retry_after = over->retry_after;
+  return true;
 }
 
 void record(CircuitBreaker& breaker, Outcome o) {
@@ -157,6 +176,7 @@ awaitable<RouteResult> Router::route(const residency::Car& car, const json::obje
       skip(id, Outcome::kUnconfigured, ready.message());
       continue;
     }
+    if (skipped_over_budget(options_.budgets.get(), id, result)) continue;
     CircuitBreaker& breaker = *breakers_.at(id);
     const json::object sent = request_for(*configured, request);
     milliseconds wait(0);

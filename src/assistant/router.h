@@ -28,6 +28,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "fleetgate/assistant/budgets.h"
 #include "fleetgate/assistant/circuit_breaker.h"
 #include "fleetgate/assistant/provider.h"
 #include "fleetgate/residency/policy.h"
@@ -48,6 +49,9 @@ struct RouterOptions {
   // caller's loop that the cancel token cuts short.
   std::function<boost::asio::awaitable<bool>(std::chrono::milliseconds d, const CancelToken& cancel)> sleep;
   uint64_t jitter_seed = 0;  // 0: seeded from std::random_device
+  // Providers' budgets: one over its budget is skipped (kOverBudget); a request counts once per
+  // provider it is sent to, retries included. Null: no budgets.
+  std::shared_ptr<Budgets> budgets;
 };
 
 // One call to a provider, or one provider skipped (then latency is 0).
@@ -71,6 +75,8 @@ struct RouteResult {
   // {"error":{"message","type","code","param","attempts":[...]}}. stream() on success: empty.
   std::string body;
   size_t events = 0;        // stream(): events that reached the vehicle (Relayed::kToVehicle)
+  // When every provider the car may use was over its budget (http_status 429): when one has room.
+  std::chrono::seconds retry_after{0};
   std::vector<Attempt> attempts;
   bool ok() const { return outcome == Outcome::kOk; }
   // Time inside provider calls and backoff waits, over every attempt: what the gateway's own

@@ -116,9 +116,56 @@ void check_endpoint(const TomlValue& v, const std::string& key, const std::strin
   }
 }
 
-AssistantSettings parse_assistant(const TomlValue& t) {
+void parse_budgets(const TomlValue& v, const Config& c, AssistantSettings& s) {
+  const auto& list = as_array(v, "assistant.budgets");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "assistant.budgets[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"scope", "region", "provider", "requests_per_minute", "tokens_per_day"});
+    Budget b;
+    b.where = ref_of(list[i], key);
+    const TomlValue& scope = required_field(list[i], key, "scope");
+    const std::string name = as_nonempty_string(scope, key + ".scope");
+    if (name == "vehicle") b.scope = Budget::Scope::kVehicle;
+    else if (name == "region") b.scope = Budget::Scope::kRegion;
+    else if (name == "provider") b.scope = Budget::Scope::kProvider;
+    else fail(ref_of(scope, key + ".scope"), "must be \"vehicle\", \"region\" or \"provider\"");
+    if (auto* r = optional_field(list[i], "region")) {
+      if (b.scope == Budget::Scope::kProvider) fail(ref_of(*r, key + ".region"), "a provider's budget has no region");
+      b.region = as_nonempty_string(*r, key + ".region");
+      if (c.region(b.region) == nullptr) fail(ref_of(*r, key + ".region"), "unknown region '" + b.region + "'");
+    } else if (b.scope == Budget::Scope::kRegion) {
+      required_field(list[i], key, "region");
+    }
+    if (auto* p = optional_field(list[i], "provider")) {
+      if (b.scope != Budget::Scope::kProvider) fail(ref_of(*p, key + ".provider"), "only a provider's budget names a provider");
+      b.provider = as_nonempty_string(*p, key + ".provider");
+      if (c.provider(b.provider) == nullptr) fail(ref_of(*p, key + ".provider"), "unknown provider '" + b.provider + "'");
+    } else if (b.scope == Budget::Scope::kProvider) {
+      required_field(list[i], key, "provider");
+    }
+    constexpr int64_t kMax = 1'000'000'000'000;
+    if (auto* n = optional_field(list[i], "requests_per_minute")) {
+      b.requests_per_minute = static_cast<uint64_t>(as_int_in(*n, key + ".requests_per_minute", 1, kMax));
+    }
+    if (auto* n = optional_field(list[i], "tokens_per_day")) {
+      b.tokens_per_day = static_cast<uint64_t>(as_int_in(*n, key + ".tokens_per_day", 1, kMax));
+    }
+    if (b.requests_per_minute == 0 && b.tokens_per_day == 0) fail(b.where, "sets neither requests_per_minute nor tokens_per_day");
+    for (const Budget& other : s.budgets) {
+      if (other.scope == b.scope && other.region == b.region && other.provider == b.provider) {
+        fail(b.where, "the same scope has a budget already (" + other.where.key + ")");
+      }
+    }
+    s.budgets.push_back(std::move(b));
+  }
+}
+
+// [assistant]: after regions and providers, which its budgets name.
+AssistantSettings parse_assistant(const TomlValue& t, const Config& c) {
   AssistantSettings s;
-  reject_unknown_keys(t, "assistant", {"tool_functions"});
+  reject_unknown_keys(t, "assistant", {"tool_functions", "budgets"});
+  if (auto* v = optional_field(t, "budgets")) parse_budgets(*v, c, s);
   if (auto* v = optional_field(t, "tool_functions")) {
     const TomlValue& pins = as_table(*v, "assistant.tool_functions");
     for (const auto& [tool, function] : pins.as_table()) {
@@ -259,10 +306,41 @@ void parse_cross_border(const TomlValue& rules, Config& c) {
   }
 }
 
+void parse_ai_labels(const TomlValue& rules, Config& c) {
+  const auto& list = as_array(rules, "compliance.ai_labels");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "compliance.ai_labels[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"markets", "reference", "when", "notice"});
+    AiLabelRule rule;
+    rule.where = ref_of(list[i], key);
+    const TomlValue& markets = required_field(list[i], key, "markets");
+    rule.markets = as_country_codes(markets, key + ".markets");
+    for (const std::string& m : rule.markets) {
+      if (!c.markets.contains(m)) fail(ref_of(markets, key + ".markets"), "unknown market '" + m + "'");
+      if (c.ai_label_rule(m) != nullptr) fail(ref_of(markets, key + ".markets"), "market '" + m + "' has an AI label rule already");
+    }
+    rule.reference = as_nonempty_string(required_field(list[i], key, "reference"), key + ".reference");
+    const TomlValue& when = required_field(list[i], key, "when");
+    const std::string w = as_nonempty_string(when, key + ".when");
+    if (w == "first_turn") rule.when = AiLabelRule::When::kFirstTurn;
+    else if (w == "every_answer") rule.when = AiLabelRule::When::kEveryAnswer;
+    else fail(ref_of(when, key + ".when"), "must be \"first_turn\" or \"every_answer\"");
+    const std::string notice_key = key + ".notice";
+    const TomlValue& notice = as_table(required_field(list[i], key, "notice"), notice_key);
+    reject_unknown_keys(notice, notice_key, {"en", "zh", "de"});
+    rule.notice_en = as_nonempty_string(required_field(notice, notice_key, "en"), notice_key + ".en");
+    rule.notice_zh = as_nonempty_string(required_field(notice, notice_key, "zh"), notice_key + ".zh");
+    rule.notice_de = as_nonempty_string(required_field(notice, notice_key, "de"), notice_key + ".de");
+    c.ai_labels.push_back(std::move(rule));
+  }
+}
+
 // [compliance]: after markets and providers, which its rules refer to.
 void parse_compliance(const TomlValue& t, Config& c) {
-  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border"});
+  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border", "ai_labels"});
   if (const auto* cross = optional_field(t, "cross_border")) parse_cross_border(*cross, c);
+  if (const auto* labels = optional_field(t, "ai_labels")) parse_ai_labels(*labels, c);
   const auto* rules = optional_field(t, "prohibited_origins");
   if (rules == nullptr) return;
   const auto& list = as_array(*rules, "compliance.prohibited_origins");
@@ -387,7 +465,6 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
   reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning", "node",
                                  "directory", "compliance", "assistant"});
-  if (auto* a = optional_field(root, "assistant")) c.assistant = parse_assistant(as_table(*a, "assistant"));
   if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
@@ -428,6 +505,7 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
     c.markets.emplace(code, region_id);
   }
   if (c.markets.empty()) fail(ref_of(markets, "markets"), "at least one market is required");
+  if (auto* a = optional_field(root, "assistant")) c.assistant = parse_assistant(as_table(*a, "assistant"), c);
   if (auto* t = optional_field(root, "compliance")) parse_compliance(as_table(*t, "compliance"), c);
 
   for (const Region& r : c.regions) {
@@ -482,6 +560,13 @@ bool Config::serves(std::string_view region_id) const {
 const CrossBorderRule* Config::cross_border_rule(std::string_view region) const {
   for (const auto& r : cross_border) {
     if (r.region == region) return &r;
+  }
+  return nullptr;
+}
+
+const AiLabelRule* Config::ai_label_rule(std::string_view market) const {
+  for (const auto& r : ai_labels) {
+    if (std::find(r.markets.begin(), r.markets.end(), market) != r.markets.end()) return &r;
   }
   return nullptr;
 }

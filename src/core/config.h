@@ -99,6 +99,20 @@ struct CrossBorderRule {
   SourceRef where;
 };
 
+// [[compliance.ai_labels]]: answers of the assistant to cars of `markets` are labelled as
+// AI-generated (CN: Measures for Labelling AI-Generated Synthetic Content, 2025-09-01; EU: AI Act
+// Art. 50, from 2026-08-02): the notice, in the user's language, before the answer's text on
+// every answer (`when = "every_answer"`) or on a conversation's first turn (`"first_turn"`), and
+// a machine-readable label on every answer (assistant/ai_label.h).
+struct AiLabelRule {
+  enum class When { kFirstTurn, kEveryAnswer };
+  std::vector<std::string> markets;  // ISO 3166 alpha-2, each a configured market, in one rule only
+  std::string reference;
+  When when = When::kFirstTurn;
+  std::string notice_en, notice_zh, notice_de;
+  SourceRef where;
+};
+
 struct ProhibitedOrigin {
   std::vector<std::string> markets;  // ISO 3166 alpha-2, each a configured market
   std::vector<std::string> origins;  // ISO 3166 alpha-2
@@ -197,10 +211,27 @@ struct ToolFunctionPin {
   SourceRef where;
 };
 
+// [[assistant.budgets]]: how much assistant traffic a scope may have, counted by each node:
+// `requests_per_minute` (a bucket of that many that refills evenly) and `tokens_per_day` (prompt
+// and completion tokens of answered requests per UTC day); 0 = no limit, at least one is set.
+// Scopes: "vehicle" (each car on its own; with `region`, that region's cars, beating a rule
+// without), "region" (the cars of `region` together) and "provider" (what this node sends
+// `provider`).
+struct Budget {
+  enum class Scope { kVehicle, kRegion, kProvider };
+  Scope scope = Scope::kVehicle;
+  std::string region;    // region scope: required; vehicle scope: optional
+  std::string provider;  // provider scope: required
+  uint64_t requests_per_minute = 0;
+  uint64_t tokens_per_day = 0;
+  SourceRef where;
+};
+
 // [assistant]: the assistant gateway. [assistant.tool_functions] maps app tool names to vehicle
 // functions: "acme_hatch" = "trunk".
 struct AssistantSettings {
   std::vector<ToolFunctionPin> tool_functions;
+  std::vector<Budget> budgets;
 };
 
 struct Config {
@@ -219,12 +250,15 @@ struct Config {
   std::vector<Provider> providers;
   std::vector<ProhibitedOrigin> prohibited_origins;
   std::vector<CrossBorderRule> cross_border;
+  std::vector<AiLabelRule> ai_labels;
 
   const Region* region(std::string_view id) const;
   const Provider* provider(std::string_view id) const;
   bool serves(std::string_view region_id) const;
   // The cross-border rule of transfers out of `region`, or nullptr.
   const CrossBorderRule* cross_border_rule(std::string_view region) const;
+  // The AI label rule of cars of `market`, or nullptr.
+  const AiLabelRule* ai_label_rule(std::string_view market) const;
   // The region a market belongs to, or nullptr when the market is not configured.
   const Region* region_for_market(std::string_view market) const;
 };

@@ -195,6 +195,91 @@ TEST(Config, AssistantToolFunctionsPinNamesToFunctions) {
   EXPECT_TRUE(none->assistant.tool_functions.empty());
 }
 
+const char* kLabels = R"(
+[[compliance.ai_labels]]
+markets = ["CN"]
+reference = "CAC labelling measures"
+when = "every_answer"
+notice = { en = "[AI-generated]", zh = "【AI生成】", de = "[KI-generiert]" }
+)";
+
+TEST(Config, AiLabelRulesAreKeptPerMarket) {
+  auto c = parse_config(std::string(kValid) + kLabels, "labels.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  const AiLabelRule* cn = c->ai_label_rule("CN");
+  ASSERT_NE(cn, nullptr);
+  EXPECT_EQ(cn->when, AiLabelRule::When::kEveryAnswer);
+  EXPECT_EQ(cn->notice_zh, "【AI生成】");
+  EXPECT_EQ(cn->reference, "CAC labelling measures");
+  EXPECT_EQ(c->ai_label_rule("DE"), nullptr) << "a market without a rule is not labelled";
+
+  const struct {
+    std::string from, to, expect;
+  } bad[] = {
+      {"markets = [\"CN\"]", "markets = [\"US\"]", "compliance.ai_labels[0].markets: unknown market 'US'"},
+      {"when = \"every_answer\"", "when = \"sometimes\"", "must be \"first_turn\" or \"every_answer\""},
+      {", de = \"[KI-generiert]\"", "", "compliance.ai_labels[0].notice: missing required key 'de'"},
+      {"when = \"every_answer\"", "when = \"every_answer\"\nlabel = 1", "compliance.ai_labels[0].label: unknown key"},
+      {"reference = \"CAC labelling measures\"", "reference = \"\"", "compliance.ai_labels[0].reference"},
+  };
+  for (const auto& b : bad) {
+    auto broken = parse_config(std::string(kValid) + replace(kLabels, b.from, b.to), "labels.toml");
+    ASSERT_FALSE(broken.is_ok()) << b.expect;
+    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
+  }
+  auto twice = parse_config(std::string(kValid) + kLabels + kLabels, "labels.toml");
+  ASSERT_FALSE(twice.is_ok());
+  EXPECT_NE(twice.status().message().find("market 'CN' has an AI label rule already"), std::string::npos)
+      << twice.status().message();
+}
+
+TEST(Config, AssistantBudgetsNameTheirScope) {
+  const std::string budgets = R"(
+[[assistant.budgets]]
+scope = "vehicle"
+requests_per_minute = 20
+tokens_per_day = 200000
+[[assistant.budgets]]
+scope = "vehicle"
+region = "cn"
+requests_per_minute = 10
+[[assistant.budgets]]
+scope = "region"
+region = "eu"
+tokens_per_day = 50000000
+[[assistant.budgets]]
+scope = "provider"
+provider = "deepseek"
+requests_per_minute = 3000
+)";
+  auto c = parse_config(std::string(kValid) + budgets, "budgets.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  ASSERT_EQ(c->assistant.budgets.size(), 4u);
+  EXPECT_EQ(c->assistant.budgets[0].scope, Budget::Scope::kVehicle);
+  EXPECT_EQ(c->assistant.budgets[0].tokens_per_day, 200000u);
+  EXPECT_EQ(c->assistant.budgets[1].region, "cn");
+  EXPECT_EQ(c->assistant.budgets[2].scope, Budget::Scope::kRegion);
+  EXPECT_EQ(c->assistant.budgets[3].provider, "deepseek");
+
+  const struct {
+    std::string from, to, expect;
+  } bad[] = {
+      {"scope = \"region\"", "scope = \"fleet\"", "assistant.budgets[2].scope: must be \"vehicle\", \"region\" or \"provider\""},
+      {"region = \"eu\"", "region = \"mars\"", "assistant.budgets[2].region: unknown region 'mars'"},
+      {"region = \"eu\"\n", "", "assistant.budgets[2]: missing required key 'region'"},
+      {"provider = \"deepseek\"", "provider = \"openai\"", "unknown provider 'openai'"},
+      {"requests_per_minute = 3000", "requests_per_minute = 0", "assistant.budgets[3].requests_per_minute: must be between 1"},
+      {"region = \"cn\"\nrequests_per_minute = 10", "region = \"cn\"", "assistant.budgets[1]: sets neither"},
+      {"region = \"cn\"", "", "the same scope has a budget already (assistant.budgets[0])"},
+      {"provider = \"deepseek\"", "provider = \"deepseek\"\nregion = \"cn\"", "a provider's budget has no region"},
+  };
+  for (const auto& b : bad) {
+    auto broken = parse_config(std::string(kValid) + replace(budgets, b.from, b.to), "budgets.toml");
+    ASSERT_FALSE(broken.is_ok()) << b.expect;
+    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
+  }
+}
+
 TEST(Config, MissingFileIsNotFound) {
   auto c = load_config("/nonexistent/fleetgate.toml");
   ASSERT_FALSE(c.is_ok());

@@ -9,8 +9,9 @@ Status validate(const UsageRecord& r) {
   for (const auto& [name, value] : required) {
     if (value->empty()) return invalid_argument(std::string("usage record: missing ") + name);
   }
-  if (r.outcome != "ok" && r.outcome != "error" && r.outcome != "refused" && r.outcome != "cancelled") {
-    return invalid_argument("usage record: outcome '" + r.outcome + "' is not ok, error, refused or cancelled");
+  if (r.outcome != "ok" && r.outcome != "error" && r.outcome != "refused" && r.outcome != "cancelled" &&
+      r.outcome != "over_budget") {
+    return invalid_argument("usage record: outcome '" + r.outcome + "' is not ok, error, refused, cancelled or over_budget");
   }
   const std::pair<const char*, int64_t> counts[] = {
       {"prompt_tokens", r.prompt_tokens},       {"completion_tokens", r.completion_tokens},
