@@ -46,6 +46,21 @@ Result<uint64_t> count_prefix(const store::KvReader& region, const std::string& 
   return n;
 }
 
+// Those of `individuals` not yet recorded under `p` (a year's and kind's prefix), read in batches.
+Result<std::vector<std::string>> unrecorded(const store::KvReader& region, const std::string& p,
+                                            const std::vector<std::string>& individuals) {
+  std::vector<std::string> keys;
+  keys.reserve(individuals.size());
+  for (const auto& who : individuals) keys.push_back(p + who);
+  auto stored = region.get_many(keys);
+  if (!stored.is_ok()) return stored.status();
+  std::vector<std::string> fresh;
+  for (size_t i = 0; i < individuals.size(); ++i) {
+    if (!(*stored)[i].has_value()) fresh.push_back(individuals[i]);
+  }
+  return fresh;
+}
+
 }  // namespace
 
 std::string month_of(int64_t time_ms) {
@@ -109,12 +124,10 @@ Result<YearCounts> projected_counts(const store::KvReader& region, int year, con
     auto stored = count_prefix(region, p);
     if (!stored.is_ok()) return stored.status();
     uint64_t n = *stored;
-    const bool adds = kind == "general" ? kinds.general : kinds.sensitive;
-    for (const auto& who : adds ? individuals : std::vector<std::string>{}) {
-      auto v = region.get(p + who);
-      if (v.is_ok()) continue;
-      if (v.status().code() != Code::kNotFound) return v.status();
-      ++n;
+    if (kind == "general" ? kinds.general : kinds.sensitive) {
+      auto fresh = unrecorded(region, p, individuals);
+      if (!fresh.is_ok()) return fresh.status();
+      n += fresh->size();
     }
     (kind == "general" ? out.general : out.sensitive) = n;
   }
@@ -127,12 +140,9 @@ Status record_exported(store::KvStore& region, std::string_view month, std::stri
   store::WriteBatch batch;
   for (std::string_view kind : kind_names(kinds)) {
     const std::string p = prefix(year, kind);
-    for (const auto& who : individuals) {
-      auto v = region.get(p + who);
-      if (v.is_ok()) continue;
-      if (v.status().code() != Code::kNotFound) return v.status();
-      batch.put(p + who, std::string(month) + " " + std::string(transfer_id));
-    }
+    auto fresh = unrecorded(region, p, individuals);
+    if (!fresh.is_ok()) return fresh.status();
+    for (const auto& who : *fresh) batch.put(p + who, std::string(month) + " " + std::string(transfer_id));
   }
   if (batch.empty()) return Status::ok();
   return region.write(batch);
