@@ -1,10 +1,13 @@
 // `fleetgate compliance report --region R --year Y`: the cross-border report of a region
-// (transfer/cross_border.h), as a table for people or, with --json, as JSON.
+// (transfer/cross_border.h); `fleetgate compliance records --region R`: its record of processing
+// activities (processing_records.h). Each as text for people or, with --json, as JSON.
 #include <boost/json.hpp>
+#include <chrono>
 #include <iomanip>
 
 #include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
+#include "fleetgate/app/processing_records.h"
 
 namespace fleetgate::app {
 namespace {
@@ -48,6 +51,41 @@ void print_table(std::ostream& out, const json::object& r) {
   }
 }
 
+void print_records(std::ostream& out, const json::object& r) {
+  out << "Record of processing activities, region " << text(r.at("region")) << " (" << text(r.at("name")) << ")\n"
+      << "generated " << text(r.at("generated")) << " from " << text(r.at("config")) << " and the audit chain at entry "
+      << text(r.at("audit").at("entries")) << " (head " << text(r.at("audit").at("head")) << ")\n";
+  for (const auto& a : r.at("activities").as_array()) {
+    const json::object& row = a.as_object();
+    out << "\n" << text(row.at("data_class")) << "\n"
+        << "  holds:       " << text(row.at("holds")) << "\n"
+        << "  stored in:   " << text(row.at("stored_in")) << "\n"
+        << "  retention:   " << text(row.at("retention")) << "\n"
+        << "  purpose:     " << text(row.at("purpose")) << "\n"
+        << "  legal basis: " << text(row.at("legal_basis")) << "\n";
+    if (const json::value* to = row.if_contains("recipients")) {
+      out << "  recipients: ";
+      for (const auto& who : to->as_array()) {
+        if (who.is_string()) {
+          out << " region " << text(who) << ";";
+        } else {
+          out << " " << text(who.at("provider")) << " (processes in " << text(who.at("location")) << ", developer in "
+              << text(who.at("developer_jurisdiction")) << ");";
+        }
+      }
+      out << "\n";
+    }
+  }
+  for (std::string_view way : {"transfers_out", "transfers_in"}) {
+    out << "\n" << (way == "transfers_out" ? "transfers out" : "transfers in") << ": " << r.at(way).as_array().size() << "\n";
+    for (const auto& t : r.at(way).as_array()) {
+      out << "  " << text(t.at("id")) << "  " << text(t.at("requested")) << "  " << text(t.at("source_region")) << " -> "
+          << text(t.at("dest_region")) << "  " << text(t.at("data_class")) << "  " << text(t.at("state")) << "  "
+          << text(t.at("purpose")) << "; " << text(t.at("legal_basis")) << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 void add_compliance_commands(CLI::App& app, Cli& cli) {
@@ -69,6 +107,26 @@ void add_compliance_commands(CLI::App& app, Cli& cli) {
       cli.out() << json::serialize(r) << "\n";
     } else {
       print_table(cli.out(), r);
+    }
+  });
+
+  auto* records = group->add_subcommand("records", "A region's record of processing activities, from the config and the audit chain");
+  records->add_option("--region", a->region, "A configured region")->required();
+  records->add_flag("--json", a->json, "Print JSON instead of text");
+  records->callback([&cli, a] {
+    Backend& b = backend(cli);
+    const config::Config& config = *b.loaded().config;
+    const config::Region* region = config.region(a->region);
+    if (region == nullptr) fail(not_found("unknown region '" + a->region + "'"));
+    const std::vector<transfer::Transfer> transfers = must(b.transfers().list(http::Principal{cli.who(), {}, {"*"}}));
+    const audit::AuditLog& audit = *b.control().audit;
+    const int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const json::object r = processing_records(config, *region, transfers, {audit.size(), audit.head_hash()}, now_ms);
+    if (a->json) {
+      cli.out() << json::serialize(r) << "\n";
+    } else {
+      print_records(cli.out(), r);
     }
   });
 }

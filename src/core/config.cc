@@ -336,9 +336,45 @@ void parse_ai_labels(const TomlValue& rules, Config& c) {
   }
 }
 
+void parse_processing(const TomlValue& rules, Config& c) {
+  const auto& list = as_array(rules, "compliance.processing");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "compliance.processing[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"data_class", "regions", "purpose", "legal_basis"});
+    ProcessingPurpose p;
+    p.where = ref_of(list[i], key);
+    const TomlValue& data_class = required_field(list[i], key, "data_class");
+    p.data_class = as_nonempty_string(data_class, key + ".data_class");
+    if (std::find(std::begin(kProcessedDataClasses), std::end(kProcessedDataClasses), p.data_class) == std::end(kProcessedDataClasses)) {
+      std::string known;
+      for (std::string_view k : kProcessedDataClasses) known += (known.empty() ? "" : ", ") + std::string(k);
+      fail(ref_of(data_class, key + ".data_class"), "unknown data class '" + p.data_class + "' (known: " + known + ")");
+    }
+    if (const auto* regions = optional_field(list[i], "regions")) {
+      p.regions = as_string_list(*regions, key + ".regions");
+      for (const std::string& r : p.regions) {
+        if (c.region(r) == nullptr) fail(ref_of(*regions, key + ".regions"), "unknown region '" + r + "'");
+      }
+    }
+    p.purpose = as_nonempty_string(required_field(list[i], key, "purpose"), key + ".purpose");
+    p.legal_basis = as_nonempty_string(required_field(list[i], key, "legal_basis"), key + ".legal_basis");
+    for (const ProcessingPurpose& other : c.processing) {
+      if (other.data_class != p.data_class) continue;
+      const bool overlap = other.regions.empty() == p.regions.empty() &&
+                           (p.regions.empty() || std::any_of(p.regions.begin(), p.regions.end(), [&](const std::string& r) {
+                              return std::find(other.regions.begin(), other.regions.end(), r) != other.regions.end();
+                            }));
+      if (overlap) fail(p.where, "data class '" + p.data_class + "' is declared already for these regions (" + other.where.key + ")");
+    }
+    c.processing.push_back(std::move(p));
+  }
+}
+
 // [compliance]: after markets and providers, which its rules refer to.
 void parse_compliance(const TomlValue& t, Config& c) {
-  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border", "ai_labels"});
+  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border", "ai_labels", "processing"});
+  if (const auto* processing = optional_field(t, "processing")) parse_processing(*processing, c);
   if (const auto* cross = optional_field(t, "cross_border")) parse_cross_border(*cross, c);
   if (const auto* labels = optional_field(t, "ai_labels")) parse_ai_labels(*labels, c);
   const auto* rules = optional_field(t, "prohibited_origins");
@@ -569,6 +605,16 @@ const AiLabelRule* Config::ai_label_rule(std::string_view market) const {
     if (std::find(r.markets.begin(), r.markets.end(), market) != r.markets.end()) return &r;
   }
   return nullptr;
+}
+
+const ProcessingPurpose* Config::processing_purpose(std::string_view data_class, std::string_view region) const {
+  const ProcessingPurpose* general = nullptr;
+  for (const auto& p : processing) {
+    if (p.data_class != data_class) continue;
+    if (std::find(p.regions.begin(), p.regions.end(), region) != p.regions.end()) return &p;
+    if (p.regions.empty()) general = &p;
+  }
+  return general;
 }
 
 const Region* Config::region_for_market(std::string_view market) const {

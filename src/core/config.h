@@ -113,6 +113,23 @@ struct AiLabelRule {
   SourceRef where;
 };
 
+// [[compliance.processing]]: why a data class is processed and on what legal basis, as the
+// controller declares it, for the record of processing activities (`fleetgate compliance
+// records`); what is stored, where, for how long and who receives it come from the config and
+// the control plane. `regions` empty: every region; a rule naming the region beats one without.
+struct ProcessingPurpose {
+  std::string data_class;            // one of kProcessedDataClasses
+  std::vector<std::string> regions;  // configured region ids
+  std::string purpose;
+  std::string legal_basis;
+  SourceRef where;
+};
+
+// The data classes fleetgate processes, as the record of processing names them.
+inline constexpr std::string_view kProcessedDataClasses[] = {
+    "vehicle_registry", "telemetry", "vehicle_state", "assistant_prompts", "assistant_usage",
+    "audit",            "datasets",  "models",        "transfer_bundles"};
+
 struct ProhibitedOrigin {
   std::vector<std::string> markets;  // ISO 3166 alpha-2, each a configured market
   std::vector<std::string> origins;  // ISO 3166 alpha-2
@@ -251,6 +268,7 @@ struct Config {
   std::vector<ProhibitedOrigin> prohibited_origins;
   std::vector<CrossBorderRule> cross_border;
   std::vector<AiLabelRule> ai_labels;
+  std::vector<ProcessingPurpose> processing;
 
   const Region* region(std::string_view id) const;
   const Provider* provider(std::string_view id) const;
@@ -259,6 +277,8 @@ struct Config {
   const CrossBorderRule* cross_border_rule(std::string_view region) const;
   // The AI label rule of cars of `market`, or nullptr.
   const AiLabelRule* ai_label_rule(std::string_view market) const;
+  // The declared purpose of `data_class` in `region` (the region's own rule first), or nullptr.
+  const ProcessingPurpose* processing_purpose(std::string_view data_class, std::string_view region) const;
   // The region a market belongs to, or nullptr when the market is not configured.
   const Region* region_for_market(std::string_view market) const;
 };

@@ -280,6 +280,39 @@ requests_per_minute = 3000
   }
 }
 
+TEST(Config, ProcessingPurposesAreDeclaredPerDataClassAndRegion) {
+  const std::string processing = R"toml(
+[[compliance.processing]]
+data_class = "telemetry"
+purpose = "safety"
+legal_basis = "GDPR Art. 6(1)(f)"
+[[compliance.processing]]
+data_class = "telemetry"
+regions = ["cn"]
+purpose = "safety and training in China"
+legal_basis = "PIPL Art. 13(1)"
+)toml";
+  auto c = parse_config(std::string(kValid) + processing, "records.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->processing_purpose("telemetry", "cn")->legal_basis, "PIPL Art. 13(1)") << "the region's own entry first";
+  EXPECT_EQ(c->processing_purpose("telemetry", "eu")->purpose, "safety");
+  EXPECT_EQ(c->processing_purpose("audit", "eu"), nullptr);
+
+  const struct {
+    std::string from, to, expect;
+  } bad[] = {
+      {"data_class = \"telemetry\"\nregions", "data_class = \"gps\"\nregions", "compliance.processing[1].data_class: unknown data class 'gps'"},
+      {"regions = [\"cn\"]", "regions = [\"mars\"]", "compliance.processing[1].regions: unknown region 'mars'"},
+      {"regions = [\"cn\"]\n", "", "data class 'telemetry' is declared already for these regions (compliance.processing[0])"},
+      {"legal_basis = \"GDPR Art. 6(1)(f)\"", "", "compliance.processing[0]: missing required key 'legal_basis'"},
+  };
+  for (const auto& b : bad) {
+    auto broken = parse_config(std::string(kValid) + replace(processing, b.from, b.to), "records.toml");
+    ASSERT_FALSE(broken.is_ok()) << b.expect;
+    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
+  }
+}
+
 TEST(Config, MissingFileIsNotFound) {
   auto c = load_config("/nonexistent/fleetgate.toml");
   ASSERT_FALSE(c.is_ok());

@@ -5,6 +5,8 @@
 // one of the region's two nodes.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -101,6 +103,35 @@ TEST(TransferCli, TelemetryLeavesItsRegionOnlyDesensitisedThroughApprovalExportA
   ASSERT_EQ(table.code, 0) << table;
   EXPECT_NE(table.out.find("brackets crossed:"), std::string::npos) << table;
   EXPECT_NE(cli({"compliance", "report", "--region", "eu", "--year", year}).code, 0) << "eu has no cross-border rule";
+
+  // The record of processing activities names this transfer among cn's transfers out, and eu's in.
+  const CommandResult record = cli({"compliance", "records", "--region", "cn", "--json"});
+  ASSERT_EQ(record.code, 0) << record;
+  const json::value rec = json::parse(record.out);
+  ASSERT_EQ(rec.at("transfers_out").as_array().size(), 1u) << record.out;
+  const json::value& out = rec.at("transfers_out").as_array()[0];
+  EXPECT_EQ(out.at("id").as_string(), id);
+  EXPECT_EQ(out.at("dest_region").as_string(), "eu");
+  EXPECT_EQ(out.at("state").as_string(), "imported");
+  EXPECT_FALSE(out.at("legal_basis").as_string().empty());
+  std::map<std::string, json::object> activities;
+  for (const auto& a : rec.at("activities").as_array()) activities[std::string(a.at("data_class").as_string())] = a.as_object();
+  EXPECT_EQ(activities.size(), std::size(config::kProcessedDataClasses));
+  EXPECT_EQ(activities["transfer_bundles"].at("recipients"), (json::array{"eu"}));
+  EXPECT_EQ(activities["assistant_prompts"].at("recipients").as_array()[0].at("provider").as_string(), "deepseek");
+  EXPECT_EQ(activities["assistant_prompts"].at("stored_in").as_string(), "not stored");
+  for (const auto& [data_class, a] : activities) {
+    EXPECT_EQ(a.at("purpose").as_string().find("not declared"), std::string::npos) << data_class << ": the shipped config declares it";
+  }
+  EXPECT_EQ(rec.at("audit").at("entries").to_number<int64_t>() > 0, true);
+  const CommandResult eu_record = cli({"compliance", "records", "--region", "eu", "--json"});
+  ASSERT_EQ(eu_record.code, 0) << eu_record;
+  EXPECT_EQ(json::parse(eu_record.out).at("transfers_in").as_array().size(), 1u) << eu_record.out;
+  const CommandResult text = cli({"compliance", "records", "--region", "cn"});
+  ASSERT_EQ(text.code, 0) << text;
+  EXPECT_NE(text.out.find("Record of processing activities, region cn"), std::string::npos) << text;
+  EXPECT_NE(text.out.find("transfers out: 1"), std::string::npos) << text;
+  EXPECT_NE(cli({"compliance", "records", "--region", "mars"}).code, 0);
   testing::stop_serve(server);
 
   // What crossed: desensitised records, no VIN, no exact location.
