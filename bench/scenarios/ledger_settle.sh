@@ -17,17 +17,18 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$build/src/ledger/ledger_settle_bench"
 mkdir -p "$results"
 
-# run MODE: generates and settles in a work dir of its own, removed afterwards.
+# run MODE: generates and settles in a work dir of its own, removed afterwards, also when a step
+# fails and ends the script (set -e runs no RETURN trap then; `work` is global for the EXIT one).
 run() {
-  local mode=$1 work out="$results/ledger_settle.json" pgbin dsn
+  local mode=$1 out="$results/ledger_settle.json" pgbin dsn
   work=$(mktemp -d "${TMPDIR:-/tmp}/fleetgate-ledger-bench-XXXXXX")
   case $mode in
-    embedded) trap 'rm -rf "$work"' RETURN ;;
+    embedded) trap 'rm -rf "$work"' RETURN EXIT ;;
     postgres)
       pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
       chmod 755 "$work"  # as root the server runs as postgres
       dsn=$("$root/tools/pg-region.sh" start "$work/pg" "$(shuf -i 20000-40000 -n 1)")
-      trap '"$root/tools/pg-region.sh" stop "$work/pg"; rm -rf "$work"' RETURN
+      trap '"$root/tools/pg-region.sh" stop "$work/pg"; rm -rf "$work"' RETURN EXIT
       for db in control cn us eu; do "$pgbin/psql" -q "$dsn" -c "CREATE DATABASE settle_$db" >/dev/null; done
       export FLEETGATE_BENCH_CONTROL_DSN=${dsn/dbname=postgres/dbname=settle_control}
       export FLEETGATE_BENCH_USAGE_DSN_CN=${dsn/dbname=postgres/dbname=settle_cn}
