@@ -48,6 +48,20 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text.replace(pos, from.size(), to);
 }
 
+// One way to break a section appended to kValid, and the error it must give.
+struct Broken {
+  std::string from, to, expect;
+};
+
+// Each of `cases` applied to `section` on its own is refused with its error.
+void expect_refused(const std::string& section, std::initializer_list<Broken> cases) {
+  for (const Broken& b : cases) {
+    auto broken = parse_config(std::string(kValid) + replace(section, b.from, b.to), "broken.toml");
+    ASSERT_FALSE(broken.is_ok()) << b.expect;
+    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
+  }
+}
+
 TEST(Config, ParsesValidDocument) {
   auto c = parse_config(kValid, "/etc/fleetgate/test.toml");
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
@@ -213,20 +227,13 @@ TEST(Config, AiLabelRulesAreKeptPerMarket) {
   EXPECT_EQ(cn->reference, "CAC labelling measures");
   EXPECT_EQ(c->ai_label_rule("DE"), nullptr) << "a market without a rule is not labelled";
 
-  const struct {
-    std::string from, to, expect;
-  } bad[] = {
+  expect_refused(kLabels, {
       {"markets = [\"CN\"]", "markets = [\"US\"]", "compliance.ai_labels[0].markets: unknown market 'US'"},
       {"when = \"every_answer\"", "when = \"sometimes\"", "must be \"first_turn\" or \"every_answer\""},
       {", de = \"[KI-generiert]\"", "", "compliance.ai_labels[0].notice: missing required key 'de'"},
       {"when = \"every_answer\"", "when = \"every_answer\"\nlabel = 1", "compliance.ai_labels[0].label: unknown key"},
       {"reference = \"CAC labelling measures\"", "reference = \"\"", "compliance.ai_labels[0].reference"},
-  };
-  for (const auto& b : bad) {
-    auto broken = parse_config(std::string(kValid) + replace(kLabels, b.from, b.to), "labels.toml");
-    ASSERT_FALSE(broken.is_ok()) << b.expect;
-    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
-  }
+  });
   auto twice = parse_config(std::string(kValid) + kLabels + kLabels, "labels.toml");
   ASSERT_FALSE(twice.is_ok());
   EXPECT_NE(twice.status().message().find("market 'CN' has an AI label rule already"), std::string::npos)
@@ -261,9 +268,7 @@ requests_per_minute = 3000
   EXPECT_EQ(c->assistant.budgets[2].scope, Budget::Scope::kRegion);
   EXPECT_EQ(c->assistant.budgets[3].provider, "deepseek");
 
-  const struct {
-    std::string from, to, expect;
-  } bad[] = {
+  expect_refused(budgets, {
       {"scope = \"region\"", "scope = \"fleet\"", "assistant.budgets[2].scope: must be \"vehicle\", \"region\" or \"provider\""},
       {"region = \"eu\"", "region = \"mars\"", "assistant.budgets[2].region: unknown region 'mars'"},
       {"region = \"eu\"\n", "", "assistant.budgets[2]: missing required key 'region'"},
@@ -272,12 +277,7 @@ requests_per_minute = 3000
       {"region = \"cn\"\nrequests_per_minute = 10", "region = \"cn\"", "assistant.budgets[1]: sets neither"},
       {"region = \"cn\"", "", "the same scope has a budget already (assistant.budgets[0])"},
       {"provider = \"deepseek\"", "provider = \"deepseek\"\nregion = \"cn\"", "a provider's budget has no region"},
-  };
-  for (const auto& b : bad) {
-    auto broken = parse_config(std::string(kValid) + replace(budgets, b.from, b.to), "budgets.toml");
-    ASSERT_FALSE(broken.is_ok()) << b.expect;
-    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
-  }
+  });
 }
 
 TEST(Config, ProcessingPurposesAreDeclaredPerDataClassAndRegion) {
@@ -298,19 +298,12 @@ legal_basis = "PIPL Art. 13(1)"
   EXPECT_EQ(c->processing_purpose("telemetry", "eu")->purpose, "safety");
   EXPECT_EQ(c->processing_purpose("audit", "eu"), nullptr);
 
-  const struct {
-    std::string from, to, expect;
-  } bad[] = {
+  expect_refused(processing, {
       {"data_class = \"telemetry\"\nregions", "data_class = \"gps\"\nregions", "compliance.processing[1].data_class: unknown data class 'gps'"},
       {"regions = [\"cn\"]", "regions = [\"mars\"]", "compliance.processing[1].regions: unknown region 'mars'"},
       {"regions = [\"cn\"]\n", "", "data class 'telemetry' is declared already for these regions (compliance.processing[0])"},
       {"legal_basis = \"GDPR Art. 6(1)(f)\"", "", "compliance.processing[0]: missing required key 'legal_basis'"},
-  };
-  for (const auto& b : bad) {
-    auto broken = parse_config(std::string(kValid) + replace(processing, b.from, b.to), "records.toml");
-    ASSERT_FALSE(broken.is_ok()) << b.expect;
-    EXPECT_NE(broken.status().message().find(b.expect), std::string::npos) << broken.status().message();
-  }
+  });
 }
 
 TEST(Config, MissingFileIsNotFound) {
