@@ -95,6 +95,11 @@ std::optional<NumberMatch> english_number(std::string_view text, size_t pos) {
 std::optional<NumberMatch> german_number(std::string_view text, size_t pos) {
   size_t end = word_end(text, pos);
   std::string_view word = text.substr(pos, end - pos);
+  // "zweiundzwanzigeinhalb": the number ends where "einhalb" begins (with_spoken_fraction adds it).
+  if (word.size() > 7 && word.ends_with("einhalb")) {
+    end -= 7;
+    word.remove_suffix(7);
+  }
   if (auto v = lookup(kGermanUnits, word)) return NumberMatch{double(*v), pos, end};
   if (auto v = lookup(kGermanTens, word)) return NumberMatch{double(*v), pos, end};
   size_t und = word.find("und");
@@ -154,6 +159,38 @@ std::optional<NumberMatch> chinese_number(std::string_view text, size_t pos) {
     }
   }
   return NumberMatch{value, pos, at};
+}
+
+// Said after a whole number: a decimal digit ("twenty-one point five", "einundzwanzig Komma fünf")
+// or a half ("22 and a half"; German writes it on to the word: "zweiundzwanzigeinhalb").
+const Localized kDecimalWord{" point ", "", " komma "};
+const Localized kHalfWord{" and a half", "", "einhalb"};
+
+// The digit 0..9 in the word at `pos` ("five", "fünf", "5"); `end` is set to the word's end.
+std::optional<int> digit_word(std::string_view text, size_t pos, Language lang, size_t& end) {
+  end = word_end(text, pos);
+  std::string_view word = text.substr(pos, end - pos);
+  if (word.size() == 1 && word[0] >= '0' && word[0] <= '9') return word[0] - '0';
+  auto v = lang == Language::kDe ? lookup(kGermanUnits, word) : lookup(kEnglishUnits, word);
+  if (v && *v <= 9) return v;
+  return std::nullopt;
+}
+
+NumberMatch with_spoken_fraction(std::string_view text, NumberMatch n, Language lang) {
+  if (n.value != static_cast<double>(static_cast<int64_t>(n.value))) return n;
+  std::string_view rest = text.substr(n.end);
+  std::string_view decimal = kDecimalWord.in(lang);
+  if (!decimal.empty() && rest.starts_with(decimal)) {
+    size_t end = 0;
+    if (auto d = digit_word(text, n.end + decimal.size(), lang, end)) return {n.value + *d / 10.0, n.begin, end};
+  }
+  std::string_view half = kHalfWord.in(lang);
+  size_t at = rest.starts_with(' ') && !half.starts_with(' ') ? 1 : 0;  // "22 einhalb"
+  if (!half.empty() && rest.substr(at).starts_with(half)) {
+    size_t end = n.end + at + half.size();
+    if (end == text.size() || !is_word_byte(text[end])) return {n.value + 0.5, n.begin, end};
+  }
+  return n;
 }
 
 std::optional<NumberMatch> digits_number(std::string_view text, size_t pos) {
@@ -235,7 +272,16 @@ std::string_view trim_destination(const Utterance& u, std::string_view text) {
   return text;
 }
 
+// "Take me home", "导航回家", "nach Hause": home is the whole destination, named in the driver's
+// language.
+std::optional<Intent> home(const Utterance& u) {
+  auto hit = find_any(u, kGoHome);
+  if (!hit || !trim_destination(u, u.original.substr(hit->end)).empty()) return std::nullopt;
+  return tool_call(u, "set_destination", {{"destination", kHome.in(u.lang)}});
+}
+
 std::optional<Intent> destination(const Utterance& u) {
+  if (auto intent = home(u)) return intent;
   auto hit = find_any(u, kNavigate);
   if (!hit) return std::nullopt;
   std::string_view place = trim_destination(u, u.original.substr(hit->end));
@@ -247,14 +293,19 @@ std::optional<Intent> destination(const Utterance& u) {
 // outside them with "heat" is something else (a seat heating level, a fan speed).
 constexpr double kCabinMinC = 15, kCabinMaxC = 30;
 
+// Chinese says the half after the unit: "二十一度半" is 21.5 degrees.
+double with_half_degree(const Utterance& u, const NumberMatch& n) {
+  return u.lang == Language::kZh && u.folded.substr(n.end).starts_with("度半") ? n.value + 0.5 : n.value;
+}
+
 std::optional<Intent> temperature(const Utterance& u) {
   auto n = find_number(u.folded, u.lang);
   const bool heat_to = n && n->value >= kCabinMinC && n->value <= kCabinMaxC && !mentions(u, kSeat) &&
-                       (mentions(u, kHeat) || mentions(u, kClimate));
+                       (mentions(u, kHeat) || mentions(u, kCool) || mentions(u, kClimate));
   bool asked = mentions(u, kTemperature) || (n && unit_follows(u, *n, kDegrees)) || heat_to;
   if (!asked) return std::nullopt;
   if (!n) return needs_value(u, "set_temperature", "celsius");
-  json::object args{{"celsius", number_value(n->value)}};
+  json::object args{{"celsius", number_value(with_half_degree(u, *n))}};
   if (auto zone = pick<std::string_view>(u, {{&kPassenger, "passenger"}, {&kDriver, "driver"}})) args["zone"] = *zone;
   return tool_call(u, "set_temperature", std::move(args));
 }
@@ -270,6 +321,8 @@ std::optional<Intent> seat_heating(const Utterance& u) {
     level = kSeatHeatingMaxLevel;
   } else if (mentions(u, kLowest)) {
     level = 1;
+  } else if (auto named = pick<int>(u, {{&kHighLevel, kSeatHeatingMaxLevel}, {&kMediumLevel, 2}, {&kLowLevel, 1}})) {
+    level = *named;
   }
   if (!level) return needs_value(u, "seat_heating", "level");
   std::string_view seat = pick<std::string_view>(u, {{&kRearLeft, "rear_left"},
@@ -280,7 +333,7 @@ std::optional<Intent> seat_heating(const Utterance& u) {
 }
 
 std::optional<Intent> climate(const Utterance& u) {
-  if (!mentions(u, kClimate)) return std::nullopt;
+  if (!mentions(u, kClimate) && !mentions(u, kHeatSwitch)) return std::nullopt;
   auto on = pick<bool>(u, {{&kOff, false}, {&kOn, true}});
   if (!on) return std::nullopt;
   return tool_call(u, "set_climate_on", {{"on", *on}});
@@ -300,7 +353,8 @@ std::optional<Intent> frunk(const Utterance& u) {
 }
 
 std::optional<Intent> trunk(const Utterance& u) {
-  return action_tool(u, "trunk", kTrunk, {{&kClose, "close"}, {&kOpen, "open"}});
+  const Words& object = mentions(u, kHatch) ? kHatch : kTrunk;
+  return action_tool(u, "trunk", object, {{&kClose, "close"}, {&kOpen, "open"}});
 }
 
 std::optional<Intent> charge_port(const Utterance& u) {
@@ -311,18 +365,45 @@ std::optional<Intent> sunroof(const Utterance& u) {
   return action_tool(u, "sunroof", kSunroof, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
 }
 
-// How far "open" opens: "halfway" 50, "a quarter" 25, "30 percent" 30; nullopt: fully.
-std::optional<int> open_percent(const Utterance& u) {
-  if (auto n = find_number(u.folded, u.lang); n && unit_follows(u, *n, kPercent) && n->value >= 1 && n->value <= 100) {
-    return static_cast<int>(n->value);
+// True when a word of `units` ends right where the number begins ("百分之" in "百分之三十").
+bool unit_precedes(const Utterance& u, const NumberMatch& n, const Words& units) {
+  for (std::string_view unit : units.in(u.lang)) {
+    if (u.folded.substr(0, n.begin).ends_with(unit)) return true;
   }
+  return false;
+}
+
+// A percentage said with its number: "30 percent", "30%", "百分之三十", "三成" (tenths).
+std::optional<int> said_percent(const Utterance& u) {
+  auto n = find_number(u.folded, u.lang);
+  if (!n) return std::nullopt;
+  double percent = n->value;
+  if (unit_follows(u, *n, kTenths)) {
+    percent *= 10;
+  } else if (!unit_follows(u, *n, kPercent) && !unit_precedes(u, *n, kPercentBefore)) {
+    return std::nullopt;
+  }
+  if (percent < 1 || percent > 100) return std::nullopt;
+  return static_cast<int>(percent);
+}
+
+// How far "open" opens: "halfway" 50, "a quarter" 25, "three quarters" 75, "30 percent" 30;
+// nullopt: fully.
+std::optional<int> open_percent(const Utterance& u) {
+  if (auto percent = said_percent(u)) return percent;
+  if (mentions(u, kThreeQuarters)) return 75;
   if (mentions(u, kQuarter)) return 25;
   if (mentions(u, kHalf)) return 50;
   return std::nullopt;
 }
 
 std::optional<Intent> windows(const Utterance& u) {
-  auto intent = action_tool(u, "windows", kWindows, {{&kVent, "vent"}, {&kClose, "close"}, {&kOpen, "open"}});
+  auto intent = action_tool(u, "windows", kWindows,
+                            {{&kVent, "vent"},
+                             {&kClose, "close"},
+                             {&kOpen, "open"},
+                             {&kWindowDown, "open"},
+                             {&kWindowUp, "close"}});
   if (!intent) return std::nullopt;
   if (intent->arguments["action"] == "open") {
     if (auto percent = open_percent(u)) intent->arguments["percent"] = *percent;
@@ -344,6 +425,7 @@ std::optional<Intent> wipers(const Utterance& u) {
 }
 
 std::optional<Intent> lights(const Utterance& u) {
+  if (mentions(u, kInteriorLights)) return std::nullopt;
   return action_tool(u, "lights", kLights, {{&kFlash, "flash"}, {&kOff, "off"}, {&kOn, "on"}});
 }
 
@@ -354,15 +436,25 @@ std::optional<Intent> lock(const Utterance& u) {
 }
 
 std::optional<Intent> media(const Utterance& u) {
-  if (!mentions(u, kMedia)) return std::nullopt;
+  if (!mentions(u, kMedia) || mentions(u, kUnmute)) return std::nullopt;
   json::object args;
-  if (auto volume_word = find_any(u, kVolume)) {
-    auto n = find_number(u.folded, u.lang, volume_word->end);
-    if (!n) return needs_value(u, "media", "volume");
-    args["volume"] = number_value(n->value);
+  if (mentions(u, kMute)) {
+    args["volume"] = 0;
+  } else if (auto volume_word = find_any(u, kVolume)) {
+    if (auto n = find_number(u.folded, u.lang, volume_word->end)) {
+      args["volume"] = number_value(n->value);
+    } else if (mentions(u, kHighest)) {
+      args["volume"] = kMediaMaxVolume;
+    } else {
+      return needs_value(u, "media", "volume");
+    }
   }
-  if (auto action = pick<std::string_view>(
-          u, {{&kPrevious, "previous"}, {&kNext, "next"}, {&kPause, "pause"}, {&kPlay, "play"}})) {
+  // "Turn the music off" pauses it: the catalogue has no stop.
+  if (auto action = pick<std::string_view>(u, {{&kPrevious, "previous"},
+                                               {&kNext, "next"},
+                                               {&kPause, "pause"},
+                                               {&kOff, "pause"},
+                                               {&kPlay, "play"}})) {
     args["action"] = *action;
   }
   if (args.empty()) return std::nullopt;
@@ -381,7 +473,7 @@ constexpr Extractor kExtractors[] = {destination, temperature, seat_heating, cli
 std::optional<NumberMatch> find_number(std::string_view folded, Language lang, size_t from) {
   for (size_t pos = from; pos < folded.size();) {
     CodePoint cp = utf8_at(folded, pos);
-    if (cp.value >= '0' && cp.value <= '9') return digits_number(folded, pos);
+    if (cp.value >= '0' && cp.value <= '9') return with_spoken_fraction(folded, *digits_number(folded, pos), lang);
     std::optional<NumberMatch> word;
     bool word_start = pos == 0 || !is_word_byte(folded[pos - 1]);
     if (lang == Language::kZh) {
@@ -389,7 +481,7 @@ std::optional<NumberMatch> find_number(std::string_view folded, Language lang, s
     } else if (word_start && is_word_byte(folded[pos])) {
       word = lang == Language::kDe ? german_number(folded, pos) : english_number(folded, pos);
     }
-    if (word) return word;
+    if (word) return with_spoken_fraction(folded, *word, lang);
     pos += cp.length;
   }
   return std::nullopt;

@@ -1,9 +1,15 @@
+// The intent parser, specified by the utterance corpus in testdata/utterances_{en,zh,de}.tsv (each
+// request as drivers say it, and the tool call it must become) and by the cases below.
 #include "fleetgate/assistant/intent_parser.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <string>
 #include <tuple>
+#include <variant>
+#include <vector>
 
 #include "fleetgate/assistant/vehicle_tools.h"
 
@@ -12,120 +18,130 @@ namespace {
 
 namespace json = boost::json;
 
+// The utterance corpus: testdata/utterances_<lang>.tsv, one request a line as drivers speak it,
+// with the catalogue tool and the exact arguments it must become (the files' header says how).
 struct Utterance {
+  std::string where;  // "utterances_en.tsv:12", for failure messages
   std::string text;
-  Language lang;
   std::string tool;
-  std::string arguments;
+  json::object arguments;
 };
 
-const Utterance kUtterances[] = {
-    // English
-    {"set the temperature to 21 degrees", Language::kEn, "set_temperature", R"({"celsius":21})"},
-    {"Set the passenger temperature to twenty-two", Language::kEn, "set_temperature", R"({"celsius":22,"zone":"passenger"})"},
-    {"make it 19.5 degrees", Language::kEn, "set_temperature", R"({"celsius":19.5})"},
-    {"open the trunk", Language::kEn, "trunk", R"({"action":"open"})"},
-    {"Close the boot please", Language::kEn, "trunk", R"({"action":"close"})"},
-    {"pop the frunk", Language::kEn, "frunk", R"({"action":"open"})"},
-    {"navigate to Berlin Hauptbahnhof", Language::kEn, "set_destination", R"({"destination":"Berlin Hauptbahnhof"})"},
-    {"Take me to the airport, please.", Language::kEn, "set_destination", R"({"destination":"the airport"})"},
-    {"navigate to München Marienplatz", Language::kEn, "set_destination", R"({"destination":"München Marienplatz"})"},
-    {"heat my seat to level 2", Language::kEn, "seat_heating", R"({"seat":"driver","level":2})"},
-    {"turn off the passenger seat heating", Language::kEn, "seat_heating", R"({"seat":"passenger","level":0})"},
-    {"turn on the wipers", Language::kEn, "wipers", R"({"mode":"auto"})"},
-    {"wipers fast", Language::kEn, "wipers", R"({"mode":"high"})"},
-    {"play music", Language::kEn, "media", R"({"action":"play"})"},
-    {"next song", Language::kEn, "media", R"({"action":"next"})"},
-    {"set the volume to seven", Language::kEn, "media", R"({"volume":7})"},
-    {"close all windows", Language::kEn, "windows", R"({"window":"all","action":"close"})"},
-    {"open the rear left window a bit", Language::kEn, "windows", R"({"window":"rear_left","action":"vent"})"},
-    {"open the sunroof", Language::kEn, "sunroof", R"({"action":"open"})"},
-    {"open the charge port", Language::kEn, "charge_port", R"({"action":"open"})"},
-    {"turn on the AC", Language::kEn, "set_climate_on", R"({"on":true})"},
-    {"flash the lights", Language::kEn, "lights", R"({"action":"flash"})"},
-    {"lock the car", Language::kEn, "lock", R"({"locked":true})"},
-    {"unlock the doors", Language::kEn, "lock", R"({"locked":false})"},
-    // Phrasings drivers use that were missed (issue "Assistant gateway, round 2").
-    {"open the liftgate", Language::kEn, "trunk", R"({"action":"open"})"},
-    {"open the windows halfway", Language::kEn, "windows", R"({"window":"all","action":"open","percent":50})"},
-    {"open the driver window 30 percent", Language::kEn, "windows", R"({"window":"driver","action":"open","percent":30})"},
-    {"open the passenger window a quarter", Language::kEn, "windows", R"({"window":"passenger","action":"open","percent":25})"},
-    {"turn the heat up to 22", Language::kEn, "set_temperature", R"({"celsius":22})"},
-    {"set the AC to 20", Language::kEn, "set_temperature", R"({"celsius":20})"},
-    {"put my seat heating on the highest level", Language::kEn, "seat_heating", R"({"seat":"driver","level":3})"},
-    {"passenger seat heat to max", Language::kEn, "seat_heating", R"({"seat":"passenger","level":3})"},
-    {"seat heating lowest", Language::kEn, "seat_heating", R"({"seat":"driver","level":1})"},
-    // Chinese
-    {"把温度调到21度", Language::kZh, "set_temperature", R"({"celsius":21})"},
-    {"温度调到二十一度", Language::kZh, "set_temperature", R"({"celsius":21})"},
-    {"副驾温度调到二十二点五度", Language::kZh, "set_temperature", R"({"celsius":22.5,"zone":"passenger"})"},
-    {"打开后备箱", Language::kZh, "trunk", R"({"action":"open"})"},
-    {"关闭后备箱", Language::kZh, "trunk", R"({"action":"close"})"},
-    {"打开前备箱", Language::kZh, "frunk", R"({"action":"open"})"},
-    {"导航到上海虹桥站", Language::kZh, "set_destination", R"({"destination":"上海虹桥站"})"},
-    {"带我去外滩吧", Language::kZh, "set_destination", R"({"destination":"外滩"})"},
-    {"打开车窗", Language::kZh, "windows", R"({"window":"all","action":"open"})"},
-    {"主驾车窗开一点", Language::kZh, "windows", R"({"window":"driver","action":"vent"})"},
-    {"关闭天窗", Language::kZh, "sunroof", R"({"action":"close"})"},
-    {"座椅加热调到二档", Language::kZh, "seat_heating", R"({"seat":"driver","level":2})"},
-    {"打开空调", Language::kZh, "set_climate_on", R"({"on":true})"},
-    {"打开充电口", Language::kZh, "charge_port", R"({"action":"open"})"},
-    {"雨刷调到自动", Language::kZh, "wipers", R"({"mode":"auto"})"},
-    {"播放音乐", Language::kZh, "media", R"({"action":"play"})"},
-    {"下一首", Language::kZh, "media", R"({"action":"next"})"},
-    {"音量调到五", Language::kZh, "media", R"({"volume":5})"},
-    {"关灯", Language::kZh, "lights", R"({"action":"off"})"},
-    {"解锁车门", Language::kZh, "lock", R"({"locked":false})"},
-    {"座椅加热调到最高", Language::kZh, "seat_heating", R"({"seat":"driver","level":3})"},
-    {"暖风调到22", Language::kZh, "set_temperature", R"({"celsius":22})"},
-    {"打开尾箱", Language::kZh, "trunk", R"({"action":"open"})"},
-    {"车窗打开一半", Language::kZh, "windows", R"({"window":"all","action":"open","percent":50})"},
-    // German
-    {"Temperatur auf 21 Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
-    {"Stell die Temperatur auf einundzwanzig Grad", Language::kDe, "set_temperature", R"({"celsius":21})"},
-    {"Beifahrer Temperatur auf 22,5 Grad", Language::kDe, "set_temperature", R"({"celsius":22.5,"zone":"passenger"})"},
-    {"Kofferraum öffnen", Language::kDe, "trunk", R"({"action":"open"})"},
-    {"Mach den Kofferraum zu", Language::kDe, "trunk", R"({"action":"close"})"},
-    {"Ladeklappe öffnen", Language::kDe, "charge_port", R"({"action":"open"})"},
-    {"Navigiere zum Münchner Hauptbahnhof", Language::kDe, "set_destination", R"({"destination":"Münchner Hauptbahnhof"})"},
-    {"Sitzheizung Stufe 2", Language::kDe, "seat_heating", R"({"seat":"driver","level":2})"},
-    {"Sitzheizung hinten rechts auf drei", Language::kDe, "seat_heating", R"({"seat":"rear_right","level":3})"},
-    {"Alle Fenster schließen", Language::kDe, "windows", R"({"window":"all","action":"close"})"},
-    {"Schiebedach auf", Language::kDe, "sunroof", R"({"action":"open"})"},
-    {"Klimaanlage einschalten", Language::kDe, "set_climate_on", R"({"on":true})"},
-    {"Scheibenwischer aus", Language::kDe, "wipers", R"({"mode":"off"})"},
-    {"Spiele Musik", Language::kDe, "media", R"({"action":"play"})"},
-    {"Lautstärke auf 4", Language::kDe, "media", R"({"volume":4})"},
-    {"Licht an", Language::kDe, "lights", R"({"action":"on"})"},
-    {"Auto verriegeln", Language::kDe, "lock", R"({"locked":true})"},
-    {"Öffne das Beifahrerfenster", Language::kDe, "windows", R"({"window":"passenger","action":"open"})"},
-    {"Fahrerfenster zu", Language::kDe, "windows", R"({"window":"driver","action":"close"})"},
-    {"Fenster zur Hälfte öffnen", Language::kDe, "windows", R"({"window":"all","action":"open","percent":50})"},
-    {"Heizung auf 22", Language::kDe, "set_temperature", R"({"celsius":22})"},
-    {"Sitzheizung auf höchste Stufe", Language::kDe, "seat_heating", R"({"seat":"driver","level":3})"},
+struct Corpus {
+  Language lang;
+  std::vector<Utterance> utterances;
+  std::vector<std::string> errors;  // malformed rows, each as "file:line: why"
 };
 
-TEST(IntentParser, UtterancesMapToSchemaValidToolCalls) {
-  for (const Utterance& u : kUtterances) {
-    Intent intent = parse_intent(u.text);
-    ASSERT_EQ(intent.kind, IntentKind::kToolCall) << u.text;
-    EXPECT_EQ(intent.lang, u.lang) << u.text;
-    EXPECT_EQ(intent.tool, u.tool) << u.text;
-    EXPECT_EQ(intent.arguments, json::parse(u.arguments).as_object())
-        << u.text << " -> " << json::serialize(intent.arguments);
-    const VehicleTool* tool = find_vehicle_tool(intent.tool);
-    ASSERT_NE(tool, nullptr);
-    EXPECT_TRUE(parse_tool_arguments(tool->parameters, json::serialize(intent.arguments)).is_ok()) << u.text;
+std::string corpus_file(Language lang) { return "utterances_" + std::string(to_string(lang)) + ".tsv"; }
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t begin = 0;
+  for (size_t tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t', begin)) {
+    fields.push_back(line.substr(begin, tab - begin));
+    begin = tab + 1;
+  }
+  fields.push_back(line.substr(begin));
+  return fields;
+}
+
+// One row: utterance, catalogue tool, arguments as a JSON object; an error message when malformed.
+std::variant<Utterance, std::string> parse_row(const std::string& where, const std::string& line) {
+  std::vector<std::string> fields = split_tabs(line);
+  if (fields.size() != 3) return "expected 3 tab-separated fields, found " + std::to_string(fields.size());
+  if (fields[0].empty()) return std::string("empty utterance");
+  if (find_vehicle_tool(fields[1]) == nullptr) return "\"" + fields[1] + "\" is not a catalogue tool";
+  boost::system::error_code ec;
+  json::value arguments = json::parse(fields[2], ec);
+  if (ec) return "arguments are not JSON: " + ec.message();
+  if (!arguments.is_object()) return std::string("arguments are not a JSON object");
+  return Utterance{where, fields[0], fields[1], arguments.as_object()};
+}
+
+Corpus load_corpus(Language lang) {
+  Corpus corpus{lang, {}, {}};
+  const std::string file = corpus_file(lang);
+  std::ifstream in(std::string(FLEETGATE_SOURCE_DIR) + "/src/assistant/testdata/" + file);
+  if (!in) corpus.errors.push_back(file + ": cannot be read");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.starts_with('#')) continue;
+    std::string where = file + ":" + std::to_string(number);
+    auto row = parse_row(where, line);
+    if (auto* error = std::get_if<std::string>(&row)) {
+      corpus.errors.push_back(where + ": " + *error);
+    } else {
+      corpus.utterances.push_back(std::move(std::get<Utterance>(row)));
+    }
+  }
+  return corpus;
+}
+
+// Read once for all tests.
+const std::vector<Corpus>& corpora() {
+  static const std::vector<Corpus> kCorpora = [] {
+    std::vector<Corpus> all;
+    for (Language lang : kAllLanguages) all.push_back(load_corpus(lang));
+    return all;
+  }();
+  return kCorpora;
+}
+
+TEST(IntentParser, CorpusFilesAreWellFormed) {
+  for (const Corpus& corpus : corpora()) {
+    for (const std::string& error : corpus.errors) ADD_FAILURE() << error;
+    std::set<std::string> texts;
+    for (const Utterance& u : corpus.utterances) {
+      EXPECT_TRUE(texts.insert(u.text).second) << u.where << ": \"" << u.text << "\" is already in the corpus";
+    }
   }
 }
 
-TEST(IntentParser, CoversTheCatalogueInEveryLanguage) {
-  for (Language lang : kAllLanguages) {
-    std::set<std::string> tools;
-    for (const Utterance& u : kUtterances) {
-      if (u.lang == lang) tools.insert(u.tool);
+// What the parser made of an utterance, for failure messages: "trunk {"action":"open"} (en)".
+std::string describe(const Intent& intent) {
+  std::string lang = " (" + std::string(to_string(intent.lang)) + ")";
+  switch (intent.kind) {
+    case IntentKind::kToolCall: return intent.tool + " " + json::serialize(intent.arguments) + lang;
+    case IntentKind::kNeedsValue: return intent.tool + " without " + intent.missing + lang;
+    case IntentKind::kCapabilities: return "capabilities" + lang;
+    case IntentKind::kGreeting: return "greeting" + lang;
+    case IntentKind::kUnknown: return "unknown" + lang;
+  }
+  return "?";
+}
+
+// Each utterance is a call of its tool with exactly its arguments, in its file's language, and
+// the arguments are valid against the catalogue's schema.
+TEST(IntentParser, UtterancesMapToSchemaValidToolCalls) {
+  for (const Corpus& corpus : corpora()) {
+    for (const Utterance& u : corpus.utterances) {
+      Intent intent = parse_intent(u.text);
+      const bool as_expected = intent.kind == IntentKind::kToolCall && intent.lang == corpus.lang &&
+                               intent.tool == u.tool && intent.arguments == u.arguments;
+      EXPECT_TRUE(as_expected) << u.where << ": \"" << u.text << "\" -> " << describe(intent) << ", expected "
+                               << u.tool << " " << json::serialize(u.arguments);
+      if (!as_expected) continue;
+      const VehicleTool* tool = find_vehicle_tool(intent.tool);
+      ASSERT_NE(tool, nullptr) << u.where;
+      EXPECT_TRUE(parse_tool_arguments(tool->parameters, json::serialize(intent.arguments)).is_ok())
+          << u.where << ": \"" << u.text << "\" -> " << describe(intent) << " is not valid against the schema";
     }
-    EXPECT_GE(tools.size(), 11u) << to_string(lang);
+  }
+}
+
+TEST(IntentParser, CorpusHasAtLeast300UtterancesPerLanguage) {
+  for (const Corpus& corpus : corpora()) EXPECT_GE(corpus.utterances.size(), 300u) << corpus_file(corpus.lang);
+}
+
+TEST(IntentParser, CoversTheCatalogueInEveryLanguage) {
+  for (const Corpus& corpus : corpora()) {
+    std::set<std::string> tools;
+    for (const Utterance& u : corpus.utterances) tools.insert(u.tool);
+    for (const VehicleTool& tool : vehicle_tools()) {
+      EXPECT_TRUE(tools.contains(tool.name)) << corpus_file(corpus.lang) << " never asks for " << tool.name;
+    }
   }
 }
 
@@ -164,6 +180,27 @@ TEST(IntentParser, GreetingsCapabilitiesAndUnknownRequests) {
 TEST(IntentParser, WordsInsideOtherWordsDoNotMatch) {
   EXPECT_EQ(parse_intent("the lights look wonderful").kind, IntentKind::kUnknown) << "'on' inside 'wonderful'";
   EXPECT_EQ(parse_intent("open the bootstrapping guide").kind, IntentKind::kUnknown) << "'boot' inside a word";
+  EXPECT_EQ(parse_intent("unmute").kind, IntentKind::kUnknown) << "'mute' inside 'unmute'";
+  EXPECT_EQ(parse_intent("open the hatchery gate").kind, IntentKind::kUnknown) << "'hatch' inside a word";
+}
+
+// Words the corpus taught the parser, in requests that are not about the car.
+TEST(IntentParser, NewPhrasingsDoNotCatchOtherRequests) {
+  const std::string_view unknown[] = {
+      "turn on the reading light",  // the catalogue's lights are the exterior ones
+      "打开阅读灯",
+      "Innenbeleuchtung an",
+      "take me seriously",  // "take me" without "to" or "home"
+      "I will go home and rest",  // home is the destination only when nothing follows it
+      "the price went down 20 percent",
+      "what's the weather like down there",
+      "cool, thanks",
+      "hatch a plan",
+      "unmute the music",  // the volume before the mute is not in the request
+      "取消静音",
+      "Stummschaltung aufheben",
+  };
+  for (std::string_view text : unknown) EXPECT_EQ(parse_intent(text).kind, IntentKind::kUnknown) << text;
 }
 
 TEST(Numbers, WordsFromZeroToThirtyInEachLanguage) {
@@ -203,6 +240,25 @@ TEST(Numbers, DigitsDecimalsAndNonNumbers) {
   EXPECT_FALSE(find_number("licht ein", Language::kDe).has_value()) << "'ein' alone is an article";
   EXPECT_FALSE(find_number("someone", Language::kEn).has_value());
   EXPECT_EQ(find_number("level 3 and 2", Language::kEn, 7)->value, 2) << "search starts at `from`";
+}
+
+TEST(Numbers, SpokenDecimalsAndHalves) {
+  const std::tuple<std::string, Language, double, std::string> cases[] = {
+      {"to twenty-one point five please", Language::kEn, 21.5, "twenty-one point five"},
+      {"to 21 point 5 degrees", Language::kEn, 21.5, "21 point 5"},
+      {"make it 22 and a half", Language::kEn, 22.5, "22 and a half"},
+      {"auf einundzwanzig komma fünf grad", Language::kDe, 21.5, "einundzwanzig komma fünf"},
+      {"auf zweiundzwanzigeinhalb grad", Language::kDe, 22.5, "zweiundzwanzigeinhalb"},
+      {"auf 22 einhalb grad", Language::kDe, 22.5, "22 einhalb"},
+      {"twenty point blank", Language::kEn, 20, "twenty"},
+      {"two and a halfpipe", Language::kEn, 2, "two"},
+  };
+  for (const auto& [text, lang, value, said] : cases) {
+    auto match = find_number(text, lang);
+    ASSERT_TRUE(match.has_value()) << text;
+    EXPECT_EQ(match->value, value) << text;
+    EXPECT_EQ(text.substr(match->begin, match->end - match->begin), said) << text;
+  }
 }
 
 }  // namespace

@@ -7,7 +7,24 @@ bool is_word_byte(char c) {
   return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9');
 }
 
+namespace {
+
+constexpr std::string_view kThen = " ... ";
+
+// "a ... b": a, then b after it; the hit spans both.
+std::optional<Hit> find_in_order(std::string_view text, std::string_view keyword, Language lang) {
+  size_t then = keyword.find(kThen);
+  auto first = find_keyword(text, keyword.substr(0, then), lang);
+  if (!first) return std::nullopt;
+  auto second = find_keyword(text.substr(first->end), keyword.substr(then + kThen.size()), lang);
+  if (!second) return std::nullopt;
+  return Hit{first->begin, first->end + second->end};
+}
+
+}  // namespace
+
 std::optional<Hit> find_keyword(std::string_view text, std::string_view keyword, Language lang) {
+  if (keyword.find(kThen) != std::string_view::npos) return find_in_order(text, keyword, lang);
   bool prefix = keyword.size() > 1 && keyword.back() == '*';
   if (prefix) keyword.remove_suffix(1);
   if (keyword.empty()) return std::nullopt;

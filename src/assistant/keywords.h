@@ -1,6 +1,7 @@
 // Keyword lexicons in English, Chinese and German, and how a keyword is found in fold_case()d
 // text: English and German keywords match whole words ("on" is not found in "song"), a trailing
-// '*' lets a word continue ("window*" finds "windows"); Chinese keywords match anywhere.
+// '*' lets a word continue ("window*" finds "windows"); Chinese keywords match anywhere. "a ... b"
+// finds b anywhere after a, for German separable verbs ("schließ* ... ab": "Schließ das Auto ab").
 #pragma once
 
 #include <cstddef>

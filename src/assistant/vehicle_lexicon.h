@@ -11,9 +11,9 @@ namespace fleetgate::assistant::lexicon {
 
 inline const Words kOpen{{"open*", "pop"}, {"打开", "开启", "开"}, {"öffne*", "oeffne*", "auf", "aufmach*"}};
 inline const Words kClose{{"close*", "shut"}, {"关闭", "关上", "关掉", "关"}, {"schließ*", "schliess*", "zu", "zumach*"}};
-inline const Words kVent{{"vent*", "crack*", "tilt*", "a bit", "a little"},
-                         {"通风", "透气", "开一点", "开条缝", "开个缝", "留条缝", "留缝"},
-                         {"lüft*", "spalt*", "kipp*", "ein bisschen", "etwas"}};
+inline const Words kVent{{"vent*", "crack*", "tilt*", "a bit", "a little", "slightly"},
+                         {"通风", "透气", "开一点", "开条缝", "开个缝", "留条缝", "留缝", "降一点", "下来一点", "下一点", "起翘", "翘起"},
+                         {"lüft*", "spalt*", "kipp*", "ankipp*", "ein bisschen", "ein wenig", "ein stück*", "etwas"}};
 inline const Words kOn{{"on", "start*", "enable*"}, {"打开", "开启", "启动", "开"},
                        {"an", "ein", "einschalt*", "anschalt*", "anmach*", "start*", "aktivier*"}};
 inline const Words kOff{{"off", "stop*", "disable*"}, {"关闭", "关掉", "关上", "关", "停"},
@@ -24,62 +24,118 @@ inline const Words kRearRight{{"rear right", "back right", "right rear"}, {"右�
 inline const Words kPassenger{{"passenger*"}, {"副驾"}, {"beifahrer*"}};
 inline const Words kDriver{{"driver*"}, {"主驾", "驾驶"}, {"fahrer*"}};
 
-inline const Words kNavigate{{"navigate to", "take me to", "directions to", "drive to", "go to", "route to"},
-                             {"导航到", "导航去", "导航至", "带我去", "我要去", "开车去", "去往"},
+inline const Words kNavigate{{"navigate to", "take me to", "get me to", "directions to", "drive to", "go to", "head to",
+                              "route to", "set the destination to", "set destination to", "set my destination to"},
+                             {"导航到", "导航去", "导航至", "带我去", "带我到", "我要去", "我想去", "开车去", "去往",
+                              "目的地设为", "目的地设置为", "目的地改为"},
                              {"navigiere zum", "navigiere zur", "navigiere zu", "navigiere nach", "navigation zum",
                               "navigation zur", "navigation nach", "fahre zum", "fahre zur", "fahre nach", "fahr zum",
                               "fahr zur", "fahr nach", "bring mich zum", "bring mich zur", "bring mich zu",
-                              "bring mich nach", "route zum", "route zur", "route nach"}};
+                              "bring mich nach", "route zum", "route zur", "route nach", "navi zum", "navi zur",
+                              "navi nach", "zielführung zum", "zielführung zur", "zielführung nach", "ich will zum",
+                              "ich will zur", "ich will nach", "ich möchte zum", "ich möchte zur", "ich möchte nach",
+                              "ich muss zum", "ich muss zur", "ich muss nach"}};
+// Going home, said without "to": the destination is the driver's home, named in their language.
+inline const Words kGoHome{{"take me home", "navigate home", "drive home", "go home", "head home"},
+                           {"回家"},
+                           {"nach hause"}};
+inline const Localized kHome{"home", "家", "Zuhause"};
 inline const Words kPolite{{"please"}, {"吧", "谢谢"}, {"bitte"}};
 
 inline const Words kTemperature{{"temperature*", "temp"}, {"温度"}, {"temperatur*"}};
 inline const Words kDegrees{{"degree*", "celsius", "°"}, {"摄氏度", "度", "°"}, {"grad", "°"}};
-inline const Words kSeat{{"seat*"}, {"座椅", "座位"}, {"sitz*"}};
-inline const Words kHeat{{"heat*", "warm*"}, {"加热"}, {"heiz*", "sitzheizung*", "wärm*"}};
+inline const Words kSeat{{"seat*"}, {"座椅", "座位"}, {"sitz*", "fahrersitz*", "beifahrersitz*"}};
+inline const Words kHeat{{"heat*", "warm*"},
+                         {"加热"},
+                         {"heiz*", "sitzheizung*", "fahrersitzheizung*", "beifahrersitzheizung*", "wärm*"}};
+// Cooling to a temperature: "cool it down to 19".
+inline const Words kCool{{"cool*"}, {"制冷", "降温"}, {"kühl*"}};
+// "Turn on the heat": the climate control as drivers switch it. Kept out of kClimate, which also
+// classifies apps' tools, where "heat" names seat heating as often as the cabin's.
+inline const Words kHeatSwitch{{"heat"}, {}, {}};
 inline const Words kClimate{{"air con*", "ac", "a/c", "aircon", "climate*", "heater", "heating", "hvac"},
-                            {"空调", "暖风"},
+                            {"空调", "暖风", "冷气"},
                             {"klima*", "heizung", "lüftung"}};
-inline const Words kFrunk{{"frunk", "front trunk"}, {"前备箱", "前舱"},
-                          {"frunk", "vorderer kofferraum", "vorderen kofferraum", "fronthaube"}};
+inline const Words kFrunk{{"frunk", "front trunk", "front boot"}, {"前备箱", "前备厢", "前舱"},
+                          {"frunk", "vorderer kofferraum", "vorderen kofferraum", "fronthaube", "frontkofferraum*"}};
 inline const Words kTrunk{{"trunk", "boot", "tailgate", "liftgate", "rear hatch", "hatchback"},
-                          {"后备箱", "尾门", "尾箱"},
-                          {"kofferraum*", "heckklappe*"}};
-inline const Words kChargePort{{"charge port", "charging port", "charge flap", "charging flap", "charge door", "charging door",
-                                "charger door"},
-                               {"充电口", "充电盖"},
-                               {"ladeklappe*", "ladeanschluss", "ladebuchse", "ladeport", "ladedeckel"}};
-inline const Words kSunroof{{"sunroof*", "moonroof*", "sun roof"}, {"天窗"}, {"schiebedach*", "sonnendach*", "panoramadach*"}};
+                          {"后备箱", "后备厢", "尾门", "尾箱"},
+                          {"kofferraum*", "heckklappe*", "heckdeckel*"}};
+// "Open the hatch" in a car is its trunk; an app's "acme_hatch" could be any hatch, so the word
+// names the trunk in utterances only.
+inline const Words kHatch{{"hatch"}, {}, {}};
+inline const Words kChargePort{{"charge port", "charging port", "charger port", "charge flap", "charging flap", "charge door",
+                                "charging door", "charger door"},
+                               {"充电口", "充电盖", "充电门"},
+                               {"ladeklappe*", "ladeanschluss*", "ladebuchse", "ladeport", "ladedeckel"}};
+inline const Words kSunroof{{"sunroof*", "moonroof*", "sun roof", "panoramic roof"},
+                            {"天窗"},
+                            {"schiebedach*", "sonnendach*", "panoramadach*"}};
 // German names the window in one compound word ("Beifahrerfenster"); the seat words inside it
 // (beifahrer*, fahrer*) pick the window.
 inline const Words kWindows{{"window*"}, {"车窗", "窗户", "窗"},
                             {"fenster*", "seitenscheibe*", "beifahrerfenster*", "fahrerfenster*", "seitenfenster*"}};
+// A window goes down to open and up to close: "windows down", "Fenster hoch", "车窗降下来".
+inline const Words kWindowDown{{"down", "lower", "drop"},
+                               {"降", "摇下", "放下"},
+                               {"runter", "herunter*", "runterlass*", "runtermach*"}};
+inline const Words kWindowUp{{"up", "raise"}, {"升", "摇上"}, {"hoch", "rauf", "herauf*", "hochmach*", "hochfahr*"}};
 inline const Words kWipers{{"wiper*"}, {"雨刷", "雨刮"}, {"scheibenwischer*", "wischer*"}};
 inline const Words kAuto{{"auto*"}, {"自动"}, {"auto*"}};
-inline const Words kFast{{"fast*", "high*", "max*", "full*"}, {"快", "高速", "最大"}, {"schnell*", "stark*", "hoch", "maximal*"}};
-inline const Words kSlow{{"slow*", "low*", "gentle", "intermittent"}, {"慢", "低速"}, {"langsam*", "leicht*", "niedrig*"}};
+inline const Words kFast{{"fast*", "high*", "max*", "full*"},
+                         {"快", "高速", "最大"},
+                         {"schnell*", "stark*", "hoch", "maximal*", "höchst*"}};
+inline const Words kSlow{{"slow*", "low*", "gentle", "intermittent"},
+                         {"慢", "低速", "间歇"},
+                         {"langsam*", "leicht*", "niedrig*", "intervall*"}};
 // A level named rather than numbered: the highest or the lowest the tool has.
-inline const Words kHighest{{"highest", "max", "maximum", "full", "hottest", "top level"},
+inline const Words kHighest{{"highest", "max", "maximum", "full", "hottest", "top level", "all the way up"},
                             {"最高", "最大", "最热"},
-                            {"höchst*", "hoechst*", "maximal*", "max", "volle*"}};
+                            {"höchst*", "hoechst*", "maximal*", "max", "maximum", "voll", "volle*"}};
+// Seat heating levels by name, on the catalogue's scale of 1 to 3.
+inline const Words kHighLevel{{"high"}, {"高档"}, {"hoch", "stark"}};
+inline const Words kMediumLevel{{"medium", "mid"}, {"中档"}, {"mittel*", "mittler*"}};
+inline const Words kLowLevel{{"low"}, {"低档"}, {"niedrig", "schwach"}};
 // How far a window opens, when not fully.
 inline const Words kHalf{{"halfway", "half way", "half"}, {"一半", "半开"}, {"halb*", "zur hälfte", "zur haelfte"}};
 inline const Words kQuarter{{"a quarter", "quarter"}, {"四分之一"}, {"viertel*"}};
+inline const Words kThreeQuarters{{"three quarter*", "three-quarter*"}, {"四分之三"}, {"dreiviertel*", "drei viertel*"}};
 inline const Words kPercent{{"percent", "per cent", "%"}, {"%"}, {"prozent", "%"}};
+// Chinese says the percent before the number ("百分之三十") and tenths with 成 ("三成", 30%).
+inline const Words kPercentBefore{{}, {"百分之"}, {}};
+inline const Words kTenths{{}, {"成"}, {}};
 inline const Words kLowest{{"lowest", "min", "minimum"}, {"最低", "最小"}, {"niedrigst*", "minimal*", "min"}};
-inline const Words kLights{{"light*", "headlight*", "headlamp*", "lamps"}, {"车灯", "大灯", "灯光", "灯"},
-                           {"licht*", "scheinwerfer*", "lichthupe"}};
+inline const Words kLights{{"light*", "headlight*", "headlamp*", "lamps", "high beam*"}, {"车灯", "大灯", "灯光", "灯"},
+                           {"licht*", "scheinwerfer*", "lichthupe", "abblendlicht", "fahrlicht", "außenbeleuchtung"}};
+// Lights inside the cabin: not the exterior lights the catalogue switches.
+inline const Words kInteriorLights{{"interior*", "reading light*", "dome light*", "cabin light*", "map light*", "ambient*"},
+                                   {"阅读灯", "氛围灯", "车内灯", "室内灯", "顶灯"},
+                                   {"innenlicht*", "innenbeleuchtung*", "leselicht*", "leselampe*", "ambientebeleuchtung*"}};
 inline const Words kFlash{{"flash*", "blink*"}, {"闪"}, {"lichthupe", "blink*", "aufblend*"}};
-inline const Words kUnlock{{"unlock*"}, {"解锁", "开锁"}, {"entriegel*", "aufschließ*", "aufschliess*", "aufsperr*"}};
-inline const Words kLock{{"lock*"}, {"锁车", "上锁", "锁门", "锁上", "锁好", "落锁", "车锁"},
-                         {"verriegel*", "abschließ*", "abschliess*", "zusperr*", "absperr*"}};
-inline const Words kMedia{{"music", "song*", "track*", "play*", "pause*", "resume", "skip*", "volume", "radio", "next", "previous"},
-                          {"音乐", "歌", "播放", "暂停", "下一首", "上一首", "下一曲", "上一曲", "音量", "切歌"},
+inline const Words kUnlock{{"unlock*"},
+                           {"解锁", "开锁"},
+                           {"entriegel*", "entriegle", "aufschließ*", "aufschliess*", "aufsperr*", "schließ* ... auf",
+                            "schliess* ... auf", "sperr* ... auf"}};
+inline const Words kLock{{"lock*"},
+                         {"锁车", "上锁", "锁门", "锁上", "锁好", "落锁", "车锁", "锁一下"},
+                         {"verriegel*", "verriegle", "abschließ*", "abschliess*", "zusperr*", "absperr*", "schließ* ... ab",
+                          "schliess* ... ab", "sperr* ... ab", "sperr* ... zu"}};
+inline const Words kMedia{{"music", "song*", "track*", "play*", "pause*", "resume", "skip*", "volume", "radio", "next", "previous",
+                           "mute"},
+                          {"音乐", "歌", "播放", "暂停", "下一首", "上一首", "下一曲", "上一曲", "音量", "切歌", "换一首", "换首",
+                           "静音"},
                           {"musik*", "lied*", "titel*", "song*", "spiel*", "abspiel*", "pause*", "pausier*", "lautstärke*",
-                           "nächst*", "vorherig*", "überspring*"}};
+                           "nächst*", "vorherig*", "überspring*", "wiedergabe", "fortsetz*", "stumm*"}};
 inline const Words kPrevious{{"previous*", "last song", "last track", "go back"}, {"上一首", "上一曲"}, {"vorherig*", "zurück"}};
-inline const Words kNext{{"next*", "skip*"}, {"下一首", "下一曲", "切歌"}, {"nächst*", "überspring*", "weiter"}};
-inline const Words kPause{{"pause*", "stop"}, {"暂停", "停止"}, {"pause*", "pausier*", "stopp*", "anhalten"}};
-inline const Words kPlay{{"play*", "resume", "music"}, {"播放", "继续", "音乐"}, {"spiel*", "abspiel*", "musik*", "fortsetzen"}};
+inline const Words kNext{{"next*", "skip*"}, {"下一首", "下一曲", "切歌", "换一首", "换首"}, {"nächst*", "überspring*", "weiter"}};
+inline const Words kPause{{"pause*", "stop"}, {"暂停", "停止"}, {"pause*", "pausier*", "stopp*", "anhalten", "halt* ... an"}};
+inline const Words kPlay{{"play*", "resume", "music"}, {"播放", "继续", "音乐", "放"}, {"spiel*", "abspiel*", "musik*", "fortsetz*"}};
+// Silence is volume 0 on the catalogue's scale ("0 (mute)").
+inline const Words kMute{{"mute"}, {"静音"}, {"stumm*"}};
+// Ending a mute: the volume to go back to is not in the request, so it is not a media call.
+inline const Words kUnmute{{"unmute*"},
+                           {"取消静音", "关闭静音", "解除静音"},
+                           {"stummschaltung aus*", "stummschaltung aufheb*", "stummschaltung beend*"}};
 inline const Words kVolume{{"volume"}, {"音量", "声音"}, {"lautstärke*"}};
 
 inline const Words kCapabilities{{"what can you do", "what do you do", "help"},

@@ -82,7 +82,7 @@ std::vector<VehicleTool> build_catalogue() {
        {"navigation", "导航", "Navigation"}},
       {"media", "Control media playback and/or set the volume; give at least one of action and volume.",
        closed_object({{"action", one_of("Playback command", {"play", "pause", "next", "previous"})},
-                      {"volume", ranged("integer", "Volume, 0 (mute) to 10 (loudest)", 0, 10)}},
+                      {"volume", ranged("integer", "Volume, 0 (mute) to 10 (loudest)", 0, kMediaMaxVolume)}},
                      {}, 1),
        {"media", "媒体", "Medien"}},
       {"lights", "Switch the exterior lights on or off, or flash the headlights.",

@@ -17,6 +17,8 @@ namespace fleetgate::assistant {
 
 // seat_heating's highest level ("highest", "max" in an utterance).
 inline constexpr int kSeatHeatingMaxLevel = 3;
+// media's loudest volume ("max volume"); 0 is mute.
+inline constexpr int kMediaMaxVolume = 10;
 
 struct VehicleTool {
   std::string name;                // e.g. "trunk"
