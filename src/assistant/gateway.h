@@ -1,11 +1,10 @@
 // The assistant gateway: POST /v1/chat/completions and GET /v1/models for registered vehicles,
-// and POST /v1/vehicles/{vin}/state. Each request is a chain (Envoy-style): authenticated
-// vehicle → its home region from the registry → the router over the region's permitted
-// providers → every returned tool call reviewed by what it does (the request's own `tools`,
-// classified, or the catalogue), its schema and the interlocks → usage metered in the
-// region's usage log off the request path (usage_meter.h: durable one group commit after the
-// response). Responses carry x-fleetgate-provider, -region and -overhead-us headers (the gateway's
-// own time); a stream's last line repeats the overhead for the whole stream as an SSE comment.
+// and POST /v1/vehicles/{vin}/state. Every chat request, plain or streamed, passes one ordered
+// filter chain (chat_filter.h, Envoy-style; the filters are in gateway_filters.h): the calling
+// vehicle and its request → metering → budgets → the router over the providers its home region
+// permits → every returned tool call reviewed by what it does → the market's AI label. Responses
+// carry x-fleetgate-provider, -region and -overhead-us headers (the gateway's own time); a
+// stream's last line repeats the overhead for the whole stream as an SSE comment.
 #pragma once
 
 #include <map>
