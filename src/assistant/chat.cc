@@ -334,31 +334,6 @@ std::vector<std::string> split_codepoints(std::string_view text, size_t per_piec
   return pieces;
 }
 
-Status assemble_tool_call_delta(const json::value& v, std::vector<ToolCall>& calls) {
-  const json::object* o = v.if_object();
-  std::optional<int64_t> index = o != nullptr && o->contains("index") ? as_integer(o->at("index")) : std::nullopt;
-  if (!index || *index < 0 || static_cast<size_t>(*index) > calls.size()) {
-    return invalid_argument("chunk tool_calls: index missing or out of order");
-  }
-  const json::value* fn = present(*o, "function");
-  const json::object* fields = fn != nullptr ? fn->if_object() : nullptr;
-  if (static_cast<size_t>(*index) == calls.size()) {
-    const json::value* id = present(*o, "id");
-    const json::value* name = fields != nullptr ? present(*fields, "name") : nullptr;
-    if (id == nullptr || !id->is_string() || name == nullptr || !name->is_string()) {
-      return invalid_argument("chunk tool_calls: a new call needs an id and a function name");
-    }
-    calls.push_back({std::string(id->get_string()), std::string(name->get_string()), ""});
-  }
-  if (fields != nullptr) {
-    if (const json::value* args = present(*fields, "arguments")) {
-      if (!args->is_string()) return invalid_argument("chunk tool_calls: arguments must be a string");
-      calls[static_cast<size_t>(*index)].arguments += args->get_string();
-    }
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 std::string_view to_string(Role role) {
@@ -526,18 +501,24 @@ Status TurnAssembler::add(const json::object& chunk) {
         if (!content->is_string()) return invalid_argument("chunk: delta.content must be a string");
         turn_.content += content->get_string();
       }
-      if (const json::value* calls = present(delta->get_object(), "tool_calls")) {
-        if (!calls->is_array()) return invalid_argument("chunk: delta.tool_calls must be an array");
-        for (const json::value& piece : calls->get_array()) {
-          if (Status s = assemble_tool_call_delta(piece, turn_.tool_calls); !s.is_ok()) return s;
-        }
-      }
+      json::object pieces = delta->get_object();
+      if (auto taken = calls_.take_from(0, pieces, false); !taken) return taken.status();
     }
     if (const json::value* finish = present(*choice, "finish_reason")) {
       if (auto reason = parse_finish_reason(*finish)) turn_.finish_reason = *reason;
     }
   }
   return Status::ok();
+}
+
+Result<AssistantTurn> TurnAssembler::take_turn() {
+  HeldChoice held = calls_.release(0);
+  if (!held.unreadable.empty()) return invalid_argument("chunk tool_calls: " + held.unreadable);
+  for (HeldCall& call : held.calls) {
+    if (call.shape != CallShape::kToolCall) return invalid_argument("chunk: function_call is not a tool call");
+    turn_.tool_calls.push_back({std::move(call.id), std::move(call.name), std::move(call.arguments)});
+  }
+  return std::move(turn_);
 }
 
 Result<AssistantTurn> turn_from_completion(const json::object& completion) {

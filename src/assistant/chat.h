@@ -2,7 +2,9 @@
 // the gateway relies on and reports the first problem as "PATH: reason" (kInvalidArgument); the
 // original body is kept whole, so fields it does not know pass through to upstream untouched.
 // make_completion/make_chunk/stream_turn build chat.completion and chat.completion.chunk objects;
-// TurnAssembler and turn_from_completion read them back (e.g. to review a provider's tool calls).
+// TurnAssembler and turn_from_completion read them back strictly (the tests of what the on-board
+// engine and the gateway send); streamed tool calls are put together by ToolCallHold, the
+// gateway's own reader of providers' answers.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +16,7 @@
 
 #include <boost/json.hpp>
 
+#include "fleetgate/assistant/held_tool_calls.h"
 #include "fleetgate/core/json_text.h"  // json_text: tool-call arguments as providers write them
 #include "fleetgate/core/result.h"
 
@@ -130,16 +133,18 @@ std::vector<boost::json::object> stream_turn(const CompletionMeta& meta, const A
                                              const std::optional<Usage>& usage,
                                              size_t piece_codepoints = 8);
 
-// Rebuilds a turn from streamed chunks, in order. add() rejects a chunk that is not a
-// chat.completion.chunk object or whose tool-call pieces do not fit together.
+// Rebuilds the turn of choice 0 from streamed chunks, in order. add() rejects a chunk that is not
+// a chat.completion.chunk object; take_turn() rejects tool-call pieces that do not fit together.
 class TurnAssembler {
  public:
   Status add(const boost::json::object& chunk);
-  const AssistantTurn& turn() const { return turn_; }
+  // The turn so far, its tool calls released from the hold. Once.
+  Result<AssistantTurn> take_turn();
   const std::optional<Usage>& usage() const { return usage_; }
 
  private:
   AssistantTurn turn_;
+  ToolCallHold calls_;
   std::optional<Usage> usage_;
 };
 

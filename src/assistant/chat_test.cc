@@ -240,9 +240,11 @@ TEST(Stream, ChunksReassembleIntoTheSameTurnWithoutSplittingCharacters) {
     }
     ASSERT_TRUE(assembler.add(chunk).is_ok());
   }
-  EXPECT_EQ(assembler.turn().content, turn.content);
-  EXPECT_EQ(assembler.turn().tool_calls, turn.tool_calls);
-  EXPECT_EQ(assembler.turn().finish_reason, FinishReason::kToolCalls);
+  auto assembled = assembler.take_turn();
+  ASSERT_TRUE(assembled.is_ok()) << assembled.status().to_string();
+  EXPECT_EQ(assembled->content, turn.content);
+  EXPECT_EQ(assembled->tool_calls, turn.tool_calls);
+  EXPECT_EQ(assembled->finish_reason, FinishReason::kToolCalls);
   ASSERT_TRUE(assembler.usage().has_value());
   EXPECT_EQ(assembler.usage()->total_tokens(), 16);
 }
@@ -258,13 +260,22 @@ TEST(Stream, NoUsageChunkUnlessAsked) {
 TEST(Stream, AssemblerRejectsMalformedChunks) {
   TurnAssembler a;
   EXPECT_FALSE(a.add(json::parse(R"({"object":"chat.completion"})").as_object()).is_ok());
-  EXPECT_FALSE(a.add(json::parse(R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c","function":{"name":"f"}}]}}]})").as_object()).is_ok())
-      << "index 1 before index 0";
-  EXPECT_FALSE(a.add(json::parse(R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]})").as_object()).is_ok())
-      << "a new call without id and name";
+  const std::pair<const char*, const char*> broken[] = {
+      {R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c","function":{"name":"f"}}]}}]})",
+       "index 1 before index 0"},
+      {R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]})",
+       "a new call without id and name"},
+  };
+  for (const auto& [chunk, why] : broken) {
+    TurnAssembler b;
+    ASSERT_TRUE(b.add(json::parse(chunk).as_object()).is_ok()) << why;
+    EXPECT_FALSE(b.take_turn().is_ok()) << why;
+  }
   EXPECT_TRUE(a.add(json::parse(R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"insufficient_system_resource"}]})").as_object()).is_ok());
-  EXPECT_EQ(a.turn().content, "ok");
-  EXPECT_EQ(a.turn().finish_reason, FinishReason::kStop);
+  auto turn = a.take_turn();
+  ASSERT_TRUE(turn.is_ok());
+  EXPECT_EQ(turn->content, "ok");
+  EXPECT_EQ(turn->finish_reason, FinishReason::kStop);
 }
 
 }  // namespace

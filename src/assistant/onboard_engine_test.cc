@@ -195,9 +195,11 @@ TEST(OnboardEngine, StreamingMatchesTheCompletion) {
     auto chunks = engine.stream(r, kMeta);
     EXPECT_GT(chunks.size(), 2u);
     for (const json::object& chunk : chunks) ASSERT_TRUE(assembled.add(chunk).is_ok());
-    EXPECT_EQ(assembled.turn().content, whole->content);
-    EXPECT_EQ(assembled.turn().tool_calls, whole->tool_calls);
-    EXPECT_EQ(assembled.turn().finish_reason, whole->finish_reason);
+    auto turn = assembled.take_turn();
+    ASSERT_TRUE(turn.is_ok()) << turn.status().to_string();
+    EXPECT_EQ(turn->content, whole->content);
+    EXPECT_EQ(turn->tool_calls, whole->tool_calls);
+    EXPECT_EQ(turn->finish_reason, whole->finish_reason);
     const json::object& usage = completion.at("usage").as_object();
     if (r.include_usage) {
       ASSERT_TRUE(assembled.usage().has_value());

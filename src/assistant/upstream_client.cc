@@ -206,14 +206,6 @@ std::atomic<uint64_t> next_client_id{1};
 struct UpstreamClient::Impl {
   explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
 
-  // The calling thread's own event loop for blocking calls, made at its first call.
-  asio::io_context& own_loop() {
-    std::lock_guard lock(loops_mu);
-    auto& l = loops[std::this_thread::get_id()];
-    if (!l) l = std::make_unique<asio::io_context>(1);
-    return *l;
-  }
-
   // The context for https calls trusting `ca_file` besides the system store and
   // options.extra_ca_file (the shared default context when empty); made at first use.
   Result<asio::ssl::context*> context_for(const std::string& ca_file) {
@@ -252,8 +244,6 @@ struct UpstreamClient::Impl {
   asio::ssl::context tls_context{asio::ssl::context::tls_client};
   std::mutex contexts_mu;
   std::map<std::string, std::unique_ptr<asio::ssl::context>> contexts;  // by ca_file
-  std::mutex loops_mu;
-  std::map<std::thread::id, std::unique_ptr<asio::io_context>> loops;  // declared last: closed before the contexts
 };
 
 namespace {
@@ -545,34 +535,7 @@ awaitable<ClientReply> call_here(UpstreamClient::Impl& impl, const ClientRequest
   co_return r;
 }
 
-// A blocking call: call_here on the calling thread's own loop, run until the call finished.
-ClientReply call_blocking(UpstreamClient::Impl& impl, const ClientRequest& request, const AsyncSseHandler* on_event,
-                          const CancelToken& cancel) {
-  asio::io_context& io = impl.own_loop();
-  std::optional<ClientReply> reply;
-  std::exception_ptr error;
-  asio::co_spawn(io, call_here(impl, request, on_event, cancel), [&](std::exception_ptr e, ClientReply r) {
-    error = e;
-    reply = std::move(r);
-  });
-  io.restart();
-  while (!reply) io.run_one();
-  io.poll();  // completions the call left ready (cancelled timers), so none waits for the next call
-  if (error) std::rethrow_exception(error);
-  return std::move(*reply);
-}
-
 }  // namespace
-
-ClientReply UpstreamClient::call(const ClientRequest& request, const CancelToken& cancel) {
-  return call_blocking(*impl_, request, nullptr, cancel);
-}
-
-ClientReply UpstreamClient::call_stream(const ClientRequest& request, const SseHandler& on_event,
-                                        const CancelToken& cancel) {
-  const AsyncSseHandler handler = [&on_event](const SseEvent& ev) -> awaitable<bool> { co_return on_event(ev); };
-  return call_blocking(*impl_, request, &handler, cancel);
-}
 
 awaitable<ClientReply> UpstreamClient::async_call(const ClientRequest& request, const CancelToken& cancel) {
   return call_here(*impl_, request, nullptr, cancel);

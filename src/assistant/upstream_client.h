@@ -6,13 +6,10 @@
 // Threading model: async_call() and async_call_stream() are coroutines that do their socket work on
 // the calling coroutine's executor, which must be a single-threaded event loop (an io_context run
 // by one thread, e.g. an http::Server I/O thread), so a call costs no thread hand-off. Idle
-// keep-alive connections are pooled per loop and client (they close with their loop). call() and
-// call_stream() are the same calls for blocking callers: each calling thread gets its own loop
-// (made at its first call, kept for the client's life) and runs it while its call is in flight.
-// A streaming call hands each event to the handler once it is parsed and reads no further until
+// keep-alive connections are pooled per loop and client (they close with their loop). A
+// streaming call hands each event to the handler once it is parsed and reads no further until
 // the handler returned, so a slow consumer never makes the client buffer a stream. Calls may run
-// concurrently from any number of threads and loops; a blocking call never from inside an event
-// handler. Destroying the client requires no call in flight.
+// concurrently on any number of loops. Destroying the client requires no call in flight.
 #pragma once
 
 #include <chrono>
@@ -70,16 +67,15 @@ struct ClientReply {
   ClientFailure failure = ClientFailure::kNone;
   std::string error;        // reason when failure != kNone
   int status = 0;           // HTTP status once a response header arrived, else 0
-  std::string body;         // the raw body; for call_stream() only when status is not 2xx
+  std::string body;         // the raw body; for async_call_stream() only when status is not 2xx
   std::optional<std::chrono::milliseconds> retry_after;  // Retry-After (delay in seconds) header
-  size_t events = 0;        // call_stream(): events handed to the handler
-  bool saw_done = false;    // call_stream(): the stream ended with "data: [DONE]"
+  size_t events = 0;        // async_call_stream(): events handed to the handler
+  bool saw_done = false;    // async_call_stream(): the stream ended with "data: [DONE]"
   bool reused_connection = false;  // served over a pooled keep-alive connection
   bool ok() const { return failure == ClientFailure::kNone; }
 };
 
-// Receive each SSE event except the final "[DONE]"; return false to stop (reply: kCancelled).
-using SseHandler = std::function<bool(const SseEvent&)>;
+// Receives each SSE event except the final "[DONE]"; returns false to stop (reply: kCancelled).
 using AsyncSseHandler = std::function<boost::asio::awaitable<bool>(const SseEvent&)>;
 
 class UpstreamClient {
@@ -92,14 +88,9 @@ class UpstreamClient {
 
   // Sends `request` and waits for the whole response. A non-2xx status is not a failure: it
   // comes back with its body. A stale pooled connection is retried once on a fresh one.
-  ClientReply call(const ClientRequest& request, const CancelToken& cancel);
-
-  // Sends `request` and, when the status is 2xx, delivers the SSE body event by event to
-  // `on_event` on the calling thread; a non-2xx response comes back with its body instead.
-  ClientReply call_stream(const ClientRequest& request, const SseHandler& on_event, const CancelToken& cancel);
-
-  // The same calls on the calling coroutine's event loop (see the threading model above).
   boost::asio::awaitable<ClientReply> async_call(const ClientRequest& request, const CancelToken& cancel);
+  // Sends `request` and, when the status is 2xx, hands the SSE body event by event to
+  // `on_event`; a non-2xx response comes back with its body instead.
   boost::asio::awaitable<ClientReply> async_call_stream(const ClientRequest& request, const AsyncSseHandler& on_event,
                                                         const CancelToken& cancel);
 

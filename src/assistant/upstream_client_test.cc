@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -34,10 +38,60 @@ std::unique_ptr<MockUpstream> start_mock(std::string identity, std::string locat
   return std::move(m).value();
 }
 
-std::shared_ptr<UpstreamClient> make_client(ClientOptions o = {}) {
+// The client driven from a test's threads: each thread runs the client's coroutine calls on a
+// loop of its own, kept for the helper's life, as each of the gateway's I/O threads does (pooled
+// connections outlive a call). The loops close before the client.
+class BlockingClient {
+ public:
+  using SseHandler = std::function<bool(const SseEvent&)>;
+
+  explicit BlockingClient(std::shared_ptr<UpstreamClient> client) : client_(std::move(client)) {}
+
+  ClientReply call(const ClientRequest& request, const CancelToken& cancel) {
+    return run(client_->async_call(request, cancel));
+  }
+  ClientReply call_stream(const ClientRequest& request, const SseHandler& on_event, const CancelToken& cancel) {
+    const AsyncSseHandler handler = [&on_event](const SseEvent& ev) -> boost::asio::awaitable<bool> { co_return on_event(ev); };
+    return run(client_->async_call_stream(request, handler, cancel));
+  }
+  boost::asio::awaitable<ClientReply> async_call(const ClientRequest& request, const CancelToken& cancel) {
+    return client_->async_call(request, cancel);
+  }
+  size_t idle_connections() const { return client_->idle_connections(); }
+  const std::shared_ptr<UpstreamClient>& shared() const { return client_; }
+
+ private:
+  ClientReply run(boost::asio::awaitable<ClientReply> call) {
+    boost::asio::io_context& loop = own_loop();
+    std::optional<ClientReply> reply;
+    std::exception_ptr error;
+    boost::asio::co_spawn(loop, std::move(call), [&](std::exception_ptr e, ClientReply r) {
+      error = e;
+      reply = std::move(r);
+    });
+    loop.restart();
+    while (!reply) loop.run_one();
+    loop.poll();  // completions the call left ready (cancelled timers), so none waits for the next call
+    if (error) std::rethrow_exception(error);
+    return std::move(*reply);
+  }
+
+  boost::asio::io_context& own_loop() {
+    std::lock_guard lock(mu_);
+    auto& loop = loops_[std::this_thread::get_id()];
+    if (!loop) loop = std::make_unique<boost::asio::io_context>(1);
+    return *loop;
+  }
+
+  std::shared_ptr<UpstreamClient> client_;
+  std::mutex mu_;
+  std::map<std::thread::id, std::unique_ptr<boost::asio::io_context>> loops_;  // declared last: closed first
+};
+
+std::unique_ptr<BlockingClient> make_client(ClientOptions o = {}) {
   auto c = UpstreamClient::create(o);
   EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-  return std::move(c).value();
+  return std::make_unique<BlockingClient>(std::move(c).value());
 }
 
 ClientRequest chat_request(const MockUpstream& m, std::string body, std::string scenario = "") {
@@ -395,7 +449,7 @@ config::Provider provider_for(const MockUpstream& m, std::string key_env) {
 TEST(UpstreamProvider, ReadsItsKeyFromTheEnvironmentAndForwardsTheRequest) {
   auto m = start_mock("deepseek-mock");
   auto client = make_client();
-  UpstreamProvider p(provider_for(*m, "FG_TEST_UPSTREAM_KEY"), client);
+  UpstreamProvider p(provider_for(*m, "FG_TEST_UPSTREAM_KEY"), client->shared());
   ::unsetenv("FG_TEST_UPSTREAM_KEY");
   EXPECT_EQ(p.ready().code(), Code::kFailedPrecondition);
   ::setenv("FG_TEST_UPSTREAM_KEY", "sk-from-env", 1);
@@ -425,7 +479,7 @@ TEST(UpstreamProvider, ReadsItsKeyFromTheEnvironmentAndForwardsTheRequest) {
 TEST(UpstreamProvider, ClassifiesFailures) {
   auto m = start_mock("classify");
   auto client = make_client();
-  UpstreamProvider p(provider_for(*m, ""), client);
+  UpstreamProvider p(provider_for(*m, ""), client->shared());
   CancelToken cancel;
   json::object request = json::parse(R"({"model":"m","messages":[]})").as_object();
   const std::pair<const char*, Outcome> cases[] = {
