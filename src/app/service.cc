@@ -6,6 +6,7 @@
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
+#include "fleetgate/app/api_description.h"
 #include "fleetgate/app/region_telemetry_open.h"
 #include "fleetgate/app/vehicle_states.h"
 #include "fleetgate/app/usage_log_open.h"
@@ -267,6 +268,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = impl->start_ledger();
   if (!s.is_ok()) return s;
   s = impl->start_transfers();
+  if (!s.is_ok()) return s;
+  s = register_api_description_route(*impl->server);
   if (!s.is_ok()) return s;
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }

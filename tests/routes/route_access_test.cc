@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -39,6 +42,7 @@ const std::map<std::string, std::string> kNotRegionScoped = {
     {"GET /healthz", "public: a liveness probe, carries no data"},
     {"GET /readyz", "public: a readiness probe, carries no data"},
     {"GET /metrics", "public by default (ServerOptions::metrics_access): request counters, no region data"},
+    {"GET /openapi.json", "public: the API's description, carries no data"},
     {"POST /v1/chat/completions", "vehicle only: the region is the vehicle's home, bound to its token"},
     {"GET /v1/models", "vehicle only: the region is the vehicle's home, bound to its token"},
     {"POST /v1/telemetry", "vehicle only: records are stored in the token's home region"},
@@ -223,6 +227,47 @@ TEST_F(RouteAccessTest, EveryRouteRefusesWrongCallers) {
   }
   EXPECT_TRUE(seen.contains("POST /v1/transfers/{id}/approve"));
   EXPECT_TRUE(seen.contains("GET /v1/audit"));
+}
+
+// docs/openapi.json, the contract independent clients are written from, names exactly the routes
+// the service registers (method and path template), each with the access the route enforces; and
+// GET /openapi.json serves that document.
+TEST_F(RouteAccessTest, TheApiDescriptionDocumentsEveryRouteAndNoOther) {
+  std::ifstream file(std::string(FLEETGATE_SOURCE_DIR) + "/docs/openapi.json");
+  ASSERT_TRUE(file.good());
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const json::object doc = json::parse(text).as_object();
+  std::map<std::string, const json::object*> documented;  // "METHOD /path" -> operation
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, operation] : item.as_object()) {
+      std::string verb(method);
+      std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return std::toupper(c); });
+      documented[verb + " " + std::string(path)] = &operation.as_object();
+    }
+  }
+  for (const http::Route* route : service_->routes()) {
+    const std::string key = std::string(http::beast_http::to_string(route->method)) + " " + route->pattern;
+    SCOPED_TRACE(key);
+    auto it = documented.find(key);
+    if (it == documented.end()) {
+      ADD_FAILURE() << "registered but not in docs/openapi.json";
+      continue;
+    }
+    std::vector<std::string> roles;
+    for (const json::value& r : it->second->at("x-fleetgate-roles").as_array()) roles.emplace_back(r.as_string());
+    std::vector<std::string> enforced = route->options.roles;
+    std::sort(roles.begin(), roles.end());
+    std::sort(enforced.begin(), enforced.end());
+    EXPECT_EQ(roles, enforced) << "x-fleetgate-roles";
+    EXPECT_EQ(it->second->at("x-fleetgate-access") == "public", route->options.is_public) << "x-fleetgate-access";
+    documented.erase(it);
+  }
+  for (const auto& [key, operation] : documented) ADD_FAILURE() << key << " is documented but not registered";
+
+  auto served = client_->request(http::Verb::get, "/openapi.json", "", {});
+  ASSERT_TRUE(served.is_ok()) << served.status().to_string();
+  EXPECT_EQ(served->status, 200u);
+  EXPECT_EQ(served->body, text) << "the binary serves the document it was built with";
 }
 
 // Every route that answers out-of-scope VINs with 404 answers exactly as for an unregistered VIN
