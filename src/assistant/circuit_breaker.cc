@@ -36,14 +36,16 @@ void CircuitBreaker::record_success() {
   probe_in_flight_ = false;
 }
 
-void CircuitBreaker::record_failure() {
+bool CircuitBreaker::record_failure() {
   std::lock_guard lock(mu_);
   ++failures_;
   probe_in_flight_ = false;
   if (state_ == BreakerState::kHalfOpen || (state_ == BreakerState::kClosed && failures_ >= options_.failure_threshold)) {
     state_ = BreakerState::kOpen;
     opened_at_ = now_();
+    return true;
   }
+  return false;
 }
 
 void CircuitBreaker::record_abandoned() {

@@ -30,7 +30,8 @@ class CircuitBreaker {
   // slot and must report back with record_success, record_failure or record_abandoned.
   bool allow();
   void record_success();
-  void record_failure();
+  // Whether this failure opened the circuit (it was closed or half-open): the caller logs that.
+  bool record_failure();
   // The admitted request ended without a verdict on the provider (e.g. cancelled by the caller).
   void record_abandoned();
 

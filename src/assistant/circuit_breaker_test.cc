@@ -15,16 +15,17 @@ struct FakeClock {
 TEST(CircuitBreaker, OpensAfterThresholdConsecutiveFailures) {
   FakeClock clock;
   CircuitBreaker b({3, std::chrono::milliseconds(1000)}, clock.fn());
-  b.record_failure();
-  b.record_failure();
+  EXPECT_FALSE(b.record_failure());
+  EXPECT_FALSE(b.record_failure());
   b.record_success();  // resets the run
-  b.record_failure();
-  b.record_failure();
+  EXPECT_FALSE(b.record_failure());
+  EXPECT_FALSE(b.record_failure());
   EXPECT_EQ(b.state(), BreakerState::kClosed);
   EXPECT_TRUE(b.allow());
-  b.record_failure();
+  EXPECT_TRUE(b.record_failure()) << "the failure that opens it says so, once";
   EXPECT_EQ(b.state(), BreakerState::kOpen);
   EXPECT_FALSE(b.allow());
+  EXPECT_FALSE(b.record_failure()) << "already open";
 }
 
 TEST(CircuitBreaker, HalfOpensAfterCoolDownWithOneProbe) {
@@ -37,7 +38,7 @@ TEST(CircuitBreaker, HalfOpensAfterCoolDownWithOneProbe) {
   EXPECT_EQ(b.state(), BreakerState::kHalfOpen);
   EXPECT_TRUE(b.allow());
   EXPECT_FALSE(b.allow()) << "only one probe at a time";
-  b.record_failure();
+  EXPECT_TRUE(b.record_failure()) << "a failed probe opens it again";
   EXPECT_EQ(b.state(), BreakerState::kOpen) << "a failed probe re-opens for another cool-down";
   clock.t += std::chrono::milliseconds(1000);
   EXPECT_TRUE(b.allow());

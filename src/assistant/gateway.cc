@@ -203,6 +203,8 @@ struct Gateway::Impl {
   GatewayDeps deps;
   std::unique_ptr<UsageMeter> usage_meter;  // writes to deps.usage off the request path
   http::CounterFamily* requests = nullptr;
+  http::CounterFamily* attempts = nullptr;
+  http::CounterFamily* failovers = nullptr;
   http::CounterFamily* refusals = nullptr;
   http::HistogramFamily* overhead = nullptr;
   http::GaugeFamily* breaker = nullptr;
@@ -212,7 +214,7 @@ struct Gateway::Impl {
   void chain_filters(net::any_io_executor blocking) {
     filters.clear();
     filters.push_back(caller_filter(deps.policy, *deps.registry, blocking));
-    filters.push_back(metering_filter(MeteringDeps{usage_meter.get(), deps.pseudonymisers, deps.router, requests, breaker}));
+    filters.push_back(metering_filter(MeteringDeps{usage_meter.get(), deps.pseudonymisers, deps.router, requests, attempts, failovers, breaker}));
     if (deps.budgets != nullptr && !deps.budgets->empty()) filters.push_back(budget_filter(deps.budgets, *over_budget));
     filters.push_back(tool_review_filter(ToolReviewDeps{deps.states, deps.audit, blocking, deps.tool_pins, deps.interlocks, refusals}));
     filters.push_back(ai_label_filter(deps.policy));
@@ -388,6 +390,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
                                                    impl->deps.usage_queue);
   auto requests = metrics.counter("fleetgate_assistant_requests_total", "Assistant requests by home region, provider and outcome",
                                   {"region", "provider", "outcome"});
+  auto attempts = metrics.counter("fleetgate_assistant_attempts_total",
+                                  "Provider calls (and skips) by the car's home region, provider and outcome", {"region", "provider", "outcome"});
+  auto failovers = metrics.counter("fleetgate_assistant_failovers_total",
+                                   "Requests passed on from a failing provider to the next of the car's chain, by region and failing provider",
+                                   {"region", "provider"});
   auto refusals = metrics.counter("fleetgate_assistant_tool_calls_refused_total",
                                   "Tool calls refused by schema or safety interlocks", {"region", "reason"});
   auto overhead = metrics.histogram("fleetgate_assistant_overhead_seconds",
@@ -398,10 +405,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayDeps deps, http::Metrics
   auto over_budget = metrics.counter("fleetgate_assistant_over_budget_total",
                                      "Chat requests turned away (scope vehicle, region) and providers skipped (scope provider) over a budget",
                                      {"region", "scope"});
-  for (const Status* s : {&requests.status(), &refusals.status(), &overhead.status(), &breaker.status(), &over_budget.status()}) {
+  for (const Status* s : {&requests.status(), &attempts.status(), &failovers.status(), &refusals.status(), &overhead.status(),
+                          &breaker.status(), &over_budget.status()}) {
     if (!s->is_ok()) return *s;
   }
   impl->requests = *requests;
+  impl->attempts = *attempts;
+  impl->failovers = *failovers;
   impl->refusals = *refusals;
   impl->overhead = *overhead;
   impl->breaker = *breaker;

@@ -1,7 +1,8 @@
 // The assistant gateway's chat filters (chat_filter.h), in the order the gateway chains them:
 //   caller       the calling vehicle from the registry, its parsed request, language and request id;
 //   metering     sheds requests while the usage writer is behind (503), records every answered
-//                request's usage off the request path (usage_meter.h) and the request metrics;
+//                request's usage off the request path (usage_meter.h), the request metrics, and
+//                logs each failover from a provider that failed (one line per failover);
 //   budget       [[assistant.budgets]]: turns a car over its budget away (429), spends answers' tokens;
 //   tool review  every tool call an answer holds, taken out until whole, reviewed by what the tool
 //                does (the request's own tools or the catalogue), its schema and the interlocks,
@@ -50,8 +51,10 @@ struct MeteringDeps {
   UsageMeter* meter = nullptr;
   std::map<std::string, const privacy::Pseudonymiser*> pseudonymisers;  // by region id
   const Router* router = nullptr;                                       // its breakers' states
-  http::CounterFamily* requests = nullptr;  // fleetgate_assistant_requests_total{region,provider,outcome}
-  http::GaugeFamily* breaker = nullptr;     // fleetgate_assistant_breaker_state{provider}
+  http::CounterFamily* requests = nullptr;   // fleetgate_assistant_requests_total{region,provider,outcome}
+  http::CounterFamily* attempts = nullptr;   // fleetgate_assistant_attempts_total{region,provider,outcome}
+  http::CounterFamily* failovers = nullptr;  // fleetgate_assistant_failovers_total{region,provider}
+  http::GaugeFamily* breaker = nullptr;      // fleetgate_assistant_breaker_state{provider}
 };
 ChatFilterFactory metering_filter(MeteringDeps deps);
 

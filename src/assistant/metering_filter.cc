@@ -1,8 +1,12 @@
 // The metering filter: a usage record for every request whose caller is known (answered, refused
 // over a budget, failed or cancelled), queued for the region's usage log off the request path, and
 // the request metrics. While the usage writer is behind, requests are turned away (503).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <chrono>
 #include <optional>
+#include <vector>
 
 #include "fleetgate/assistant/gateway_filters.h"
 #include "fleetgate/assistant/usage_estimate.h"
@@ -124,6 +128,7 @@ class MeteringFilter : public ChatFilter {
     u.outcome = outcome_of(result, x.refused_tool_calls);
     u.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - x.started).count();
     deps_.requests->with({x.car.region, u.provider, u.outcome}).inc();
+    count_attempts(x, result);
     for (const auto& [id, state] : deps_.router->breaker_states()) {
       deps_.breaker->with({id}).set(state == BreakerState::kClosed ? 0 : state == BreakerState::kHalfOpen ? 1 : 2);
     }
@@ -131,6 +136,26 @@ class MeteringFilter : public ChatFilter {
   }
 
  private:
+  // Every provider call by outcome, and each failover: a provider that failed while a later one
+  // of the car's chain was tried, counted and logged once (a provider skipped for an open breaker
+  // is not: its breaker's opening was logged by the router).
+  void count_attempts(const ChatExchange& x, const RouteResult& result) const {
+    const std::vector<Attempt>& attempts = result.attempts;
+    for (size_t i = 0; i < attempts.size(); ++i) {
+      const Attempt& a = attempts[i];
+      deps_.attempts->with({x.car.region, a.provider_id, std::string(to_string(a.outcome))}).inc();
+      if (!is_provider_failure(a.outcome)) continue;
+      const auto next = std::find_if(attempts.begin() + static_cast<std::ptrdiff_t>(i) + 1, attempts.end(),
+                                     [&](const Attempt& later) { return later.provider_id != a.provider_id; });
+      const bool retried = i + 1 < attempts.size() && attempts[i + 1].provider_id == a.provider_id &&
+                           attempts[i + 1].outcome != Outcome::kCircuitOpen;
+      if (next == attempts.end() || retried) continue;
+      deps_.failovers->with({x.car.region, a.provider_id}).inc();
+      spdlog::warn("assistant failover in region {} (request {}): provider {} failed ({}: {}), next in the chain: {}",
+                   x.car.region, x.request_id, a.provider_id, to_string(a.outcome), a.detail, next->provider_id);
+    }
+  }
+
   // The provider's usage report. Without one, when a stream was cut short after events came, an
   // estimate of what the provider will bill: the request's prompt, the content received at
   // estimate_tokens' rates and the tool-call text at four bytes a token.

@@ -1,5 +1,7 @@
 #include "fleetgate/assistant/router.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
@@ -138,11 +140,15 @@ bool skipped_over_budget(Budgets* budgets, const std::string& id, RouteResult& r
   return true;
 }
 
-void record(CircuitBreaker& breaker, Outcome o) {
+void record(CircuitBreaker& breaker, const std::string& provider, const ProviderReply& reply) {
+  const Outcome o = reply.outcome;
   if (o == Outcome::kOk || o == Outcome::kRejected) {
     breaker.record_success();
   } else if (is_provider_failure(o)) {
-    breaker.record_failure();
+    if (breaker.record_failure()) {
+      spdlog::warn("assistant provider {}: circuit breaker opened after {} consecutive failures, the last {}: {}", provider,
+                   breaker.consecutive_failures(), to_string(o), reply.detail);
+    }
   } else {
     breaker.record_abandoned();
   }
@@ -199,7 +205,7 @@ awaitable<RouteResult> Router::route(const residency::Car& car, const json::obje
         reply.detail = std::move(*refused);
       }
       const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-      record(breaker, reply.outcome);
+      record(breaker, id, reply);
       result.attempts.push_back({id, reply.outcome, reply.http_status, latency, wait, reply.detail});
       result.outcome = reply.outcome;
       result.events = relayed;

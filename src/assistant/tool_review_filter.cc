@@ -82,7 +82,11 @@ class ToolReviewFilter : public ChatFilter {
     if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", x.provider, held.unreadable);
     ToolCallReview r = review_held(held, OfferedTools{x.request->tools, &deps_.pins}, state_ ? &*state_ : nullptr,
                                    Clock::now(), deps_.interlocks, x.lang);
-    for (const auto& [name, d] : r.refused) deps_.refusals->with({x.car.region, d.reason_code}).inc();
+    for (const auto& [name, d] : r.refused) {
+      deps_.refusals->with({x.car.region, d.reason_code}).inc();
+      spdlog::warn("assistant refused tool call {} from provider {} in region {} (request {}): {}", name, x.provider,
+                   x.car.region, x.request_id, d.reason_code);
+    }
     choice["finish_reason"] = apply_review(r, holder, whole);
     x.tool_calls += static_cast<int>(r.calls());
     x.refused_tool_calls += static_cast<int>(r.refused.size());

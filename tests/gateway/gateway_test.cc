@@ -214,6 +214,14 @@ TEST_F(GatewayTest, FailingRegionalProviderFailsOverToOnboardNeverAbroad) {
 
   EXPECT_EQ(fleet_->mock("xai-us").request_count(), 0u);
   EXPECT_EQ(fleet_->mock("xai-eu").request_count(), 0u);
+
+  // Each failover is counted by region and failing provider, and every provider call by outcome.
+  const std::string text = metrics();
+  EXPECT_EQ(samples(text, "fleetgate_assistant_failovers_total")[R"(region="cn",provider="deepseek")"], 2);
+  auto attempts = samples(text, "fleetgate_assistant_attempts_total");
+  EXPECT_EQ(attempts[R"(region="cn",provider="deepseek",outcome="server_error")"], 1);
+  EXPECT_GE(attempts[R"(region="cn",provider="deepseek",outcome="connect_error")"], 1);
+  EXPECT_EQ(attempts[R"(region="cn",provider="onboard",outcome="ok")"], 2);
 }
 
 TEST_F(GatewayTest, RegionWithNoWorkingProviderAnswers503InOpenAIShape) {
