@@ -79,6 +79,7 @@ models = ["fleetgate-onboard"]
 }
 
 const tokens = {};
+let euCar;  // the eu car's vehicle token
 let base;  // http://127.0.0.1:PORT
 let transferId;
 let browser;
@@ -109,7 +110,7 @@ before(async () => {
     fg('user', 'add', name, '--role', role, '--region', region);
     tokens[name] = fg('user', 'token', name);
   }
-  const euCar = fg('fleet', 'token', EU_VIN);
+  euCar = fg('fleet', 'token', EU_VIN);
   base = (await startServe(fleetgate, file)).replace(/\/v1$/, '');
   const now = Date.now();
   const frames = [0, 1, 2].map((i) => ({
@@ -129,6 +130,18 @@ after(async () => {
   await browser?.close();
   await stopAll();
 });
+
+// For the screenshots: the eu car reports a growing batch of frames once a second.
+async function feedTelemetry(seconds) {
+  let seq = 1000;
+  for (let s = 1; s <= seconds; ++s) {
+    const frames = Array.from({ length: 10 * s }, () => ({
+      vin: EU_VIN, created_at: Date.now(), seq: ++seq, data: [{ field: 'speed', value: 50 }],
+    }));
+    await call(euCar, 'POST', '/v1/telemetry', frames);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
 
 // A signed-in page of its own browser context, recording console errors and page errors.
 async function signedIn(user, { serverBase = base, language = 'en' } = {}) {
@@ -183,6 +196,7 @@ describe('console', () => {
     for (const region of ['cn', 'us', 'eu']) await page.getByTestId(`records-${region}`).waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=records-eu]')?.textContent === '3');
     assert.equal(await page.getByTestId('pending-cn').textContent(), '1');
+    if (shots) await feedTelemetry(10);  // a few seconds of the live series in the picture
     await screenshot(page, 'overview');
 
     await open(page, '#/fleet');
@@ -193,7 +207,7 @@ describe('console', () => {
     await page.getByTestId('car').waitFor();
     assert.match(await page.getByTestId('car').textContent(), /berlin test car/);
     await page.getByTestId('latest').waitFor();
-    assert.match(await page.getByTestId('latest').textContent(), /42/);
+    assert.match(await page.getByTestId('latest').textContent(), shots ? /speed50/ : /speed42gearD/);
     await screenshot(page, 'car');
 
     await open(page, '#/transfers');

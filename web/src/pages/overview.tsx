@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-import { number } from '../format';
+import { clock, number } from '../format';
 import { t } from '../i18n';
 
 interface Region {
@@ -38,10 +38,15 @@ function Chart({ series }: { series: [number[], number[], number[]] }) {
   useEffect(() => {
     plot.current = new uPlot(
       {
-        width: Math.max(240, (box.current!.clientWidth || 320) - 8),
+        width: Math.max(240, box.current!.clientWidth || 320),
         height: 140,
-        series: [{}, { label: t('overview.records_per_s'), stroke: '#1f6feb' }, { label: t('overview.requests_per_s'), stroke: '#b35900' }],
-        axes: [{}, { size: 50 }],
+        legend: { show: false },
+        scales: {
+          x: { time: true, range: (_u, _min, max) => [max - kPoints, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] },
+        },
+        series: [{}, { stroke: '#1f6feb', width: 2, points: { show: false } }, { stroke: '#b35900', width: 2, points: { show: false } }],
+        axes: [{ values: (_u, ticks) => ticks.map((s) => clock(s * 1000)), size: 30 }, { size: 50 }],
       },
       series,
       box.current!,
@@ -49,7 +54,15 @@ function Chart({ series }: { series: [number[], number[], number[]] }) {
     return () => plot.current?.destroy();
   }, []);
   useEffect(() => plot.current?.setData(series), [series]);
-  return <div class="chart" ref={box} aria-hidden="true" />;
+  return (
+    <figure class="chart">
+      <div ref={box} aria-hidden="true" />
+      <figcaption>
+        <span class="swatch records" /> {t('overview.records_per_s')} <span class="swatch requests" />{' '}
+        {t('overview.requests_per_s')} · {t('overview.last_minutes')}
+      </figcaption>
+    </figure>
+  );
 }
 
 function RegionCard({ r, history }: { r: Region; history?: [number[], number[], number[]] }) {
