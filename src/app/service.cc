@@ -26,6 +26,7 @@
 #include "fleetgate/transfer/transfer_routes.h"
 #include "fleetgate/vehicle/directory_routes.h"
 #include "fleetgate/vehicle/registry_routes.h"
+#include "fleetgate/vehicle/vin_routes.h"
 
 #include <filesystem>
 
@@ -282,6 +283,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;
   s = vehicle::register_directory_routes(*impl->server, *impl->cp.directory, *impl->loaded.config);
+  if (!s.is_ok()) return s;
+  s = vehicle::register_vin_routes(*impl->server);
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;

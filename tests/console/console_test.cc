@@ -260,5 +260,21 @@ TEST_F(ConsoleTest, AuditorsVerifyTheChainOverHttp) {
   EXPECT_EQ(status(http::Verb::get, "/v1/audit/verify", {{"Authorization", "Bearer " + eve_}}), 403u);
 }
 
+TEST_F(ConsoleTest, AnyGrantDecodesAVinWhetherRegisteredOrNot) {
+  start();
+  auto r = client_->get("/v1/vin/LRW3E7FA0SC518230", {{"Authorization", "Bearer " + eve_}});
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->status, 200u) << r->body;
+  const json::value v = json::parse(r->body);
+  EXPECT_EQ(v.at("object"), "vehicle.vin");
+  EXPECT_EQ(v.at("wmi"), "LRW");
+  EXPECT_EQ(v.at("plant"), "Shanghai");
+  auto bad = client_->get("/v1/vin/LRW3E7FA0SC51823O", {{"Authorization", "Bearer " + eve_}});
+  ASSERT_TRUE(bad.is_ok());
+  EXPECT_EQ(bad->status, 400u);
+  EXPECT_NE(bad->body.find("position 17"), std::string::npos) << bad->body;
+  EXPECT_EQ(json::parse(bad->body).at("error").at("type"), "invalid_request_error");
+}
+
 }  // namespace
 }  // namespace fleetgate

@@ -47,6 +47,7 @@ const std::map<std::string, std::string> kNotRegionScoped = {
     {"POST /v1/ledger/settle", "settlement sums business.usage of every region, which residency lets cross"},
     {"GET /v1/ledger/statements/{period}/{partner}", "a partner statement spans every region's usage"},
     {"GET /v1/directory/{vin}", "the global VIN directory names only a region, what any operator needs to know where to ask"},
+    {"GET /v1/vin/{vin}", "decodes the VIN itself, a computation that reads no record of any region"},
     {"GET /console", "public: the console's page, which holds no data (the API routes it calls decide what it shows)"},
     {"GET /console/{file...}", "public: the console's scripts and styles, which hold no data"},
     {"POST /console/session", "public: signing in takes a user token in the body and answers with that user's own session"},

@@ -206,6 +206,7 @@ describe('console', () => {
     await page.getByRole('link', { name: EU_VIN }).click();
     await page.getByTestId('car').waitFor();
     assert.match(await page.getByTestId('car').textContent(), /berlin test car/);
+    assert.match(await page.getByTestId('decoded').textContent(), /Shanghai/);
     await page.getByTestId('latest').waitFor();
     assert.match(await page.getByTestId('latest').textContent(), shots ? /speed50/ : /speed42gearD/);
     await screenshot(page, 'car');

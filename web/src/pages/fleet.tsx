@@ -14,11 +14,18 @@ interface Vehicle {
   region: string;
   label: string;
   manufacturer: string;
-  wmi: string;
-  origin_country: string;
-  plant: string;
-  model_year: number | null;
   providers: string[];
+}
+interface DecodedVin {
+  wmi: string;
+  manufacturer: string;
+  country: string;
+  region_of_origin: string;
+  model_year: number | null;
+  plant_code: string;
+  plant: string;
+  serial: string;
+  check_digit: { required: boolean; valid: boolean; expected: string };
 }
 interface VehicleList {
   data: Vehicle[];
@@ -149,6 +156,32 @@ function LatestState({ vin }: { vin: string }) {
   );
 }
 
+function Decoded({ vin }: { vin: string }) {
+  const decoded = useLoad(() => api<DecodedVin>(`/v1/vin/${encodeURIComponent(vin)}`), [vin]);
+  return (
+    <Show loaded={decoded}>
+      {(d) => (
+        <dl class="figures" data-testid="decoded">
+          <dt>{t('fleet.manufacturer')}</dt>
+          <dd>{d.manufacturer}</dd>
+          <dt>WMI</dt>
+          <dd>{d.wmi}</dd>
+          <dt>{t('car.origin')}</dt>
+          <dd>{[d.country, d.region_of_origin].filter(Boolean).join(', ') || '—'}</dd>
+          <dt>{t('car.plant')}</dt>
+          <dd>{d.plant || d.plant_code}</dd>
+          <dt>{t('car.model_year')}</dt>
+          <dd>{d.model_year ?? '—'}</dd>
+          <dt>{t('car.serial')}</dt>
+          <dd>{d.serial}</dd>
+          <dt>{t('car.check_digit')}</dt>
+          <dd>{d.check_digit.valid ? t('car.check_ok') : t('car.check_expected', { digit: d.check_digit.expected })}</dd>
+        </dl>
+      )}
+    </Show>
+  );
+}
+
 function Car({ vin, session }: { vin: string; session: Session }) {
   const car = useLoad(() => api<Vehicle>(`/v1/vehicles/${encodeURIComponent(vin)}`), [vin]);
   return (
@@ -157,6 +190,9 @@ function Car({ vin, session }: { vin: string; session: Session }) {
         <a href="#/fleet">← {t('nav.fleet')}</a>
       </p>
       <h2 id="car-title">{vin}</h2>
+      <h3>{t('car.decoded')}</h3>
+      <Decoded vin={vin} />
+      <h3>{t('car.registration')}</h3>
       <Show loaded={car}>
         {(v) => (
           <>
@@ -165,16 +201,6 @@ function Car({ vin, session }: { vin: string; session: Session }) {
               <dd>{v.region}</dd>
               <dt>{t('fleet.market')}</dt>
               <dd>{v.market}</dd>
-              <dt>{t('fleet.manufacturer')}</dt>
-              <dd>{v.manufacturer}</dd>
-              <dt>WMI</dt>
-              <dd>{v.wmi}</dd>
-              <dt>{t('car.origin')}</dt>
-              <dd>{v.origin_country}</dd>
-              <dt>{t('car.plant')}</dt>
-              <dd>{v.plant}</dd>
-              <dt>{t('car.model_year')}</dt>
-              <dd>{v.model_year ?? '—'}</dd>
               <dt>{t('fleet.label')}</dt>
               <dd>{v.label || '—'}</dd>
               <dt>{t('overview.providers')}</dt>
