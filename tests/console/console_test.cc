@@ -14,6 +14,8 @@
 #include "fleetgate/access/credentials.h"
 #include "fleetgate/app/service.h"
 #include "fleetgate/http/test_client.h"
+#include "fleetgate/learning/dataset.h"
+#include "fleetgate/learning/synthetic_dataset.h"
 #include "fleetgate/store/test_dir.h"
 #include "support/running_service.h"
 
@@ -258,6 +260,27 @@ TEST_F(ConsoleTest, AuditorsVerifyTheChainOverHttp) {
   EXPECT_EQ(v.at("bad_seq"), nullptr);
   EXPECT_EQ(static_cast<uint64_t>(v.at("entries").as_int64()), service_->control_plane().audit->size());
   EXPECT_EQ(status(http::Verb::get, "/v1/audit/verify", {{"Authorization", "Bearer " + eve_}}), 403u);
+}
+
+TEST_F(ConsoleTest, DatasetsAreListedOnlyForTheCallersServedRegions) {
+  start();
+  for (const char* region : {"cn", "eu"}) {
+    const transfer::RegionData home = service_->backend().region(region);
+    ASSERT_TRUE(learning::save_dataset(*home.store, home.keys, learning::synthetic_dataset(region, 20, 5, 1)).is_ok());
+  }
+  auto r = client_->get("/v1/learning/datasets", {{"Authorization", "Bearer " + eve_}});
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->status, 200u) << r->body;
+  const json::value eves = json::parse(r->body);
+  ASSERT_EQ(eves.at("data").as_array().size(), 1u);
+  EXPECT_EQ(eves.at("data").at(0).at("region"), "eu");
+  EXPECT_EQ(eves.at("data").at(0).at("train_examples"), 20);
+  auto all = client_->get("/v1/learning/datasets", {{"Authorization", "Bearer " + ada_}});
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ(json::parse(all->body).at("data").as_array().size(), 2u);
+  EXPECT_EQ(status(http::Verb::get, "/v1/learning/datasets?region=cn", {{"Authorization", "Bearer " + eve_}}), 403u);
+  EXPECT_EQ(status(http::Verb::get, "/v1/learning/datasets?region=mars", {{"Authorization", "Bearer " + ada_}}), 404u);
+  EXPECT_EQ(status(http::Verb::get, "/v1/learning/datasets?region=eu", {{"Authorization", "Bearer " + ada_}}), 200u);
 }
 
 TEST_F(ConsoleTest, AnyGrantDecodesAVinWhetherRegisteredOrNot) {

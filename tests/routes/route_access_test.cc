@@ -143,6 +143,7 @@ class RouteAccessTest : public ::testing::Test {
         {"POST /v1/transfers/{id}/export", {transfer + "/export", ""}},
         {"GET /v1/audit", {"/v1/audit?from_seq=1&limit=5", ""}},
         {"GET /v1/audit/verify", {"/v1/audit/verify", ""}},
+        {"GET /v1/learning/datasets", {"/v1/learning/datasets?region=cn", ""}},
     };
     auto it = probes.find(key);
     if (it == probes.end()) return std::nullopt;

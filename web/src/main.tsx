@@ -8,6 +8,7 @@ import { api, allRegions, hasRole, Session, bindSession } from './api';
 import { Lang, language, languages, setLanguage, t } from './i18n';
 import { AuditPage } from './pages/audit';
 import { FleetPage } from './pages/fleet';
+import { LearningPage } from './pages/learning';
 import { LedgerPage } from './pages/ledger';
 import { OverviewPage } from './pages/overview';
 import { SignIn } from './pages/sign_in';
@@ -26,6 +27,7 @@ const pages: Page[] = [
   { path: 'transfers', label: () => t('nav.transfers'), visible: () => true },
   { path: 'audit', label: () => t('nav.audit'), visible: (s) => hasRole(s, 'auditor', 'admin') && allRegions(s) },
   { path: 'ledger', label: () => t('nav.ledger'), visible: (s) => hasRole(s, 'auditor', 'admin') },
+  { path: 'learning', label: () => t('nav.learning'), visible: (s) => hasRole(s, 'operator', 'dpo', 'auditor', 'admin') },
 ];
 
 function route(): string[] {
@@ -107,6 +109,7 @@ function App() {
         {current.path === 'transfers' && <TransfersPage session={session} />}
         {current.path === 'audit' && <AuditPage />}
         {current.path === 'ledger' && <LedgerPage />}
+        {current.path === 'learning' && <LearningPage />}
       </main>
     </div>
   );

@@ -215,6 +215,9 @@ describe('console', () => {
     await page.getByTestId('transfers').waitFor();
     assert.match(await page.getByTestId('transfers').textContent(), new RegExp(transferId));
     await screenshot(page, 'transfers');
+
+    await open(page, '#/learning');
+    await page.getByTestId('no-datasets').waitFor();  // console_test lists stored ones
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -321,7 +324,7 @@ describe('console', () => {
     for (const [user, hash, ready] of [[null, '', 'form'], ['ops', '#/overview', '[data-region]'],
       ['ops', '#/fleet', '[data-testid=vehicles]'], ['ops', `#/fleet/${EU_VIN}`, '[data-testid=latest]'],
       ['dora', '#/transfers', '[data-testid=transfers]'], ['aud', '#/audit', '[data-testid=audit]'],
-      ['aud', '#/ledger', 'form']]) {
+      ['aud', '#/ledger', 'form'], ['ops', '#/learning', '[data-testid=no-datasets]']]) {
       assert.deepEqual(await axeViolations(user, hash, ready), [], `${user ?? 'signed out'} ${hash}`);
     }
   });
