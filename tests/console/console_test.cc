@@ -228,6 +228,42 @@ TEST_F(ConsoleTest, TheOverviewShowsOnlyTheCallersRegions) {
   }
 }
 
+// Polls the overview as eve (eu) until `figure` of eu is `want`, for at most 30 s; the last value.
+double eu_figure(TestClient& client, const std::string& token, const char* figure, double want) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  double value = -1;
+  do {
+    auto r = client.get("/v1/console/overview", {{"Authorization", "Bearer " + token}});
+    if (!r.is_ok() || r->status != 200u) return -1;
+    const json::value body = json::parse(r->body);
+    value = body.at("regions").at(0).at(figure).to_number<double>();
+    if (value == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < give_up);
+  return value;
+}
+
+TEST_F(ConsoleTest, TheOverviewCountsConnectedCarsAndTheirRecords) {
+  start();
+  const std::string vin = "LRW3E7EA8PC390117";
+  auto& cp = service_->control_plane();
+  ASSERT_TRUE(cp.registry->register_vehicle(vin, "DE", "", "test").is_ok());
+  const std::string car = *cp.credentials->issue_vehicle_token(vin, "eu", "test");
+  EXPECT_EQ(eu_figure(*client_, eve_, "cars_connected", 0), 0);
+  auto ws = http::testing::TestWebSocket::connect("127.0.0.1", service_->port(), "/v1/telemetry/ws",
+                                                  {{"Authorization", "Bearer " + car}});
+  ASSERT_TRUE(ws.is_ok()) << ws.status().to_string();
+  EXPECT_EQ(eu_figure(*client_, eve_, "cars_connected", 1), 1);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_TRUE((*ws)->send(R"({"vin":")" + vin + R"(","created_at":)" + std::to_string(now) +
+                          R"(,"seq":1,"data":[{"field":"speed","value":12.5}]})").is_ok());
+  ASSERT_TRUE((*ws)->receive().is_ok()) << "the ack";
+  EXPECT_EQ(eu_figure(*client_, eve_, "telemetry_records_total", 1), 1);
+  ASSERT_TRUE((*ws)->close().is_ok());
+  EXPECT_EQ(eu_figure(*client_, eve_, "cars_connected", 0), 0);
+}
+
 TEST_F(ConsoleTest, TheOverviewStreamEndsWithTheSession) {
   start();
   const Session s = sign_in(eve_);
