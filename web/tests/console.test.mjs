@@ -144,8 +144,8 @@ async function feedTelemetry(seconds) {
 }
 
 // A signed-in page of its own browser context, recording console errors and page errors.
-async function signedIn(user, { serverBase = base, language = 'en' } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: language });
+async function signedIn(user, { serverBase = base, language = 'en', viewport = { width: 1280, height: 860 } } = {}) {
+  const context = await browser.newContext({ viewport, locale: language });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -318,6 +318,20 @@ describe('console', () => {
       assert.deepEqual(errors, []);
       await context.close();
     }
+  });
+
+  test('pages fit a tablet held upright: nothing scrolls the page sideways', async () => {
+    const { context, page, errors } = await signedIn('ops', { viewport: { width: 768, height: 1024 } });
+    for (const [hash, ready] of [['#/overview', '[data-region]'], ['#/fleet', '[data-testid=vehicles]'],
+      ['#/transfers', '[data-testid=transfers]']]) {
+      await open(page, hash);
+      await page.locator(ready).first().waitFor();
+      const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+      assert.ok(scroll <= width, `${hash}: ${scroll}px wide in a ${width}px window`);
+    }
+    await screenshot(page, 'tablet-transfers');
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 
   test('axe-core finds no serious or critical violation', async () => {
