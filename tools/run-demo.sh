@@ -27,6 +27,7 @@ cat <<INFO
 
 fleetgate demo on $url  (Ctrl-C stops it)
   health     $url/healthz    metrics $url/metrics
+  console    $url/console    (sign in with the operator token)
   operator   token $operator_token
   vehicles   $eu_vin (eu) token $eu_token
              $cn_vin (cn) token $cn_token

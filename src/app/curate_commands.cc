@@ -11,6 +11,7 @@
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/learning/curation.h"
 #include "fleetgate/learning/dataset.h"
+#include "fleetgate/learning/dataset_json.h"
 #include "fleetgate/learning/trace.h"
 
 namespace fleetgate::app {
@@ -88,14 +89,7 @@ void add_datasets(CLI::App& train, Cli& cli) {
     const transfer::RegionData home = backend(cli).region(args->region);
     for (const learning::DatasetInfo& d : must(learning::list_datasets(*home.store))) {
       if (args->json) {
-        boost::json::object counts;
-        for (const auto& [trigger, n] : d.counts_per_trigger) counts[trigger] = n;
-        cli.out() << json_text(boost::json::object{
-                         {"version", d.version}, {"region", d.region}, {"window_steps", d.window_steps},
-                         {"step_dim", d.step_dim}, {"train_examples", d.train_examples},
-                         {"test_examples", d.test_examples}, {"train_positives", d.train_positives},
-                         {"test_positives", d.test_positives}, {"counts_per_trigger", counts}})
-                  << "\n";
+        cli.out() << json_text(learning::to_json(d)) << "\n";
         continue;
       }
       cli.out() << fmt::sprintf("%s  %d steps x %d  train %lld (%lld positive)  test %lld (%lld positive)  %s\n", d.version.c_str(),

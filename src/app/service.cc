@@ -2,6 +2,8 @@
 
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/certificate_routes.h"
+#include "fleetgate/access/console_sessions.h"
+#include "fleetgate/access/session_authenticator.h"
 #include "fleetgate/access/region_redirect.h"
 #include "fleetgate/access/fleet_ca.h"
 #include "fleetgate/access/token_authenticator.h"
@@ -11,10 +13,13 @@
 #include "fleetgate/app/vehicle_states.h"
 #include "fleetgate/app/usage_log_open.h"
 #include "fleetgate/audit/audit_routes.h"
+#include "fleetgate/console/console_routes.h"
+#include "fleetgate/console/overview_routes.h"
 #include "fleetgate/assistant/gateway.h"
 #include "fleetgate/http/server.h"
 #include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
+#include "fleetgate/learning/dataset_routes.h"
 #include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/pg_probe.h"
@@ -23,6 +28,7 @@
 #include "fleetgate/transfer/transfer_routes.h"
 #include "fleetgate/vehicle/directory_routes.h"
 #include "fleetgate/vehicle/registry_routes.h"
+#include "fleetgate/vehicle/vin_routes.h"
 
 #include <filesystem>
 
@@ -44,6 +50,7 @@ struct Service::Impl {
   ControlPlane cp;
   std::map<std::string, std::unique_ptr<store::KvStore>> stores;
   std::map<std::string, RegionHome> regions;
+  std::unique_ptr<access::ConsoleSessions> console_sessions;
   std::shared_ptr<const http::Authenticator> authenticator;
   std::shared_ptr<http::MetricsRegistry> metrics = std::make_shared<http::MetricsRegistry>();
   std::unique_ptr<telemetry::IngestService> ingest;
@@ -52,6 +59,7 @@ struct Service::Impl {
   std::unique_ptr<assistant::Gateway> gateway;
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<transfer::TransferService> transfers;
+  std::unique_ptr<console::Overview> overview;
   std::unique_ptr<store::PgProbe> control_probe;  // decides /readyz when the control plane is on PostgreSQL
   std::unique_ptr<http::Server> server;
   std::unique_ptr<AdminSocket> admin;  // first to go: its commands use everything above
@@ -185,12 +193,15 @@ struct Service::Impl {
     return ledger::register_ledger_routes(*server, *ledger);
   }
 
-  // Transfers between the regions' stores, and the audit chain their steps are written to.
+  // Transfers between the regions' stores, the audit chain their steps are written to, and the
+  // datasets curated in those stores.
   Status start_transfers() {
     std::map<std::string, transfer::RegionData> data;
+    std::vector<std::pair<std::string, const store::KvReader*>> region_stores;  // for the datasets route
     for (const auto& region : loaded.config->regions) {
       if (!loaded.config->serves(region.id)) continue;
       data[region.id] = region_data(region);
+      region_stores.emplace_back(region.id, stores.at(region.id).get());
     }
     transfer::TransferOptions options;
     options.auto_approve_model_weights = loaded.config->transfer.auto_approve_model_weights;
@@ -198,7 +209,25 @@ struct Service::Impl {
     if (!service.is_ok()) return service.status();
     transfers = std::move(service).value();
     if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;
+    if (Status s = learning::register_dataset_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
     return audit::register_audit_routes(*server, *cp.audit);
+  }
+
+  // The operator console: its assets, sign-in, and the live overview of what the routes above count.
+  Status start_console() {
+    if (Status s = console::register_console_routes(*server, *console_sessions, loaded.config->server.tls.has_value());
+        !s.is_ok()) {
+      return s;
+    }
+    console::BreakerStates breakers = [router = router.get()] {
+      std::map<std::string, std::string> states;
+      for (const auto& [id, state] : router->breaker_states()) states[id] = std::string(assistant::to_string(state));
+      return states;
+    };
+    auto made = console::Overview::create(*loaded.config, *metrics, std::move(breakers), *transfers);
+    if (!made.is_ok()) return made.status();
+    overview = std::move(made).value();
+    return console::register_overview_routes(*server, *overview, *authenticator);
   }
 
   Status start_gateway() {
@@ -248,6 +277,10 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
     return access::redirect_to_home_region(*config, request);
   };
   if (Status tls = impl->enable_client_certificates(server_options); !tls.is_ok()) return tls;
+  // Browsers of the console authenticate by session cookie; API clients as before.
+  impl->console_sessions = std::make_unique<access::ConsoleSessions>(
+      *impl->cp.audit, *impl->cp.credentials, impl->loaded.config->console.session_seconds * 1000);
+  impl->authenticator = std::make_shared<access::SessionAuthenticator>(*impl->console_sessions, std::move(impl->authenticator));
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
   Status s = impl->set_readiness();
   if (!s.is_ok()) return s;
@@ -256,6 +289,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = vehicle::register_registry_routes(*impl->server, *impl->cp.registry, *impl->loaded.config);
   if (!s.is_ok()) return s;
   s = vehicle::register_directory_routes(*impl->server, *impl->cp.directory, *impl->loaded.config);
+  if (!s.is_ok()) return s;
+  s = vehicle::register_vin_routes(*impl->server);
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;
@@ -268,6 +303,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   s = impl->start_ledger();
   if (!s.is_ok()) return s;
   s = impl->start_transfers();
+  if (!s.is_ok()) return s;
+  s = impl->start_console();
   if (!s.is_ok()) return s;
   s = register_api_description_route(*impl->server);
   if (!s.is_ok()) return s;

@@ -12,6 +12,7 @@
 #include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/vehicle/vin.h"
+#include "fleetgate/vehicle/vin_json.h"
 
 namespace fleetgate::app {
 namespace {
@@ -62,13 +63,6 @@ std::string printable(std::string_view input) {
   }
   if (input.size() > kMaxEchoed) out += "...";
   return out;
-}
-
-boost::json::object check_json(const vehicle::VinCheck& c, boost::json::storage_ptr sp) {
-  return boost::json::object({{"required", c.check_digit_required},
-                              {"valid", c.check_digit_valid},
-                              {"expected", std::string_view(&c.check_digit_expected, 1)}},
-                             std::move(sp));
 }
 
 void append_check(std::string& out, const vehicle::VinCheck& c) {
@@ -161,20 +155,7 @@ void decode_one(Results& results, std::string_view input, size_t line, int year)
   const vehicle::DecodedVin& d = *r;
   if (results.json()) {
     LineArena arena;
-    boost::json::value model_year = nullptr;
-    if (d.model_year) model_year = *d.model_year;
-    return results.ok_json(boost::json::object({{"vin", d.vin},
-                                                {"wmi", d.wmi},
-                                                {"manufacturer", d.manufacturer},
-                                                {"country", d.country},
-                                                {"region_of_origin", d.region_of_origin},
-                                                {"vds", d.vds},
-                                                {"check_digit", check_json(d.check, arena.storage())},
-                                                {"model_year", model_year},
-                                                {"plant_code", std::string_view(&d.plant_code, 1)},
-                                                {"plant", d.plant},
-                                                {"serial", d.serial}},
-                                               arena.storage()));
+    return results.ok_json(vehicle::to_json(d, arena.storage()));
   }
   results.ok_text([&](std::string& out) {
     out.append(d.vin).append(": ").append(d.manufacturer);
@@ -194,7 +175,7 @@ void validate_one(Results& results, std::string_view input, size_t line) {
   if (results.json()) {
     LineArena arena;
     return results.ok_json(boost::json::object(
-        {{"vin", input}, {"valid", true}, {"check_digit", check_json(*r, arena.storage())}}, arena.storage()));
+        {{"vin", input}, {"valid", true}, {"check_digit", vehicle::to_json(*r, arena.storage())}}, arena.storage()));
   }
   results.ok_text([&](std::string& out) {
     out.append(input).append(": ok, ");

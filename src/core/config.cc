@@ -78,6 +78,13 @@ TransferSettings parse_transfer(const TomlValue& t) {
   return s;
 }
 
+ConsoleSettings parse_console(const TomlValue& t) {
+  ConsoleSettings s;
+  reject_unknown_keys(t, "console", {"session_seconds"});
+  if (auto* v = optional_field(t, "session_seconds")) s.session_seconds = as_int_in(*v, "console.session_seconds", 1, 604'800);
+  return s;
+}
+
 ControlSettings parse_control(const TomlValue& t) {
   ControlSettings s;
   reject_unknown_keys(t, "control", {"backend", "dsn_env"});
@@ -500,9 +507,10 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
   reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning", "node",
-                                 "directory", "compliance", "assistant"});
+                                 "directory", "compliance", "assistant", "console"});
   if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
+  if (auto* t = optional_field(root, "console")) c.console = parse_console(as_table(*t, "console"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
   if (auto* d = optional_field(root, "directory")) c.directory = parse_directory(as_table(*d, "directory"), base);
 

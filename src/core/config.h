@@ -183,6 +183,13 @@ struct TransferSettings {
   bool auto_approve_model_weights = false;  // model.weights requests need no human approvers
 };
 
+// [console]: the operator console served at /console (src/console/).
+struct ConsoleSettings {
+  // A browser session ends this many seconds after sign-in, whatever it does meanwhile
+  // (1 to 604800, a week; default 8 hours).
+  int64_t session_seconds = 28'800;
+};
+
 // [control]: where the control plane (registry, credentials, transfers, ledger state, audit
 // chain) is stored. "embedded": RocksDB in <server.data_dir>/control, one process at a time.
 // "postgres": a PostgreSQL database that several nodes share; its libpq connection string (with
@@ -257,6 +264,7 @@ struct Config {
   ServerOptions server;
   ControlSettings control;
   TransferSettings transfer;
+  ConsoleSettings console;
   LearningSettings learning;
   DirectorySettings directory;
   std::vector<Region> regions;

@@ -101,6 +101,19 @@ TEST(Config, NodeRegionsEndpointsAndDirectory) {
   EXPECT_EQ(c->directory.key_file, "/etc/fleetgate/keys/dir.key");
 }
 
+TEST(Config, ConsoleSessionLifetimeIsConfigurableAndBounded) {
+  auto defaults = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(defaults.is_ok()) << defaults.status().to_string();
+  EXPECT_EQ(defaults->console.session_seconds, 28'800);
+  auto c = parse_config(std::string(kValid) + "[console]\nsession_seconds = 30\n", "t.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->console.session_seconds, 30);
+  expect_refused("[console]\nsession_seconds = 30\n",
+                 {{"= 30", "= 0", "console.session_seconds"},
+                  {"= 30", "= 604801", "console.session_seconds"},
+                  {"session_seconds", "lifetime", "console.lifetime"}});
+}
+
 TEST(Config, RegionTelemetryIsEmbeddedByDefaultAndNamesItsEnvironment) {
   std::string text = replace(kValid, "id = \"eu\"", "id = \"eu-west\"");
   text = replace(text, "DE = \"eu\"", "DE = \"eu-west\"");

@@ -145,7 +145,20 @@ void close_revoked(http::WebSocketSession::Stream& ws, const std::shared_ptr<Ack
                  });
 }
 
-net::awaitable<void> serve_socket(IngestService& service, const http::Request& req, http::WebSocketSession& session) {
+// Counts an open telemetry WebSocket in its car's region while it lives.
+class ConnectionCount {
+ public:
+  explicit ConnectionCount(http::Gauge& gauge) : gauge_(gauge) { gauge_.inc(); }
+  ~ConnectionCount() { gauge_.dec(); }
+  ConnectionCount(const ConnectionCount&) = delete;
+  ConnectionCount& operator=(const ConnectionCount&) = delete;
+
+ private:
+  http::Gauge& gauge_;
+};
+
+net::awaitable<void> serve_socket(IngestService& service, http::GaugeFamily& connections, const http::Request& req,
+                                  http::WebSocketSession& session) {
   http::WebSocketSession::Stream& ws = session.stream();
   auto q = std::make_shared<AckQueue>(ws.get_executor());
   session.on_revoked([q, &ws] { close_revoked(ws, q); });
@@ -160,6 +173,7 @@ net::awaitable<void> serve_socket(IngestService& service, const http::Request& r
   };
   const Status opened = co_await session.run_blocking(std::move(open));
   if (opened.is_ok() && !q->closing) {
+    const ConnectionCount counted(connections.with({channel.region}));
     const bool batch = req.query_param("batch") == "1";
     ws.read_message_max(batch ? service.options().max_batch_frame_bytes
                               : 2 * service.options().validation.max_frame_bytes);
@@ -258,9 +272,13 @@ http::Response get_records(IngestService& service, const http::Request& req) {
 
 Status register_ingest_routes(http::Server& server, IngestService& service) {
   const http::RouteOptions vehicles = http::RouteOptions::for_roles({"vehicle"});
+  auto connections = server.metrics().gauge("fleetgate_telemetry_connections", "Open telemetry WebSockets, by home region",
+                                            {"region"});
+  if (!connections.is_ok()) return connections.status();
   if (Status s = server.websocket_route("/v1/telemetry/ws", vehicles,
-                                        [&service](const http::Request& req, http::WebSocketSession& session) {
-                                          return serve_socket(service, req, session);
+                                        [&service, connections = *connections](const http::Request& req,
+                                                                                http::WebSocketSession& session) {
+                                          return serve_socket(service, *connections, req, session);
                                         });
       !s.is_ok()) {
     return s;

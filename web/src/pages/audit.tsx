@@ -1,0 +1,116 @@
+// Audit: the hash-linked chain, newest page first (GET /v1/audit), and a verification of the
+// whole chain on demand (GET /v1/audit/verify). Only users granted every region read it.
+import { useState } from 'preact/hooks';
+
+import { api } from '../api';
+import { Problem, Scroll, Show, useLoad } from '../components';
+import { number, time } from '../format';
+import { t } from '../i18n';
+
+interface Entry {
+  seq: number;
+  time_ms: number;
+  actor: string;
+  action: string;
+  subject: string;
+  region: string;
+  details: Record<string, unknown>;
+  hash: string;
+}
+interface AuditPage {
+  entries: Entry[];
+  size: number;
+  head_hash: string;
+}
+interface Verification {
+  intact: boolean;
+  entries: number;
+  head_hash: string;
+  bad_seq: number | null;
+  problem: string;
+}
+
+const kPage = 50;
+
+export function AuditPage() {
+  // The first page read tells the chain's size; `from` then walks back from its end.
+  const [from, setFrom] = useState<number | null>(null);
+  const page = useLoad(async () => {
+    const size = from === null ? (await api<AuditPage>('/v1/audit?limit=1')).size : 0;
+    const start = from ?? Math.max(1, size - kPage + 1);
+    return { start, ...(await api<AuditPage>(`/v1/audit?from_seq=${start}&limit=${kPage}`)) };
+  }, [from]);
+  const [verification, setVerification] = useState<Verification>();
+  const [verifyError, setVerifyError] = useState<Error>();
+  const verify = () => {
+    setVerification(undefined);
+    api<Verification>('/v1/audit/verify').then(setVerification, setVerifyError);
+  };
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h2 id="audit-title">{t('nav.audit')}</h2>
+      <p>
+        <button type="button" onClick={verify}>
+          {t('audit.verify')}
+        </button>{' '}
+        {verification && (
+          <span role="status" data-testid="verification" class={verification.intact ? 'ok' : 'problem'}>
+            {verification.intact
+              ? t('audit.intact', { n: number(verification.entries) })
+              : t('audit.broken', { seq: verification.bad_seq ?? '?', problem: verification.problem })}
+          </span>
+        )}
+      </p>
+      <Problem error={verifyError} />
+      <Show loaded={page}>
+        {(p) => (
+          <>
+            <nav class="pager" aria-label={t('audit.pages')}>
+              <button type="button" disabled={p.start <= 1} onClick={() => setFrom(Math.max(1, p.start - kPage))}>
+                {t('audit.older')}
+              </button>
+              <span>
+                {t('audit.showing', { from: p.start, to: p.start + p.entries.length - 1, size: p.size })}
+              </span>
+              <button type="button" disabled={p.start + kPage > p.size} onClick={() => setFrom(p.start + kPage)}>
+                {t('audit.newer')}
+              </button>
+            </nav>
+            <Scroll label={t('nav.audit')}>
+              <table data-testid="audit">
+                <caption>{t('nav.audit')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">#</th>
+                    <th scope="col">{t('audit.time')}</th>
+                    <th scope="col">{t('audit.actor')}</th>
+                    <th scope="col">{t('audit.action')}</th>
+                    <th scope="col">{t('audit.subject')}</th>
+                    <th scope="col">{t('fleet.region')}</th>
+                    <th scope="col">{t('audit.details')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...p.entries].reverse().map((e) => (
+                    <tr>
+                      <td>{e.seq}</td>
+                      <td>{time(e.time_ms)}</td>
+                      <td>{e.actor}</td>
+                      <td>{e.action}</td>
+                      <td>{e.subject}</td>
+                      <td>{e.region}</td>
+                      <td>
+                        <code>{JSON.stringify(e.details)}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Scroll>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
