@@ -54,9 +54,14 @@ http::Response usage_writer_saturated() {
   return resp;
 }
 
+// A provider the router passed by without calling it.
+bool skipped(Outcome o) {
+  return o == Outcome::kDenied || o == Outcome::kUnconfigured || o == Outcome::kOverBudget || o == Outcome::kCircuitOpen;
+}
+
 std::string_view outcome_of(const RouteResult& result, int refused) {
   if (result.outcome == Outcome::kCancelled) return "cancelled";
-  if (result.outcome == Outcome::kOverBudget || (result.http_status == 429 && !result.ok())) return "over_budget";
+  if (result.http_status == 429 && !result.ok()) return "over_budget";
   if (!result.ok()) return "error";
   return refused > 0 ? "refused" : "ok";
 }
@@ -145,8 +150,9 @@ class MeteringFilter : public ChatFilter {
       const Attempt& a = attempts[i];
       deps_.attempts->with({x.car.region, a.provider_id, std::string(to_string(a.outcome))}).inc();
       if (!is_provider_failure(a.outcome)) continue;
-      const auto next = std::find_if(attempts.begin() + static_cast<std::ptrdiff_t>(i) + 1, attempts.end(),
-                                     [&](const Attempt& later) { return later.provider_id != a.provider_id; });
+      const auto next = std::find_if(attempts.begin() + static_cast<std::ptrdiff_t>(i) + 1, attempts.end(), [&](const Attempt& later) {
+        return later.provider_id != a.provider_id && !skipped(later.outcome);
+      });
       const bool retried = i + 1 < attempts.size() && attempts[i + 1].provider_id == a.provider_id &&
                            attempts[i + 1].outcome != Outcome::kCircuitOpen;
       if (next == attempts.end() || retried) continue;
