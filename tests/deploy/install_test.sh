@@ -43,4 +43,24 @@ if echo "$out" | grep -v -e "not booted with systemd" -e "fleetgate.service: Fai
 fi
 
 promtool check rules "$src/deploy/prometheus/fleetgate-alerts.yml" >/dev/null || fail "promtool refuses the alert rules"
+
+# A reinstall keeps what an operator changed in the config and the ledger terms.
+echo "# the operator's own line" >>"$prefix/etc/fleetgate/ledger.toml"
+echo "# the operator's own line" >>"$prefix/etc/fleetgate/fleetgate.toml"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+for f in ledger.toml fleetgate.toml; do
+  grep -qx "# the operator's own line" "$prefix/etc/fleetgate/$f" || fail "a reinstall replaced the operator's $f"
+done
+
+# A staged install (DESTDIR, as packagers use) writes everything under the stage, with the live
+# paths inside the unit.
+stage=$prefix/stage
+live=/nonexistent-fleetgate-prefix
+DESTDIR=$stage cmake --install "$build" --prefix "$live" >/dev/null
+[ ! -e "$live" ] || fail "a staged install wrote outside DESTDIR"
+grep -qx "ExecStart=$live/bin/fleetgate serve --config $live/etc/fleetgate/fleetgate.toml" \
+  "$stage$live/lib/systemd/system/fleetgate.service" || fail "the staged unit does not name the live paths"
+for f in bin/fleetgate etc/fleetgate/fleetgate.toml etc/fleetgate/ledger.toml; do
+  [ -f "$stage$live/$f" ] || fail "a staged install did not put $f under DESTDIR"
+done
 echo "install_test: ok ($prefix)"
