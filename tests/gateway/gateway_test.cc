@@ -471,6 +471,41 @@ TEST_F(GatewayTest, TrunkOpensOnlyWhenTheVehicleIsKnownToBeParked) {
   EXPECT_EQ(refused_records, 3);
 }
 
+// Some providers finish a streamed choice in a chunk without a "delta": its held tool calls are
+// released in that chunk, reviewed, before the car reads the finish reason; the car never sees
+// "tool_calls" announced before the calls, nor two finishes.
+TEST_F(GatewayTest, AStreamedChoiceFinishedWithoutADeltaReleasesItsToolCallsThere) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  EXPECT_EQ(report_state(v, R"({"speed_kmh":0,"gear":"P","occupancy":{"driver":true}})").status, 202u);
+  fleet_->mock("deepseek").set_scenario(scenario(R"(tool_call=trunk:{"action":"open"};finish_without_delta)"));
+  auto stream = chat_stream(v, chat_body("open the trunk", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  StreamRead read = read_all(*stream);
+  EXPECT_TRUE(read.ended_cleanly);
+  int finishes = 0;
+  bool calls_seen = false;
+  for (const SseEvent& e : read.events) {
+    if (e.data == "[DONE]") continue;
+    json::object chunk = parse_object(e.data);
+    const json::value* choices = chunk.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) continue;
+    for (const json::value& c : choices->as_array()) {
+      const json::object& choice = c.as_object();
+      const json::value* delta = choice.if_contains("delta");
+      if (delta != nullptr && delta->is_object() && delta->as_object().contains("tool_calls")) calls_seen = true;
+      const json::value* finish = choice.if_contains("finish_reason");
+      if (finish == nullptr || finish->is_null()) continue;
+      ++finishes;
+      EXPECT_TRUE(calls_seen) << "finish_reason " << *finish << " reached the car before the tool calls";
+      EXPECT_EQ(*finish, json::value("tool_calls"));
+    }
+  }
+  EXPECT_EQ(finishes, 1);
+  EXPECT_TRUE(calls_seen);
+}
+
 // A reported state is kept in the vehicle's home-region store, sealed: the nodes read it after a
 // restart (in the distributed mode, whichever node is asked), and no byte of it is in clear there.
 TEST_F(GatewayTest, AReportedStateOutlivesARestartAndIsSealedAtRest) {

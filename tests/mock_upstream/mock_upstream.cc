@@ -92,6 +92,8 @@ Result<Scenario> parse_scenario(std::string_view spec, Scenario s) {
       s.reset = true;
     } else if (key == "no_role_chunk") {
       s.no_role_chunk = true;
+    } else if (key == "finish_without_delta") {
+      s.finish_without_delta = true;
     } else if (key == "ok") {
       s.status = 200;
       s.reset = false;
@@ -152,6 +154,7 @@ struct Answer {
   std::string call_index;
   bool endless = false;
   bool no_role_chunk = false;
+  bool finish_without_delta = false;
   bool deepseek = false;
   bool xai = false;
   int64_t prompt_tokens = 0;
@@ -172,6 +175,7 @@ Answer make_answer(const json::object& request, const Scenario& sc, const std::s
   a.call_index = sc.call_index;
   a.endless = sc.endless && sc.tool_call;
   a.no_role_chunk = sc.no_role_chunk;
+  a.finish_without_delta = sc.finish_without_delta;
   a.deepseek = sc.deepseek_extras;
   a.xai = sc.xai_extras;
   if (const json::value* msgs = request.if_contains("messages"); msgs && msgs->is_array()) {
@@ -271,6 +275,7 @@ std::vector<std::string> stream_chunks(const Answer& a, const std::string& ident
     chunks.push_back(chunk(tool_call_members(a, std::string(1024, ' '), false, true), nullptr));
   } else {
     json::object last = chunk({}, a.tool_call ? json::value(tool_finish(a)) : json::value("stop"));
+    if (a.finish_without_delta) last["choices"].as_array()[0].as_object().erase("delta");
     last["usage"] = usage(a);
     chunks.push_back(std::move(last));
   }

@@ -39,6 +39,7 @@ struct Scenario {
   std::optional<uint32_t> break_after;     // streaming: drop the connection after N data chunks
   bool no_role_chunk = false;              // streaming: no opening {"role":"assistant"} chunk, so the
                                            // first chunk is the answer's first piece
+  bool finish_without_delta = false;       // streaming: the finishing chunk's choice has no "delta"
   std::string content;                     // answer text; empty: "answer from <identity>"
   std::optional<MockToolCall> tool_call;   // answer with this tool call instead of text
   ToolShape tool_shape = ToolShape::kToolCalls;
@@ -50,7 +51,8 @@ struct Scenario {
 };
 
 // Applies "key=value;key;..." on top of `base`. Keys: status=N, retry_after=S, latency_ms=N,
-// chunk_delay_ms=N, reset, break_after=N, no_role_chunk, content=TEXT, tool_call=NAME[:ARGS_JSON]
+// chunk_delay_ms=N, reset, break_after=N, no_role_chunk, finish_without_delta, content=TEXT,
+// tool_call=NAME[:ARGS_JSON]
 // (ARGS sent as written, e.g. with duplicate keys), shape=tool_calls|function_call|tool_calls_object,
 // call_index=JSON, endless, deepseek, xai, ok (back to status 200 without reset/break).
 // Unknown keys, bad numbers or shapes, and call_index that is not JSON are an error.
