@@ -30,9 +30,9 @@ class AiLabelFilter : public ChatFilter {
       labelled_ = event.modified = true;
     }
     if (label_->notice.empty()) co_return Status::ok();
-    for_each_choice(event, [&](size_t index, boost::json::object&, boost::json::object& holder) {
-      if (!noticed_.insert(index).second) return;
-      put_notice(holder, label_->notice, !event.whole);
+    for_each_choice(event, [&](size_t index, boost::json::object&, boost::json::object* holder) {
+      if (holder == nullptr || !noticed_.insert(index).second) return;
+      put_notice(*holder, label_->notice, !event.whole);
       event.modified = true;
     });
     co_return Status::ok();

@@ -37,17 +37,16 @@ bool choice_has_payload(const json::object& choice, const char* holder_key) {
 
 }  // namespace
 
-void for_each_choice(AnswerEvent& event, const std::function<void(size_t, json::object&, json::object&)>& fn) {
+void for_each_choice(AnswerEvent& event, const std::function<void(size_t, json::object&, json::object*)>& fn) {
   json::array* list = choices_of(event.object);
   if (list == nullptr) return;
   for (size_t position = 0; position < list->size(); ++position) {
     json::object* choice = (*list)[position].if_object();
     if (choice == nullptr) continue;
     json::value* holder = choice->if_contains(event.holder_key());
-    if (holder == nullptr || !holder->is_object()) continue;
     // A plain answer's choices are addressed by position, as client libraries read them.
     const size_t index = event.whole ? position : choice_index(*choice, position).value_or(position);
-    fn(index, *choice, holder->as_object());
+    fn(index, *choice, holder != nullptr && holder->is_object() ? &holder->as_object() : nullptr);
   }
 }
 

@@ -77,10 +77,11 @@ inline constexpr size_t kMaxChoices = 128;
 // nullopt when the index is not an integer below kMaxChoices.
 std::optional<size_t> choice_index(const boost::json::object& choice, size_t position);
 
-// Calls fn(index, choice, holder) for each choice of `event` whose message or delta is an object.
+// Calls fn(index, choice, holder) for each choice of `event` that is an object; `holder` is its
+// message or delta, nullptr when it has none that is an object (e.g. a chunk that only finishes).
 // REQUIRES: every choice index is valid (the chain checks them before the filters see the event).
 void for_each_choice(AnswerEvent& event,
-                     const std::function<void(size_t index, boost::json::object& choice, boost::json::object& holder)>& fn);
+                     const std::function<void(size_t index, boost::json::object& choice, boost::json::object* holder)>& fn);
 
 // Whether `event` still carries something for the car: usage, or a choice with a finish reason or
 // a non-empty delta or message.

@@ -110,7 +110,7 @@ TEST(ChatFilterChain, AStreamChunkAddressingAnImpossibleChoiceIsRefusedBeforeAny
   AnswerEvent whole{completion, true, true};
   EXPECT_TRUE(await_blocking(chain.event(x, whole)).is_ok());
   std::vector<size_t> indexes;
-  for_each_choice(whole, [&](size_t index, json::object&, json::object&) { indexes.push_back(index); });
+  for_each_choice(whole, [&](size_t index, json::object&, json::object*) { indexes.push_back(index); });
   EXPECT_EQ(indexes, std::vector<size_t>{0});
 }
 

@@ -102,8 +102,9 @@ class MeteringFilter : public ChatFilter {
       }
     }
     if (!event.whole) {
-      for_each_choice(event, [this](size_t, json::object&, json::object& delta) {
-        if (const json::value* content = delta.if_contains("content"); content && content->is_string()) {
+      for_each_choice(event, [this](size_t, json::object&, json::object* delta) {
+        if (delta == nullptr) return;
+        if (const json::value* content = delta->if_contains("content"); content && content->is_string()) {
           content_tokens_ += estimate_tokens(content->get_string());
         }
       });

@@ -34,36 +34,22 @@ class ToolReviewFilter : public ChatFilter {
     // Choices whose calls are whole now, to review once the event has been read through.
     std::vector<std::pair<size_t, json::object*>> whole;
     Status taken_all = Status::ok();
-    for_each_choice(event, [&](size_t index, json::object& choice, json::object& holder) {
+    for_each_choice(event, [&](size_t index, json::object& choice, json::object* holder) {
       if (!taken_all.is_ok()) return;
-      auto taken = hold_.take_from(index, holder, event.whole);
-      if (!taken) {
-        taken_all = taken.status();
-        return;
+      if (holder != nullptr) {
+        auto taken = hold_.take_from(index, *holder, event.whole);
+        if (!taken) {
+          taken_all = taken.status();
+          return;
+        }
+        event.modified |= *taken;
       }
-      event.modified |= *taken;
+      // A stream's choice may finish in a chunk without a delta: what it holds is whole then too.
       const json::value* finish = choice.if_contains("finish_reason");
       if (hold_.holds(index) && (event.whole || (finish != nullptr && finish->is_string()))) whole.emplace_back(index, &choice);
     });
     x.tool_call_bytes = hold_.bytes();
     if (!taken_all.is_ok()) co_return taken_all;
-    if (!event.whole) {
-      // A choice may finish in a chunk without a delta: what it holds is whole then too.
-      if (json::value* choices = event.object.if_contains("choices"); choices != nullptr && choices->is_array()) {
-        json::array& list = choices->as_array();
-        for (size_t position = 0; position < list.size(); ++position) {
-          json::object* choice = list[position].if_object();
-          if (choice == nullptr) continue;
-          const json::value* delta = choice->if_contains("delta");
-          const json::value* finish = choice->if_contains("finish_reason");
-          const std::optional<size_t> index = choice_index(*choice, position);
-          if ((delta == nullptr || !delta->is_object()) && finish != nullptr && finish->is_string() && index &&
-              hold_.holds(*index)) {
-            whole.emplace_back(*index, choice);
-          }
-        }
-      }
-    }
     if (event.last && !event.whole) {
       // The stream ended: what its choices still hold is released in the closing event.
       json::value& choices = event.object["choices"];
