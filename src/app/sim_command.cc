@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fleetgate/app/backend.h"
+#include "fleetgate/access/vehicle_token.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/telemetry/fcd_replay.h"
@@ -149,6 +150,9 @@ void add_run(CLI::App& sim) {
     o.client_cert = args->cert;
     o.client_key = args->key;
     o.vehicles = must(telemetry::read_credentials(args->tokens));
+    for (telemetry::SimCredential& v : o.vehicles) {  // a car's token names its home region, where it drives
+      if (auto region = access::vehicle_token_region(v.token)) v.region = std::string(*region);
+    }
     o.rate = args->rate;
     o.duration = std::chrono::milliseconds(static_cast<int64_t>(args->duration_s * 1000));
     o.window = args->window;

@@ -68,7 +68,7 @@ struct Pending {
 
 // One simulated vehicle across its connections.
 struct Vehicle {
-  Vehicle(size_t i, SimCredential c, uint64_t seed) : index(i), cred(std::move(c)), model(cred.vin, seed) {}
+  Vehicle(size_t i, SimCredential c, uint64_t seed) : index(i), cred(std::move(c)), model(cred.vin, seed, cred.region) {}
   size_t index;  // in FleetSimOptions::vehicles
   SimCredential cred;
   SimVehicle model;

@@ -27,6 +27,7 @@ namespace fleetgate::telemetry {
 struct SimCredential {
   std::string vin;
   std::string token;
+  std::string region = {};  // the car's home region, where it drives (SimVehicle); empty: unknown
 };
 
 struct FleetSimOptions {

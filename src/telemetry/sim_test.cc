@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -24,6 +25,42 @@ TEST(SimVehicle, EveryRecordPassesValidationOverALongDrive) {
     top_speed = std::max(top_speed, v.speed_kmh());
   }
   EXPECT_GT(top_speed, 25) << "the vehicle pulls away and drives";
+}
+
+// The location a record carries.
+Location location_of(const Record& r) {
+  for (const Datum& d : r.data) {
+    if (d.field == Field::kLocation) return std::get<Location>(d.value);
+  }
+  ADD_FAILURE() << "a record without its location";
+  return {};
+}
+
+// Simulated cars drive where their region is: within reach of their region's city for a long
+// drive, and anywhere when their region has no home area.
+TEST(SimVehicle, CarsDriveInTheirHomeRegion) {
+  struct Home {
+    const char* region;
+    double lat, lon;
+  };
+  for (const Home& home : {Home{"cn", 31.23, 121.47}, Home{"us", 37.77, -122.42}, Home{"eu", 48.14, 11.58}}) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      SimVehicle v(sim_vin(static_cast<uint32_t>(seed)), seed, home.region);
+      int64_t now = 1'700'000'000'000;
+      for (int i = 0; i < 6'000; ++i) {  // ten minutes of driving
+        now += 100;
+        const Location at = location_of(v.step(100, now));
+        ASSERT_LT(std::abs(at.lat - home.lat), 0.6) << home.region << " seed " << seed << " record " << i;
+        ASSERT_LT(std::abs(at.lon - home.lon), 0.6) << home.region << " seed " << seed << " record " << i;
+      }
+    }
+  }
+  std::set<int> hemispheres;  // no region: the whole world, as before
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    const Location at = location_of(SimVehicle(sim_vin(static_cast<uint32_t>(seed)), seed).step(100, 1'700'000'000'100));
+    hemispheres.insert((at.lat > 0 ? 2 : 0) + (at.lon > 0 ? 1 : 0));
+  }
+  EXPECT_EQ(hemispheres.size(), 4u);
 }
 
 TEST(SimVehicle, VinsAreValidAndDistinct) {

@@ -24,9 +24,20 @@ std::string sim_vin(uint32_t serial) {
   return vin;
 }
 
-SimVehicle::SimVehicle(std::string vin, uint64_t seed) : vin_(std::move(vin)), rng_(seed) {
-  lat_ = uniform(rng_, -55, 60);
-  lon_ = uniform(rng_, -170, 170);
+SimVehicle::SimVehicle(std::string vin, uint64_t seed, std::string_view region) : vin_(std::move(vin)), rng_(seed) {
+  struct Area {
+    std::string_view region;
+    double lat, lon;
+  };
+  static constexpr Area kHomeAreas[] = {{"cn", 31.23, 121.47}, {"us", 37.77, -122.42}, {"eu", 48.14, 11.58}};
+  const auto* home = std::find_if(std::begin(kHomeAreas), std::end(kHomeAreas), [&](const Area& a) { return a.region == region; });
+  if (home != std::end(kHomeAreas)) {
+    lat_ = home->lat + uniform(rng_, -0.2, 0.2);
+    lon_ = home->lon + uniform(rng_, -0.2, 0.2);
+  } else {
+    lat_ = uniform(rng_, -55, 60);
+    lon_ = uniform(rng_, -170, 170);
+  }
   heading_ = uniform(rng_, 0, 360);
   soc_ = uniform(rng_, 40, 95);
   odometer_km_ = uniform(rng_, 100, 80'000);

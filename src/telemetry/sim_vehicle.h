@@ -1,12 +1,15 @@
 // A simulated vehicle for `fleetgate sim`: a plausible drive cycle (stand still in P, pull away,
 // accelerate to a cruise speed, cruise with small variations, brake to a stop, repeat) moving
 // along a slowly changing heading, with pedals, acceleration, steering, odometer and a state of
-// charge that falls with distance. Deterministic for a seed; every record passes Validator.
+// charge that falls with distance. It starts in its home region's area (see the constructor), so
+// simulated cars drive where their region is. Deterministic for a seed; every record passes
+// Validator.
 #pragma once
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "fleetgate/telemetry/record.h"
 
@@ -14,7 +17,10 @@ namespace fleetgate::telemetry {
 
 class SimVehicle {
  public:
-  SimVehicle(std::string vin, uint64_t seed);
+  // `region`: the car's home region. Cars of the shipped config's regions start within about 25 km
+  // of a city there (cn: Shanghai, us: San Francisco, eu: Munich); of any other region, or of
+  // none (""), anywhere on Earth.
+  SimVehicle(std::string vin, uint64_t seed, std::string_view region = "");
 
   // Advances the model by `dt_ms` and returns the record for the new state, stamped `now_ms`
   // with the next sequence number (1, 2, …).
