@@ -3,6 +3,7 @@
 // socket (serve_command.cc).
 #include <vector>
 
+#include "fleetgate/app/build_info.h"
 #include "fleetgate/app/cli.h"
 
 namespace fleetgate::app {
@@ -29,7 +30,7 @@ void add_commands(CLI::App& app, Cli& cli) {
 int run_command(const std::vector<std::string>& args, Cli& cli) {
   CLI::App app{"fleetgate: AI for connected-vehicle fleets across jurisdictions"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "fleetgate 0.1.0");
+  app.set_version_flag("--version", "fleetgate " + std::string(build_version()));
   app.add_option("-c,--config", cli.config_path, "Config file (env FLEETGATE_CONFIG)");
   add_commands(app, cli);
   std::vector<const char*> argv{"fleetgate"};

@@ -4,8 +4,7 @@
 #include <iostream>
 
 #include "fleetgate/app/cli.h"
-#include "fleetgate/assistant/tool_classifier.h"
-#include "fleetgate/ledger/ledger_config.h"
+#include "fleetgate/app/deployment_check.h"
 
 namespace fleetgate::app {
 
@@ -19,7 +18,7 @@ void add_config_commands(CLI::App& app, Cli& cli) {
     const std::string path = file->empty() ? cli.config_path : *file;
     LoadedConfig loaded = must(load(path));
     const auto& c = *loaded.config;
-    if (auto pins = assistant::tool_pins(c); !pins.is_ok()) fail(pins.status().message());
+    const std::optional<std::filesystem::path> terms = must(check_deployment(loaded));
     cli.out() << path << ": ok: " << c.regions.size() << " regions, " << c.markets.size() << " markets, "
               << c.providers.size() << " providers\n";
     for (const auto& pin : c.assistant.tool_functions) cli.out() << "  tool " << pin.tool << " -> " << pin.function << "\n";
@@ -40,12 +39,7 @@ void add_config_commands(CLI::App& app, Cli& cli) {
         cli.out() << "\n";
       }
     }
-    // serve settles with the terms beside the config: every model it may bill needs a price.
-    const std::filesystem::path terms = c.source.parent_path() / "ledger.toml";
-    if (!std::filesystem::exists(terms)) return;
-    const ledger::LedgerConfig ledger = must(ledger::load_ledger_config(terms));
-    if (Status s = ledger::check_prices_cover(ledger, c); !s.is_ok()) fail(terms.string() + ": " + s.message());
-    cli.out() << terms.string() << ": ok: every served model is priced\n";
+    if (terms) cli.out() << terms->string() << ": ok: every served model is priced\n";
   });
 }
 

@@ -9,6 +9,7 @@
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/access/token_routes.h"
 #include "fleetgate/app/api_description.h"
+#include "fleetgate/app/build_info.h"
 #include "fleetgate/app/region_telemetry_open.h"
 #include "fleetgate/app/vehicle_states.h"
 #include "fleetgate/app/usage_log_open.h"
@@ -16,6 +17,7 @@
 #include "fleetgate/console/console_routes.h"
 #include "fleetgate/console/overview_routes.h"
 #include "fleetgate/assistant/gateway.h"
+#include "fleetgate/http/process_metrics.h"
 #include "fleetgate/http/server.h"
 #include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
@@ -29,6 +31,8 @@
 #include "fleetgate/vehicle/directory_routes.h"
 #include "fleetgate/vehicle/registry_routes.h"
 #include "fleetgate/vehicle/vin_routes.h"
+
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -213,6 +217,39 @@ struct Service::Impl {
     return audit::register_audit_routes(*server, *cp.audit);
   }
 
+  // /metrics beyond what the modules count as they work: the process, the build, and figures read
+  // when scraped (transfers awaiting a decision, the audit chain's length).
+  Status start_metrics() {
+    if (Status s = http::register_process_metrics(*metrics, std::string(build_version()), std::string(build_type()));
+        !s.is_ok()) {
+      return s;
+    }
+    auto pending = metrics->gauge("fleetgate_transfers_pending",
+                                  "Transfers awaiting approval, per region they leave or enter (a transfer counts in both)",
+                                  {"region"});
+    if (!pending.is_ok()) return pending.status();
+    auto entries = metrics->gauge("fleetgate_audit_entries", "Entries of the audit chain, as this node last saw its head");
+    if (!entries.is_ok()) return entries.status();
+    std::vector<http::Gauge*> pending_of;  // served regions' gauges, so each shows 0 when none is pending
+    std::vector<std::string> served;
+    for (const config::Region& r : loaded.config->regions) {
+      if (!loaded.config->serves(r.id)) continue;
+      served.push_back(r.id);
+      pending_of.push_back(&(*pending)->with({r.id}));
+    }
+    metrics->on_scrape([this, served, pending_of, entries = &(*entries)->with({})] {
+      entries->set(static_cast<double>(cp.audit->size()));
+      auto all = transfers->list(http::Principal{"metrics", {}, {"*"}});
+      if (!all.is_ok()) return;  // the gauges keep their last values; the transfer routes report the store's fault
+      const std::map<std::string, int> counts = transfer::pending_per_region(*all);
+      for (size_t i = 0; i < served.size(); ++i) {
+        auto it = counts.find(served[i]);
+        pending_of[i]->set(it == counts.end() ? 0 : it->second);
+      }
+    });
+    return Status::ok();
+  }
+
   // The operator console: its assets, sign-in, and the live overview of what the routes above count.
   Status start_console() {
     if (Status s = console::register_console_routes(*server, *console_sessions, loaded.config->server.tls.has_value());
@@ -263,6 +300,15 @@ Service::~Service() {
 }
 
 Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOptions options) {
+  // The handed-over listening socket is the service's from here: its server takes it, and a
+  // service that fails before that closes it.
+  int listen_fd = std::exchange(options.listen_fd, -1);
+  struct CloseUnused {
+    int& fd;
+    ~CloseUnused() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_unused{listen_fd};
   auto impl = std::make_unique<Impl>();
   impl->loaded = std::move(loaded);
   impl->options = options;
@@ -273,6 +319,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
 
   http::ServerOptions server_options = http::ServerOptions::from_config(impl->loaded.config->server);
   if (options.port) server_options.port = *options.port;
+  server_options.on_hangup = options.on_hangup;
+  server_options.listen_fd = std::exchange(listen_fd, -1);
   server_options.misdirected = [config = impl->loaded.config](const http::Request& request) {
     return access::redirect_to_home_region(*config, request);
   };
@@ -306,6 +354,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (!s.is_ok()) return s;
   s = impl->start_console();
   if (!s.is_ok()) return s;
+  s = impl->start_metrics();
+  if (!s.is_ok()) return s;
   s = register_api_description_route(*impl->server);
   if (!s.is_ok()) return s;
   return std::unique_ptr<Service>(new Service(std::move(impl)));
@@ -319,6 +369,7 @@ Status Service::start() {
 }
 
 uint16_t Service::port() const { return impl_->server->port(); }
+int Service::duplicate_listener() const { return impl_->server->duplicate_listener(); }
 
 void Service::stop() {
   impl_->admin.reset();

@@ -40,6 +40,10 @@ struct ServiceOptions {
   // Fault injection likewise: the store the control plane (registry, credentials, audit) uses,
   // made from the opened control store; unset: that store.
   StoreLayer control_store;
+  // Passed to the HTTP server (http::ServerOptions): what SIGHUP does while run() waits, and a
+  // listening socket handed over by the service this one replaces.
+  std::function<bool()> on_hangup;
+  int listen_fd = -1;
 };
 
 class Service {
@@ -52,6 +56,8 @@ class Service {
   // Starts the HTTP server, then the admin socket when ServiceOptions::admin is set.
   Status start();
   uint16_t port() const;
+  // A new descriptor of the HTTP listening socket, for the next service (ServiceOptions::listen_fd).
+  int duplicate_listener() const;
   // Closes the admin socket (after its running commands end), then stops the HTTP server.
   void stop();
   // start(), call `on_started`, block until SIGINT or SIGTERM, then stop gracefully.

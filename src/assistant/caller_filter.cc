@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "fleetgate/assistant/gateway_filters.h"
-#include "fleetgate/core/digest.h"
+#include "fleetgate/core/log_tags.h"
 #include "fleetgate/http/blocking.h"
 #include "fleetgate/http/error.h"
 
@@ -11,14 +11,6 @@ namespace fleetgate::assistant {
 namespace {
 
 using boost::asio::awaitable;
-
-// A usage record's id, unique without a CSPRNG call per request (RAND_bytes cost ~3% of the
-// gateway's CPU): 96 random bits per thread, then that thread's count.
-std::string next_request_id() {
-  thread_local const std::string prefix = "req_" + random_token(12) + "_";
-  thread_local uint64_t count = 0;
-  return prefix + std::to_string(++count);
-}
 
 Result<CallingVehicle> vehicle_from(const residency::Policy& policy, std::string_view vin,
                                     Result<vehicle::VehicleRecord> record) {
@@ -52,7 +44,10 @@ class CallerFilter : public ChatFilter {
     x.vin = std::move(vehicle->vin);
     x.car = std::move(vehicle->car);
     x.lang = detect_language(last_user_text(*parsed));
-    x.request_id = next_request_id();
+    // The server's id of the HTTP request: its log lines, its usage record and its answer's
+    // content id all carry the same one.
+    x.request_id = x.http->request_id().empty() ? next_request_id() : x.http->request_id();
+    x.http->note_region(x.car.region);
     x.model = parsed->model;
     x.upstream_body = parsed->body;
     x.request = std::move(*parsed);

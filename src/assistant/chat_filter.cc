@@ -50,6 +50,11 @@ void for_each_choice(AnswerEvent& event, const std::function<void(size_t, json::
   }
 }
 
+const LogTags& log_tags(const ChatExchange& x) {
+  static const LogTags kNone;
+  return x.http != nullptr ? x.http->log_tags() : kNone;
+}
+
 bool carries_payload(const AnswerEvent& event) {
   if (event.object.contains("usage")) return true;
   const json::value* choices = event.object.if_contains("choices");

@@ -87,6 +87,10 @@ void for_each_choice(AnswerEvent& event,
 // a non-empty delta or message.
 bool carries_payload(const AnswerEvent& event);
 
+// What the exchange's log lines carry: its HTTP request's tags (empty ones without a request).
+// Coroutines put them in a LogScope around each log call.
+const LogTags& log_tags(const ChatExchange& x);
+
 // The provider a request's usage and tokens are attributed to: the one that answered, else the
 // last one tried, else "none".
 std::string_view attributed_provider(const RouteResult& result);

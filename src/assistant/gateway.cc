@@ -76,7 +76,10 @@ class RelaySink : public StreamSink {
     provider_time_ = provider_time;
     json::object closing{{"object", "chat.completion.chunk"}, {"model", x_.model}, {"choices", json::array{}}};
     AnswerEvent event{closing, false, true};
-    if (Status s = co_await chain_.event(x_, event); !s.is_ok()) spdlog::warn("closing a stream: {}", s.to_string());
+    if (Status s = co_await chain_.event(x_, event); !s.is_ok()) {
+      LogScope scope(log_tags(x_));
+      spdlog::warn("closing a stream: {}", s.to_string());
+    }
     if (!carries_payload(event)) co_return true;
     const std::string released = json_text(closing);
     const bool sent = co_await forward(released);
@@ -98,11 +101,13 @@ class RelaySink : public StreamSink {
     json::value parsed = json::parse(data, ec);
     if (ec || !parsed.is_object()) {
       // An unreadable chunk cannot be reviewed, so it never reaches the vehicle.
+      LogScope scope(log_tags(x_));
       spdlog::warn("dropping an unparsable stream chunk from provider {}", x_.provider);
       co_return Relayed::kHeld;
     }
     AnswerEvent event{parsed.as_object()};
     if (Status s = co_await chain_.event(x_, event); !s.is_ok()) {
+      LogScope scope(log_tags(x_));
       spdlog::warn("refusing the answer of provider {}: {}", x_.provider, s.message());
       refusal_ = s.message();
       co_return Relayed::kStop;

@@ -158,6 +158,7 @@ class MeteringFilter : public ChatFilter {
                            attempts[i + 1].outcome != Outcome::kCircuitOpen;
       if (next == attempts.end() || retried) continue;
       deps_.failovers->with({x.car.region, a.provider_id}).inc();
+      LogScope scope(log_tags(x));
       spdlog::warn("assistant failover in region {} (request {}): provider {} failed ({}: {}), next in the chain: {}",
                    x.car.region, x.request_id, a.provider_id, to_string(a.outcome), a.detail, next->provider_id);
     }

@@ -11,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "fleetgate/core/log_tags.h"
+
 namespace fleetgate::assistant {
 
 namespace asio = boost::asio;
@@ -140,12 +142,14 @@ bool skipped_over_budget(Budgets* budgets, const std::string& id, RouteResult& r
   return true;
 }
 
-void record(CircuitBreaker& breaker, const std::string& provider, const ProviderReply& reply) {
+void record(CircuitBreaker& breaker, const std::string& provider, const std::string& region, const ProviderReply& reply) {
   const Outcome o = reply.outcome;
   if (o == Outcome::kOk || o == Outcome::kRejected) {
     breaker.record_success();
   } else if (is_provider_failure(o)) {
     if (breaker.record_failure()) {
+      const LogTags tags{.request_id = "", .route = "", .region = region};
+      LogScope scope(tags);
       spdlog::warn("assistant provider {}: circuit breaker opened after {} consecutive failures, the last {}: {}", provider,
                    breaker.consecutive_failures(), to_string(o), reply.detail);
     }
@@ -205,7 +209,7 @@ awaitable<RouteResult> Router::route(const residency::Car& car, const json::obje
         reply.detail = std::move(*refused);
       }
       const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-      record(breaker, id, reply);
+      record(breaker, id, car.region, reply);
       result.attempts.push_back({id, reply.outcome, reply.http_status, latency, wait, reply.detail});
       result.outcome = reply.outcome;
       result.events = relayed;

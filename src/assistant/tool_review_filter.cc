@@ -82,6 +82,7 @@ class ToolReviewFilter : public ChatFilter {
   // Decides every call of one choice and writes the outcome into `holder` (its message or delta)
   // and the choice's finish_reason.
   ToolCallReview review(ChatExchange& x, const HeldChoice& held, json::object& choice, json::object& holder, bool whole) {
+    LogScope scope(log_tags(x));
     if (!held.unreadable.empty()) spdlog::warn("provider {} sent an unreadable tool call: {}", x.provider, held.unreadable);
     ToolCallReview r = review_held(held, OfferedTools{x.request->tools, &deps_.pins}, state_ ? &*state_ : nullptr,
                                    Clock::now(), deps_.interlocks, x.lang);
@@ -100,6 +101,7 @@ class ToolReviewFilter : public ChatFilter {
   awaitable<void> audit_refusals(const ChatExchange& x, const ToolCallReview& r) {
     if (r.refused.empty()) co_return;
     auto append = [&] {
+      LogScope scope(log_tags(x));
       for (const auto& [tool, d] : r.refused) {
         auto logged = deps_.audit->append(audit::Event{"vehicle:" + x.vin, "assistant.tool_call.refused", x.vin, x.car.region,
                                                        json::object{{"tool", tool},

@@ -57,6 +57,7 @@ Result<OverviewSnapshot> Overview::take(const http::Principal& who) const {
   auto transfers = transfers_.list(who);
   if (!transfers.is_ok()) return transfers.status();
   const std::map<std::string, std::string> breakers = breakers_();
+  const std::map<std::string, int> pending = transfer::pending_per_region(*transfers);
   OverviewSnapshot snap;
   snap.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::system_clock::now().time_since_epoch()).count();
@@ -78,11 +79,7 @@ Result<OverviewSnapshot> Overview::take(const http::Principal& who) const {
       auto it = breakers.find(p);
       if (it != breakers.end()) f.breakers[p] = it->second;
     }
-    for (const transfer::Transfer& t : *transfers) {
-      if (t.state == transfer::State::kRequested && (t.request.source_region == region.id || t.request.dest_region == region.id)) {
-        ++f.pending_transfers;
-      }
-    }
+    if (auto it = pending.find(region.id); it != pending.end()) f.pending_transfers = it->second;
     snap.regions.push_back(std::move(f));
   }
   return snap;

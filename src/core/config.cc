@@ -85,6 +85,28 @@ ConsoleSettings parse_console(const TomlValue& t) {
   return s;
 }
 
+LogSettings parse_log(const TomlValue& t) {
+  LogSettings s;
+  reject_unknown_keys(t, "log", {"format", "level"});
+  if (auto* v = optional_field(t, "format")) {
+    const std::string format = as_nonempty_string(*v, "log.format");
+    if (format == "text") s.format = LogSettings::Format::kText;
+    else if (format == "json") s.format = LogSettings::Format::kJson;
+    else fail(ref_of(*v, "log.format"), "must be \"text\" or \"json\"");
+  }
+  if (auto* v = optional_field(t, "level")) {
+    static const std::pair<std::string_view, LogSettings::Level> kLevels[] = {
+        {"trace", LogSettings::Level::kTrace}, {"debug", LogSettings::Level::kDebug},
+        {"info", LogSettings::Level::kInfo},   {"warn", LogSettings::Level::kWarn},
+        {"error", LogSettings::Level::kError}, {"off", LogSettings::Level::kOff}};
+    const std::string level = as_nonempty_string(*v, "log.level");
+    auto it = std::find_if(std::begin(kLevels), std::end(kLevels), [&](const auto& l) { return l.first == level; });
+    if (it == std::end(kLevels)) fail(ref_of(*v, "log.level"), "must be one of trace, debug, info, warn, error, off");
+    s.level = it->second;
+  }
+  return s;
+}
+
 ControlSettings parse_control(const TomlValue& t) {
   ControlSettings s;
   reject_unknown_keys(t, "control", {"backend", "dsn_env"});
@@ -507,10 +529,11 @@ Config parse_document(const TomlValue& root, const std::filesystem::path& source
   c.source = source;
   const auto base = source.has_parent_path() ? source.parent_path() : std::filesystem::path(".");
   reject_unknown_keys(root, "", {"server", "control", "regions", "markets", "providers", "transfer", "learning", "node",
-                                 "directory", "compliance", "assistant", "console"});
+                                 "directory", "compliance", "assistant", "console", "log"});
   if (auto* t = optional_field(root, "control")) c.control = parse_control(as_table(*t, "control"));
   if (auto* t = optional_field(root, "transfer")) c.transfer = parse_transfer(as_table(*t, "transfer"));
   if (auto* t = optional_field(root, "console")) c.console = parse_console(as_table(*t, "console"));
+  if (auto* t = optional_field(root, "log")) c.log = parse_log(as_table(*t, "log"));
   if (auto* l = optional_field(root, "learning")) c.learning = parse_learning(as_table(*l, "learning"));
   if (auto* d = optional_field(root, "directory")) c.directory = parse_directory(as_table(*d, "directory"), base);
 

@@ -190,6 +190,16 @@ struct ConsoleSettings {
   int64_t session_seconds = 28'800;
 };
 
+// [log]: what `fleetgate serve` writes to stdout (src/core/log_line.h). Every line carries the
+// time (UTC), the level, and the region, route and request id of the request it is about (empty
+// when it is about none). "text": one readable line; "json": one JSON object per line.
+struct LogSettings {
+  enum class Format { kText, kJson };
+  enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+  Format format = Format::kText;
+  Level level = Level::kInfo;  // lines below it are not written (access lines are at info)
+};
+
 // [control]: where the control plane (registry, credentials, transfers, ledger state, audit
 // chain) is stored. "embedded": RocksDB in <server.data_dir>/control, one process at a time.
 // "postgres": a PostgreSQL database that several nodes share; its libpq connection string (with
@@ -265,6 +275,7 @@ struct Config {
   ControlSettings control;
   TransferSettings transfer;
   ConsoleSettings console;
+  LogSettings log;
   LearningSettings learning;
   DirectorySettings directory;
   std::vector<Region> regions;

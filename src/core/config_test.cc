@@ -114,6 +114,21 @@ TEST(Config, ConsoleSessionLifetimeIsConfigurableAndBounded) {
                   {"session_seconds", "lifetime", "console.lifetime"}});
 }
 
+TEST(Config, LogFormatAndLevelAreConfigurable) {
+  auto defaults = parse_config(kValid, "t.toml");
+  ASSERT_TRUE(defaults.is_ok()) << defaults.status().to_string();
+  EXPECT_EQ(defaults->log.format, LogSettings::Format::kText);
+  EXPECT_EQ(defaults->log.level, LogSettings::Level::kInfo);
+  auto c = parse_config(std::string(kValid) + "[log]\nformat = \"json\"\nlevel = \"warn\"\n", "t.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->log.format, LogSettings::Format::kJson);
+  EXPECT_EQ(c->log.level, LogSettings::Level::kWarn);
+  expect_refused("[log]\nformat = \"json\"\nlevel = \"warn\"\n",
+                 {{"\"json\"", "\"xml\"", "log.format"},
+                  {"\"warn\"", "\"warning\"", "log.level"},
+                  {"level", "verbosity", "log.verbosity"}});
+}
+
 TEST(Config, RegionTelemetryIsEmbeddedByDefaultAndNamesItsEnvironment) {
   std::string text = replace(kValid, "id = \"eu\"", "id = \"eu-west\"");
   text = replace(text, "DE = \"eu\"", "DE = \"eu-west\"");

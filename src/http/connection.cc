@@ -50,6 +50,7 @@ namespace {
 
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::string_view kServerName = "fleetgate";
+constexpr std::string_view kRequestIdHeader = "x-request-id";
 
 using Parser = beast_http::request_parser<beast_http::string_body>;
 
@@ -60,6 +61,8 @@ struct Exchange {
   std::string route = "unmatched";
   unsigned status = 0;
   size_t bytes = 0;
+  const LogTags* tags = &kNoTags;  // the request's, once its head was read
+  static inline const LogTags kNoTags{};
 };
 
 // Counts a request in http_requests_in_flight from its head until its response (or the upgrade).
@@ -86,14 +89,16 @@ void finish(const ServerCore& core, const Connection& c, const Exchange& x) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - x.start).count();
   core.requests->with({x.method, x.route, std::to_string(x.status)}).inc();
   core.latency->with({x.method, x.route}).observe(seconds);
+  LogScope scope(*x.tags);
   spdlog::log(core.options.access_log_level, "http {} {} {} {} {}B {:.3f}ms", c.remote, x.method, x.route,
               x.status, x.bytes, seconds * 1e3);
 }
 
 template <typename Message>
-void apply_headers(Message& m, const Fields& headers, bool keep_alive) {
+void apply_headers(Message& m, const Fields& headers, bool keep_alive, std::string_view request_id) {
   for (const auto& f : headers) m.insert(f.name_string(), f.value());
   m.set(beast_http::field::server, kServerName);
+  if (!request_id.empty()) m.set(kRequestIdHeader, request_id);
   m.keep_alive(keep_alive);
 }
 
@@ -102,7 +107,7 @@ net::awaitable<bool> write_response(const ServerCore& core, Connection& c, Excha
                                     bool keep_alive) {
   keep_alive = keep_alive && !c.closing;
   beast_http::response<beast_http::string_body> m{r.status, 11};
-  apply_headers(m, r.headers, keep_alive);
+  apply_headers(m, r.headers, keep_alive, x.tags->request_id);
   if (m.find(beast_http::field::content_type) == m.end()) m.set(beast_http::field::content_type, r.content_type);
   m.body() = std::move(r.body);
   m.prepare_payload();
@@ -150,15 +155,20 @@ std::optional<Response> check_access(const ServerCore& core, const Route& route,
     if (r.status == StatusCode::unauthorized) r.headers.set(beast_http::field::www_authenticate, "Bearer");
     return r;
   }
-  if (*who) req.set_principal(std::move(**who));
+  if (*who) {
+    // A caller of one region (a vehicle, a regional operator) acts in it.
+    if ((*who)->regions.size() == 1 && (*who)->regions[0] != "*") req.note_region((*who)->regions[0]);
+    req.set_principal(std::move(**who));
+  }
   return std::nullopt;
 }
 
-// Runs `fn` (returning a Response or optional<Response>) on the worker pool; an exception
-// becomes a 500.
+// Runs `fn` (returning a Response or optional<Response>) on the worker pool, its log lines
+// tagged with `req`'s; an exception becomes a 500.
 template <typename F>
-net::awaitable<std::optional<Response>> on_worker(const ServerCore& core, F fn) {
-  co_return co_await run_blocking(core.workers, [fn = std::move(fn)]() mutable -> std::optional<Response> {
+net::awaitable<std::optional<Response>> on_worker(const ServerCore& core, const Request& req, F fn) {
+  co_return co_await run_blocking(core.workers, [&req, fn = std::move(fn)]() mutable -> std::optional<Response> {
+    LogScope scope(req.log_tags());
     try {
       return fn();
     } catch (const std::exception& e) {
@@ -179,8 +189,10 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
   static constexpr size_t kHighWater = 256 << 10;
 
   // `on_loop`: the handler runs on the connection's loop, where chunk() must never block.
-  ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive, bool on_loop)
+  ConnectionSink(std::shared_ptr<Connection> c, std::chrono::milliseconds timeout, bool keep_alive, bool on_loop,
+                 std::string request_id)
       : c_(std::move(c)),
+        request_id_(std::move(request_id)),
         timeout_(timeout),
         keep_alive_(keep_alive),
         on_loop_(on_loop),
@@ -191,7 +203,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
     std::lock_guard lock(mu_);
     status_ = status;
     head_.emplace(status, 11);
-    apply_headers(*head_, headers, keep_alive_);
+    apply_headers(*head_, headers, keep_alive_, request_id_);
     head_->chunked(true);
     return Status::ok();
   }
@@ -302,6 +314,7 @@ class ConnectionSink : public StreamSink, public std::enable_shared_from_this<Co
   }
 
   std::shared_ptr<Connection> c_;
+  const std::string request_id_;  // answered in x-request-id
   const std::chrono::milliseconds timeout_;
   const bool keep_alive_;
   const bool on_loop_;
@@ -340,7 +353,7 @@ void watch_disconnect(const std::shared_ptr<Connection>& c, std::shared_ptr<Stre
 
 net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange& x, const Handler& handler,
                                  Request& req, bool keep_alive) {
-  std::optional<Response> r = co_await on_worker(core, [&]() -> Response { return handler(req); });
+  std::optional<Response> r = co_await on_worker(core, req, [&]() -> Response { return handler(req); });
   co_return co_await reply(core, c, x, std::move(*r), keep_alive);
 }
 
@@ -348,13 +361,14 @@ net::awaitable<bool> serve_plain(const ServerCore& core, Connection& c, Exchange
 net::awaitable<bool> serve_stream(const ServerCore& core, const std::shared_ptr<Connection>& c, Exchange& x,
                                   const Route& route, Request& req, bool keep_alive) {
   const auto* blocking = std::get_if<StreamHandler>(&route.handler);
-  auto sink = std::make_shared<ConnectionSink>(c, core.options.write_timeout, keep_alive, blocking == nullptr);
+  auto sink = std::make_shared<ConnectionSink>(c, core.options.write_timeout, keep_alive, blocking == nullptr,
+                                               req.request_id());
   auto writer = std::make_shared<StreamWriter>(sink);
   auto handler_done = std::make_shared<bool>(false);
   watch_disconnect(c, writer, handler_done);
   std::optional<Response> early;  // the 500 of a handler that threw
   if (blocking != nullptr) {
-    early = co_await on_worker(core, [&]() -> std::optional<Response> {
+    early = co_await on_worker(core, req, [&]() -> std::optional<Response> {
       (*blocking)(req, *writer);
       return std::nullopt;
     });
@@ -412,7 +426,10 @@ net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exch
   WebSocketSession::Stream ws(c.stream);
   ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast_http::field::server, kServerName); }));
+      [id = req.request_id()](websocket::response_type& res) {
+        res.set(beast_http::field::server, kServerName);
+        res.set(kRequestIdHeader, id);
+      }));
   auto [ec] = co_await ws.async_accept(req.message(), kTuple);
   x.status = ec ? static_cast<unsigned>(StatusCode::bad_request) : static_cast<unsigned>(StatusCode::switching_protocols);
   finish(core, c, x);
@@ -430,6 +447,7 @@ net::awaitable<bool> serve_websocket(const ServerCore& core, Connection& c, Exch
   try {
     co_await handler(req, session);
   } catch (const std::exception& e) {
+    LogScope scope(req.log_tags());
     spdlog::debug("websocket {} {} ended: {}", c.remote, route.pattern, e.what());
   }
   revocation->live = false;
@@ -459,8 +477,11 @@ Response routing_refusal(const Router::Match& match, const Request& req) {
 // an AsyncStreamHandler (whose contract says its authenticator must not block), else on a worker.
 net::awaitable<std::optional<Response>> refuse_access(const ServerCore& core, const Route& route, Request& req) {
   if (route.options.is_public) co_return std::nullopt;
-  if (std::holds_alternative<AsyncStreamHandler>(route.handler)) co_return check_access(core, route, req);
-  co_return co_await on_worker(core, [&] { return check_access(core, route, req); });
+  if (std::holds_alternative<AsyncStreamHandler>(route.handler)) {
+    LogScope scope(req.log_tags());
+    co_return check_access(core, route, req);
+  }
+  co_return co_await on_worker(core, req, [&] { return check_access(core, route, req); });
 }
 
 // The access check of a WebSocket route, with the connection's session registered under the
@@ -477,6 +498,7 @@ net::awaitable<WebSocketAdmission> admit_websocket(const ServerCore& core, const
                                                    std::function<void()> on_end) {
   if (route.options.is_public) co_return WebSocketAdmission{};
   auto admit = [&core, &route, &req, &on_end]() -> WebSocketAdmission {
+    LogScope scope(req.log_tags());
     try {
       const uint64_t ends = core.sessions.ends_begun();
       if (std::optional<Response> denied = check_access(core, route, req)) return {std::move(denied), nullptr};
@@ -547,6 +569,8 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   Request::Message head;
   head.base() = parser.get().base();
   Request req(std::move(head), c->remote, c->peer);
+  req.set_request_id(next_request_id());
+  x.tags = &req.log_tags();
   // A refusal leaves an unread body on the wire, so the connection cannot serve another request.
   const bool body_pending = !parser.is_done();
   const bool keep_alive = req.message().keep_alive() && !c->closing;
@@ -558,6 +582,7 @@ net::awaitable<bool> serve_request(const ServerCore& core, const std::shared_ptr
   }
   const Route& route = *match.route;
   x.route = route.pattern;
+  req.set_route(route.pattern);
   req.set_params(std::move(match.params));
   if (core.options.misdirected) {
     if (std::optional<Response> elsewhere = core.options.misdirected(req)) {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fleetgate/core/log_tags.h"
+
 namespace fleetgate::http {
 
 namespace beast_http = boost::beast::http;
@@ -76,11 +78,20 @@ class Request {
   // The authenticated caller; nullopt on public routes.
   const std::optional<Principal>& principal() const { return principal_; }
   const Message& message() const { return message_; }
+  // The server's id of this request (answered in x-request-id), its route pattern and the region
+  // it acts in: what its log lines carry (src/core/log_line.h).
+  const LogTags& log_tags() const { return log_tags_; }
+  const std::string& request_id() const { return log_tags_.request_id; }
+  // Names the region the request acts in, for its log lines (and only for them), once a handler
+  // or the access check learns it.
+  void note_region(std::string_view region) const { log_tags_.region = region; }
 
   void set_params(std::map<std::string, std::string, std::less<>> params) { params_ = std::move(params); }
   void set_principal(Principal principal) { principal_ = std::move(principal); }
   // The body, read after routing and the access check admitted the request.
   void set_body(std::string body) { message_.body() = std::move(body); }
+  void set_request_id(std::string id) { log_tags_.request_id = std::move(id); }
+  void set_route(std::string pattern) { log_tags_.route = std::move(pattern); }
 
  private:
   Message message_;
@@ -90,6 +101,8 @@ class Request {
   std::string remote_address_;
   std::optional<PeerCertificate> peer_certificate_;
   std::optional<Principal> principal_;
+  // Mutable: handlers get the request const, and naming its region changes nothing they read.
+  mutable LogTags log_tags_;
 };
 
 struct Response {

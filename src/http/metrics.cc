@@ -241,7 +241,16 @@ Result<HistogramFamily*> MetricsRegistry::histogram(const std::string& name, con
   return std::get<2>((*e)->family).get();
 }
 
+void MetricsRegistry::on_scrape(std::function<void()> refresh) {
+  std::lock_guard lock(refresh_mu_);
+  refreshes_.push_back(std::move(refresh));
+}
+
 std::string MetricsRegistry::render() const {
+  {
+    std::lock_guard lock(refresh_mu_);
+    for (const auto& refresh : refreshes_) refresh();
+  }
   std::string out;
   std::lock_guard lock(mu_);
   for (const auto& [name, entry] : entries_) entry->render(name, out);

@@ -111,6 +111,11 @@ class MetricsRegistry {
   Result<HistogramFamily*> histogram(const std::string& name, const std::string& help,
                                      std::vector<std::string> label_names, std::vector<double> buckets);
 
+  // Runs `refresh` at the start of every render(), before any family is written: it sets gauges
+  // whose value is read when scraped (process statistics, what a store counts). Runs on the
+  // scraping thread; may block briefly (it delays only the scrape).
+  void on_scrape(std::function<void()> refresh);
+
   // Every family sorted by name, in Prometheus text format (Content-Type text/plain; version=0.0.4).
   std::string render() const;
 
@@ -121,6 +126,8 @@ class MetricsRegistry {
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
+  mutable std::mutex refresh_mu_;  // held through the refreshes: one scrape refreshes at a time
+  std::vector<std::function<void()>> refreshes_;
 };
 
 // Text exposition helpers, exposed for tests and for modules that render their own samples.

@@ -1,7 +1,10 @@
 #include "fleetgate/http/metrics.h"
 
+#include "fleetgate/http/process_metrics.h"
+
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -98,6 +101,47 @@ TEST(MetricsTest, ConcurrentUpdatesAreNotLost) {
   EXPECT_EQ(c->with({"odd"}).value(), 20000);
   EXPECT_EQ(h->with({}).snapshot().count, 40000u);
   EXPECT_EQ(h->with({}).snapshot().sum, 40000);
+}
+
+TEST(MetricsTest, ScrapeTimeValuesAreReadBeforeEachRender) {
+  MetricsRegistry r;
+  auto g = r.gauge("queue_depth", "Items waiting");
+  ASSERT_TRUE(g.is_ok());
+  int depth = 3;
+  r.on_scrape([&] { (*g)->with({}).set(depth); });
+  EXPECT_NE(r.render().find("queue_depth 3\n"), std::string::npos);
+  depth = 5;
+  EXPECT_NE(r.render().find("queue_depth 5\n"), std::string::npos);
+}
+
+// The value of the unlabelled sample `name` in `text`, NaN when absent.
+double sample(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? std::nan("") : std::stod(text.substr(at + name.size() + 2));
+}
+
+TEST(MetricsTest, ProcessFiguresComeFromTheKernel) {
+  MetricsRegistry r;
+  ASSERT_TRUE(register_process_metrics(r, "1.2.3", "Release").is_ok());
+  std::vector<char> touched(64 << 20, 1);  // 64 MB resident at least
+  const std::string text = r.render();
+  EXPECT_NE(text.find("fleetgate_build_info{version=\"1.2.3\",build_type=\"Release\"} 1\n"), std::string::npos) << text;
+  EXPECT_GE(sample(text, "process_resident_memory_bytes"), 64.0 * (1 << 20)) << text;
+  EXPECT_GE(sample(text, "process_virtual_memory_bytes"), sample(text, "process_resident_memory_bytes"));
+  EXPECT_GE(sample(text, "process_open_fds"), 3) << "stdin, stdout, stderr";
+  EXPECT_GE(sample(text, "process_max_fds"), sample(text, "process_open_fds"));
+  EXPECT_GE(sample(text, "process_threads"), 1);
+  const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch()).count());
+  EXPECT_LE(sample(text, "process_start_time_seconds"), now + 1);
+  EXPECT_GE(sample(text, "process_start_time_seconds"), now - 24 * 3600) << "started today";
+  const double cpu = sample(text, "process_cpu_seconds_total");
+  const auto busy_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  volatile char sink = 0;
+  while (std::chrono::steady_clock::now() < busy_until) {
+    for (size_t i = 0; i < touched.size(); i += 4096) sink = static_cast<char>(sink + touched[i]);
+  }
+  EXPECT_GT(sample(r.render(), "process_cpu_seconds_total"), cpu) << "200 ms of CPU counted";
 }
 
 TEST(MetricsTest, FormatsSpecialValues) {

@@ -15,7 +15,11 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <utility>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -212,7 +216,10 @@ Server::Server(ServerOptions options, std::shared_ptr<MetricsRegistry> metrics,
   impl_->add_builtin_routes();
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  if (impl_->options.listen_fd >= 0) ::close(impl_->options.listen_fd);  // handed over, never started
+}
 
 namespace {
 Status not_before_start(bool started) {
@@ -260,10 +267,16 @@ Status Server::start() {
   if (ec) return invalid_argument("bad listen address: " + d.options.listen_address);
   const tcp::endpoint endpoint(address, d.options.port);
   const std::string where = d.options.listen_address + ":" + std::to_string(d.options.port);
-  d.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) d.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) d.acceptor.bind(endpoint, ec);
-  if (!ec) d.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (d.options.listen_fd >= 0) {
+    const int fd = std::exchange(d.options.listen_fd, -1);
+    d.acceptor.assign(endpoint.protocol(), fd, ec);
+    if (ec) ::close(fd);
+  } else {
+    d.acceptor.open(endpoint.protocol(), ec);
+    if (!ec) d.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) d.acceptor.bind(endpoint, ec);
+    if (!ec) d.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     beast::error_code ignored;
     d.acceptor.close(ignored);
@@ -324,12 +337,12 @@ Status Server::run(const std::function<void()>& on_started) {
   net::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
   if (Status s = start(); !s.is_ok()) return s;
   if (on_started) on_started();
-  // SIGHUP (a closed terminal, or an operator used to "reload") would otherwise kill the process
-  // silently. There is nothing to reload in place, so it is logged and ignored.
+  // SIGHUP is caught even without on_hangup: its default action would end the process.
   std::function<void(const beast::error_code&, int)> on_signal = [&](const beast::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      spdlog::warn("http received SIGHUP: ignored (configuration is read at start only; restart to apply changes)");
+      if (impl_->options.on_hangup && impl_->options.on_hangup()) return;
+      if (!impl_->options.on_hangup) spdlog::warn("http received SIGHUP: ignored");
       signals.async_wait(on_signal);
       return;
     }
@@ -339,6 +352,11 @@ Status Server::run(const std::function<void()>& on_started) {
   signals_context.run();
   stop();
   return Status::ok();
+}
+
+int Server::duplicate_listener() const {
+  if (port() == 0) return -1;
+  return ::fcntl(impl_->acceptor.native_handle(), F_DUPFD_CLOEXEC, 0);
 }
 
 MetricsRegistry& Server::metrics() { return *impl_->registry; }

@@ -64,6 +64,13 @@ struct ServerOptions {
   // before the access check and before a byte of the body is read, and must not block. The
   // response it returns is the answer (the body stays unread); nullopt lets the request proceed.
   std::function<std::optional<Response>(const Request&)> misdirected = {};
+  // Called by run() on SIGHUP, on run()'s thread; true makes run() stop the server and return as
+  // after SIGTERM (e.g. to serve a reloaded configuration). Without it SIGHUP is ignored.
+  std::function<bool()> on_hangup = {};
+  // A listening TCP socket to accept on instead of binding listen_address:port (the server takes
+  // ownership): one an earlier Server of this process handed over (duplicate_listener()), so
+  // connections that arrive in between wait in its backlog instead of being refused.
+  int listen_fd = -1;
 
   // Address, port, I/O threads, body and connection limits and TLS from the [server] config section (a TLS
   // client_ca left empty stays empty: the caller fills in its default).
@@ -99,9 +106,12 @@ class Server {
   // shutdown_grace, then every connection is closed (streams see cancellation). Blocks until the
   // threads are joined; handlers still running past the deadline are waited for. Idempotent.
   void stop();
-  // start(), call `on_started` (e.g. to log the bound port), block until SIGINT or SIGTERM,
-  // then stop(). SIGHUP is logged as a warning and ignored (nothing is reloaded).
+  // start(), call `on_started` (e.g. to log the bound port), block until SIGINT or SIGTERM (or a
+  // SIGHUP that on_hangup answers with true), then stop().
   Status run(const std::function<void()>& on_started = {});
+  // A new descriptor of the listening socket, which the caller owns (for ServerOptions::listen_fd
+  // of the next Server); -1 before start() and when the system refuses one.
+  int duplicate_listener() const;
 
   MetricsRegistry& metrics();
   // The open WebSockets by credential: the server registers each one with its access check

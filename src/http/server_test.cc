@@ -1,6 +1,7 @@
 #include "fleetgate/http/server.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -14,8 +15,10 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "fleetgate/core/log_line.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/stream_writer.h"
 #include "fleetgate/http/test_client.h"
@@ -112,6 +115,53 @@ TEST_F(ServerTest, RoutesWithParamsAndQuery) {
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(r->body, "LSVAB4182E2184467|a b");
   EXPECT_EQ(r->header("Server"), "fleetgate");
+}
+
+// Lines logged while it lives, in the text format of `serve` (src/core/log_line.h).
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+    logger->set_formatter(make_log_formatter(config::LogSettings::Format::kText));
+    logger->set_level(spdlog::level::info);
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return out_.str();
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(ServerTest, EveryAnswerNamesItsRequestIdAndSoDoItsLogLines) {
+  start([](Server& s) {
+    ASSERT_TRUE(s.route(Verb::get, "/regional", RouteOptions::for_roles({"operator"}), [](const Request& r) {
+                   spdlog::info("handler line");
+                   return Response::text(StatusCode::ok, r.request_id());
+                 }).is_ok());
+  });
+  CapturedLog log;
+  TestClient c = client();
+  Result<ClientResponse> first = c.get("/regional", {{"Authorization", "Bearer op"}});
+  Result<ClientResponse> second = c.get("/regional", {{"Authorization", "Bearer op"}});
+  Result<ClientResponse> missing = c.get("/nope");
+  ASSERT_TRUE(first.is_ok() && second.is_ok() && missing.is_ok());
+  const std::string id = std::string(first->header("x-request-id"));
+  EXPECT_TRUE(id.starts_with("req_")) << id;
+  EXPECT_EQ(first->body, id) << "the handler sees the id the client is told";
+  EXPECT_NE(second->header("x-request-id"), id);
+  EXPECT_FALSE(missing->header("x-request-id").empty()) << "a refusal has an id too";
+  server_->stop();  // every access line written
+  const std::string text = log.text();
+  // alice acts in cn only, so her requests' lines name it, the handler's and the access line alike.
+  EXPECT_NE(text.find(" info cn /regional " + id + " handler line\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" info cn /regional " + id + " http "), std::string::npos) << text;
+  EXPECT_NE(text.find(" - - " + std::string(missing->header("x-request-id")) + " http "), std::string::npos) << text;
 }
 
 TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {

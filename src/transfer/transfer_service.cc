@@ -713,4 +713,14 @@ Result<std::string> TransferService::public_key(std::string_view region) const {
   return (*key)->public_pem();
 }
 
+std::map<std::string, int> pending_per_region(const std::vector<Transfer>& transfers) {
+  std::map<std::string, int> pending;
+  for (const Transfer& t : transfers) {
+    if (t.state != State::kRequested) continue;
+    ++pending[t.request.source_region];
+    if (t.request.dest_region != t.request.source_region) ++pending[t.request.dest_region];
+  }
+  return pending;
+}
+
 }  // namespace fleetgate::transfer

@@ -131,4 +131,8 @@ class TransferService {
   std::unique_ptr<Impl> impl_;
 };
 
+// How many of `transfers` await a decision (state requested), per region each leaves or enters:
+// a transfer counts in both. Regions with none are absent.
+std::map<std::string, int> pending_per_region(const std::vector<Transfer>& transfers);
+
 }  // namespace fleetgate::transfer

@@ -26,10 +26,10 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// The metric names a PromQL expression reads: identifiers of ours (fleetgate_*, http_*), a
+// The metric names a PromQL expression reads: identifiers of ours (fleetgate_*, http_*, process_*), a
 // histogram's _bucket/_sum/_count series named by their family.
 std::set<std::string> metrics_in(const std::string& expr) {
-  static const std::regex name(R"(\b((fleetgate|http)_[a-z0-9_]+)\b)");
+  static const std::regex name(R"(\b((fleetgate|http|process)_[a-z0-9_]+)\b)");
   std::set<std::string> out;
   for (auto it = std::sregex_iterator(expr.begin(), expr.end(), name); it != std::sregex_iterator(); ++it) {
     std::string metric = (*it)[1];

@@ -224,6 +224,25 @@ TEST_F(GatewayTest, FailingRegionalProviderFailsOverToOnboardNeverAbroad) {
   EXPECT_EQ(attempts[R"(region="cn",provider="onboard",outcome="ok")"], 2);
 }
 
+// One id per request, end to end: the x-request-id a car is answered with is its usage record's
+// id (and the id the server's log lines about it carry), plain and streamed.
+TEST_F(GatewayTest, TheAnswersRequestIdIsItsUsageRecordsId) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TestVehicle v = vehicle("CN");
+  ClientResponse plain = chat(v, chat_body("hello", false));
+  ASSERT_EQ(plain.status, 200u) << plain.body;
+  auto stream = chat_stream(v, chat_body("hello", true));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200u);
+  EXPECT_TRUE(read_all(*stream).ended_cleanly);
+  const std::set<std::string> answered{std::string(plain.header("x-request-id")), stream->headers()["x-request-id"]};
+  ASSERT_EQ(answered.size(), 2u);
+  for (const std::string& id : answered) EXPECT_TRUE(id.starts_with("req_")) << id;
+  std::set<std::string> metered;
+  for (const auto& u : wait_for_usage("cn", 2)) metered.insert(u.request_id);
+  EXPECT_EQ(metered, answered);
+}
+
 TEST_F(GatewayTest, RegionWithNoWorkingProviderAnswers503InOpenAIShape) {
   FleetSpec spec = standard_fleet();
   spec.chains["cn"] = {"deepseek"};

@@ -18,6 +18,7 @@
 
 #include "fleetgate/store/pg_connection.h"
 #include "fleetgate/store/pg_store.h"
+#include "support/free_port.h"
 
 namespace fleetgate::testing {
 
@@ -44,21 +45,6 @@ inline std::string query_value(const std::string& dsn, const std::string& sql) {
     return "";
   }
   return PQgetvalue(r.get(), 0, 0);
-}
-
-// A port nothing listens on now (the kernel's pick for an ephemeral bind).
-inline uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 class PgServer {
