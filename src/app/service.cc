@@ -294,7 +294,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;
-  s = access::register_certificate_routes(*impl->server, *impl->cp.revocations, *impl->cp.registry);
+  s = access::register_certificate_routes(*impl->server, *impl->cp.revocations, *impl->cp.registry, *impl->cp.audit,
+                                         access::fleet_ca_dir(*impl->loaded.config));
   if (!s.is_ok()) return s;
   s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;
