@@ -19,7 +19,7 @@
 #include "fleetgate/http/server.h"
 #include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
-#include "fleetgate/learning/dataset_routes.h"
+#include "fleetgate/learning/learning_routes.h"
 #include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/pg_probe.h"
@@ -197,7 +197,7 @@ struct Service::Impl {
   // datasets curated in those stores.
   Status start_transfers() {
     std::map<std::string, transfer::RegionData> data;
-    std::vector<std::pair<std::string, const store::KvReader*>> region_stores;  // for the datasets route
+    std::vector<std::pair<std::string, const store::KvReader*>> region_stores;  // for the learning routes
     for (const auto& region : loaded.config->regions) {
       if (!loaded.config->serves(region.id)) continue;
       data[region.id] = region_data(region);
@@ -209,7 +209,7 @@ struct Service::Impl {
     if (!service.is_ok()) return service.status();
     transfers = std::move(service).value();
     if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;
-    if (Status s = learning::register_dataset_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
+    if (Status s = learning::register_learning_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
     return audit::register_audit_routes(*server, *cp.audit);
   }
 

@@ -39,6 +39,33 @@ TEST(Checkpoint, RoundTripsExactlyThroughTheRegionStore) {
   EXPECT_EQ(load_checkpoint(**kv, "federated").status().code(), Code::kNotFound);
 }
 
+TEST(Checkpoint, ListingNamesEveryStoredModelWithItsMetadata) {
+  store::TestDir dir;
+  auto kv = store::open_embedded(dir.path());
+  ASSERT_TRUE(kv.is_ok());
+  auto none = list_models(**kv);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->empty());
+  Checkpoint federated = sample();
+  federated.meta.kind = "personalised";
+  federated.meta.rounds = 4;
+  ASSERT_TRUE(save_checkpoint(**kv, "local", sample()).is_ok());
+  ASSERT_TRUE(save_checkpoint(**kv, "federated", federated).is_ok());
+  ASSERT_TRUE((*kv)->put("modelx", "not under the prefix").is_ok());
+  auto listed = list_models(**kv);
+  ASSERT_TRUE(listed.is_ok()) << listed.status().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "federated");
+  EXPECT_EQ((*listed)[0].meta, federated.meta);
+  EXPECT_EQ((*listed)[1].name, "local");
+  EXPECT_EQ((*listed)[1].meta, sample().meta);
+
+  ASSERT_TRUE((*kv)->put(std::string(kModelKeyPrefix) + "broken", "FGMODEL1").is_ok());
+  auto damaged = list_models(**kv);
+  EXPECT_EQ(damaged.status().code(), Code::kDataLoss);
+  EXPECT_NE(damaged.status().message().find("model 'broken'"), std::string::npos) << damaged.status().to_string();
+}
+
 TEST(Checkpoint, WithoutNormaliserStaysWithout) {
   Checkpoint c = sample();
   c.normaliser.reset();
