@@ -5,28 +5,14 @@
 #include <cstring>
 #include <limits>
 
+#include "fleetgate/learning/checkpoint_fixture.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::learning {
 namespace {
 
-Checkpoint sample() {
-  Checkpoint c;
-  c.meta.kind = "local";
-  c.meta.region = "eu";
-  c.meta.dataset_version = "v17";
-  c.meta.spec = {.window_steps = 2, .step_dim = 1, .hidden = 3};
-  c.meta.feature_names = {"speed"};
-  c.meta.seed = 42;
-  c.meta.epochs = 5;
-  c.meta.train_examples = 100;
-  c.meta.created_ms = 1700000000000;
-  c.meta.test = BinaryMetrics{.examples = 10, .positives = 3, .auc = 0.8125, .accuracy = 0.7, .log_loss = 0.4321};
-  c.normaliser = Normaliser{{1.5f}, {0.1f}};
-  c.weights.tensors = {Tensor{"0.weight", {3, 2}, {0.1f, -0.2f, 0.3f, 1e-8f, 7.25f, -3.0f}}, Tensor{"0.bias", {3}, {0, 1, 2}}};
-  return c;
-}
+Checkpoint sample() { return testing::sample_checkpoint(); }
 
 TEST(Checkpoint, RoundTripsExactlyThroughTheRegionStore) {
   store::TestDir dir;

@@ -16,6 +16,7 @@
 #include "fleetgate/app/service.h"
 #include "fleetgate/http/test_client.h"
 #include "fleetgate/learning/checkpoint.h"
+#include "fleetgate/learning/checkpoint_fixture.h"
 #include "fleetgate/learning/dataset.h"
 #include "fleetgate/learning/synthetic_dataset.h"
 #include "fleetgate/store/test_dir.h"
@@ -461,17 +462,7 @@ TEST_F(ConsoleTest, OperatorsSignACarsOwnCertificateRequestAndRevokeTheCertifica
 TEST_F(ConsoleTest, TrainedModelsAreListedOnlyForTheCallersRegionsWithTheirEvaluation) {
   start();
   for (const char* region : {"cn", "eu"}) {
-    learning::Checkpoint c;
-    c.meta.kind = "local";
-    c.meta.region = region;
-    c.meta.dataset_version = "v7";
-    c.meta.spec = {.window_steps = 2, .step_dim = 1, .hidden = 3};
-    c.meta.feature_names = {"speed"};
-    c.meta.epochs = 5;
-    c.meta.train_examples = 120;
-    c.meta.created_ms = 1765094400000;
-    c.meta.test = learning::BinaryMetrics{.examples = 40, .positives = 6, .auc = 0.75, .accuracy = 0.9, .log_loss = 0.25};
-    c.weights.tensors = {learning::Tensor{"0.weight", {3, 2}, {0, 1, 2, 3, 4, 5}}};
+    learning::Checkpoint c = learning::testing::sample_checkpoint(region);
     const transfer::RegionData home = service_->backend().region(region);
     ASSERT_TRUE(learning::save_checkpoint(*home.store, "local", c).is_ok());
     c.meta.kind = "global";
@@ -488,9 +479,10 @@ TEST_F(ConsoleTest, TrainedModelsAreListedOnlyForTheCallersRegionsWithTheirEvalu
   EXPECT_EQ(models.at(0).at("test").at("auc"), nullptr);
   EXPECT_EQ(models.at(1).at("name"), "local");
   for (const auto& m : models) EXPECT_EQ(m.at("region"), "eu");
-  EXPECT_EQ(models.at(1).at("train_examples"), 120);
-  EXPECT_EQ(models.at(1).at("test").at("auc").as_double(), 0.75);
-  EXPECT_EQ(models.at(1).at("test").at("examples"), 40);
+  EXPECT_EQ(models.at(1).at("train_examples"), 100);
+  EXPECT_EQ(models.at(1).at("dataset_version"), "v17");
+  EXPECT_EQ(models.at(1).at("test").at("auc").as_double(), 0.8125);
+  EXPECT_EQ(models.at(1).at("test").at("examples"), 10);
   EXPECT_FALSE(models.at(1).as_object().contains("weights")) << "metadata only";
 
   EXPECT_EQ(as(ada_, http::Verb::get, "/v1/learning/models").second.at("data").as_array().size(), 4u);
