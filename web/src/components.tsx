@@ -126,6 +126,8 @@ export interface Action<A extends unknown[], R> {
   result?: R;
   error?: Error;
   run: (...args: A) => void;
+  // A form's onSubmit that runs the action (with `args`) instead of sending the form.
+  submit: (...args: A) => (e: Event) => void;
 }
 
 // A write the user starts (a form, a button): whether it is under way, then its result or the
@@ -142,7 +144,13 @@ export function useAction<A extends unknown[], R>(act: (...args: A) => Promise<R
       (error) => setState({ busy: false, error }),
     );
   };
-  return { ...state, run };
+  const submit =
+    (...args: A) =>
+    (e: Event) => {
+      e.preventDefault();
+      run(...args);
+    };
+  return { ...state, run, submit };
 }
 
 // The value of the input or select an event came from.

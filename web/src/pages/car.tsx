@@ -78,8 +78,8 @@ export function Car({ vin, session }: { vin: string; session: Session }) {
               <dt>{t('overview.providers')}</dt>
               <dd>{v.providers.join(' → ')}</dd>
             </dl>
-            {operates && <Manage vehicle={v} changed={car.reload} />}
             {operates ? <Telemetry vin={vin} /> : <p>{t('car.telemetry_roles')}</p>}
+            {operates && <Manage vehicle={v} changed={car.reload} />}
           </>
         )}
       </Show>

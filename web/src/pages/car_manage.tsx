@@ -36,15 +36,11 @@ function Rehome({ vehicle, changed }: { vehicle: Vehicle; changed: () => void })
     () => api<Rehomed>(path(vehicle.vin, 'rehome'), 'POST', { market: market.trim(), reason: reason.trim() }),
     changed,
   );
-  const submit = (e: Event) => {
-    e.preventDefault();
-    rehome.run();
-  };
   const r = rehome.result;
   return (
     <section aria-labelledby="rehome-title">
       <h4 id="rehome-title">{t('car.rehome')}</h4>
-      <form class="search" onSubmit={submit}>
+      <form class="search" onSubmit={rehome.submit()}>
         <label>
           {t('car.new_market')}{' '}
           <input value={market} required maxLength={2} size={4} onInput={(e) => setMarket(valueOf(e))} name="rehome-market" />
@@ -105,16 +101,12 @@ function CertificateRequest({ vin }: { vin: string }) {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) file.text().then(setCsr);
   };
-  const submit = (e: Event) => {
-    e.preventDefault();
-    sign.run();
-  };
   const c = sign.result;
   return (
     <section aria-labelledby="cert-title">
       <h4 id="cert-title">{t('car.cert')}</h4>
       <p class="muted">{t('car.cert_about', { vin })}</p>
-      <form class="stack" onSubmit={submit}>
+      <form class="stack" onSubmit={sign.submit()}>
         <label>
           {t('car.cert_file')} <input type="file" accept=".csr,.pem,.req,text/plain" onChange={readFile} name="csr-file" />
         </label>
@@ -155,13 +147,9 @@ function CertificateRequest({ vin }: { vin: string }) {
 function RevokeCertificate({ vin }: { vin: string }) {
   const [serial, setSerial] = useState('');
   const revoke = useAction((s: string) => api<void>(path(vin, `certificates/${encodeURIComponent(s)}`), 'DELETE').then(() => s));
-  const submit = (e: Event) => {
-    e.preventDefault();
-    revoke.run(serial.trim());
-  };
   return (
     <>
-      <form class="search" onSubmit={submit}>
+      <form class="search" onSubmit={revoke.submit(serial.trim())}>
         <label>
           {t('car.cert_serial')} <input value={serial} required pattern="[0-9A-Fa-f:]+" onInput={(e) => setSerial(valueOf(e))} name="serial" />
         </label>

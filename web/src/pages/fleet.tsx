@@ -91,14 +91,10 @@ function Register() {
     () => api<Vehicle>('/v1/vehicles', 'POST', { vin: vin.trim().toUpperCase(), market: market.trim(), label: label.trim() }),
     (v) => (location.hash = `#/fleet/${v.vin}`),
   );
-  const submit = (e: Event) => {
-    e.preventDefault();
-    register.run();
-  };
   return (
     <section aria-labelledby="register-title">
       <h3 id="register-title">{t('fleet.register')}</h3>
-      <form class="search" onSubmit={submit}>
+      <form class="search" onSubmit={register.submit()}>
         <label>
           {t('fleet.vin')} <input value={vin} required minLength={17} maxLength={17} onInput={(e) => setVin(valueOf(e))} name="new-vin" />
         </label>

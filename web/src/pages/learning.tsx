@@ -124,7 +124,7 @@ function Models() {
                 ? t('learning.federated_run', { rounds: m.rounds, epochs: m.epochs, hidden: m.hidden })
                 : t('learning.local_run', { epochs: m.epochs, hidden: m.hidden }),
           },
-          { header: t('learning.train'), cell: (m) => number(m.train_examples) },
+          { header: t('learning.train_examples'), cell: (m) => number(m.train_examples) },
           { header: 'AUC', cell: (m) => auc(m.test) },
           { header: t('learning.trained'), cell: (m) => time(m.created_ms) },
         ]}
@@ -139,9 +139,7 @@ export function LearningPage() {
     <section aria-labelledby="learning-title">
       <h2 id="learning-title">{t('nav.learning')}</h2>
       <p class="muted">{t('learning.about')}</p>
-      <h3>{t('learning.datasets')}</h3>
       <Datasets />
-      <h3>{t('learning.runs')}</h3>
       <Models />
     </section>
   );

@@ -93,15 +93,11 @@ function Settle({ admin }: { admin: boolean }) {
   const [period, setPeriod] = useState(lastMonth());
   const [understood, setUnderstood] = useState(false);
   const settle = useAction((close: boolean) => api<Settlement>('/v1/ledger/settle', 'POST', { period: period.trim(), close }));
-  const submit = (e: Event) => {
-    e.preventDefault();
-    settle.run(false);
-  };
   const s = settle.result;
   return (
     <section aria-labelledby="settle-title">
       <h3 id="settle-title">{t('ledger.settle')}</h3>
-      <form class="search" onSubmit={submit}>
+      <form class="search" onSubmit={settle.submit(false)}>
         <PeriodInput value={period} set={setPeriod} />
         <button type="submit" disabled={settle.busy}>
           {t('ledger.settle_submit')}
@@ -145,10 +141,6 @@ function Settle({ admin }: { admin: boolean }) {
 function RevenueImport() {
   const [file, setFile] = useState<File | null>(null);
   const upload = useAction(async () => api<ImportReport>('/v1/ledger/revenue', 'POST', await file!.text(), 'text/csv'));
-  const submit = (e: Event) => {
-    e.preventDefault();
-    upload.run();
-  };
   const message = upload.error instanceof ApiError && upload.error.status === 400 ? upload.error.message : '';
   const refused = badRows(message);
   const total = Number(/^(\d+) bad/.exec(message)?.[1] ?? refused.length);
@@ -157,7 +149,7 @@ function RevenueImport() {
     <section aria-labelledby="import-title">
       <h3 id="import-title">{t('ledger.import')}</h3>
       <p class="muted">{t('ledger.import_about')}</p>
-      <form class="search" onSubmit={submit}>
+      <form class="search" onSubmit={upload.submit()}>
         <label>
           {t('ledger.file')}{' '}
           <input type="file" accept=".csv,text/csv" required onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} name="revenue-file" />
