@@ -73,7 +73,8 @@ http::Response sign(LazyCa& lazy, const vehicle::FleetRegistry& registry, audit:
   auto asked = parse_sign_request(req);
   if (!asked.is_ok()) return http::error_response(asked.status());
   auto ca = lazy.get();
-  if (!ca.is_ok()) return http::error_response(ca.status());
+  // The CA's files are the server's, not the caller's: whatever is wrong with them is a 500.
+  if (!ca.is_ok()) return http::error_response(internal_error("the fleet CA: " + ca.status().message()));
   CertificateIssuer issuer(**ca, registry, audit);
   auto issued = issuer.issue_vehicle_for_request(record->vin, asked->csr, vehicle::http_actor(req), asked->validity);
   if (!issued.is_ok()) return http::error_response(issued.status());

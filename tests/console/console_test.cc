@@ -459,6 +459,20 @@ TEST_F(ConsoleTest, OperatorsSignACarsOwnCertificateRequestAndRevokeTheCertifica
   EXPECT_EQ(as(eve_, http::Verb::delete_, revoke).first, 409u) << "revoked before";
 }
 
+TEST_F(ConsoleTest, ADamagedFleetCaIsTheServersFaultNotTheCallers) {
+  start();
+  register_car(kEuCar, "DE");
+  std::filesystem::create_directories(dir_ / "data/fleet-ca");
+  std::ofstream(dir_ / "data/fleet-ca/ca.key") << "not a key\n";
+  std::ofstream(dir_ / "data/fleet-ca/ca.crt") << "not a certificate\n";
+  auto [status, body] = as(eve_, http::Verb::post, "/v1/vehicles/" + std::string(kEuCar) + "/certificates",
+                           json::serialize(json::object{{"csr", access::testing::certificate_request(kEuCar)}}));
+  EXPECT_EQ(status, 500u) << body;
+  EXPECT_EQ(body.at("error").at("type"), "server_error");
+  EXPECT_NE(std::string(body.at("error").at("message").as_string()).find("the fleet CA"), std::string::npos) << body;
+  EXPECT_EQ(std::ifstream(dir_ / "data/fleet-ca/ca.key").rdbuf()->sgetc(), 'n') << "a damaged CA is never replaced";
+}
+
 TEST_F(ConsoleTest, TrainedModelsAreListedOnlyForTheCallersRegionsWithTheirEvaluation) {
   start();
   for (const char* region : {"cn", "eu"}) {
