@@ -13,16 +13,29 @@ boost::json::object details_of(const IssuedCertificate& c) {
 
 }  // namespace
 
-Result<IssuedCertificate> CertificateIssuer::issue_vehicle(std::string_view vin, std::string_view actor,
-                                                           const Validity& validity) {
+template <typename Sign>
+Result<IssuedCertificate> CertificateIssuer::issue_for_vehicle(std::string_view vin, std::string_view actor, Sign sign) {
   Result<vehicle::VehicleRecord> record = registry_.show(vin);
   if (!record.is_ok()) return record.status();
-  Result<IssuedCertificate> issued = ca_.issue_client(record->vin, validity);
+  Result<IssuedCertificate> issued = sign(record->vin);
   if (!issued.is_ok()) return issued.status();
-  auto logged = audit_.append(
-      audit::Event{std::string(actor), "vehicle.cert.issue", record->vin, record->region, details_of(*issued)});
+  boost::json::object details = details_of(*issued);
+  details["key"] = issued->key_pem.empty() ? "kept by the vehicle (signed request)" : "issued with the certificate";
+  auto logged =
+      audit_.append(audit::Event{std::string(actor), "vehicle.cert.issue", record->vin, record->region, std::move(details)});
   if (!logged.is_ok()) return logged.status();
   return issued;
+}
+
+Result<IssuedCertificate> CertificateIssuer::issue_vehicle(std::string_view vin, std::string_view actor,
+                                                           const Validity& validity) {
+  return issue_for_vehicle(vin, actor, [&](const std::string& name) { return ca_.issue_client(name, validity); });
+}
+
+Result<IssuedCertificate> CertificateIssuer::issue_vehicle_for_request(std::string_view vin, std::string_view request_pem,
+                                                                       std::string_view actor, const Validity& validity) {
+  return issue_for_vehicle(vin, actor,
+                           [&](const std::string& name) { return ca_.sign_client_request(request_pem, name, validity); });
 }
 
 Result<IssuedCertificate> CertificateIssuer::issue_server(const std::vector<std::string>& hosts, std::string_view actor,

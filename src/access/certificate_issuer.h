@@ -23,10 +23,18 @@ class CertificateIssuer {
 
   // not_found when the VIN is not registered; the audit entry carries its home region.
   Result<IssuedCertificate> issue_vehicle(std::string_view vin, std::string_view actor, const Validity& validity = {});
+  // The same for a key the car keeps: signs its PKCS#10 request (FleetCa::sign_client_request,
+  // whose invalid_argument reasons it returns), audited alike.
+  Result<IssuedCertificate> issue_vehicle_for_request(std::string_view vin, std::string_view request_pem,
+                                                      std::string_view actor, const Validity& validity = {});
   Result<IssuedCertificate> issue_server(const std::vector<std::string>& hosts, std::string_view actor,
                                          const Validity& validity = {});
 
  private:
+  // Looks up `vin`, lets `sign` issue for its record's VIN, audits the issuance.
+  template <typename Sign>
+  Result<IssuedCertificate> issue_for_vehicle(std::string_view vin, std::string_view actor, Sign sign);
+
   const FleetCa& ca_;
   const vehicle::FleetRegistry& registry_;
   audit::AuditLog& audit_;

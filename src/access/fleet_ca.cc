@@ -34,6 +34,7 @@ struct Free {
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(X509_REQ* p) const { X509_REQ_free(p); }
 };
 using KeyPtr = std::unique_ptr<EVP_PKEY, Free>;
 using CertPtr = std::unique_ptr<X509, Free>;
@@ -279,12 +280,10 @@ Result<FleetCa> FleetCa::open_or_create(const fs::path& dir) {
 
 namespace {
 
-// A fresh key and a certificate for it, signed by `ca`.
-Result<IssuedCertificate> issue_leaf(const FleetCa::Keys& ca, std::string_view common_name, const Validity& validity,
-                                     Extensions extensions) {
-  Result<KeyPtr> key = new_ec_key();
-  if (!key.is_ok()) return key.status();
-  Result<CertPtr> cert = new_certificate(key->get(), common_name, validity, ca.cert.get());
+// A certificate for the public half of `key`, signed by `ca`; key_pem stays empty.
+Result<IssuedCertificate> certify(const FleetCa::Keys& ca, EVP_PKEY* key, std::string_view common_name,
+                                  const Validity& validity, Extensions extensions) {
+  Result<CertPtr> cert = new_certificate(key, common_name, validity, ca.cert.get());
   if (!cert.is_ok()) return cert.status();
   X509* c = cert->get();
   extensions.insert(extensions.begin(), {{NID_basic_constraints, "critical,CA:FALSE"},
@@ -294,10 +293,54 @@ Result<IssuedCertificate> issue_leaf(const FleetCa::Keys& ca, std::string_view c
   if (Status s = sign(c, ca.key.get()); !s.is_ok()) return s;
   Result<std::string> cpem = cert_pem(c);
   if (!cpem.is_ok()) return cpem.status();
+  const http::PeerCertificate described = http::describe_certificate(c);
+  return IssuedCertificate{*cpem, "", described.serial, described.subject, not_after_ms(c)};
+}
+
+// A fresh key and a certificate for it, signed by `ca`.
+Result<IssuedCertificate> issue_leaf(const FleetCa::Keys& ca, std::string_view common_name, const Validity& validity,
+                                     Extensions extensions) {
+  Result<KeyPtr> key = new_ec_key();
+  if (!key.is_ok()) return key.status();
+  Result<IssuedCertificate> issued = certify(ca, key->get(), common_name, validity, std::move(extensions));
+  if (!issued.is_ok()) return issued.status();
   Result<std::string> kpem = key_pem(key->get());
   if (!kpem.is_ok()) return kpem.status();
-  const http::PeerCertificate described = http::describe_certificate(c);
-  return IssuedCertificate{*cpem, *kpem, described.serial, described.subject, not_after_ms(c)};
+  issued->key_pem = std::move(kpem).value();
+  return issued;
+}
+
+// The request's subject CN, "" when it names none.
+std::string request_common_name(X509_REQ* request) {
+  X509_NAME* name = X509_REQ_get_subject_name(request);
+  const int at = name == nullptr ? -1 : X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at < 0) return "";
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, data);
+  if (n < 0) return "";
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+// invalid_argument unless `key` is EC P-256/P-384 or RSA of at least 2048 bits, what the
+// server's TLS accepts from a car.
+Status check_request_key(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    if (EVP_PKEY_get_bits(key) < 2048) return invalid_argument("the request's RSA key is shorter than 2048 bits");
+    return Status::ok();
+  }
+  if (EVP_PKEY_is_a(key, "EC")) {
+    char curve[64] = {};
+    size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof curve, &len) == 1 &&
+        (std::string_view(curve) == "prime256v1" || std::string_view(curve) == "secp384r1")) {
+      return Status::ok();
+    }
+    return invalid_argument("the request's EC key is not on P-256 or P-384");
+  }
+  return invalid_argument("the request's key is neither EC (P-256, P-384) nor RSA");
 }
 
 }  // namespace
@@ -305,6 +348,28 @@ Result<IssuedCertificate> issue_leaf(const FleetCa::Keys& ca, std::string_view c
 Result<IssuedCertificate> FleetCa::issue_client(std::string_view common_name, const Validity& validity) const {
   if (!valid_common_name(common_name)) return invalid_argument("a certificate name must be 1-64 printable characters");
   return issue_leaf(*keys_, common_name, validity, {{NID_ext_key_usage, "clientAuth"}});
+}
+
+Result<IssuedCertificate> FleetCa::sign_client_request(std::string_view request_pem, std::string_view common_name,
+                                                      const Validity& validity) const {
+  if (!valid_common_name(common_name)) return invalid_argument("a certificate name must be 1-64 printable characters");
+  if (request_pem.size() > kMaxRequestBytes) return invalid_argument("the certificate request is larger than 64 KiB");
+  BioPtr bio(BIO_new_mem_buf(request_pem.data(), static_cast<int>(request_pem.size())));
+  std::unique_ptr<X509_REQ, Free> request(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  ERR_clear_error();
+  if (!request) return invalid_argument("not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)");
+  EVP_PKEY* key = X509_REQ_get0_pubkey(request.get());
+  if (key == nullptr) return invalid_argument("the certificate request carries no public key");
+  if (Status s = check_request_key(key); !s.is_ok()) return s;
+  // Proof that whoever made the request holds the private key.
+  const int verified = X509_REQ_verify(request.get(), key);
+  ERR_clear_error();
+  if (verified != 1) return invalid_argument("the certificate request's signature does not verify with its key");
+  const std::string asked = request_common_name(request.get());
+  if (!asked.empty() && asked != common_name) {
+    return invalid_argument("the request names CN=" + asked.substr(0, 64) + ", not " + std::string(common_name));
+  }
+  return certify(*keys_, key, common_name, validity, {{NID_ext_key_usage, "clientAuth"}});
 }
 
 Result<IssuedCertificate> FleetCa::issue_server(const std::vector<std::string>& hosts, const Validity& validity) const {

@@ -32,7 +32,7 @@ struct Validity {
 
 struct IssuedCertificate {
   std::string certificate_pem;
-  std::string key_pem;  // unencrypted PKCS#8; keep it 0600
+  std::string key_pem;  // unencrypted PKCS#8; keep it 0600 (empty when signed from a request)
   std::string serial;   // uppercase hex, as http::PeerCertificate::serial shows it
   std::string subject;  // RFC 2253 one line
   int64_t not_after_ms = 0;
@@ -59,6 +59,15 @@ class FleetCa {
 
   // A client certificate for `common_name` (1..64 bytes). invalid_argument for a bad name.
   Result<IssuedCertificate> issue_client(std::string_view common_name, const Validity& validity = {}) const;
+  // A client certificate for the key of a PKCS#10 request (PEM) the car made itself, so its
+  // private key never leaves it. Subject O=fleetgate, CN=`common_name`; the rest of the request's
+  // subject is ignored.
+  // invalid_argument when the request does not parse, is larger than kMaxRequestBytes, its
+  // signature does not verify with its own key (no proof of possession), its key is not EC
+  // P-256/P-384 or RSA >= 2048 bits, or it names a CN other than `common_name`.
+  Result<IssuedCertificate> sign_client_request(std::string_view request_pem, std::string_view common_name,
+                                                const Validity& validity = {}) const;
+  static constexpr size_t kMaxRequestBytes = 64 * 1024;
   // A server certificate for `hosts` (DNS names or IP literals; the first is also the CN).
   // invalid_argument when `hosts` is empty or a name is malformed.
   Result<IssuedCertificate> issue_server(const std::vector<std::string>& hosts, const Validity& validity = {}) const;

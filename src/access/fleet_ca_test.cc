@@ -8,6 +8,7 @@
 
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/certificate_issuer.h"
+#include "fleetgate/access/certificate_request_testing.h"
 #include "fleetgate/access/token_authenticator.h"
 #include "fleetgate/store/test_dir.h"
 #include "fleetgate/vehicle/registry_test_env.h"
@@ -71,6 +72,55 @@ TEST(FleetCaTest, IssuesClientAndServerCertificatesSignedByItself) {
   auto server = ca->issue_server({"localhost", "127.0.0.1"});
   ASSERT_TRUE(server.is_ok()) << server.status().to_string();
   EXPECT_NE(server->subject.find("CN=localhost"), std::string::npos);
+}
+
+TEST(FleetCaTest, SignsACarsRequestForItsOwnKeyUnderTheGivenName) {
+  auto ca = FleetCa::create_in_memory("test fleet CA");
+  ASSERT_TRUE(ca.is_ok());
+  for (const std::string& csr : {testing::certificate_request(kVin), testing::certificate_request(""),
+                                 testing::certificate_request(kVin, "P-384"), testing::certificate_request(kVin, "", 2048)}) {
+    ASSERT_FALSE(csr.empty());
+    auto signed_cert = ca->sign_client_request(csr, kVin);
+    ASSERT_TRUE(signed_cert.is_ok()) << signed_cert.status().to_string();
+    EXPECT_TRUE(testing::certifies_key_of(signed_cert->certificate_pem, csr));
+    EXPECT_TRUE(signed_cert->key_pem.empty()) << "the car keeps its key";
+    EXPECT_NE(signed_cert->subject.find("CN=" + std::string(kVin)), std::string::npos) << signed_cert->subject;
+    EXPECT_FALSE(signed_cert->serial.empty());
+  }
+  auto short_lived = ca->sign_client_request(testing::certificate_request(kVin), kVin,
+                                             Validity{std::chrono::seconds(-300), std::chrono::hours(24)});
+  ASSERT_TRUE(short_lived.is_ok());
+  auto later = ca->sign_client_request(testing::certificate_request(kVin), kVin);
+  ASSERT_TRUE(later.is_ok());
+  EXPECT_LT(short_lived->not_after_ms, later->not_after_ms);
+}
+
+TEST(FleetCaTest, RequestsThatProveNothingOrAskForAnotherNameAreRefused) {
+  auto ca = FleetCa::create_in_memory("test fleet CA");
+  ASSERT_TRUE(ca.is_ok());
+  const std::string good = testing::certificate_request(kVin);
+  auto refusal = [&](std::string_view csr) {
+    auto r = ca->sign_client_request(csr, kVin);
+    EXPECT_FALSE(r.is_ok());
+    return r.is_ok() ? std::string("signed") : r.status().message();
+  };
+  EXPECT_EQ(ca->sign_client_request(good, kVin).is_ok(), true);
+  EXPECT_NE(refusal("").find("not a PEM certificate request"), std::string::npos);
+  EXPECT_NE(refusal("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n").find("not a PEM"),
+            std::string::npos);
+  EXPECT_NE(refusal(ca->certificate_pem()).find("not a PEM certificate request"), std::string::npos);
+  EXPECT_NE(refusal(testing::certificate_request("1HGCM82633A004352")).find("names CN=1HGCM82633A004352"),
+            std::string::npos);
+  EXPECT_NE(refusal(testing::certificate_request(kVin, "P-521")).find("P-256 or P-384"), std::string::npos);
+  EXPECT_NE(refusal(testing::certificate_request(kVin, "", 1024)).find("shorter than 2048"), std::string::npos);
+  EXPECT_NE(refusal(std::string(FleetCa::kMaxRequestBytes + 1, 'A')).find("larger than"), std::string::npos);
+
+  // A request whose signature does not match its content: the key holder did not make it.
+  std::string forged = good;
+  size_t at = forged.find("-----END") - 12;  // inside the signature, the DER's last bytes
+  if (forged[at] == '\n') --at;
+  forged[at] = forged[at] == 'A' ? 'B' : 'A';
+  EXPECT_NE(refusal(forged).find("does not verify"), std::string::npos);
 }
 
 TEST(FleetCaTest, BadNamesAreRefused) {
@@ -165,6 +215,18 @@ TEST_F(CertificateAuthTest, IssuanceNeedsARegisteredVinAndIsAudited) {
   EXPECT_EQ(last->front().region, "eu");
   EXPECT_EQ(last->front().details.at("serial").as_string(), issued->serial);
   EXPECT_EQ(boost::json::serialize(last->front().details).find("PRIVATE"), std::string::npos);
+
+  EXPECT_EQ(last->front().details.at("key").as_string(), "issued with the certificate");
+
+  const std::string csr = testing::certificate_request(kVin);
+  EXPECT_EQ(issuer.issue_vehicle_for_request("1HGCM82633A004352", csr, "cli:test").status().code(), Code::kNotFound);
+  EXPECT_EQ(issuer.issue_vehicle_for_request(kVin, "not a request", "cli:test").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(audit_->size(), before + 1) << "refusals are not issuances";
+  auto from_request = issuer.issue_vehicle_for_request(kVin, csr, "cli:test");
+  ASSERT_TRUE(from_request.is_ok()) << from_request.status().to_string();
+  EXPECT_EQ(audit_->tail(1)->front().action, "vehicle.cert.issue");
+  EXPECT_EQ(audit_->tail(1)->front().details.at("serial").as_string(), from_request->serial);
+  EXPECT_EQ(audit_->tail(1)->front().details.at("key").as_string(), "kept by the vehicle (signed request)");
 
   auto server = issuer.issue_server({"localhost"}, "cli:test");
   ASSERT_TRUE(server.is_ok());

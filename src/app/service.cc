@@ -21,7 +21,7 @@
 #include "fleetgate/http/server.h"
 #include "fleetgate/ledger/kv_usage_log.h"
 #include "fleetgate/ledger/ledger.h"
-#include "fleetgate/learning/dataset_routes.h"
+#include "fleetgate/learning/learning_routes.h"
 #include "fleetgate/ledger/ledger_routes.h"
 #include "fleetgate/store/data_dir.h"
 #include "fleetgate/store/pg_probe.h"
@@ -201,7 +201,7 @@ struct Service::Impl {
   // datasets curated in those stores.
   Status start_transfers() {
     std::map<std::string, transfer::RegionData> data;
-    std::vector<std::pair<std::string, const store::KvReader*>> region_stores;  // for the datasets route
+    std::vector<std::pair<std::string, const store::KvReader*>> region_stores;  // for the learning routes
     for (const auto& region : loaded.config->regions) {
       if (!loaded.config->serves(region.id)) continue;
       data[region.id] = region_data(region);
@@ -213,7 +213,7 @@ struct Service::Impl {
     if (!service.is_ok()) return service.status();
     transfers = std::move(service).value();
     if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;
-    if (Status s = learning::register_dataset_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
+    if (Status s = learning::register_learning_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
     return audit::register_audit_routes(*server, *cp.audit);
   }
 
@@ -342,7 +342,8 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (!s.is_ok()) return s;
   s = access::register_token_routes(*impl->server, *impl->cp.credentials, *impl->cp.registry);
   if (!s.is_ok()) return s;
-  s = access::register_certificate_routes(*impl->server, *impl->cp.revocations, *impl->cp.registry);
+  s = access::register_certificate_routes(*impl->server, *impl->cp.revocations, *impl->cp.registry, *impl->cp.audit,
+                                         access::fleet_ca_dir(*impl->loaded.config));
   if (!s.is_ok()) return s;
   s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;

@@ -269,4 +269,17 @@ Result<Checkpoint> load_checkpoint(const store::KvReader& store, std::string_vie
   return decode_checkpoint(*bytes);
 }
 
+Result<std::vector<StoredModel>> list_models(const store::KvReader& store) {
+  std::vector<StoredModel> out;
+  auto it = store.scan(kModelKeyPrefix);
+  for (; it->valid(); it->next()) {
+    std::string name(it->key().substr(kModelKeyPrefix.size()));
+    auto checkpoint = decode_checkpoint(it->value());
+    if (!checkpoint.is_ok()) return data_loss("model '" + name + "': " + checkpoint.status().message());
+    out.push_back({std::move(name), std::move(checkpoint->meta)});
+  }
+  if (!it->status().is_ok()) return it->status();
+  return out;
+}
+
 }  // namespace fleetgate::learning

@@ -54,4 +54,12 @@ Status save_checkpoint(store::KvStore& store, std::string_view name, const Check
 // kNotFound when absent, kDataLoss when it does not decode.
 Result<Checkpoint> load_checkpoint(const store::KvReader& store, std::string_view name);
 
+// A checkpoint's name in its region store ("local", "federated", ...) and what it says of itself.
+struct StoredModel {
+  std::string name;
+  ModelMeta meta;
+};
+// Every checkpoint of `store`, in name order; kDataLoss naming the first that does not decode.
+Result<std::vector<StoredModel>> list_models(const store::KvReader& store);
+
 }  // namespace fleetgate::learning

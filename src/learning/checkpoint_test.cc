@@ -5,28 +5,14 @@
 #include <cstring>
 #include <limits>
 
+#include "fleetgate/learning/checkpoint_fixture.h"
 #include "fleetgate/store/embedded_store.h"
 #include "fleetgate/store/test_dir.h"
 
 namespace fleetgate::learning {
 namespace {
 
-Checkpoint sample() {
-  Checkpoint c;
-  c.meta.kind = "local";
-  c.meta.region = "eu";
-  c.meta.dataset_version = "v17";
-  c.meta.spec = {.window_steps = 2, .step_dim = 1, .hidden = 3};
-  c.meta.feature_names = {"speed"};
-  c.meta.seed = 42;
-  c.meta.epochs = 5;
-  c.meta.train_examples = 100;
-  c.meta.created_ms = 1700000000000;
-  c.meta.test = BinaryMetrics{.examples = 10, .positives = 3, .auc = 0.8125, .accuracy = 0.7, .log_loss = 0.4321};
-  c.normaliser = Normaliser{{1.5f}, {0.1f}};
-  c.weights.tensors = {Tensor{"0.weight", {3, 2}, {0.1f, -0.2f, 0.3f, 1e-8f, 7.25f, -3.0f}}, Tensor{"0.bias", {3}, {0, 1, 2}}};
-  return c;
-}
+Checkpoint sample() { return testing::sample_checkpoint(); }
 
 TEST(Checkpoint, RoundTripsExactlyThroughTheRegionStore) {
   store::TestDir dir;
@@ -37,6 +23,33 @@ TEST(Checkpoint, RoundTripsExactlyThroughTheRegionStore) {
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, sample());
   EXPECT_EQ(load_checkpoint(**kv, "federated").status().code(), Code::kNotFound);
+}
+
+TEST(Checkpoint, ListingNamesEveryStoredModelWithItsMetadata) {
+  store::TestDir dir;
+  auto kv = store::open_embedded(dir.path());
+  ASSERT_TRUE(kv.is_ok());
+  auto none = list_models(**kv);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->empty());
+  Checkpoint federated = sample();
+  federated.meta.kind = "personalised";
+  federated.meta.rounds = 4;
+  ASSERT_TRUE(save_checkpoint(**kv, "local", sample()).is_ok());
+  ASSERT_TRUE(save_checkpoint(**kv, "federated", federated).is_ok());
+  ASSERT_TRUE((*kv)->put("modelx", "not under the prefix").is_ok());
+  auto listed = list_models(**kv);
+  ASSERT_TRUE(listed.is_ok()) << listed.status().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "federated");
+  EXPECT_EQ((*listed)[0].meta, federated.meta);
+  EXPECT_EQ((*listed)[1].name, "local");
+  EXPECT_EQ((*listed)[1].meta, sample().meta);
+
+  ASSERT_TRUE((*kv)->put(std::string(kModelKeyPrefix) + "broken", "FGMODEL1").is_ok());
+  auto damaged = list_models(**kv);
+  EXPECT_EQ(damaged.status().code(), Code::kDataLoss);
+  EXPECT_NE(damaged.status().message().find("model 'broken'"), std::string::npos) << damaged.status().to_string();
 }
 
 TEST(Checkpoint, WithoutNormaliserStaysWithout) {

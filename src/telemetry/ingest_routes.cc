@@ -16,6 +16,7 @@
 #include "fleetgate/core/json_text.h"
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/websocket.h"
+#include "fleetgate/privacy/coarsen.h"
 #include "fleetgate/telemetry/catalogue.h"
 #include "fleetgate/telemetry/json_format.h"
 #include "fleetgate/telemetry/proto/telemetry.pb.h"
@@ -268,6 +269,40 @@ http::Response get_records(IngestService& service, const http::Request& req) {
                                                                         {"next_cursor", next}});
 }
 
+// The coarsened cells the page's locations pass through, one point per change of cell.
+boost::json::array coarse_track(const privacy::Coarsener& coarsener, const std::vector<Record>& records) {
+  boost::json::array points;
+  std::optional<privacy::LatLon> last;
+  for (const Record& r : records) {
+    for (const Datum& d : r.data) {
+      const Location* at = std::get_if<Location>(&d.value);
+      if (at == nullptr) continue;
+      const std::optional<privacy::LatLon> cell = coarsener.coarsen({at->lat, at->lon});
+      if (!cell || cell == last) continue;
+      last = cell;
+      points.emplace_back(boost::json::object{
+          {"time_ms", coarsener.bucket_time(r.created_at_ms)}, {"lat", cell->lat}, {"lon", cell->lon}});
+    }
+  }
+  return points;
+}
+
+http::Response get_track(IngestService& service, const privacy::Coarsener& coarsener, const http::Request& req) {
+  Result<TelemetryQuery> q = parse_query(req);
+  if (!q.is_ok()) return http::error_response(q.status());
+  if (req.query_param("fields")) return http::error_response(invalid_argument("fields: a track reads only the location"));
+  q->fields = {Field::kLocation};
+  Result<TelemetryPage> page = service.query(*req.principal(), *q);
+  if (!page.is_ok()) return http::error_response(page.status());
+  const boost::json::value next =
+      page->next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page->next_cursor);
+  return http::Response::json(http::StatusCode::ok, boost::json::object{{"vin", q->vin},
+                                                                        {"grid_degrees", coarsener.options().grid_degrees},
+                                                                        {"records", page->records.size()},
+                                                                        {"points", coarse_track(coarsener, page->records)},
+                                                                        {"next_cursor", next}});
+}
+
 }  // namespace
 
 Status register_ingest_routes(http::Server& server, IngestService& service) {
@@ -288,8 +323,17 @@ Status register_ingest_routes(http::Server& server, IngestService& service) {
       !s.is_ok()) {
     return s;
   }
-  return server.route(http::Verb::get, "/v1/telemetry/{vin}", http::RouteOptions::for_roles({"operator", "admin"}),
-                      [&service](const http::Request& req) { return get_records(service, req); });
+  if (Status s = server.route(http::Verb::get, "/v1/telemetry/{vin}", http::RouteOptions::for_roles({"operator", "admin"}),
+                              [&service](const http::Request& req) { return get_records(service, req); });
+      !s.is_ok()) {
+    return s;
+  }
+  auto coarsener = privacy::Coarsener::create({});
+  if (!coarsener.is_ok()) return coarsener.status();
+  return server.route(http::Verb::get, "/v1/telemetry/{vin}/track", http::RouteOptions::for_roles({"operator", "admin"}),
+                      [&service, coarsener = std::move(coarsener).value()](const http::Request& req) {
+                        return get_track(service, coarsener, req);
+                      });
 }
 
 }  // namespace fleetgate::telemetry

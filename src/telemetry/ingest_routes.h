@@ -20,6 +20,13 @@
 //                            of the next page, valid with the same vin, from and to (400
 //                            otherwise, query_cursor.h). Other regions' callers get the 404 of an
 //                            unregistered VIN (the refusal is audited within their budget).
+//   GET  /v1/telemetry/{vin}/track (operator, admin) ?from=MS&to=MS&limit=N&cursor=C: the same
+//                            query of the location field, coarsened as exports are
+//                            (privacy::Coarsener, default CoarsenOptions: 0.01 degree cells,
+//                            15-minute buckets): {"vin","grid_degrees","records","points":
+//                            [{"time_ms","lat","lon"}],"next_cursor"}, a point per change of cell
+//                            (time_ms the bucket where the car entered it); suppressed points
+//                            are left out. Same access and paging as the records.
 #pragma once
 
 #include "fleetgate/core/result.h"

@@ -1,7 +1,9 @@
 #include "fleetgate/vehicle/registry_routes.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <optional>
 
 #include "fleetgate/http/error.h"
 #include "fleetgate/http/json_body.h"
@@ -31,36 +33,84 @@ Result<std::string> string_field(const json::object& o, std::string_view name, b
   return std::string(v->as_string());
 }
 
+// Upper-cases an ISO 3166 code the way the registry stores it.
+std::string market_code(std::string_view market) {
+  std::string upper(market);
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return upper;
+}
+
+// Where a vehicle of `market` would be homed, when the caller may place it there: 400 for an
+// unconfigured market, 403 outside the caller's grant, and 421 like a car token of another
+// region (access/region_redirect.h) when this node does not serve that region: the request is
+// sound but made to the wrong region's nodes, and the same request there succeeds.
+std::optional<Response> refuse_placement(const config::Config& config, const Request& req, std::string_view market) {
+  const config::Region* region = config.region_for_market(market_code(market));
+  if (region == nullptr) {
+    return http::error_response(invalid_argument("market '" + std::string(market) + "' is not configured"));
+  }
+  if (!req.principal()->may_act_in(region->id)) return out_of_scope(region->id);
+  if (Status served = check_region_served(config, region->id); !served.is_ok()) {
+    return http::error_response(StatusCode::misdirected_request, served.message(), "wrong_region");
+  }
+  return std::nullopt;
+}
+
+// Refuses any member of `o` not named in `allowed` ("vin, market, label").
+Status only_fields(const json::object& o, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : o) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) != allowed.end()) continue;
+    std::string names;
+    for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
+    return invalid_argument("unknown field '" + std::string(k) + "' (expected " + names + ")");
+  }
+  return Status::ok();
+}
+
 Response create(FleetRegistry& registry, const config::Config& config, const Request& req) {
   auto body = http::json_object_body(req);
   if (!body.is_ok()) return http::error_response(body.status());
   const auto& o = *body;
-  for (const auto& [k, v] : o) {
-    if (k != "vin" && k != "market" && k != "label") {
-      return http::error_response(invalid_argument("unknown field '" + std::string(k) + "' (expected vin, market, label)"));
-    }
-  }
+  if (Status s = only_fields(o, {"vin", "market", "label"}); !s.is_ok()) return http::error_response(s);
   auto vin = string_field(o, "vin", true);
   auto market = string_field(o, "market", true);
   auto label = string_field(o, "label", false);
   for (const auto* r : {&vin, &market, &label}) {
     if (!r->is_ok()) return http::error_response(r->status());
   }
-  std::string upper = *market;
-  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  const config::Region* region = config.region_for_market(upper);
-  if (region == nullptr) return http::error_response(invalid_argument("market '" + *market + "' is not configured"));
-  if (!req.principal()->may_act_in(region->id)) return out_of_scope(region->id);
-  // 421 like a car token of another region (access/region_redirect.h): the request is sound but
-  // made to the wrong region's nodes, and the same request to that region's endpoint succeeds.
-  if (Status served = check_region_served(config, region->id); !served.is_ok()) {
-    return http::error_response(StatusCode::misdirected_request, served.message(), "wrong_region");
-  }
+  if (auto refused = refuse_placement(config, req, *market)) return std::move(*refused);
   auto record = registry.register_vehicle(*vin, *market, *label, http_actor(req));
   if (!record.is_ok()) return http::error_response(record.status());
   Response r = Response::json(StatusCode::created, to_json(*record));
   r.headers.set(boost::beast::http::field::location, "/v1/vehicles/" + record->vin);
   return r;
+}
+
+// The CLI's `fleet rehome` over HTTP: the same FleetRegistry::rehome (its checks, its audit entry
+// "vehicle.rehome"), for a vehicle in the caller's grant moving to a market whose region the
+// caller may also place vehicles in. Data already stored stays in the old region.
+Response rehome(FleetRegistry& registry, const config::Config& config, const Request& req) {
+  auto body = http::json_object_body(req);
+  if (!body.is_ok()) return http::error_response(body.status());
+  if (Status s = only_fields(*body, {"market", "reason"}); !s.is_ok()) return http::error_response(s);
+  auto market = string_field(*body, "market", true);
+  auto reason = string_field(*body, "reason", true);
+  for (const auto* r : {&market, &reason}) {
+    if (!r->is_ok()) return http::error_response(r->status());
+  }
+  auto current = vehicle_in_scope(registry, req);
+  if (!current.is_ok()) return http::error_response(current.status());
+  if (auto refused = refuse_placement(config, req, *market)) return std::move(*refused);
+  auto moved = registry.rehome(current->vin, *market, http_actor(req), *reason);
+  if (!moved.is_ok()) return http::error_response(moved.status());
+  json::object out{{"object", "vehicle.rehome"},
+                   {"vin", moved->after.vin},
+                   {"from_market", moved->before.market},
+                   {"from_region", moved->before.region},
+                   {"vehicle", to_json(moved->after)}};
+  // Stored telemetry does not follow the car across a border (DESIGN.md: residency).
+  out["data_stays_in"] = moved->before.region != moved->after.region ? json::value(moved->before.region) : json::value(nullptr);
+  return Response::json(StatusCode::ok, out);
 }
 
 Response show(FleetRegistry& registry, const Request& req) {
@@ -132,6 +182,9 @@ Status register_registry_routes(http::Server& server, FleetRegistry& registry, c
   if (!s.is_ok()) return s;
   s = server.route(Verb::get, "/v1/vehicles", RouteOptions::for_roles(kReaders),
                    [&registry](const Request& r) { return list(registry, r); });
+  if (!s.is_ok()) return s;
+  s = server.route(Verb::post, "/v1/vehicles/{vin}/rehome", RouteOptions::for_roles({"operator", "admin"}),
+                   [&registry, &config](const Request& r) { return rehome(registry, config, r); });
   if (!s.is_ok()) return s;
   std::vector<std::string> readers = kReaders;
   readers.push_back("vehicle");

@@ -1,6 +1,9 @@
-// HTTP routes of the fleet registry: POST /v1/vehicles (operator, admin), GET /v1/vehicles and
-// GET /v1/vehicles/{vin} (operator, admin, auditor; a vehicle may read its own record). Callers
-// only see and change vehicles homed in regions they may act in.
+// HTTP routes of the fleet registry: POST /v1/vehicles and POST /v1/vehicles/{vin}/rehome
+// {"market","reason"} (operator, admin), GET /v1/vehicles and GET /v1/vehicles/{vin} (operator,
+// admin, auditor; a vehicle may read its own record). Callers only see and change vehicles homed
+// in regions they may act in, and place them only in such regions: a vehicle outside the grant
+// answers 404 like an unregistered one, a target market outside it 403, one of a region this
+// node does not serve 421.
 #pragma once
 
 #include "fleetgate/core/result.h"

@@ -11,12 +11,16 @@
 #include <fstream>
 #include <thread>
 
+#include "fleetgate/access/certificate_request_testing.h"
 #include "fleetgate/access/credentials.h"
 #include "fleetgate/app/service.h"
 #include "fleetgate/http/test_client.h"
+#include "fleetgate/learning/checkpoint.h"
+#include "fleetgate/learning/checkpoint_fixture.h"
 #include "fleetgate/learning/dataset.h"
 #include "fleetgate/learning/synthetic_dataset.h"
 #include "fleetgate/store/test_dir.h"
+#include "fleetgate/vehicle/vin.h"
 #include "support/running_service.h"
 
 namespace fleetgate {
@@ -25,6 +29,16 @@ namespace {
 namespace json = boost::json;
 using http::testing::HeaderList;
 using http::testing::TestClient;
+
+constexpr std::string_view kEuCar = "LRW3E7EA8PC390117";
+
+// A valid VIN (check digit included) of a Shanghai-built car with its own serial.
+std::string test_vin(int serial) {
+  std::string digits = std::to_string(serial);
+  std::string vin = "LRW3E7EK0RC" + std::string(6 - digits.size(), '0') + digits;
+  vin[8] = vehicle::check_digit(vin).value_or('0');
+  return vin;
+}
 
 class ConsoleTest : public ::testing::Test {
  protected:
@@ -35,7 +49,7 @@ class ConsoleTest : public ::testing::Test {
                                << "[console]\nsession_seconds = " << session_seconds << "\n"
                                << "[[regions]]\nid = \"cn\"\nchain = [\"onboard\"]\n"
                                   "[[regions]]\nid = \"eu\"\nchain = [\"onboard\"]\n"
-                                  "[markets]\nCN = \"cn\"\nDE = \"eu\"\n"
+                                  "[markets]\nCN = \"cn\"\nDE = \"eu\"\nFR = \"eu\"\n"
                                   "[[providers]]\nid = \"onboard\"\nkind = \"onboard\"\nlocation = \"vehicle\"\n"
                                   "models = [\"fleetgate-onboard\"]\n";
     auto service = fleetgate::testing::start_service(config_file);
@@ -72,6 +86,28 @@ class ConsoleTest : public ::testing::Test {
     EXPECT_TRUE(r.is_ok()) << r.status().to_string();
     return r.is_ok() ? r->status : 0;
   }
+  // Status and parsed body (null when it is not JSON) of one request as `token`'s user.
+  std::pair<unsigned, json::value> as(const std::string& token, http::Verb verb, const std::string& target,
+                                      std::string body = {}) {
+    client_->close();
+    HeaderList headers{{"Authorization", "Bearer " + token}};
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    auto r = client_->request(verb, target, std::move(body), headers);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    if (!r.is_ok()) return {0u, nullptr};
+    boost::system::error_code ec;
+    json::value v = json::parse(r->body, ec);
+    return {r->status, ec ? json::value(nullptr) : v};
+  }
+  // Registers the car in `market` (eu: DE, FR; cn: CN).
+  void register_car(std::string_view vin, const char* market) {
+    ASSERT_TRUE(service_->control_plane().registry->register_vehicle(vin, market, "", "test").is_ok());
+  }
+  std::string last_audit_action() {
+    auto tail = service_->control_plane().audit->tail(1);
+    return tail.is_ok() && !tail->empty() ? tail->front().action : "";
+  }
+
   std::vector<std::string> overview_regions(const HeaderList& headers) {
     auto r = client_->get("/v1/console/overview", headers);
     EXPECT_TRUE(r.is_ok());
@@ -333,6 +369,181 @@ TEST_F(ConsoleTest, AnyGrantDecodesAVinWhetherRegisteredOrNot) {
   EXPECT_EQ(bad->status, 400u);
   EXPECT_NE(bad->body.find("position 17"), std::string::npos) << bad->body;
   EXPECT_EQ(json::parse(bad->body).at("error").at("type"), "invalid_request_error");
+}
+
+TEST_F(ConsoleTest, OperatorsRehomeCarsOnlyWithinTheirGrantAndTheAuditSaysWhy) {
+  start();
+  const std::string cn_car = test_vin(1);
+  register_car(kEuCar, "DE");
+  register_car(cn_car, "CN");
+  const std::string eu_target = "/v1/vehicles/" + std::string(kEuCar) + "/rehome";
+
+  auto [moved_status, moved] = as(eve_, http::Verb::post, eu_target, R"({"market":"fr","reason":"sold to a French fleet"})");
+  ASSERT_EQ(moved_status, 200u) << moved;
+  EXPECT_EQ(moved.at("object"), "vehicle.rehome");
+  EXPECT_EQ(moved.at("from_market"), "DE");
+  EXPECT_EQ(moved.at("vehicle").at("market"), "FR");
+  EXPECT_EQ(moved.at("vehicle").at("region"), "eu");
+  EXPECT_EQ(moved.at("data_stays_in"), nullptr) << "same region: nothing is left behind";
+  auto entry = service_->control_plane().audit->tail(1);
+  ASSERT_TRUE(entry.is_ok());
+  EXPECT_EQ(entry->front().action, "vehicle.rehome");
+  EXPECT_EQ(entry->front().actor, "user:eve");
+  EXPECT_EQ(entry->front().details.at("reason"), "sold to a French fleet");
+
+  auto [out_status, out] = as(eve_, http::Verb::post, eu_target, R"({"market":"CN","reason":"export"})");
+  EXPECT_EQ(out_status, 403u) << "eve may not place a car in cn";
+  EXPECT_EQ(out.at("error").at("code"), "region_out_of_scope");
+  EXPECT_EQ(service_->control_plane().registry->show(kEuCar)->market, "FR") << "a refusal changes nothing";
+  auto [foreign_status, foreign] = as(eve_, http::Verb::post, "/v1/vehicles/" + cn_car + "/rehome", R"({"market":"DE","reason":"r"})");
+  EXPECT_EQ(foreign_status, 404u) << "a cn car does not exist for eve";
+  EXPECT_EQ(as(eve_, http::Verb::post, eu_target, R"({"market":"FR","reason":"again"})").first, 409u);
+  for (const char* bad : {R"({"market":"DE"})", R"({"market":"DE","reason":""})", R"({"market":"XX","reason":"r"})",
+                          R"({"market":"DE","reason":"r","label":"x"})", R"({"market":7,"reason":"r"})", "[]"}) {
+    auto [status, body] = as(eve_, http::Verb::post, eu_target, bad);
+    EXPECT_EQ(status, 400u) << bad;
+    EXPECT_EQ(body.at("error").at("type"), "invalid_request_error") << bad;
+  }
+
+  auto [admin_status, admin] = as(ada_, http::Verb::post, eu_target, R"({"market":"CN","reason":"moved to Shanghai"})");
+  ASSERT_EQ(admin_status, 200u) << admin;
+  EXPECT_EQ(admin.at("vehicle").at("region"), "cn");
+  EXPECT_EQ(admin.at("data_stays_in"), "eu") << "what the car stored in eu stays in eu";
+  EXPECT_EQ(as(eve_, http::Verb::get, "/v1/vehicles/" + std::string(kEuCar)).first, 404u) << "now out of eve's grant";
+}
+
+TEST_F(ConsoleTest, OperatorsSignACarsOwnCertificateRequestAndRevokeTheCertificate) {
+  start();
+  const std::string cn_car = test_vin(2);
+  register_car(kEuCar, "DE");
+  register_car(cn_car, "CN");
+  const std::string csr = access::testing::certificate_request(kEuCar);
+  const std::string target = "/v1/vehicles/" + std::string(kEuCar) + "/certificates";
+  const std::string ask = json::serialize(json::object{{"csr", csr}, {"days", 30}});
+
+  const int64_t before = service_->control_plane().audit->now_ms();
+  auto [status, issued] = as(eve_, http::Verb::post, target, ask);
+  ASSERT_EQ(status, 201u) << issued;
+  EXPECT_EQ(issued.at("object"), "vehicle.certificate");
+  EXPECT_EQ(issued.at("region"), "eu");
+  const std::string serial(issued.at("serial").as_string());
+  EXPECT_TRUE(access::testing::certifies_key_of(issued.at("certificate").as_string(), csr));
+  EXPECT_NE(std::string(issued.at("subject").as_string()).find("CN=" + std::string(kEuCar)), std::string::npos);
+  const int64_t expires = issued.at("expires_ms").as_int64();
+  EXPECT_GT(expires, before + 29LL * 86'400'000);
+  EXPECT_LT(expires, before + 31LL * 86'400'000);
+  EXPECT_EQ(json::serialize(issued).find("PRIVATE"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data/fleet-ca/ca.crt")) << "the fleet CA is created at first use";
+  EXPECT_EQ(last_audit_action(), "vehicle.cert.issue");
+
+  EXPECT_EQ(as(eve_, http::Verb::post, "/v1/vehicles/" + cn_car + "/certificates",
+               json::serialize(json::object{{"csr", access::testing::certificate_request(cn_car)}}))
+                .first,
+            404u);
+  auto [bad_status, bad] = as(eve_, http::Verb::post, target, R"({"csr":"-----BEGIN NONSENSE-----"})");
+  EXPECT_EQ(bad_status, 400u);
+  EXPECT_NE(std::string(bad.at("error").at("message").as_string()).find("not a PEM certificate request"), std::string::npos);
+  auto [other_status, other] =
+      as(eve_, http::Verb::post, target, json::serialize(json::object{{"csr", access::testing::certificate_request(cn_car)}}));
+  EXPECT_EQ(other_status, 400u) << "a request for another car's name";
+  EXPECT_NE(std::string(other.at("error").at("message").as_string()).find("names CN=" + cn_car), std::string::npos);
+  for (const std::string& body : {std::string("{}"), json::serialize(json::object{{"csr", csr}, {"days", 0}}),
+                                  json::serialize(json::object{{"csr", csr}, {"days", 3651}}),
+                                  json::serialize(json::object{{"csr", csr}, {"key", "x"}})}) {
+    EXPECT_EQ(as(eve_, http::Verb::post, target, body).first, 400u) << body;
+  }
+
+  const std::string revoke = "/v1/vehicles/" + std::string(kEuCar) + "/certificates/" + serial;
+  EXPECT_EQ(as(eve_, http::Verb::delete_, revoke).first, 204u);
+  EXPECT_EQ(last_audit_action(), "vehicle.cert.revoke");
+  EXPECT_EQ(as(eve_, http::Verb::delete_, revoke).first, 409u) << "revoked before";
+}
+
+TEST_F(ConsoleTest, ADamagedFleetCaIsTheServersFaultNotTheCallers) {
+  start();
+  register_car(kEuCar, "DE");
+  std::filesystem::create_directories(dir_ / "data/fleet-ca");
+  std::ofstream(dir_ / "data/fleet-ca/ca.key") << "not a key\n";
+  std::ofstream(dir_ / "data/fleet-ca/ca.crt") << "not a certificate\n";
+  auto [status, body] = as(eve_, http::Verb::post, "/v1/vehicles/" + std::string(kEuCar) + "/certificates",
+                           json::serialize(json::object{{"csr", access::testing::certificate_request(kEuCar)}}));
+  EXPECT_EQ(status, 500u) << body;
+  EXPECT_EQ(body.at("error").at("type"), "server_error");
+  EXPECT_NE(std::string(body.at("error").at("message").as_string()).find("the fleet CA"), std::string::npos) << body;
+  EXPECT_EQ(std::ifstream(dir_ / "data/fleet-ca/ca.key").rdbuf()->sgetc(), 'n') << "a damaged CA is never replaced";
+}
+
+TEST_F(ConsoleTest, TrainedModelsAreListedOnlyForTheCallersRegionsWithTheirEvaluation) {
+  start();
+  for (const char* region : {"cn", "eu"}) {
+    learning::Checkpoint c = learning::testing::sample_checkpoint(region);
+    const transfer::RegionData home = service_->backend().region(region);
+    ASSERT_TRUE(learning::save_checkpoint(*home.store, "local", c).is_ok());
+    c.meta.kind = "global";
+    c.meta.rounds = 3;
+    c.meta.test->auc.reset();  // one class only in that split
+    ASSERT_TRUE(learning::save_checkpoint(*home.store, "federated-global", c).is_ok());
+  }
+  auto [status, eves] = as(eve_, http::Verb::get, "/v1/learning/models");
+  ASSERT_EQ(status, 200u) << eves;
+  const json::array& models = eves.at("data").as_array();
+  ASSERT_EQ(models.size(), 2u);
+  EXPECT_EQ(models.at(0).at("name"), "federated-global");
+  EXPECT_EQ(models.at(0).at("rounds"), 3);
+  EXPECT_EQ(models.at(0).at("test").at("auc"), nullptr);
+  EXPECT_EQ(models.at(1).at("name"), "local");
+  for (const auto& m : models) EXPECT_EQ(m.at("region"), "eu");
+  EXPECT_EQ(models.at(1).at("train_examples"), 100);
+  EXPECT_EQ(models.at(1).at("dataset_version"), "v17");
+  EXPECT_EQ(models.at(1).at("test").at("auc").as_double(), 0.8125);
+  EXPECT_EQ(models.at(1).at("test").at("examples"), 10);
+  EXPECT_FALSE(models.at(1).as_object().contains("weights")) << "metadata only";
+
+  EXPECT_EQ(as(ada_, http::Verb::get, "/v1/learning/models").second.at("data").as_array().size(), 4u);
+  EXPECT_EQ(as(eve_, http::Verb::get, "/v1/learning/models?region=cn").first, 403u);
+  EXPECT_EQ(as(ada_, http::Verb::get, "/v1/learning/models?region=mars").first, 404u);
+  EXPECT_EQ(as(ada_, http::Verb::get, "/v1/learning/models?region=cn").second.at("data").as_array().size(), 2u);
+}
+
+TEST_F(ConsoleTest, ACarsTrackIsCoarsenedToOnePointPerCell) {
+  start();
+  register_car(kEuCar, "DE");
+  auto& cp = service_->control_plane();
+  const std::string car = *cp.credentials->issue_vehicle_token(kEuCar, "eu", "test");
+  // An hour ago, on a 15-minute boundary (ingest refuses records older than a week).
+  const int64_t t0 = cp.audit->now_ms() / 900'000 * 900'000 - 3'600'000;
+  auto frame = [&](int seq, int64_t at, const char* data) {
+    return std::string(R"({"vin":")") + std::string(kEuCar) + R"(","created_at":)" + std::to_string(at) +
+           R"(,"seq":)" + std::to_string(seq) + R"(,"data":)" + data + "}";
+  };
+  const std::string batch = "[" + frame(1, t0 + 1000, R"([{"field":"location","value":{"lat":52.52012,"lon":13.40494}}])") +
+                            "," + frame(2, t0 + 2000, R"([{"field":"location","value":{"lat":52.52189,"lon":13.40101}}])") +
+                            "," + frame(3, t0 + 3000, R"([{"field":"speed","value":30}])") + "," +
+                            frame(4, t0 + 16 * 60'000, R"([{"field":"location","value":{"lat":52.53071,"lon":13.41532}}])") + "]";
+  client_->close();
+  auto posted = client_->post("/v1/telemetry", batch, {{"Authorization", "Bearer " + car}, {"Content-Type", "application/json"}});
+  ASSERT_TRUE(posted.is_ok());
+  ASSERT_EQ(posted->status, 200u) << posted->body;
+
+  auto [status, track] = as(eve_, http::Verb::get, "/v1/telemetry/" + std::string(kEuCar) + "/track");
+  ASSERT_EQ(status, 200u) << track;
+  EXPECT_EQ(track.at("grid_degrees").as_double(), 0.01);
+  EXPECT_EQ(track.at("records"), 4) << "every record of the window is read; one without a location adds no point";
+  const json::array& points = track.at("points").as_array();
+  ASSERT_EQ(points.size(), 2u) << track << ": the first two fixes share a cell";
+  EXPECT_NEAR(points.at(0).at("lat").as_double(), 52.525, 1e-9);
+  EXPECT_NEAR(points.at(0).at("lon").as_double(), 13.405, 1e-9);
+  EXPECT_EQ(points.at(0).at("time_ms").as_int64(), t0) << "the bucket's start, not the fix's time";
+  EXPECT_NEAR(points.at(1).at("lat").as_double(), 52.535, 1e-9);
+  EXPECT_EQ(points.at(1).at("time_ms").as_int64(), t0 + 15 * 60'000);
+  EXPECT_EQ(track.at("next_cursor"), nullptr);
+  EXPECT_EQ(json::serialize(track).find("52.52012"), std::string::npos) << "no raw position";
+
+  EXPECT_EQ(as(eve_, http::Verb::get, "/v1/telemetry/" + std::string(kEuCar) + "/track?fields=speed").first, 400u);
+  EXPECT_EQ(as(eve_, http::Verb::get, "/v1/telemetry/" + std::string(kEuCar) + "/track?from=x").first, 400u);
+  EXPECT_EQ(as(eve_, http::Verb::get, "/v1/telemetry/" + test_vin(3) + "/track").first, 404u);
+  EXPECT_EQ(as(ada_, http::Verb::get, "/v1/telemetry/" + std::string(kEuCar) + "/track?limit=1").second.at("points").as_array().size(),
+            1u);
 }
 
 }  // namespace

@@ -69,10 +69,14 @@ const std::map<std::string, unsigned> kOutOfScopeStatus = {
     // token_routes.cc: the same, for minting and revoking a vehicle's token.
     {"POST /v1/vehicles/{vin}/token", 404},
     {"DELETE /v1/vehicles/{vin}/token", 404},
-    // certificate_routes.cc: the same, for revoking a vehicle's certificate.
+    // certificate_routes.cc: the same, for signing and revoking a vehicle's certificate.
+    {"POST /v1/vehicles/{vin}/certificates", 404},
     {"DELETE /v1/vehicles/{vin}/certificates/{serial}", 404},
+    // registry_routes.cc: the same for rehoming a vehicle (a target market outside the grant: 403).
+    {"POST /v1/vehicles/{vin}/rehome", 404},
     // ingest_service.cc, gateway.cc: the same for reading a vehicle's telemetry and reporting its state.
     {"GET /v1/telemetry/{vin}", 404},
+    {"GET /v1/telemetry/{vin}/track", 404},
     {"POST /v1/vehicles/{vin}/state", 404},
 };
 
@@ -135,8 +139,11 @@ class RouteAccessTest : public ::testing::Test {
         {"POST /v1/vehicles/{vin}/state", {"/v1/vehicles/" + cn_vin_ + "/state", R"({"speed_kmh":0,"gear":"P"})"}},
         {"POST /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
         {"DELETE /v1/vehicles/{vin}/token", {"/v1/vehicles/" + cn_vin_ + "/token", ""}},
+        {"POST /v1/vehicles/{vin}/certificates", {"/v1/vehicles/" + cn_vin_ + "/certificates", R"({"csr":"x"})"}},
         {"DELETE /v1/vehicles/{vin}/certificates/{serial}", {"/v1/vehicles/" + cn_vin_ + "/certificates/AB12", ""}},
+        {"POST /v1/vehicles/{vin}/rehome", {"/v1/vehicles/" + cn_vin_ + "/rehome", R"({"market":"US","reason":"r"})"}},
         {"GET /v1/telemetry/{vin}", {"/v1/telemetry/" + cn_vin_, ""}},
+        {"GET /v1/telemetry/{vin}/track", {"/v1/telemetry/" + cn_vin_ + "/track", ""}},
         {"POST /v1/transfers",
          {"/v1/transfers", R"({"source_region":"cn","dest_region":"eu","data_class":"desensitised","fields":["speed"],)"
                            R"("purpose":"p","legal_basis":"b","assessment_ref":"a","expires_at_ms":4102444800000})"}},
@@ -148,6 +155,7 @@ class RouteAccessTest : public ::testing::Test {
         {"GET /v1/audit", {"/v1/audit?from_seq=1&limit=5", ""}},
         {"GET /v1/audit/verify", {"/v1/audit/verify", ""}},
         {"GET /v1/learning/datasets", {"/v1/learning/datasets?region=cn", ""}},
+        {"GET /v1/learning/models", {"/v1/learning/models?region=cn", ""}},
     };
     auto it = probes.find(key);
     if (it == probes.end()) return std::nullopt;

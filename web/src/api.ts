@@ -16,14 +16,16 @@ export function bindSession(token: string, signedOut: () => void): void {
   onSignedOut = signedOut;
 }
 
-export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+// A JSON request (`body` is serialised), or with `contentType` a text body sent as it is (an
+// uploaded file).
+export async function api<T>(path: string, method = 'GET', body?: unknown, contentType?: string): Promise<T> {
   const headers: Record<string, string> = {};
   if (method !== 'GET') headers['x-fleetgate-csrf'] = csrf;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : contentType ? String(body) : JSON.stringify(body),
     credentials: 'same-origin',
     cache: 'no-store',
   });

@@ -6,6 +6,10 @@ const locales = { en: 'en-GB', zh: 'zh-CN', de: 'de-DE' } as const;
 export const number = (n: number, digits = 0) =>
   n.toLocaleString(locales[language.value], { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+// Whole numbers without decimals, others with up to `digits` of them.
+export const compact = (n: number, digits = 2) =>
+  n.toLocaleString(locales[language.value], { maximumFractionDigits: digits });
+
 export const time = (ms: number) => new Date(ms).toLocaleString(locales[language.value]);
 
 export const clock = (ms: number) =>

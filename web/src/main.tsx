@@ -108,7 +108,7 @@ function App() {
         {current.path === 'fleet' && <FleetPage session={session} vin={path[0] === 'fleet' ? path[1] : undefined} />}
         {current.path === 'transfers' && <TransfersPage session={session} />}
         {current.path === 'audit' && <AuditPage />}
-        {current.path === 'ledger' && <LedgerPage />}
+        {current.path === 'ledger' && <LedgerPage session={session} />}
         {current.path === 'learning' && <LearningPage />}
       </main>
     </div>

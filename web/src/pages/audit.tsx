@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 
 import { api } from '../api';
-import { Problem, Scroll, Show, useLoad } from '../components';
+import { DataTable, loadedValue, Problem, Show, useLoad } from '../components';
 import { number, time } from '../format';
 import { t } from '../i18n';
 
@@ -77,37 +77,22 @@ export function AuditPage() {
                 {t('audit.newer')}
               </button>
             </nav>
-            <Scroll label={t('nav.audit')}>
-              <table data-testid="audit">
-                <caption>{t('nav.audit')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">{t('audit.time')}</th>
-                    <th scope="col">{t('audit.actor')}</th>
-                    <th scope="col">{t('audit.action')}</th>
-                    <th scope="col">{t('audit.subject')}</th>
-                    <th scope="col">{t('fleet.region')}</th>
-                    <th scope="col">{t('audit.details')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...p.entries].reverse().map((e) => (
-                    <tr>
-                      <td>{e.seq}</td>
-                      <td>{time(e.time_ms)}</td>
-                      <td>{e.actor}</td>
-                      <td>{e.action}</td>
-                      <td>{e.subject}</td>
-                      <td>{e.region}</td>
-                      <td>
-                        <code>{JSON.stringify(e.details)}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
+            <DataTable
+              loaded={loadedValue([...p.entries].reverse())}
+              rows={(entries) => entries}
+              caption={t('nav.audit')}
+              testId="audit"
+              empty={t('audit.empty')}
+              columns={[
+                { header: '#', cell: (e) => e.seq },
+                { header: t('audit.time'), cell: (e) => time(e.time_ms) },
+                { header: t('audit.actor'), cell: (e) => e.actor },
+                { header: t('audit.action'), cell: (e) => e.action },
+                { header: t('audit.subject'), cell: (e) => e.subject },
+                { header: t('fleet.region'), cell: (e) => e.region },
+                { header: t('audit.details'), cell: (e) => <code>{JSON.stringify(e.details)}</code> },
+              ]}
+            />
           </>
         )}
       </Show>

@@ -1,63 +1,32 @@
-// Fleet: search the registry by VIN, market and region (GET /v1/vehicles, GET /v1/vehicles/{vin});
-// a car's page shows its decoded VIN, home region and the providers it may use, and its latest
-// telemetry (GET /v1/telemetry/{vin}). The API answers only within the user's grant.
+// Fleet: search the registry by VIN, market, region and maker (GET /v1/vehicles), and register a
+// vehicle (POST /v1/vehicles). A car's own page is car.tsx. The API answers only within the
+// user's grant.
 import { useState } from 'preact/hooks';
 
 import { allRegions, api, hasRole, Session } from '../api';
-import { Show, useLoad } from '../components';
-import { time } from '../format';
+import { DataTable, Problem, useAction, useLoad, valueOf } from '../components';
 import { t } from '../i18n';
+import { Car, Vehicle } from './car';
 
-interface Vehicle {
-  vin: string;
-  market: string;
-  region: string;
-  label: string;
-  manufacturer: string;
-  providers: string[];
-}
-interface DecodedVin {
-  wmi: string;
-  manufacturer: string;
-  country: string;
-  region_of_origin: string;
-  model_year: number | null;
-  plant_code: string;
-  plant: string;
-  serial: string;
-  check_digit: { required: boolean; valid: boolean; expected: string };
-}
 interface VehicleList {
   data: Vehicle[];
   next_cursor: string | null;
 }
-interface Datum {
-  field: string;
-  value: unknown;
-}
-interface TelemetryRecord {
-  created_at: number;
-  seq: number;
-  data: Datum[];
-}
-interface Telemetry {
-  records: TelemetryRecord[];
-}
 
-const kLatestWindowMs = 24 * 3600 * 1000;
-
-function vehiclesQuery(region: string, market: string): string {
+function vehiclesQuery(region: string, market: string, maker: string): string {
   const q = new URLSearchParams({ limit: '100' });
   if (region) q.set('region', region);
   if (market) q.set('market', market.toUpperCase());
+  if (maker) q.set('maker', maker);
   return `/v1/vehicles?${q}`;
 }
 
 function Search({ session }: { session: Session }) {
   const [vin, setVin] = useState('');
   const [market, setMarket] = useState('');
+  const [maker, setMaker] = useState('');
   const [region, setRegion] = useState(allRegions(session) || session.regions.length > 1 ? '' : session.regions[0]);
-  const [query, setQuery] = useState(vehiclesQuery(region, ''));
+  const [query, setQuery] = useState(vehiclesQuery(region, '', ''));
   const needsRegion = !allRegions(session) && session.regions.length > 1 && !region;
   const list = useLoad(() => (needsRegion ? Promise.resolve({ data: [], next_cursor: null }) : api<VehicleList>(query)), [query]);
 
@@ -65,22 +34,24 @@ function Search({ session }: { session: Session }) {
     e.preventDefault();
     const v = vin.trim().toUpperCase();
     if (v) location.hash = `#/fleet/${encodeURIComponent(v)}`;
-    else setQuery(vehiclesQuery(region, market.trim()));
+    else setQuery(vehiclesQuery(region, market.trim(), maker.trim()));
   };
-  const input = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
 
   return (
     <>
       <form class="search" onSubmit={submit} role="search">
         <label>
-          {t('fleet.vin')} <input value={vin} onInput={input(setVin)} maxLength={17} name="vin" />
+          {t('fleet.vin')} <input value={vin} onInput={(e) => setVin(valueOf(e))} maxLength={17} name="vin" />
         </label>
         <label>
-          {t('fleet.market')} <input value={market} onInput={input(setMarket)} maxLength={2} name="market" />
+          {t('fleet.market')} <input value={market} onInput={(e) => setMarket(valueOf(e))} maxLength={2} size={4} name="market" />
+        </label>
+        <label>
+          {t('fleet.manufacturer')} <input value={maker} onInput={(e) => setMaker(valueOf(e))} name="maker" />
         </label>
         <label>
           {t('fleet.region')}{' '}
-          <select value={region} onChange={input(setRegion)} name="region">
+          <select value={region} onChange={(e) => setRegion(valueOf(e))} name="region">
             {(allRegions(session) || session.regions.length > 1) && <option value="">{t('fleet.any_region')}</option>}
             {session.regions
               .filter((r) => r !== '*')
@@ -92,125 +63,53 @@ function Search({ session }: { session: Session }) {
         <button type="submit">{t('fleet.search')}</button>
       </form>
       {needsRegion && <p>{t('fleet.choose_region')}</p>}
-      <Show loaded={list}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p>{t('fleet.none')}</p>
-          ) : (
-            <table data-testid="vehicles">
-              <caption>{t('fleet.vehicles')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('fleet.vin')}</th>
-                  <th scope="col">{t('fleet.market')}</th>
-                  <th scope="col">{t('fleet.region')}</th>
-                  <th scope="col">{t('fleet.manufacturer')}</th>
-                  <th scope="col">{t('fleet.label')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((v) => (
-                  <tr data-region={v.region}>
-                    <td>
-                      <a href={`#/fleet/${v.vin}`}>{v.vin}</a>
-                    </td>
-                    <td>{v.market}</td>
-                    <td>{v.region}</td>
-                    <td>{v.manufacturer}</td>
-                    <td>{v.label}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Show>
+      <DataTable
+        loaded={list}
+        rows={(page) => page.data}
+        caption={t('fleet.vehicles')}
+        testId="vehicles"
+        empty={t('fleet.none')}
+        rowAttrs={(v) => ({ 'data-region': v.region })}
+        columns={[
+          { header: t('fleet.vin'), cell: (v) => <a href={`#/fleet/${v.vin}`}>{v.vin}</a> },
+          { header: t('fleet.market'), cell: (v) => v.market },
+          { header: t('fleet.region'), cell: (v) => v.region },
+          { header: t('fleet.manufacturer'), cell: (v) => v.manufacturer },
+          { header: t('fleet.label'), cell: (v) => v.label },
+        ]}
+      />
     </>
   );
 }
 
-function LatestState({ vin }: { vin: string }) {
-  const telemetry = useLoad(
-    () => api<Telemetry>(`/v1/telemetry/${encodeURIComponent(vin)}?from=${Date.now() - kLatestWindowMs}&limit=1000`),
-    [vin],
+// POST /v1/vehicles; on success the new car's page opens.
+function Register() {
+  const [vin, setVin] = useState('');
+  const [market, setMarket] = useState('');
+  const [label, setLabel] = useState('');
+  const register = useAction(
+    () => api<Vehicle>('/v1/vehicles', 'POST', { vin: vin.trim().toUpperCase(), market: market.trim(), label: label.trim() }),
+    (v) => (location.hash = `#/fleet/${v.vin}`),
   );
   return (
-    <Show loaded={telemetry}>
-      {(page) => {
-        const latest = page.records[page.records.length - 1];
-        if (!latest) return <p>{t('car.no_telemetry')}</p>;
-        return (
-          <dl class="figures" data-testid="latest">
-            <dt>{t('car.reported')}</dt>
-            <dd>{time(latest.created_at)}</dd>
-            {latest.data.map((d) => (
-              <>
-                <dt>{d.field}</dt>
-                <dd>{typeof d.value === 'object' ? JSON.stringify(d.value) : String(d.value)}</dd>
-              </>
-            ))}
-          </dl>
-        );
-      }}
-    </Show>
-  );
-}
-
-function Decoded({ vin }: { vin: string }) {
-  const decoded = useLoad(() => api<DecodedVin>(`/v1/vin/${encodeURIComponent(vin)}`), [vin]);
-  return (
-    <Show loaded={decoded}>
-      {(d) => (
-        <dl class="figures" data-testid="decoded">
-          <dt>{t('fleet.manufacturer')}</dt>
-          <dd>{d.manufacturer}</dd>
-          <dt>WMI</dt>
-          <dd>{d.wmi}</dd>
-          <dt>{t('car.origin')}</dt>
-          <dd>{[d.country, d.region_of_origin].filter(Boolean).join(', ') || '—'}</dd>
-          <dt>{t('car.plant')}</dt>
-          <dd>{d.plant || d.plant_code}</dd>
-          <dt>{t('car.model_year')}</dt>
-          <dd>{d.model_year ?? '—'}</dd>
-          <dt>{t('car.serial')}</dt>
-          <dd>{d.serial}</dd>
-          <dt>{t('car.check_digit')}</dt>
-          <dd>{d.check_digit.valid ? t('car.check_ok') : t('car.check_expected', { digit: d.check_digit.expected })}</dd>
-        </dl>
-      )}
-    </Show>
-  );
-}
-
-function Car({ vin, session }: { vin: string; session: Session }) {
-  const car = useLoad(() => api<Vehicle>(`/v1/vehicles/${encodeURIComponent(vin)}`), [vin]);
-  return (
-    <section aria-labelledby="car-title">
-      <p>
-        <a href="#/fleet">← {t('nav.fleet')}</a>
-      </p>
-      <h2 id="car-title">{vin}</h2>
-      <h3>{t('car.decoded')}</h3>
-      <Decoded vin={vin} />
-      <h3>{t('car.registration')}</h3>
-      <Show loaded={car}>
-        {(v) => (
-          <>
-            <dl class="figures" data-testid="car">
-              <dt>{t('fleet.region')}</dt>
-              <dd>{v.region}</dd>
-              <dt>{t('fleet.market')}</dt>
-              <dd>{v.market}</dd>
-              <dt>{t('fleet.label')}</dt>
-              <dd>{v.label || '—'}</dd>
-              <dt>{t('overview.providers')}</dt>
-              <dd>{v.providers.join(' → ')}</dd>
-            </dl>
-            <h3>{t('car.latest')}</h3>
-            {hasRole(session, 'operator', 'admin') ? <LatestState vin={vin} /> : <p>{t('car.telemetry_roles')}</p>}
-          </>
-        )}
-      </Show>
+    <section aria-labelledby="register-title">
+      <h3 id="register-title">{t('fleet.register')}</h3>
+      <form class="search" onSubmit={register.submit()}>
+        <label>
+          {t('fleet.vin')} <input value={vin} required minLength={17} maxLength={17} onInput={(e) => setVin(valueOf(e))} name="new-vin" />
+        </label>
+        <label>
+          {t('fleet.market')}{' '}
+          <input value={market} required maxLength={2} size={4} onInput={(e) => setMarket(valueOf(e))} name="new-market" />
+        </label>
+        <label>
+          {t('fleet.label')} <input value={label} maxLength={200} onInput={(e) => setLabel(valueOf(e))} name="new-label" />
+        </label>
+        <button type="submit" disabled={register.busy}>
+          {t('fleet.register_submit')}
+        </button>
+      </form>
+      <Problem error={register.error} />
     </section>
   );
 }
@@ -221,6 +120,7 @@ export function FleetPage({ session, vin }: { session: Session; vin?: string }) 
     <section aria-labelledby="fleet-title">
       <h2 id="fleet-title">{t('nav.fleet')}</h2>
       <Search session={session} />
+      {hasRole(session, 'operator', 'admin') && <Register />}
     </section>
   );
 }

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 
 import { api, ApiError, hasRole, Session } from '../api';
-import { Problem, Scroll, Show, useLoad } from '../components';
+import { DataTable, Problem, useLoad } from '../components';
 import { time } from '../format';
 import { t } from '../i18n';
 
@@ -28,52 +28,35 @@ function missing(tr: Transfer): string {
   return needs.join('; ');
 }
 
-function Row({ tr, session, changed }: { tr: Transfer; session: Session; changed: () => void }) {
+// Approve and reject, for approvers and DPOs of a request still open.
+function Decide({ tr, session, changed }: { tr: Transfer; session: Session; changed: () => void }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<Error>();
   const mayDecide = tr.state === 'requested' && hasRole(session, 'approver', 'dpo');
   const act = (path: string, body?: unknown) =>
     api(`/v1/transfers/${tr.id}/${path}`, 'POST', body).then(changed, (e: ApiError) => setError(e));
-
   return (
-    <tr data-transfer={tr.id}>
-      <td>
-        <code>{tr.id}</code>
-      </td>
-      <td class={`state-${tr.state}`}>{tr.state}</td>
-      <td>
-        {tr.request.source_region} → {tr.request.dest_region}
-      </td>
-      <td>{tr.request.data_class}</td>
-      <td>{tr.request.purpose}</td>
-      <td>{tr.requester}</td>
-      <td data-testid="approvals">
-        {tr.approvals.length === 0 ? '—' : tr.approvals.map((a) => `${a.approver} (${a.role}, ${time(a.time_ms)})`).join('; ')}
-        {tr.rejected_by && ` ${t('transfers.rejected_by', { who: tr.rejected_by })}: ${tr.reject_reason}`}
-      </td>
-      <td data-testid="missing">{missing(tr)}</td>
-      <td>
-        {mayDecide && (
-          <div class="actions">
-            <button type="button" onClick={() => act('approve')}>
-              {t('transfers.approve')}
-            </button>
-            <label>
-              <span class="visually-hidden">{t('transfers.reason')}</span>
-              <input
-                placeholder={t('transfers.reason')}
-                value={reason}
-                onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-              />
-            </label>
-            <button type="button" disabled={!reason.trim()} onClick={() => act('reject', { reason: reason.trim() })}>
-              {t('transfers.reject')}
-            </button>
-          </div>
-        )}
-        <Problem error={error} />
-      </td>
-    </tr>
+    <>
+      {mayDecide && (
+        <div class="actions">
+          <button type="button" onClick={() => act('approve')}>
+            {t('transfers.approve')}
+          </button>
+          <label>
+            <span class="visually-hidden">{t('transfers.reason')}</span>
+            <input
+              placeholder={t('transfers.reason')}
+              value={reason}
+              onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+            />
+          </label>
+          <button type="button" disabled={!reason.trim()} onClick={() => act('reject', { reason: reason.trim() })}>
+            {t('transfers.reject')}
+          </button>
+        </div>
+      )}
+      <Problem error={error} />
+    </>
   );
 }
 
@@ -83,37 +66,33 @@ export function TransfersPage({ session }: { session: Session }) {
     <section aria-labelledby="transfers-title">
       <h2 id="transfers-title">{t('nav.transfers')}</h2>
       <p class="muted">{t('transfers.rule')}</p>
-      <Show loaded={list}>
-        {({ transfers }) =>
-          transfers.length === 0 ? (
-            <p>{t('transfers.none')}</p>
-          ) : (
-            <Scroll label={t('nav.transfers')}>
-              <table data-testid="transfers">
-                <caption>{t('nav.transfers')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">ID</th>
-                    <th scope="col">{t('transfers.state')}</th>
-                    <th scope="col">{t('transfers.route')}</th>
-                    <th scope="col">{t('transfers.class')}</th>
-                    <th scope="col">{t('transfers.purpose')}</th>
-                    <th scope="col">{t('transfers.requester')}</th>
-                    <th scope="col">{t('transfers.approvals')}</th>
-                    <th scope="col">{t('transfers.missing')}</th>
-                    <th scope="col">{t('transfers.decide')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...transfers].reverse().map((tr) => (
-                    <Row tr={tr} session={session} changed={list.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
-          )
-        }
-      </Show>
+      <DataTable
+        loaded={list}
+        rows={({ transfers }) => [...transfers].reverse()}
+        caption={t('nav.transfers')}
+        testId="transfers"
+        empty={t('transfers.none')}
+        rowAttrs={(tr) => ({ 'data-transfer': tr.id })}
+        columns={[
+          { header: 'ID', cell: (tr) => <code>{tr.id}</code> },
+          { header: t('transfers.state'), cell: (tr) => <span class={`state-${tr.state}`}>{tr.state}</span> },
+          { header: t('transfers.route'), cell: (tr) => `${tr.request.source_region} → ${tr.request.dest_region}` },
+          { header: t('transfers.class'), cell: (tr) => tr.request.data_class },
+          { header: t('transfers.purpose'), cell: (tr) => tr.request.purpose },
+          { header: t('transfers.requester'), cell: (tr) => tr.requester },
+          {
+            header: t('transfers.approvals'),
+            cell: (tr) => (
+              <span data-testid="approvals">
+                {tr.approvals.length === 0 ? '—' : tr.approvals.map((a) => `${a.approver} (${a.role}, ${time(a.time_ms)})`).join('; ')}
+                {tr.rejected_by && ` ${t('transfers.rejected_by', { who: tr.rejected_by })}: ${tr.reject_reason}`}
+              </span>
+            ),
+          },
+          { header: t('transfers.missing'), cell: (tr) => <span data-testid="missing">{missing(tr)}</span> },
+          { header: t('transfers.decide'), cell: (tr) => <Decide tr={tr} session={session} changed={list.reload} /> },
+        ]}
+      />
     </section>
   );
 }
