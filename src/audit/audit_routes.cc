@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "fleetgate/http/error.h"
 
@@ -22,10 +25,6 @@ Result<uint64_t> positive_param(const http::Request& request, std::string_view n
   }
   return value;
 }
-
-}  // namespace
-
-namespace {
 
 // The audit chain spans every region, so only a grant for all of them reads it.
 Status check_all_regions(const http::Request& request) {
@@ -49,6 +48,36 @@ http::Response handle_audit_verify(const AuditLog& log, const http::Request& req
   return http::Response::json(http::StatusCode::ok, out);
 }
 
+namespace {
+
+// What GET /v1/audit keeps: entries whose action starts with `action` and whose actor, subject
+// and region equal the others; a filter left out keeps everything.
+struct AuditFilter {
+  std::optional<std::string> action, actor, subject, region;
+  bool any() const { return action || actor || subject || region; }
+  bool keeps(const Entry& e) const {
+    return (!action || e.action.starts_with(*action)) && (!actor || e.actor == *actor) &&
+           (!subject || e.subject == *subject) && (!region || e.region == *region);
+  }
+};
+
+Result<AuditFilter> filter_of(const http::Request& request) {
+  AuditFilter f;
+  for (auto [name, field] : {std::pair{"action", &f.action}, std::pair{"actor", &f.actor},
+                             std::pair{"subject", &f.subject}, std::pair{"region", &f.region}}) {
+    *field = request.query_param(name);
+    if (*field && (*field)->empty()) return invalid_argument(std::string(name) + " must not be empty when given");
+  }
+  return f;
+}
+
+// Entries a filtered page reads at most before it answers (with fewer matches and next_seq where
+// it stopped), so no request walks a long chain at once.
+constexpr size_t kMaxScanned = 10'000;
+constexpr size_t kScanChunk = 1'000;
+
+}  // namespace
+
 http::Response handle_audit_page(const AuditLog& log, const http::Request& request) {
   if (Status s = check_all_regions(request); !s.is_ok()) return http::error_response(s);
   auto from = positive_param(request, "from_seq", 1);
@@ -56,11 +85,22 @@ http::Response handle_audit_page(const AuditLog& log, const http::Request& reque
   auto limit = positive_param(request, "limit", kDefaultLimit);
   if (!limit.is_ok()) return http::error_response(limit.status());
   if (*limit > kMaxLimit) return http::error_response(invalid_argument("limit must be at most 1000"));
-  auto entries = log.read(*from, static_cast<size_t>(*limit));
-  if (!entries.is_ok()) return http::error_response(entries.status());
+  auto filter = filter_of(request);
+  if (!filter.is_ok()) return http::error_response(filter.status());
   boost::json::array out;
-  for (const auto& e : *entries) out.push_back(to_json(e));
-  const uint64_t next = entries->empty() ? *from : entries->back().seq + 1;
+  uint64_t next = *from;
+  for (size_t scanned = 0; out.size() < *limit && scanned < (filter->any() ? kMaxScanned : *limit);) {
+    const size_t want = filter->any() ? kScanChunk : static_cast<size_t>(*limit);
+    auto entries = log.read(next, want);
+    if (!entries.is_ok()) return http::error_response(entries.status());
+    for (const auto& e : *entries) {
+      next = e.seq + 1;
+      ++scanned;
+      if (filter->keeps(e)) out.push_back(to_json(e));
+      if (out.size() == *limit) break;
+    }
+    if (entries->size() < want) break;  // the end of the chain
+  }
   return http::Response::json(http::StatusCode::ok, boost::json::object{{"entries", std::move(out)},
                                                                         {"next_seq", next},
                                                                         {"size", log.size()},

@@ -393,10 +393,26 @@ describe('console', () => {
     await page.getByTestId('audit').waitFor();
     assert.match(await page.getByTestId('audit').textContent(), /user\.add/);
     assert.match(await page.getByTestId('audit').textContent(), /console\.session\.start/);
+    // Each entry shows its links: newest first, so a row's previous hash is the next row's own.
+    const links = await page.getByTestId('hash-links').evaluateAll((spans) =>
+      spans.map((s) => [...s.querySelectorAll('code')].map((c) => c.title)));
+    assert.ok(links.length >= 3);
+    for (let i = 0; i + 1 < links.length; ++i) assert.equal(links[i][0], links[i + 1][1], `row ${i}'s link`);
+    assert.match(links[0][1], /^[0-9a-f]{64}$/);
     await page.getByRole('button', { name: /verify/i }).click();
     await page.getByTestId('verification').waitFor();
     assert.match(await page.getByTestId('verification').textContent(), /^Intact/);
     await screenshot(page, 'audit');
+    // Filtered by the server: only user.* actions, oldest first; "Show all" goes back.
+    await page.locator('input[name=filter-action]').fill('user.');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText(/matching entries among/).waitFor();
+    const actions = await page.getByTestId('audit').locator('tbody tr td:nth-child(4)').allTextContents();
+    assert.ok(actions.length >= 2, `user actions: ${actions}`);
+    for (const a of actions) assert.match(a, /^user\./);
+    await page.getByRole('button', { name: 'Show all' }).click();
+    await page.getByText(/^Entries \d+–\d+ of \d+$/).waitFor();
+    assert.match(await page.getByTestId('audit').textContent(), /console\.session\.start/);
     assert.deepEqual(errors, []);
     await context.close();
   });
