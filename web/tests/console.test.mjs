@@ -435,6 +435,41 @@ describe('console', () => {
     assert.deepEqual([...abe.errors, ...dora.errors], []);
     await abe.context.close();
     await dora.context.close();
+
+    // The requester exports it: the server writes the signed bundle, verifies it, and says where.
+    const olga = await signedIn('olga');
+    await open(olga.page, '#/transfers');
+    await row(olga).getByRole('button', { name: 'Export' }).click();
+    await row(olga).getByTestId('exported').waitFor();
+    assert.match(await row(olga).getByTestId('exported').textContent(), /^Exported, signed and verified: \d+ records of \d+ vehicles in .*exports/);
+    await row(olga).locator('.state-exported').waitFor();
+    assert.deepEqual(olga.errors, []);
+    await olga.context.close();
+  });
+
+  test('an operator requests a transfer; a refused request shows why', async () => {
+    const { context, page, errors } = await signedIn('olga');
+    await open(page, '#/transfers');
+    await page.getByTestId('transfers').waitFor();
+    const before = await page.locator('[data-transfer]').count();
+    await page.getByText('Request a transfer').click();
+    await page.locator('input[name=request-dest_region]').fill('cn');  // the source region itself
+    await page.locator('input[name=request-purpose]').fill('brake tuning');
+    await page.locator('input[name=request-legal_basis]').fill('standard contract');
+    await page.locator('input[name=request-assessment_ref]').fill('SA-9');
+    await page.getByRole('button', { name: 'Request', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'source and destination are the same region' }).waitFor();
+    await page.locator('input[name=request-dest_region]').fill('eu');
+    await page.getByRole('button', { name: 'Request', exact: true }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-transfer]').length === n + 1, before);
+    const all = await call(tokens.olga, 'GET', '/v1/transfers');
+    const made = all.transfers.find((tr) => tr.request.purpose === 'brake tuning');
+    assert.ok(made, 'the request is stored');
+    assert.equal(made.state, 'requested');
+    assert.equal(made.requester, 'olga');
+    assert.deepEqual(made.request.fields, ['speed']);
+    assert.deepEqual(errors.filter((e) => !/400/.test(e)), [], 'only the refused request complains');
+    await context.close();
   });
 
   test('an eu-only operator sees no cn car anywhere', async () => {
