@@ -10,7 +10,7 @@
 // (tools/console-screenshots.sh, for the README).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -254,6 +254,28 @@ describe('console', () => {
     await open(page, '#/learning');
     await page.getByTestId('no-datasets').waitFor();  // console_test lists stored ones
     await page.getByTestId('no-models').waitFor();  // none until the region trains one (next test)
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the live overview moves while `fleetgate sim run` streams', async () => {
+    const { context, page, errors } = await signedIn('ops');
+    await page.getByTestId('records-cn').waitFor();
+    const before = Number((await page.getByTestId('records-cn').textContent()).replace(/\D/g, ''));
+    const simTokens = join(work, 'sim-cn.tokens');
+    fg('sim', 'fleet', '--vehicles', '2', '--region', 'cn', '--first-serial', '700001', '--tokens', simTokens);
+    const sim = spawn(fleetgate, ['sim', 'run', '--tokens', simTokens, '--url', `${base.replace(/^http/, 'ws')}/v1/telemetry/ws`,
+      '--rate', '20', '--duration', '6'], { stdio: 'ignore' });
+    const ended = new Promise((resolve) => sim.on('exit', resolve));
+    // No reload: the page's event stream brings the connected cars and their records.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=cars-cn]')?.textContent) >= 1, null,
+      { timeout: 15_000 });
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid=records-cn]')?.textContent.replace(/\D/g, '')) > n, before,
+      { timeout: 15_000 });
+    assert.equal(await ended, 0, 'sim run exits 0');
+    await page.waitForFunction(() => document.querySelector('[data-testid=cars-cn]')?.textContent === '0', null,
+      { timeout: 15_000 });
     assert.deepEqual(errors, []);
     await context.close();
   });
