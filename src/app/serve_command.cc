@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -103,6 +104,9 @@ void add_serve_command(CLI::App& app, Cli& cli) {
   serve->add_flag("--no-group-commit", *no_group_commit,
                   "Sync every telemetry frame on its own instead of sharing WAL fsyncs (for benchmarks)");
   serve->callback([&cli, port, no_group_commit] {
+    // A SIGHUP while no service waits for signals (starting, or between two configurations)
+    // would end the process: it is ignored then. Each service's run() catches it while it serves.
+    std::signal(SIGHUP, SIG_IGN);
     Generation current = must(load_generation(cli.config_path));
     std::optional<Generation> previous;  // the one a failed reload returns to
     int listen_fd = -1;                  // handed from each service to the next
@@ -153,6 +157,7 @@ void add_serve_command(CLI::App& app, Cli& cli) {
                      c.server.listen_address, service->port(), c.regions.size());
         spdlog::default_logger()->flush();  // whoever waits for this line sees it now
       });
+      std::signal(SIGHUP, SIG_IGN);  // run() gave SIGHUP back its default action
       service.reset();  // its stores closed before the next service opens them
       if (!s.is_ok()) fail(s);
       if (!next) break;

@@ -49,9 +49,13 @@ TEST(IngestCrash, EveryAcknowledgedRecordSurvivesSigkillAndRetriesStoreNoDuplica
   ASSERT_GT(port, 0);
   auto sim = spawn_fleetgate({"sim", "run", "--tokens", tokens.string(), "--url",
                                "ws://127.0.0.1:" + std::to_string(port) + "/v1/telemetry/ws", "--rate", "0",
-                               "--duration", "4", "--records-per-frame", "5", "--acked", acked.string(), "--json"});
+                               "--duration", "10", "--records-per-frame", "5", "--acked", acked.string(), "--json"});
   // Kill once acknowledgements flow (bounded: a slow start, e.g. under ASan, must not make the
-  // crash land before the first ack), and a little later so that frames are in flight.
+  // crash land before the first ack), and a little later so that frames are in flight. The cars
+  // drive 10 s and reconnect until 10 s after that: on a loaded machine the first ack and the
+  // restart can each take seconds, and with 4 s of driving the cars gave up before the server
+  // was back (acked 200 of 3,075 sent, with two copies of this test and two busy loops on the
+  // 2 cores).
   ASSERT_TRUE(testing::acks_pass(acked, 0, 0, 60)) << "no acknowledgement within 60 s";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   testing::stop_serve(server, SIGKILL);
