@@ -140,12 +140,18 @@ void add_serve_command(CLI::App& app, Cli& cli) {
         spdlog::info("reload: draining the requests in flight, then serving the new configuration");
         return true;
       };
-      auto created = Service::create(current.loaded, options);
-      if (!created.is_ok()) {
-        if (first || !previous) fail(created.status());
-        spdlog::error("reload failed, serving the previous configuration again: {}", created.status().to_string());
+      // A reloaded config that passed the checks but cannot open or serve (a keys path that
+      // cannot be read, a new port already taken): the previous one again. Nothing to go back
+      // to: serve fails.
+      auto fall_back = [&](const Status& why) {
+        if (first || !previous) fail(why);
+        spdlog::error("reload failed, serving the previous configuration again: {}", why.to_string());
         current = std::move(*previous);
         previous.reset();
+      };
+      auto created = Service::create(current.loaded, options);
+      if (!created.is_ok()) {
+        fall_back(created.status());
         continue;
       }
       service = std::move(created).value();
@@ -159,7 +165,10 @@ void add_serve_command(CLI::App& app, Cli& cli) {
       });
       std::signal(SIGHUP, SIG_IGN);  // run() gave SIGHUP back its default action
       service.reset();  // its stores closed before the next service opens them
-      if (!s.is_ok()) fail(s);
+      if (!s.is_ok()) {
+        fall_back(s);
+        continue;
+      }
       if (!next) break;
       previous = std::move(current);
       current = std::move(*next);

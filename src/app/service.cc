@@ -320,7 +320,6 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   http::ServerOptions server_options = http::ServerOptions::from_config(impl->loaded.config->server);
   if (options.port) server_options.port = *options.port;
   server_options.on_hangup = options.on_hangup;
-  server_options.listen_fd = std::exchange(listen_fd, -1);
   server_options.misdirected = [config = impl->loaded.config](const http::Request& request) {
     return access::redirect_to_home_region(*config, request);
   };
@@ -329,6 +328,7 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   impl->console_sessions = std::make_unique<access::ConsoleSessions>(
       *impl->cp.audit, *impl->cp.credentials, impl->loaded.config->console.session_seconds * 1000);
   impl->authenticator = std::make_shared<access::SessionAuthenticator>(*impl->console_sessions, std::move(impl->authenticator));
+  server_options.listen_fd = std::exchange(listen_fd, -1);  // the server owns it from here
   impl->server = std::make_unique<http::Server>(server_options, impl->metrics, impl->authenticator);
   Status s = impl->set_readiness();
   if (!s.is_ok()) return s;

@@ -334,23 +334,51 @@ void Server::stop() {
 Status Server::run(const std::function<void()>& on_started) {
   // Signals are caught from before the server starts, so an early SIGTERM is not lost.
   net::io_context signals_context;
-  net::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
+  auto signals = std::make_unique<net::signal_set>(signals_context, SIGINT, SIGTERM, SIGHUP);
   if (Status s = start(); !s.is_ok()) return s;
   if (on_started) on_started();
+  bool handing_over = false;  // on_hangup took SIGHUP: the caller serves on after this run
+  int stop_signal = 0;        // SIGINT or SIGTERM that arrived while handing over
   // SIGHUP is caught even without on_hangup: its default action would end the process.
   std::function<void(const beast::error_code&, int)> on_signal = [&](const beast::error_code& ec, int signal) {
     if (ec) return;
+    if (handing_over) {  // a stop asked for while draining for the next server
+      if (signal == SIGHUP) signals->async_wait(on_signal);
+      else stop_signal = signal;
+      return;
+    }
     if (signal == SIGHUP) {
-      if (impl_->options.on_hangup && impl_->options.on_hangup()) return;
+      if (impl_->options.on_hangup && impl_->options.on_hangup()) {
+        handing_over = true;
+        return;
+      }
       if (!impl_->options.on_hangup) spdlog::warn("http received SIGHUP: ignored");
-      signals.async_wait(on_signal);
+      signals->async_wait(on_signal);
       return;
     }
     spdlog::info("http received signal {}: shutting down", signal);
   };
-  signals.async_wait(on_signal);
+  signals->async_wait(on_signal);
   signals_context.run();
+  if (!handing_over) {
+    stop();
+    return Status::ok();
+  }
+  // Draining for the next server: a SIGINT or SIGTERM meanwhile must not be lost. It ends the
+  // process once the drain is over, by the signal's own default action (which service managers
+  // count as a clean stop), before a next server could start.
+  signals->async_wait(on_signal);
+  signals_context.restart();
+  std::thread watcher([&signals_context] { signals_context.run(); });
   stop();
+  signals->cancel();
+  watcher.join();
+  signals.reset();  // the signals' default actions are back
+  if (stop_signal != 0) {
+    spdlog::info("http received signal {} while handing over: stopping", stop_signal);
+    spdlog::default_logger()->flush();
+    ::raise(stop_signal);
+  }
   return Status::ok();
 }
 

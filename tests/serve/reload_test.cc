@@ -129,5 +129,26 @@ TEST_F(ServeReloadTest, ANewConfigIsServedWithoutRefusingAConnectionAndABadOneIs
   EXPECT_TRUE(logged("fleetgate stopped"));
 }
 
+// A stop asked for while a reload drains is not lost: serve ends (by the signal's own default
+// action once the drain is over, or gracefully when the next service already runs), it does not
+// go on serving the new config.
+TEST_F(ServeReloadTest, ASigtermDuringAReloadStillStopsServe) {
+  testing::Serve server = testing::start_serve(config_, 0, log_, /*one_node=*/true);
+  ASSERT_GT(server.port, 0);
+  const pid_t pid = server.process.pid;
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int wstatus = 0;
+  pid_t ended = 0;
+  for (int i = 0; i < 600 && ended == 0; ++i) {  // 30 s at most
+    ended = waitpid(pid, &wstatus, WNOHANG);
+    if (ended == 0) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(ended, pid) << "serve still runs 30 s after SIGTERM; see " << read_text(log_);
+  server.process.pid = -1;
+  EXPECT_TRUE((WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) || (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGTERM))
+      << "status " << wstatus;
+}
+
 }  // namespace
 }  // namespace fleetgate
