@@ -2,8 +2,9 @@
 # `./dev run`: fleetgate on the embedded default with the demo fleet, and the product's story told
 # against it in a few minutes of output: each region's car answered by its own region's provider,
 # a failover when that provider goes down, a trunk-open refused while the car moves, a cn-only
-# operator who cannot see an eu car, simulated cars streaming telemetry, and the console with a
-# ready sign-in token. Then it serves until Ctrl-C.
+# operator who cannot see an eu car, simulated cars streaming telemetry, an owner reading their
+# car's data and sharing a field with an insurer, a DPO's erasure, and the console with a ready
+# sign-in token. Then it serves until Ctrl-C.
 #   tools/run-demo.sh FLEETGATE_BINARY CONFIG
 #
 # Without DEEPSEEK_API_KEY and XAI_API_KEY the providers cannot be reached, so the demo stands a
@@ -87,8 +88,10 @@ if [ "$(fg fleet list --limit 1 | wc -l)" -le 1 ]; then   # header only: empty r
 fi
 fg user list | grep -q '^demo-operator' || fg user add demo-operator --role operator --role auditor --region '*' >/dev/null
 fg user list | grep -q '^cn-operator' || fg user add cn-operator --role operator --region cn >/dev/null
+fg user list | grep -q '^demo-dpo' || fg user add demo-dpo --role dpo --region '*' >/dev/null
 operator_token=$(fg user token demo-operator)
 cn_operator_token=$(fg user token cn-operator)
+dpo_token=$(fg user token demo-dpo)
 eu_vin=LRW3E7EA8PC390117   # Shanghai-built Model 3 sold in Germany: home region eu
 cn_vin=LRW3E7FAXPC245871   # Shanghai-built Model 3 sold in China: home region cn
 eu_token=$(fg fleet token "$eu_vin")
@@ -151,7 +154,38 @@ for region in cn eu; do
   fg telemetry query "$vin" --as-region "$region" --limit 2 --fields speed,gear,location
 done
 
-say "6. The operator console"
+say "6. The owner of an eu car reads what is kept about it, in eu, and shares its speed with an insurer"
+mapfile -t eu_sims < <(fg fleet list --region eu | awk 'NR > 1 && $0 ~ /sim/ {print $1}')
+if [ "${#eu_sims[@]}" -ge 2 ]; then
+  owned=${eu_sims[0]}
+  shown fleetgate vehicle owner-token "$owned"
+  owner_token=$(fg vehicle owner-token "$owned")
+  shown curl -s -H "$(bearer "$owner_token")" "$url/v1/vehicles/$owned/data?part=telemetry&format=csv"
+  curl -s --max-time 30 -H "$(bearer "$owner_token")" "$url/v1/vehicles/$owned/data?part=telemetry&format=csv" | head -5
+  expires=$(( ($(date +%s) + 86400) * 1000 ))
+  grant_body="{\"grantee\":\"demo insurer\",\"fields\":[\"speed\"],\"expires_ms\":$expires}"
+  shown curl -s -H "$(bearer "$owner_token")" -H 'Content-Type: application/json' "$url/v1/vehicles/$owned/grants" -d "$grant_body"
+  granted=$(curl -s --max-time 30 -H "$(bearer "$owner_token")" -H 'Content-Type: application/json' \
+                 "$url/v1/vehicles/$owned/grants" -d "$grant_body")
+  printf '%s\n' "$granted" | cut -c1-400
+  grant_token=$(printf '%s' "$granted" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  echo "(the insurer's token reads the speed, and nothing else:)"
+  shown curl -s -H "$(bearer "$grant_token")" "$url/v1/vehicles/$owned/data?part=telemetry&format=csv"
+  curl -s --max-time 30 -H "$(bearer "$grant_token")" "$url/v1/vehicles/$owned/data?part=telemetry&format=csv" | head -3
+
+  say "7. A DPO erases the other eu car: its data key is destroyed, so even backups of its data stay sealed"
+  erased=${eu_sims[1]}
+  ask -H "$(bearer "$dpo_token")" -H 'Content-Type: application/json' "$url/v1/vehicles/$erased/erase" \
+      -d '{"reason":"owner request (demo)"}'
+  shown fleetgate telemetry query "$erased" --as-region eu --limit 2
+  fg telemetry query "$erased" --as-region eu --limit 2 || true
+  shown fleetgate audit tail -n 1
+  fg audit tail -n 1 | cut -c1-300 || true
+else
+  echo "(skipped: the simulated eu cars are missing)"
+fi
+
+say "8. The operator console"
 cat <<INFO
   console    $url/console   sign in with the operator token below
   operator   $operator_token   (operator and auditor in every region)

@@ -60,7 +60,8 @@ transfer::RegionData OfflineBackend::region(const std::string& id) {
   auto& keys = keys_[id];
   if (!keys) keys = must(privacy::RegionKeys::open(r->data_dir, r->id));
   // The telemetry is opened only when read: opening it opens every served region (telemetry()).
-  return transfer::RegionData{store.get(), keys, r->data_dir, [this, id] { return telemetry().region(id)->records(); }};
+  return transfer::RegionData{store.get(), keys, r->data_dir, [this, id] { return telemetry().region(id)->records(); },
+                              [this, id] { return telemetry().region(id)->codec().vehicle_keys(); }};
 }
 
 const std::map<std::string, std::unique_ptr<store::KvStore>>& OfflineBackend::all_stores() {

@@ -15,6 +15,7 @@
 #include "fleetgate/app/admin_socket.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/control_plane.h"
+#include "fleetgate/http/session_registry.h"
 #include "fleetgate/ledger/ledger.h"
 #include "fleetgate/ledger/usage_log.h"
 #include "fleetgate/store/kv_store.h"
@@ -43,6 +44,8 @@ class Backend {
   virtual transfer::TransferService& transfers() = 0;
   // The ledger under the terms in `terms`; empty: ledger.toml beside the config.
   virtual ledger::Ledger& ledger(const std::filesystem::path& terms) = 0;
+  // The sessions of the running server (open WebSockets, by credential); nullptr offline.
+  virtual http::SessionRegistry* sessions() { return nullptr; }
 };
 
 // Opens what a command asks for on first use, from the data dirs of `loaded`.

@@ -109,6 +109,7 @@ void add_telemetry_commands(CLI::App& app, Cli& cli);
 void add_ledger_commands(CLI::App& app, Cli& cli);
 void add_train_commands(CLI::App& app, Cli& cli);
 void add_curate_commands(CLI::App& app, Cli& cli);
+void add_vehicle_commands(CLI::App& app, Cli& cli);
 void add_transfer_commands(CLI::App& app, Cli& cli);
 void add_compliance_commands(CLI::App& app, Cli& cli);
 void add_bench_client_command(CLI::App& app, Cli& cli);

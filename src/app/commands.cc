@@ -13,6 +13,7 @@ void add_commands(CLI::App& app, Cli& cli) {
   add_migrate_command(app, cli);
   add_vin_commands(app, cli);
   add_fleet_commands(app, cli);
+  add_vehicle_commands(app, cli);
   add_fleet_cert_commands(app, cli);
   add_audit_commands(app, cli);
   add_ledger_commands(app, cli);

@@ -1,6 +1,7 @@
 // `fleetgate compliance report --region R --year Y`: the cross-border report of a region
 // (transfer/cross_border.h); `fleetgate compliance records --region R`: its record of processing
-// activities (processing_records.h). Each as text for people or, with --json, as JSON.
+// activities (processing_records.h); `fleetgate compliance retention`: retention applied now
+// (retention.h). Each as text for people or, with --json, as JSON.
 #include <boost/json.hpp>
 #include <chrono>
 #include <iomanip>
@@ -8,6 +9,8 @@
 #include "fleetgate/app/backend.h"
 #include "fleetgate/app/cli.h"
 #include "fleetgate/app/processing_records.h"
+#include "fleetgate/app/retention.h"
+#include "fleetgate/app/time_format.h"
 
 namespace fleetgate::app {
 namespace {
@@ -127,6 +130,26 @@ void add_compliance_commands(CLI::App& app, Cli& cli) {
       cli.out() << json::serialize(r) << "\n";
     } else {
       print_records(cli.out(), r);
+    }
+  });
+
+  auto* retention = group->add_subcommand(
+      "retention", "Apply [[compliance.retention]] now in the regions this node serves, and print what was deleted");
+  retention->add_flag("--json", a->json, "Print JSON instead of text");
+  retention->callback([&cli, a] {
+    Backend& b = backend(cli);
+    const std::vector<RetentionRun> runs = must(enforce_retention(b, b.control().audit->now_ms()));
+    if (a->json) {
+      json::array out;
+      for (const RetentionRun& r : runs) out.push_back(to_json(r));
+      cli.out() << json::serialize(out) << "\n";
+      return;
+    }
+    if (runs.empty()) cli.out() << "no [[compliance.retention]] rule covers a region this node serves\n";
+    for (const RetentionRun& r : runs) {
+      cli.out() << "region " << r.region << " " << r.data_class << (r.market.empty() ? "" : " of market " + r.market)
+                << ": " << r.deleted << " older than " << r.days << " days (before " << format_utc_ms(r.cutoff_ms)
+                << ") deleted; " << r.reference << "\n";
     }
   });
 }

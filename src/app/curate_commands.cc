@@ -49,9 +49,9 @@ void add_curate(CLI::App& train, Cli& cli) {
     const transfer::RegionData home = b.region(args->region);
     learning::CurationOptions options = args->options;
     options.triggers = b.loaded().config->learning.triggers;
-    const auto traces = must(learning::read_region_traces(*must(home.records()), home.keys));
+    const auto traces = must(learning::read_region_traces(*must(home.records()), home.codec()));
     const learning::Dataset d = must(learning::curate(args->region, traces, options));
-    const std::string version = must(learning::save_dataset(*home.store, home.keys, d));
+    const std::string version = must(learning::save_dataset(*home.store, home.keys, d, home.codec().vehicle_keys()));
     const learning::DatasetInfo saved = learning::dataset_info(d);
     boost::json::object counts;
     for (const auto& [trigger, n] : saved.counts_per_trigger) counts[trigger] = n;

@@ -56,10 +56,36 @@ std::string stored_in(const config::Config& c, const config::Region& r, std::str
   return region_store(r);
 }
 
-std::string retention(const config::Region& r, std::string_view data_class) {
-  if (data_class == "telemetry") {
-    return r.retention_days ? std::to_string(*r.retention_days) + " days (regions.retention_days), then dropped"
-                            : "no period configured (regions.retention_days): kept";
+// "N days (reference)" for each market of `r` whose vehicles a [[compliance.retention]] rule of
+// `data_class` covers, "" when none does.
+std::string market_periods(const config::Config& c, const config::Region& r, std::string_view data_class) {
+  std::string out;
+  for (const auto& [market, region] : c.markets) {
+    if (region != r.id) continue;
+    if (auto p = c.retention_for(data_class, r.id, market)) {
+      out += (out.empty() ? "" : "; ") + market + ": " + std::to_string(p->first) + " days (" + p->second->reference + ")";
+    }
+  }
+  return out;
+}
+
+std::string retention(const config::Config& c, const config::Region& r, std::string_view data_class) {
+  if (data_class == "telemetry" || data_class == "assistant_usage") {
+    std::string text = market_periods(c, r, data_class);
+    if (data_class == "telemetry" && r.retention_days) {
+      text += (text.empty() ? "" : "; ") + std::string("every vehicle: ") + std::to_string(*r.retention_days) +
+              " days (regions.retention_days)";
+    }
+    if (text.empty()) return "no period configured ([[compliance.retention]]): kept until deleted";
+    text += ", then deleted";
+    if (data_class == "assistant_usage") text += "; the hourly totals settlement reads are kept";
+    return text;
+  }
+  if (data_class == "datasets" || data_class == "models") {
+    if (auto p = c.retention_for(data_class, r.id, "")) {
+      return std::to_string(p->first) + " days (" + p->second->reference + "), then deleted";
+    }
+    return "no period configured ([[compliance.retention]]): kept until deleted";
   }
   if (data_class == "assistant_prompts") return "not stored";
   if (data_class == "vehicle_state") return "replaced by each newer state";
@@ -113,7 +139,7 @@ json::object processing_records(const config::Config& config, const config::Regi
     json::object a{{"data_class", f.data_class},
                    {"holds", f.holds},
                    {"stored_in", stored_in(config, region, f.data_class)},
-                   {"retention", retention(region, f.data_class)},
+                   {"retention", retention(config, region, f.data_class)},
                    {"purpose", declared != nullptr ? declared->purpose : "not declared in [[compliance.processing]]"},
                    {"legal_basis", declared != nullptr ? declared->legal_basis : "not declared in [[compliance.processing]]"}};
     if (f.data_class == "assistant_prompts") a["recipients"] = prompt_recipients;

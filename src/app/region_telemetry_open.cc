@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 
+#include "fleetgate/privacy/vehicle_keys.h"
 #include "fleetgate/query_store/region_objects.h"
+#include "fleetgate/query_store/region_schema.h"
+#include "fleetgate/store/pg_store.h"
 #include "fleetgate/store/pg_connection.h"
 #include "fleetgate/stream/cluster_connection.h"
 #include "fleetgate/stream_telemetry/stream_telemetry.h"
@@ -40,7 +43,12 @@ telemetry::IngestOptions::RegionFactory stream_telemetry_factory() {
     options.dsn = std::move(dsn).value();
     options.settings = region.telemetry;
     options.retention_days = region.retention_days;
-    auto opened = stream_telemetry::StreamTelemetry::open(std::move(keys), counters, std::move(options));
+    // The region's nodes share its vehicle keys: they live in the region's PostgreSQL.
+    auto key_store = store::open_pg_table(options.dsn, "vehicle_keys", query_store::check_region_schema);
+    if (!key_store.is_ok()) return Status(key_store.status().code(), "vehicle keys: " + key_store.status().message());
+    auto vehicle_keys = std::make_shared<privacy::VehicleKeys>(keys, std::move(key_store).value());
+    auto opened = stream_telemetry::StreamTelemetry::open(telemetry::RecordCodec(std::move(keys), std::move(vehicle_keys)),
+                                                          counters, std::move(options));
     if (!opened.is_ok()) {
       return Status(opened.status().code(), "telemetry: " + opened.status().message());
     }

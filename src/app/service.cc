@@ -1,5 +1,7 @@
 #include "fleetgate/app/service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "fleetgate/access/certificate_authenticator.h"
 #include "fleetgate/access/certificate_routes.h"
 #include "fleetgate/access/console_sessions.h"
@@ -29,6 +31,9 @@
 #include "fleetgate/telemetry/ingest_service.h"
 #include "fleetgate/transfer/transfer_routes.h"
 #include "fleetgate/vehicle/directory_routes.h"
+#include "fleetgate/app/retention.h"
+#include "fleetgate/app/vehicle_data_routes.h"
+#include "fleetgate/app/vehicle_erasure.h"
 #include "fleetgate/vehicle/registry_routes.h"
 #include "fleetgate/vehicle/vin_routes.h"
 
@@ -81,6 +86,7 @@ struct Service::Impl {
       return *s.regions.at(id).usage;
     }
     telemetry::IngestService& telemetry() override { return *s.ingest; }
+    http::SessionRegistry* sessions() override { return &s.server->sessions(); }
     transfer::TransferService& transfers() override { return *s.transfers; }
     // The service's one ledger (ledger.toml beside its config), so that its imports and closes
     // stay serialized with those of the HTTP routes.
@@ -96,6 +102,26 @@ struct Service::Impl {
     }
   };
   AsBackend backend{*this};
+  // [[compliance.retention]] enforced hourly, when configured; first to stop, as it uses the rest.
+  std::unique_ptr<RetentionRunner> retention;
+
+  void start_retention() {
+    if (loaded.config->retention.empty()) return;
+    retention = std::make_unique<RetentionRunner>(
+        [this] {
+          auto runs = enforce_retention(backend, cp.audit->now_ms());
+          if (!runs.is_ok()) {
+            spdlog::error("retention: {}", runs.status().to_string());
+            return;
+          }
+          for (const RetentionRun& r : *runs) {
+            if (r.deleted == 0) continue;
+            spdlog::info("retention: region {} {}{}: {} older than {} days deleted ({})", r.region, r.data_class,
+                         r.market.empty() ? "" : " of market " + r.market, r.deleted, r.days, r.reference);
+          }
+        },
+        std::chrono::hours(1));
+  }
 
   Status open_admin_socket() {
     if (!options.admin) return Status::ok();
@@ -168,7 +194,8 @@ struct Service::Impl {
   // What transfers, curation and training use of a served region. REQUIRES: start_telemetry ran.
   transfer::RegionData region_data(const config::Region& r) {
     const telemetry::RegionTelemetry* t = ingest->region(r.id);
-    return transfer::RegionData{stores.at(r.id).get(), regions.at(r.id).keys, r.data_dir, [t] { return t->records(); }};
+    return transfer::RegionData{stores.at(r.id).get(), regions.at(r.id).keys, r.data_dir, [t] { return t->records(); },
+                                [t] { return t->codec().vehicle_keys(); }};
   }
 
   Status start_telemetry(bool group_commit) {
@@ -214,6 +241,9 @@ struct Service::Impl {
     transfers = std::move(service).value();
     if (Status s = transfer::register_transfer_routes(*server, *transfers, *loaded.config); !s.is_ok()) return s;
     if (Status s = learning::register_learning_routes(*server, std::move(region_stores)); !s.is_ok()) return s;
+    std::map<std::string, DataHome> homes;
+    for (const auto& [id, home] : regions) homes.emplace(id, DataHome{home.usage.get(), stores.at(id).get()});
+    if (Status s = register_vehicle_data_routes(*server, cp, *ingest, *transfers, std::move(homes)); !s.is_ok()) return s;
     return audit::register_audit_routes(*server, *cp.audit);
   }
 
@@ -347,6 +377,18 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   if (!s.is_ok()) return s;
   s = impl->start_telemetry(options.ingest_group_commit);
   if (!s.is_ok()) return s;
+  s = vehicle::register_erasure_route(
+      *impl->server, *impl->cp.registry,
+      [impl = impl.get()](const vehicle::VehicleRecord& v, std::string_view actor,
+                          std::string_view reason) -> Result<boost::json::object> {
+        telemetry::RegionTelemetry* t = impl->ingest->region(v.region);
+        if (t == nullptr) return failed_precondition("region '" + v.region + "' is not served by this node");
+        auto erased = erase_vehicle(impl->cp, *t, *impl->stores.at(v.region), &impl->server->sessions(), v.vin, actor,
+                                    reason);
+        if (!erased.is_ok()) return erased.status();
+        return to_json(*erased);
+      });
+  if (!s.is_ok()) return s;
   s = impl->start_gateway();
   if (!s.is_ok()) return s;
   s = impl->start_ledger();
@@ -365,7 +407,11 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
 Status Service::start() {
   if (Status s = impl_->open_admin_socket(); !s.is_ok()) return s;
   Status s = impl_->server->start();
-  if (!s.is_ok()) impl_->admin.reset();
+  if (!s.is_ok()) {
+    impl_->admin.reset();
+    return s;
+  }
+  impl_->start_retention();
   return s;
 }
 
@@ -373,13 +419,16 @@ uint16_t Service::port() const { return impl_->server->port(); }
 int Service::duplicate_listener() const { return impl_->server->duplicate_listener(); }
 
 void Service::stop() {
+  impl_->retention.reset();
   impl_->admin.reset();
   if (impl_->server) impl_->server->stop();
 }
 
 Status Service::run(const std::function<void()>& on_started) {
   if (Status s = impl_->open_admin_socket(); !s.is_ok()) return s;
+  impl_->start_retention();
   Status s = impl_->server->run(on_started);
+  impl_->retention.reset();
   impl_->admin.reset();
   return s;
 }

@@ -102,7 +102,7 @@ void add_local(CLI::App& train, Cli& cli) {
     ControlPlane& cp = b.control();
     const transfer::RegionData home = b.region(args->region);
     const learning::Checkpoint c = must(learning::train_and_store_local(
-        *home.store, home.keys, args->flags.local(cp.audit->now_ms()), progress_bar(cli, args->region)));
+        *home.store, home.keys, home.codec().vehicle_keys(), args->flags.local(cp.audit->now_ms()), progress_bar(cli, args->region)));
     const learning::BinaryMetrics& m = *c.meta.test;
     const boost::json::value auc = auc_json(m);
     must(cp.audit->append({cli.who(), "learning.train_local", "model/local", args->region,

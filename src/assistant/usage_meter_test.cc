@@ -50,6 +50,7 @@ class FailingUsageLog final : public ledger::UsageLog {
   Status totals(int64_t from_ms, int64_t to_ms, ledger::UsageSummary& out) const override {
     return inner_.totals(from_ms, to_ms, out);
   }
+  Result<uint64_t> expire(int64_t before_ms, std::string_view market) override { return inner_.expire(before_ms, market); }
 
   std::atomic<int> attempts = 0;
   std::atomic<int> failures_left;

@@ -400,10 +400,47 @@ void parse_processing(const TomlValue& rules, Config& c) {
   }
 }
 
+void parse_retention(const TomlValue& rules, Config& c) {
+  const auto& list = as_array(rules, "compliance.retention");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "compliance.retention[" + std::to_string(i) + "]";
+    as_table(list[i], key);
+    reject_unknown_keys(list[i], key, {"data_class", "days", "markets", "regions", "reference"});
+    RetentionRule r;
+    r.where = ref_of(list[i], key);
+    const TomlValue& data_class = required_field(list[i], key, "data_class");
+    r.data_class = as_nonempty_string(data_class, key + ".data_class");
+    if (std::find(std::begin(kRetainedDataClasses), std::end(kRetainedDataClasses), r.data_class) == std::end(kRetainedDataClasses)) {
+      std::string known;
+      for (std::string_view k : kRetainedDataClasses) known += (known.empty() ? "" : ", ") + std::string(k);
+      fail(ref_of(data_class, key + ".data_class"), "unknown data class '" + r.data_class + "' (a retention rule names one of " + known + ")");
+    }
+    r.days = static_cast<uint32_t>(as_int_in(required_field(list[i], key, "days"), key + ".days", 1, 36500));
+    if (const auto* markets = optional_field(list[i], "markets")) {
+      if (r.data_class != "telemetry" && r.data_class != "assistant_usage") {
+        fail(ref_of(*markets, key + ".markets"), "only telemetry and assistant_usage belong to a vehicle's market");
+      }
+      r.markets = as_country_codes(*markets, key + ".markets");
+      for (const std::string& m : r.markets) {
+        if (!c.markets.contains(m)) fail(ref_of(*markets, key + ".markets"), "unknown market '" + m + "'");
+      }
+    }
+    if (const auto* regions = optional_field(list[i], "regions")) {
+      r.regions = as_string_list(*regions, key + ".regions");
+      for (const std::string& id : r.regions) {
+        if (c.region(id) == nullptr) fail(ref_of(*regions, key + ".regions"), "unknown region '" + id + "'");
+      }
+    }
+    r.reference = as_nonempty_string(required_field(list[i], key, "reference"), key + ".reference");
+    c.retention.push_back(std::move(r));
+  }
+}
+
 // [compliance]: after markets and providers, which its rules refer to.
 void parse_compliance(const TomlValue& t, Config& c) {
-  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border", "ai_labels", "processing"});
+  reject_unknown_keys(t, "compliance", {"prohibited_origins", "cross_border", "ai_labels", "processing", "retention"});
   if (const auto* processing = optional_field(t, "processing")) parse_processing(*processing, c);
+  if (const auto* retention = optional_field(t, "retention")) parse_retention(*retention, c);
   if (const auto* cross = optional_field(t, "cross_border")) parse_cross_border(*cross, c);
   if (const auto* labels = optional_field(t, "ai_labels")) parse_ai_labels(*labels, c);
   const auto* rules = optional_field(t, "prohibited_origins");
@@ -636,6 +673,20 @@ const AiLabelRule* Config::ai_label_rule(std::string_view market) const {
     if (std::find(r.markets.begin(), r.markets.end(), market) != r.markets.end()) return &r;
   }
   return nullptr;
+}
+
+std::optional<std::pair<uint32_t, const RetentionRule*>> Config::retention_for(std::string_view data_class,
+                                                                               std::string_view region,
+                                                                               std::string_view market) const {
+  auto covers = [](const std::vector<std::string>& list, std::string_view v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  std::optional<std::pair<uint32_t, const RetentionRule*>> shortest;
+  for (const RetentionRule& r : retention) {
+    if (r.data_class != data_class || !covers(r.regions, region) || !covers(r.markets, market)) continue;
+    if (!shortest || r.days < shortest->first) shortest = std::pair(r.days, &r);
+  }
+  return shortest;
 }
 
 const ProcessingPurpose* Config::processing_purpose(std::string_view data_class, std::string_view region) const {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,6 +130,22 @@ struct ProcessingPurpose {
 inline constexpr std::string_view kProcessedDataClasses[] = {
     "vehicle_registry", "telemetry", "vehicle_state", "assistant_prompts", "assistant_usage",
     "audit",            "datasets",  "models",        "transfer_bundles"};
+
+// [[compliance.retention]]: how long a data class is kept (storage limitation: GDPR Art. 5(1)(e),
+// PIPL Art. 19) for the vehicles of `markets` (telemetry and assistant usage only) in `regions`;
+// either empty: every one. Where rules overlap, the shortest period applies; a region's
+// retention_days still bounds all of its telemetry.
+struct RetentionRule {
+  std::string data_class;            // one of kRetainedDataClasses
+  uint32_t days = 0;                 // 1..36500
+  std::vector<std::string> markets;  // configured markets
+  std::vector<std::string> regions;  // configured region ids
+  std::string reference;             // the legal reference or policy that sets the period
+  SourceRef where;
+};
+
+// The data classes a retention rule may name (kProcessedDataClasses' names).
+inline constexpr std::string_view kRetainedDataClasses[] = {"telemetry", "assistant_usage", "datasets", "models"};
 
 struct ProhibitedOrigin {
   std::vector<std::string> markets;  // ISO 3166 alpha-2, each a configured market
@@ -288,6 +305,7 @@ struct Config {
   std::vector<CrossBorderRule> cross_border;
   std::vector<AiLabelRule> ai_labels;
   std::vector<ProcessingPurpose> processing;
+  std::vector<RetentionRule> retention;
 
   const Region* region(std::string_view id) const;
   const Provider* provider(std::string_view id) const;
@@ -298,6 +316,11 @@ struct Config {
   const AiLabelRule* ai_label_rule(std::string_view market) const;
   // The declared purpose of `data_class` in `region` (the region's own rule first), or nullptr.
   const ProcessingPurpose* processing_purpose(std::string_view data_class, std::string_view region) const;
+  // The shortest period of the retention rules covering `data_class` in `region` for vehicles of
+  // `market` ("" for data of no vehicle: datasets, models), with the rule that sets it; nullopt
+  // when none covers it.
+  std::optional<std::pair<uint32_t, const RetentionRule*>> retention_for(std::string_view data_class, std::string_view region,
+                                                                         std::string_view market) const;
   // The region a market belongs to, or nullptr when the market is not configured.
   const Region* region_for_market(std::string_view market) const;
 };

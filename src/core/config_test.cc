@@ -334,6 +334,42 @@ legal_basis = "PIPL Art. 13(1)"
   });
 }
 
+TEST(Config, RetentionIsPerDataClassMarketAndRegionAndTheShortestPeriodApplies) {
+  const std::string retention = R"toml(
+[[compliance.retention]]
+data_class = "telemetry"
+days = 365
+reference = "fleet policy"
+[[compliance.retention]]
+data_class = "telemetry"
+days = 90
+markets = ["DE"]
+reference = "GDPR Art. 5(1)(e)"
+[[compliance.retention]]
+data_class = "datasets"
+days = 180
+regions = ["cn"]
+reference = "PIPL Art. 19"
+)toml";
+  auto c = parse_config(std::string(kValid) + retention, "retention.toml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->retention_for("telemetry", "eu", "DE")->first, 90u) << "the shortest of the rules covering it";
+  EXPECT_EQ(c->retention_for("telemetry", "eu", "DE")->second->reference, "GDPR Art. 5(1)(e)");
+  EXPECT_EQ(c->retention_for("telemetry", "cn", "CN")->first, 365u);
+  EXPECT_EQ(c->retention_for("datasets", "cn", "")->first, 180u);
+  EXPECT_EQ(c->retention_for("datasets", "eu", ""), std::nullopt);
+  EXPECT_EQ(c->retention_for("assistant_usage", "eu", "DE"), std::nullopt);
+
+  expect_refused(retention, {
+      {"data_class = \"datasets\"", "data_class = \"audit\"", "compliance.retention[2].data_class: unknown data class 'audit'"},
+      {"days = 90", "days = 0", "compliance.retention[1].days"},
+      {"markets = [\"DE\"]", "markets = [\"FR\"]", "compliance.retention[1].markets: unknown market 'FR'"},
+      {"regions = [\"cn\"]", "regions = [\"cn\"]\nmarkets = [\"CN\"]", "only telemetry and assistant_usage belong to a vehicle's market"},
+      {"regions = [\"cn\"]", "regions = [\"mars\"]", "compliance.retention[2].regions: unknown region 'mars'"},
+      {"reference = \"fleet policy\"", "", "compliance.retention[0]: missing required key 'reference'"},
+  });
+}
+
 TEST(Config, MissingFileIsNotFound) {
   auto c = load_config("/nonexistent/fleetgate.toml");
   ASSERT_FALSE(c.is_ok());

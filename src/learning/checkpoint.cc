@@ -282,4 +282,14 @@ Result<std::vector<StoredModel>> list_models(const store::KvReader& store) {
   return out;
 }
 
+Status delete_checkpoint(store::KvStore& store, std::string_view name) {
+  const std::string key = std::string(kModelKeyPrefix) + std::string(name);
+  auto existing = store.get(key);
+  if (!existing.is_ok()) {
+    if (existing.status().code() == Code::kNotFound) return not_found("no model '" + std::string(name) + "' in this region");
+    return existing.status();
+  }
+  return store.remove(key);
+}
+
 }  // namespace fleetgate::learning

@@ -62,4 +62,7 @@ struct StoredModel {
 // Every checkpoint of `store`, in name order; kDataLoss naming the first that does not decode.
 Result<std::vector<StoredModel>> list_models(const store::KvReader& store);
 
+// Deletes the checkpoint `name`. kNotFound when there is none.
+Status delete_checkpoint(store::KvStore& store, std::string_view name);
+
 }  // namespace fleetgate::learning

@@ -195,7 +195,7 @@ TEST(ReadRegionTraces, OpensSealedRecordsPerVehicle) {
     }
   }
   ASSERT_TRUE(kv.put("latest/p_zz", "not a record").is_ok());
-  auto traces = read_region_traces(kv, keys);
+  auto traces = read_region_traces(kv, telemetry::RecordCodec(keys));
   ASSERT_TRUE(traces.is_ok()) << traces.status().to_string();
   ASSERT_EQ(traces->size(), 2u);
   for (const auto& t : *traces) {
@@ -204,7 +204,7 @@ TEST(ReadRegionTraces, OpensSealedRecordsPerVehicle) {
     EXPECT_NEAR(t.samples[3].accel_mps2, 10 / 3.6, 1e-9);
     EXPECT_DOUBLE_EQ(t.samples[3].lat, 31.2);
   }
-  EXPECT_EQ(read_region_traces(kv, privacy::fixed_keys("eu", 6)).status().code(), Code::kDataLoss);
+  EXPECT_EQ(read_region_traces(kv, telemetry::RecordCodec(privacy::fixed_keys("eu", 6))).status().code(), Code::kDataLoss);
 }
 
 }  // namespace

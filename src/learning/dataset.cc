@@ -2,8 +2,11 @@
 
 #include <bit>
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "fleetgate/privacy/field_cipher.h"
 
@@ -13,6 +16,11 @@ namespace {
 namespace json = boost::json;
 
 constexpr uint8_t kFormatVersion = 1;
+// The sealed examples' encoding with vehicle keys: each vehicle's examples sealed apart.
+constexpr uint8_t kVehicleSealedFormat = 2;
+// The FieldBinding field id of one vehicle's examples (telemetry's blocks and wrapped keys use
+// uint32 max and max - 1).
+constexpr uint32_t kVehicleExamplesBinding = 0xfffffffd;
 // Versions are short printable names (letters, digits, '-', '_', '.') so keys stay readable.
 constexpr size_t kMaxVersionLength = 64;
 
@@ -51,6 +59,8 @@ class Reader {
   explicit Reader(std::string_view in) : in_(in) {}
   bool ok() const { return ok_; }
   bool done() const { return ok_ && in_.empty(); }
+  size_t remaining() const { return in_.size(); }
+  uint8_t u8() { return static_cast<uint8_t>(uint_of(1)); }
   uint32_t u32() { return static_cast<uint32_t>(uint_of(4)); }
   uint64_t u64() { return uint_of(8); }
   float f32() { return std::bit_cast<float>(u32()); }
@@ -81,33 +91,119 @@ class Reader {
   bool ok_ = true;
 };
 
+void encode_example(std::string& out, const Example& e) {
+  put_u32(out, static_cast<uint32_t>(e.features.size()));
+  for (float f : e.features) put_f32(out, f);
+  put_f32(out, e.label);
+  put_str(out, e.vehicle);
+  put_u64(out, static_cast<uint64_t>(e.t_ms));
+  put_str(out, e.trigger);
+}
+
 void encode_examples(std::string& out, const std::vector<Example>& examples) {
   put_u64(out, examples.size());
-  for (const Example& e : examples) {
-    put_u32(out, static_cast<uint32_t>(e.features.size()));
-    for (float f : e.features) put_f32(out, f);
-    put_f32(out, e.label);
-    put_str(out, e.vehicle);
-    put_u64(out, static_cast<uint64_t>(e.t_ms));
-    put_str(out, e.trigger);
-  }
+  for (const Example& e : examples) encode_example(out, e);
+}
+
+bool decode_example(Reader& in, size_t features_per_example, Example& e) {
+  const uint32_t nf = in.u32();
+  if (nf != features_per_example) return false;
+  e.features.resize(nf);
+  for (float& f : e.features) f = in.f32();
+  e.label = in.f32();
+  e.vehicle = in.str();
+  e.t_ms = static_cast<int64_t>(in.u64());
+  e.trigger = in.str();
+  return in.ok();
 }
 
 bool decode_examples(Reader& in, size_t features_per_example, std::vector<Example>& out) {
   const uint64_t n = in.u64();
   for (uint64_t i = 0; i < n && in.ok(); ++i) {
     Example e;
-    const uint32_t nf = in.u32();
-    if (nf != features_per_example) return false;
-    e.features.resize(nf);
-    for (float& f : e.features) f = in.f32();
-    e.label = in.f32();
-    e.vehicle = in.str();
-    e.t_ms = static_cast<int64_t>(in.u64());
-    e.trigger = in.str();
+    if (!decode_example(in, features_per_example, e)) return false;
     out.push_back(std::move(e));
   }
   return in.ok();
+}
+
+// Format 2: u32 vehicles, then per vehicle its pseudonym, its key's generation and, sealed under
+// that key, u64 examples, each u8 split (0 train, 1 test), u32 position in the split, the example.
+Status encode_by_vehicle(std::string& out, const Dataset& d, privacy::VehicleKeys& vehicle_keys,
+                         const privacy::FieldCipher& cipher, const std::string& dkey) {
+  std::map<std::string, std::string> examples_of;  // pseudonym -> its examples, encoded
+  std::map<std::string, uint64_t> count_of;
+  for (uint8_t split = 0; split < 2; ++split) {
+    const std::vector<Example>& examples = split == 0 ? d.train : d.test;
+    for (size_t i = 0; i < examples.size(); ++i) {
+      std::string& group = examples_of[examples[i].vehicle];
+      group.push_back(static_cast<char>(split));
+      put_u32(group, static_cast<uint32_t>(i));
+      encode_example(group, examples[i]);
+      ++count_of[examples[i].vehicle];
+    }
+  }
+  put_u32(out, static_cast<uint32_t>(examples_of.size()));
+  for (const auto& [vehicle, group] : examples_of) {
+    auto key = vehicle_keys.for_sealing(vehicle);
+    if (!key.is_ok()) return key.status();
+    std::string plain;
+    put_u64(plain, count_of.at(vehicle));
+    plain += group;
+    auto sealed = cipher.seal(plain, {vehicle, kVehicleExamplesBinding, dkey}, *key);
+    if (!sealed.is_ok()) return sealed.status();
+    put_str(out, vehicle);
+    put_u32(out, key->generation);
+    put_str(out, *sealed);
+  }
+  return Status::ok();
+}
+
+// Reads format 2 into `d`'s splits (sized from the summary), leaving out the examples of vehicles
+// whose key was destroyed (erased); false when the bytes do not decode.
+Result<bool> decode_by_vehicle(Reader& in, Dataset& d, const DatasetInfo& info, privacy::VehicleKeys& vehicle_keys,
+                               const privacy::FieldCipher& cipher, const std::string& dkey) {
+  const size_t width = static_cast<size_t>(std::max(d.window_steps, 0)) * static_cast<size_t>(std::max(d.step_dim, 0));
+  // The counts come from the clear summary: no more slots than the sealed bytes could fill.
+  const uint64_t train = static_cast<uint64_t>(std::max<int64_t>(info.train_examples, 0));
+  const uint64_t test = static_cast<uint64_t>(std::max<int64_t>(info.test_examples, 0));
+  if (train > in.remaining() || test > in.remaining()) return false;
+  std::vector<std::optional<Example>> splits[2];
+  splits[0].resize(train);
+  splits[1].resize(test);
+  const uint32_t vehicles = in.u32();
+  for (uint32_t v = 0; v < vehicles && in.ok(); ++v) {
+    const std::string vehicle = in.str();
+    const uint32_t generation = in.u32();
+    const std::string sealed = in.str();
+    if (!in.ok()) return false;
+    auto key = vehicle_keys.for_opening(vehicle, generation);
+    if (key.status().code() == Code::kNotFound) continue;  // erased: its examples are gone
+    if (!key.is_ok()) return key.status();
+    auto plain = cipher.open(sealed, {vehicle, kVehicleExamplesBinding, dkey}, *key);
+    if (!plain.is_ok()) return plain.status();
+    Reader group(*plain);
+    const uint64_t n = group.u64();
+    for (uint64_t i = 0; i < n && group.ok(); ++i) {
+      const uint8_t split = group.u8();
+      const uint32_t at = group.u32();
+      Example e;
+      if (split > 1 || at >= splits[split].size() || splits[split][at] || !decode_example(group, width, e) ||
+          e.vehicle != vehicle) {
+        return false;
+      }
+      splits[split][at] = std::move(e);
+    }
+    if (!group.done()) return false;
+  }
+  if (!in.done()) return false;
+  for (int split = 0; split < 2; ++split) {
+    std::vector<Example>& out = split == 0 ? d.train : d.test;
+    for (auto& e : splits[split]) {
+      if (e) out.push_back(std::move(*e));
+    }
+  }
+  return true;
 }
 
 int64_t positives(const std::vector<Example>& examples) {
@@ -124,6 +220,7 @@ json::object encode_meta(const DatasetInfo& info, const std::vector<std::string>
   return json::object{{"format", kFormatVersion},
                       {"region", info.region},
                       {"version", info.version},
+                      {"created_ms", info.created_ms},
                       {"window_steps", info.window_steps},
                       {"step_dim", info.step_dim},
                       {"feature_names", std::move(names)},
@@ -144,6 +241,13 @@ bool decode_meta(std::string_view text, DatasetInfo& info, std::vector<std::stri
     if (o.at("format").to_number<int64_t>() != kFormatVersion) return false;
     info.region = json::value_to<std::string>(o.at("region"));
     info.version = json::value_to<std::string>(o.at("version"));
+    if (const json::value* created = o.if_contains("created_ms")) {
+      info.created_ms = created->to_number<int64_t>();
+    } else if (info.version.size() > 1 && info.version[0] == 'v') {
+      int64_t ms = 0;
+      auto [end, err] = std::from_chars(info.version.data() + 1, info.version.data() + info.version.size(), ms);
+      if (err == std::errc() && end == info.version.data() + info.version.size()) info.created_ms = ms;
+    }
     info.window_steps = o.at("window_steps").to_number<int>();
     info.step_dim = o.at("step_dim").to_number<int>();
     info.train_examples = o.at("train_examples").to_number<int64_t>();
@@ -226,34 +330,38 @@ Status validate_dataset(const Dataset& d) {
 }
 
 Result<std::string> save_dataset(store::KvStore& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
-                                 const Dataset& dataset) {
+                                 const Dataset& dataset, const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys) {
   if (Status s = validate_dataset(dataset); !s.is_ok()) return s;
   if (dataset.region != keys->region()) {
     return invalid_argument("dataset of region '" + dataset.region + "' cannot be stored with the keys of region '" +
                             keys->region() + "'");
   }
-  std::string version = dataset.version;
-  if (version.empty()) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count();
-    version = "v" + std::to_string(ms);
-  }
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string version = dataset.version.empty() ? "v" + std::to_string(now_ms) : dataset.version;
   if (!valid_version(version)) return invalid_argument("bad dataset version '" + version + "'");
   const std::string key = meta_key(version);
   auto existing = store.get(key);
   if (existing.is_ok()) return already_exists("dataset version '" + version + "' is already stored");
   if (existing.status().code() != Code::kNotFound) return existing.status();
 
-  std::string plain;
-  plain.push_back(static_cast<char>(kFormatVersion));
-  encode_examples(plain, dataset.train);
-  encode_examples(plain, dataset.test);
   const std::string dkey = data_key(version);
-  auto sealed = privacy::FieldCipher(keys).seal(plain, binding_for(dkey));
+  const privacy::FieldCipher cipher(keys);
+  std::string plain;
+  if (vehicle_keys) {
+    plain.push_back(static_cast<char>(kVehicleSealedFormat));
+    if (Status s = encode_by_vehicle(plain, dataset, *vehicle_keys, cipher, dkey); !s.is_ok()) return s;
+  } else {
+    plain.push_back(static_cast<char>(kFormatVersion));
+    encode_examples(plain, dataset.train);
+    encode_examples(plain, dataset.test);
+  }
+  auto sealed = cipher.seal(plain, binding_for(dkey));
   if (!sealed.is_ok()) return sealed.status();
 
   DatasetInfo info = dataset_info(dataset);
   info.version = version;
+  info.created_ms = now_ms;
   const json::object meta = encode_meta(info, dataset.feature_names);
   store::WriteBatch batch;
   batch.put(dkey, *sealed);
@@ -263,7 +371,7 @@ Result<std::string> save_dataset(store::KvStore& store, const std::shared_ptr<co
 }
 
 Result<Dataset> load_dataset(const store::KvReader& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
-                             std::string_view version) {
+                             std::string_view version, const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys) {
   std::string wanted(version);
   if (wanted == kLatestVersion) {
     auto newest = newest_version(store);
@@ -289,12 +397,20 @@ Result<Dataset> load_dataset(const store::KvReader& store, const std::shared_ptr
     if (sealed.status().code() == Code::kNotFound) return data_loss("dataset '" + wanted + "': examples are missing");
     return sealed.status();
   }
-  auto plain = privacy::FieldCipher(keys).open(*sealed, binding_for(dkey));
+  const privacy::FieldCipher cipher(keys);
+  auto plain = cipher.open(*sealed, binding_for(dkey));
   if (!plain.is_ok()) return data_loss("dataset '" + wanted + "': " + plain.status().message());
-  if (plain->empty() || static_cast<uint8_t>((*plain)[0]) != kFormatVersion) {
-    return data_loss("dataset '" + wanted + "': unknown format");
+  const uint8_t format = plain->empty() ? 0 : static_cast<uint8_t>((*plain)[0]);
+  Reader in(std::string_view(*plain).substr(std::min<size_t>(1, plain->size())));
+  if (format == kVehicleSealedFormat) {
+    if (!vehicle_keys) return data_loss("dataset '" + wanted + "': sealed under vehicle keys, and no vehicle key store is open");
+    auto decoded = decode_by_vehicle(in, d, *info, *vehicle_keys, cipher, dkey);
+    if (!decoded.is_ok()) return data_loss("dataset '" + wanted + "': " + decoded.status().message());
+    if (!*decoded) return data_loss("dataset '" + wanted + "': examples do not decode");
+    if (Status s = validate_dataset(d); !s.is_ok()) return data_loss("dataset '" + wanted + "': " + s.message());
+    return d;
   }
-  Reader in(std::string_view(*plain).substr(1));
+  if (format != kFormatVersion) return data_loss("dataset '" + wanted + "': unknown format");
   const size_t width = static_cast<size_t>(std::max(d.window_steps, 0)) * static_cast<size_t>(std::max(d.step_dim, 0));
   if (!decode_examples(in, width, d.train) || !decode_examples(in, width, d.test) || !in.done() ||
       static_cast<int64_t>(d.train.size()) != info->train_examples ||
@@ -320,6 +436,19 @@ Result<std::vector<DatasetInfo>> list_datasets(const store::KvReader& store) {
   }
   if (Status s = it->status(); !s.is_ok()) return s;
   return out;
+}
+
+Status delete_dataset(store::KvStore& store, std::string_view version) {
+  if (!valid_version(version)) return invalid_argument("bad dataset version '" + std::string(version) + "'");
+  auto existing = store.get(meta_key(version));
+  if (!existing.is_ok()) {
+    if (existing.status().code() == Code::kNotFound) return not_found("no dataset version '" + std::string(version) + "'");
+    return existing.status();
+  }
+  store::WriteBatch batch;
+  batch.remove(meta_key(version));
+  batch.remove(data_key(version));
+  return store.write(batch);
 }
 
 }  // namespace fleetgate::learning

@@ -3,7 +3,9 @@
 // binary label; train and test are split by vehicle, so no vehicle appears in both. Datasets
 // are stored in the region's own store and never leave it: a clear summary under
 // "dataset/meta/<version>" and the examples (personal.telemetry: speeds, traces) sealed with the
-// region's data key (privacy::FieldCipher) under "dataset/data/<version>".
+// region's data key (privacy::FieldCipher) under "dataset/data/<version>". With a vehicle key
+// store, each vehicle's examples are sealed under its own key inside that envelope, so an erased
+// vehicle's examples (its key destroyed) are gone from every copy of the dataset.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "fleetgate/core/result.h"
 #include "fleetgate/privacy/keyring.h"
+#include "fleetgate/privacy/vehicle_keys.h"
 #include "fleetgate/store/kv_store.h"
 
 namespace fleetgate::learning {
@@ -45,6 +48,9 @@ struct Dataset {
 struct DatasetInfo {
   std::string version;
   std::string region;
+  // When it was saved, ms since the Unix epoch; for datasets saved before this was kept, the time
+  // its version names ("v<ms>"), else 0 (unknown: retention keeps it).
+  std::int64_t created_ms = 0;
   int window_steps = 0;
   int step_dim = 0;
   std::int64_t train_examples = 0;
@@ -66,15 +72,21 @@ Status validate_dataset(const Dataset& dataset);
 // Stores `dataset` under its version (assigning one when empty) and returns the version;
 // kAlreadyExists when that version is stored, kInvalidArgument when validate_dataset fails or the
 // dataset's region is not the keys' region.
+// With `vehicle_keys`, each vehicle's examples are sealed under its own key.
 Result<std::string> save_dataset(store::KvStore& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
-                                 const Dataset& dataset);
+                                 const Dataset& dataset, const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys = nullptr);
 
 // The dataset of `version`, or the newest one for "latest". kNotFound when there is none,
-// kDataLoss when the stored bytes do not open or decode.
+// kDataLoss when the stored bytes do not open or decode, or were sealed under vehicle keys and
+// `vehicle_keys` is null. The examples of erased vehicles are left out, so a loaded split may
+// hold fewer examples than list_datasets reports.
 Result<Dataset> load_dataset(const store::KvReader& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
-                             std::string_view version);
+                             std::string_view version, const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys = nullptr);
 
 // Every stored dataset, oldest version first.
 Result<std::vector<DatasetInfo>> list_datasets(const store::KvReader& store);
+
+// Deletes dataset `version` (its summary and examples). kNotFound when there is none.
+Status delete_dataset(store::KvStore& store, std::string_view version);
 
 }  // namespace fleetgate::learning

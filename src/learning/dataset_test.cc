@@ -128,5 +128,34 @@ TEST_F(DatasetTest, ReportsMissingAndDamagedData) {
   EXPECT_EQ(list_datasets(*store_).status().code(), Code::kDataLoss);
 }
 
+TEST_F(DatasetTest, ExamplesSealedPerVehicleLoseAnErasedVehiclesExamplesFromEveryCopy) {
+  // Examples of two vehicles interleaved in both splits, so that order is checked too.
+  Dataset d = small("v1");
+  d.train.insert(d.train.begin() + 1, Example{{1, 2, 3, 4, 5, 6}, 0, "p_bb", 2000, "negative"});
+  d.test.push_back({{7, 8, 9, 10, 11, 12}, 1, "p_aa", 5000, "hard_brake"});
+  d.counts_per_trigger = {{"hard_brake", 2}, {"negative", 3}};
+  store::TestDir keys_dir;
+  auto vehicle_keys = privacy::VehicleKeys::open_embedded(keys_dir.path(), keys_);
+  ASSERT_TRUE(vehicle_keys.is_ok()) << vehicle_keys.status().to_string();
+  ASSERT_TRUE(save_dataset(*store_, keys_, d, *vehicle_keys).is_ok());
+
+  auto loaded = load_dataset(*store_, keys_, "v1", *vehicle_keys);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  expect_same(loaded->train, d.train);
+  expect_same(loaded->test, d.test);
+  // Without the vehicle key store, the examples do not open.
+  auto without = load_dataset(*store_, keys_, "v1");
+  EXPECT_EQ(without.status().code(), Code::kDataLoss);
+  EXPECT_NE(without.status().message().find("vehicle keys"), std::string::npos) << without.status().message();
+
+  // p_aa is erased: its examples are gone, p_bb's stay in their order; the summary is unchanged.
+  ASSERT_TRUE((*vehicle_keys)->destroy("p_aa").is_ok());
+  auto after = load_dataset(*store_, keys_, "v1", *vehicle_keys);
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  expect_same(after->train, {d.train[1]});
+  expect_same(after->test, {d.test[0]});
+  EXPECT_EQ(list_datasets(*store_)->front().train_examples, 3);
+}
+
 }  // namespace
 }  // namespace fleetgate::learning

@@ -69,7 +69,8 @@ Result<Comparison> compare_models(const std::map<std::string, transfer::RegionDa
   for (const auto& r : region_ids) {
     const auto it = regions.find(r);
     if (it == regions.end()) return invalid_argument("unknown region " + r);
-    auto d = load_training_data(*it->second.store, it->second.keys, options.dataset_version, options.hidden);
+    auto d = load_training_data(*it->second.store, it->second.keys, options.dataset_version, options.hidden,
+                                it->second.codec().vehicle_keys());
     if (!d.is_ok()) return Status(d.status().code(), "region " + r + ": " + d.status().message());
     if (!data.empty() && d->spec != data.front().spec) return invalid_argument("region " + r + "'s dataset has another shape");
     auto g = load_federated(it->second, r, kFederatedGlobalModel, *d);

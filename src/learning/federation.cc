@@ -89,7 +89,7 @@ class Federation {
   Status load_data() {
     for (const auto& r : o_.regions) {
       const transfer::RegionData& rd = regions_.at(r);
-      auto data = load_training_data(*rd.store, rd.keys, o_.dataset_version, o_.hidden);
+      auto data = load_training_data(*rd.store, rd.keys, o_.dataset_version, o_.hidden, rd.codec().vehicle_keys());
       if (!data.is_ok()) return Status(data.status().code(), "region " + r + ": " + data.status().message());
       if (data_.empty()) {
         spec_ = data->spec;

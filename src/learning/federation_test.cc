@@ -26,7 +26,7 @@ class FederationTest : public ::testing::Test {
     for (const auto& r : kRegions) {
       auto keys = privacy::RegionKeys::open(env_.dir() / r, r);
       EXPECT_TRUE(keys.is_ok()) << keys.status().to_string();
-      regions_[r] = transfer::RegionData{&env_.region_store(r), *keys, env_.dir() / r, {}};
+      regions_[r] = transfer::RegionData{&env_.region_store(r), *keys, env_.dir() / r, {}, {}};
       const double rule = local_rule.contains(r) ? local_rule.at(r) : 0.0;
       auto saved = save_dataset(env_.region_store(r), *keys, synthetic_dataset(r, train_size.at(r), 300, ++seed, 0.3, rule));
       EXPECT_TRUE(saved.is_ok()) << saved.status().to_string();
@@ -93,7 +93,7 @@ TEST_F(FederationTest, EveryRegionEndsWithTheGlobalModelAndItsOwnNormaliser) {
     ASSERT_TRUE(c.is_ok()) << r << ": " << c.status().to_string();
     EXPECT_EQ(c->meta.rounds, 3u);
     ASSERT_TRUE(c->normaliser);
-    auto own = load_training_data(env_.region_store(r), regions_[r].keys, kLatestVersion, 16);
+    auto own = load_training_data(env_.region_store(r), regions_[r].keys, kLatestVersion, 16, nullptr);
     ASSERT_TRUE(own.is_ok());
     EXPECT_EQ(*c->normaliser, own->normaliser) << r;
     if (global) {

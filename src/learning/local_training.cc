@@ -4,8 +4,9 @@ namespace fleetgate::learning {
 
 Result<RegionTrainingData> load_training_data(const store::KvReader& store,
                                               const std::shared_ptr<const privacy::RegionKeys>& keys,
-                                              std::string_view version, int hidden) {
-  auto dataset = load_dataset(store, keys, version);
+                                              std::string_view version, int hidden,
+                                              const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys) {
+  auto dataset = load_dataset(store, keys, version, vehicle_keys);
   if (!dataset.is_ok()) return dataset.status();
   const Dataset& d = *dataset;
   if (d.region != keys->region()) {
@@ -56,8 +57,9 @@ Result<Checkpoint> train_local_model(const RegionTrainingData& data, const Local
 }
 
 Result<Checkpoint> train_and_store_local(store::KvStore& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
+                                         const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys,
                                          const LocalTrainOptions& options, const EpochProgress& progress) {
-  auto data = load_training_data(store, keys, options.dataset_version, options.hidden);
+  auto data = load_training_data(store, keys, options.dataset_version, options.hidden, vehicle_keys);
   if (!data.is_ok()) return data.status();
   auto checkpoint = train_local_model(*data, options, progress);
   if (!checkpoint.is_ok()) return checkpoint.status();

@@ -29,9 +29,11 @@ struct RegionTrainingData {
 
 // Loads `version` ("latest" for the newest) of the region's datasets. kNotFound without one,
 // kFailedPrecondition when the dataset belongs to another region or has an empty split.
+// `vehicle_keys` opens datasets sealed per vehicle (load_dataset).
 Result<RegionTrainingData> load_training_data(const store::KvReader& store,
                                               const std::shared_ptr<const privacy::RegionKeys>& keys,
-                                              std::string_view version, int hidden);
+                                              std::string_view version, int hidden,
+                                              const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys);
 
 // The model's held-out metrics on `examples`; errors as predict().
 Result<BinaryMetrics> evaluate_model(const ModelSpec& spec, const ModelWeights& weights, const Normaliser& normaliser,
@@ -49,8 +51,10 @@ struct LocalTrainOptions {
 Result<Checkpoint> train_local_model(const RegionTrainingData& data, const LocalTrainOptions& options,
                                      const EpochProgress& progress = {});
 
-// Loads the region's data, trains, and saves the checkpoint as "model/local" in `store`.
+// Loads the region's data (load_training_data), trains, and saves the checkpoint as "model/local"
+// in `store`.
 Result<Checkpoint> train_and_store_local(store::KvStore& store, const std::shared_ptr<const privacy::RegionKeys>& keys,
+                                         const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys,
                                          const LocalTrainOptions& options, const EpochProgress& progress = {});
 
 }  // namespace fleetgate::learning

@@ -23,7 +23,7 @@ class LocalTrainingTest : public ::testing::Test {
 
 TEST_F(LocalTrainingTest, TrainsEvaluatesAndStoresTheCheckpointInTheRegion) {
   ASSERT_TRUE(save_dataset(*store_, keys_, synthetic_dataset("us", 300, 200, 1)).is_ok());
-  auto c = train_and_store_local(*store_, keys_, options_);
+  auto c = train_and_store_local(*store_, keys_, nullptr, options_);
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
   EXPECT_EQ(c->meta.kind, "local");
   EXPECT_EQ(c->meta.region, "us");
@@ -36,7 +36,7 @@ TEST_F(LocalTrainingTest, TrainsEvaluatesAndStoresTheCheckpointInTheRegion) {
   auto stored = load_checkpoint(*store_, kLocalModel);
   ASSERT_TRUE(stored.is_ok());
   EXPECT_EQ(*stored, *c);
-  auto data = load_training_data(*store_, keys_, kLatestVersion, 16);
+  auto data = load_training_data(*store_, keys_, kLatestVersion, 16, nullptr);
   ASSERT_TRUE(data.is_ok());
   EXPECT_EQ(*stored->normaliser, Normaliser::fit(data->dataset.train, 3).value());  // train split only
   auto again = evaluate_model(stored->meta.spec, stored->weights, *stored->normaliser, data->dataset.test);
@@ -46,14 +46,14 @@ TEST_F(LocalTrainingTest, TrainsEvaluatesAndStoresTheCheckpointInTheRegion) {
 
 TEST_F(LocalTrainingTest, IsDeterministicForASeed) {
   ASSERT_TRUE(save_dataset(*store_, keys_, synthetic_dataset("us", 100, 50, 2)).is_ok());
-  auto a = train_and_store_local(*store_, keys_, options_);
-  auto b = train_and_store_local(*store_, keys_, options_);
+  auto a = train_and_store_local(*store_, keys_, nullptr, options_);
+  auto b = train_and_store_local(*store_, keys_, nullptr, options_);
   ASSERT_TRUE(a.is_ok() && b.is_ok());
   EXPECT_EQ(a->weights, b->weights);
 }
 
 TEST_F(LocalTrainingTest, RefusesARegionWithoutADataset) {
-  EXPECT_EQ(train_and_store_local(*store_, keys_, options_).status().code(), Code::kNotFound);
+  EXPECT_EQ(train_and_store_local(*store_, keys_, nullptr, options_).status().code(), Code::kNotFound);
   EXPECT_EQ(load_checkpoint(*store_, kLocalModel).status().code(), Code::kNotFound);
 }
 

@@ -73,9 +73,7 @@ VehicleTrace trace_from_records(std::string vehicle, std::vector<telemetry::Reco
   return trace;
 }
 
-Result<std::vector<VehicleTrace>> read_region_traces(const store::KvReader& store,
-                                                     const std::shared_ptr<const privacy::RegionKeys>& keys) {
-  const telemetry::RecordCodec codec(keys);
+Result<std::vector<VehicleTrace>> read_region_traces(const store::KvReader& store, const telemetry::RecordCodec& codec) {
   std::vector<VehicleTrace> out;
   std::string pseudonym;
   std::vector<telemetry::Record> records;

@@ -14,6 +14,7 @@
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/store/kv_store.h"
 #include "fleetgate/telemetry/record.h"
+#include "fleetgate/telemetry/record_codec.h"
 
 namespace fleetgate::learning {
 
@@ -36,9 +37,8 @@ struct VehicleTrace {
 VehicleTrace trace_from_records(std::string vehicle, std::vector<telemetry::Record> records);
 
 // Every vehicle's trace in a region store, ordered by pseudonym. kDataLoss when a record does not
-// open with `keys` (another region's or a lost key), or the store's scan error.
-// REQUIRES: `keys` are the keys of the region that `store` holds.
-Result<std::vector<VehicleTrace>> read_region_traces(const store::KvReader& store,
-                                                     const std::shared_ptr<const privacy::RegionKeys>& keys);
+// open with `codec` (another region's or a lost key), or the store's scan error.
+// REQUIRES: `codec` seals for the region that `store` holds.
+Result<std::vector<VehicleTrace>> read_region_traces(const store::KvReader& store, const telemetry::RecordCodec& codec);
 
 }  // namespace fleetgate::learning

@@ -166,4 +166,21 @@ Status KvUsageLog::scan(int64_t from_ms, int64_t to_ms, const std::function<Stat
   return it->status();
 }
 
+Result<uint64_t> KvUsageLog::expire(int64_t before_ms, std::string_view market) {
+  const std::string end = usage_key_lower_bound(before_ms);
+  const auto snapshot = store_.snapshot();
+  UsageRecord record;
+  store::WriteBatch batch;
+  auto it = snapshot->scan(kPrefix);
+  for (; it->valid() && it->key() < end; it->next()) {
+    if (auto s = decode_usage(it->value(), record); !s.is_ok()) return s;
+    if (record.market == market) batch.remove(it->key());
+  }
+  if (Status s = it->status(); !s.is_ok()) return s;
+  const uint64_t n = batch.size();
+  if (n == 0) return n;
+  if (Status s = store_.write(batch); !s.is_ok()) return s;
+  return n;
+}
+
 }  // namespace fleetgate::ledger

@@ -42,6 +42,7 @@ class KvUsageLog final : public UsageLog {
   Status append_all(std::span<const UsageRecord> records) override;
   Status scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const UsageRecord&)>& fn) const override;
   Status totals(int64_t from_ms, int64_t to_ms, UsageSummary& out) const override;
+  Result<uint64_t> expire(int64_t before_ms, std::string_view market) override;
 
  private:
   struct Pending;

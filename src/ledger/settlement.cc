@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "fleetgate/core/csv_text.h"
 #include "fleetgate/core/money.h"
 #include "fleetgate/ledger/allocation.h"
 
@@ -201,13 +202,6 @@ UsageRows usage_json(const std::set<std::pair<std::string, std::string>>& featur
     out.all.push_back(std::move(row));
   }
   return out;
-}
-
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace

@@ -74,6 +74,11 @@ class UsageLog {
   // damaged aggregate.
   virtual Status totals(int64_t from_ms, int64_t to_ms, UsageSummary& out) const = 0;
 
+  // Deletes the records of vehicles of `market` with time_ms < before_ms (a retention period);
+  // how many. The hourly aggregates totals() reads name no vehicle and stay, so settlement of
+  // those hours is unchanged.
+  virtual Result<uint64_t> expire(int64_t before_ms, std::string_view market) = 0;
+
   const std::string& region() const { return region_; }
 
  protected:

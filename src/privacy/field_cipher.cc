@@ -95,11 +95,34 @@ void put_bytes(std::string& out, std::string_view s) {
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
+// The u32 after an envelope's version byte. REQUIRES: at least kHeaderSize bytes.
+uint32_t key_id_of(std::string_view envelope) {
+  uint32_t id = 0;
+  for (size_t i = 1; i < kHeaderSize; ++i) id = (id << 8) | static_cast<uint8_t>(envelope[i]);
+  return id;
+}
+
+// kDataLoss unless `envelope` is long enough for an envelope and of `version`.
+Status check_envelope(std::string_view envelope, uint8_t version) {
+  if (envelope.size() < kEnvelopeOverhead) {
+    return data_loss("encrypted field is truncated: " + std::to_string(envelope.size()) + " bytes, an envelope has at least " +
+                     std::to_string(kEnvelopeOverhead));
+  }
+  const uint8_t found = static_cast<uint8_t>(envelope[0]);
+  if (found == version) return Status::ok();
+  if (found == kEnvelopeVersion || found == kVehicleEnvelopeVersion) {
+    return data_loss("encrypted field is sealed under " +
+                     std::string(found == kVehicleEnvelopeVersion ? "a vehicle's own key" : "the region's key") +
+                     " (envelope version " + std::to_string(found) + "), not under the key given");
+  }
+  return data_loss("encrypted field has unknown envelope version " + std::to_string(found));
+}
+
 }  // namespace
 
-std::string FieldCipher::associated_data(uint32_t key_id, const FieldBinding& binding) const {
+std::string FieldCipher::associated_data(uint8_t version, uint32_t key_id, const FieldBinding& binding) const {
   std::string aad(kAadLabel);
-  aad.push_back(static_cast<char>(kEnvelopeVersion));
+  aad.push_back(static_cast<char>(version));
   put_u32(aad, key_id);
   put_bytes(aad, keys_->region());
   put_bytes(aad, binding.pseudonym);
@@ -112,15 +135,24 @@ std::string FieldCipher::associated_data(uint32_t key_id, const FieldBinding& bi
 
 Result<std::string> FieldCipher::seal(std::string_view plaintext, const FieldBinding& binding) const {
   const uint32_t key_id = keys_->active_key_id();
-  const RegionKeys::Key* key = keys_->data_key(key_id);
+  return seal_with(kEnvelopeVersion, key_id, *keys_->data_key(key_id), plaintext, binding);
+}
+
+Result<std::string> FieldCipher::seal(std::string_view plaintext, const FieldBinding& binding,
+                                      const VehicleDataKey& key) const {
+  return seal_with(kVehicleEnvelopeVersion, key.generation, key.key, plaintext, binding);
+}
+
+Result<std::string> FieldCipher::seal_with(uint8_t version, uint32_t key_id, const RegionKeys::Key& key,
+                                           std::string_view plaintext, const FieldBinding& binding) const {
   std::string out;
   out.reserve(kEnvelopeOverhead + plaintext.size());
-  out.push_back(static_cast<char>(kEnvelopeVersion));
+  out.push_back(static_cast<char>(version));
   put_u32(out, key_id);
   out.resize(kHeaderSize + kNonceSize);
   if (!next_nonce(bytes(out) + kHeaderSize)) return internal_error("nonce generation failed: " + detail::openssl_errors());
-  const std::string aad = associated_data(key_id, binding);
-  EVP_CIPHER_CTX* ctx = keyed_ctx(*key, true, bytes(out) + kHeaderSize);
+  const std::string aad = associated_data(version, key_id, binding);
+  EVP_CIPHER_CTX* ctx = keyed_ctx(key, true, bytes(out) + kHeaderSize);
   out.resize(kHeaderSize + kNonceSize + plaintext.size() + kTagSize);
   unsigned char* ct = bytes(out) + kHeaderSize + kNonceSize;
   int len = 0, final_len = 0;
@@ -136,26 +168,39 @@ Result<std::string> FieldCipher::seal(std::string_view plaintext, const FieldBin
   return out;
 }
 
+std::optional<uint32_t> FieldCipher::vehicle_key_generation(std::string_view envelope) {
+  if (envelope.size() < kEnvelopeOverhead || static_cast<uint8_t>(envelope[0]) != kVehicleEnvelopeVersion) return std::nullopt;
+  return key_id_of(envelope);
+}
+
 Result<std::string> FieldCipher::open(std::string_view envelope, const FieldBinding& binding) const {
-  if (envelope.size() < kEnvelopeOverhead) {
-    return data_loss("encrypted field is truncated: " + std::to_string(envelope.size()) + " bytes, an envelope has at least " +
-                     std::to_string(kEnvelopeOverhead));
-  }
-  const uint8_t version = static_cast<uint8_t>(envelope[0]);
-  if (version != kEnvelopeVersion) {
-    return data_loss("encrypted field has unknown envelope version " + std::to_string(version));
-  }
-  uint32_t key_id = 0;
-  for (size_t i = 1; i < kHeaderSize; ++i) key_id = (key_id << 8) | static_cast<uint8_t>(envelope[i]);
+  if (Status s = check_envelope(envelope, kEnvelopeVersion); !s.is_ok()) return s;
+  const uint32_t key_id = key_id_of(envelope);
   const RegionKeys::Key* key = keys_->data_key(key_id);
   if (key == nullptr) {
     return data_loss("encrypted field uses key id " + std::to_string(key_id) + ", which is not in the keyring of region '" +
                      keys_->region() + "'");
   }
+  return open_with(kEnvelopeVersion, envelope, binding, key);
+}
+
+Result<std::string> FieldCipher::open(std::string_view envelope, const FieldBinding& binding,
+                                      const VehicleDataKey& key) const {
+  if (Status s = check_envelope(envelope, kVehicleEnvelopeVersion); !s.is_ok()) return s;
+  if (key_id_of(envelope) != key.generation) {
+    return data_loss("encrypted field is sealed under the vehicle's key of generation " +
+                     std::to_string(key_id_of(envelope)) + ", not " + std::to_string(key.generation));
+  }
+  return open_with(kVehicleEnvelopeVersion, envelope, binding, &key.key);
+}
+
+Result<std::string> FieldCipher::open_with(uint8_t version, std::string_view envelope, const FieldBinding& binding,
+                                           const RegionKeys::Key* key) const {
+  const uint32_t key_id = key_id_of(envelope);
   const std::string_view nonce = envelope.substr(kHeaderSize, kNonceSize);
   const std::string_view ct = envelope.substr(kHeaderSize + kNonceSize, envelope.size() - kEnvelopeOverhead);
   std::string tag(envelope.substr(envelope.size() - kTagSize));
-  const std::string aad = associated_data(key_id, binding);
+  const std::string aad = associated_data(version, key_id, binding);
   std::string plain(ct.size(), '\0');
   EVP_CIPHER_CTX* ctx = keyed_ctx(*key, false, bytes(nonce));
   int len = 0, final_len = 0;

@@ -144,7 +144,42 @@ TEST(FieldCipher, WrongKeyIdTruncationAndVersionAreDataLoss) {
   expect_data_loss(FieldCipher(newer).open("", kBinding), "truncated");
   std::string v2 = *sealed;
   v2[0] = 2;
-  expect_data_loss(FieldCipher(newer).open(v2, kBinding), "unknown envelope version 2");
+  expect_data_loss(FieldCipher(newer).open(v2, kBinding), "sealed under a vehicle's own key (envelope version 2)");
+  std::string v3 = *sealed;
+  v3[0] = 3;
+  expect_data_loss(FieldCipher(newer).open(v3, kBinding), "unknown envelope version 3");
+}
+
+TEST(FieldCipher, VehicleKeysSealEnvelopesOfVersionTwoThatOnlyTheirKeyOpens) {
+  auto keys = fixed_keys("eu", 9, 2);
+  const FieldCipher cipher(keys);
+  VehicleDataKey car{7, {}};
+  car.key.fill(0x42);
+  auto sealed = cipher.seal("48.1,11.6", kBinding, car);
+  ASSERT_TRUE(sealed.is_ok()) << sealed.status().message();
+  EXPECT_EQ((*sealed)[0], kVehicleEnvelopeVersion);
+  EXPECT_EQ(FieldCipher::vehicle_key_generation(*sealed), std::optional<uint32_t>(7));
+  auto opened = cipher.open(*sealed, kBinding, car);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().message();
+  EXPECT_EQ(*opened, "48.1,11.6");
+
+  // Neither the region's keys nor another generation or another vehicle's key open it, and a
+  // region envelope does not open as a vehicle's.
+  expect_data_loss(cipher.open(*sealed, kBinding), "vehicle's own key");
+  VehicleDataKey next = car;
+  next.generation = 8;
+  expect_data_loss(cipher.open(*sealed, kBinding, next), "generation 7, not 8");
+  VehicleDataKey other = car;
+  other.key[31] ^= 1;
+  expect_data_loss(cipher.open(*sealed, kBinding, other), "failed authentication");
+  auto region_sealed = cipher.seal("x", kBinding);
+  ASSERT_TRUE(region_sealed.is_ok());
+  EXPECT_EQ(FieldCipher::vehicle_key_generation(*region_sealed), std::nullopt);
+  expect_data_loss(cipher.open(*region_sealed, kBinding, car), "the region's key (envelope version 1)");
+  // Relabelling a version-1 envelope as version 2 (same key bytes) fails: the version is bound.
+  std::string relabelled = *sealed;
+  relabelled[0] = kEnvelopeVersion;
+  expect_data_loss(cipher.open(relabelled, kBinding), "not in the keyring");
 }
 
 TEST(FieldCipher, ThreadsSealAndOpenConcurrentlyAndAFailedOpenLeavesNoTrace) {

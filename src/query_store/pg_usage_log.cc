@@ -229,6 +229,20 @@ Status PgUsageLog::totals(int64_t from_ms, int64_t to_ms, ledger::UsageSummary& 
   return Status::ok();
 }
 
+Result<uint64_t> PgUsageLog::expire(int64_t before_ms, std::string_view market) {
+  auto lease = borrow();
+  if (!lease.is_ok()) return lease.status();
+  const std::string before = std::to_string(before_ms);
+  auto r = run((*lease)->conn,
+               "WITH d AS (DELETE FROM usage_records WHERE time_ms < $1::bigint AND market = $2 RETURNING 1)"
+               " SELECT count(*) FROM d",
+               {Param{before, false}, Param{market, false}});
+  if (!r.is_ok()) return r.status();
+  auto n = int8_at(*r, 0, 0);
+  if (!n.is_ok()) return n.status();
+  return static_cast<uint64_t>(*n);
+}
+
 Status PgUsageLog::scan(int64_t from_ms, int64_t to_ms, const std::function<Status(const UsageRecord&)>& fn) const {
   if (from_ms >= to_ms) return Status::ok();
   auto lease = borrow();

@@ -39,6 +39,7 @@ class PgUsageLog final : public ledger::UsageLog {
               const std::function<Status(const ledger::UsageRecord&)>& fn) const override;
   // One aggregate query over usage_hourly in the region's database.
   Status totals(int64_t from_ms, int64_t to_ms, ledger::UsageSummary& out) const override;
+  Result<uint64_t> expire(int64_t before_ms, std::string_view market) override;
 
  private:
   struct Session;

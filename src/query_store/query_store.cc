@@ -345,6 +345,39 @@ Result<std::vector<Day>> QueryStore::days() const {
   return out;
 }
 
+Result<uint64_t> QueryStore::erase(std::string_view pseudonym) {
+  auto c = connection();
+  if (!c.is_ok()) return c.status();
+  const std::vector<Param> key{Param{pseudonym, false}};
+  auto erased = [&]() -> Result<uint64_t> {
+    if (Status s = run(*c, "BEGIN").status(); !s.is_ok()) return s;
+    // The vehicle's lock (kLockVehicles): a materializer's write of it commits before or after.
+    if (Status s = run(*c, "SELECT pg_advisory_xact_lock(7013504, hashtext($1))", key).status(); !s.is_ok()) return s;
+    auto blocks = run(*c, "WITH d AS (DELETE FROM telemetry_blocks WHERE pseudonym = $1 RETURNING 1) SELECT count(*)::text FROM d",
+                      key);
+    if (!blocks.is_ok()) return blocks.status();
+    if (Status s = run(*c, "DELETE FROM latest_states WHERE pseudonym = $1", key).status(); !s.is_ok()) return s;
+    auto n = number<uint64_t>(blocks->at(0, 0));
+    if (!n.is_ok()) return n.status();
+    if (Status s = run(*c, "COMMIT").status(); !s.is_ok()) return s;
+    return *n;
+  }();
+  if (!erased.is_ok()) roll_back(*c);
+  return erased;
+}
+
+Result<uint64_t> QueryStore::expire(std::string_view pseudonym, int64_t before_ms) {
+  auto c = connection();
+  if (!c.is_ok()) return c.status();
+  const std::string before = std::to_string(before_ms);
+  auto deleted = run(*c,
+                     "WITH d AS (DELETE FROM telemetry_blocks WHERE pseudonym = $1 AND created_at < $2::bigint RETURNING 1)"
+                     " SELECT count(*)::text FROM d",
+                     {Param{pseudonym, false}, Param{before, false}});
+  if (!deleted.is_ok()) return deleted.status();
+  return number<uint64_t>(deleted->at(0, 0));
+}
+
 Result<size_t> QueryStore::drop_before(Day day) {
   auto c = connection();
   if (!c.is_ok()) return c.status();

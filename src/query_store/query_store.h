@@ -102,6 +102,12 @@ class QueryStore {
   // Drops every day partition before `day`, with its blocks (retention); how many were dropped.
   Result<size_t> drop_before(Day day);
 
+  // Deletes every block and the latest state of `pseudonym` (erasure) in one transaction; how
+  // many blocks were deleted.
+  Result<uint64_t> erase(std::string_view pseudonym);
+  // Deletes the blocks of `pseudonym` keyed before `before_ms` (retention); how many.
+  Result<uint64_t> expire(std::string_view pseudonym, int64_t before_ms);
+
  private:
   explicit QueryStore(PGconn* conn) : conn_(conn) {}
   Result<PGconn*> connection() const;

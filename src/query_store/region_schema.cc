@@ -34,6 +34,8 @@ const char* const kMigrations[] = {
     " PRIMARY KEY (hour, feature, market, region, provider, model))",
     // The region's objects (region_objects.h): datasets, model artifacts, imported transfers.
     "CREATE TABLE region_objects (k bytea PRIMARY KEY, v bytea NOT NULL)",
+    // The region's vehicle data keys (privacy/vehicle_keys.h), wrapped by the region's key.
+    "CREATE TABLE vehicle_keys (k bytea PRIMARY KEY, v bytea NOT NULL)",
 };
 static_assert(std::size(kMigrations) == kRegionSchemaVersion);
 // Its lock is not the control plane's 7013501: a region database may be the control plane's too.

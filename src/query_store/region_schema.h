@@ -1,8 +1,8 @@
 // The schema of a region's query store in the region's PostgreSQL, versioned apart from the
 // control plane's (its own table fleetgate_region_schema): telemetry_blocks, the sealed blocks
 // partitioned by day of created_at (day_partitions.h), latest_states, one row per vehicle, and the
-// region's usage log: usage_records and usage_hourly (pg_usage_log.h), and the region's objects
-// (region_objects.h).
+// region's usage log: usage_records and usage_hourly (pg_usage_log.h), the region's objects
+// (region_objects.h) and its vehicle data keys (vehicle_keys, privacy/vehicle_keys.h).
 #pragma once
 
 #include <libpq-fe.h>
@@ -14,7 +14,7 @@
 namespace fleetgate::query_store {
 
 // Schema version this binary writes and reads.
-inline constexpr int kRegionSchemaVersion = 5;
+inline constexpr int kRegionSchemaVersion = 6;
 
 // Applies the migrations this binary knows to the region database at `dsn`, under an advisory
 // lock so that nodes migrating at once take turns; the schema version after them. Idempotent.

@@ -1,6 +1,7 @@
 #include "fleetgate/stream_telemetry/stream_telemetry.h"
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
@@ -76,25 +77,25 @@ struct StreamTelemetry::Shard {
   std::thread thread;
 };
 
-StreamTelemetry::StreamTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, telemetry::StoreCounters counters,
+StreamTelemetry::StreamTelemetry(telemetry::RecordCodec codec, telemetry::StoreCounters counters,
                                  StreamTelemetryOptions options, stream::StreamLayout layout)
-    : codec_(std::move(keys)),
+    : codec_(std::move(codec)),
       counters_(counters),
       options_(std::move(options)),
       layout_(std::move(layout)),
       queries_(options_.dsn) {}
 
-Result<std::unique_ptr<StreamTelemetry>> StreamTelemetry::open(std::shared_ptr<const privacy::RegionKeys> keys,
+Result<std::unique_ptr<StreamTelemetry>> StreamTelemetry::open(telemetry::RecordCodec codec,
                                                                telemetry::StoreCounters counters,
                                                                StreamTelemetryOptions options) {
   stream::StreamLayout layout;
-  layout.region = keys->region();
+  layout.region = codec.region();
   layout.shards = options.settings.shards;
   layout.replicas = options.settings.replicas;
   layout.max_age = std::chrono::days(options.retention_days.value_or(3650));
   layout.max_bytes = options.max_stream_bytes;
   if (Status s = stream::validate(layout); !s.is_ok()) return s;
-  std::unique_ptr<StreamTelemetry> t(new StreamTelemetry(std::move(keys), counters, std::move(options), layout));
+  std::unique_ptr<StreamTelemetry> t(new StreamTelemetry(std::move(codec), counters, std::move(options), layout));
   auto cluster = stream::ClusterConnection::connect({.region = layout.region, .urls = t->options_.urls});
   if (!cluster.is_ok()) return cluster.status();
   t->cluster_ = std::move(cluster).value();
@@ -290,6 +291,31 @@ Result<std::unique_ptr<store::KvReader>> StreamTelemetry::records() const {
   auto lease = queries_.borrow();
   if (!lease.is_ok()) return lease.status();
   return std::unique_ptr<store::KvReader>(std::make_unique<LeasedBlockReader>(std::move(lease).value()));
+}
+
+Result<telemetry::Erasure> StreamTelemetry::erase(std::string_view vin) {
+  if (!codec_.vehicle_keys()) {
+    return failed_precondition("region '" + codec_.region() + "' seals telemetry under its own key only: no vehicle key store");
+  }
+  auto pseudonym = codec_.pseudonym(vin);
+  if (!pseudonym.is_ok()) return pseudonym.status();
+  telemetry::Erasure out{*pseudonym, {}, 0};
+  auto destroyed = codec_.vehicle_keys()->destroy(*pseudonym);
+  if (!destroyed.is_ok()) return destroyed.status();
+  out.key_generation = *destroyed;
+  auto store = queries_.borrow();
+  if (!store.is_ok()) return store.status();
+  auto blocks = (*store)->erase(*pseudonym);
+  if (!blocks.is_ok()) return blocks.status();
+  out.blocks = *blocks;
+  return out;
+}
+
+Result<uint64_t> StreamTelemetry::expire(std::string_view pseudonym, int64_t before_ms) {
+  if (before_ms <= std::numeric_limits<int64_t>::min() + telemetry::kMaxBlockSpanMs) return uint64_t{0};
+  auto store = queries_.borrow();
+  if (!store.is_ok()) return store.status();
+  return (*store)->expire(pseudonym, before_ms - telemetry::kMaxBlockSpanMs);
 }
 
 }  // namespace fleetgate::stream_telemetry

@@ -67,8 +67,8 @@ class StreamTelemetry final : public telemetry::RegionTelemetry {
   // (stream/stream_setup.h), and starts one materializer thread per shard when settings.materialize.
   // kInvalidArgument for a bad layout; kUnavailable when the cluster or database cannot be
   // reached; kFailedPrecondition for a cluster not tagged for the region or an unmigrated database.
-  static Result<std::unique_ptr<StreamTelemetry>> open(std::shared_ptr<const privacy::RegionKeys> keys,
-                                                       telemetry::StoreCounters counters, StreamTelemetryOptions options);
+  static Result<std::unique_ptr<StreamTelemetry>> open(telemetry::RecordCodec codec, telemetry::StoreCounters counters,
+                                                       StreamTelemetryOptions options);
   // Waits for every PubAck in flight, completes what waits to be persisted with kUnavailable, and
   // stops the materializers.
   ~StreamTelemetry() override;
@@ -80,6 +80,11 @@ class StreamTelemetry final : public telemetry::RegionTelemetry {
                                               const std::optional<telemetry::RecordPosition>& after) const override;
   // The query store's blocks (query_store/block_table_reader.h) over a connection of its own.
   Result<std::unique_ptr<store::KvReader>> records() const override;
+  // RegionTelemetry::erase. Blocks still in the stream are sealed under the destroyed key: the
+  // materializers store them unreadable, and scans skip them.
+  Result<telemetry::Erasure> erase(std::string_view vin) override;
+  Result<uint64_t> expire(std::string_view pseudonym, int64_t before_ms) override;
+  const telemetry::RecordCodec& codec() const override { return codec_; }
 
   // Blocks this node's materializers committed (redeliveries included), for tests and metrics.
   uint64_t materialized_blocks() const;
@@ -87,8 +92,8 @@ class StreamTelemetry final : public telemetry::RegionTelemetry {
  private:
   struct Submission;
   struct Shard;
-  StreamTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, telemetry::StoreCounters counters,
-                  StreamTelemetryOptions options, stream::StreamLayout layout);
+  StreamTelemetry(telemetry::RecordCodec codec, telemetry::StoreCounters counters, StreamTelemetryOptions options,
+                  stream::StreamLayout layout);
   // Publishes `blocks` (sealed, of one vehicle) as parts of `submission`, counting them in
   // `published`. The error of the first block refused, after which no later block is published.
   Status publish(const std::shared_ptr<Submission>& submission, std::vector<telemetry::StoredForm> blocks,

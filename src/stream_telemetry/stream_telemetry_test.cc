@@ -74,7 +74,7 @@ class StreamTelemetryTest : public ::testing::Test {
     options.max_stream_bytes = int64_t{64} << 20;
     options.persist.timeout = persist_timeout;
     options.materializer.fetch_wait = std::chrono::milliseconds(100);
-    auto opened = StreamTelemetry::open(privacy::fixed_keys("cn", 7), counters_, std::move(options));
+    auto opened = StreamTelemetry::open(telemetry::RecordCodec(privacy::fixed_keys("cn", 7)), counters_, std::move(options));
     EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
     return opened.is_ok() ? std::move(opened).value() : nullptr;
   }

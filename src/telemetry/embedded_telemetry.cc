@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <functional>
 #include <iterator>
+#include <limits>
 
 #include "fleetgate/telemetry/record_compare.h"
+#include "fleetgate/telemetry/store_key.h"
 #include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::telemetry {
 
-EmbeddedTelemetry::EmbeddedTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store,
-                                     StoreCounters counters, store::GroupCommitOptions options)
-    : codec_(std::move(keys)),
+EmbeddedTelemetry::EmbeddedTelemetry(RecordCodec codec, store::KvStore& store, StoreCounters counters,
+                                     store::GroupCommitOptions options)
+    : codec_(std::move(codec)),
       store_(store),
       counters_(counters),
       log_(store, options, [this](store::WriteBatch& group) { return add_latest_states(group); }) {}
@@ -27,8 +29,10 @@ Result<std::string> EmbeddedTelemetry::load_vehicle(const std::string& vin) {
   Result<std::string> stored = store_.get(std::string(kLatestKeyPrefix) + v.pseudonym);
   if (stored.is_ok()) {
     std::vector<Record> r;
-    if (Status s = codec_.decode(*stored, r); !s.is_ok()) return s;
-    v.latest = LatestState::from_record(r.front());
+    Status s = codec_.decode(*stored, r);
+    // kNotFound: a state sealed under an erased vehicle's destroyed key, which is no state.
+    if (!s.is_ok() && s.code() != Code::kNotFound) return s;
+    if (s.is_ok()) v.latest = LatestState::from_record(r.front());
   } else if (stored.status().code() != Code::kNotFound) {
     return stored.status();
   }
@@ -77,6 +81,8 @@ Status EmbeddedTelemetry::add_latest_states(store::WriteBatch& group) {
   }
   for (const Vehicle& v : changed) {
     Result<StoredForm> sealed = codec_.encode(v.latest.to_record(), v.pseudonym);
+    // kFailedPrecondition: the vehicle was erased while this state was folded; it has none now.
+    if (sealed.status().code() == Code::kFailedPrecondition) continue;
     if (!sealed.is_ok()) return sealed.status();
     group.put(std::string(kLatestKeyPrefix) + v.pseudonym, sealed->value);
   }
@@ -145,6 +151,51 @@ Result<std::vector<Record>> EmbeddedTelemetry::read(std::string_view vin, int64_
   }, after);
   if (!s.is_ok()) return s;
   return out;
+}
+
+Result<Erasure> EmbeddedTelemetry::erase(std::string_view vin) {
+  if (!codec_.vehicle_keys()) {
+    return failed_precondition("region '" + codec_.region() + "' seals telemetry under its own key only: no vehicle key store");
+  }
+  auto pseudonym = codec_.pseudonym(vin);
+  if (!pseudonym.is_ok()) return pseudonym.status();
+  const std::string v(vin);
+  // Holding the vehicle's turn, no batch of it is queued meanwhile; an empty batch through the
+  // log waits until the batches queued before are stored, so the scan below sees them.
+  std::lock_guard vehicle_lock(vehicle_mu_[std::hash<std::string>{}(v) % vehicle_mu_.size()]);
+  forget_vehicle(v);
+  if (Status s = log_.append(store::WriteBatch()); !s.is_ok()) return s;
+  Erasure out{*pseudonym, {}, 0};
+  auto destroyed = codec_.vehicle_keys()->destroy(*pseudonym);
+  if (!destroyed.is_ok()) return destroyed.status();
+  out.key_generation = *destroyed;
+  store::WriteBatch batch;
+  auto snapshot = store_.snapshot();
+  auto it = snapshot->scan(store_key_prefix(*pseudonym));
+  for (; it->valid(); it->next()) {
+    batch.remove(it->key());
+    ++out.blocks;
+  }
+  if (Status s = it->status(); !s.is_ok()) return s;
+  batch.remove(std::string(kLatestKeyPrefix) + *pseudonym);
+  if (Status s = log_.append(std::move(batch)); !s.is_ok()) return s;
+  forget_vehicle(v);
+  return out;
+}
+
+Result<uint64_t> EmbeddedTelemetry::expire(std::string_view pseudonym, int64_t before_ms) {
+  // A block's key is its first record's time; its records lie within kMaxBlockSpanMs of it.
+  if (before_ms <= std::numeric_limits<int64_t>::min() + kMaxBlockSpanMs) return uint64_t{0};
+  const std::string end = encode_store_key(pseudonym, before_ms - kMaxBlockSpanMs, 0);
+  store::WriteBatch batch;
+  auto snapshot = store_.snapshot();
+  auto it = snapshot->scan(store_key_prefix(pseudonym));
+  for (; it->valid() && it->key() < end; it->next()) batch.remove(it->key());
+  if (Status s = it->status(); !s.is_ok()) return s;
+  const uint64_t n = batch.size();
+  if (n == 0) return n;
+  if (Status s = log_.append(std::move(batch)); !s.is_ok()) return s;
+  return n;
 }
 
 }  // namespace fleetgate::telemetry

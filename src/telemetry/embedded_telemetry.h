@@ -37,10 +37,10 @@ inline constexpr std::string_view kLatestKeyPrefix = "latest/";
 
 class EmbeddedTelemetry final : public RegionTelemetry {
  public:
-  // REQUIRES: `store` outlives this object and is the store of `keys->region()`.
+  // REQUIRES: `store` outlives this object and is the store of `codec.region()`.
   // REQUIRES: every counter is set and outlives this object.
-  EmbeddedTelemetry(std::shared_ptr<const privacy::RegionKeys> keys, store::KvStore& store, StoreCounters counters,
-                  store::GroupCommitOptions options = {});
+  EmbeddedTelemetry(RecordCodec codec, store::KvStore& store, StoreCounters counters,
+                    store::GroupCommitOptions options = {});
 
   const std::string& region() const override { return codec_.region(); }
 
@@ -54,6 +54,9 @@ class EmbeddedTelemetry final : public RegionTelemetry {
                                    const std::optional<RecordPosition>& after = std::nullopt) const override;
   // A snapshot of the region store.
   Result<std::unique_ptr<store::KvReader>> records() const override { return store_.snapshot(); }
+  Result<Erasure> erase(std::string_view vin) override;
+  Result<uint64_t> expire(std::string_view pseudonym, int64_t before_ms) override;
+  const RecordCodec& codec() const override { return codec_; }
 
  private:
   // What ingest keeps of one vehicle: its pseudonym (an HMAC, computed once) and latest state.

@@ -61,8 +61,12 @@ Result<std::unique_ptr<IngestService>> IngestService::create(
       if (store == region_stores.end() || !store->second) {
         return failed_precondition("region '" + region.id + "' has no store");
       }
-      telemetry = std::make_unique<EmbeddedTelemetry>(std::move(keys).value(), *store->second, counters,
-                                                      service->options_.commit);
+      auto vehicle_keys = privacy::VehicleKeys::open_embedded(region.data_dir, *keys);
+      if (!vehicle_keys.is_ok()) {
+        return Status(vehicle_keys.status().code(), "region '" + region.id + "' vehicle keys: " + vehicle_keys.status().message());
+      }
+      telemetry = std::make_unique<EmbeddedTelemetry>(RecordCodec(std::move(keys).value(), std::move(vehicle_keys).value()),
+                                                      *store->second, counters, service->options_.commit);
     } else {
       if (!service->options_.make_region) {
         return failed_precondition("region '" + region.id + "' keeps its telemetry outside this process's stores");

@@ -71,8 +71,8 @@ size_t append_field(std::string& out, int number, size_t size, Write write) {
 
 }  // namespace
 
-RecordCodec::RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys)
-    : keys_(keys), pseudonymiser_(keys), cipher_(std::move(keys)) {}
+RecordCodec::RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys, std::shared_ptr<privacy::VehicleKeys> vehicle_keys)
+    : keys_(keys), vehicle_keys_(std::move(vehicle_keys)), pseudonymiser_(keys), cipher_(std::move(keys)) {}
 
 Result<StoredForm> RecordCodec::encode(const Record& record) const {
   auto pseudonym = pseudonymiser_.pseudonym(record.vin);
@@ -132,7 +132,15 @@ Status RecordCodec::encode_block(std::span<const wire::Payload* const> block, st
   head.AppendToString(&value);
   const size_t clear_at = append_field(value, stored::StoredBlock::kClearFieldNumber, clear_size,
                                        [&](auto& os) { clear.SerializeWithCachedSizes(&os); });
-  auto envelope = cipher_.seal(plain, {pseudonym, kBlockBinding, std::string_view(value).substr(clear_at, clear_size)});
+  const privacy::FieldBinding binding{pseudonym, kBlockBinding, std::string_view(value).substr(clear_at, clear_size)};
+  Result<std::string> envelope = std::string();
+  if (vehicle_keys_) {
+    auto key = vehicle_keys_->for_sealing(pseudonym);
+    if (!key) return key.status();
+    envelope = cipher_.seal(plain, binding, *key);
+  } else {
+    envelope = cipher_.seal(plain, binding);
+  }
   if (!envelope) return envelope.status();
   append_field(value, stored::StoredBlock::kSealedFieldNumber, envelope->size(),
                [&](auto& os) { os.WriteRaw(envelope->data(), static_cast<int>(envelope->size())); });
@@ -159,7 +167,16 @@ Status RecordCodec::decode(std::string_view value, std::vector<Record>& out) con
 
 Status RecordCodec::open_block(const stored::StoredBlock& block, google::protobuf::MessageLite& clear,
                                google::protobuf::MessageLite& sealed) const {
-  auto plain = cipher_.open(block.sealed(), {block.pseudonym(), kBlockBinding, block.clear()});
+  const privacy::FieldBinding binding{block.pseudonym(), kBlockBinding, block.clear()};
+  Result<std::string> plain = std::string();
+  if (auto generation = privacy::FieldCipher::vehicle_key_generation(block.sealed())) {
+    if (!vehicle_keys_) return data_loss("stored telemetry block is sealed under a vehicle's own key, and no vehicle key store is open");
+    auto key = vehicle_keys_->for_opening(block.pseudonym(), *generation);
+    if (!key) return key.status();
+    plain = cipher_.open(block.sealed(), binding, *key);
+  } else {
+    plain = cipher_.open(block.sealed(), binding);
+  }
   if (!plain) return data_loss("stored telemetry block: " + plain.status().message());
   if (!parse(sealed, *plain)) return corrupt_at_rest("the sealed part of a block is not a " + sealed.GetTypeName());
   if (!parse(clear, block.clear())) return corrupt_at_rest("the clear part of a block is not a " + clear.GetTypeName());

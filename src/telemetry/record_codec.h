@@ -5,7 +5,10 @@
 // (columnar_block.h). Technical values are in clear; the VIN and every personal value (catalogue
 // DataClass::kPersonal, location) of the block are one privacy::FieldCipher envelope, bound to
 // (region, pseudonym, kBlockBinding) and to the clear part, so editing any byte of a block fails to
-// open. A store therefore never sees a raw VIN or a clear location. Blocks of format 2 (one
+// open. A store therefore never sees a raw VIN or a clear location. With a vehicle key store, a
+// block's envelope is sealed under the vehicle's own key (privacy/vehicle_keys.h), so destroying
+// that key erases the vehicle's personal values and VIN wherever the block was copied; blocks
+// sealed under the region's key stay readable. Blocks of format 2 (one
 // message per value) and single-record values of format 1 (each personal field its own envelope)
 // are still read, and records sealed under rotated-out keys stay readable while the ring holds them.
 #pragma once
@@ -22,6 +25,7 @@
 #include "fleetgate/privacy/field_cipher.h"
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/privacy/pseudonymiser.h"
+#include "fleetgate/privacy/vehicle_keys.h"
 #include "fleetgate/telemetry/record.h"
 
 namespace google::protobuf {
@@ -52,7 +56,10 @@ struct StoredForm {
 
 class RecordCodec {
  public:
-  explicit RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys);
+  // Without `vehicle_keys`, blocks are sealed under the region's key, and blocks sealed under a
+  // vehicle's key do not open (kDataLoss).
+  explicit RecordCodec(std::shared_ptr<const privacy::RegionKeys> keys,
+                       std::shared_ptr<privacy::VehicleKeys> vehicle_keys = nullptr);
 
   // Seals validated records of one vehicle, as received (Validator::validate(wire::Payload)), as
   // blocks appended to `out`, records ordered by (created_at, seq). REQUIRES: all share one VIN
@@ -70,7 +77,8 @@ class RecordCodec {
   // Appends the records stored in `value` to `out`, oldest first, with vin, pseudonym and every
   // value in clear. kDataLoss (and `out` as it was) when the bytes are corrupt (of a format-3
   // block, also when its parts are inconsistent: read_columns in columnar_block.h), were sealed
-  // in another region or under a key the ring no longer holds.
+  // in another region or under a key the ring no longer holds; kNotFound "... was erased" when
+  // the block is sealed under a vehicle key that was destroyed.
   Status decode(std::string_view value, std::vector<Record>& out) const;
   // How many records in `value` have from_ms <= created_at <= to_ms, from the clear part alone.
   // kDataLoss when the bytes are not a stored value or the clear part of a block is inconsistent
@@ -80,6 +88,9 @@ class RecordCodec {
   // The region pseudonym of `vin`, for building key prefixes in queries.
   Result<std::string> pseudonym(std::string_view vin) const { return pseudonymiser_.pseudonym(vin); }
   const std::string& region() const { return keys_->region(); }
+  const std::shared_ptr<const privacy::RegionKeys>& keys() const { return keys_; }
+  // nullptr when blocks are sealed under the region's key.
+  const std::shared_ptr<privacy::VehicleKeys>& vehicle_keys() const { return vehicle_keys_; }
 
  private:
   Status encode_block(std::span<const wire::Payload* const> block, std::string_view pseudonym, std::vector<StoredForm>& out) const;
@@ -91,6 +102,7 @@ class RecordCodec {
   Status decode_format1(std::string_view value, std::vector<Record>& out) const;
 
   std::shared_ptr<const privacy::RegionKeys> keys_;
+  std::shared_ptr<privacy::VehicleKeys> vehicle_keys_;
   privacy::Pseudonymiser pseudonymiser_;
   privacy::FieldCipher cipher_;
 };

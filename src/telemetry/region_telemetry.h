@@ -18,6 +18,7 @@
 #include "fleetgate/store/kv_store.h"
 #include "fleetgate/telemetry/latest_state.h"
 #include "fleetgate/telemetry/record.h"
+#include "fleetgate/telemetry/record_codec.h"
 #include "fleetgate/telemetry/stored_records.h"
 
 namespace fleetgate::telemetry::wire {
@@ -33,6 +34,13 @@ struct StoreCounters {
   http::Counter* batches_failed = nullptr;  // batches the store failed or refused (queue full)
   http::Counter* commit_writes = nullptr;   // embedded: group-commit writes (one fsync each)
   http::Gauge* materializers_failing = nullptr;  // stream: this node's materializers whose last round failed
+};
+
+// What RegionTelemetry::erase did.
+struct Erasure {
+  std::string pseudonym;                      // the vehicle's region pseudonym
+  std::optional<uint32_t> key_generation;     // the data key destroyed; nullopt: it had none left
+  uint64_t blocks = 0;                        // sealed blocks deleted from the live store
 };
 
 class RegionTelemetry {
@@ -68,6 +76,20 @@ class RegionTelemetry {
   // (exports, curation: scan_records and count_records with an empty pseudonym). The reader holds
   // what it reads through (a snapshot, a connection): drop it when done.
   virtual Result<std::unique_ptr<store::KvReader>> records() const = 0;
+
+  // Erases the vehicle's telemetry in this region: destroys its data key, so every copy of its
+  // sealed blocks (backups of the store, the stream, replicas) stays sealed for good, then deletes
+  // its blocks and latest state from the live store. Idempotent. Batches of the vehicle queued
+  // before the call are stored (then deleted) first. kFailedPrecondition when the region seals
+  // under its own key only (no vehicle key store); store errors as submit().
+  virtual Result<Erasure> erase(std::string_view vin) = 0;
+
+  // Deletes the blocks of the vehicle `pseudonym` whose records all lie before `before_ms` (a
+  // retention period of its market); how many. Store errors as submit().
+  virtual Result<uint64_t> expire(std::string_view pseudonym, int64_t before_ms) = 0;
+
+  // The codec this region seals with (its keys, and the vehicle key store).
+  virtual const RecordCodec& codec() const = 0;
 };
 
 // kInvalidArgument unless `records` is non-empty and of one VIN (what submit() accepts).

@@ -54,7 +54,9 @@ TEST(Residency, EveryRecordEndsUpOnlyInItsHomeRegionOnDisk) {
     for (const auto& region : env.config().regions) {
       auto keys = privacy::RegionKeys::open(region.data_dir, region.id);
       ASSERT_TRUE(keys.is_ok());
-      RecordCodec codec(*keys);
+      auto vehicle_keys = privacy::VehicleKeys::open_embedded(region.data_dir, *keys);
+      ASSERT_TRUE(vehicle_keys.is_ok()) << vehicle_keys.status().to_string();
+      RecordCodec codec(*keys, *vehicle_keys);
       {
         auto store = store::open_embedded(store::region_store_dir(region));
         ASSERT_TRUE(store.is_ok());

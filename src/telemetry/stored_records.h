@@ -5,7 +5,7 @@
 // (created_at, seq) (a vehicle that reused a seq) come in the order of their blocks' keys, then as
 // stored. Every block must sit under the key of its first record and hold its records in
 // (created_at, seq) order, as RecordCodec writes them; any other block is kDataLoss, like a
-// corrupt one.
+// corrupt one. Blocks of erased vehicles (sealed under a destroyed vehicle key) are skipped.
 #pragma once
 
 #include <cstdint>

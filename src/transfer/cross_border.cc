@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -146,6 +147,34 @@ Status record_exported(store::KvStore& region, std::string_view month, std::stri
   }
   if (batch.empty()) return Status::ok();
   return region.write(batch);
+}
+
+namespace {
+constexpr std::string_view kCarriedPrefix = "carried/";
+std::string carried_prefix(std::string_view pseudonym) { return std::string(kCarriedPrefix) + std::string(pseudonym) + "/"; }
+}  // namespace
+
+Status record_carried(store::KvStore& region, std::string_view transfer_id, int64_t time_ms,
+                      const std::vector<std::string>& individuals) {
+  store::WriteBatch batch;
+  for (const auto& who : individuals) batch.put(carried_prefix(who) + std::string(transfer_id), std::to_string(time_ms));
+  if (batch.empty()) return Status::ok();
+  return region.write(batch);
+}
+
+Result<std::vector<Carried>> transfers_carrying(const store::KvReader& region, std::string_view pseudonym) {
+  std::vector<Carried> out;
+  const std::string p = carried_prefix(pseudonym);
+  auto it = region.scan(p);
+  for (; it->valid(); it->next()) {
+    const std::string_view v = it->value();
+    int64_t ms = 0;
+    auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), ms);
+    if (err != std::errc() || end != v.data() + v.size()) return data_loss("damaged transfer link " + std::string(it->key()));
+    out.push_back({std::string(it->key().substr(p.size())), ms});
+  }
+  if (!it->status().is_ok()) return it->status();
+  return out;
 }
 
 Result<std::vector<YearCounts>> monthly_counts(const store::KvReader& region, int year) {

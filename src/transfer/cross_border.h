@@ -7,6 +7,9 @@
 //
 // Kept in the source region's own store (the individuals never leave it):
 //   xborder/<YYYY>/<general|sensitive>/<region pseudonym> -> "<YYYY-MM> <transfer id>" (first export)
+// and, for the owner's access to their data, every transfer that carried a vehicle, whatever the
+// rule:
+//   carried/<region pseudonym>/<transfer id> -> "<ms of the export>"
 #pragma once
 
 #include <cstdint>
@@ -63,6 +66,17 @@ Result<YearCounts> projected_counts(const store::KvReader& region, int year, con
 // already recorded this year keep their first export.
 Status record_exported(store::KvStore& region, std::string_view month, std::string_view transfer_id,
                        const std::vector<std::string>& individuals, FieldKinds kinds);
+
+// Records that the export of `transfer_id` at `time_ms` carried `individuals`.
+Status record_carried(store::KvStore& region, std::string_view transfer_id, int64_t time_ms,
+                      const std::vector<std::string>& individuals);
+
+// The transfers whose export carried the vehicle `pseudonym`, by transfer id.
+struct Carried {
+  std::string transfer_id;
+  int64_t time_ms = 0;
+};
+Result<std::vector<Carried>> transfers_carrying(const store::KvReader& region, std::string_view pseudonym);
 
 // Cumulative counts of `year` at the end of each month, January first (12 entries).
 Result<std::vector<YearCounts>> monthly_counts(const store::KvReader& region, int year);

@@ -55,13 +55,12 @@ std::string json_line(const DesensitisedRecord& r) {
 
 }  // namespace
 
-Result<ExportedRecords> export_desensitised(const store::KvReader& records, std::shared_ptr<const privacy::RegionKeys> keys,
+Result<ExportedRecords> export_desensitised(const store::KvReader& records, const telemetry::RecordCodec& codec,
                                             const privacy::Coarsener& coarsener, const ExportSpec& spec,
                                             const ReadProgress& progress) {
-  privacy::Pseudonymiser region_pseudonyms(keys);
+  privacy::Pseudonymiser region_pseudonyms(codec.keys());
   auto transfer_pseudonyms = region_pseudonyms.for_transfer(spec.transfer_id);
   if (!transfer_pseudonyms.is_ok()) return transfer_pseudonyms.status();
-  telemetry::RecordCodec codec(std::move(keys));
   const auto ranges = ranges_of(codec, spec);
   if (!ranges.is_ok()) return ranges.status();
 

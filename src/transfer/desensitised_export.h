@@ -18,6 +18,7 @@
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/store/kv_store.h"
 #include "fleetgate/telemetry/catalogue.h"
+#include "fleetgate/telemetry/record_codec.h"
 
 namespace fleetgate::transfer {
 
@@ -42,10 +43,10 @@ struct ExportedRecords {
 // Called with (records read, records selected) as the export proceeds.
 using ReadProgress = std::function<void(uint64_t done, uint64_t total)>;
 
-// Reads the sealed telemetry in `records` (of the region of `keys`: RegionData::records, a
+// Reads the sealed telemetry in `records` (of the region `codec` seals for: RegionData::records, a
 // snapshot of the embedded store or the query store). kDataLoss for a record that cannot
 // be decoded; kInvalidArgument for an empty transfer id.
-Result<ExportedRecords> export_desensitised(const store::KvReader& records, std::shared_ptr<const privacy::RegionKeys> keys,
+Result<ExportedRecords> export_desensitised(const store::KvReader& records, const telemetry::RecordCodec& codec,
                                             const privacy::Coarsener& coarsener, const ExportSpec& spec,
                                             const ReadProgress& progress = {});
 

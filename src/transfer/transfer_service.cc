@@ -19,6 +19,8 @@ Result<std::unique_ptr<store::KvReader>> RegionData::records() const {
   if (telemetry) return telemetry();
   return store->snapshot();
 }
+
+telemetry::RecordCodec RegionData::codec() const { return telemetry::RecordCodec(keys, vehicle_keys ? vehicle_keys() : nullptr); }
 namespace {
 
 namespace fs = std::filesystem;
@@ -247,7 +249,7 @@ struct TransferService::Impl {
     if (!reader.is_ok()) return reader.status();
     const ExportSpec spec{t.id, *fields, t.request.selection.from_ms, t.request.selection.to_ms,
                           t.request.selection.vins, t.request.min_group_size};
-    return export_desensitised(**reader, source.keys, coarsener, spec, progress);
+    return export_desensitised(**reader, source.codec(), coarsener, spec, progress);
   }
 
   // Whether `t`'s recorded basis covers the year's count with `individuals` added.
@@ -327,6 +329,7 @@ struct TransferService::Impl {
                                          records->individuals, classify(*rule, t.request.fields));
         if (!counted.is_ok()) return counted;
       }
+      if (Status s = record_carried(*source.store, t.id, now(), records->individuals); !s.is_ok()) return s;
       m.fields = t.request.fields;
       m.from_ms = t.request.selection.from_ms;
       m.to_ms = t.request.selection.to_ms;

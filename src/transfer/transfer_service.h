@@ -30,6 +30,7 @@
 #include "fleetgate/privacy/keyring.h"
 #include "fleetgate/residency/policy.h"
 #include "fleetgate/store/kv_store.h"
+#include "fleetgate/telemetry/record_codec.h"
 #include "fleetgate/transfer/manifest.h"
 #include "fleetgate/transfer/transfer.h"
 
@@ -51,6 +52,11 @@ struct RegionData {
   std::function<Result<std::unique_ptr<store::KvReader>>()> telemetry;
   // What `telemetry` returns, or that snapshot.
   Result<std::unique_ptr<store::KvReader>> records() const;
+  // The region's vehicle key store (telemetry::RegionTelemetry::codec); unset: blocks sealed
+  // under vehicle keys do not open (tests whose telemetry is sealed under the region's key).
+  std::function<std::shared_ptr<privacy::VehicleKeys>()> vehicle_keys;
+  // The codec that opens `records`.
+  telemetry::RecordCodec codec() const;
 };
 
 struct TransferOptions {

@@ -42,7 +42,7 @@ class TransferEnv {
     for (const auto& r : shared->regions) {
       stores_[r.id] = std::move(store::open_embedded(r.data_dir / "store")).value();
       keys_[r.id] = std::move(privacy::RegionKeys::open(r.data_dir, r.id)).value();
-      regions[r.id] = RegionData{stores_[r.id].get(), keys_[r.id], r.data_dir, {}};
+      regions[r.id] = RegionData{stores_[r.id].get(), keys_[r.id], r.data_dir, {}, {}};
     }
     auto service = TransferService::create(policy_, *audit_, std::move(regions), std::move(options));
     EXPECT_TRUE(service.is_ok()) << service.status().to_string();

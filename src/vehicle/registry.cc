@@ -16,6 +16,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kVehiclePrefix = "vehicle/";
+// Tombstones of erased vehicles, under their region pseudonym.
+constexpr std::string_view kErasedPrefix = "erased-vehicle/";
 
 std::string vehicle_key(std::string_view vin) { return std::string(kVehiclePrefix) + std::string(vin); }
 
@@ -119,6 +121,11 @@ FleetRegistry::FleetRegistry(audit::AuditLog& audit, std::shared_ptr<const resid
 Status FleetRegistry::record_in_directory(const std::vector<std::pair<std::string, std::string>>& vin_regions,
                                           store::WriteBatch& change) {
   return directory_ == nullptr || vin_regions.empty() ? Status::ok() : directory_->record_with(vin_regions, store_, change);
+}
+
+Status check_reason(std::string_view reason) {
+  if (reason.empty()) return invalid_argument("a reason is required");
+  return check_text("reason", reason, kMaxLabelBytes);
 }
 
 Status check_region_served(const config::Config& config, std::string_view region) {
@@ -252,8 +259,7 @@ Result<VehiclePage> FleetRegistry::list(const ListFilter& filter) const {
 Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_market, std::string_view actor,
                                      std::string_view reason) {
   if (actor.empty()) return invalid_argument("an actor is required");
-  if (reason.empty()) return invalid_argument("a reason is required to rehome a vehicle");
-  if (Status s = check_text("reason", reason, kMaxLabelBytes); !s.is_ok()) return s;
+  if (Status s = check_reason(reason); !s.is_ok()) return s;
   if (Status s = check_vin(vin); !s.is_ok()) return s;
   const std::string market = ascii_upper(new_market);
   auto region = region_of_market(market);
@@ -277,6 +283,30 @@ Result<Rehome> FleetRegistry::rehome(std::string_view vin, std::string_view new_
     auto appended = commit({audit::Event{std::string(actor), "vehicle.rehome", after.vin, after.region, details}}, change);
     if (!appended.is_ok()) return appended.status();
     return Rehome{with_providers(std::move(before).value()), with_providers(std::move(after))};
+  });
+}
+
+Result<audit::Entry> FleetRegistry::erase(std::string_view vin, std::string_view pseudonym, std::string_view actor,
+                                          std::string_view reason, json::object details) {
+  if (actor.empty()) return invalid_argument("an actor is required");
+  if (Status s = check_reason(reason); !s.is_ok()) return s;
+  if (Status s = check_vin(vin); !s.is_ok()) return s;
+  return audit_.transact([&]() -> Result<audit::Entry> {
+    auto before = load(vin);
+    if (!before.is_ok()) return before.status();
+    const int64_t now = audit_.now_ms();
+    json::object tombstone{{"erased_ms", now}, {"region", before->region}, {"market", before->market},
+                           {"actor", actor},   {"reason", reason}};
+    store::WriteBatch change;
+    change.remove(vehicle_key(vin));
+    change.put(std::string(kErasedPrefix) + std::string(pseudonym), json::serialize(tombstone));
+    details["reason"] = reason;
+    details["market"] = before->market;
+    auto appended = commit({audit::Event{std::string(actor), "vehicle.erase", std::string(pseudonym), before->region,
+                                         std::move(details)}},
+                           change);
+    if (!appended.is_ok()) return appended.status();
+    return std::move(appended->front());
   });
 }
 

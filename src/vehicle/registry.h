@@ -36,6 +36,10 @@ Status not_registered(std::string_view vin);
 // serve, since that region's data lives in its own stack.
 Status check_region_served(const config::Config& config, std::string_view region);
 
+// OK for a reason a change records (a rehome, an erasure): not empty, at most kMaxLabelBytes,
+// valid UTF-8 without control characters; else kInvalidArgument naming the problem.
+Status check_reason(std::string_view reason);
+
 // Members have initializers so callers can set only what they need: {.region = "eu"}.
 struct ListFilter {
   std::string region{};  // exact region id; "" = any (an unknown region is kInvalidArgument)
@@ -104,6 +108,14 @@ class FleetRegistry {
   // the old and new market and region. Data already stored in the old region stays there.
   Result<Rehome> rehome(std::string_view vin, std::string_view new_market, std::string_view actor,
                         std::string_view reason);
+
+  // Erases the vehicle's registration; the erasure of its data comes first and is the caller's
+  // (app/vehicle_erasure.h). Its record is deleted and a tombstone under `pseudonym` (its region
+  // pseudonym) takes its place, holding no VIN: when, where, by whom and why. Audited as
+  // "vehicle.erase" with the pseudonym as subject, the reason and `details`. kNotFound when the
+  // VIN is not registered; kInvalidArgument without a reason or actor.
+  Result<audit::Entry> erase(std::string_view vin, std::string_view pseudonym, std::string_view actor,
+                             std::string_view reason, boost::json::object details);
 
   // Registers the vehicles of a CSV document (header "vin,market,label"; label optional per
   // row; RFC 4180 quoting within a line). Bad rows, duplicates within the input and VINs already

@@ -113,6 +113,20 @@ Response rehome(FleetRegistry& registry, const config::Config& config, const Req
   return Response::json(StatusCode::ok, out);
 }
 
+// The DPO's erasure of a vehicle in their grant (GDPR Art. 17, PIPL Art. 47).
+Response erase(FleetRegistry& registry, const Eraser& eraser, const Request& req) {
+  auto body = http::json_object_body(req);
+  if (!body.is_ok()) return http::error_response(body.status());
+  if (Status s = only_fields(*body, {"reason"}); !s.is_ok()) return http::error_response(s);
+  auto reason = string_field(*body, "reason", true);
+  if (!reason.is_ok()) return http::error_response(reason.status());
+  auto current = vehicle_in_scope(registry, req);
+  if (!current.is_ok()) return http::error_response(current.status());
+  auto erased = eraser(*current, http_actor(req), *reason);
+  if (!erased.is_ok()) return http::error_response(erased.status());
+  return Response::json(StatusCode::ok, *erased);
+}
+
 Response show(FleetRegistry& registry, const Request& req) {
   const http::Principal& caller = *req.principal();
   const bool is_vehicle = caller.has_role("vehicle") && !caller.has_role("operator") && !caller.has_role("admin") &&
@@ -172,6 +186,11 @@ std::string http_actor(const http::Request& request) {
   if (!request.principal()) return "anonymous";
   const auto& p = *request.principal();
   return (p.has_role("vehicle") ? "vehicle:" : "user:") + p.subject;
+}
+
+Status register_erasure_route(http::Server& server, FleetRegistry& registry, Eraser eraser) {
+  return server.route(http::Verb::post, "/v1/vehicles/{vin}/erase", http::RouteOptions::for_roles({"dpo"}),
+                      [&registry, eraser = std::move(eraser)](const Request& r) { return erase(registry, eraser, r); });
 }
 
 Status register_registry_routes(http::Server& server, FleetRegistry& registry, const config::Config& config) {

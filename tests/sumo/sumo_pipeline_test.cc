@@ -263,7 +263,9 @@ TEST_F(SumoPipeline, FederatedModelLearnsAndOnlyWeightsCross) {
     // the untrained model they started from, on the region's held-out split. With over 100
     // held-out windows a ranking at chance has an AUC standard deviation of about 0.03, so 0.7
     // and a 0.1 lead cannot pass by luck.
-    auto data = learning::load_training_data(**kv, *keys, learning::kLatestVersion, 32);
+    auto vehicle_keys = testing::open_vehicle_keys(region, *keys);  // curation sealed each car's examples under its key
+    ASSERT_TRUE(vehicle_keys.is_ok()) << vehicle_keys.status().to_string();
+    auto data = learning::load_training_data(**kv, *keys, learning::kLatestVersion, 32, *vehicle_keys);
     ASSERT_TRUE(data.is_ok()) << data.status().to_string();
     auto init = learning::initial_weights(data->spec, kSeed);
     ASSERT_TRUE(init.is_ok()) << init.status().to_string();

@@ -240,6 +240,18 @@ Result<std::unique_ptr<store::KvStore>> open_region_store(const config::Config& 
   });
 }
 
+Result<std::shared_ptr<privacy::VehicleKeys>> open_vehicle_keys(const config::Region& region,
+                                                                std::shared_ptr<const privacy::RegionKeys> keys) {
+  if (region.telemetry.log == config::RegionTelemetrySettings::Log::kEmbedded) {
+    return privacy::VehicleKeys::open_embedded(region.data_dir, std::move(keys));
+  }
+  auto dsn = store::dsn_from_env(region.telemetry.dsn_env, "regions." + region.id + ".telemetry.dsn_env");
+  if (!dsn.is_ok()) return dsn.status();
+  auto table = store::open_pg_table(*dsn, "vehicle_keys", query_store::check_region_schema);
+  if (!table.is_ok()) return table.status();
+  return std::make_shared<privacy::VehicleKeys>(std::move(keys), std::move(table).value());
+}
+
 Result<std::unique_ptr<store::KvStore>> open_control_store(const std::filesystem::path& config,
                                                            const std::filesystem::path& data_dir) {
   {

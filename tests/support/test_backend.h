@@ -14,6 +14,7 @@
 
 #include "fleetgate/core/config.h"
 #include "fleetgate/core/result.h"
+#include "fleetgate/privacy/vehicle_keys.h"
 #include "fleetgate/store/kv_store.h"
 
 namespace fleetgate::testing {
@@ -41,6 +42,11 @@ Result<std::unique_ptr<store::KvReader>> region_records(const config::Region& re
 // another process would: its objects in the region's database when its telemetry is on
 // JetStream, else its RocksDB in its data dir (store::open_region_store).
 Result<std::unique_ptr<store::KvStore>> open_region_store(const config::Config& cfg, const config::Region& region);
+
+// The vehicle key store of `region` (privacy/vehicle_keys.h) as another process would open it:
+// the region's database when its telemetry is on JetStream, else <data_dir>/vehicle-keys.
+Result<std::shared_ptr<privacy::VehicleKeys>> open_vehicle_keys(const config::Region& region,
+                                                                std::shared_ptr<const privacy::RegionKeys> keys);
 
 // Opens the control-plane store of the service configured at `config` (whose data dir is
 // `data_dir`), as another process would: its database when use_suite_backend() put it on one,
