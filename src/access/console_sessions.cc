@@ -39,6 +39,9 @@ Result<ConsoleSession> ConsoleSessions::sign_in(std::string_view token) {
   auto who = credentials_.lookup(token);
   if (!who.is_ok()) return who.status();
   if (who->has_role(kVehicleRole)) return permission_denied("a vehicle's token cannot sign in to the console");
+  if (who->has_role(kOwnerRole) || who->has_role(kThirdPartyRole)) {
+    return permission_denied("an owner's or a third party's token cannot sign in to the console");
+  }
   return audit_.transact([&]() -> Result<ConsoleSession> {
     const int64_t now = audit_.now_ms();
     store::WriteBatch batch;

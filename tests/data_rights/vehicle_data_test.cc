@@ -95,7 +95,15 @@ TEST_F(VehicleDataTest, TheOwnerReadsEverythingAboutTheirCarAndNothingAboutAnoth
   EXPECT_EQ(carried[0].at("dest_region").as_string(), "cn");
   EXPECT_GT(carried[0].at("exported_ms").as_int64(), 0);
 
-  // The owner's token reads its own car only, and nothing but the data route.
+  // The owner's token reads its own car only, and nothing but the data route; it opens no
+  // console session (a person's user token does: the control case).
+  for (const auto& [token, expected] : {std::pair{owner, 403u}, std::pair{users_.at("otto"), 201u}}) {
+    client_->close();
+    auto signed_in = client_->post("/console/session", json::serialize(json::object{{"token", token}}),
+                                   {{"Content-Type", "application/json"}, {"Sec-Fetch-Site", "same-origin"}});
+    ASSERT_TRUE(signed_in.is_ok());
+    EXPECT_EQ(signed_in->status, expected) << signed_in->body;
+  }
   EXPECT_EQ(call(owner, http::Verb::get, data_path(kErased)).status, 404u);
   EXPECT_EQ(call(owner, http::Verb::get, "/v1/vehicles/" + std::string(kKept)).status, 403u);
   EXPECT_EQ(call(owner, http::Verb::post, "/v1/vehicles/" + std::string(kKept) + "/erase", R"({"reason":"x"})").status, 403u);
