@@ -342,7 +342,7 @@ Result<std::unique_ptr<Service>> Service::create(LoadedConfig loaded, ServiceOpt
   auto impl = std::make_unique<Impl>();
   impl->loaded = std::move(loaded);
   impl->options = options;
-  auto cp = open_control_plane(impl->loaded, audit::system_clock_ms, options.control_store);
+  auto cp = open_control_plane(impl->loaded, options.clock, options.control_store);
   if (!cp.is_ok()) return cp.status();
   impl->cp = std::move(cp).value();
   impl->authenticator = std::make_shared<access::TokenAuthenticator>(*impl->cp.credentials);

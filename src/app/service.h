@@ -37,6 +37,9 @@ struct ServiceOptions {
   // from the region's own store; set, the log is embedded in it even for a region whose telemetry
   // is on JetStream (unset: open_usage_log's choice). Tests stall the usage writer with it.
   StoreLayer usage_store;
+  // The control plane's clock (audit entries, transfers and their cross-border months, grants);
+  // a simulation runs a year of them in seconds with its own.
+  audit::Clock clock = audit::system_clock_ms;
   // Fault injection likewise: the store the control plane (registry, credentials, audit) uses,
   // made from the opened control store; unset: that store.
   StoreLayer control_store;

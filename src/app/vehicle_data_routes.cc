@@ -175,7 +175,8 @@ Response list_grants(const Routes& r, const Request& req) {
   if (!since.is_ok()) return http::error_response(since.status());
   json::array data;
   for (const auto& g : *all) {
-    if (g.created_ms >= *since) data.push_back(access::to_json(g));  // a previous owner's grants are theirs
+    // A grant carries the since of the owner who made it: a previous owner's are theirs.
+    if (g.since_ms == *since) data.push_back(access::to_json(g));
   }
   return Response::json(StatusCode::ok, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
